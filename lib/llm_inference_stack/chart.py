@@ -1,0 +1,110 @@
+"""The chart that wires the stack: models (server + autoscaler), keys, gateway, observability."""
+
+from __future__ import annotations
+
+import cdk8s
+from constructs import Construct
+
+from .api_keys import ApiKeys
+from .autoscaler import Autoscaler
+from .config import StackConfig
+from .gateway import AiGateway, ModelRoute
+from .model_server import ModelServer
+from .observability import GatewayTracing
+
+
+class ModelDeployment(Construct):
+    """One model: its InferenceService (with PodMonitor and PDB) and its ScaledObject."""
+
+    def __init__(self, scope: Construct, id: str, *, stack: StackConfig, index: int) -> None:
+        super().__init__(scope, id)
+        model = stack.models[index]
+        namespace = stack.namespace_of(model)
+        autoscaling = stack.autoscaling_of(model)
+        phoenix = stack.observability.phoenix
+        labels = {"app.kubernetes.io/part-of": stack.release, "app.kubernetes.io/managed-by": "llm-inference-stack"}
+        self.server = ModelServer(
+            self,
+            "ModelServer",
+            model=model,
+            namespace=namespace,
+            tracing=phoenix,
+            project_name=(phoenix.project_name if phoenix else None) or stack.release,
+            min_replicas=autoscaling.min_replicas,
+            labels=labels,
+        )
+        self.autoscaler = Autoscaler(
+            self,
+            "Autoscaler",
+            target_deployment=self.server.predictor_name,
+            served_model_name=model.name,
+            namespace=namespace,
+            config=autoscaling,
+            name=self.server.name,
+            labels={**labels, "app.kubernetes.io/name": self.server.name},
+        )
+
+
+class LlmInferenceStack(cdk8s.Chart):
+    """The whole stack from one ``StackConfig``.
+
+    :param config: the validated configuration (see ``load_values``).
+    :param labels: extra labels on every object. Default: none.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: StackConfig) -> None:
+        # No chart-level namespace: it would also stamp cluster-scoped objects (GatewayClass).
+        super().__init__(scope, id, disable_resource_name_hashes=True)
+        self.config = config
+        labels = {"app.kubernetes.io/part-of": config.release, "app.kubernetes.io/managed-by": "llm-inference-stack"}
+
+        self.models = [
+            ModelDeployment(self, model.resource_name, stack=config, index=i)
+            for i, model in enumerate(config.models)
+        ]
+        self.api_keys = ApiKeys(self, "ApiKeys", namespace=config.namespace, config=config.api_keys, labels=labels)
+
+        phoenix = config.observability.phoenix
+        project = (phoenix.project_name if phoenix else None) or config.release
+        self.tracing: GatewayTracing | None = None
+        if phoenix is not None and config.gateway.mode == "ai-gateway":
+            self.tracing = GatewayTracing(
+                self,
+                "Tracing",
+                name=config.gateway_name,
+                namespace=config.namespace,
+                phoenix=phoenix,
+                project_name=project,
+                labels=labels,
+            )
+
+        routes = [
+            ModelRoute(
+                served_model_name=m.server.served_model_name,
+                backend_name=m.server.name,
+                service_host=m.server.predictor_service_host,
+                service_port=m.server.service_port,
+                api_prefix=m.server.api_prefix,
+                rate_limit=config.rate_limit_of(m.server.model),
+            )
+            for m in self.models
+        ]
+        self.gateway = AiGateway(
+            self,
+            "Gateway",
+            name=config.gateway_name,
+            namespace=config.namespace,
+            routes=routes,
+            api_keys_secret=self.api_keys.secret_name,
+            config=config.gateway,
+            gateway_config_name=self.tracing.name if self.tracing else None,
+            labels=labels,
+        )
+
+        if config.network_policy.enabled:
+            for m in self.models:
+                m.server.allow_ingress_only_from(
+                    gateway_namespace=config.network_policy.gateway_namespace or config.namespace,
+                    gateway_pod_labels=self.gateway.pod_selector,
+                    prometheus_namespace=m.autoscaler.config.prometheus.namespace,
+                )

@@ -1,0 +1,61 @@
+"""``llm-stack``: synthesize the stack from a values file, validate manifests, run it locally."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import load_values
+from .errors import ManifestError, ValuesError
+
+EXIT_INVALID = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llm-stack",
+        description="Synthesize a KServe + vLLM + KEDA + Envoy AI Gateway stack into Kubernetes manifests.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    synth = sub.add_parser("synth", help="synthesize manifests from a values file")
+    synth.add_argument("--values", "-f", required=True, type=Path, help="values file (YAML)")
+    synth.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
+    validate = sub.add_parser("validate", help="validate a directory of synthesized manifests")
+    validate.add_argument("directory", type=Path, help="directory of YAML manifests, e.g. dist/")
+    local = sub.add_parser("local-run", help="run vLLM, Prometheus and Phoenix locally from a values file")
+    local.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "synth":
+            from .synth import synthesize
+
+            config = load_values(args.values)
+            files = synthesize(config, args.out)
+            print(f"wrote {len(files)} file(s) to {args.out}/", file=sys.stderr)
+            return 0
+        if args.command == "validate":
+            from .validation import validate_directory
+
+            count = validate_directory(args.directory)
+            print(f"{args.directory}: {count} objects valid", file=sys.stderr)
+            return 0
+        if args.command == "local-run":
+            from .local_run import main as local_main
+
+            return local_main(list(args.rest))
+    except ValuesError as error:
+        print(f"llm-stack: invalid values: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except ManifestError as error:
+        print("llm-stack: invalid manifests:\n" + "\n".join(f"  - {p}" for p in error.problems), file=sys.stderr)
+        return EXIT_INVALID
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

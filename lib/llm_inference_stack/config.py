@@ -1,0 +1,759 @@
+"""Typed configuration of the stack, and the loader that turns a values file into it.
+
+Every setting is a frozen dataclass field with a documented default; the values-file key is the
+field name in camelCase (``gpu_count`` -> ``gpuCount``). Checks that need only one object run in
+``__post_init__`` so that library users who build these objects in Python get the same errors as
+users of a values file. The loader adds the field path, rejects unknown keys and wrong types.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import yaml
+
+from .errors import ValuesError
+from .names import DNS1123_LABEL, object_name_for
+
+DEFAULT_VLLM_IMAGE = "vllm/vllm-openai:v0.32.0"
+"""The vLLM image the stack runs; its tag is the vLLM version the arguments are checked against."""
+
+STORAGE_SCHEMES = ("s3", "gs", "hf", "pvc", "oci", "https", "azure")
+_QUANTITY = re.compile(r"^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+_DURATION_KEYS = ("seconds",)
+_IMAGE = re.compile(r"^(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::\d+/[a-z0-9._/-]+)?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def _key(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+# --- single-field checks ---------------------------------------------------------------------
+
+
+def _require(ok: bool, name: str, value: Any, fix: str) -> None:
+    if not ok:
+        raise ValuesError(_key(name), value, fix)
+
+
+def _check_dns_label(name: str, value: str, max_len: int = 63) -> None:
+    _require(
+        bool(DNS1123_LABEL.match(value)) and len(value) <= max_len,
+        name,
+        value,
+        f"use a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, "
+        f"at most {max_len} characters",
+    )
+
+
+def _check_quantity(name: str, value: str) -> None:
+    _require(bool(_QUANTITY.match(value)), name, value, "use a Kubernetes quantity such as '500m', '4', '16Gi'")
+
+
+def _check_url(name: str, value: str) -> None:
+    _require(bool(_URL.match(value)), name, value, "use an http:// or https:// URL, e.g. http://host.namespace.svc:9090")
+
+
+def check_image(name: str, value: str) -> None:
+    match = _IMAGE.match(value)
+    _require(bool(match), name, value, "use an image reference such as 'vllm/vllm-openai:v0.32.0'")
+    assert match is not None
+    tag, digest = match.group("tag"), match.group("digest")
+    _require(
+        bool(digest) or (tag is not None and tag != "latest"),
+        name,
+        value,
+        "pin the image with an explicit version tag or digest (never 'latest' or untagged), "
+        "e.g. 'vllm/vllm-openai:v0.32.0'",
+    )
+
+
+# --- the configuration -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourceList:
+    """CPU and memory for one container (GPUs are added from ``gpuCount``)."""
+
+    cpu: str
+    """CPU as a Kubernetes quantity, e.g. ``"8"`` or ``"500m"``."""
+    memory: str
+    """Memory as a Kubernetes quantity, e.g. ``"64Gi"``."""
+
+    def __post_init__(self) -> None:
+        _check_quantity("cpu", self.cpu)
+        _check_quantity("memory", self.memory)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resources:
+    """Requests and limits of the vLLM container."""
+
+    requests: ResourceList = ResourceList(cpu="8", memory="64Gi")
+    """Default: 8 CPUs, 64Gi memory."""
+    limits: ResourceList = ResourceList(cpu="16", memory="128Gi")
+    """Default: 16 CPUs, 128Gi memory (model weights are read through page cache)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Toleration:
+    """A Kubernetes toleration for the model pods."""
+
+    key: str | None = None
+    operator: Literal["Exists", "Equal"] = "Exists"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+
+
+GPU_TOLERATION = Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuntimeConfig:
+    """How vLLM runs: image, GPUs, engine settings and pod placement."""
+
+    image: str = DEFAULT_VLLM_IMAGE
+    """vLLM OpenAI server image, pinned by tag or digest. Default: ``vllm/vllm-openai:v0.32.0``."""
+    gpu_count: int = 1
+    """GPUs per replica; also ``--tensor-parallel-size``. Default: 1."""
+    gpu_resource_name: str = "nvidia.com/gpu"
+    """Extended resource name of the GPU. Default: ``nvidia.com/gpu``."""
+    max_model_len: int | None = 8192
+    """``--max-model-len`` (context length in tokens); null leaves vLLM's model default. Default: 8192."""
+    gpu_memory_utilization: float = 0.9
+    """``--gpu-memory-utilization``, a fraction in (0, 1]. Default: 0.9."""
+    extra_args: tuple[str, ...] = ()
+    """Further ``vllm serve`` flags, appended after the generated ones. Default: none."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment variables of the vLLM container. Default: none."""
+    resources: Resources = Resources()
+    """CPU and memory requests and limits. Default: see ``Resources``."""
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    """Node selector of the model pods. Default: none."""
+    tolerations: tuple[Toleration, ...] = (GPU_TOLERATION,)
+    """Tolerations of the model pods. Default: tolerate the ``nvidia.com/gpu`` NoSchedule taint."""
+    startup_timeout_seconds: int = 1800
+    """How long a replica may take to download and load the model before it is restarted. Default: 1800."""
+    shm_size: str = "16Gi"
+    """Size limit of the memory-backed ``/dev/shm`` mounted when ``gpuCount`` > 1 (NCCL). Default: 16Gi."""
+
+    def __post_init__(self) -> None:
+        check_image("image", self.image)
+        _require(
+            isinstance(self.gpu_count, int) and 1 <= self.gpu_count <= 16,
+            "gpu_count",
+            self.gpu_count,
+            "use an integer from 1 to 16 (GPUs per replica; vLLM needs at least one GPU)",
+        )
+        _require(
+            bool(re.match(r"^[a-z0-9.-]+/[a-z0-9.-]+$", self.gpu_resource_name)),
+            "gpu_resource_name",
+            self.gpu_resource_name,
+            "use an extended resource name such as 'nvidia.com/gpu' or 'amd.com/gpu'",
+        )
+        _require(
+            self.max_model_len is None or 128 <= self.max_model_len <= 10_000_000,
+            "max_model_len",
+            self.max_model_len,
+            "use an integer of at least 128 tokens, or null for the model's own limit",
+        )
+        _require(
+            0 < self.gpu_memory_utilization <= 1,
+            "gpu_memory_utilization",
+            self.gpu_memory_utilization,
+            "use a fraction greater than 0 and at most 1, e.g. 0.9",
+        )
+        for flag in self.extra_args:
+            _require(
+                isinstance(flag, str) and flag.strip() == flag and flag != "",
+                "extra_args",
+                flag,
+                "use non-empty strings without surrounding spaces, one flag or value per item",
+            )
+        for name in self.env:
+            _require(bool(_ENV_NAME.match(name)), "env", name, "use environment variable names like 'HF_HOME'")
+        for name in self.node_selector:
+            _require(bool(_LABEL_KEY.match(name)), "node_selector", name, "use label keys like 'nvidia.com/gpu.product'")
+        _require(
+            60 <= self.startup_timeout_seconds <= 6 * 3600,
+            "startup_timeout_seconds",
+            self.startup_timeout_seconds,
+            "use a number of seconds from 60 to 21600 (large models take minutes to load)",
+        )
+        _check_quantity("shm_size", self.shm_size)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimitConfig:
+    """Per-client token budget, charged from the ``usage`` the model reports."""
+
+    tokens_per_minute: int | None = None
+    """Total tokens one client may use per minute. Default: no per-minute limit."""
+    tokens_per_second: int | None = None
+    """Total tokens one client may use per second. Default: no per-second limit."""
+
+    def __post_init__(self) -> None:
+        for name in ("tokens_per_minute", "tokens_per_second"):
+            value = getattr(self, name)
+            _require(value is None or value >= 1, name, value, "use a positive integer number of tokens, or null")
+        _require(
+            self.tokens_per_minute is not None or self.tokens_per_second is not None,
+            "tokens_per_minute",
+            None,
+            "set tokensPerMinute and/or tokensPerSecond, or set gateway.rateLimit to null to turn limits off",
+        )
+
+    def limits(self) -> list[tuple[str, int]]:
+        """The limits as ``(unit, tokens)`` pairs, unit in Envoy Gateway's spelling."""
+        out = []
+        if self.tokens_per_second is not None:
+            out.append(("Second", self.tokens_per_second))
+        if self.tokens_per_minute is not None:
+            out.append(("Minute", self.tokens_per_minute))
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrometheusAuth:
+    """Credentials KEDA uses to query a secured Prometheus (a TriggerAuthentication)."""
+
+    mode: Literal["bearer", "basic"]
+    """``bearer`` reads key ``bearerToken``; ``basic`` reads keys ``username`` and ``password``."""
+    secret_name: str
+    """Secret in the model's namespace holding those keys."""
+
+    def __post_init__(self) -> None:
+        _check_dns_label("secret_name", self.secret_name, 253)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrometheusConfig:
+    """Where KEDA reads vLLM's metrics."""
+
+    url: str = "http://prometheus-operated.monitoring.svc.cluster.local:9090"
+    """Prometheus HTTP address. Default: the Prometheus Operator's service in ``monitoring``."""
+    auth: PrometheusAuth | None = None
+    """Credentials for a secured Prometheus. Default: none."""
+    namespace: str = "monitoring"
+    """Namespace of the Prometheus pods (allowed to scrape the model pods). Default: monitoring."""
+
+    def __post_init__(self) -> None:
+        _check_url("url", self.url)
+        _check_dns_label("namespace", self.namespace)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoscalingConfig:
+    """KEDA scaling of the model replicas on ``vllm:num_requests_waiting``."""
+
+    min_replicas: int = 1
+    """Fewest replicas. At least 1: an idle vLLM exports no metric that could wake it. Default: 1."""
+    max_replicas: int = 4
+    """Most replicas. Default: 4."""
+    threshold: float = 5
+    """Target queued requests per replica (desired = ceil(waiting / threshold)). Default: 5."""
+    activation_threshold: float = 0
+    """KEDA activation threshold: waiting requests above which the scaler is active. Default: 0."""
+    polling_interval: int = 15
+    """Seconds between KEDA's queries. Default: 15."""
+    cooldown_period: int = 300
+    """Seconds after the last activity before scaling to zero (only used with minReplicas 0). Default: 300."""
+    scale_down_stabilization_seconds: int = 600
+    """HPA scale-down stabilization window; long, because a new replica takes minutes to load. Default: 600."""
+    scale_up_stabilization_seconds: int = 0
+    """HPA scale-up stabilization window. Default: 0 (react at once)."""
+    prometheus: PrometheusConfig = PrometheusConfig()
+    """Prometheus to query. Default: see ``PrometheusConfig``."""
+
+    def __post_init__(self) -> None:
+        _require(
+            self.min_replicas >= 1,
+            "min_replicas",
+            self.min_replicas,
+            "use at least 1: at zero replicas vLLM exports no metric, so the ScaledObject could never wake it",
+        )
+        _require(
+            self.max_replicas >= self.min_replicas,
+            "max_replicas",
+            self.max_replicas,
+            f"use a value >= minReplicas ({self.min_replicas})",
+        )
+        _require(self.max_replicas <= 1000, "max_replicas", self.max_replicas, "use at most 1000")
+        _require(self.threshold > 0, "threshold", self.threshold, "use a number of waiting requests greater than 0")
+        _require(
+            self.activation_threshold >= 0,
+            "activation_threshold",
+            self.activation_threshold,
+            "use a number >= 0",
+        )
+        for name in ("polling_interval", "cooldown_period"):
+            value = getattr(self, name)
+            _require(1 <= value <= 86400, name, value, "use a number of seconds from 1 to 86400")
+        for name in ("scale_down_stabilization_seconds", "scale_up_stabilization_seconds"):
+            value = getattr(self, name)
+            _require(0 <= value <= 3600, name, value, "use a number of seconds from 0 to 3600 (the HPA maximum)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """One served model: its name, weights, runtime and optional per-model overrides."""
+
+    name: str
+    """The served model name clients send in ``model`` (any string vLLM accepts, e.g. ``Meta-Llama-3.1-8B``)."""
+    storage_uri: str
+    """Where KServe's storage initializer fetches the weights from, e.g. ``s3://bucket/path/``."""
+    service_account_name: str | None = None
+    """ServiceAccount of the model pods (carries the S3 credentials). Default: the namespace's default."""
+    runtime: RuntimeConfig = RuntimeConfig()
+    """vLLM runtime settings. Default: see ``RuntimeConfig``."""
+    namespace: str | None = None
+    """Namespace of this model's objects. Default: the stack's ``namespace``."""
+    object_name: str | None = None
+    """Name of the InferenceService and its companions. Default: derived from ``name`` (DNS-1123)."""
+    rate_limit: RateLimitConfig | None = None
+    """Per-client token limits for this model. Default: ``gateway.rateLimit``."""
+    autoscaling: AutoscalingConfig | None = None
+    """Autoscaling of this model. Default: the stack's ``autoscaling``."""
+
+    def __post_init__(self) -> None:
+        _require(
+            bool(self.name) and len(self.name) <= 256 and self.name.strip() == self.name and '"' not in self.name,
+            "name",
+            self.name,
+            "use a non-empty served model name of at most 256 characters, without quotes or surrounding spaces",
+        )
+        scheme = self.storage_uri.split("://", 1)[0] if "://" in self.storage_uri else ""
+        _require(
+            scheme in STORAGE_SCHEMES and len(self.storage_uri) > len(scheme) + 3,
+            "storage_uri",
+            self.storage_uri,
+            f"use a URI with one of the schemes {', '.join(s + '://' for s in STORAGE_SCHEMES)}, "
+            "e.g. s3://my-bucket/llama-3-70b/",
+        )
+        if self.service_account_name is not None:
+            _check_dns_label("service_account_name", self.service_account_name, 253)
+        if self.namespace is not None:
+            _check_dns_label("namespace", self.namespace)
+        if self.object_name is not None:
+            _check_dns_label("object_name", self.object_name, 45)
+
+    @property
+    def resource_name(self) -> str:
+        """The DNS-1123 name of this model's InferenceService (and its ScaledObject, PodMonitor, ...)."""
+        return self.object_name or object_name_for(self.name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalSecretConfig:
+    """Sync the API keys from a secret store (e.g. Vault) with External Secrets Operator."""
+
+    store_name: str
+    """Name of the SecretStore or ClusterSecretStore."""
+    remote_key: str
+    """Path of the secret in the store; each of its properties is one client id -> API key."""
+    store_kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
+    """Kind of the store. Default: ClusterSecretStore."""
+    refresh_interval: str = "1h"
+    """How often ESO re-reads the store (a Go duration). Default: 1h."""
+
+    def __post_init__(self) -> None:
+        _check_dns_label("store_name", self.store_name, 253)
+        _require(bool(self.remote_key.strip()), "remote_key", self.remote_key, "use the path of the secret in the store")
+        _require(
+            bool(re.match(r"^(\d+(ns|us|ms|s|m|h))+$", self.refresh_interval)),
+            "refresh_interval",
+            self.refresh_interval,
+            "use a Go duration such as '1h' or '15m'",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeysConfig:
+    """Where the gateway's API keys come from: a Secret with one entry per client (client id -> key)."""
+
+    secret_name: str = "ai-gateway-api-keys"
+    """Name of the keys Secret. Default: ai-gateway-api-keys."""
+    existing_secret: bool = True
+    """The Secret already exists (created out of band). Default: true."""
+    dummy_key: str | None = None
+    """For testing only: with ``existingSecret: false``, emit a Secret holding this key. Default: none."""
+    dummy_client_id: str = "test-client"
+    """Client id of the dummy key. Default: test-client."""
+    external_secret: ExternalSecretConfig | None = None
+    """Create the Secret with an ExternalSecret instead. Default: none."""
+
+    def __post_init__(self) -> None:
+        _check_dns_label("secret_name", self.secret_name, 253)
+        _check_dns_label("dummy_client_id", self.dummy_client_id, 253)
+        if self.external_secret is not None:
+            _require(
+                self.dummy_key is None,
+                "dummy_key",
+                "(set)",
+                "remove dummyKey: the keys come from externalSecret",
+            )
+        elif self.existing_secret:
+            _require(
+                self.dummy_key is None,
+                "dummy_key",
+                "(set)",
+                "remove dummyKey, or set existingSecret: false to have the stack create a test Secret with it",
+            )
+        else:
+            _require(
+                self.dummy_key is not None and len(self.dummy_key) >= 16,
+                "dummy_key",
+                None if self.dummy_key is None else "(a key shorter than 16 characters)",
+                "with existingSecret: false, set dummyKey (at least 16 characters; testing only), "
+                "or configure externalSecret, or set existingSecret: true",
+            )
+
+    @property
+    def source(self) -> Literal["existing", "external", "dummy"]:
+        if self.external_secret is not None:
+            return "external"
+        return "existing" if self.existing_secret else "dummy"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewayConfig:
+    """The gateway in front of the models."""
+
+    mode: Literal["ai-gateway", "standalone"] = "ai-gateway"
+    """``ai-gateway``: Envoy AI Gateway custom resources; ``standalone``: a plain Envoy Deployment. Default: ai-gateway."""
+    port: int = 8080
+    """Port of the gateway Service ``<release>-ai-gateway``. Default: 8080."""
+    replicas: int = 2
+    """Envoy replicas. Default: 2."""
+    rate_limit: RateLimitConfig | None = RateLimitConfig(tokens_per_minute=100_000)
+    """Per-client token limits; null turns them off. Default: 100000 tokens per minute."""
+    request_timeout_seconds: int = 600
+    """Time allowed for one request, generation included. Default: 600."""
+    buffer_limit: str = "16Mi"
+    """Largest request body the gateway buffers (LLM prompts are large). Default: 16Mi."""
+    client_id_header: str = "x-client-id"
+    """Header carrying the authenticated client id to the rate limiter and the model. Default: x-client-id."""
+    gateway_class_name: str | None = None
+    """GatewayClass to use; null creates one named ``<release>-ai-gateway``. Default: null."""
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.port <= 65535 and self.port not in (10000,), "port", self.port, "use a TCP port 1..65535")
+        _require(1 <= self.replicas <= 100, "replicas", self.replicas, "use 1 to 100")
+        _require(
+            10 <= self.request_timeout_seconds <= 86400,
+            "request_timeout_seconds",
+            self.request_timeout_seconds,
+            "use a number of seconds from 10 to 86400",
+        )
+        _check_quantity("buffer_limit", self.buffer_limit)
+        _require(
+            bool(re.match(r"^[a-z0-9-]+$", self.client_id_header)),
+            "client_id_header",
+            self.client_id_header,
+            "use a lowercase header name such as 'x-client-id'",
+        )
+        if self.gateway_class_name is not None:
+            _check_dns_label("gateway_class_name", self.gateway_class_name, 253)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhoenixConfig:
+    """Arize Phoenix, the trace collector."""
+
+    endpoint: str = "http://phoenix.phoenix.svc.cluster.local:6006"
+    """Phoenix's HTTP address (OTLP over HTTP at ``/v1/traces``). Default: ``phoenix`` in namespace ``phoenix``."""
+    grpc_endpoint: str | None = None
+    """Phoenix's OTLP gRPC address, used by vLLM. Default: the host of ``endpoint`` on port 4317."""
+    project_name: str | None = None
+    """Phoenix project the traces go to. Default: the release name."""
+    auth_secret_name: str | None = None
+    """Secret (key ``api-key``) with a Phoenix API key, sent as ``authorization: Bearer``. Default: none."""
+    trace_vllm: bool = True
+    """Also send vLLM's own request spans (``--otlp-traces-endpoint``). Default: true."""
+
+    def __post_init__(self) -> None:
+        _check_url("endpoint", self.endpoint)
+        if self.grpc_endpoint is not None:
+            _check_url("grpc_endpoint", self.grpc_endpoint)
+        if self.auth_secret_name is not None:
+            _check_dns_label("auth_secret_name", self.auth_secret_name, 253)
+        if self.project_name is not None:
+            _require(
+                bool(re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", self.project_name)),
+                "project_name",
+                self.project_name,
+                "use letters, digits, '-', '_' and '.', at most 100 characters",
+            )
+
+    @property
+    def otlp_grpc_endpoint(self) -> str:
+        if self.grpc_endpoint:
+            return self.grpc_endpoint
+        host = re.sub(r"^https?://", "", self.endpoint).split("/", 1)[0].rsplit(":", 1)[0]
+        return f"http://{host}:4317"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObservabilityConfig:
+    """Tracing and metrics."""
+
+    phoenix: PhoenixConfig | None = PhoenixConfig()
+    """Phoenix tracing; null turns tracing off. Default: see ``PhoenixConfig``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkPolicyConfig:
+    """Who may reach the model pods."""
+
+    enabled: bool = True
+    """Emit a NetworkPolicy that admits only the gateway (and Prometheus on the metrics port). Default: true."""
+    gateway_namespace: str | None = None
+    """Namespace of the Envoy pods. Default: the stack's namespace (Envoy Gateway in GatewayNamespace mode)."""
+
+    def __post_init__(self) -> None:
+        if self.gateway_namespace is not None:
+            _check_dns_label("gateway_namespace", self.gateway_namespace)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackConfig:
+    """The whole stack: one gateway in front of one or more models."""
+
+    models: tuple[ModelConfig, ...]
+    """The served models (``model:`` in a values file is a one-model list)."""
+    release: str = "llm-stack"
+    """Release name, prefix of shared objects (``<release>-ai-gateway``). Default: llm-stack."""
+    namespace: str = "kserve-inference"
+    """Namespace of every namespaced object. Default: kserve-inference."""
+    autoscaling: AutoscalingConfig = AutoscalingConfig()
+    """Default autoscaling of every model. Default: see ``AutoscalingConfig``."""
+    gateway: GatewayConfig = GatewayConfig()
+    """The gateway. Default: see ``GatewayConfig``."""
+    api_keys: ApiKeysConfig = ApiKeysConfig()
+    """API keys. Default: see ``ApiKeysConfig``."""
+    observability: ObservabilityConfig = ObservabilityConfig()
+    """Tracing. Default: see ``ObservabilityConfig``."""
+    network_policy: NetworkPolicyConfig = NetworkPolicyConfig()
+    """NetworkPolicy. Default: see ``NetworkPolicyConfig``."""
+
+    def __post_init__(self) -> None:
+        _check_dns_label("release", self.release, 30)
+        _check_dns_label("namespace", self.namespace)
+        _require(len(self.models) >= 1, "models", list(self.models), "configure at least one model")
+        seen_names: dict[str, int] = {}
+        seen_objects: dict[tuple[str, str], int] = {}
+        for index, model in enumerate(self.models):
+            if model.name in seen_names:
+                raise ValuesError(
+                    f"models[{index}].name",
+                    model.name,
+                    f"served model names must be unique; models[{seen_names[model.name]}] already serves it",
+                )
+            seen_names[model.name] = index
+            where = (self.namespace_of(model), model.resource_name)
+            if where in seen_objects:
+                raise ValuesError(
+                    f"models[{index}].objectName",
+                    model.resource_name,
+                    f"models[{seen_objects[where]}] already uses this object name in namespace {where[0]}: "
+                    "set a distinct objectName",
+                )
+            seen_objects[where] = index
+
+    def namespace_of(self, model: ModelConfig) -> str:
+        return model.namespace or self.namespace
+
+    def autoscaling_of(self, model: ModelConfig) -> AutoscalingConfig:
+        return model.autoscaling or self.autoscaling
+
+    def rate_limit_of(self, model: ModelConfig) -> RateLimitConfig | None:
+        return model.rate_limit or self.gateway.rate_limit
+
+    @property
+    def gateway_name(self) -> str:
+        return f"{self.release}-ai-gateway"
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _type_name(tp: Any) -> str:
+    origin = get_origin(tp)
+    if tp is str:
+        return "a string"
+    if tp is bool:
+        return "true or false"
+    if tp is int:
+        return "an integer"
+    if tp is float:
+        return "a number"
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if origin in (tuple, list):
+        return "a list"
+    if origin in (Mapping, dict) or tp is Mapping:
+        return "a mapping of strings"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return str(tp)
+
+
+def _convert(tp: Any, raw: Any, path: str) -> Any:
+    origin = get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in get_args(tp) if a is not type(None)]
+        if raw is None:
+            return None
+        return _convert(options[0], raw, path)
+    if origin is Literal:
+        if raw not in get_args(tp):
+            raise ValuesError(path, raw, f"use {_type_name(tp)}")
+        return raw
+    if tp is bool:
+        if not isinstance(raw, bool):
+            raise ValuesError(path, raw, "use true or false")
+        return raw
+    if tp is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ValuesError(path, raw, "use an integer")
+        return raw
+    if tp is float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw or raw in (float("inf"), -float("inf")):
+            raise ValuesError(path, raw, "use a finite number")
+        return raw
+    if tp is str:
+        if not isinstance(raw, str):
+            raise ValuesError(path, raw, "use a string (quote numbers and booleans in YAML)")
+        return raw
+    if origin is tuple:
+        (item,) = [a for a in get_args(tp) if a is not Ellipsis]
+        if not isinstance(raw, list):
+            raise ValuesError(path, raw, "use a list")
+        return tuple(_convert(item, v, f"{path}[{i}]") for i, v in enumerate(raw))
+    if origin is Mapping or origin is dict:
+        if not isinstance(raw, dict):
+            raise ValuesError(path, raw, "use a mapping of string keys to string values")
+        for k, v in raw.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise ValuesError(f"{path}.{k}", v, "use string keys and string values (quote numbers in YAML)")
+        return dict(raw)
+    if dataclasses.is_dataclass(tp):
+        return build(typing.cast(type, tp), raw, path)
+    raise TypeError(f"unsupported field type {tp!r} at {path}")
+
+
+def build(cls: type[T], raw: Any, path: str = "") -> T:
+    """Build dataclass ``cls`` from the mapping ``raw`` (values-file spelling), with field paths in errors."""
+    if not isinstance(raw, dict):
+        raise ValuesError(path or "(top level)", raw, f"use a mapping with keys {', '.join(_keys(cls))}")
+    hints = typing.get_type_hints(cls)
+    fields = {_key(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ValuesError(where, ValuesError.MISSING if value is None else value, f"unknown key; {hint}allowed keys: {', '.join(fields)}")
+        f = fields[key]
+        kwargs[f.name] = _convert(hints[f.name], value, where)
+    for key, f in fields.items():
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in kwargs:
+            where = f"{path}.{key}" if path else key
+            raise ValuesError(where, ValuesError.MISSING, f"this key is required ({_type_name(hints[f.name])})")
+    try:
+        return cls(**kwargs)
+    except ValuesError as error:
+        raise error.under(path) if path else error from None
+
+
+def _keys(cls: type) -> list[str]:
+    return [_key(f.name) for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+
+
+_TOP_LEVEL = {"release", "namespace", "model", "models", "autoscaling", "gateway", "apiKeys", "observability", "networkPolicy"}
+
+
+def stack_config_from_mapping(raw: Any) -> StackConfig:
+    """Validate a parsed values document and return the typed configuration."""
+    if not isinstance(raw, dict):
+        kind = "empty" if raw is None else type(raw).__name__
+        raise ValuesError("(top level)", raw, f"the values file must be a YAML mapping, not {kind}; start from values.yaml")
+    raw = dict(raw)
+    if "model" in raw and "models" in raw:
+        raise ValuesError("models", "(set)", "use either 'model:' (one model) or 'models:' (a list), not both")
+    if "model" in raw:
+        single = raw.pop("model")
+        if not isinstance(single, dict):
+            raise ValuesError("model", single, "use a mapping with keys " + ", ".join(_keys(ModelConfig)))
+        try:
+            model = build(ModelConfig, single, "model")
+        except ValuesError as error:
+            raise error from None
+        raw["models"] = []
+        models: tuple[ModelConfig, ...] = (model,)
+    elif "models" in raw:
+        items = raw["models"]
+        if not isinstance(items, list) or not items:
+            raise ValuesError("models", items, "use a non-empty list of model mappings")
+        models = tuple(build(ModelConfig, item, f"models[{i}]") for i, item in enumerate(items))
+    else:
+        raise ValuesError("model", ValuesError.MISSING, "this key is required: set model.name and model.storageUri")
+    raw["models"] = []
+    config = build(_StackWithoutModels, {k: v for k, v in raw.items() if k != "models"}, "")
+    kwargs = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    try:
+        return StackConfig(models=models, **kwargs)
+    except ValuesError as error:
+        raise error from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _StackWithoutModels:
+    release: str = StackConfig.release
+    namespace: str = StackConfig.namespace
+    autoscaling: AutoscalingConfig = AutoscalingConfig()
+    gateway: GatewayConfig = GatewayConfig()
+    api_keys: ApiKeysConfig = ApiKeysConfig()
+    observability: ObservabilityConfig = ObservabilityConfig()
+    network_policy: NetworkPolicyConfig = NetworkPolicyConfig()
+
+
+assert {_key(f.name) for f in dataclasses.fields(_StackWithoutModels)} | {"model", "models"} == _TOP_LEVEL
+
+
+def load_values(path: str | Path) -> StackConfig:
+    """Read and validate a values file."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise ValuesError("(file)", str(file), f"cannot read the values file: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValuesError("(file)", str(file), "the values file is not UTF-8 text; pass a YAML values file") from None
+    if "\x00" in text:
+        raise ValuesError("(file)", str(file), "the values file is binary; pass a YAML values file")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ValuesError("(file)", str(file), f"not valid YAML{where}: {problem}") from None
+    return stack_config_from_mapping(raw)

@@ -1,0 +1,313 @@
+"""The gateway: Envoy AI Gateway in front of the models.
+
+One Gateway (Envoy Deployment and Service ``<release>-ai-gateway`` on the configured port) with
+API-key authentication, per-client token rate limits, a buffer sized for LLM requests, and one
+AIGatewayRoute rule per served model name -> AIServiceBackend -> Backend -> predictor Service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import cdk8s
+from constructs import Construct
+
+from .config import GatewayConfig, RateLimitConfig
+from .imports.io.envoyproxy import aigateway as aig
+from .imports.io.envoyproxy import gateway as eg
+from .imports.io.k8s.networking import gateway as gwapi
+
+CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
+MODEL_HEADER = "x-ai-eg-model"
+"""Header the AI Gateway sets from the request body's ``model``."""
+AI_GATEWAY_METADATA_NAMESPACE = "io.envoy.ai_gateway"
+TOTAL_TOKENS_KEY = "llm_total_token"
+MAX_RULES_PER_ROUTE = 15
+"""AIGatewayRoute accepts at most 15 rules."""
+GATEWAY_POD_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
+"""Label Envoy Gateway puts on the Envoy pods of a Gateway."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelRoute:
+    """One served model as the gateway sees it."""
+
+    served_model_name: str
+    """Value of ``model`` in client requests."""
+    backend_name: str
+    """Name of the AIServiceBackend and Backend for this model."""
+    service_host: str
+    """Cluster DNS name of the model's predictor Service."""
+    service_port: int = 80
+    api_prefix: str = "/v1"
+    rate_limit: RateLimitConfig | None = None
+
+
+class AiGateway(Construct):
+    """Envoy AI Gateway resources for a set of models.
+
+    :param name: name of the Gateway, its EnvoyProxy and the Envoy Service. Usually ``<release>-ai-gateway``.
+    :param namespace: namespace of the namespaced objects.
+    :param routes: the models to route to.
+    :param api_keys_secret: Secret with one entry per client (client id -> API key).
+    :param config: gateway settings. Default: ``GatewayConfig()``.
+    :param gateway_config_name: AI Gateway GatewayConfig to attach (tracing). Default: none.
+    :param labels: extra labels. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        namespace: str,
+        routes: Sequence[ModelRoute],
+        api_keys_secret: str,
+        config: GatewayConfig = GatewayConfig(),
+        gateway_config_name: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if not routes:
+            raise ValueError("AiGateway 'routes' is empty: pass at least one ModelRoute")
+        self.name = name
+        self.namespace = namespace
+        self.config = config
+        self.routes = list(routes)
+        self.labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "gateway", **(labels or {})}
+        self.pod_selector = {GATEWAY_POD_LABEL: name}
+        """Labels of the Envoy pods, for NetworkPolicies."""
+        meta = self._meta
+        class_name = config.gateway_class_name or name
+
+        if config.gateway_class_name is None:
+            # Cluster-scoped: no namespace.
+            self.gateway_class: gwapi.GatewayClass | None = gwapi.GatewayClass(
+                self,
+                "GatewayClass",
+                metadata=cdk8s.ApiObjectMetadata(name=class_name, labels=self.labels),
+                spec=gwapi.GatewayClassSpec(controller_name=CONTROLLER_NAME),
+            )
+        else:
+            self.gateway_class = None
+
+        self.envoy_proxy = eg.EnvoyProxy(
+            self,
+            "EnvoyProxy",
+            metadata=meta(name),
+            spec=eg.EnvoyProxySpec(
+                provider=eg.EnvoyProxySpecProvider(
+                    type=eg.EnvoyProxySpecProviderType.KUBERNETES,
+                    kubernetes=eg.EnvoyProxySpecProviderKubernetes(
+                        envoy_deployment=eg.EnvoyProxySpecProviderKubernetesEnvoyDeployment(
+                            name=name,
+                            replicas=config.replicas,
+                            container=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainer(
+                                resources=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResources(
+                                    requests={
+                                        "cpu": eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests.from_string("500m"),
+                                        "memory": eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests.from_string("512Mi"),
+                                    },
+                                    limits={
+                                        "cpu": eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string("2"),
+                                        "memory": eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string("1Gi"),
+                                    },
+                                )
+                            ),
+                        ),
+                        envoy_service=eg.EnvoyProxySpecProviderKubernetesEnvoyService(
+                            name=name, type=eg.EnvoyProxySpecProviderKubernetesEnvoyServiceType.CLUSTER_IP
+                        ),
+                        envoy_pdb=eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
+                            min_available=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMinAvailable.from_number(1)
+                        ),
+                    ),
+                )
+            ),
+        )
+
+        annotations = {"aigateway.envoyproxy.io/gateway-config": gateway_config_name} if gateway_config_name else None
+        self.gateway = gwapi.Gateway(
+            self,
+            "Resource",
+            metadata=cdk8s.ApiObjectMetadata(name=name, namespace=namespace, labels=self.labels, annotations=annotations),
+            spec=gwapi.GatewaySpec(
+                gateway_class_name=class_name,
+                listeners=[gwapi.GatewaySpecListeners(name="http", protocol="HTTP", port=config.port)],
+                infrastructure=gwapi.GatewaySpecInfrastructure(
+                    parameters_ref=gwapi.GatewaySpecInfrastructureParametersRef(
+                        group="gateway.envoyproxy.io", kind="EnvoyProxy", name=name
+                    )
+                ),
+            ),
+        )
+
+        self.backends: list[eg.Backend] = []
+        self.service_backends: list[aig.AiServiceBackend] = []
+        for route in self.routes:
+            scope_ = Construct(self, route.backend_name)
+            self.backends.append(
+                eg.Backend(
+                    scope_,
+                    "Backend",
+                    metadata=meta(route.backend_name),
+                    spec=eg.BackendSpec(
+                        endpoints=[
+                            eg.BackendSpecEndpoints(
+                                fqdn=eg.BackendSpecEndpointsFqdn(hostname=route.service_host, port=route.service_port)
+                            )
+                        ]
+                    ),
+                )
+            )
+            self.service_backends.append(
+                aig.AiServiceBackend(
+                    scope_,
+                    "AIServiceBackend",
+                    metadata=meta(route.backend_name),
+                    spec=aig.AiServiceBackendSpec(
+                        schema=aig.AiServiceBackendSpecSchema(name=aig.AiServiceBackendSpecSchemaName.OPEN_AI, prefix=route.api_prefix),
+                        backend_ref=aig.AiServiceBackendSpecBackendRef(
+                            name=route.backend_name, kind="Backend", group="gateway.envoyproxy.io"
+                        ),
+                    ),
+                )
+            )
+
+        self.ai_gateway_routes: list[aig.AiGatewayRoute] = []
+        for index, chunk in enumerate(_chunks(sorted(self.routes, key=lambda r: r.backend_name), MAX_RULES_PER_ROUTE)):
+            route_name = name if index == 0 else f"{name}-{index + 1}"
+            self.ai_gateway_routes.append(
+                aig.AiGatewayRoute(
+                    self,
+                    "Route" if index == 0 else f"Route{index + 1}",
+                    metadata=meta(route_name),
+                    spec=aig.AiGatewayRouteSpec(
+                        parent_refs=[aig.AiGatewayRouteSpecParentRefs(name=name, kind="Gateway", group="gateway.networking.k8s.io")],
+                        rules=[
+                            aig.AiGatewayRouteSpecRules(
+                                name=r.backend_name,
+                                matches=[
+                                    aig.AiGatewayRouteSpecRulesMatches(
+                                        headers=[
+                                            aig.AiGatewayRouteSpecRulesMatchesHeaders(
+                                                name=MODEL_HEADER,
+                                                type=aig.AiGatewayRouteSpecRulesMatchesHeadersType.EXACT,
+                                                value=r.served_model_name,
+                                            )
+                                        ]
+                                    )
+                                ],
+                                backend_refs=[aig.AiGatewayRouteSpecRulesBackendRefs(name=r.backend_name)],
+                                timeouts=aig.AiGatewayRouteSpecRulesTimeouts(request=f"{config.request_timeout_seconds}s"),
+                            )
+                            for r in chunk
+                        ],
+                        llm_request_costs=[
+                            aig.AiGatewayRouteSpecLlmRequestCosts(metadata_key="llm_input_token", type=aig.AiGatewayRouteSpecLlmRequestCostsType.INPUT_TOKEN),
+                            aig.AiGatewayRouteSpecLlmRequestCosts(metadata_key="llm_output_token", type=aig.AiGatewayRouteSpecLlmRequestCostsType.OUTPUT_TOKEN),
+                            aig.AiGatewayRouteSpecLlmRequestCosts(metadata_key=TOTAL_TOKENS_KEY, type=aig.AiGatewayRouteSpecLlmRequestCostsType.TOTAL_TOKEN),
+                        ],
+                    ),
+                )
+            )
+
+        target = [eg.SecurityPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)]
+        self.security_policy = eg.SecurityPolicy(
+            self,
+            "ApiKeyAuth",
+            metadata=meta(f"{name}-api-keys"),
+            spec=eg.SecurityPolicySpec(
+                target_refs=target,
+                api_key_auth=eg.SecurityPolicySpecApiKeyAuth(
+                    credential_refs=[eg.SecurityPolicySpecApiKeyAuthCredentialRefs(name=api_keys_secret, kind="Secret", group="")],
+                    # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
+                    extract_from=[eg.SecurityPolicySpecApiKeyAuthExtractFrom(headers=["authorization"])],
+                    forward_client_id_header=config.client_id_header,
+                    sanitize=True,
+                ),
+            ),
+        )
+
+        self.client_traffic_policy = eg.ClientTrafficPolicy(
+            self,
+            "ClientTrafficPolicy",
+            metadata=meta(name),
+            spec=eg.ClientTrafficPolicySpec(
+                target_refs=[eg.ClientTrafficPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)],
+                connection=eg.ClientTrafficPolicySpecConnection(
+                    buffer_limit=eg.ClientTrafficPolicySpecConnectionBufferLimit.from_string(config.buffer_limit)
+                ),
+            ),
+        )
+
+        rules = self._rate_limit_rules()
+        self.backend_traffic_policy: eg.BackendTrafficPolicy | None = None
+        if rules:
+            self.backend_traffic_policy = eg.BackendTrafficPolicy(
+                self,
+                "TokenRateLimit",
+                metadata=meta(f"{name}-token-limits"),
+                spec=eg.BackendTrafficPolicySpec(
+                    target_refs=[eg.BackendTrafficPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)],
+                    rate_limit=eg.BackendTrafficPolicySpecRateLimit(
+                        type=eg.BackendTrafficPolicySpecRateLimitType.GLOBAL,
+                        global_=eg.BackendTrafficPolicySpecRateLimitGlobal(rules=rules),
+                    ),
+                ),
+            )
+
+    def _meta(self, name: str) -> cdk8s.ApiObjectMetadata:
+        return cdk8s.ApiObjectMetadata(name=name, namespace=self.namespace, labels=self.labels)
+
+    def _rate_limit_rules(self) -> list[eg.BackendTrafficPolicySpecRateLimitGlobalRules]:
+        units = {
+            "Second": eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimitUnit.SECOND,
+            "Minute": eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimitUnit.MINUTE,
+        }
+        rules = []
+        for route in sorted(self.routes, key=lambda r: r.backend_name):
+            if route.rate_limit is None:
+                continue
+            for unit, tokens in route.rate_limit.limits():
+                rules.append(
+                    eg.BackendTrafficPolicySpecRateLimitGlobalRules(
+                        client_selectors=[
+                            eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectors(
+                                headers=[
+                                    # A separate budget per authenticated client ...
+                                    eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeaders(
+                                        name=self.config.client_id_header,
+                                        type=eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeadersType.DISTINCT,
+                                    ),
+                                    # ... and per model.
+                                    eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeaders(
+                                        name=MODEL_HEADER,
+                                        type=eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeadersType.EXACT,
+                                        value=route.served_model_name,
+                                    ),
+                                ]
+                            )
+                        ],
+                        limit=eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimit(requests=tokens, unit=units[unit]),
+                        cost=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCost(
+                            # Check the budget on the request, charge the tokens when the response ends.
+                            request=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostRequest(
+                                from_=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostRequestFrom.NUMBER, number=0
+                            ),
+                            response=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponse(
+                                from_=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponseFrom.METADATA,
+                                metadata=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponseMetadata(
+                                    namespace=AI_GATEWAY_METADATA_NAMESPACE, key=TOTAL_TOKENS_KEY
+                                ),
+                            ),
+                        ),
+                    )
+                )
+        return rules
+
+
+def _chunks(items: Sequence[ModelRoute], size: int) -> list[Sequence[ModelRoute]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,0 +1,322 @@
+"""The model server: a KServe InferenceService running the vLLM OpenAI server on GPUs.
+
+Also emits what belongs to the model pods: a PodMonitor for vLLM's ``/metrics`` and a
+PodDisruptionBudget. KServe (Standard mode) derives the predictor Deployment and Service from the
+InferenceService: both are named ``<isvc>-predictor`` and the Service maps port 80 to 8080.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import cdk8s
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from .config import ModelConfig, PhoenixConfig
+from .imports.com.coreos import monitoring as prom
+from .imports.io.kserve import serving as ks
+
+CONTAINER_NAME = "kserve-container"
+"""KServe's name for the first predictor container."""
+SERVING_PORT = 8080
+"""vLLM's HTTP port; KServe's predictor Service maps port 80 to it."""
+PORT_NAME = "http"
+MODEL_MOUNT_PATH = "/mnt/models"
+"""Where KServe's storage initializer puts the weights."""
+API_PREFIX = "/v1"
+"""vLLM serves the OpenAI API under ``/v1`` (not ``/openai/v1`` like KServe's huggingface runtime)."""
+METRICS_PATH = "/metrics"
+HEALTH_PATH = "/health"
+SCRAPE_INTERVAL = "15s"
+
+
+def vllm_args(
+    model: ModelConfig,
+    *,
+    otlp_traces_endpoint: str | None = None,
+) -> list[str]:
+    """The ``vllm serve`` arguments for ``model``: generated flags first, then ``extraArgs``."""
+    runtime = model.runtime
+    args = [
+        MODEL_MOUNT_PATH,
+        "--served-model-name",
+        model.name,
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(SERVING_PORT),
+        "--tensor-parallel-size",
+        str(runtime.gpu_count),
+        "--gpu-memory-utilization",
+        str(runtime.gpu_memory_utilization),
+    ]
+    if runtime.max_model_len is not None:
+        args += ["--max-model-len", str(runtime.max_model_len)]
+    if otlp_traces_endpoint is not None:
+        args += ["--otlp-traces-endpoint", otlp_traces_endpoint]
+    return args + list(runtime.extra_args)
+
+
+class ModelServer(Construct):
+    """A vLLM InferenceService in KServe Standard mode, scaled by an external autoscaler (KEDA).
+
+    :param model: the model to serve.
+    :param namespace: namespace of the objects.
+    :param tracing: Phoenix to send vLLM's spans to. Default: no vLLM tracing.
+    :param project_name: Phoenix project of the spans. Default: the InferenceService name.
+    :param min_replicas: replicas KServe creates before the autoscaler takes over. Default: 1.
+    :param labels: extra labels on every object. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model: ModelConfig,
+        namespace: str,
+        tracing: PhoenixConfig | None = None,
+        project_name: str | None = None,
+        min_replicas: int = 1,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.model = model
+        self.namespace = namespace
+        self.name = model.resource_name
+        self.served_model_name = model.name
+        self.predictor_name = f"{self.name}-predictor"
+        """Name of the Deployment and Service KServe creates for the predictor."""
+        self.port = SERVING_PORT
+        self.service_port = 80
+        self.api_prefix = API_PREFIX
+        self.pod_selector = {"serving.kserve.io/inferenceservice": self.name, "component": "predictor"}
+        """Labels KServe puts on the predictor pods."""
+        self.labels = {"app.kubernetes.io/name": self.name, "app.kubernetes.io/component": "model-server", **(labels or {})}
+        self.tracing = tracing if tracing is not None and tracing.trace_vllm else None
+        self.project_name = project_name or self.name
+
+        runtime = model.runtime
+        env = self._env()
+        container = ks.InferenceServiceSpecPredictorContainers(
+            name=CONTAINER_NAME,
+            image=runtime.image,
+            command=["vllm", "serve"],
+            args=vllm_args(model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None),
+            env=env,
+            ports=[ks.InferenceServiceSpecPredictorContainersPorts(container_port=SERVING_PORT, name=PORT_NAME, protocol="TCP")],
+            resources=ks.InferenceServiceSpecPredictorContainersResources(
+                requests={
+                    "cpu": ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string(runtime.resources.requests.cpu),
+                    "memory": ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string(
+                        runtime.resources.requests.memory
+                    ),
+                    runtime.gpu_resource_name: ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number(
+                        runtime.gpu_count
+                    ),
+                },
+                limits={
+                    "cpu": ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string(runtime.resources.limits.cpu),
+                    "memory": ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string(
+                        runtime.resources.limits.memory
+                    ),
+                    runtime.gpu_resource_name: ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number(
+                        runtime.gpu_count
+                    ),
+                },
+            ),
+            startup_probe=ks.InferenceServiceSpecPredictorContainersStartupProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
+                    path=HEALTH_PATH, port=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number(SERVING_PORT)
+                ),
+                period_seconds=10,
+                timeout_seconds=5,
+                failure_threshold=math.ceil(runtime.startup_timeout_seconds / 10),
+            ),
+            readiness_probe=ks.InferenceServiceSpecPredictorContainersReadinessProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
+                    path=HEALTH_PATH,
+                    port=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number(SERVING_PORT),
+                ),
+                period_seconds=10,
+                timeout_seconds=5,
+                failure_threshold=3,
+            ),
+            liveness_probe=ks.InferenceServiceSpecPredictorContainersLivenessProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
+                    path=HEALTH_PATH,
+                    port=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number(SERVING_PORT),
+                ),
+                period_seconds=15,
+                timeout_seconds=10,
+                failure_threshold=6,
+            ),
+            # The vLLM image runs as root and writes caches under its home directory, so neither
+            # runAsNonRoot nor a read-only root filesystem is possible with the upstream image.
+            security_context=ks.InferenceServiceSpecPredictorContainersSecurityContext(
+                allow_privilege_escalation=False,
+                capabilities=ks.InferenceServiceSpecPredictorContainersSecurityContextCapabilities(drop=["ALL"]),
+                seccomp_profile=ks.InferenceServiceSpecPredictorContainersSecurityContextSeccompProfile(type="RuntimeDefault"),
+            ),
+            volume_mounts=(
+                [ks.InferenceServiceSpecPredictorContainersVolumeMounts(name="dshm", mount_path="/dev/shm")]
+                if runtime.gpu_count > 1
+                else None
+            ),
+        )
+        volumes = (
+            [
+                ks.InferenceServiceSpecPredictorVolumes(
+                    name="dshm",
+                    empty_dir=ks.InferenceServiceSpecPredictorVolumesEmptyDir(
+                        medium="Memory",
+                        size_limit=ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string(runtime.shm_size),
+                    ),
+                )
+            ]
+            if runtime.gpu_count > 1
+            else None
+        )
+        self.inference_service = ks.InferenceService(
+            self,
+            "Resource",
+            metadata=cdk8s.ApiObjectMetadata(
+                name=self.name,
+                namespace=namespace,
+                labels=self.labels,
+                annotations={
+                    # Standard (formerly RawDeployment): a plain Deployment that KEDA can scale.
+                    "serving.kserve.io/deploymentMode": "Standard",
+                    # KEDA owns the replicas; KServe must not create an HPA of its own.
+                    "serving.kserve.io/autoscalerClass": "external",
+                    "serving.kserve.io/enable-prometheus-scraping": "true",
+                    "prometheus.kserve.io/port": str(SERVING_PORT),
+                    "prometheus.kserve.io/path": METRICS_PATH,
+                },
+            ),
+            spec=ks.InferenceServiceSpec(
+                predictor=ks.InferenceServiceSpecPredictor(
+                    containers=[container],
+                    storage_uris=[ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)],
+                    service_account_name=model.service_account_name,
+                    min_replicas=min_replicas,
+                    node_selector=dict(runtime.node_selector) or None,
+                    tolerations=[
+                        ks.InferenceServiceSpecPredictorTolerations(
+                            key=t.key, operator=t.operator, value=t.value, effect=t.effect
+                        )
+                        for t in runtime.tolerations
+                    ]
+                    or None,
+                    volumes=volumes,
+                    security_context=ks.InferenceServiceSpecPredictorSecurityContext(
+                        seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(type="RuntimeDefault"),
+                    ),
+                    # Model pods load for minutes; give in-flight generations time to finish.
+                    termination_grace_period_seconds=120,
+                )
+            ),
+        )
+
+        self.pod_monitor = prom.PodMonitor(
+            self,
+            "PodMonitor",
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=self.labels),
+            spec=prom.PodMonitorSpec(
+                selector=prom.PodMonitorSpecSelector(match_labels=self.pod_selector),
+                pod_metrics_endpoints=[
+                    prom.PodMonitorSpecPodMetricsEndpoints(port=PORT_NAME, path=METRICS_PATH, interval=SCRAPE_INTERVAL)
+                ],
+            ),
+        )
+
+        self.disruption_budget = k8s.KubePodDisruptionBudget(
+            self,
+            "DisruptionBudget",
+            metadata=k8s.ObjectMeta(name=self.name, namespace=namespace, labels=self.labels),
+            spec=k8s.PodDisruptionBudgetSpec(
+                max_unavailable=k8s.IntOrString.from_number(1),
+                selector=k8s.LabelSelector(match_labels=self.pod_selector),
+            ),
+        )
+
+    def allow_ingress_only_from(
+        self,
+        *,
+        gateway_namespace: str,
+        gateway_pod_labels: Mapping[str, str],
+        prometheus_namespace: str,
+    ) -> k8s.KubeNetworkPolicy:
+        """Admit traffic to the model pods from the gateway's Envoy pods and from Prometheus only.
+
+        vLLM serves the API and ``/metrics`` on one port, so Prometheus is admitted on that port.
+        Kubelet probes are not subject to NetworkPolicy. Needs a CNI that enforces NetworkPolicy.
+        """
+        port = [k8s.NetworkPolicyPort(port=k8s.IntOrString.from_number(SERVING_PORT), protocol="TCP")]
+        return k8s.KubeNetworkPolicy(
+            self,
+            "NetworkPolicy",
+            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
+            spec=k8s.NetworkPolicySpec(
+                pod_selector=k8s.LabelSelector(match_labels=self.pod_selector),
+                policy_types=["Ingress"],
+                ingress=[
+                    k8s.NetworkPolicyIngressRule(
+                        from_=[
+                            k8s.NetworkPolicyPeer(
+                                namespace_selector=k8s.LabelSelector(
+                                    match_labels={"kubernetes.io/metadata.name": gateway_namespace}
+                                ),
+                                pod_selector=k8s.LabelSelector(match_labels=dict(gateway_pod_labels)),
+                            )
+                        ],
+                        ports=port,
+                    ),
+                    k8s.NetworkPolicyIngressRule(
+                        from_=[
+                            k8s.NetworkPolicyPeer(
+                                namespace_selector=k8s.LabelSelector(
+                                    match_labels={"kubernetes.io/metadata.name": prometheus_namespace}
+                                )
+                            )
+                        ],
+                        ports=port,
+                    ),
+                ],
+            ),
+        )
+
+    @property
+    def predictor_service_host(self) -> str:
+        """Cluster DNS name of the predictor Service (port 80)."""
+        return f"{self.predictor_name}.{self.namespace}.svc.cluster.local"
+
+    def _env(self) -> list[ks.InferenceServiceSpecPredictorContainersEnv]:
+        env: dict[str, str] = {
+            # Weights come from the storage initializer; never reach for a model hub at run time.
+            "HF_HUB_OFFLINE": "1",
+            "VLLM_NO_USAGE_STATS": "1",
+            "DO_NOT_TRACK": "1",
+        }
+        items: list[ks.InferenceServiceSpecPredictorContainersEnv] = []
+        if self.tracing is not None:
+            env["OTEL_SERVICE_NAME"] = self.name
+            env["OTEL_RESOURCE_ATTRIBUTES"] = f"openinference.project.name={self.project_name}"
+            env["OTEL_EXPORTER_OTLP_TRACES_INSECURE"] = "true"
+            if self.tracing.auth_secret_name is not None:
+                items.append(
+                    ks.InferenceServiceSpecPredictorContainersEnv(
+                        name="PHOENIX_API_KEY",
+                        value_from=ks.InferenceServiceSpecPredictorContainersEnvValueFrom(
+                            secret_key_ref=ks.InferenceServiceSpecPredictorContainersEnvValueFromSecretKeyRef(
+                                name=self.tracing.auth_secret_name, key="api-key"
+                            )
+                        ),
+                    )
+                )
+                env["OTEL_EXPORTER_OTLP_TRACES_HEADERS"] = "authorization=Bearer $(PHOENIX_API_KEY)"
+        env.update(self.model.runtime.env)
+        items += [ks.InferenceServiceSpecPredictorContainersEnv(name=k, value=v) for k, v in env.items()]
+        return items

@@ -1,0 +1,80 @@
+"""Observability: OTLP traces to Arize Phoenix.
+
+The AI Gateway's external processor emits OpenInference spans; a GatewayConfig sets its ``OTEL_*``
+environment and is attached to the Gateway by annotation. vLLM's own spans are configured on the
+model server (``--otlp-traces-endpoint``, gRPC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import cdk8s
+from constructs import Construct
+
+from .config import PhoenixConfig
+from .imports.io.envoyproxy import aigateway as aig
+
+
+def otlp_env(phoenix: PhoenixConfig, *, service_name: str, project_name: str) -> list[tuple[str, str | None, str | None]]:
+    """``(name, value, secret)`` environment for an OTLP/HTTP exporter sending traces to Phoenix."""
+    env: list[tuple[str, str | None, str | None]] = []
+    if phoenix.auth_secret_name is not None:
+        env.append(("PHOENIX_API_KEY", None, phoenix.auth_secret_name))
+    env += [
+        ("OTEL_TRACES_EXPORTER", "otlp", None),
+        ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf", None),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", phoenix.endpoint.rstrip("/") + "/v1/traces", None),
+        ("OTEL_SERVICE_NAME", service_name, None),
+        ("OTEL_RESOURCE_ATTRIBUTES", f"openinference.project.name={project_name}", None),
+    ]
+    if phoenix.auth_secret_name is not None:
+        env.append(("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "authorization=Bearer $(PHOENIX_API_KEY)", None))
+    return env
+
+
+class GatewayTracing(Construct):
+    """A GatewayConfig that points the AI Gateway's trace exporter at Phoenix.
+
+    :param name: name of the GatewayConfig (referenced by the Gateway's annotation).
+    :param namespace: the Gateway's namespace.
+    :param phoenix: where traces go.
+    :param project_name: Phoenix project.
+    :param labels: extra labels. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        namespace: str,
+        phoenix: PhoenixConfig,
+        project_name: str,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.name = name
+        env = [
+            aig.GatewayConfigSpecExtProcKubernetesEnv(
+                name=key,
+                value=value,
+                value_from=aig.GatewayConfigSpecExtProcKubernetesEnvValueFrom(
+                    secret_key_ref=aig.GatewayConfigSpecExtProcKubernetesEnvValueFromSecretKeyRef(name=secret, key="api-key")
+                )
+                if secret
+                else None,
+            )
+            for key, value, secret in otlp_env(phoenix, service_name=name, project_name=project_name)
+        ]
+        self.gateway_config = aig.GatewayConfig(
+            self,
+            "Resource",
+            metadata=cdk8s.ApiObjectMetadata(
+                name=name, namespace=namespace, labels={"app.kubernetes.io/component": "observability", **(labels or {})}
+            ),
+            spec=aig.GatewayConfigSpec(
+                ext_proc=aig.GatewayConfigSpecExtProc(kubernetes=aig.GatewayConfigSpecExtProcKubernetes(env=env))
+            ),
+        )
