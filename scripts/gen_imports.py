@@ -154,7 +154,7 @@ def upstream_url(release: str, path: str) -> str:
 
 def read_crd(source: Path | None, group: str, file_name: str, release: str, path: str) -> dict[str, Any]:
     if source is None:
-        with urllib.request.urlopen(upstream_url(release, path), timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(upstream_url(release, path), timeout=60) as response:
             text = response.read().decode()
     else:
         text = (source / group / file_name).read_text()
@@ -223,7 +223,18 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument(
         "--from-upstream", action="store_true", help="download the CRDs from their pinned upstream release URLs"
     )
+    parser.add_argument(
+        "--output", type=Path, default=IMPORTS_DIR, help="where to write the imports (default: imports/)"
+    )
+    parser.add_argument(
+        "--schema-output",
+        type=Path,
+        default=SCHEMA_FILE,
+        help=f"schema bundle to write (default: {SCHEMA_FILE.relative_to(ROOT)})",
+    )
     args = parser.parse_args(argv)
+    imports_dir: Path = args.output.resolve()
+    schema_file: Path = args.schema_output.resolve()
     source = None if args.from_upstream else args.crd_dir.resolve()
     if source is not None and not source.is_dir():
         raise SystemExit(f"--crd-dir {source}: not a directory (pass --crd-dir DIR or --from-upstream)")
@@ -239,22 +250,31 @@ def main(argv: list[str] | None = None) -> int:
             merged.write_text(yaml.safe_dump_all([prepare(c) for c in crds], sort_keys=True))
             print(f"importing {group} ({len(crds)} kinds)", file=sys.stderr, flush=True)
             subprocess.run(
-                [*cdk8s_cli(), "import", "--no-check-upgrade", "--language", "python", "--output", str(out), str(merged)],
+                [
+                    *cdk8s_cli(),
+                    "import",
+                    "--no-check-upgrade",
+                    "--language",
+                    "python",
+                    "--output",
+                    str(out),
+                    str(merged),
+                ],
                 check=True,
                 cwd=tmp,
                 stdout=subprocess.DEVNULL,
             )
-        if IMPORTS_DIR.exists():
-            shutil.rmtree(IMPORTS_DIR)
-        shutil.copytree(out, IMPORTS_DIR)
+        if imports_dir.exists():
+            shutil.rmtree(imports_dir)
+        shutil.copytree(out, imports_dir)
 
     schemas.sort(key=lambda e: (e["group"], e["kind"], e["version"]))
-    SCHEMA_FILE.parent.mkdir(parents=True, exist_ok=True)
+    schema_file.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(schemas, sort_keys=True, separators=(",", ":")).encode()
     # mtime=0 and no file name keep the archive byte-identical between runs.
-    with open(SCHEMA_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+    with open(schema_file, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
         gz.write(payload)
-    print(f"wrote {IMPORTS_DIR.relative_to(ROOT)}/ and {SCHEMA_FILE.relative_to(ROOT)}", file=sys.stderr)
+    print(f"wrote {imports_dir}/ and {schema_file}", file=sys.stderr)
     return 0
 
 

@@ -65,7 +65,11 @@ class ApiKeys(Construct):
                     ),
                     # Every property of the remote secret becomes one entry: client id -> API key,
                     # exactly the shape Envoy Gateway's apiKeyAuth expects.
-                    data_from=[eso.ExternalSecretSpecDataFrom(extract=eso.ExternalSecretSpecDataFromExtract(key=ext.remote_key))],
+                    data_from=[
+                        eso.ExternalSecretSpecDataFrom(
+                            extract=eso.ExternalSecretSpecDataFromExtract(key=ext.remote_key)
+                        )
+                    ],
                 ),
             )
         elif not config.existing_secret:

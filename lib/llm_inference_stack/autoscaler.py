@@ -84,7 +84,10 @@ class Autoscaler(Construct):
                     ]
                 ),
             )
-            auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(name=f"{self.name}-prometheus", kind="TriggerAuthentication")
+            auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(
+                name=f"{self.name}-prometheus",
+                kind=keda.ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
+            )
             auth_modes = prometheus.auth.mode
 
         metadata = {

@@ -59,8 +59,7 @@ class LlmInferenceStack(cdk8s.Chart):
         labels = {"app.kubernetes.io/part-of": config.release, "app.kubernetes.io/managed-by": "llm-inference-stack"}
 
         self.models = [
-            ModelDeployment(self, model.resource_name, stack=config, index=i)
-            for i, model in enumerate(config.models)
+            ModelDeployment(self, model.resource_name, stack=config, index=i) for i, model in enumerate(config.models)
         ]
         self.api_keys = ApiKeys(self, "ApiKeys", namespace=config.namespace, config=config.api_keys, labels=labels)
 

@@ -29,7 +29,9 @@ DEFAULT_VLLM_IMAGE = "vllm/vllm-openai:v0.32.0"
 STORAGE_SCHEMES = ("s3", "gs", "hf", "pvc", "oci", "https", "azure")
 _QUANTITY = re.compile(r"^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 _DURATION_KEYS = ("seconds",)
-_IMAGE = re.compile(r"^(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::\d+/[a-z0-9._/-]+)?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
+_IMAGE = re.compile(
+    r"^(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::\d+/[a-z0-9._/-]+)?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
@@ -63,7 +65,9 @@ def _check_quantity(name: str, value: str) -> None:
 
 
 def _check_url(name: str, value: str) -> None:
-    _require(bool(_URL.match(value)), name, value, "use an http:// or https:// URL, e.g. http://host.namespace.svc:9090")
+    _require(
+        bool(_URL.match(value)), name, value, "use an http:// or https:// URL, e.g. http://host.namespace.svc:9090"
+    )
 
 
 def check_image(name: str, value: str) -> None:
@@ -185,7 +189,9 @@ class RuntimeConfig:
         for name in self.env:
             _require(bool(_ENV_NAME.match(name)), "env", name, "use environment variable names like 'HF_HOME'")
         for name in self.node_selector:
-            _require(bool(_LABEL_KEY.match(name)), "node_selector", name, "use label keys like 'nvidia.com/gpu.product'")
+            _require(
+                bool(_LABEL_KEY.match(name)), "node_selector", name, "use label keys like 'nvidia.com/gpu.product'"
+            )
         _require(
             60 <= self.startup_timeout_seconds <= 6 * 3600,
             "startup_timeout_seconds",
@@ -370,7 +376,9 @@ class ExternalSecretConfig:
 
     def __post_init__(self) -> None:
         _check_dns_label("store_name", self.store_name, 253)
-        _require(bool(self.remote_key.strip()), "remote_key", self.remote_key, "use the path of the secret in the store")
+        _require(
+            bool(self.remote_key.strip()), "remote_key", self.remote_key, "use the path of the secret in the store"
+        )
         _require(
             bool(re.match(r"^(\d+(ns|us|ms|s|m|h))+$", self.refresh_interval)),
             "refresh_interval",
@@ -432,7 +440,7 @@ class GatewayConfig:
     """The gateway in front of the models."""
 
     mode: Literal["ai-gateway", "standalone"] = "ai-gateway"
-    """``ai-gateway``: Envoy AI Gateway custom resources; ``standalone``: a plain Envoy Deployment. Default: ai-gateway."""
+    """``ai-gateway``: Envoy AI Gateway resources; ``standalone``: a plain Envoy Deployment. Default: ai-gateway."""
     port: int = 8080
     """Port of the gateway Service ``<release>-ai-gateway``. Default: 8080."""
     replicas: int = 2
@@ -632,7 +640,12 @@ def _convert(tp: Any, raw: Any, path: str) -> Any:
             raise ValuesError(path, raw, "use an integer")
         return raw
     if tp is float:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw or raw in (float("inf"), -float("inf")):
+        if (
+            isinstance(raw, bool)
+            or not isinstance(raw, (int, float))
+            or raw != raw
+            or raw in (float("inf"), -float("inf"))
+        ):
             raise ValuesError(path, raw, "use a finite number")
         return raw
     if tp is str:
@@ -668,7 +681,11 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
         if key not in fields:
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            raise ValuesError(where, ValuesError.MISSING if value is None else value, f"unknown key; {hint}allowed keys: {', '.join(fields)}")
+            raise ValuesError(
+                where,
+                ValuesError.MISSING if value is None else value,
+                f"unknown key; {hint}allowed keys: {', '.join(fields)}",
+            )
         f = fields[key]
         kwargs[f.name] = _convert(hints[f.name], value, where)
     for key, f in fields.items():
@@ -682,17 +699,29 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
 
 
 def _keys(cls: type) -> list[str]:
-    return [_key(f.name) for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return [_key(f.name) for f in dataclasses.fields(cls)]
 
 
-_TOP_LEVEL = {"release", "namespace", "model", "models", "autoscaling", "gateway", "apiKeys", "observability", "networkPolicy"}
+_TOP_LEVEL = {
+    "release",
+    "namespace",
+    "model",
+    "models",
+    "autoscaling",
+    "gateway",
+    "apiKeys",
+    "observability",
+    "networkPolicy",
+}
 
 
 def stack_config_from_mapping(raw: Any) -> StackConfig:
     """Validate a parsed values document and return the typed configuration."""
     if not isinstance(raw, dict):
         kind = "empty" if raw is None else type(raw).__name__
-        raise ValuesError("(top level)", raw, f"the values file must be a YAML mapping, not {kind}; start from values.yaml")
+        raise ValuesError(
+            "(top level)", raw, f"the values file must be a YAML mapping, not {kind}; start from values.yaml"
+        )
     raw = dict(raw)
     if "model" in raw and "models" in raw:
         raise ValuesError("models", "(set)", "use either 'model:' (one model) or 'models:' (a list), not both")

@@ -106,14 +106,8 @@ class AiGateway(Construct):
                             replicas=config.replicas,
                             container=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainer(
                                 resources=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResources(
-                                    requests={
-                                        "cpu": eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests.from_string("500m"),
-                                        "memory": eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests.from_string("512Mi"),
-                                    },
-                                    limits={
-                                        "cpu": eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string("2"),
-                                        "memory": eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string("1Gi"),
-                                    },
+                                    requests={"cpu": _envoy_request("500m"), "memory": _envoy_request("512Mi")},
+                                    limits={"cpu": _envoy_limit("2"), "memory": _envoy_limit("1Gi")},
                                 )
                             ),
                         ),
@@ -132,7 +126,9 @@ class AiGateway(Construct):
         self.gateway = gwapi.Gateway(
             self,
             "Resource",
-            metadata=cdk8s.ApiObjectMetadata(name=name, namespace=namespace, labels=self.labels, annotations=annotations),
+            metadata=cdk8s.ApiObjectMetadata(
+                name=name, namespace=namespace, labels=self.labels, annotations=annotations
+            ),
             spec=gwapi.GatewaySpec(
                 gateway_class_name=class_name,
                 listeners=[gwapi.GatewaySpecListeners(name="http", protocol="HTTP", port=config.port)],
@@ -168,7 +164,9 @@ class AiGateway(Construct):
                     "AIServiceBackend",
                     metadata=meta(route.backend_name),
                     spec=aig.AiServiceBackendSpec(
-                        schema=aig.AiServiceBackendSpecSchema(name=aig.AiServiceBackendSpecSchemaName.OPEN_AI, prefix=route.api_prefix),
+                        schema=aig.AiServiceBackendSpecSchema(
+                            name=aig.AiServiceBackendSpecSchemaName.OPEN_AI, prefix=route.api_prefix
+                        ),
                         backend_ref=aig.AiServiceBackendSpecBackendRef(
                             name=route.backend_name, kind="Backend", group="gateway.envoyproxy.io"
                         ),
@@ -185,7 +183,11 @@ class AiGateway(Construct):
                     "Route" if index == 0 else f"Route{index + 1}",
                     metadata=meta(route_name),
                     spec=aig.AiGatewayRouteSpec(
-                        parent_refs=[aig.AiGatewayRouteSpecParentRefs(name=name, kind="Gateway", group="gateway.networking.k8s.io")],
+                        parent_refs=[
+                            aig.AiGatewayRouteSpecParentRefs(
+                                name=name, kind="Gateway", group="gateway.networking.k8s.io"
+                            )
+                        ],
                         rules=[
                             aig.AiGatewayRouteSpecRules(
                                 name=r.backend_name,
@@ -201,14 +203,25 @@ class AiGateway(Construct):
                                     )
                                 ],
                                 backend_refs=[aig.AiGatewayRouteSpecRulesBackendRefs(name=r.backend_name)],
-                                timeouts=aig.AiGatewayRouteSpecRulesTimeouts(request=f"{config.request_timeout_seconds}s"),
+                                timeouts=aig.AiGatewayRouteSpecRulesTimeouts(
+                                    request=f"{config.request_timeout_seconds}s"
+                                ),
                             )
                             for r in chunk
                         ],
                         llm_request_costs=[
-                            aig.AiGatewayRouteSpecLlmRequestCosts(metadata_key="llm_input_token", type=aig.AiGatewayRouteSpecLlmRequestCostsType.INPUT_TOKEN),
-                            aig.AiGatewayRouteSpecLlmRequestCosts(metadata_key="llm_output_token", type=aig.AiGatewayRouteSpecLlmRequestCostsType.OUTPUT_TOKEN),
-                            aig.AiGatewayRouteSpecLlmRequestCosts(metadata_key=TOTAL_TOKENS_KEY, type=aig.AiGatewayRouteSpecLlmRequestCostsType.TOTAL_TOKEN),
+                            aig.AiGatewayRouteSpecLlmRequestCosts(
+                                metadata_key="llm_input_token",
+                                type=aig.AiGatewayRouteSpecLlmRequestCostsType.INPUT_TOKEN,
+                            ),
+                            aig.AiGatewayRouteSpecLlmRequestCosts(
+                                metadata_key="llm_output_token",
+                                type=aig.AiGatewayRouteSpecLlmRequestCostsType.OUTPUT_TOKEN,
+                            ),
+                            aig.AiGatewayRouteSpecLlmRequestCosts(
+                                metadata_key=TOTAL_TOKENS_KEY,
+                                type=aig.AiGatewayRouteSpecLlmRequestCostsType.TOTAL_TOKEN,
+                            ),
                         ],
                     ),
                 )
@@ -222,7 +235,9 @@ class AiGateway(Construct):
             spec=eg.SecurityPolicySpec(
                 target_refs=target,
                 api_key_auth=eg.SecurityPolicySpecApiKeyAuth(
-                    credential_refs=[eg.SecurityPolicySpecApiKeyAuthCredentialRefs(name=api_keys_secret, kind="Secret", group="")],
+                    credential_refs=[
+                        eg.SecurityPolicySpecApiKeyAuthCredentialRefs(name=api_keys_secret, kind="Secret", group="")
+                    ],
                     # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
                     extract_from=[eg.SecurityPolicySpecApiKeyAuthExtractFrom(headers=["authorization"])],
                     forward_client_id_header=config.client_id_header,
@@ -236,7 +251,9 @@ class AiGateway(Construct):
             "ClientTrafficPolicy",
             metadata=meta(name),
             spec=eg.ClientTrafficPolicySpec(
-                target_refs=[eg.ClientTrafficPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)],
+                target_refs=[
+                    eg.ClientTrafficPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)
+                ],
                 connection=eg.ClientTrafficPolicySpecConnection(
                     buffer_limit=eg.ClientTrafficPolicySpecConnectionBufferLimit.from_string(config.buffer_limit)
                 ),
@@ -251,7 +268,11 @@ class AiGateway(Construct):
                 "TokenRateLimit",
                 metadata=meta(f"{name}-token-limits"),
                 spec=eg.BackendTrafficPolicySpec(
-                    target_refs=[eg.BackendTrafficPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)],
+                    target_refs=[
+                        eg.BackendTrafficPolicySpecTargetRefs(
+                            group="gateway.networking.k8s.io", kind="Gateway", name=name
+                        )
+                    ],
                     rate_limit=eg.BackendTrafficPolicySpecRateLimit(
                         type=eg.BackendTrafficPolicySpecRateLimitType.GLOBAL,
                         global_=eg.BackendTrafficPolicySpecRateLimitGlobal(rules=rules),
@@ -307,6 +328,14 @@ class AiGateway(Construct):
                     )
                 )
         return rules
+
+
+def _envoy_request(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests:
+    return eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests.from_string(quantity)
+
+
+def _envoy_limit(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits:
+    return eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string(quantity)
 
 
 def _chunks(items: Sequence[ModelRoute], size: int) -> list[Sequence[ModelRoute]]:

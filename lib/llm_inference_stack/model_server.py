@@ -94,7 +94,11 @@ class ModelServer(Construct):
         self.api_prefix = API_PREFIX
         self.pod_selector = {"serving.kserve.io/inferenceservice": self.name, "component": "predictor"}
         """Labels KServe puts on the predictor pods."""
-        self.labels = {"app.kubernetes.io/name": self.name, "app.kubernetes.io/component": "model-server", **(labels or {})}
+        self.labels = {
+            "app.kubernetes.io/name": self.name,
+            "app.kubernetes.io/component": "model-server",
+            **(labels or {}),
+        }
         self.tracing = tracing if tracing is not None and tracing.trace_vllm else None
         self.project_name = project_name or self.name
 
@@ -106,10 +110,16 @@ class ModelServer(Construct):
             command=["vllm", "serve"],
             args=vllm_args(model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None),
             env=env,
-            ports=[ks.InferenceServiceSpecPredictorContainersPorts(container_port=SERVING_PORT, name=PORT_NAME, protocol="TCP")],
+            ports=[
+                ks.InferenceServiceSpecPredictorContainersPorts(
+                    container_port=SERVING_PORT, name=PORT_NAME, protocol="TCP"
+                )
+            ],
             resources=ks.InferenceServiceSpecPredictorContainersResources(
                 requests={
-                    "cpu": ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string(runtime.resources.requests.cpu),
+                    "cpu": ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string(
+                        runtime.resources.requests.cpu
+                    ),
                     "memory": ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string(
                         runtime.resources.requests.memory
                     ),
@@ -118,7 +128,9 @@ class ModelServer(Construct):
                     ),
                 },
                 limits={
-                    "cpu": ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string(runtime.resources.limits.cpu),
+                    "cpu": ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string(
+                        runtime.resources.limits.cpu
+                    ),
                     "memory": ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string(
                         runtime.resources.limits.memory
                     ),
@@ -129,7 +141,8 @@ class ModelServer(Construct):
             ),
             startup_probe=ks.InferenceServiceSpecPredictorContainersStartupProbe(
                 http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
-                    path=HEALTH_PATH, port=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number(SERVING_PORT)
+                    path=HEALTH_PATH,
+                    port=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number(SERVING_PORT),
                 ),
                 period_seconds=10,
                 timeout_seconds=5,
@@ -158,7 +171,9 @@ class ModelServer(Construct):
             security_context=ks.InferenceServiceSpecPredictorContainersSecurityContext(
                 allow_privilege_escalation=False,
                 capabilities=ks.InferenceServiceSpecPredictorContainersSecurityContextCapabilities(drop=["ALL"]),
-                seccomp_profile=ks.InferenceServiceSpecPredictorContainersSecurityContextSeccompProfile(type="RuntimeDefault"),
+                seccomp_profile=ks.InferenceServiceSpecPredictorContainersSecurityContextSeccompProfile(
+                    type="RuntimeDefault"
+                ),
             ),
             volume_mounts=(
                 [ks.InferenceServiceSpecPredictorContainersVolumeMounts(name="dshm", mount_path="/dev/shm")]
@@ -172,7 +187,9 @@ class ModelServer(Construct):
                     name="dshm",
                     empty_dir=ks.InferenceServiceSpecPredictorVolumesEmptyDir(
                         medium="Memory",
-                        size_limit=ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string(runtime.shm_size),
+                        size_limit=ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string(
+                            runtime.shm_size
+                        ),
                     ),
                 )
             ]
@@ -199,7 +216,9 @@ class ModelServer(Construct):
             spec=ks.InferenceServiceSpec(
                 predictor=ks.InferenceServiceSpecPredictor(
                     containers=[container],
-                    storage_uris=[ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)],
+                    storage_uris=[
+                        ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)
+                    ],
                     service_account_name=model.service_account_name,
                     min_replicas=min_replicas,
                     node_selector=dict(runtime.node_selector) or None,
@@ -212,7 +231,9 @@ class ModelServer(Construct):
                     or None,
                     volumes=volumes,
                     security_context=ks.InferenceServiceSpecPredictorSecurityContext(
-                        seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(type="RuntimeDefault"),
+                        seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(
+                            type="RuntimeDefault"
+                        ),
                     ),
                     # Model pods load for minutes; give in-flight generations time to finish.
                     termination_grace_period_seconds=120,

@@ -16,7 +16,9 @@ from .config import PhoenixConfig
 from .imports.io.envoyproxy import aigateway as aig
 
 
-def otlp_env(phoenix: PhoenixConfig, *, service_name: str, project_name: str) -> list[tuple[str, str | None, str | None]]:
+def otlp_env(
+    phoenix: PhoenixConfig, *, service_name: str, project_name: str
+) -> list[tuple[str, str | None, str | None]]:
     """``(name, value, secret)`` environment for an OTLP/HTTP exporter sending traces to Phoenix."""
     env: list[tuple[str, str | None, str | None]] = []
     if phoenix.auth_secret_name is not None:
@@ -61,7 +63,9 @@ class GatewayTracing(Construct):
                 name=key,
                 value=value,
                 value_from=aig.GatewayConfigSpecExtProcKubernetesEnvValueFrom(
-                    secret_key_ref=aig.GatewayConfigSpecExtProcKubernetesEnvValueFromSecretKeyRef(name=secret, key="api-key")
+                    secret_key_ref=aig.GatewayConfigSpecExtProcKubernetesEnvValueFromSecretKeyRef(
+                        name=secret, key="api-key"
+                    )
                 )
                 if secret
                 else None,
@@ -72,7 +76,9 @@ class GatewayTracing(Construct):
             self,
             "Resource",
             metadata=cdk8s.ApiObjectMetadata(
-                name=name, namespace=namespace, labels={"app.kubernetes.io/component": "observability", **(labels or {})}
+                name=name,
+                namespace=namespace,
+                labels={"app.kubernetes.io/component": "observability", **(labels or {})},
             ),
             spec=aig.GatewayConfigSpec(
                 ext_proc=aig.GatewayConfigSpecExtProc(kubernetes=aig.GatewayConfigSpecExtProcKubernetes(env=env))

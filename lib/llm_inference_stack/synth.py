@@ -29,7 +29,7 @@ def build_app(config: StackConfig, outdir: str | None = None) -> tuple[cdk8s.App
 
 def manifests(config: StackConfig) -> list[dict[str, Any]]:
     """The synthesized objects as dictionaries, in output order."""
-    app, chart = build_app(config)
+    app, _chart = build_app(config)
     return [obj for obj in yaml.safe_load_all(app.synth_yaml()) if obj]
 
 

@@ -1,0 +1,159 @@
+"""The ground the stack stands on: reproducible imports, committed dist/, packaging, lint and types."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CRD_DIR = Path(os.environ.get("CRD_DIR", ROOT.parent / "shared" / "crds"))
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def _diff(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[str]:
+    return sorted(
+        [f"missing: {k}" for k in expected.keys() - actual.keys()]
+        + [f"unexpected: {k}" for k in actual.keys() - expected.keys()]
+        + [f"differs: {k}" for k in expected.keys() & actual.keys() if expected[k] != actual[k]]
+    )
+
+
+def test_committed_dist_is_what_main_py_synthesizes(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    subprocess.run([sys.executable, "main.py"], cwd=ROOT, env={**_env(), "CDK8S_OUTDIR": str(out)}, check=True)
+    assert _diff(_tree(ROOT / "dist"), _tree(out)) == [], "dist/ is stale: run `make synth` and commit dist/"
+
+
+def test_cdk8s_synth_from_the_repo_root_gives_the_same_manifests(tmp_path: Path) -> None:
+    cli = ROOT / "node_modules" / ".bin" / "cdk8s"
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [str(cli), "synth", "--no-check-upgrade", "--output", str(out)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "end-of-life" not in result.stderr.lower() and "end of life" not in result.stderr.lower()
+    assert _diff(_tree(ROOT / "dist"), _tree(out)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CRD_DIR.is_dir(), reason=f"pinned CRDs not found at {CRD_DIR}")
+def test_imports_regenerate_byte_for_byte(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "scripts/gen_imports.py",
+            "--crd-dir",
+            str(CRD_DIR),
+            "--output",
+            str(tmp_path / "imports"),
+            "--schema-output",
+            str(tmp_path / "crds.json.gz"),
+        ],
+        cwd=ROOT,
+        env=_env(),
+        check=True,
+        timeout=900,
+    )
+    assert _diff(_tree(ROOT / "imports"), _tree(tmp_path / "imports")) == []
+    assert filecmp.cmp(ROOT / "lib/llm_inference_stack/schemas/crds.json.gz", tmp_path / "crds.json.gz", shallow=False)
+
+
+def test_imports_keep_one_version_per_kind_with_plain_class_names() -> None:
+    from llm_inference_stack.imports.io.envoyproxy import aigateway
+
+    assert aigateway.AiGatewayRoute.GVK.api_version == "aigateway.envoyproxy.io/v1beta1"
+    assert not hasattr(aigateway, "AiGatewayRouteV1Beta1")
+
+
+@pytest.mark.slow
+def test_wheel_installs_one_package_and_synthesizes_outside_the_repo(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)],
+        check=True,
+        env=_env(),
+        timeout=600,
+    )
+    (wheel,) = wheels.glob("llm_inference_stack-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
+    assert top_level == {"llm_inference_stack"}
+    assert "llm_inference_stack/py.typed" in names
+    assert "llm_inference_stack/imports/io/kserve/serving/_jsii/iokserveserving@0.0.0.jsii.tgz" in names
+    assert "llm_inference_stack/schemas/crds.json.gz" in names
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    lock = ROOT / "requirements.lock"
+    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "-c", str(lock), str(wheel)], check=True, timeout=900)
+    app = tmp_path / "platform-repo"
+    app.mkdir()
+    shutil.copy(ROOT / "values.yaml", app / "values.yaml")
+    (app / "main.py").write_text(
+        "import cdk8s\n"
+        "from llm_inference_stack import LlmInferenceStack, load_values\n"
+        "app = cdk8s.App(outdir='manifests')\n"
+        "LlmInferenceStack(app, 'llm', config=load_values('values.yaml'))\n"
+        "app.synth()\n"
+    )
+    clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    clean_env["PATH"] = f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin"
+    subprocess.run([str(py), "main.py"], cwd=app, env=clean_env, check=True, timeout=300)
+    text = (app / "manifests" / "llm.k8s.yaml").read_text()
+    assert "kind: InferenceService" in text and "kind: ScaledObject" in text
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    assert not (site / "imports").exists() and not (site / "lib").exists()
+    cli = subprocess.run(
+        [str(venv / "bin" / "llm-stack"), "synth", "--values", "values.yaml", "--out", "dist"],
+        cwd=app,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert (app / "dist" / "llm-stack.k8s.yaml").read_text() == (ROOT / "dist" / "llm-stack.k8s.yaml").read_text()
+
+
+def test_ruff_is_clean() -> None:
+    result = subprocess.run(
+        [str(BIN / "ruff"), "check", "lib", "tests", "scripts", "main.py"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_is_clean_on_lib() -> None:
+    result = subprocess.run([str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
