@@ -4,6 +4,10 @@ A KServe InferenceService running vLLM on GPUs, KEDA scaling it on queued reques
 in front (API keys, token rate limits), API keys from a Secret or External Secrets, traces to Phoenix.
 """
 
+from ._node import use_bundled_node
+
+use_bundled_node()
+
 from .api_keys import ApiKeys
 from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
 from .chart import LlmInferenceStack, ModelDeployment

