@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -14,34 +13,3 @@ ROOT = Path(__file__).resolve().parent.parent
 def default_values() -> dict[str, Any]:
     values: dict[str, Any] = yaml.safe_load((ROOT / "values.yaml").read_text())
     return values
-
-
-def with_changes(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``values`` with dotted-path ``changes`` applied (None deletes the key)."""
-    out = copy.deepcopy(values)
-    for path, value in changes.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is None:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
-    return out
-
-
-def synth_objects(values: dict[str, Any]) -> list[dict[str, Any]]:
-    from llm_inference_stack import manifests, stack_config_from_mapping
-
-    return manifests(stack_config_from_mapping(values))
-
-
-def find(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
-    matches = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
-    assert len(matches) == 1, f"expected one {kind} {name or ''}, found {len(matches)}"
-    return matches[0]
-
-
-def kinds(objects: list[dict[str, Any]]) -> list[str]:
-    return sorted(o["kind"] for o in objects)

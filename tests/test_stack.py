@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import find, kinds, synth_objects, with_changes
+from helpers import find, kinds, synth_objects, with_changes
 from yaml_snapshot import YamlSnapshotExtension
 
 SCENARIOS: dict[str, dict[str, Any]] = {
