@@ -23,12 +23,19 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
     validate = sub.add_parser("validate", help="validate a directory of synthesized manifests")
     validate.add_argument("directory", type=Path, help="directory of YAML manifests, e.g. dist/")
-    local = sub.add_parser("local-run", help="run vLLM, Prometheus and Phoenix locally from a values file")
-    local.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    sub.add_parser(
+        "local-run", help="run vLLM, Prometheus and Phoenix locally from a values file (see local-run --help)"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["local-run"]:
+        # Its options belong to local_run's own parser.
+        from .local_run import main as local_main
+
+        return local_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "synth":
@@ -39,15 +46,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {len(files)} file(s) to {args.out}/", file=sys.stderr)
             return 0
         if args.command == "validate":
-            from .validation import validate_directory
+            from .validation import validate_directory_report
 
-            count = validate_directory(args.directory)
-            print(f"{args.directory}: {count} objects valid", file=sys.stderr)
+            report = validate_directory_report(args.directory)
+            for note in report.notes:
+                print(f"llm-stack: {note}", file=sys.stderr)
+            print(f"{args.directory}: {report.count} objects valid", file=sys.stderr)
             return 0
-        if args.command == "local-run":
-            from .local_run import main as local_main
-
-            return local_main(list(args.rest))
     except ValuesError as error:
         print(f"llm-stack: invalid values: {error}", file=sys.stderr)
         return EXIT_INVALID

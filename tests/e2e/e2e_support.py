@@ -1,0 +1,51 @@
+"""Shared pieces of the e2e fixtures and tests (the process harness itself is ``llm_inference_stack.local_run``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from llm_inference_stack import local_run as lr
+
+T = TypeVar("T")
+
+# Load: enough concurrent requests that with --max-num-seqs 2 most of them queue in vLLM. Bounded in count and
+# time; it lasts several scrape intervals so Prometheus records the queue more than once.
+CONCURRENCY = 20
+MAX_TOKENS = 192  # with ~20 prompt tokens this stays inside --max-model-len 256
+MAX_REQUESTS = 400
+SCRAPES_UNDER_LOAD = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadObservation:
+    """What Prometheus recorded of the scaling query around one bounded burst of chat completions."""
+
+    report: lr.LoadReport
+    baseline: float
+    """Query value before the load (after Prometheus's first scrape)."""
+    window: tuple[float, float]
+    """Epoch seconds: from just before the load to after the queue drained."""
+    series: list[dict[str, Any]]
+    """``query_range`` result of the synthesized query over ``window``."""
+    step_s: float
+
+    def values(self) -> list[float]:
+        return [float(v) for _, v in self.series[0]["values"]] if self.series else []
+
+
+def instant_value(local: lr.LocalStack, query: str) -> float | None:
+    result = lr.query_instant(local.prometheus_url, query)
+    return float(result[0]["value"][1]) if result else None
+
+
+def poll(condition: Callable[[], T | None], timeout_s: float, what: str) -> T:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value is not None:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
