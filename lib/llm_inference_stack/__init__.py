@@ -8,34 +8,37 @@ from ._node import use_bundled_node
 
 use_bundled_node()
 
-from .api_keys import ApiKeys
-from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
-from .chart import LlmInferenceStack, ModelDeployment
-from .config import (
-    ApiKeysConfig,
-    AutoscalingConfig,
-    ExternalSecretConfig,
-    GatewayConfig,
-    ModelConfig,
-    NetworkPolicyConfig,
-    ObservabilityConfig,
-    PhoenixConfig,
-    PrometheusAuth,
-    PrometheusConfig,
-    RateLimitConfig,
-    ResourceList,
-    Resources,
-    RuntimeConfig,
-    StackConfig,
-    Toleration,
-    load_values,
-    stack_config_from_mapping,
-)
-from .errors import ManifestError, ValuesError
-from .gateway import AiGateway, ModelRoute
-from .model_server import ModelServer, vllm_args
-from .observability import GatewayTracing
-from .synth import manifests, synthesize
+from ._import_gc import collection_paused
+
+with collection_paused():  # see _import_gc
+    from .api_keys import ApiKeys
+    from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
+    from .chart import LlmInferenceStack, ModelDeployment
+    from .config import (
+        ApiKeysConfig,
+        AutoscalingConfig,
+        ExternalSecretConfig,
+        GatewayConfig,
+        ModelConfig,
+        NetworkPolicyConfig,
+        ObservabilityConfig,
+        PhoenixConfig,
+        PrometheusAuth,
+        PrometheusConfig,
+        RateLimitConfig,
+        ResourceList,
+        Resources,
+        RuntimeConfig,
+        StackConfig,
+        Toleration,
+        load_values,
+        stack_config_from_mapping,
+    )
+    from .errors import ManifestError, ValuesError
+    from .gateway import AiGateway, ModelRoute
+    from .model_server import ModelServer, vllm_args
+    from .observability import GatewayTracing
+    from .synth import manifests, synthesize
 
 __all__ = [
     "AiGateway",

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .config import ApiKeysConfig
-from .imports.io import external_secrets as eso
+
+if TYPE_CHECKING:
+    from .imports.io import external_secrets as eso
 
 
 class ApiKeys(Construct):
@@ -45,6 +48,9 @@ class ApiKeys(Construct):
         self.secret: k8s.KubeSecret | None = None
 
         if config.external_secret is not None:
+            # Imported only when used: External Secrets' generated module is the third largest (3 MB).
+            from .imports.io import external_secrets as eso
+
             ext = config.external_secret
             self.external_secret = eso.ExternalSecret(
                 self,

@@ -11,6 +11,9 @@ from .config import StackConfig
 from .gateway import AiGateway, ModelRoute
 from .model_server import ModelServer
 from .observability import GatewayTracing
+from .standalone_gateway import StandaloneGateway
+from .validation import ChartValidation
+from .validation.checks.references import EXISTING_SECRET_ANNOTATION
 
 
 class ModelDeployment(Construct):
@@ -88,7 +91,48 @@ class LlmInferenceStack(cdk8s.Chart):
             )
             for m in self.models
         ]
-        self.gateway = AiGateway(
+        self.gateway: AiGateway | StandaloneGateway
+        if config.gateway.mode == "standalone":
+            # A plain Envoy Deployment: no Envoy Gateway / AI Gateway custom resources.
+            self.gateway = StandaloneGateway(
+                self,
+                "Gateway",
+                name=config.gateway_name,
+                namespace=config.namespace,
+                routes=routes,
+                api_keys_secret=self.api_keys.secret_name,
+                config=config.gateway,
+                phoenix=phoenix,
+                project_name=project,
+                labels=labels,
+            )
+        else:
+            self.gateway = self._ai_gateway(config, routes, labels)
+
+        if config.network_policy.enabled:
+            # Standalone Envoy pods run in the stack's namespace, never in an Envoy Gateway controller's.
+            gateway_namespace = (
+                config.namespace
+                if config.gateway.mode == "standalone"
+                else config.network_policy.gateway_namespace or config.namespace
+            )
+            for m in self.models:
+                m.server.allow_ingress_only_from(
+                    gateway_namespace=gateway_namespace,
+                    gateway_pod_labels=self.gateway.pod_selector,
+                    prometheus_namespace=m.autoscaler.config.prometheus.namespace,
+                )
+
+        if isinstance(self.gateway, AiGateway) and config.api_keys.source == "existing":
+            # Declares the out-of-band Secret, so validation can tell it from a forgotten one.
+            secret = config.api_keys.secret_name
+            self.gateway.security_policy.metadata.add_annotation(EXISTING_SECRET_ANNOTATION, secret)
+        self.validation = ChartValidation(self)
+        """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` validates the files instead)."""
+        self.node.add_validation(self.validation)
+
+    def _ai_gateway(self, config: StackConfig, routes: list[ModelRoute], labels: dict[str, str]) -> AiGateway:
+        return AiGateway(
             self,
             "Gateway",
             name=config.gateway_name,
@@ -99,11 +143,3 @@ class LlmInferenceStack(cdk8s.Chart):
             gateway_config_name=self.tracing.name if self.tracing else None,
             labels=labels,
         )
-
-        if config.network_policy.enabled:
-            for m in self.models:
-                m.server.allow_ingress_only_from(
-                    gateway_namespace=config.network_policy.gateway_namespace or config.namespace,
-                    gateway_pod_labels=self.gateway.pod_selector,
-                    prometheus_namespace=m.autoscaler.config.prometheus.namespace,
-                )

@@ -436,6 +436,27 @@ class ApiKeysConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StandaloneGatewayConfig:
+    """Settings of ``gateway.mode: standalone`` (a plain Envoy Deployment instead of Envoy AI Gateway)."""
+
+    image: str = "envoyproxy/envoy:v1.40.0"
+    """Envoy image (it also runs the API-key renderer), pinned by tag or digest. Default: envoyproxy/envoy:v1.40.0."""
+    requests_per_minute: int | None = 60
+    """Requests one client may send per minute to one model, per Envoy replica, for models that have a
+    ``rateLimit``. This mode cannot charge tokens: the token limits of ``rateLimit`` are not enforced here.
+    Null turns the limit off. Default: 60."""
+
+    def __post_init__(self) -> None:
+        check_image("image", self.image)
+        _require(
+            self.requests_per_minute is None or 1 <= self.requests_per_minute <= 1_000_000,
+            "requests_per_minute",
+            self.requests_per_minute,
+            "use a number of requests from 1 to 1000000, or null to turn the limit off",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class GatewayConfig:
     """The gateway in front of the models."""
 
@@ -455,6 +476,8 @@ class GatewayConfig:
     """Header carrying the authenticated client id to the rate limiter and the model. Default: x-client-id."""
     gateway_class_name: str | None = None
     """GatewayClass to use; null creates one named ``<release>-ai-gateway``. Default: null."""
+    standalone: StandaloneGatewayConfig = StandaloneGatewayConfig()
+    """Settings used when ``mode`` is ``standalone``. Default: see ``StandaloneGatewayConfig``."""
 
     def __post_init__(self) -> None:
         _require(1 <= self.port <= 65535 and self.port not in (10000,), "port", self.port, "use a TCP port 1..65535")
@@ -561,7 +584,9 @@ class StackConfig:
         _check_dns_label("namespace", self.namespace)
         _require(len(self.models) >= 1, "models", list(self.models), "configure at least one model")
         seen_names: dict[str, int] = {}
-        seen_objects: dict[tuple[str, str], int] = {}
+        # Object names are unique across the fleet, not only per namespace: each model's Backend and
+        # AIServiceBackend live in the gateway's namespace under the model's object name.
+        seen_objects: dict[str, int] = {}
         for index, model in enumerate(self.models):
             if model.name in seen_names:
                 raise ValuesError(
@@ -570,13 +595,13 @@ class StackConfig:
                     f"served model names must be unique; models[{seen_names[model.name]}] already serves it",
                 )
             seen_names[model.name] = index
-            where = (self.namespace_of(model), model.resource_name)
+            where = model.resource_name
             if where in seen_objects:
                 raise ValuesError(
                     f"models[{index}].objectName",
                     model.resource_name,
-                    f"models[{seen_objects[where]}] already uses this object name in namespace {where[0]}: "
-                    "set a distinct objectName",
+                    f"models[{seen_objects[where]}] already uses this object name (its gateway Backend lives in "
+                    f"namespace {self.namespace} whatever the model's namespace): set a distinct objectName",
                 )
             seen_objects[where] = index
 

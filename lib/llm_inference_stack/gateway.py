@@ -7,6 +7,8 @@ AIGatewayRoute rule per served model name -> AIServiceBackend -> Backend -> pred
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +27,8 @@ AI_GATEWAY_METADATA_NAMESPACE = "io.envoy.ai_gateway"
 TOTAL_TOKENS_KEY = "llm_total_token"
 MAX_RULES_PER_ROUTE = 15
 """AIGatewayRoute accepts at most 15 rules."""
+ROUTE_PLANNED_RULES = 12
+"""Models planned per AIGatewayRoute: ``ceil(models / 12)`` routes, leaving room below 15 for hash imbalance."""
 GATEWAY_POD_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
 """Label Envoy Gateway puts on the Envoy pods of a Gateway."""
 
@@ -175,7 +179,9 @@ class AiGateway(Construct):
             )
 
         self.ai_gateway_routes: list[aig.AiGatewayRoute] = []
-        for index, chunk in enumerate(_chunks(sorted(self.routes, key=lambda r: r.backend_name), MAX_RULES_PER_ROUTE)):
+        for index, chunk in enumerate(route_buckets(self.routes)):
+            if not chunk:
+                continue
             route_name = name if index == 0 else f"{name}-{index + 1}"
             self.ai_gateway_routes.append(
                 aig.AiGatewayRoute(
@@ -338,5 +344,49 @@ def _envoy_limit(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDeplo
     return eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string(quantity)
 
 
-def _chunks(items: Sequence[ModelRoute], size: int) -> list[Sequence[ModelRoute]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def route_buckets(routes: Sequence[ModelRoute]) -> list[list[ModelRoute]]:
+    """Spread the models over AIGatewayRoutes (at most 15 rules each) so that a model keeps its route.
+
+    The rule, which depends on nothing but the set of backend names:
+
+    * there are ``ceil(models / 12)`` routes: bucket 0 is the route ``<gateway>``, bucket ``i`` is
+      ``<gateway>-<i+1>`` (an empty bucket emits no route);
+    * a model goes to bucket ``jump_hash(sha256(backend name), routes)`` (Lamping and Veach's jump consistent
+      hash), so adding or removing a model moves no other model while the route count stays the same, and a
+      change of the route count (every 12 models) moves only the models that the new (or removed) last
+      route takes (about ``1/routes`` of them);
+    * a bucket holds at most 15 models: the models are placed in the order of their hash, and those that
+      find their bucket full go to the next bucket with room (wrapping around). Only such overflow models
+      can move when another model is added or removed.
+
+    Rules within a route are sorted by backend name.
+    """
+    count = max(1, math.ceil(len(routes) / ROUTE_PLANNED_RULES))
+    buckets: list[list[ModelRoute]] = [[] for _ in range(count)]
+    overflow: list[tuple[int, ModelRoute]] = []
+    for route in sorted(routes, key=lambda r: (route_key(r.backend_name), r.backend_name)):
+        bucket = jump_hash(route_key(route.backend_name), count)
+        if len(buckets[bucket]) < MAX_RULES_PER_ROUTE:
+            buckets[bucket].append(route)
+        else:
+            overflow.append((bucket, route))
+    for bucket, route in overflow:
+        while len(buckets[bucket]) >= MAX_RULES_PER_ROUTE:  # count * 15 > len(routes): there is room
+            bucket = (bucket + 1) % count
+        buckets[bucket].append(route)
+    return [sorted(b, key=lambda r: r.backend_name) for b in buckets]
+
+
+def route_key(backend_name: str) -> int:
+    """The 64-bit hash key of a model in ``route_buckets``: the first 8 bytes of sha256(backend name)."""
+    return int.from_bytes(hashlib.sha256(backend_name.encode()).digest()[:8], "big")
+
+
+def jump_hash(key: int, buckets: int) -> int:
+    """Jump consistent hash (Lamping and Veach, 2014): a bucket in ``[0, buckets)`` for a 64-bit ``key``."""
+    bucket, candidate = -1, 0
+    while candidate < buckets:
+        bucket = candidate
+        key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
+        candidate = int((bucket + 1) * (float(1 << 31) / float((key >> 33) + 1)))
+    return bucket

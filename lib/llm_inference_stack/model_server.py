@@ -7,8 +7,10 @@ InferenceService: both are named ``<isvc>-predictor`` and the Service maps port 
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import cdk8s
 from cdk8s_plus_27 import k8s
@@ -30,6 +32,16 @@ API_PREFIX = "/v1"
 METRICS_PATH = "/metrics"
 HEALTH_PATH = "/health"
 SCRAPE_INTERVAL = "15s"
+
+
+@functools.cache
+def _value(factory: Callable[[Any], Any], value: str | float) -> Any:
+    """``factory(value)``, made once per process for each value.
+
+    Each call of a generated union type's ``from_string``/``from_number`` is a round trip to the jsii kernel
+    (about 11 per model); the result is an immutable value that any number of objects can share.
+    """
+    return factory(value)
 
 
 def vllm_args(
@@ -117,32 +129,38 @@ class ModelServer(Construct):
             ],
             resources=ks.InferenceServiceSpecPredictorContainersResources(
                 requests={
-                    "cpu": ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string(
-                        runtime.resources.requests.cpu
+                    "cpu": _value(
+                        ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string,
+                        runtime.resources.requests.cpu,
                     ),
-                    "memory": ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string(
-                        runtime.resources.requests.memory
+                    "memory": _value(
+                        ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string,
+                        runtime.resources.requests.memory,
                     ),
-                    runtime.gpu_resource_name: ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number(
-                        runtime.gpu_count
+                    runtime.gpu_resource_name: _value(
+                        ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number, runtime.gpu_count
                     ),
                 },
                 limits={
-                    "cpu": ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string(
-                        runtime.resources.limits.cpu
+                    "cpu": _value(
+                        ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string,
+                        runtime.resources.limits.cpu,
                     ),
-                    "memory": ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string(
-                        runtime.resources.limits.memory
+                    "memory": _value(
+                        ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string,
+                        runtime.resources.limits.memory,
                     ),
-                    runtime.gpu_resource_name: ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number(
-                        runtime.gpu_count
+                    runtime.gpu_resource_name: _value(
+                        ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number, runtime.gpu_count
                     ),
                 },
             ),
             startup_probe=ks.InferenceServiceSpecPredictorContainersStartupProbe(
                 http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
                     path=HEALTH_PATH,
-                    port=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number(SERVING_PORT),
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
                 ),
                 period_seconds=10,
                 timeout_seconds=5,
@@ -151,7 +169,9 @@ class ModelServer(Construct):
             readiness_probe=ks.InferenceServiceSpecPredictorContainersReadinessProbe(
                 http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
                     path=HEALTH_PATH,
-                    port=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number(SERVING_PORT),
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
                 ),
                 period_seconds=10,
                 timeout_seconds=5,
@@ -160,7 +180,9 @@ class ModelServer(Construct):
             liveness_probe=ks.InferenceServiceSpecPredictorContainersLivenessProbe(
                 http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
                     path=HEALTH_PATH,
-                    port=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number(SERVING_PORT),
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
                 ),
                 period_seconds=15,
                 timeout_seconds=10,
@@ -187,8 +209,8 @@ class ModelServer(Construct):
                     name="dshm",
                     empty_dir=ks.InferenceServiceSpecPredictorVolumesEmptyDir(
                         medium="Memory",
-                        size_limit=ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string(
-                            runtime.shm_size
+                        size_limit=_value(
+                            ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string, runtime.shm_size
                         ),
                     ),
                 )
@@ -258,7 +280,7 @@ class ModelServer(Construct):
             "DisruptionBudget",
             metadata=k8s.ObjectMeta(name=self.name, namespace=namespace, labels=self.labels),
             spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=k8s.IntOrString.from_number(1),
+                max_unavailable=_value(k8s.IntOrString.from_number, 1),
                 selector=k8s.LabelSelector(match_labels=self.pod_selector),
             ),
         )
@@ -275,7 +297,7 @@ class ModelServer(Construct):
         vLLM serves the API and ``/metrics`` on one port, so Prometheus is admitted on that port.
         Kubelet probes are not subject to NetworkPolicy. Needs a CNI that enforces NetworkPolicy.
         """
-        port = [k8s.NetworkPolicyPort(port=k8s.IntOrString.from_number(SERVING_PORT), protocol="TCP")]
+        port = [k8s.NetworkPolicyPort(port=_value(k8s.IntOrString.from_number, SERVING_PORT), protocol="TCP")]
         return k8s.KubeNetworkPolicy(
             self,
             "NetworkPolicy",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,9 @@ import yaml
 
 from .chart import LlmInferenceStack
 from .config import StackConfig
+from .validation import validate_directory_report, validate_objects
+from .validation.manifests import YAML_LOADER
+from .validation.vllm_args import vllm_check_wanted
 
 CHART_ID = "llm-stack"
 
@@ -27,26 +32,44 @@ def build_app(config: StackConfig, outdir: str | None = None) -> tuple[cdk8s.App
     return app, chart
 
 
-def manifests(config: StackConfig) -> list[dict[str, Any]]:
-    """The synthesized objects as dictionaries, in output order."""
-    app, _chart = build_app(config)
-    return [obj for obj in yaml.safe_load_all(app.synth_yaml()) if obj]
+def manifests(config: StackConfig, *, validate: bool = True) -> list[dict[str, Any]]:
+    """The synthesized objects as dictionaries, in output order; validated unless ``validate`` is False."""
+    app, chart = build_app(config)
+    chart.validation.enabled = False  # validated below, raising ManifestError rather than jsii's RuntimeError
+    objects = [obj for obj in yaml.load_all(app.synth_yaml(), Loader=YAML_LOADER) if obj]
+    if validate:
+        validate_objects(objects)
+    return objects
 
 
-def synthesize(config: StackConfig, out_dir: str | Path) -> list[Path]:
-    """Write the stack's manifests to ``out_dir`` atomically; returns the files written."""
+def synthesize(config: StackConfig, out_dir: str | Path, *, on_note: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the stack's manifests to ``out_dir`` atomically; returns the files written.
+
+    The written files are validated (``llm_inference_stack.validation``) before they replace ``out_dir``: on a
+    ``ManifestError`` the previous output stays untouched. ``on_note`` receives notes such as a skipped vLLM
+    argument check. Default: printed to stderr.
+    """
     out = Path(out_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        app, _chart = build_app(config, str(staging))
+        app, chart = build_app(config, str(staging))
+        chart.validation.enabled = False  # the written files are validated instead, before the swap
         app.synth()
+        wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
+        report = validate_directory_report(staging, vllm_args=wanted)
+        for note in report.notes:
+            (on_note or _print_note)(note)
         files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return [out / f for f in files]
+
+
+def _print_note(note: str) -> None:
+    print(f"llm-stack: {note}", file=sys.stderr)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -1,0 +1,112 @@
+"""Trust the output: schema and cross-object validation of synthesized manifests.
+
+* every object against its schema (custom resources: the pinned CRD version shipped in ``schemas/``; core
+  kinds: Kubernetes ``KUBERNETES_VERSION`` from ``kubernetes-validate``), scope included;
+* the cross-object checks of ``checks/`` (one module per family, each check named in its messages);
+* optionally the ``vllm serve`` arguments with vLLM's own parser (``vllm_args``).
+
+``validate_directory`` backs ``llm-stack validate DIR``; ``synth.synthesize`` validates before it swaps the
+output in; ``ChartValidation`` gives ``cdk8s synth`` users of the construct the same checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import jsii
+from constructs import IValidation
+
+from ..errors import ManifestError
+from .checks import REGISTRY, run_checks
+from .manifests import Manifests, from_objects, load_directory
+from .schema import KUBERNETES_VERSION, check_schemas, validate_object
+from .vllm_args import VLLM_PYTHON_ENV, VllmArgsResult, check_vllm_args
+
+__all__ = [
+    "KUBERNETES_VERSION",
+    "REGISTRY",
+    "VLLM_PYTHON_ENV",
+    "ChartValidation",
+    "Manifests",
+    "ValidationReport",
+    "VllmArgsResult",
+    "check_vllm_args",
+    "validate_directory",
+    "validate_directory_report",
+    "validate_manifests",
+    "validate_object",
+    "validate_objects",
+]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """A passed validation: how many objects, and what became of the optional vLLM argument check."""
+
+    count: int
+    vllm_args: VllmArgsResult
+
+    @property
+    def notes(self) -> list[str]:
+        """Lines for the user (the vLLM check when it was skipped)."""
+        if self.vllm_args.status == "skipped" and self.vllm_args.reason:
+            return [f"vLLM argument check skipped: {self.vllm_args.reason}"]
+        return []
+
+
+_NOT_RUN = VllmArgsResult("skipped", "")
+
+
+def validate_manifests(manifests: Manifests, *, vllm_args: bool = False) -> ValidationReport:
+    """Validate ``manifests``; raise ``ManifestError`` listing every problem (schema first, then cross-object)."""
+    problems = check_schemas(manifests.objects)
+    problems += run_checks(manifests)
+    vllm = check_vllm_args(manifests) if vllm_args else _NOT_RUN
+    problems += vllm.problems
+    if problems:
+        raise ManifestError(problems)
+    return ValidationReport(len(manifests), vllm)
+
+
+def validate_objects(objects: Iterable[Mapping[str, Any]], *, vllm_args: bool = False) -> ValidationReport:
+    """Validate parsed objects (e.g. ``synth.manifests(config)``); raises ``ManifestError``."""
+    return validate_manifests(from_objects(objects), vllm_args=vllm_args)
+
+
+def validate_directory_report(path: str | Path, *, vllm_args: bool = True) -> ValidationReport:
+    """Validate every ``*.yaml`` under ``path`` (``llm-stack validate``), vLLM arguments included when possible."""
+    return validate_manifests(load_directory(path), vllm_args=vllm_args)
+
+
+def validate_directory(path: str | Path) -> int:
+    """Validate every ``*.yaml`` under ``path``; returns the number of objects, raises ``ManifestError``."""
+    return validate_directory_report(path).count
+
+
+@jsii.implements(IValidation)
+class ChartValidation:
+    """A construct validation running the schema and cross-object checks on a chart's objects.
+
+    ``chart.node.add_validation(ChartValidation(chart))``: ``App.synth()`` then fails with the problems.
+    """
+
+    def __init__(self, chart: cdk8s.Chart, *, enabled: bool = True) -> None:
+        self._chart = chart
+        self.enabled = enabled
+        """False skips the checks (``synth.synthesize`` validates the written files instead)."""
+
+    def validate(self) -> list[str]:
+        if not self.enabled:
+            return []
+        # Chart.to_json() cannot be called from inside a jsii callback ("unexpected completion of callback");
+        # each ApiObject's to_json() can.
+        objects = [c.to_json() for c in self._chart.node.find_all() if isinstance(c, cdk8s.ApiObject)]
+        try:
+            validate_objects(objects)
+        except ManifestError as error:
+            return list(error.problems)
+        return []

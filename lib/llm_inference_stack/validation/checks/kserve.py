@@ -1,0 +1,98 @@
+"""What KServe derives from an InferenceService, and what the vLLM container in it serves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..manifests import Manifests, Obj, dig, name_of, namespace_of
+
+CONTAINER_NAME = "kserve-container"
+DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
+AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
+PREDICTOR_SERVICE_PORT = 80
+VLLM_API_PREFIX = "/v1"
+
+
+def predictor_name(isvc: Obj) -> str:
+    """Name of the Deployment and Service KServe (Standard mode) creates for the predictor."""
+    component = dig(isvc, "spec", "predictor", "name")
+    return f"{name_of(isvc)}-{component}-predictor" if component else f"{name_of(isvc)}-predictor"
+
+
+def predictor_host(isvc: Obj) -> str:
+    return f"{predictor_name(isvc)}.{namespace_of(isvc)}.svc.cluster.local"
+
+
+def model_container(isvc: Obj) -> Mapping[str, Any] | None:
+    containers = dig(isvc, "spec", "predictor", "containers")
+    if not isinstance(containers, list) or not containers:
+        return None
+    named = [c for c in containers if isinstance(c, Mapping) and c.get("name") == CONTAINER_NAME]
+    first = named[0] if named else containers[0]
+    return first if isinstance(first, Mapping) else None
+
+
+def args_of(container: Mapping[str, Any] | None) -> list[str]:
+    args = container.get("args") if container else None
+    return [str(a) for a in args] if isinstance(args, list) else []
+
+
+def flag_values(args: Sequence[str], flag: str) -> list[str] | None:
+    """Values of ``flag`` (``--flag a b`` or ``--flag=a``), the last occurrence winning; None when absent."""
+    found: list[str] | None = None
+    for index, arg in enumerate(args):
+        if arg == flag:
+            values = []
+            for value in args[index + 1 :]:
+                if value.startswith("-"):
+                    break
+                values.append(value)
+            found = values
+        elif arg.startswith(flag + "="):
+            found = [arg.split("=", 1)[1]]
+    return found
+
+
+def served_names(isvc: Obj) -> list[str]:
+    return flag_values(args_of(model_container(isvc)), "--served-model-name") or []
+
+
+def gpu_limit(container: Mapping[str, Any] | None) -> tuple[str, Any] | None:
+    limits = dig(container, "resources", "limits")
+    if not isinstance(limits, Mapping):
+        return None
+    for name, value in limits.items():
+        if str(name).endswith("/gpu") or str(name).endswith(".com/gpu"):
+            return str(name), value
+    return None
+
+
+def inference_services(manifests: Manifests) -> list[Obj]:
+    return manifests.of_kind("InferenceService")
+
+
+def _by_deployment(manifests: Manifests) -> dict[tuple[str | None, str], Obj]:
+    return {(namespace_of(i), predictor_name(i)): i for i in reversed(inference_services(manifests))}
+
+
+def _by_host(manifests: Manifests) -> dict[str, Obj]:
+    return {predictor_host(i): i for i in reversed(inference_services(manifests))}
+
+
+def isvc_for_deployment(manifests: Manifests, namespace: str | None, deployment: str) -> Obj | None:
+    """The InferenceService whose predictor Deployment is ``namespace/deployment``."""
+    index: dict[tuple[str | None, str], Obj] = manifests.memo("isvc-by-deployment", lambda: _by_deployment(manifests))
+    return index.get((namespace, deployment))
+
+
+def isvc_for_host(manifests: Manifests, host: str) -> Obj | None:
+    """The InferenceService whose predictor Service has the cluster DNS name ``host``."""
+    index: dict[str, Obj] = manifests.memo("isvc-by-host", lambda: _by_host(manifests))
+    return index.get(host)
+
+
+def predictors_in(manifests: Manifests, namespace: str | None) -> list[str]:
+    """Predictor Deployment names of the InferenceServices in ``namespace``."""
+    index: dict[tuple[str | None, str], Obj] = manifests.memo("isvc-by-deployment", lambda: _by_deployment(manifests))
+    return [name for (ns, name) in index if ns == namespace]

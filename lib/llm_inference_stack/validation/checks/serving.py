@@ -1,0 +1,93 @@
+"""Checks of the model server: KServe mode, GPUs against tensor parallelism, the served name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..manifests import Manifests, annotations_of
+from .kserve import (
+    AUTOSCALER_CLASS,
+    DEPLOYMENT_MODE,
+    args_of,
+    flag_values,
+    gpu_limit,
+    inference_services,
+    model_container,
+    served_names,
+)
+from .registry import Problem, check
+
+
+@check("isvc-deployment-mode")
+def deployment_mode_is_standard(manifests: Manifests) -> Iterator[Problem]:
+    """KEDA can scale only Standard mode: Knative owns replicas and names Deployments per revision."""
+    for isvc in inference_services(manifests):
+        mode = annotations_of(isvc).get(DEPLOYMENT_MODE)
+        if mode == "Standard":
+            continue
+        if mode == "RawDeployment":
+            fix = "'RawDeployment' is the pre-v0.16 spelling the webhook rewrites (GitOps drift): use 'Standard'"
+        elif mode in ("Serverless", "Knative"):
+            fix = (
+                f"{mode!r} (Knative) owns the replicas itself, so the ScaledObject has no stable Deployment: "
+                "use 'Standard'"
+            )
+        else:
+            fix = "set it to 'Standard' so KServe creates the plain Deployment '<name>-predictor' that KEDA scales"
+        yield Problem(isvc, f"annotation {DEPLOYMENT_MODE} is {mode!r}: {fix}")
+
+
+@check("isvc-autoscaler-class")
+def autoscaler_class_is_external(manifests: Manifests) -> Iterator[Problem]:
+    """Without ``external`` KServe creates its own HPA, which fights KEDA (and KEDA rejects the ScaledObject)."""
+    for isvc in inference_services(manifests):
+        value = annotations_of(isvc).get(AUTOSCALER_CLASS)
+        if value != "external":
+            yield Problem(
+                isvc,
+                f"annotation {AUTOSCALER_CLASS} is {value!r}: set it to 'external' so KServe creates no HPA of its own "
+                "and the KEDA ScaledObject alone owns the replicas",
+            )
+
+
+@check("served-model-name")
+def served_model_name_is_set(manifests: Manifests) -> Iterator[Problem]:
+    """The gateway routes and the autoscaler selects by the served name: it must be explicit and unique."""
+    owners: dict[str, str] = {}
+    for isvc in inference_services(manifests):
+        names = served_names(isvc)
+        if not names:
+            yield Problem(
+                isvc,
+                "the model container has no --served-model-name: vLLM would serve the model under its path "
+                "(/mnt/models), which neither the gateway route nor the autoscaler query selects; add it",
+            )
+        for name in names:
+            if name in owners:
+                yield Problem(
+                    isvc, f"served model name {name!r} is also served by {owners[name]}: names must be unique"
+                )
+            owners.setdefault(name, manifests.where(isvc))
+
+
+@check("tensor-parallel")
+def tensor_parallel_matches_gpus(manifests: Manifests) -> Iterator[Problem]:
+    """``--tensor-parallel-size`` must equal the GPUs of the pod: fewer wastes GPUs, more never starts."""
+    for isvc in inference_services(manifests):
+        container = model_container(isvc)
+        if container is None:
+            yield Problem(isvc, "spec.predictor.containers is empty: the vLLM container is missing")
+            continue
+        gpus = gpu_limit(container)
+        values = flag_values(args_of(container), "--tensor-parallel-size")
+        size = values[0] if values else "1"
+        if gpus is None:
+            yield Problem(isvc, "the model container has no GPU limit (e.g. nvidia.com/gpu): vLLM needs GPUs; set one")
+            continue
+        resource, limit = gpus
+        if str(size) != str(limit):
+            yield Problem(
+                isvc,
+                f"--tensor-parallel-size is {size} but the container's {resource} limit is {limit}: "
+                f"they must be equal (set --tensor-parallel-size {limit}, or the limit to {size})",
+            )

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Regenerate the broken-manifest suite: copies of the default output, each with one planted defect.
+
+Each case is a directory holding ``llm-stack.k8s.yaml`` and ``expect.txt`` (``<check> | <substring of the
+message>``; a second line ``requires: vllm`` marks cases that need vLLM's parser). Run from the repository
+root after the default output changes: ``python tests/data/broken-manifests/generate.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+Objs = list[dict[str, Any]]
+
+
+def find(objs: Objs, kind: str, name: str | None = None) -> dict[str, Any]:
+    return next(o for o in objs if o["kind"] == kind and (name is None or o["metadata"]["name"] == name))
+
+
+def container(objs: Objs) -> dict[str, Any]:
+    return find(objs, "InferenceService")["spec"]["predictor"]["containers"][0]
+
+
+def trigger(objs: Objs) -> dict[str, Any]:
+    return find(objs, "ScaledObject")["spec"]["triggers"][0]["metadata"]
+
+
+def set_arg(objs: Objs, flag: str, value: str) -> None:
+    args = container(objs)["args"]
+    args[args.index(flag) + 1] = value
+
+
+def remove(objs: Objs, kind: str) -> None:
+    objs.remove(find(objs, kind))
+
+
+def annotations(objs: Objs, kind: str) -> dict[str, str]:
+    return find(objs, kind)["metadata"].setdefault("annotations", {})
+
+
+Q = 'vllm:num_requests_waiting{model_name="llama-3-70b", namespace="kserve-inference"}'
+
+CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
+    "scaledobject-wrong-target": (
+        "scaledobject-target | names Deployment 'llama-3-70b', which no InferenceService",
+        lambda o: find(o, "ScaledObject")["spec"]["scaleTargetRef"].update(name="llama-3-70b"),
+    ),
+    "scaledobject-targets-statefulset": (
+        "scaledobject-target | apps/v1 StatefulSet",
+        lambda o: find(o, "ScaledObject")["spec"]["scaleTargetRef"].update(kind="StatefulSet"),
+    ),
+    "scaledobject-other-namespace": (
+        "scaledobject-target | no InferenceService in namespace default",
+        lambda o: find(o, "ScaledObject")["metadata"].update(namespace="default"),
+    ),
+    "knative-mode": (
+        "isvc-deployment-mode | 'Knative' (Knative) owns the replicas",
+        lambda o: annotations(o, "InferenceService").update({"serving.kserve.io/deploymentMode": "Knative"}),
+    ),
+    "rawdeployment-mode": (
+        "isvc-deployment-mode | pre-v0.16 spelling",
+        lambda o: annotations(o, "InferenceService").update({"serving.kserve.io/deploymentMode": "RawDeployment"}),
+    ),
+    "autoscaler-class-missing": (
+        "isvc-autoscaler-class | set it to 'external'",
+        lambda o: annotations(o, "InferenceService").pop("serving.kserve.io/autoscalerClass"),
+    ),
+    "query-model-label": (
+        "scaledobject-query | selects label 'model'",
+        lambda o: trigger(o).update(query=f"sum({Q.replace('model_name', 'model')})"),
+    ),
+    "query-without-sum": (
+        "scaledobject-query | is not aggregated to one series",
+        lambda o: trigger(o).update(query=Q),
+    ),
+    "query-sum-by-pod": (
+        "scaledobject-query | can return several series",
+        lambda o: trigger(o).update(query=f"sum by (pod) ({Q})"),
+    ),
+    "query-not-promql": (
+        "scaledobject-query | is not valid PromQL",
+        lambda o: trigger(o).update(query="sum(vllm:num_requests_waiting{model_name=)"),
+    ),
+    "query-wrong-metric": (
+        "scaledobject-query | does not read vllm:num_requests_waiting",
+        lambda o: trigger(o).update(query=f"sum({Q.replace('waiting', 'running')})"),
+    ),
+    "query-other-model": (
+        "scaledobject-query | but the target serves 'llama-3-70b'",
+        lambda o: trigger(o).update(query=f"sum({Q.replace('llama-3-70b', 'llama-3-8b')})"),
+    ),
+    "query-metric-name": (
+        "scaledobject-query | metricName was removed",
+        lambda o: trigger(o).update(metricName="waiting"),
+    ),
+    "tensor-parallel-mismatch": (
+        "tensor-parallel | --tensor-parallel-size is 4 but the container's nvidia.com/gpu limit is 2",
+        lambda o: set_arg(o, "--tensor-parallel-size", "4"),
+    ),
+    "no-served-model-name": (
+        "served-model-name | has no --served-model-name",
+        lambda o: container(o).update(
+            args=[a for a in container(o)["args"] if a not in ("--served-model-name",)][:1] + container(o)["args"][3:]
+        ),
+    ),
+    "route-model-not-served": (
+        "route-model-name | matches x-ai-eg-model='Llama-3-70B'",
+        lambda o: find(o, "AIGatewayRoute")["spec"]["rules"][0]["matches"][0]["headers"][0].update(value="Llama-3-70B"),
+    ),
+    "missing-backend": (
+        "references | names Backend 'llama-3-70b', which is not in the output",
+        lambda o: remove(o, "Backend"),
+    ),
+    "missing-aiservicebackend": (
+        "references | names AIServiceBackend 'llama-3-70b'",
+        lambda o: remove(o, "AIServiceBackend"),
+    ),
+    "missing-gateway": (
+        "references | names Gateway 'llm-stack-ai-gateway', which is not in the output",
+        lambda o: remove(o, "Gateway"),
+    ),
+    "missing-gatewayconfig": (
+        "references | names GatewayConfig 'llm-stack-ai-gateway'",
+        lambda o: remove(o, "GatewayConfig"),
+    ),
+    "missing-envoyproxy": (
+        "references | names EnvoyProxy 'llm-stack-ai-gateway'",
+        lambda o: remove(o, "EnvoyProxy"),
+    ),
+    "aiservicebackend-openai-prefix": (
+        "backend-prefix | spec.schema.prefix is '/openai/v1'",
+        lambda o: find(o, "AIServiceBackend")["spec"]["schema"].update(prefix="/openai/v1"),
+    ),
+    "backend-wrong-host": (
+        "backend-fqdn | endpoint llama-3-70b.kserve-inference.svc.cluster.local:80 is not the predictor Service",
+        lambda o: find(o, "Backend")["spec"]["endpoints"][0]["fqdn"].update(
+            hostname="llama-3-70b.kserve-inference.svc.cluster.local"
+        ),
+    ),
+    "backend-wrong-port": (
+        "backend-fqdn | uses port 8080",
+        lambda o: find(o, "Backend")["spec"]["endpoints"][0]["fqdn"].update(port=8080),
+    ),
+    "missing-secret-not-existing": (
+        "api-keys-secret | names Secret 'ai-gateway-api-keys', which is neither in the output",
+        lambda o: annotations(o, "SecurityPolicy").pop("llm-inference-stack/existing-secret"),
+    ),
+    "namespace-on-gatewayclass": (
+        "schema | GatewayClass is cluster-scoped and must not carry a namespace",
+        lambda o: find(o, "GatewayClass")["metadata"].update(namespace="kserve-inference"),
+    ),
+    "podmonitor-without-namespace": (
+        "schema | PodMonitor is namespaced",
+        lambda o: find(o, "PodMonitor")["metadata"].pop("namespace"),
+    ),
+    "unknown-field-in-isvc-spec": (
+        "schema | spec.predictor.minReplica: unknown field 'minReplica'; did you mean 'minReplicas'?",
+        lambda o: find(o, "InferenceService")["spec"]["predictor"].update(minReplica=1),
+    ),
+    "storage-uri-on-custom-container-predictor": (
+        "schema | spec.predictor.storageUri: unknown field 'storageUri'",
+        lambda o: find(o, "InferenceService")["spec"]["predictor"].update(storageUri="s3://bucket/model/"),
+    ),
+    "wrong-type-in-scaledobject": (
+        "schema | spec.maxReplicaCount: '4' has the wrong type: expected integer",
+        lambda o: find(o, "ScaledObject")["spec"].update(maxReplicaCount="4"),
+    ),
+    "enum-violation-in-route": (
+        "schema | is not one of the allowed values",
+        lambda o: find(o, "AIGatewayRoute")["spec"]["rules"][0]["matches"][0]["headers"][0].update(type="Prefix"),
+    ),
+    "scaledobject-unserved-version": (
+        "schema | keda.sh/v1 is not a served version of ScaledObject: use keda.sh/v1alpha1",
+        lambda o: find(o, "ScaledObject").update(apiVersion="keda.sh/v1"),
+    ),
+    "pdb-wrong-type": (
+        "schema | spec.maxUnavailable",
+        lambda o: find(o, "PodDisruptionBudget")["spec"].update(maxUnavailable=True),
+    ),
+    "networkpolicy-unknown-field": (
+        "schema | spec.podSelectors: unknown field 'podSelectors'; did you mean 'podSelector'?",
+        lambda o: find(o, "NetworkPolicy")["spec"].update(
+            podSelectors=find(o, "NetworkPolicy")["spec"].pop("podSelector")
+        ),
+    ),
+    "latest-image": (
+        "image-pinned | 'vllm/vllm-openai:latest' is not pinned",
+        lambda o: container(o).update(image="vllm/vllm-openai:latest"),
+    ),
+    "no-cpu-limit": (
+        "container-resources | resources.limits has no cpu",
+        lambda o: container(o)["resources"]["limits"].pop("cpu"),
+    ),
+    "duplicate-object": (
+        "unique-objects | another object has the same kind, namespace and name",
+        lambda o: o.append(copy.deepcopy(find(o, "PodMonitor"))),
+    ),
+    "removed-vllm-flag": (
+        "vllm-args | unrecognized arguments: --disable-log-requests\nrequires: vllm",
+        lambda o: container(o)["args"].append("--disable-log-requests"),
+    ),
+}
+
+
+def main() -> int:
+    source = ROOT / "dist" / "llm-stack.k8s.yaml"
+    original = [d for d in yaml.safe_load_all(source.read_text()) if d]
+    for old in HERE.iterdir():
+        if old.is_dir():
+            shutil.rmtree(old)
+    for name, (expect, plant) in CASES.items():
+        objs = copy.deepcopy(original)
+        plant(objs)
+        case = HERE / name
+        case.mkdir()
+        (case / "llm-stack.k8s.yaml").write_text(yaml.safe_dump_all(objs, sort_keys=False))
+        (case / "expect.txt").write_text(expect + "\n")
+    print(f"wrote {len(CASES)} cases to {HERE.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""`llm-stack validate DIR` on copies of the default output, each with one planted defect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+from llm_inference_stack.cli import main
+from test_validation_vllm import require_vllm
+
+BROKEN = ROOT / "tests" / "data" / "broken-manifests"
+CASES = sorted(p for p in BROKEN.iterdir() if p.is_dir())
+
+
+def test_the_real_dist_passes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLM_STACK_CACHE", "/nonexistent")
+    monkeypatch.delenv("LLM_STACK_VLLM_PYTHON", raising=False)
+    assert main(["validate", str(ROOT / "dist")]) == 0
+    assert "objects valid" in capsys.readouterr().err
+
+
+def test_the_suite_covers_every_planted_defect() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fails_when_manifests_have_a_planted_defect(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expect, *flags = (case / "expect.txt").read_text().splitlines()
+    check, substring = (part.strip() for part in expect.split("|", 1))
+    if "requires: vllm" in flags:
+        require_vllm()
+    assert main(["validate", str(case)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith(f"  - [{check}]")]
+    assert lines, f"no [{check}] problem in:\n{err}"
+    assert any(substring in line for line in lines), err
