@@ -1,16 +1,14 @@
-"""`llm-stack validate DIR` on copies of the default output, each with one planted defect."""
+"""`llm-stack validate DIR` on the default output with one planted defect per case."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from broken_manifests import CASES, plant
 from helpers import ROOT
 from llm_inference_stack.cli import main
 from test_validation_vllm import require_vllm
-
-BROKEN = ROOT / "tests" / "data" / "broken-manifests"
-CASES = sorted(p for p in BROKEN.iterdir() if p.is_dir())
 
 
 def test_the_real_dist_passes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,13 +22,15 @@ def test_the_suite_covers_every_planted_defect() -> None:
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_fails_when_manifests_have_a_planted_defect(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    expect, *flags = (case / "expect.txt").read_text().splitlines()
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fails_when_manifests_have_a_planted_defect(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expect, *flags = plant(name, tmp_path / name).splitlines()
     check, substring = (part.strip() for part in expect.split("|", 1))
     if "requires: vllm" in flags:
         require_vllm()
-    assert main(["validate", str(case)]) == 2
+    assert main(["validate", str(tmp_path / name)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.startswith(f"  - [{check}]")]

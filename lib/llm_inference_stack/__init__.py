@@ -2,43 +2,58 @@
 
 A KServe InferenceService running vLLM on GPUs, KEDA scaling it on queued requests, Envoy AI Gateway
 in front (API keys, token rate limits), API keys from a Secret or External Secrets, traces to Phoenix.
+
+Names are imported on first use (PEP 562): reading and checking a values file does not load the
+generated CRD modules or start the jsii runtime; the constructs do.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._import_gc import collection_paused
 from ._node import use_bundled_node
 
 use_bundled_node()
 
-from ._import_gc import collection_paused
-
-with collection_paused():  # see _import_gc
-    from .api_keys import ApiKeys
-    from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
-    from .chart import LlmInferenceStack, ModelDeployment
-    from .config import (
-        ApiKeysConfig,
-        AutoscalingConfig,
-        ExternalSecretConfig,
-        GatewayConfig,
-        ModelConfig,
-        NetworkPolicyConfig,
-        ObservabilityConfig,
-        PhoenixConfig,
-        PrometheusAuth,
-        PrometheusConfig,
-        RateLimitConfig,
-        ResourceList,
-        Resources,
-        RuntimeConfig,
-        StackConfig,
-        Toleration,
-        load_values,
-        stack_config_from_mapping,
-    )
-    from .errors import ManifestError, ValuesError
-    from .gateway import AiGateway, ModelRoute
-    from .model_server import ModelServer, vllm_args
-    from .observability import GatewayTracing
-    from .synth import manifests, synthesize
+_EXPORTS: dict[str, str] = {
+    "AiGateway": "gateway",
+    "ApiKeys": "api_keys",
+    "ApiKeysConfig": "config",
+    "Autoscaler": "autoscaler",
+    "AutoscalingConfig": "config",
+    "ExternalSecretConfig": "config",
+    "GatewayConfig": "config",
+    "GatewayTracing": "observability",
+    "LlmInferenceStack": "chart",
+    "ManifestError": "errors",
+    "ModelConfig": "config",
+    "ModelDeployment": "chart",
+    "ModelRoute": "gateway",
+    "ModelServer": "model_server",
+    "NetworkPolicyConfig": "config",
+    "ObservabilityConfig": "config",
+    "PhoenixConfig": "config",
+    "PrometheusAuth": "config",
+    "PrometheusConfig": "config",
+    "RateLimitConfig": "config",
+    "ResourceList": "config",
+    "Resources": "config",
+    "RuntimeConfig": "config",
+    "StackConfig": "config",
+    "StandaloneGateway": "standalone_gateway",
+    "StandaloneGatewayConfig": "config",
+    "Toleration": "config",
+    "ValuesError": "errors",
+    "desired_replicas": "autoscaler",
+    "load_values": "config",
+    "manifests": "synth",
+    "stack_config_from_mapping": "config",
+    "synthesize": "synth",
+    "vllm_args": "model_server",
+    "waiting_requests_query": "autoscaler",
+}
 
 __all__ = [
     "AiGateway",
@@ -65,6 +80,8 @@ __all__ = [
     "Resources",
     "RuntimeConfig",
     "StackConfig",
+    "StandaloneGateway",
+    "StandaloneGatewayConfig",
     "Toleration",
     "ValuesError",
     "desired_replicas",
@@ -75,3 +92,50 @@ __all__ = [
     "vllm_args",
     "waiting_requests_query",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with collection_paused():  # see _import_gc
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from .api_keys import ApiKeys
+    from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
+    from .chart import LlmInferenceStack, ModelDeployment
+    from .config import (
+        ApiKeysConfig,
+        AutoscalingConfig,
+        ExternalSecretConfig,
+        GatewayConfig,
+        ModelConfig,
+        NetworkPolicyConfig,
+        ObservabilityConfig,
+        PhoenixConfig,
+        PrometheusAuth,
+        PrometheusConfig,
+        RateLimitConfig,
+        ResourceList,
+        Resources,
+        RuntimeConfig,
+        StackConfig,
+        StandaloneGatewayConfig,
+        Toleration,
+        load_values,
+        stack_config_from_mapping,
+    )
+    from .errors import ManifestError, ValuesError
+    from .gateway import AiGateway, ModelRoute
+    from .model_server import ModelServer, vllm_args
+    from .observability import GatewayTracing
+    from .standalone_gateway import StandaloneGateway
+    from .synth import manifests, synthesize

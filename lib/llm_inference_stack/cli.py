@@ -39,9 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "synth":
+            config = load_values(args.values)  # fails fast, before the generated modules load
+
             from .synth import synthesize
 
-            config = load_values(args.values)
             files = synthesize(config, args.out)
             print(f"wrote {len(files)} file(s) to {args.out}/", file=sys.stderr)
             return 0

@@ -30,6 +30,8 @@ class ValuesError(ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
+        if self.value is _MISSING:
+            return f"{self.path}: missing: {self.fix}"
         return f"{self.path}: {_show(self.value)} is not valid: {self.fix}"
 
     def under(self, prefix: str) -> ValuesError:

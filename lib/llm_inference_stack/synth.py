@@ -17,11 +17,14 @@ from typing import Any
 import cdk8s
 import yaml
 
-from .chart import LlmInferenceStack
+from ._import_gc import collection_paused
 from .config import StackConfig
-from .validation import validate_directory_report, validate_objects
-from .validation.manifests import YAML_LOADER
-from .validation.vllm_args import vllm_check_wanted
+
+with collection_paused():  # the generated CRD modules (see _import_gc)
+    from .chart import LlmInferenceStack
+    from .validation import validate_directory_report, validate_objects
+    from .validation.manifests import YAML_LOADER
+    from .validation.vllm_args import vllm_check_wanted
 
 CHART_ID = "llm-stack"
 

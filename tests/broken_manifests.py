@@ -1,23 +1,20 @@
-#!/usr/bin/env python3
-"""Regenerate the broken-manifest suite: copies of the default output, each with one planted defect.
+"""Planted defects for the validator: each case is the current default output with one thing broken.
 
-Each case is a directory holding ``llm-stack.k8s.yaml`` and ``expect.txt`` (``<check> | <substring of the
-message>``; a second line ``requires: vllm`` marks cases that need vLLM's parser). Run from the repository
-root after the default output changes: ``python tests/data/broken-manifests/generate.py``.
+Each case maps a name to ``(expect, plant)``: ``expect`` is ``<check> | <substring of the message>`` and
+``plant`` mutates the parsed objects. Cases are planted into a temporary directory from ``dist/`` at test
+time, so they never go stale when the default output changes.
 """
 
 from __future__ import annotations
 
 import copy
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
+ROOT = Path(__file__).resolve().parent.parent
 Objs = list[dict[str, Any]]
 
 
@@ -210,22 +207,11 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
 }
 
 
-def main() -> int:
-    source = ROOT / "dist" / "llm-stack.k8s.yaml"
-    original = [d for d in yaml.safe_load_all(source.read_text()) if d]
-    for old in HERE.iterdir():
-        if old.is_dir():
-            shutil.rmtree(old)
-    for name, (expect, plant) in CASES.items():
-        objs = copy.deepcopy(original)
-        plant(objs)
-        case = HERE / name
-        case.mkdir()
-        (case / "llm-stack.k8s.yaml").write_text(yaml.safe_dump_all(objs, sort_keys=False))
-        (case / "expect.txt").write_text(expect + "\n")
-    print(f"wrote {len(CASES)} cases to {HERE.relative_to(ROOT)}/")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def plant(name: str, out_dir: Path) -> str:
+    """Write case ``name`` into ``out_dir``; returns its ``expect`` line."""
+    expect, mutate = CASES[name]
+    objs = [d for d in yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()) if d]
+    mutate(objs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "llm-stack.k8s.yaml").write_text(yaml.safe_dump_all(objs, sort_keys=False))
+    return expect

@@ -1,0 +1,100 @@
+"""Secure by default: no key material in the output, pinned images, requests and limits, PDB and NetworkPolicy."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import find, synth_objects, with_changes
+from llm_inference_stack.validation.checks.workloads import containers, image_is_pinned
+
+DUMMY = "test-key-0123456789abcdef"
+KEY_LIKE = re.compile(r"(sk-[A-Za-z0-9]{16,}|[A-Za-z0-9+/]{40,}={0,2}|ghp_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*KEY-----)")
+
+
+def synth_cli(values: dict[str, Any], tmp_path: Path) -> tuple[list[dict[str, Any]], str, str]:
+    file = tmp_path / "values.yaml"
+    file.write_text(yaml.safe_dump(values))
+    out = tmp_path / "dist"
+    completed = subprocess.run(
+        [sys.executable, "-m", "llm_inference_stack.cli", "synth", "--values", str(file), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    text = "".join(p.read_text() for p in sorted(out.glob("*.yaml")))
+    return [d for d in yaml.safe_load_all(text) if d], text, completed.stderr
+
+
+def strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in [str(k), *strings(v)]]
+    if isinstance(node, list):
+        return [s for v in node for s in strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+EXTERNAL = {"apiKeys.externalSecret": {"storeName": "vault", "remoteKey": "llm/api-keys"}}
+
+
+@pytest.mark.parametrize("changes", [{}, EXTERNAL], ids=["default", "external-secret"])
+def test_fails_when_output_holds_key_material(
+    default_values: dict[str, Any], changes: dict[str, Any], tmp_path: Path
+) -> None:
+    objects, text, stderr = synth_cli(with_changes(default_values, changes), tmp_path)
+    assert [o for o in objects if o["kind"] == "Secret"] == []
+    assert not [s for o in objects for s in strings(o) if KEY_LIKE.search(s)]
+    assert "WARNING" not in stderr
+    assert "apiKey" not in text.replace("apiKeyAuth", "")
+
+
+def test_dummy_key_produces_a_secret_and_a_warning(default_values: dict[str, Any], tmp_path: Path) -> None:
+    values = with_changes(default_values, {"apiKeys.existingSecret": False, "apiKeys.dummyKey": DUMMY})
+    objects, _text, stderr = synth_cli(values, tmp_path)
+    secret = find(objects, "Secret", "ai-gateway-api-keys")
+    assert secret["stringData"] == {"test-client": DUMMY}
+    assert "WARNING: apiKeys.dummyKey is set" in stderr and "Never use this outside a test cluster" in stderr
+
+
+@pytest.mark.parametrize("mode", ["ai-gateway", "standalone"])
+def test_every_container_has_requests_limits_and_a_pinned_image(default_values: dict[str, Any], mode: str) -> None:
+
+    objects = synth_objects(with_changes(default_values, {"gateway.mode": mode}))
+    found = [(o, path, c) for o in objects for path, c in containers(o)]
+    assert found
+    for obj, path, container in found:
+        where = f"{obj['kind']} {obj['metadata']['name']} {path}"
+        assert image_is_pinned(container["image"]), where
+        for part in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(container["resources"][part]), where
+    envoy = find(objects, "EnvoyProxy") if mode == "ai-gateway" else None
+    if envoy is not None:
+        resources = envoy["spec"]["provider"]["kubernetes"]["envoyDeployment"]["container"]["resources"]
+        assert {"cpu", "memory"} <= set(resources["requests"]) and {"cpu", "memory"} <= set(resources["limits"])
+
+
+def test_model_pods_have_a_disruption_budget_and_admit_only_gateway_and_prometheus(
+    default_values: dict[str, Any],
+) -> None:
+
+    objects = synth_objects(default_values)
+    selector = {"serving.kserve.io/inferenceservice": "llama-3-70b", "component": "predictor"}
+    pdb = find(objects, "PodDisruptionBudget", "llama-3-70b")
+    assert pdb["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": selector}}
+    policy = find(objects, "NetworkPolicy", "llama-3-70b")["spec"]
+    assert policy["podSelector"] == {"matchLabels": selector} and policy["policyTypes"] == ["Ingress"]
+    peers = [peer for rule in policy["ingress"] for peer in rule["from"]]
+    assert peers == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kserve-inference"}},
+            "podSelector": {"matchLabels": {"gateway.envoyproxy.io/owning-gateway-name": "llm-stack-ai-gateway"}},
+        },
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
+    ]
+    assert all(rule["ports"] == [{"port": 8080, "protocol": "TCP"}] for rule in policy["ingress"])
