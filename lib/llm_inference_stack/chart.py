@@ -16,6 +16,11 @@ from .validation import ChartValidation
 from .validation.checks.references import EXISTING_SECRET_ANNOTATION
 
 
+def stack_labels(config: StackConfig) -> dict[str, str]:
+    """Labels on every object of the stack."""
+    return {"app.kubernetes.io/part-of": config.release, "app.kubernetes.io/managed-by": "llm-inference-stack"}
+
+
 class ModelDeployment(Construct):
     """One model: its InferenceService (with PodMonitor and PDB) and its ScaledObject."""
 
@@ -25,7 +30,7 @@ class ModelDeployment(Construct):
         namespace = stack.namespace_of(model)
         autoscaling = stack.autoscaling_of(model)
         phoenix = stack.observability.phoenix
-        labels = {"app.kubernetes.io/part-of": stack.release, "app.kubernetes.io/managed-by": "llm-inference-stack"}
+        labels = stack_labels(stack)
         self.server = ModelServer(
             self,
             "ModelServer",
@@ -59,7 +64,7 @@ class LlmInferenceStack(cdk8s.Chart):
         # No chart-level namespace: it would also stamp cluster-scoped objects (GatewayClass).
         super().__init__(scope, id, disable_resource_name_hashes=True)
         self.config = config
-        labels = {"app.kubernetes.io/part-of": config.release, "app.kubernetes.io/managed-by": "llm-inference-stack"}
+        labels = stack_labels(config)
 
         self.models = [
             ModelDeployment(self, model.resource_name, stack=config, index=i) for i, model in enumerate(config.models)

@@ -855,7 +855,12 @@ def chat_load(
     """
     import openai
 
-    client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="local", timeout=timeout_s, max_retries=0)
+    # A client per worker thread, so each connection is reused back to back: with one shared pool, a
+    # connection left idle for vLLM's 5 s keep-alive time-out could be picked up just as the server closes it
+    # and fail with a connection error (a race of the pool, not a vLLM failure). No retries hide real errors.
+    def new_client() -> openai.OpenAI:
+        return openai.OpenAI(base_url=f"{base_url}/v1", api_key="local", timeout=timeout_s, max_retries=0)
+
     lock = threading.Lock()
     issued = 0
     completed = 0
@@ -865,32 +870,32 @@ def chat_load(
 
     def worker() -> None:
         nonlocal issued, completed
-        while True:
-            with lock:
-                if issued >= max_requests or time.monotonic() >= deadline:
-                    return
-                issued += 1
-                number = issued
-            try:
-                client.chat.completions.create(
-                    model=model,
-                    messages=[{"role": "user", "content": f"Request {number}: scale the replica queue."}],
-                    max_tokens=max_tokens,
-                    temperature=0.0,
-                    extra_body={"ignore_eos": True},
-                )
+        with new_client() as client:
+            while True:
                 with lock:
-                    completed += 1
-            except openai.OpenAIError as error:
-                with lock:
-                    errors.append(f"request {number}: {type(error).__name__}: {error}")
+                    if issued >= max_requests or time.monotonic() >= deadline:
+                        return
+                    issued += 1
+                    number = issued
+                try:
+                    client.chat.completions.create(
+                        model=model,
+                        messages=[{"role": "user", "content": f"Request {number}: scale the replica queue."}],
+                        max_tokens=max_tokens,
+                        temperature=0.0,
+                        extra_body={"ignore_eos": True},
+                    )
+                    with lock:
+                        completed += 1
+                except openai.OpenAIError as error:
+                    with lock:
+                        errors.append(f"request {number}: {type(error).__name__}: {error}")
 
     threads = [threading.Thread(target=worker, name=f"load-{i}", daemon=True) for i in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:  # no new request after the deadline; each one in flight ends within timeout_s
         thread.join(timeout=max(0.0, deadline - time.monotonic()) + timeout_s + 10)
-    client.close()
     return LoadReport(started, time.time(), completed, errors)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,16 @@ from e2e_support import CONCURRENCY, MAX_REQUESTS, MAX_TOKENS, SCRAPES_UNDER_LOA
 from llm_inference_stack import local_run as lr
 
 E2E_DIR = Path(__file__).parent
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A SIGTERM (CI time-out, `kill`) would end pytest without running finalizers and leave vLLM, Prometheus
+    # and Phoenix running; as a KeyboardInterrupt it unwinds through the fixtures that stop them.
+    signal.signal(signal.SIGTERM, _interrupt)
 VALUES_FILE = E2E_DIR / "values-e2e.yaml"
 
 
