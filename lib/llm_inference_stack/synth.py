@@ -15,15 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import cdk8s
-import yaml
 
 from ._import_gc import collection_paused
 from .config import StackConfig
 
 with collection_paused():  # the generated CRD modules (see _import_gc)
     from .chart import LlmInferenceStack
-    from .validation import validate_directory_report, validate_objects
-    from .validation.manifests import YAML_LOADER
+    from .validation import validate_objects
     from .validation.vllm_args import vllm_check_wanted
 
 CHART_ID = "llm-stack"
@@ -37,9 +35,9 @@ def build_app(config: StackConfig, outdir: str | None = None) -> tuple[cdk8s.App
 
 def manifests(config: StackConfig, *, validate: bool = True) -> list[dict[str, Any]]:
     """The synthesized objects as dictionaries, in output order; validated unless ``validate`` is False."""
-    app, chart = build_app(config)
-    chart.validation.enabled = False  # validated below, raising ManifestError rather than jsii's RuntimeError
-    objects = [obj for obj in yaml.load_all(app.synth_yaml(), Loader=YAML_LOADER) if obj]
+    _app, chart = build_app(config)
+    # The resolved objects, exactly what synthesis writes as YAML (JSON from jsii; no YAML round trip).
+    objects: list[dict[str, Any]] = list(chart.to_json())
     if validate:
         validate_objects(objects)
     return objects
@@ -48,19 +46,21 @@ def manifests(config: StackConfig, *, validate: bool = True) -> list[dict[str, A
 def synthesize(config: StackConfig, out_dir: str | Path, *, on_note: Callable[[str], None] | None = None) -> list[Path]:
     """Write the stack's manifests to ``out_dir`` atomically; returns the files written.
 
-    The written files are validated (``llm_inference_stack.validation``) before they replace ``out_dir``: on a
-    ``ManifestError`` the previous output stays untouched. ``on_note`` receives notes such as a skipped vLLM
-    argument check. Default: printed to stderr.
+    The objects are validated (``llm_inference_stack.validation``) before they are written to a staging
+    directory that then replaces ``out_dir``: on a ``ManifestError`` the previous output stays untouched.
+    ``on_note`` receives notes such as a skipped vLLM argument check. Default: printed to stderr.
     """
     out = Path(out_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         app, chart = build_app(config, str(staging))
-        chart.validation.enabled = False  # the written files are validated instead, before the swap
-        app.synth()
+        # Validate the resolved objects (the content app.synth() writes) before anything is written; the
+        # construct validation would do the same checks again inside synth and raise jsii's RuntimeError.
+        chart.validation.enabled = False
         wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
-        report = validate_directory_report(staging, vllm_args=wanted)
+        report = validate_objects(chart.to_json(), vllm_args=wanted)
+        app.synth()
         for note in report.notes:
             (on_note or _print_note)(note)
         files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
