@@ -855,11 +855,18 @@ def chat_load(
     """
     import openai
 
-    # A client per worker thread, so each connection is reused back to back: with one shared pool, a
-    # connection left idle for vLLM's 5 s keep-alive time-out could be picked up just as the server closes it
-    # and fail with a connection error (a race of the pool, not a vLLM failure). No retries hide real errors.
+    # One connection per request ("Connection: close"): vLLM's server closes a keep-alive connection that
+    # stays idle for 5 s, and on two cores saturated by CPU inference a client thread can take that long to
+    # send its next request, which then fails with a connection error (a race of connection reuse, not a
+    # vLLM failure). Fresh connections keep every error a real one, with no retries to hide them.
     def new_client() -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{base_url}/v1", api_key="local", timeout=timeout_s, max_retries=0)
+        return openai.OpenAI(
+            base_url=f"{base_url}/v1",
+            api_key="local",
+            timeout=timeout_s,
+            max_retries=0,
+            default_headers={"Connection": "close"},
+        )
 
     lock = threading.Lock()
     issued = 0
@@ -889,7 +896,7 @@ def chat_load(
                         completed += 1
                 except openai.OpenAIError as error:
                     with lock:
-                        errors.append(f"request {number}: {type(error).__name__}: {error}")
+                        errors.append(f"request {number}: {type(error).__name__}: {error} ({error.__cause__!r})")
 
     threads = [threading.Thread(target=worker, name=f"load-{i}", daemon=True) for i in range(concurrency)]
     for thread in threads:
