@@ -747,19 +747,15 @@ def stack_config_from_mapping(raw: Any) -> StackConfig:
         raise ValuesError(
             "(top level)", raw, f"the values file must be a YAML mapping, not {kind}; start from values.yaml"
         )
-    raw = dict(raw)
+    rest = {k: v for k, v in raw.items() if k not in ("model", "models")}
     if "model" in raw and "models" in raw:
         raise ValuesError("models", "(set)", "use either 'model:' (one model) or 'models:' (a list), not both")
+    models: tuple[ModelConfig, ...]
     if "model" in raw:
-        single = raw.pop("model")
+        single = raw["model"]
         if not isinstance(single, dict):
             raise ValuesError("model", single, "use a mapping with keys " + ", ".join(_keys(ModelConfig)))
-        try:
-            model = build(ModelConfig, single, "model")
-        except ValuesError as error:
-            raise error from None
-        raw["models"] = []
-        models: tuple[ModelConfig, ...] = (model,)
+        models = (build(ModelConfig, single, "model"),)
     elif "models" in raw:
         items = raw["models"]
         if not isinstance(items, list) or not items:
@@ -767,13 +763,8 @@ def stack_config_from_mapping(raw: Any) -> StackConfig:
         models = tuple(build(ModelConfig, item, f"models[{i}]") for i, item in enumerate(items))
     else:
         raise ValuesError("model", ValuesError.MISSING, "this key is required: set model.name and model.storageUri")
-    raw["models"] = []
-    config = build(_StackWithoutModels, {k: v for k, v in raw.items() if k != "models"}, "")
-    kwargs = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
-    try:
-        return StackConfig(models=models, **kwargs)
-    except ValuesError as error:
-        raise error from None
+    settings = build(_StackWithoutModels, rest, "")
+    return StackConfig(models=models, **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)})
 
 
 @dataclass(frozen=True, kw_only=True)
