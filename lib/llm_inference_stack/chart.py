@@ -112,7 +112,17 @@ class LlmInferenceStack(cdk8s.Chart):
                 labels=labels,
             )
         else:
-            self.gateway = self._ai_gateway(config, routes, labels)
+            self.gateway = AiGateway(
+                self,
+                "Gateway",
+                name=config.gateway_name,
+                namespace=config.namespace,
+                routes=routes,
+                api_keys_secret=self.api_keys.secret_name,
+                config=config.gateway,
+                gateway_config_name=self.tracing.name if self.tracing else None,
+                labels=labels,
+            )
 
         if config.network_policy.enabled:
             # Standalone Envoy pods run in the stack's namespace, never in an Envoy Gateway controller's.
@@ -133,18 +143,5 @@ class LlmInferenceStack(cdk8s.Chart):
             secret = config.api_keys.secret_name
             self.gateway.security_policy.metadata.add_annotation(EXISTING_SECRET_ANNOTATION, secret)
         self.validation = ChartValidation(self)
-        """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` validates the files instead)."""
+        """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
         self.node.add_validation(self.validation)
-
-    def _ai_gateway(self, config: StackConfig, routes: list[ModelRoute], labels: dict[str, str]) -> AiGateway:
-        return AiGateway(
-            self,
-            "Gateway",
-            name=config.gateway_name,
-            namespace=config.namespace,
-            routes=routes,
-            api_keys_secret=self.api_keys.secret_name,
-            config=config.gateway,
-            gateway_config_name=self.tracing.name if self.tracing else None,
-            labels=labels,
-        )

@@ -5,7 +5,7 @@
 * the cross-object checks of ``checks/`` (one module per family, each check named in its messages);
 * optionally the ``vllm serve`` arguments with vLLM's own parser (``vllm_args``).
 
-``validate_directory`` backs ``llm-stack validate DIR``; ``synth.synthesize`` validates before it swaps the
+``validate_directory`` backs ``llm-stack validate DIR``; ``synth.synthesize`` validates before it writes and swaps the
 output in; ``ChartValidation`` gives ``cdk8s synth`` users of the construct the same checks.
 """
 
@@ -97,7 +97,7 @@ class ChartValidation:
     def __init__(self, chart: cdk8s.Chart, *, enabled: bool = True) -> None:
         self._chart = chart
         self.enabled = enabled
-        """False skips the checks (``synth.synthesize`` validates the written files instead)."""
+        """False skips the checks (``synth.synthesize`` validates the resolved objects before writing instead)."""
 
     def validate(self) -> list[str]:
         if not self.enabled:
