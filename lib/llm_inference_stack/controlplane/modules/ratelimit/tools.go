@@ -1,0 +1,7 @@
+//go:build tools
+
+// Package tools pins the dependency graph of github.com/envoyproxy/ratelimit/src/service_cmd: the wrapper module requires it so
+// that go.sum covers every module the binary is built from (go build -mod=readonly github.com/envoyproxy/ratelimit/src/service_cmd).
+package tools
+
+import _ "github.com/envoyproxy/ratelimit/src/service_cmd"
