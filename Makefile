@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CRD_DIR ?= ../shared/crds
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup synth test test-fast e2e-deps imports imports-check lint typecheck bench demo clean
+.PHONY: setup synth test test-fast e2e-deps controlplane-deps verify imports imports-check lint typecheck bench demo clean
 
 setup: $(STAMP)
 
@@ -26,11 +26,19 @@ synth: $(STAMP)
 e2e-deps:
 	bash scripts/e2e/install.sh
 
-test: $(STAMP) e2e-deps
+# kube-apiserver, etcd and the KServe, KEDA, Envoy Gateway and AI Gateway controllers, built once per pinned
+# version from their Go modules into the cache (needs Go; see README "Verify against the real controllers").
+controlplane-deps: $(STAMP)
+	$(BIN)/python -m llm_inference_stack.controlplane.build
+
+verify: $(STAMP)
+	$(BIN)/llm-stack verify dist/
+
+test: $(STAMP) e2e-deps controlplane-deps
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e and not controlplane"
 
 imports: $(STAMP)
 	$(BIN)/python scripts/gen_imports.py --crd-dir $(CRD_DIR)

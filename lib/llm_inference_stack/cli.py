@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "local-run", help="run vLLM, Prometheus and Phoenix locally from a values file (see local-run --help)"
     )
+    sub.add_parser(
+        "verify",
+        help="apply manifests to a local kube-apiserver with the real KServe, KEDA and Envoy (AI) Gateway "
+        "controllers and report what they did (see verify --help; needs Go)",
+    )
     return parser
 
 
@@ -36,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         from .local_run import main as local_main
 
         return local_main(argv[1:])
+    if argv[:1] == ["verify"]:
+        from .controlplane.verify import main as verify_main
+
+        return verify_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "synth":

@@ -1,0 +1,472 @@
+"""A real Kubernetes control plane on loopback: etcd, kube-apiserver, and the KServe, KEDA, Envoy Gateway and
+Envoy AI Gateway controllers, built from their pinned Go modules (:mod:`.build`). No nodes and no pods: what the
+controllers *create* (Deployments, Services, HPAs, HTTPRoutes, status conditions) is what there is to inspect,
+the way controller projects test with envtest.
+
+Run it inside :mod:`.sandbox` (own network, mount and PID namespaces): several controllers bind fixed ports on
+every interface and Envoy Gateway reads its certificates from ``/certs``. Every process is started in its own
+process group and stopped by PID (:class:`~llm_inference_stack.local_run.ManagedProcess`), also on failure.
+
+Each controller runs as its Deployment in the upstream install would (namespace, flags that matter), with what
+cannot be the same outside a cluster substituted; :data:`SUBSTITUTIONS` lists those, with the reason for each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..local_run import LocalRunError, ManagedProcess
+from .kube import ApiError, JsonDict, KubeClient
+from .pki import Pki, make_pki
+from .sources import ControlPlaneSources
+
+# Namespaces of the upstream installs (Helm charts' defaults).
+KSERVE_NAMESPACE = "kserve"
+KEDA_NAMESPACE = "keda"
+ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
+
+# Loopback ports inside the sandbox. Fixed ones are the controllers' own; the rest are moved off the defaults
+# they would share (8080/8081/9443) when several controllers run in one network namespace.
+ETCD_CLIENT_PORT = 2379
+ETCD_PEER_PORT = 2380
+APISERVER_PORT = 6443
+KSERVE_WEBHOOK_PORT = 9445
+KSERVE_PROBE_PORT = 18091
+KEDA_PROBE_PORT = 18092
+AI_GATEWAY_EXTENSION_PORT = 1063
+AI_GATEWAY_WEBHOOK_PORT = 9444
+ENVOY_GATEWAY_PROBE_PORT = 8081  # fixed in Envoy Gateway
+
+SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+    ("controllers reach the API server at https://127.0.0.1:6443 through a kubeconfig with an admin certificate",
+     "no in-cluster Service account or kubernetes Service endpoint without nodes"),
+    ("webhooks are registered with clientConfig.url https://127.0.0.1:PORT instead of a Service",
+     "no Service endpoints without pods"),
+    ("one self-signed CA and loopback serving certificate for every controller",
+     "cert-manager / the charts' certgen jobs do not run here"),
+    ("the AI Gateway extension server is addressed as localhost:1063 in Envoy Gateway's extensionManager",
+     "its Service ai-gateway-controller.envoy-ai-gateway-system has no endpoints without pods"),
+    ("the AI Gateway controller starts before Envoy Gateway",
+     "both bind port 18002 (rate-limit xDS / Wasm server) here; in a cluster they are separate pods"),
+    ("KServe's webhook and probe ports, KEDA's probe port are moved off 9443/8081",
+     "they are separate pods in a cluster and share one network namespace here"),
+)  # fmt: skip
+
+
+class ControlPlaneError(RuntimeError):
+    """A component failed to start or the API server refused the control plane's own set-up."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Binaries:
+    etcd: Path
+    kube_apiserver: Path
+    kserve_manager: Path | None = None
+    keda_operator: Path | None = None
+    envoy_gateway: Path | None = None
+    aigw_controller: Path | None = None
+
+    @classmethod
+    def from_build(cls, built: dict[str, Path]) -> Binaries:
+        return cls(
+            etcd=built["etcd"],
+            kube_apiserver=built["kube-apiserver"],
+            kserve_manager=built.get("kserve-manager"),
+            keda_operator=built.get("keda-operator"),
+            envoy_gateway=built.get("envoy-gateway"),
+            aigw_controller=built.get("aigw-controller"),
+        )
+
+
+def _yaml_documents(path: Path) -> Iterator[JsonDict]:
+    with path.open() as stream:
+        for document in yaml.safe_load_all(stream):
+            if isinstance(document, dict) and document.get("kind"):
+                yield document
+
+
+def _http_ok(url: str, timeout_s: float = 3.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+class LocalControlPlane:
+    """Start with :meth:`start` (or ``with``); :meth:`close` stops every process it started, by PID."""
+
+    def __init__(
+        self,
+        binaries: Binaries,
+        sources: ControlPlaneSources,
+        *,
+        work_dir: Path,
+        certs_dir: Path = Path("/certs"),
+        log: Callable[[str], None] = lambda _message: None,
+    ) -> None:
+        self.binaries = binaries
+        self.sources = sources
+        self.work_dir = work_dir
+        self.certs_dir = certs_dir
+        self.log = log
+        self.processes: dict[str, ManagedProcess] = {}
+        self.timings: dict[str, float] = {}
+        self._pki: Pki | None = None
+        self._client: KubeClient | None = None
+
+    # -- accessors ------------------------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> KubeClient:
+        if self._client is None:
+            raise ControlPlaneError("the control plane is not started")
+        return self._client
+
+    @property
+    def pki(self) -> Pki:
+        if self._pki is None:
+            raise ControlPlaneError("the control plane is not started")
+        return self._pki
+
+    @property
+    def server(self) -> str:
+        return f"https://127.0.0.1:{APISERVER_PORT}"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.work_dir / "kubeconfig"
+
+    # -- lifecycle ------------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalControlPlane:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop(grace_s=10.0)
+
+    def start(self, *, controllers: Sequence[str] = ("kserve", "keda", "ai-gateway", "envoy-gateway")) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self._step("certificates", self._make_certificates)
+        self._step("etcd", self._start_etcd)
+        self._step("kube-apiserver", self._start_apiserver)
+        self._step("CRDs and configuration", self._install_crds_and_config)
+        starters: dict[str, Callable[[], None]] = {
+            "kserve": self._start_kserve,
+            "keda": self._start_keda,
+            "ai-gateway": self._start_ai_gateway,
+            "envoy-gateway": self._start_envoy_gateway,
+        }
+        for name in controllers:
+            self._step(name, starters[name])
+
+    def _step(self, name: str, action: Callable[[], None]) -> None:
+        started = time.monotonic()
+        action()
+        self.timings[name] = time.monotonic() - started
+        self.log(f"{name} ready in {self.timings[name]:.1f} s")
+
+    def _spawn(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> ManagedProcess:
+        base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+        base |= {"KUBECONFIG": str(self.kubeconfig)}
+        process = ManagedProcess(
+            name, argv, env=base | (env or {}), log_path=self.work_dir / f"{name}.log", cwd=self.work_dir
+        )
+        self.processes[name] = process
+        return process
+
+    def _wait(self, process: ManagedProcess, ready: Callable[[], bool], what: str, timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            code = process.exit_code()
+            if code is not None:
+                raise ControlPlaneError(
+                    f"{process.name} exited ({code}) before {what}; {process.log_path}:\n{process.log_tail(30)}"
+                )
+            if ready():
+                return
+            time.sleep(0.3)
+        raise ControlPlaneError(
+            f"{process.name}: {what} not reached after {timeout_s:.0f} s; {process.log_path}:\n{process.log_tail(30)}"
+        )
+
+    # -- etcd and kube-apiserver --------------------------------------------------------------------------------
+
+    def _make_certificates(self) -> None:
+        self._pki = make_pki(self.work_dir / "pki")
+        cluster = {"server": self.server, "certificate-authority": str(self.pki.ca_cert)}
+        user = {"client-certificate": str(self.pki.admin_cert), "client-key": str(self.pki.admin_key)}
+        kubeconfig = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "local", "cluster": cluster}],
+            "users": [{"name": "admin", "user": user}],
+            "contexts": [{"name": "local", "context": {"cluster": "local", "user": "admin"}}],
+            "current-context": "local",
+        }
+        self.kubeconfig.write_text(yaml.safe_dump(kubeconfig))
+
+    def _start_etcd(self) -> None:
+        data = self.work_dir / "etcd"
+        client_url = f"http://127.0.0.1:{ETCD_CLIENT_PORT}"
+        peer_url = f"http://127.0.0.1:{ETCD_PEER_PORT}"
+        process = self._spawn(
+            "etcd",
+            [
+                str(self.binaries.etcd), "--name", "local", "--data-dir", str(data),
+                "--listen-client-urls", client_url, "--advertise-client-urls", client_url,
+                "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+                "--initial-cluster", f"local={peer_url}", "--unsafe-no-fsync", "--log-level", "warn",
+            ],
+        )  # fmt: skip
+        self._wait(process, lambda: _http_ok(f"{client_url}/health"), "etcd /health")
+
+    def _start_apiserver(self) -> None:
+        pki = self.pki
+        process = self._spawn(
+            "kube-apiserver",
+            [
+                str(self.binaries.kube_apiserver),
+                f"--etcd-servers=http://127.0.0.1:{ETCD_CLIENT_PORT}",
+                "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={APISERVER_PORT}",
+                f"--tls-cert-file={pki.serving_cert}", f"--tls-private-key-file={pki.serving_key}",
+                f"--client-ca-file={pki.ca_cert}",
+                "--authorization-mode=RBAC", "--service-cluster-ip-range=10.96.0.0/12",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                f"--service-account-key-file={pki.service_account_pub}",
+                f"--service-account-signing-key-file={pki.service_account_key}",
+                "--disable-admission-plugins=ServiceAccount", "--allow-privileged=true",
+                f"--cert-dir={self.work_dir / 'apiserver-certs'}",
+                "--enable-priority-and-fairness=false", "--v=0",
+            ],
+        )  # fmt: skip
+        self._client = KubeClient(self.server, ca=pki.ca_cert, cert=pki.admin_cert, key=pki.admin_key)
+        self._wait(process, self.client.ready, "/readyz", timeout_s=180.0)
+
+    # -- CRDs, configuration, webhooks ------------------------------------------------------------------------
+
+    def _install_crds_and_config(self) -> None:
+        crds: dict[str, JsonDict] = {}
+        for path in self.sources.crd_files():
+            for document in _yaml_documents(path):
+                if document["kind"] == "CustomResourceDefinition":
+                    crds.setdefault(document["metadata"]["name"], document)  # controller bundle first
+                else:
+                    self._create(document)  # e.g. Gateway API's ValidatingAdmissionPolicy
+        for crd in crds.values():
+            self._create(crd)
+        self.client.wait_established(crds)
+        for namespace in (KSERVE_NAMESPACE, KEDA_NAMESPACE, ENVOY_GATEWAY_NAMESPACE, AI_GATEWAY_NAMESPACE):
+            self.client.ensure_namespace(namespace)
+        for document in _yaml_documents(self.sources.kserve_config()):
+            document.setdefault("metadata", {})["namespace"] = KSERVE_NAMESPACE
+            self._create(document)
+
+    def _create(self, obj: JsonDict) -> None:
+        """POST ``obj`` (no managed-fields bookkeeping: the large CRDs load faster this way)."""
+        meta = obj["metadata"]
+        namespace = meta.get("namespace") if self.client.namespaced(obj["apiVersion"], obj["kind"]) else None
+        try:
+            self.client.request("POST", self.client.path(obj["apiVersion"], obj["kind"], namespace), obj)
+        except ApiError as error:
+            if error.status != 409:
+                raise ControlPlaneError(f"installing {obj['kind']} {meta['name']}: {error.message}") from error
+
+    def _webhook_client_config(self, port: int, path: str) -> JsonDict:
+        import base64
+
+        bundle = base64.b64encode(self.pki.ca_cert.read_bytes()).decode()
+        return {"url": f"https://127.0.0.1:{port}{path}", "caBundle": bundle}
+
+    def _tls_dir(self, name: str) -> Path:
+        return self.pki.install_tls_dir(self.work_dir / "tls" / name)
+
+    # -- controllers ------------------------------------------------------------------------------------------
+
+    def _require(self, binary: Path | None, name: str) -> Path:
+        if binary is None:
+            raise ControlPlaneError(f"no {name} binary was built")
+        return binary
+
+    def _start_kserve(self) -> None:
+        # controller-runtime's default webhook cert dir is $TMPDIR/k8s-webhook-server/serving-certs (KServe sets none).
+        tmp = self.work_dir / "kserve-tmp"
+        serving = tmp / "k8s-webhook-server" / "serving-certs"
+        self.pki.install_tls_dir(serving)
+        process = self._spawn(
+            "kserve-manager",
+            [
+                str(self._require(self.binaries.kserve_manager, "KServe manager")),
+                "--metrics-addr=0", f"--health-probe-addr=127.0.0.1:{KSERVE_PROBE_PORT}",
+                f"--webhook-port={KSERVE_WEBHOOK_PORT}", "--leader-elect=false",
+            ],
+            {"POD_NAMESPACE": KSERVE_NAMESPACE, "TMPDIR": str(tmp)},
+        )  # fmt: skip
+        self._wait(process, lambda: _http_ok(f"http://127.0.0.1:{KSERVE_PROBE_PORT}/readyz"), "/readyz")
+        # KServe's InferenceService defaulter and validator, as its chart registers them.
+        rule = {
+            "apiGroups": ["serving.kserve.io"], "apiVersions": ["v1beta1"],
+            "operations": ["CREATE", "UPDATE"], "resources": ["inferenceservices"],
+        }  # fmt: skip
+        for kind, path in (
+            ("MutatingWebhookConfiguration", "/mutate-serving-kserve-io-v1beta1-inferenceservice"),
+            ("ValidatingWebhookConfiguration", "/validate-serving-kserve-io-v1beta1-inferenceservice"),
+        ):
+            self.client.apply(
+                {
+                    "apiVersion": "admissionregistration.k8s.io/v1",
+                    "kind": kind,
+                    "metadata": {"name": f"inferenceservice.serving.kserve.io-{kind.lower()}"},
+                    "webhooks": [
+                        {
+                            "name": "inferenceservice.kserve-webhook-server.defaulter"
+                            if kind.startswith("Mutating")
+                            else "inferenceservice.kserve-webhook-server.validator",
+                            "clientConfig": self._webhook_client_config(KSERVE_WEBHOOK_PORT, path),
+                            "rules": [rule],
+                            "failurePolicy": "Fail",
+                            "sideEffects": "None",
+                            "admissionReviewVersions": ["v1beta1", "v1"],
+                        }
+                    ],
+                }
+            )
+
+    def _start_keda(self) -> None:
+        certs = self._tls_dir("keda")
+        empty_ca_dir = self.work_dir / "keda-custom-ca"
+        empty_ca_dir.mkdir(exist_ok=True)
+        process = self._spawn(
+            "keda-operator",
+            [
+                str(self._require(self.binaries.keda_operator, "KEDA operator")),
+                "--leader-elect=false", "--metrics-bind-address=0",
+                f"--health-probe-bind-address=127.0.0.1:{KEDA_PROBE_PORT}",
+                "--metrics-service-bind-address=127.0.0.1:9666",
+                f"--cert-dir={certs}", "--enable-cert-rotation=false",
+                "--enable-webhook-patching=false", "--enable-apiservice-patching=false",
+                f"--ca-dir={empty_ca_dir}", "--zap-log-level=info",
+            ],
+            {"WATCH_NAMESPACE": "", "POD_NAMESPACE": KEDA_NAMESPACE, "KEDA_CLUSTER_OBJECT_NAMESPACE": KEDA_NAMESPACE},
+        )  # fmt: skip
+        self._wait(process, lambda: _http_ok(f"http://127.0.0.1:{KEDA_PROBE_PORT}/readyz"), "/readyz")
+
+    def _start_ai_gateway(self) -> None:
+        certs = self._tls_dir("ai-gateway")
+        # The controller patches the caBundle of its pod mutator's MutatingWebhookConfiguration and exits without one.
+        self.client.apply(
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "MutatingWebhookConfiguration",
+                "metadata": {"name": f"envoy-ai-gateway-gateway-pod-mutator.{AI_GATEWAY_NAMESPACE}"},
+                "webhooks": [
+                    {
+                        "name": f"envoy-ai-gateway-gateway-pod-mutator.{AI_GATEWAY_NAMESPACE}.svc",
+                        "clientConfig": self._webhook_client_config(AI_GATEWAY_WEBHOOK_PORT, "/mutate"),
+                        "rules": [
+                            {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}
+                        ],
+                        "objectSelector": {"matchLabels": {"app.kubernetes.io/managed-by": "envoy-gateway"}},
+                        "failurePolicy": "Ignore",
+                        "sideEffects": "None",
+                        "admissionReviewVersions": ["v1"],
+                    }
+                ],
+            }
+        )
+        process = self._spawn(
+            "aigw-controller",
+            [
+                str(self._require(self.binaries.aigw_controller, "AI Gateway controller")),
+                "--enableLeaderElection=false", f"--tlsCertDir={certs}",
+                f"--port=127.0.0.1:{AI_GATEWAY_EXTENSION_PORT}", f"--webhookPort={AI_GATEWAY_WEBHOOK_PORT}",
+                f"--envoyGatewayNamespace={ENVOY_GATEWAY_NAMESPACE}",
+            ],
+            {"POD_NAMESPACE": AI_GATEWAY_NAMESPACE},
+        )  # fmt: skip
+        self._wait(process, lambda: _port_open(AI_GATEWAY_EXTENSION_PORT), "its extension server on :1063")
+
+    def envoy_gateway_config(self) -> JsonDict:
+        """Envoy Gateway's own configuration: the settings the README lists as the stack's prerequisites."""
+        return {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+            "kind": "EnvoyGateway",
+            "gateway": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+            "logging": {"level": {"default": "info"}},
+            "provider": {"type": "Kubernetes", "kubernetes": {"deploy": {"type": "GatewayNamespace"}}},
+            "rateLimit": {"backend": {"type": "Redis", "redis": {"url": "redis.redis-system.svc.cluster.local:6379"}}},
+            "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True},
+            "extensionManager": {
+                "hooks": {
+                    "xdsTranslator": {
+                        "translation": {
+                            "listener": {"includeAll": True},
+                            "route": {"includeAll": True},
+                            "cluster": {"includeAll": True},
+                            "secret": {"includeAll": True},
+                        },
+                        "post": ["Translation", "Cluster", "Route"],
+                    }
+                },
+                "service": {"fqdn": {"hostname": "localhost", "port": AI_GATEWAY_EXTENSION_PORT}},
+            },
+        }
+
+    def _start_envoy_gateway(self) -> None:
+        # Envoy Gateway reads its xDS / webhook certificates from the fixed path /certs (private in the sandbox).
+        self.pki.install_tls_dir(self.certs_dir)
+        config = self.work_dir / "envoy-gateway.yaml"
+        config.write_text(yaml.safe_dump(self.envoy_gateway_config()))
+        process = self._spawn(
+            "envoy-gateway",
+            [str(self._require(self.binaries.envoy_gateway, "Envoy Gateway")), "server", f"--config-path={config}"],
+            {"ENVOY_GATEWAY_NAMESPACE": ENVOY_GATEWAY_NAMESPACE},
+        )
+        self._wait(process, lambda: _http_ok(f"http://127.0.0.1:{ENVOY_GATEWAY_PROBE_PORT}/readyz"), "/readyz")
+
+    # -- diagnostics --------------------------------------------------------------------------------------------
+
+    def check_alive(self) -> None:
+        """Raise when a started component has exited (its log tail in the message)."""
+        for process in self.processes.values():
+            code = process.exit_code()
+            if code is not None:
+                raise ControlPlaneError(f"{process.name} exited ({code}); {process.log_path}:\n{process.log_tail(30)}")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "server": self.server,
+            "work_dir": str(self.work_dir),
+            "timings_s": {k: round(v, 1) for k, v in self.timings.items()},
+            "logs": {name: str(p.log_path) for name, p in self.processes.items()},
+        }
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+__all__ = ["SUBSTITUTIONS", "Binaries", "ControlPlaneError", "LocalControlPlane", "LocalRunError", "json"]

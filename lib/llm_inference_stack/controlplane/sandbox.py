@@ -1,0 +1,108 @@
+"""Run a command in its own network, mount and PID namespaces, with a private ``/certs``.
+
+Some controllers bind fixed ports on every interface (Envoy Gateway's xDS server on ``0.0.0.0:18000``, KServe's
+webhook on ``:9443``) and read certificates from the fixed path ``/certs`` (Envoy Gateway). Inside the sandbox:
+
+- the network has only its own loopback, so nothing is reachable from outside and no port collides with the
+  machine's;
+- the file system is the machine's (every top-level directory is bind-mounted at the same path), plus an empty
+  tmpfs at ``/certs``; nothing is written to the machine's ``/``;
+- the command is PID 1 of a new PID namespace: when it exits, the kernel ends every process left in it.
+
+Root uses the namespaces directly; other users get them through a user namespace (``unshare -r``) where the
+kernel allows it. :func:`sandbox_argv` says how to start a command inside, :func:`enter` is the code that runs
+first inside it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+SANDBOX_ENV = "LLM_STACK_SANDBOX"
+ROOT_ENV = "LLM_STACK_SANDBOX_ROOT"  # an empty directory the caller made (and removes): the new root's mount point
+PRIVATE_DIRS = ("/certs",)  # top-level only: creating them must not touch the machine's file system
+
+
+class SandboxError(RuntimeError):
+    """The namespaces could not be created or set up."""
+
+
+def inside() -> bool:
+    return os.environ.get(SANDBOX_ENV) == "1"
+
+
+def sandbox_argv(module: str, args: Sequence[str]) -> list[str]:
+    """argv that runs ``module.main(args)`` inside a fresh sandbox (set :data:`ROOT_ENV` in its environment)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        raise SandboxError("the unshare command (util-linux) is needed to isolate the control plane")
+    userns = [] if os.geteuid() == 0 else ["--map-root-user"]
+    return [
+        unshare, *userns, "--mount", "--net", "--pid", "--fork", "--kill-child",
+        sys.executable, "-m", "llm_inference_stack.controlplane.sandbox", module, *args,
+    ]  # fmt: skip
+
+
+def _mount(*args: str) -> None:
+    result = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SandboxError(f"mount {' '.join(args)} failed: {result.stderr.strip()}")
+
+
+def _loopback_up() -> None:
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH", b"lo", 0)
+        flags = struct.unpack("16sH", fcntl.ioctl(sock, siocgifflags, request)[:18])[1]
+        fcntl.ioctl(sock, siocsifflags, struct.pack("16sH", b"lo", flags | iff_up))
+
+
+def enter() -> None:
+    """Inside fresh namespaces (as PID 1): build the new root, chroot into it, bring loopback up."""
+    cwd = os.getcwd()
+    _mount("--make-rprivate", "/")
+    root = Path(os.environ.get(ROOT_ENV) or tempfile.mkdtemp(prefix="llm-stack-sandbox-"))
+    _mount("-t", "tmpfs", "-o", "mode=0755", "sandbox-root", str(root))
+    for entry in sorted(Path("/").iterdir()):
+        target = root / entry.name
+        if entry.is_symlink():
+            target.symlink_to(os.readlink(entry))
+        elif entry.is_dir():
+            target.mkdir()
+            if entry.name == "proc":
+                _mount("-t", "proc", "proc", str(target))  # PIDs of this namespace
+            else:
+                _mount("--rbind", str(entry), str(target))
+    for private in PRIVATE_DIRS:
+        target = root / private.lstrip("/")
+        if not target.exists():
+            target.mkdir()
+        _mount("-t", "tmpfs", "-o", "mode=0755", "sandbox-private", str(target))
+    os.chroot(root)
+    os.chdir(cwd)
+    _loopback_up()
+    os.environ[SANDBOX_ENV] = "1"
+
+
+def main(argv: Sequence[str]) -> int:
+    try:
+        enter()
+    except (SandboxError, OSError) as error:
+        print(f"llm-stack: cannot isolate the control plane: {error}", file=sys.stderr)
+        return 3
+    module = importlib.import_module(argv[0])
+    return int(module.main(list(argv[1:])))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,733 @@
+"""``llm-stack verify``: apply synthesized manifests to a real control plane and report what it did.
+
+The outer process (:func:`main`) loads the manifests (or synthesizes them from ``--values``), builds the pinned
+binaries on first use, and runs :func:`run_inner` inside :mod:`.sandbox`, where :class:`.cluster.LocalControlPlane`
+starts etcd, kube-apiserver and the four controllers. The inner process server-side applies every object, waits
+(bounded) for the controllers to settle, then runs :data:`CHECKS` against what the API server holds, and writes a
+JSON report the outer process prints as a table (or as JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .kube import ApiError, JsonDict, KubeClient
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
+SETTLE_TIMEOUT_S = 90.0
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Report
+
+
+@dataclasses.dataclass
+class Finding:
+    """One line of the report: what the real system did with (or because of) an object."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    check: str
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class Report:
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    prerequisites: list[str] = dataclasses.field(default_factory=list)
+    control_plane: dict[str, Any] = dataclasses.field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(f.ok for f in self.findings)
+
+    def add(self, obj: Mapping[str, Any], check: str, ok: bool, detail: str) -> None:
+        meta = obj.get("metadata", {})
+        self.findings.append(
+            Finding(obj.get("kind", "?"), meta.get("name", "?"), meta.get("namespace"), check, ok, detail)
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "error": self.error,
+            "prerequisites": self.prerequisites,
+            "findings": [f.as_dict() for f in self.findings],
+            "controlPlane": self.control_plane,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        return cls(
+            findings=[Finding(**f) for f in data.get("findings", [])],
+            prerequisites=list(data.get("prerequisites", [])),
+            control_plane=dict(data.get("controlPlane", {})),
+            error=data.get("error"),
+        )
+
+    def table(self) -> str:
+        rows = [("RESULT", "KIND", "NAMESPACE/NAME", "CHECK", "DETAIL")]
+        for f in self.findings:
+            where = f"{f.namespace}/{f.name}" if f.namespace else f.name
+            rows.append(("ok" if f.ok else "FAIL", f.kind, where, f.check, f.detail))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
+        if self.prerequisites:
+            lines += ["", "Created by verify (prerequisites a cluster has before `kubectl apply -f`):"]
+            lines += [f"  - {p}" for p in self.prerequisites]
+        failed = sum(not f.ok for f in self.findings)
+        if self.error:
+            lines += ["", f"error: {self.error}"]
+        lines += ["", f"{len(self.findings) - failed} passed, {failed} failed" if self.findings else "no checks ran"]
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Helpers on objects
+
+
+def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _dig(obj: Any, *path: str | int) -> Any:
+    for key in path:
+        if isinstance(key, int):
+            if not isinstance(obj, list) or key >= len(obj):
+                return None
+            obj = obj[key]
+        else:
+            if not isinstance(obj, Mapping):
+                return None
+            obj = obj.get(key)
+    return obj
+
+
+def _conditions(obj: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    return {c["type"]: c for c in _dig(obj, "status", "conditions") or [] if isinstance(c, Mapping)}
+
+
+def _condition_text(condition: Mapping[str, Any] | None) -> str:
+    if not condition:
+        return "no condition"
+    return f"{condition.get('type')}={condition.get('status')} ({condition.get('reason')}: {condition.get('message')})"
+
+
+def _selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """Kubernetes label selector semantics (matchLabels and matchExpressions)."""
+    if selector is None:
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator, values = expression["key"], expression["operator"], expression.get("values") or []
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and labels.get(key) in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def _owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
+    uid = _meta(owner).get("uid")
+    return any(ref.get("uid") == uid for ref in _meta(obj).get("ownerReferences") or [])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Prerequisites: namespaces and Secrets made outside the stack
+
+
+def _secret_refs(obj: Mapping[str, Any]) -> Iterator[tuple[str, str | None]]:
+    """(Secret name, key or None) that ``obj`` reads, in its own namespace."""
+    kind = obj.get("kind")
+    spec = obj.get("spec") or {}
+    if kind == "SecurityPolicy":
+        for ref in _dig(spec, "apiKeyAuth", "credentialRefs") or []:
+            if ref.get("kind", "Secret") == "Secret":
+                yield ref["name"], None
+    if kind == "TriggerAuthentication":
+        for ref in spec.get("secretTargetRef") or []:
+            yield ref["name"], ref.get("key")
+    if kind == "ExternalSecret":
+        yield (
+            str(_dig(spec, "target", "name") or _meta(obj).get("name")),
+            None,
+        )  # written by External Secrets Operator, which does not run here
+    containers: list[Any] = []
+    if kind == "InferenceService":
+        containers = _dig(spec, "predictor", "containers") or []
+    if kind == "Deployment":
+        containers = _dig(spec, "template", "spec", "containers") or []
+    if kind == "GatewayConfig":
+        containers = [{"env": _dig(spec, "extProc", "kubernetes", "env") or []}]
+    for container in containers:
+        for env in container.get("env") or []:
+            ref = _dig(env, "valueFrom", "secretKeyRef")
+            if isinstance(ref, Mapping) and not ref.get("optional"):
+                yield ref["name"], ref.get("key")
+
+
+def standin_secrets(objects: Sequence[JsonDict]) -> list[JsonDict]:
+    """Secrets the objects read that are not among them (existing, or written by External Secrets)."""
+    present = {(_meta(o).get("namespace"), _meta(o).get("name")) for o in objects if o.get("kind") == "Secret"}
+    wanted: dict[tuple[str | None, str], set[str]] = {}
+    for obj in objects:
+        namespace = _meta(obj).get("namespace")
+        for name, key in _secret_refs(obj):
+            if (namespace, name) not in present:
+                wanted.setdefault((namespace, name), set()).update([key] if key else [])
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": namespace},
+            "type": "Opaque",
+            "stringData": {key: "stand-in" for key in sorted(keys)} or {"verify-client": "stand-in-api-key"},
+        }
+        for (namespace, name), keys in sorted(wanted.items(), key=lambda item: (item[0][0] or "", item[0][1]))
+    ]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Checks: each looks at what the API server holds after the controllers settled
+
+
+@dataclasses.dataclass
+class Context:
+    client: KubeClient
+    objects: list[JsonDict]  # as applied (the server's answer where admitted)
+    report: Report
+
+    def of_kind(self, kind: str) -> list[JsonDict]:
+        return [o for o in self.objects if o.get("kind") == kind]
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> JsonDict | None:
+        try:
+            return self.client.get(api_version, kind, name, namespace)
+        except ApiError:
+            return None
+
+    def list(self, api_version: str, kind: str, namespace: str | None) -> list[JsonDict]:
+        try:
+            return self.client.list(api_version, kind, namespace)
+        except ApiError:
+            return []  # kind not served (e.g. Istio VirtualService without Istio's CRDs)
+
+
+def predictor_name(isvc: Mapping[str, Any]) -> str:
+    """KServe Standard mode: ``<isvc>-predictor``, or ``<isvc>-<predictor name>-predictor`` when named."""
+    name = str(_meta(isvc).get("name"))
+    component = _dig(isvc, "spec", "predictor", "name")
+    return f"{name}-{component}-predictor" if component else f"{name}-predictor"
+
+
+def _container(pod_spec: Any, name: str) -> JsonDict | None:
+    for container in _dig(pod_spec, "containers") or []:
+        if container.get("name") == name:
+            return dict(container)
+    return None
+
+
+def _differences(ours: Mapping[str, Any], theirs: Mapping[str, Any] | None, fields: Sequence[str]) -> list[str]:
+    if theirs is None:
+        return ["container missing"]
+    return [
+        f"{field}: ours {ours.get(field)!r}, Deployment {theirs.get(field)!r}"
+        for field in fields
+        if ours.get(field) is not None and ours.get(field) != theirs.get(field)
+    ]
+
+
+def _resource_differences(ours: Mapping[str, Any], theirs: Mapping[str, Any] | None) -> list[str]:
+    problems = []
+    for bound in ("limits", "requests"):
+        for resource, quantity in (_dig(ours, "resources", bound) or {}).items():
+            got = _dig(theirs, "resources", bound, resource)
+            if str(got) != str(quantity):
+                problems.append(f"resources.{bound}.{resource}: ours {quantity!r}, Deployment {got!r}")
+    return problems
+
+
+def check_kserve(ctx: Context) -> None:
+    for isvc in ctx.of_kind("InferenceService"):
+        namespace = _meta(isvc).get("namespace")
+        live = ctx.get("serving.kserve.io/v1beta1", "InferenceService", _meta(isvc)["name"], namespace) or isvc
+        name = predictor_name(isvc)
+        deployment = ctx.get("apps/v1", "Deployment", name, namespace)
+        if deployment is None:
+            ready = _conditions(live)
+            ctx.report.add(
+                isvc,
+                "KServe Deployment",
+                False,
+                f"KServe created no Deployment {name}; InferenceService status: "
+                f"{'; '.join(_condition_text(c) for c in ready.values()) or 'none'}",
+            )
+        else:
+            pod_spec = _dig(deployment, "spec", "template", "spec")
+            ours = _container(_dig(isvc, "spec", "predictor"), "kserve-container") or {}
+            theirs = _container(pod_spec, "kserve-container")
+            problems = _differences(
+                ours,
+                theirs,
+                ("image", "command", "args", "startupProbe", "readinessProbe", "livenessProbe", "volumeMounts"),
+            )
+            problems += _resource_differences(ours, theirs)
+            their_volumes = {v.get("name"): v for v in _dig(pod_spec, "volumes") or []}
+            for volume in _dig(isvc, "spec", "predictor", "volumes") or []:
+                if their_volumes.get(volume.get("name")) != volume:
+                    problems.append(f"volume {volume.get('name')!r} not in the Deployment as written")
+            same = f"Deployment {name}: container, args, GPUs, volumes, probes as synthesized"
+            ctx.report.add(isvc, "KServe Deployment", not problems, "; ".join(problems) or same)
+        service = ctx.get("v1", "Service", name, namespace)
+        ctx.report.add(
+            isvc,
+            "KServe Service",
+            service is not None,
+            f"Service {name} ports {[p.get('port') for p in _dig(service, 'spec', 'ports') or []]}"
+            if service
+            else f"KServe created no Service {name}",
+        )
+        bypass = []
+        for api_version, kind in (
+            ("networking.k8s.io/v1", "Ingress"),
+            ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+            ("networking.istio.io/v1beta1", "VirtualService"),
+        ):
+            bypass += [
+                f"{kind} {_meta(o)['name']}" for o in ctx.list(api_version, kind, namespace) if _owned_by(o, live)
+            ]
+        ctx.report.add(
+            isvc,
+            "no route around the gateway",
+            not bypass,
+            f"KServe published the model outside the API-key gateway: {', '.join(bypass)} (label the "
+            "InferenceService networking.kserve.io/visibility: cluster-local)"
+            if bypass
+            else "KServe created no Ingress, HTTPRoute or VirtualService",
+        )
+        hpas = [o for o in ctx.list("autoscaling/v2", "HorizontalPodAutoscaler", namespace) if _owned_by(o, live)]
+        ctx.report.add(
+            isvc,
+            "no KServe autoscaler",
+            not hpas,
+            f"KServe created HPA {_meta(hpas[0])['name']}, which fights KEDA for replicas"
+            if hpas
+            else "KServe created no HPA (autoscalerClass external)",
+        )
+        if deployment is not None:
+            check_selectors(ctx, isvc, deployment)
+
+
+def check_selectors(ctx: Context, isvc: Mapping[str, Any], deployment: Mapping[str, Any]) -> None:
+    namespace = _meta(deployment).get("namespace")
+    labels = _dig(deployment, "spec", "template", "metadata", "labels") or {}
+    isvc_name = _meta(isvc).get("name")
+    for kind, path in (
+        ("PodMonitor", ("spec", "selector")),
+        ("PodDisruptionBudget", ("spec", "selector")),
+        ("NetworkPolicy", ("spec", "podSelector")),
+    ):
+        for obj in ctx.of_kind(kind):
+            if _meta(obj).get("name") != isvc_name and str(isvc_name) not in str(_dig(obj, *path)):
+                continue
+            ns_ok = _meta(obj).get("namespace") == namespace or (
+                kind == "PodMonitor" and namespace in (_dig(obj, "spec", "namespaceSelector", "matchNames") or [])
+            )
+            matches = ns_ok and _selector_matches(_dig(obj, *path), labels)
+            ctx.report.add(
+                obj,
+                "selects the model pods",
+                matches,
+                f"matches the pod labels of Deployment {_meta(deployment)['name']}"
+                if matches
+                else f"selector {_dig(obj, *path)} does not select the pod labels {labels} of the Deployment "
+                f"KServe created in {namespace}",
+            )
+
+
+def check_keda(ctx: Context) -> None:
+    for scaled in ctx.of_kind("ScaledObject"):
+        namespace = _meta(scaled).get("namespace")
+        spec = scaled.get("spec") or {}
+        hpa_name = (
+            _dig(spec, "advanced", "horizontalPodAutoscalerConfig", "name") or f"keda-hpa-{_meta(scaled)['name']}"
+        )
+        hpa = ctx.get("autoscaling/v2", "HorizontalPodAutoscaler", hpa_name, namespace)
+        if hpa is None:
+            live = ctx.get("keda.sh/v1alpha1", "ScaledObject", _meta(scaled)["name"], namespace)
+            conditions = _conditions(live)
+            ctx.report.add(
+                scaled, "KEDA HPA", False, f"KEDA created no HPA {hpa_name}: {_condition_text(conditions.get('Ready'))}"
+            )
+            continue
+        hspec = hpa.get("spec") or {}
+        target = spec.get("scaleTargetRef") or {}
+        problems = []
+        if _dig(hspec, "scaleTargetRef", "name") != target.get("name"):
+            problems.append(f"target {_dig(hspec, 'scaleTargetRef', 'name')!r} != {target.get('name')!r}")
+        if hspec.get("minReplicas") != spec.get("minReplicaCount", 0) or hspec.get("maxReplicas") != spec.get(
+            "maxReplicaCount", 100
+        ):
+            problems.append(
+                f"min/max {hspec.get('minReplicas')}/{hspec.get('maxReplicas')} != "
+                f"{spec.get('minReplicaCount')}/{spec.get('maxReplicaCount')}"
+            )
+        behavior = _dig(spec, "advanced", "horizontalPodAutoscalerConfig", "behavior")
+        if behavior is not None:
+            for direction, wanted in behavior.items():
+                got = (hspec.get("behavior") or {}).get(direction) or {}
+                for key, value in wanted.items():
+                    if got.get(key) != value:
+                        problems.append(f"behavior.{direction}.{key}: HPA {got.get(key)!r}, ours {value!r}")
+        metrics = [m for m in hspec.get("metrics") or [] if m.get("type") == "External"]
+        if not metrics:
+            problems.append("no External metric")
+        deployment = ctx.get("apps/v1", "Deployment", str(target.get("name", "")), namespace)
+        if deployment is None:
+            problems.append(f"the target Deployment {target.get('name')!r} does not exist (KServe did not create it)")
+        detail = "; ".join(problems) or (
+            f"HPA {hpa_name} -> {target.get('name')} min {hspec.get('minReplicas')} max {hspec.get('maxReplicas')}, "
+            f"external metric {_dig(metrics[0], 'external', 'metric', 'name')}"
+        )
+        ctx.report.add(scaled, "KEDA HPA", not problems, detail)
+
+
+def _ancestor_accepted(obj: Mapping[str, Any] | None) -> tuple[bool, str]:
+    """Envoy Gateway policies: status.ancestors[].conditions Accepted."""
+    ancestors = _dig(obj, "status", "ancestors") or []
+    if not ancestors:
+        return False, "no status from Envoy Gateway (not reconciled: does it target an accepted Gateway?)"
+    for ancestor in ancestors:
+        accepted = {c["type"]: c for c in ancestor.get("conditions") or []}.get("Accepted")
+        if not accepted or accepted.get("status") != "True":
+            return False, _condition_text(accepted)
+    return True, "Accepted by Envoy Gateway"
+
+
+def check_envoy_gateway(ctx: Context) -> None:
+    for obj in ctx.of_kind("GatewayClass"):
+        live = ctx.get("gateway.networking.k8s.io/v1", "GatewayClass", _meta(obj)["name"], None)
+        accepted = _conditions(live).get("Accepted")
+        ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), _condition_text(accepted))
+    for obj in ctx.of_kind("Gateway"):
+        namespace = _meta(obj).get("namespace")
+        live = ctx.get("gateway.networking.k8s.io/v1", "Gateway", _meta(obj)["name"], namespace)
+        accepted = _conditions(live).get("Accepted")
+        ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), _condition_text(accepted))
+        check_envoy_workload(ctx, obj)
+    for kind in ("SecurityPolicy", "BackendTrafficPolicy", "ClientTrafficPolicy"):
+        for obj in ctx.of_kind(kind):
+            live = ctx.get("gateway.envoyproxy.io/v1alpha1", kind, _meta(obj)["name"], _meta(obj).get("namespace"))
+            ok, detail = _ancestor_accepted(live)
+            ctx.report.add(obj, "accepted", ok, detail)
+
+
+def _envoy_proxy_of(ctx: Context, gateway: Mapping[str, Any]) -> JsonDict | None:
+    ref = _dig(gateway, "spec", "infrastructure", "parametersRef")
+    if ref is None:
+        for gateway_class in ctx.of_kind("GatewayClass"):
+            if _meta(gateway_class).get("name") == _dig(gateway, "spec", "gatewayClassName"):
+                ref = _dig(gateway_class, "spec", "parametersRef")
+    for proxy in ctx.of_kind("EnvoyProxy"):
+        if ref and _meta(proxy).get("name") == ref.get("name"):
+            return proxy
+    return None
+
+
+def check_envoy_workload(ctx: Context, gateway: Mapping[str, Any]) -> None:
+    """Envoy Gateway (GatewayNamespace mode) creates the Envoy Deployment and Service in the Gateway's namespace."""
+    namespace = _meta(gateway).get("namespace")
+    proxy = _envoy_proxy_of(ctx, gateway)
+    kube = _dig(proxy, "spec", "provider", "kubernetes") or {}
+    service_name = _dig(kube, "envoyService", "name")
+    deployment_name = _dig(kube, "envoyDeployment", "name")
+    owned = {"gateway.envoyproxy.io/owning-gateway-name": _meta(gateway)["name"]}
+    services = [
+        s
+        for s in ctx.list("v1", "Service", namespace)
+        if _selector_matches({"matchLabels": owned}, _meta(s).get("labels") or {})
+    ]
+    deployments = [
+        d
+        for d in ctx.list("apps/v1", "Deployment", namespace)
+        if _selector_matches({"matchLabels": owned}, _meta(d).get("labels") or {})
+    ]
+    listener_ports = sorted({int(listener["port"]) for listener in _dig(gateway, "spec", "listeners") or []})
+    if not services:
+        ctx.report.add(
+            gateway, "Envoy Service", False, f"Envoy Gateway created no Service for the Gateway in {namespace}"
+        )
+    for service in services:
+        ports = sorted(int(p["port"]) for p in _dig(service, "spec", "ports") or [])
+        problems = []
+        if service_name and _meta(service)["name"] != service_name:
+            problems.append(f"named {_meta(service)['name']!r}, not {service_name!r}")
+        if ports != listener_ports:
+            problems.append(f"ports {ports} != listener ports {listener_ports}")
+        wanted_type = _dig(kube, "envoyService", "type") or "LoadBalancer"
+        if _dig(service, "spec", "type") != wanted_type:
+            problems.append(f"type {_dig(service, 'spec', 'type')} != {wanted_type}")
+        summary = f"Service {_meta(service)['name']} ({_dig(service, 'spec', 'type')}) ports {ports}"
+        ctx.report.add(gateway, "Envoy Service", not problems, "; ".join(problems) or summary)
+    if not deployments:
+        ctx.report.add(gateway, "Envoy Deployment", False, f"Envoy Gateway created no Deployment in {namespace}")
+    for deployment in deployments:
+        problems = []
+        if deployment_name and _meta(deployment)["name"] != deployment_name:
+            problems.append(f"named {_meta(deployment)['name']!r}, not {deployment_name!r}")
+        replicas = _dig(kube, "envoyDeployment", "replicas")
+        if replicas is not None and _dig(deployment, "spec", "replicas") != replicas:
+            problems.append(f"replicas {_dig(deployment, 'spec', 'replicas')} != {replicas}")
+        summary = f"Deployment {_meta(deployment)['name']} replicas {_dig(deployment, 'spec', 'replicas')}"
+        ctx.report.add(gateway, "Envoy Deployment", not problems, "; ".join(problems) or summary)
+
+
+def check_ai_gateway(ctx: Context) -> None:
+    backends = {(_meta(b).get("namespace"), _meta(b)["name"]) for b in ctx.of_kind("Backend")}
+    for route in ctx.of_kind("AIGatewayRoute"):
+        namespace = _meta(route).get("namespace")
+        live = ctx.get("aigateway.envoyproxy.io/v1beta1", "AIGatewayRoute", _meta(route)["name"], namespace)
+        accepted = _conditions(live).get("Accepted")
+        ctx.report.add(route, "accepted", bool(accepted and accepted["status"] == "True"), _condition_text(accepted))
+        http_routes = [
+            r for r in ctx.list("gateway.networking.k8s.io/v1", "HTTPRoute", namespace) if _owned_by(r, live or route)
+        ]
+        if not http_routes:
+            ctx.report.add(route, "HTTPRoute", False, "the AI Gateway controller created no HTTPRoute for it")
+            continue
+        for http_route in http_routes:
+            refs = {
+                (r.get("namespace", namespace), r["name"])
+                for rule in _dig(http_route, "spec", "rules") or []
+                for r in rule.get("backendRefs") or []
+                if r.get("kind") == "Backend"
+            }
+            parents = _dig(http_route, "status", "parents") or []
+            not_accepted = [
+                _condition_text({c["type"]: c for c in p.get("conditions") or []}.get("Accepted"))
+                for p in parents
+                if {c["type"]: c for c in p.get("conditions") or []}.get("Accepted", {}).get("status") != "True"
+            ]
+            problems = []
+            if not parents:
+                problems.append("no status from Envoy Gateway")
+            problems += not_accepted
+            if not refs & backends:
+                problems.append(f"backendRefs {sorted(refs)} name none of our Backends {sorted(backends)}")
+            ctx.report.add(
+                route,
+                "HTTPRoute",
+                not problems,
+                "; ".join(problems)
+                or f"HTTPRoute {_meta(http_route)['name']} accepted, backends {', '.join(n for _, n in sorted(refs))}",
+            )
+
+
+CHECKS: tuple[Callable[[Context], None], ...] = (check_kserve, check_keda, check_envoy_gateway, check_ai_gateway)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Inner: inside the sandbox
+
+
+def _apply_order(obj: Mapping[str, Any]) -> int:
+    order = ["Namespace", "Secret", "ConfigMap", "ServiceAccount", "GatewayClass", "EnvoyProxy", "GatewayConfig"]
+    return order.index(obj["kind"]) if obj.get("kind") in order else len(order)
+
+
+def apply_all(client: KubeClient, objects: Sequence[JsonDict], report: Report) -> list[JsonDict]:
+    namespaces = sorted({_meta(o)["namespace"] for o in objects if _meta(o).get("namespace")})
+    declared = {_meta(o)["name"] for o in objects if o.get("kind") == "Namespace"}
+    for namespace in namespaces:
+        if namespace not in declared and client.ensure_namespace(namespace):
+            report.prerequisites.append(f"Namespace {namespace}")
+    for secret in standin_secrets(objects):
+        client.apply(secret)
+        report.prerequisites.append(
+            f"Secret {secret['metadata']['namespace']}/{secret['metadata']['name']} (stand-in: the manifests read "
+            "it but do not create it)"
+        )
+    admitted = []
+    for obj in sorted(objects, key=_apply_order):
+        try:
+            result = client.apply(obj)
+        except ApiError as error:
+            report.add(obj, "admitted", False, f"the API server refused it: {error.message}")
+            continue
+        report.add(obj, "admitted", True, "admitted by the API server (schema, CEL, webhooks)")
+        admitted.append(result)
+    return admitted
+
+
+def settle(ctx: Context, deadline: float, control_plane: Any) -> None:
+    """Re-run the checks until they all pass or ``deadline``; the last run's findings stay in the report."""
+    base = list(ctx.report.findings)
+    while True:
+        control_plane.check_alive()
+        ctx.report.findings = list(base)
+        for check in CHECKS:
+            check(ctx)
+        if all(f.ok for f in ctx.report.findings) or time.monotonic() > deadline:
+            return
+        time.sleep(2.0)
+
+
+def run_inner(
+    manifests_file: Path, binaries_file: Path, sources_file: Path, report_file: Path, timeout_s: float
+) -> int:
+    from .cluster import SUBSTITUTIONS, Binaries, LocalControlPlane
+    from .sources import ControlPlaneSources
+
+    objects: list[JsonDict] = json.loads(manifests_file.read_text())
+    built = {k: Path(v) for k, v in json.loads(binaries_file.read_text()).items()}
+    source_data = json.loads(sources_file.read_text())
+    sources = ControlPlaneSources(
+        files=tuple(Path(p) for p in source_data["files"]), kserve_config_file=Path(source_data["kserve_config"])
+    )
+    report = Report()
+    work_dir = report_file.parent / "control-plane"
+    plane = LocalControlPlane(Binaries.from_build(built), sources, work_dir=work_dir, log=_progress)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        with plane:
+            admitted = apply_all(plane.client, objects, report)
+            ctx = Context(plane.client, admitted, report)
+            settle(ctx, time.monotonic() + timeout_s, plane)
+    except KeyboardInterrupt:
+        report.error = "interrupted"
+    except Exception as error:
+        report.error = f"{type(error).__name__}: {error}"
+    report.control_plane = plane.describe() | {"substitutions": [f"{what} ({why})" for what, why in SUBSTITUTIONS]}
+    report_file.write_text(json.dumps(report.as_dict(), indent=2))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _progress(message: str) -> None:
+    print(f"llm-stack verify: {message}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Outer: the command
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llm-stack verify",
+        description="Apply manifests to a local kube-apiserver with the real KServe, KEDA, Envoy Gateway and Envoy "
+        "AI Gateway controllers (built from their pinned Go modules on first use; needs Go) and report what they did.",
+    )
+    parser.add_argument("directory", nargs="?", type=Path, help="directory of synthesized manifests, e.g. dist/")
+    parser.add_argument("--values", "-f", type=Path, help="synthesize this values file and verify the result")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--crd-dir", type=Path, help="directory with controlplane/ and crds/ (default: ../shared)")
+    parser.add_argument("--from-upstream", action="store_true", help="download the CRDs from the pinned releases")
+    parser.add_argument("--timeout", type=float, default=SETTLE_TIMEOUT_S, help="seconds to wait for the controllers")
+    parser.add_argument("--work-dir", type=Path, help="keep the control plane's files and logs here")
+    parser.add_argument("--inner", nargs=4, metavar="FILE", help=argparse.SUPPRESS)
+    return parser
+
+
+def _load_objects(args: argparse.Namespace, scratch: Path) -> list[JsonDict]:
+    from ..errors import ManifestError, ValuesError
+
+    if args.values is not None:
+        from ..config import load_values
+        from ..synth import manifests
+
+        try:
+            return manifests(load_values(args.values))
+        except (ValuesError, ManifestError) as error:
+            raise SystemExit(_fail(f"invalid values: {error}", EXIT_INVALID)) from None
+    if args.directory is None:
+        raise SystemExit(_fail("give a directory of manifests or --values FILE", EXIT_INVALID))
+    from ..local_run import load_manifests
+
+    if not args.directory.is_dir():
+        raise SystemExit(_fail(f"{args.directory} is not a directory", EXIT_INVALID))
+    return load_manifests(args.directory)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"llm-stack verify: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.inner:
+        manifests_file, binaries_file, sources_file, report_file = (Path(p) for p in args.inner)
+        return run_inner(manifests_file, binaries_file, sources_file, report_file, args.timeout)
+
+    from .build import ControlPlaneBuildError, ensure_binaries
+    from .sandbox import ROOT_ENV, SandboxError, sandbox_argv
+    from .sources import ControlPlaneSources, SourcesError
+
+    work = Path(tempfile.mkdtemp(prefix="llm-stack-verify-")) if args.work_dir is None else args.work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        objects = _load_objects(args, work)
+        try:
+            sources = ControlPlaneSources.locate(args.crd_dir, from_upstream=args.from_upstream)
+        except SourcesError as error:
+            return _fail(str(error), EXIT_INVALID)
+        try:
+            built = ensure_binaries(log=_progress)
+        except ControlPlaneBuildError as error:
+            return _fail(str(error), EXIT_ERROR)
+        files = [work / name for name in ("manifests.json", "binaries.json", "sources.json", "report.json")]
+        files[0].write_text(json.dumps(objects))
+        files[1].write_text(json.dumps({k: str(v) for k, v in built.items()}))
+        files[2].write_text(
+            json.dumps({"files": [str(p) for p in sources.files], "kserve_config": str(sources.kserve_config_file)})
+        )
+        command = ["--inner", *map(str, files), "--timeout", str(args.timeout)]
+        try:
+            argv_inner = sandbox_argv(__name__, command)
+        except SandboxError as error:
+            return _fail(str(error), EXIT_ERROR)
+        _progress(f"starting the control plane ({len(objects)} objects to apply)")
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the sandbox handles Ctrl-C and cleans up
+        try:
+            root = work / "sandbox-root"
+            root.mkdir(exist_ok=True)
+            env = dict(os.environ) | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p), ROOT_ENV: str(root)}
+            code = subprocess.run(argv_inner, env=env, check=False).returncode
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if not files[3].is_file():
+            return _fail(f"the control plane stopped without a report (exit {code})", EXIT_ERROR)
+        report = Report.from_dict(json.loads(files[3].read_text()))
+        print(json.dumps(report.as_dict(), indent=2) if args.json else report.table())
+        return EXIT_OK if report.ok else EXIT_FAILED
+    finally:
+        if args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
