@@ -61,6 +61,27 @@ ENVOY_BUFFER_LIMIT = re.compile(r"^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$")
 MAX_UINT32 = 2**32 - 1
 """Envoy Gateway translates the buffer limit into a uint32 number of bytes and rejects anything larger."""
 
+RESERVED_LABELS = frozenset(
+    {
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/managed-by",
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/component",
+        "networking.kserve.io/visibility",
+    }
+)
+"""Labels the stack sets on its objects; ``commonLabels`` may not override them."""
+RESERVED_ANNOTATIONS = frozenset(
+    {
+        "serving.kserve.io/deploymentMode",
+        "serving.kserve.io/autoscalerClass",
+        "aigateway.envoyproxy.io/gateway-config",
+        "llm-inference-stack/existing-secret",
+        "llm-inference-stack/config-checksum",
+    }
+)
+"""Annotations the stack sets on its objects; ``commonAnnotations`` may not override them."""
+
 
 def is_qualified_name(value: str) -> bool:
     """apimachinery's IsQualifiedName: ``[prefix/]name``, name <= 63 characters, prefix a DNS-1123 subdomain."""
@@ -920,27 +941,6 @@ class StackConfig:
 # --- loading ---------------------------------------------------------------------------------
 
 T = TypeVar("T")
-
-RESERVED_LABELS = frozenset(
-    {
-        "app.kubernetes.io/part-of",
-        "app.kubernetes.io/managed-by",
-        "app.kubernetes.io/name",
-        "app.kubernetes.io/component",
-        "networking.kserve.io/visibility",
-    }
-)
-"""Labels the stack sets on its objects; ``commonLabels`` may not override them."""
-RESERVED_ANNOTATIONS = frozenset(
-    {
-        "serving.kserve.io/deploymentMode",
-        "serving.kserve.io/autoscalerClass",
-        "aigateway.envoyproxy.io/gateway-config",
-        "llm-inference-stack/existing-secret",
-        "llm-inference-stack/config-checksum",
-    }
-)
-"""Annotations the stack sets on its objects; ``commonAnnotations`` may not override them."""
 
 
 def _type_name(tp: Any) -> str:

@@ -19,7 +19,7 @@ from constructs import Construct
 from .config import ModelConfig, PhoenixConfig
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
-from .validation.checks.kserve import weights_path
+from .validation.checks.kserve import CLUSTER_LOCAL, VISIBILITY_LABEL, weights_path
 
 CONTAINER_NAME = "kserve-container"
 """KServe's name for the first predictor container."""
@@ -28,9 +28,6 @@ SERVING_PORT = 8080
 PORT_NAME = "http"
 MODEL_MOUNT_PATH = "/mnt/models"
 """Where KServe's storage initializer puts the weights."""
-VISIBILITY_LABEL = "networking.kserve.io/visibility"
-CLUSTER_LOCAL = "cluster-local"
-"""Without this label KServe (Standard mode) creates an Ingress per InferenceService that bypasses the gateway."""
 API_PREFIX = "/v1"
 """vLLM serves the OpenAI API under ``/v1`` (not ``/openai/v1`` like KServe's huggingface runtime)."""
 METRICS_PATH = "/metrics"

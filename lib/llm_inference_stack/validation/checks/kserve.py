@@ -15,6 +15,7 @@ PREDICTOR_SERVICE_PORT = 80
 VLLM_API_PREFIX = "/v1"
 VISIBILITY_LABEL = "networking.kserve.io/visibility"
 CLUSTER_LOCAL = "cluster-local"
+"""Without this label KServe (Standard mode) creates an Ingress per InferenceService that bypasses the gateway."""
 PROMETHEUS_SCRAPING_ANNOTATION = "serving.kserve.io/enable-prometheus-scraping"
 KSERVE_PROMETHEUS_PREFIX = "prometheus.kserve.io/"
 DEFAULT_MOUNT_PATH = "/mnt/models"
