@@ -408,12 +408,13 @@ class RuntimeConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class RateLimitConfig:
-    """Per-client token budget, charged from the ``usage`` the model reports."""
+    """Token budget per client **per model**, charged from the ``usage`` the model reports: each client has its
+    own budget on each model."""
 
     tokens_per_minute: int | None = None
-    """Total tokens one client may use per minute. Default: no per-minute limit."""
+    """Total tokens one client may use per minute on one model. Default: no per-minute limit."""
     tokens_per_second: int | None = None
-    """Total tokens one client may use per second. Default: no per-second limit."""
+    """Total tokens one client may use per second on one model. Default: no per-second limit."""
 
     def __post_init__(self) -> None:
         for name in ("tokens_per_minute", "tokens_per_second"):
@@ -747,7 +748,7 @@ class GatewayConfig:
     replicas: int = 2
     """Envoy replicas. Default: 2."""
     rate_limit: RateLimitConfig | None = RateLimitConfig(tokens_per_minute=100_000)
-    """Per-client token limits; null turns them off. Default: 100000 tokens per minute."""
+    """Token limits per client per model; null turns them off. Default: 100000 tokens per minute."""
     request_timeout_seconds: int = 600
     """Time allowed for one request, generation included. Default: 600."""
     buffer_limit: str = "16Mi"
