@@ -200,6 +200,33 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         "unique-objects | another object has the same kind, namespace and name",
         lambda o: o.append(copy.deepcopy(find(o, "PodMonitor"))),
     ),
+    "isvc-without-cluster-local-label": (
+        "isvc-visibility | label networking.kserve.io/visibility is None: set it to 'cluster-local'",
+        lambda o: find(o, "InferenceService")["metadata"]["labels"].pop("networking.kserve.io/visibility"),
+    ),
+    "isvc-with-kserve-prometheus-scraping": (
+        "isvc-prometheus-annotations | serving.kserve.io/enable-prometheus-scraping makes KServe stamp a wrong",
+        lambda o: annotations(o, "InferenceService").update({"serving.kserve.io/enable-prometheus-scraping": "true"}),
+    ),
+    "isvc-with-kserve-prometheus-port": (
+        "isvc-prometheus-annotations | prometheus.kserve.io/port makes KServe stamp a wrong",
+        lambda o: annotations(o, "InferenceService").update({"prometheus.kserve.io/port": "8080"}),
+    ),
+    "model-path-misses-pvc-sub-path": (
+        "model-path | vLLM's model argument is '/mnt/models' but the weights of 'pvc://models/llama-3-70b' are at "
+        "'/mnt/models/llama-3-70b'",
+        lambda o: find(o, "InferenceService")["spec"]["predictor"]["storageUris"][0].update(
+            uri="pvc://models/llama-3-70b"
+        ),
+    ),
+    "model-path-escapes-the-mount": (
+        "model-path | pass '/mnt/models'",
+        lambda o: container(o)["args"].__setitem__(0, "/mnt/models/../weights"),
+    ),
+    "token-limits-on-unknown-route": (
+        "references | names AIGatewayRoute 'llm-stack-ai-gateway-9', which is not in the output",
+        lambda o: find(o, "BackendTrafficPolicy")["spec"]["targetRefs"][0].update(name="llm-stack-ai-gateway-9"),
+    ),
     "removed-vllm-flag": (
         "vllm-args | unrecognized arguments: --disable-log-requests\nrequires: vllm",
         lambda o: container(o)["args"].append("--disable-log-requests"),

@@ -166,20 +166,45 @@ def test_network_policy_admits_envoy_from_a_separate_gateway_namespace() -> None
         assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "envoy-gateway-system"}
 
 
-def test_per_model_token_limits_differ(fleet: list[dict[str, Any]]) -> None:
-    policy = find(fleet, "BackendTrafficPolicy")
+def token_limits(objects: list[dict[str, Any]]) -> dict[str, set[tuple[str, int]]]:
+    """Served name -> its (unit, tokens) limits, over every BackendTrafficPolicy."""
     limits: dict[str, set[tuple[str, int]]] = {}
-    for rule in policy["spec"]["rateLimit"]["global"]["rules"]:
-        headers = rule["clientSelectors"][0]["headers"]
-        assert headers[0] == {"name": "x-client-id", "type": "Distinct"}
-        model = headers[1]["value"]
-        limits.setdefault(model, set()).add((rule["limit"]["unit"], rule["limit"]["requests"]))
+    for policy in (o for o in objects if o["kind"] == "BackendTrafficPolicy"):
+        for rule in policy["spec"]["rateLimit"]["global"]["rules"]:
+            headers = rule["clientSelectors"][0]["headers"]
+            assert headers[0] == {"name": "x-client-id", "type": "Distinct"}
+            model = headers[1]["value"]
+            limits.setdefault(model, set()).add((rule["limit"]["unit"], rule["limit"]["requests"]))
+    return limits
+
+
+def test_per_model_token_limits_differ(fleet: list[dict[str, Any]]) -> None:
+    limits = token_limits(fleet)
     assert limits["Meta-Llama-3.1-8B-Instruct"] == {("Minute", 50000)}
     assert limits["llama-3-70b"] == {("Minute", 200000), ("Second", 5000)}
     assert limits["mixtral-8x7b"] == {("Minute", 30000)}
-    assert limits["phi-3-mini"] == {("Second", 1000)}
+    assert limits["phi-3-mini"] == {("Second", 1000)}  # tokensPerMinute: null drops the stack's
+    assert limits["phi-3-medium"] == {("Second", 500), ("Minute", 100000)}  # merged over the stack's
     assert limits["gemma-2-9b"] == {("Minute", 100000)}  # the gateway's default
     assert len(limits) == 20
+
+
+def test_each_route_has_its_own_token_limit_policy_on_its_http_route(fleet: list[dict[str, Any]]) -> None:
+    policies = {o["metadata"]["name"]: o for o in fleet if o["kind"] == "BackendTrafficPolicy"}
+    for route in (o for o in fleet if o["kind"] == "AIGatewayRoute"):
+        policy = policies.pop(f"{route['metadata']['name']}-token-limits")
+        # Envoy Gateway attaches one BackendTrafficPolicy per Gateway; the AI Gateway names each HTTPRoute after
+        # its AIGatewayRoute.
+        assert policy["spec"]["targetRefs"] == [
+            {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": route["metadata"]["name"]}
+        ]
+        assert "type" not in policy["spec"]["rateLimit"]  # deprecated in Envoy Gateway v1.9
+        served = {r["matches"][0]["headers"][0]["value"] for r in route["spec"]["rules"]}
+        limited = {
+            r["clientSelectors"][0]["headers"][1]["value"] for r in policy["spec"]["rateLimit"]["global"]["rules"]
+        }
+        assert limited == served
+    assert not policies
 
 
 def test_per_model_autoscaling(fleet: list[dict[str, Any]]) -> None:

@@ -217,12 +217,12 @@ def test_tracing_wires_gateway_and_vllm_to_phoenix(scenario_objects: dict[str, l
     objects = scenario_objects["default"]
     config = find(objects, "GatewayConfig", "llm-stack-ai-gateway")
     env = {e["name"]: e.get("value") for e in config["spec"]["extProc"]["kubernetes"]["env"]}
-    assert env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == "http://phoenix.phoenix.svc.cluster.local:6006/v1/traces"
+    assert env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == "http://phoenix-svc.phoenix.svc.cluster.local:6006/v1/traces"
     assert env["OTEL_RESOURCE_ATTRIBUTES"] == "openinference.project.name=llm-stack"
     gateway = find(objects, "Gateway")
     assert gateway["metadata"]["annotations"]["aigateway.envoyproxy.io/gateway-config"] == "llm-stack-ai-gateway"
     args = find(objects, "InferenceService")["spec"]["predictor"]["containers"][0]["args"]
-    assert args[args.index("--otlp-traces-endpoint") + 1] == "http://phoenix.phoenix.svc.cluster.local:4317"
+    assert args[args.index("--otlp-traces-endpoint") + 1] == "http://phoenix-svc.phoenix.svc.cluster.local:4317"
 
     off = scenario_objects["tracing-off"]
     assert not [o for o in off if o["kind"] == "GatewayConfig"]

@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "ExternalSecretConfig": "config",
     "GatewayConfig": "config",
     "GatewayTracing": "observability",
+    "INHERIT": "config",
     "LlmInferenceStack": "chart",
     "ManifestError": "errors",
     "ModelConfig": "config",
@@ -37,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "PhoenixConfig": "config",
     "PrometheusAuth": "config",
     "PrometheusConfig": "config",
+    "PrometheusTls": "config",
     "RateLimitConfig": "config",
     "ResourceList": "config",
     "Resources": "config",
@@ -56,6 +58,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "INHERIT",
     "AiGateway",
     "ApiKeys",
     "ApiKeysConfig",
@@ -75,6 +78,7 @@ __all__ = [
     "PhoenixConfig",
     "PrometheusAuth",
     "PrometheusConfig",
+    "PrometheusTls",
     "RateLimitConfig",
     "ResourceList",
     "Resources",
@@ -113,6 +117,7 @@ if TYPE_CHECKING:
     from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
     from .chart import LlmInferenceStack, ModelDeployment
     from .config import (
+        INHERIT,
         ApiKeysConfig,
         AutoscalingConfig,
         ExternalSecretConfig,
@@ -123,6 +128,7 @@ if TYPE_CHECKING:
         PhoenixConfig,
         PrometheusAuth,
         PrometheusConfig,
+        PrometheusTls,
         RateLimitConfig,
         ResourceList,
         Resources,

@@ -71,18 +71,22 @@ class Autoscaler(Construct):
         prometheus = config.prometheus
         if prometheus.auth is not None:
             keys = ["bearerToken"] if prometheus.auth.mode == "bearer" else ["username", "password"]
+            refs = [
+                keda.TriggerAuthenticationSpecSecretTargetRef(name=prometheus.auth.secret_name, key=key, parameter=key)
+                for key in keys
+            ]
+            if prometheus.tls is not None and prometheus.tls.ca_secret_name is not None:
+                # KEDA's Prometheus scaler verifies the server with the CA in parameter "ca" (PEM).
+                refs.append(
+                    keda.TriggerAuthenticationSpecSecretTargetRef(
+                        name=prometheus.tls.ca_secret_name, key=prometheus.tls.ca_key, parameter="ca"
+                    )
+                )
             self.trigger_authentication = keda.TriggerAuthentication(
                 self,
                 "TriggerAuthentication",
                 metadata=cdk8s.ApiObjectMetadata(name=f"{self.name}-prometheus", namespace=namespace, labels=labels),
-                spec=keda.TriggerAuthenticationSpec(
-                    secret_target_ref=[
-                        keda.TriggerAuthenticationSpecSecretTargetRef(
-                            name=prometheus.auth.secret_name, key=key, parameter=key
-                        )
-                        for key in keys
-                    ]
-                ),
+                spec=keda.TriggerAuthenticationSpec(secret_target_ref=refs),
             )
             auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(
                 name=f"{self.name}-prometheus",
@@ -100,6 +104,8 @@ class Autoscaler(Construct):
         }
         if auth_modes is not None:
             metadata["authModes"] = auth_modes
+        if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
+            metadata["unsafeSsl"] = "true"
 
         self.scaled_object = keda.ScaledObject(
             self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cdk8s
+from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .api_keys import ApiKeys
@@ -66,6 +67,15 @@ class LlmInferenceStack(cdk8s.Chart):
         self.config = config
         labels = stack_labels(config)
 
+        # First in the output, so that `kubectl apply -f` creates them before what lives in them.
+        self.namespaces = (
+            [
+                k8s.KubeNamespace(self, f"Namespace-{name}", metadata=k8s.ObjectMeta(name=name, labels=labels))
+                for name in config.namespaces
+            ]
+            if config.create_namespace
+            else []
+        )
         self.models = [
             ModelDeployment(self, model.resource_name, stack=config, index=i) for i, model in enumerate(config.models)
         ]
@@ -142,6 +152,12 @@ class LlmInferenceStack(cdk8s.Chart):
             # Declares the out-of-band Secret, so validation can tell it from a forgotten one.
             secret = config.api_keys.secret_name
             self.gateway.security_policy.metadata.add_annotation(EXISTING_SECRET_ANNOTATION, secret)
+        for obj in self.node.find_all():
+            if isinstance(obj, cdk8s.ApiObject):
+                for key, value in config.common_labels.items():
+                    obj.metadata.add_label(key, value)
+                for key, value in config.common_annotations.items():
+                    obj.metadata.add_annotation(key, value)
         self.validation = ChartValidation(self)
         """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
         self.node.add_validation(self.validation)

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import enum
 import re
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import yaml
 
 from .errors import ValuesError
-from .names import DNS1123_LABEL, object_name_for
+from .names import DNS1035_LABEL, DNS1123_LABEL, object_name_for
 
 DEFAULT_VLLM_IMAGE = "vllm/vllm-openai:v0.32.0"
 """The vLLM image the stack runs; its tag is the vLLM version the arguments are checked against."""
@@ -32,9 +34,75 @@ _DURATION_KEYS = ("seconds",)
 _IMAGE = re.compile(
     r"^(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::\d+/[a-z0-9._/-]+)?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
-_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:(?P<port>\d+))?(/[^\s]*)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+# apimachinery's validation (k8s.io/apimachinery/pkg/util/validation): qualified names, label values,
+# DNS-1123 subdomains.
+_QUALIFIED_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_QUANTITY_SUFFIX = {
+    "": Decimal(1),
+    "m": Decimal("0.001"),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
+}
+ENVOY_BUFFER_LIMIT = re.compile(r"^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$")
+"""Envoy Gateway v1.9's pattern for ``ClientTrafficPolicy.spec.connection.bufferLimit`` (no decimals, no ``m``)."""
+MAX_UINT32 = 2**32 - 1
+"""Envoy Gateway translates the buffer limit into a uint32 number of bytes and rejects anything larger."""
+
+RESERVED_LABELS = frozenset(
+    {
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/managed-by",
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/component",
+        "networking.kserve.io/visibility",
+    }
+)
+"""Labels the stack sets on its objects; ``commonLabels`` may not override them."""
+RESERVED_ANNOTATIONS = frozenset(
+    {
+        "serving.kserve.io/deploymentMode",
+        "serving.kserve.io/autoscalerClass",
+        "aigateway.envoyproxy.io/gateway-config",
+        "llm-inference-stack/existing-secret",
+        "llm-inference-stack/config-checksum",
+    }
+)
+"""Annotations the stack sets on its objects; ``commonAnnotations`` may not override them."""
+
+
+def is_qualified_name(value: str) -> bool:
+    """apimachinery's IsQualifiedName: ``[prefix/]name``, name <= 63 characters, prefix a DNS-1123 subdomain."""
+    prefix, slash, name = value.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
+        return False
+    return 0 < len(name) <= 63 and bool(_QUALIFIED_NAME_PART.match(name))
+
+
+def is_label_value(value: str) -> bool:
+    """apimachinery's IsValidLabelValue: empty, or <= 63 characters of ``[A-Za-z0-9_.-]`` starting and ending
+    alphanumeric."""
+    return value == "" or (len(value) <= 63 and bool(_QUALIFIED_NAME_PART.match(value)))
+
+
+def parse_quantity(value: str) -> Decimal:
+    """The numeric value of a Kubernetes quantity as the values accept it (``'500m'`` -> 0.5, ``'1Ki'`` -> 1024)."""
+    match = _QUANTITY.match(value)
+    if match is None:
+        raise ValueError(f"not a quantity: {value!r}")
+    return Decimal(match.group(1)) * _QUANTITY_SUFFIX[match.group(3) or ""]
 
 
 def _key(name: str) -> str:
@@ -48,6 +116,16 @@ def _key(name: str) -> str:
 def _require(ok: bool, name: str, value: Any, fix: str) -> None:
     if not ok:
         raise ValuesError(_key(name), value, fix)
+
+
+def _check_dns1035_label(name: str, value: str, max_len: int, why: str) -> None:
+    _require(
+        bool(DNS1035_LABEL.match(value)) and len(value) <= max_len,
+        name,
+        value,
+        f"use a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter "
+        f"or digit, at most {max_len} characters ({why})",
+    )
 
 
 def _check_dns_label(name: str, value: str, max_len: int = 63) -> None:
@@ -68,6 +146,28 @@ def _check_url(name: str, value: str) -> None:
     _require(
         bool(_URL.match(value)), name, value, "use an http:// or https:// URL, e.g. http://host.namespace.svc:9090"
     )
+    match = _URL.match(value)
+    port = match.group("port") if match else None
+    _require(port is None or 1 <= int(port) <= 65535, name, value, "use a port from 1 to 65535 in the URL")
+
+
+def _check_label_map(name: str, values: Mapping[str, str], *, label_values: bool) -> None:
+    """Keys must be qualified names (labels and annotations); label values must be valid label values."""
+    for key, value in values.items():
+        _require(
+            is_qualified_name(key),
+            name,
+            key,
+            "use a qualified name as the key: an optional DNS-1123 prefix and '/', then at most 63 letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. 'nvidia.com/gpu.product')",
+        )
+        if label_values and not is_label_value(value):
+            raise ValuesError(
+                f"{_key(name)}.{key}",
+                value,
+                "use a label value: empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending "
+                "with a letter or digit",
+            )
 
 
 def check_image(name: str, value: str) -> None:
@@ -89,39 +189,139 @@ def check_image(name: str, value: str) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class ResourceList:
-    """CPU and memory for one container (GPUs are added from ``gpuCount``)."""
+    """CPU, memory and ephemeral storage for one container (GPUs are added from ``gpuCount``)."""
 
     cpu: str
     """CPU as a Kubernetes quantity, e.g. ``"8"`` or ``"500m"``."""
     memory: str
     """Memory as a Kubernetes quantity, e.g. ``"64Gi"``."""
+    ephemeral_storage: str | None = None
+    """Node-local disk (``ephemeral-storage``), e.g. ``"150Gi"``; null sets none. Default: none."""
 
     def __post_init__(self) -> None:
         _check_quantity("cpu", self.cpu)
         _check_quantity("memory", self.memory)
+        if self.ephemeral_storage is not None:
+            _check_quantity("ephemeral_storage", self.ephemeral_storage)
+
+    def quantities(self) -> dict[str, str]:
+        """Kubernetes resource name -> quantity, for the container's ``resources``."""
+        out = {"cpu": self.cpu, "memory": self.memory}
+        if self.ephemeral_storage is not None:
+            out["ephemeral-storage"] = self.ephemeral_storage
+        return out
+
+
+DEFAULT_REQUESTS = ResourceList(cpu="8", memory="64Gi", ephemeral_storage="150Gi")
+DEFAULT_LIMITS = ResourceList(cpu="16", memory="128Gi", ephemeral_storage="300Gi")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Resources:
-    """Requests and limits of the vLLM container."""
+    """Requests and limits of the vLLM container.
 
-    requests: ResourceList = ResourceList(cpu="8", memory="64Gi")
-    """Default: 8 CPUs, 64Gi memory."""
-    limits: ResourceList = ResourceList(cpu="16", memory="128Gi")
-    """Default: 16 CPUs, 128Gi memory (model weights are read through page cache)."""
+    The storage initializer downloads the weights into an emptyDir on the node's disk, so the pod requests
+    ``ephemeral-storage`` for them (the defaults fit a 70B model in 16-bit, about 140 GB).
+    """
+
+    requests: ResourceList = DEFAULT_REQUESTS
+    """Default: 8 CPUs, 64Gi memory, 150Gi ephemeral storage."""
+    limits: ResourceList = DEFAULT_LIMITS
+    """Default: 16 CPUs, 128Gi memory (model weights are read through page cache), 300Gi ephemeral storage."""
+
+    def __post_init__(self) -> None:
+        for name in ("cpu", "memory", "ephemeral_storage"):
+            request, limit = getattr(self.requests, name), getattr(self.limits, name)
+            if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
+                raise ValuesError(
+                    f"requests.{_key(name)}",
+                    request,
+                    f"a request may not exceed its limit (limits.{_key(name)} is {limit!r}): lower the request "
+                    "or raise the limit",
+                )
 
 
 @dataclass(frozen=True, kw_only=True)
 class Toleration:
-    """A Kubernetes toleration for the model pods."""
+    """A Kubernetes toleration for the model pods (checked as the API server checks it)."""
 
     key: str | None = None
+    """Taint key, a qualified name; empty tolerates every taint (operator ``Exists`` only). Default: none."""
     operator: Literal["Exists", "Equal"] = "Exists"
+    """``Exists`` (any value; ``value`` must be empty) or ``Equal``. Default: Exists."""
     value: str | None = None
+    """Taint value for ``Equal``, a label value. Default: none."""
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    """Taint effect; null matches every effect. Default: null."""
+
+    def __post_init__(self) -> None:
+        if self.key:
+            _require(
+                is_qualified_name(self.key),
+                "key",
+                self.key,
+                "use a taint key that is a qualified name, e.g. 'nvidia.com/gpu' (an optional DNS-1123 prefix and "
+                "'/', then at most 63 letters, digits, '-', '_' or '.')",
+            )
+        else:
+            _require(
+                self.operator == "Exists",
+                "operator",
+                self.operator,
+                "use operator Exists when key is empty (it tolerates every taint), or set key",
+            )
+        if self.operator == "Exists":
+            _require(
+                not self.value,
+                "value",
+                self.value,
+                "remove value: operator Exists matches any value of the taint (use operator Equal to match one value)",
+            )
+        else:
+            _require(
+                is_label_value(self.value or ""),
+                "value",
+                self.value,
+                "use a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter "
+                "or digit",
+            )
 
 
 GPU_TOLERATION = Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
+
+
+GENERATED_VLLM_FLAGS: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "--served-model-name": ((), "from model.name"),
+    "--host": ((), "vLLM listens on every interface of the pod"),
+    "--port": ((), "KServe's predictor Service sends port 80 to 8080"),
+    "--tensor-parallel-size": (("-tp",), "from model.runtime.gpuCount"),
+    "--gpu-memory-utilization": ((), "set model.runtime.gpuMemoryUtilization instead"),
+    "--max-model-len": ((), "set model.runtime.maxModelLen instead"),
+    "--model": ((), "the model path is the positional argument, where KServe mounts the weights"),
+}
+"""``vllm serve`` flags the stack writes itself: long flag -> (vLLM's short aliases, where the value comes from)."""
+
+
+def generated_flag_owner(arg: str) -> str | None:
+    """Where the value of ``arg`` comes from when it names a flag the stack generates, else None.
+
+    Matches what vLLM's parser would take for that flag: the ``--flag=value`` form, underscores for dashes
+    (vLLM accepts both), the short aliases (``-tp``, ``-tp=2``, ``-tp2``) and unambiguous abbreviations
+    (argparse's ``allow_abbrev``: ``--served-model`` is ``--served-model-name``).
+    """
+    if not arg.startswith("-"):
+        return None
+    name = arg.split("=", 1)[0]
+    if name.startswith("--"):
+        name = "--" + name[2:].replace("_", "-")
+        for flag, (_, owner) in GENERATED_VLLM_FLAGS.items():
+            if name == flag or (len(name) >= 6 and flag.startswith(name) and flag != "--model"):
+                return owner
+        return None
+    for aliases, owner in GENERATED_VLLM_FLAGS.values():
+        if any(name == alias or (name.startswith(alias) and name[len(alias) :].isdigit()) for alias in aliases):
+            return owner
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +343,7 @@ class RuntimeConfig:
     env: Mapping[str, str] = field(default_factory=dict)
     """Extra environment variables of the vLLM container. Default: none."""
     resources: Resources = Resources()
-    """CPU and memory requests and limits. Default: see ``Resources``."""
+    """CPU, memory and ephemeral-storage requests and limits. Default: see ``Resources``."""
     node_selector: Mapping[str, str] = field(default_factory=dict)
     """Node selector of the model pods. Default: none."""
     tolerations: tuple[Toleration, ...] = (GPU_TOLERATION,)
@@ -179,19 +379,24 @@ class RuntimeConfig:
             self.gpu_memory_utilization,
             "use a fraction greater than 0 and at most 1, e.g. 0.9",
         )
-        for flag in self.extra_args:
+        for index, flag in enumerate(self.extra_args):
             _require(
                 isinstance(flag, str) and flag.strip() == flag and flag != "",
                 "extra_args",
                 flag,
                 "use non-empty strings without surrounding spaces, one flag or value per item",
             )
+            owner = generated_flag_owner(flag)
+            if owner is not None:
+                raise ValuesError(
+                    f"extraArgs[{index}]",
+                    flag,
+                    f"the stack generates this vLLM flag ({owner}); a second one would override it (vLLM's parser "
+                    "keeps the last): remove it from extraArgs",
+                )
         for name in self.env:
             _require(bool(_ENV_NAME.match(name)), "env", name, "use environment variable names like 'HF_HOME'")
-        for name in self.node_selector:
-            _require(
-                bool(_LABEL_KEY.match(name)), "node_selector", name, "use label keys like 'nvidia.com/gpu.product'"
-            )
+        _check_label_map("node_selector", self.node_selector, label_values=True)
         _require(
             60 <= self.startup_timeout_seconds <= 6 * 3600,
             "startup_timeout_seconds",
@@ -203,12 +408,13 @@ class RuntimeConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class RateLimitConfig:
-    """Per-client token budget, charged from the ``usage`` the model reports."""
+    """Token budget per client **per model**, charged from the ``usage`` the model reports: each client has its
+    own budget on each model."""
 
     tokens_per_minute: int | None = None
-    """Total tokens one client may use per minute. Default: no per-minute limit."""
+    """Total tokens one client may use per minute on one model. Default: no per-minute limit."""
     tokens_per_second: int | None = None
-    """Total tokens one client may use per second. Default: no per-second limit."""
+    """Total tokens one client may use per second on one model. Default: no per-second limit."""
 
     def __post_init__(self) -> None:
         for name in ("tokens_per_minute", "tokens_per_second"):
@@ -245,6 +451,40 @@ class PrometheusAuth:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PrometheusTls:
+    """How KEDA verifies the certificate of an ``https://`` Prometheus.
+
+    KEDA's Prometheus scaler reads a CA (``ca`` in the TriggerAuthentication) only together with an auth mode,
+    so ``caSecretName`` needs ``auth``. Without this block KEDA verifies against its own system roots.
+    """
+
+    ca_secret_name: str | None = None
+    """Secret in the model's namespace holding the CA certificate (PEM) that signed Prometheus' certificate.
+    Default: none."""
+    ca_key: str = "ca.crt"
+    """Key of the CA certificate in that Secret. Default: ca.crt."""
+    insecure_skip_verify: bool = False
+    """Skip certificate verification (KEDA's ``unsafeSsl``); an explicit opt-in for testing. Default: false."""
+
+    def __post_init__(self) -> None:
+        _require(
+            (self.ca_secret_name is not None) != self.insecure_skip_verify,
+            "ca_secret_name" if self.insecure_skip_verify else "insecure_skip_verify",
+            "(set)" if self.insecure_skip_verify else self.insecure_skip_verify,
+            "set either caSecretName (verify Prometheus' certificate with that CA) or insecureSkipVerify: true "
+            "(no verification), not both and not neither",
+        )
+        if self.ca_secret_name is not None:
+            _check_dns_label("ca_secret_name", self.ca_secret_name, 253)
+        _require(
+            bool(re.match(r"^[-._A-Za-z0-9]{1,253}$", self.ca_key)),
+            "ca_key",
+            self.ca_key,
+            "use a Secret key such as 'ca.crt'",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class PrometheusConfig:
     """Where KEDA reads vLLM's metrics."""
 
@@ -252,12 +492,28 @@ class PrometheusConfig:
     """Prometheus HTTP address. Default: the Prometheus Operator's service in ``monitoring``."""
     auth: PrometheusAuth | None = None
     """Credentials for a secured Prometheus. Default: none."""
+    tls: PrometheusTls | None = None
+    """Certificate verification of an ``https://`` Prometheus. Default: KEDA's system roots."""
     namespace: str = "monitoring"
     """Namespace of the Prometheus pods (allowed to scrape the model pods). Default: monitoring."""
 
     def __post_init__(self) -> None:
         _check_url("url", self.url)
         _check_dns_label("namespace", self.namespace)
+        if self.tls is not None:
+            _require(
+                self.url.startswith("https://"),
+                "tls",
+                "(set)",
+                f"tls applies to an https:// Prometheus, but url is {self.url!r}: use https:// or remove tls",
+            )
+            if self.tls.ca_secret_name is not None and self.auth is None:
+                raise ValuesError(
+                    "tls.caSecretName",
+                    self.tls.ca_secret_name,
+                    "KEDA's Prometheus scaler reads a CA only with an auth mode: set auth (bearer or basic) too, "
+                    "or trust a CA KEDA already has and remove tls",
+                )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -312,6 +568,15 @@ class AutoscalingConfig:
             _require(0 <= value <= 3600, name, value, "use a number of seconds from 0 to 3600 (the HPA maximum)")
 
 
+class Inherit(enum.Enum):
+    """A per-model setting that is not set: the model uses the stack's."""
+
+    STACK = "stack"
+
+
+INHERIT = Inherit.STACK
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModelConfig:
     """One served model: its name, weights, runtime and optional per-model overrides."""
@@ -327,11 +592,13 @@ class ModelConfig:
     namespace: str | None = None
     """Namespace of this model's objects. Default: the stack's ``namespace``."""
     object_name: str | None = None
-    """Name of the InferenceService and its companions. Default: derived from ``name`` (DNS-1123)."""
-    rate_limit: RateLimitConfig | None = None
-    """Per-client token limits for this model. Default: ``gateway.rateLimit``."""
+    """Name of the InferenceService and its companions. Default: derived from ``name`` (DNS-1035)."""
+    rate_limit: RateLimitConfig | Inherit | None = INHERIT
+    """Per-client token limits for this model; None turns them off. Default: ``INHERIT``, ``gateway.rateLimit``.
+    In a values file the block merges key by key over ``gateway.rateLimit``."""
     autoscaling: AutoscalingConfig | None = None
-    """Autoscaling of this model. Default: the stack's ``autoscaling``."""
+    """Autoscaling of this model. Default: the stack's ``autoscaling``. In a values file the block merges key by
+    key over the stack's ``autoscaling``."""
 
     def __post_init__(self) -> None:
         _require(
@@ -348,12 +615,26 @@ class ModelConfig:
             f"use a URI with one of the schemes {', '.join(s + '://' for s in STORAGE_SCHEMES)}, "
             "e.g. s3://my-bucket/llama-3-70b/",
         )
+        if scheme == "pvc":
+            claim, _, sub_path = self.storage_uri[len("pvc://") :].partition("/")
+            _require(
+                bool(DNS1123_LABEL.match(claim)) and not {".", ".."} & set(sub_path.split("/")),
+                "storage_uri",
+                self.storage_uri,
+                "use pvc://<claim>/<path inside the claim>: a claim name that is a DNS-1123 label, and a path "
+                "without '.' or '..' segments",
+            )
         if self.service_account_name is not None:
             _check_dns_label("service_account_name", self.service_account_name, 253)
         if self.namespace is not None:
             _check_dns_label("namespace", self.namespace)
         if self.object_name is not None:
-            _check_dns_label("object_name", self.object_name, 45)
+            _check_dns1035_label(
+                "object_name",
+                self.object_name,
+                45,
+                "KServe's webhook requires InferenceService names to start with a letter; it appends '-predictor'",
+            )
 
     @property
     def resource_name(self) -> str:
@@ -467,7 +748,7 @@ class GatewayConfig:
     replicas: int = 2
     """Envoy replicas. Default: 2."""
     rate_limit: RateLimitConfig | None = RateLimitConfig(tokens_per_minute=100_000)
-    """Per-client token limits; null turns them off. Default: 100000 tokens per minute."""
+    """Token limits per client per model; null turns them off. Default: 100000 tokens per minute."""
     request_timeout_seconds: int = 600
     """Time allowed for one request, generation included. Default: 600."""
     buffer_limit: str = "16Mi"
@@ -488,7 +769,13 @@ class GatewayConfig:
             self.request_timeout_seconds,
             "use a number of seconds from 10 to 86400",
         )
-        _check_quantity("buffer_limit", self.buffer_limit)
+        _require(
+            bool(ENVOY_BUFFER_LIMIT.match(self.buffer_limit)) and self.buffer_limit_bytes <= MAX_UINT32,
+            "buffer_limit",
+            self.buffer_limit,
+            f"use a whole number of bytes with an optional suffix (Ki, Mi, Gi, k, M, G), at most {MAX_UINT32} bytes "
+            "(Envoy keeps the limit as a 32-bit number), e.g. '16Mi'",
+        )
         _require(
             bool(re.match(r"^[a-z0-9-]+$", self.client_id_header)),
             "client_id_header",
@@ -498,13 +785,20 @@ class GatewayConfig:
         if self.gateway_class_name is not None:
             _check_dns_label("gateway_class_name", self.gateway_class_name, 253)
 
+    @property
+    def buffer_limit_bytes(self) -> int:
+        """``bufferLimit`` in bytes (``16Mi`` -> 16777216)."""
+        match = _QUANTITY.match(self.buffer_limit)
+        return int(parse_quantity(self.buffer_limit)) if match else 0
+
 
 @dataclass(frozen=True, kw_only=True)
 class PhoenixConfig:
     """Arize Phoenix, the trace collector."""
 
-    endpoint: str = "http://phoenix.phoenix.svc.cluster.local:6006"
-    """Phoenix's HTTP address (OTLP over HTTP at ``/v1/traces``). Default: ``phoenix`` in namespace ``phoenix``."""
+    endpoint: str = "http://phoenix-svc.phoenix.svc.cluster.local:6006"
+    """Phoenix's HTTP address (OTLP over HTTP at ``/v1/traces``). Default: ``phoenix-svc`` (the Service of the
+    official Phoenix chart) in namespace ``phoenix``."""
     grpc_endpoint: str | None = None
     """Phoenix's OTLP gRPC address, used by vLLM. Default: the host of ``endpoint`` on port 4317."""
     project_name: str | None = None
@@ -578,11 +872,32 @@ class StackConfig:
     """Tracing. Default: see ``ObservabilityConfig``."""
     network_policy: NetworkPolicyConfig = NetworkPolicyConfig()
     """NetworkPolicy. Default: see ``NetworkPolicyConfig``."""
+    create_namespace: bool = False
+    """Emit a Namespace object for every namespace in ``namespaces`` (values key ``namespace.create``).
+    Default: false (the namespaces exist)."""
+    common_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels on every object, e.g. the ``release`` label a kube-prometheus-stack Prometheus selects PodMonitors
+    by. Default: none."""
+    common_annotations: Mapping[str, str] = field(default_factory=dict)
+    """Annotations on every object. Default: none."""
 
     def __post_init__(self) -> None:
-        _check_dns_label("release", self.release, 30)
+        _check_dns1035_label("release", self.release, 30, "the gateway Service '<release>-ai-gateway' is named from it")
         _check_dns_label("namespace", self.namespace)
         _require(len(self.models) >= 1, "models", list(self.models), "configure at least one model")
+        _check_label_map("common_labels", self.common_labels, label_values=True)
+        _check_label_map("common_annotations", self.common_annotations, label_values=False)
+        for name, values, reserved in (
+            ("commonLabels", self.common_labels, RESERVED_LABELS),
+            ("commonAnnotations", self.common_annotations, RESERVED_ANNOTATIONS),
+        ):
+            for key in values:
+                if key in reserved:
+                    raise ValuesError(
+                        f"{name}.{key}",
+                        values[key],
+                        "the stack sets this key itself (selectors and controllers rely on it): use another key",
+                    )
         seen_names: dict[str, int] = {}
         # Object names are unique across the fleet, not only per namespace: each model's Backend and
         # AIServiceBackend live in the gateway's namespace under the model's object name.
@@ -612,7 +927,12 @@ class StackConfig:
         return model.autoscaling or self.autoscaling
 
     def rate_limit_of(self, model: ModelConfig) -> RateLimitConfig | None:
-        return model.rate_limit or self.gateway.rate_limit
+        return self.gateway.rate_limit if model.rate_limit is INHERIT else model.rate_limit
+
+    @property
+    def namespaces(self) -> list[str]:
+        """Every namespace the stack's objects live in: the stack's, then each model's, sorted, once."""
+        return [self.namespace, *sorted({self.namespace_of(m) for m in self.models} - {self.namespace})]
 
     @property
     def gateway_name(self) -> str:
@@ -648,7 +968,7 @@ def _type_name(tp: Any) -> str:
 def _convert(tp: Any, raw: Any, path: str) -> Any:
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        options = [a for a in get_args(tp) if a is not type(None)]
+        options = [a for a in get_args(tp) if a is not type(None) and a is not Inherit]
         if raw is None:
             return None
         return _convert(options[0], raw, path)
@@ -712,6 +1032,9 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
                 f"unknown key; {hint}allowed keys: {', '.join(fields)}",
             )
         f = fields[key]
+        if isinstance(value, dict) and dataclasses.is_dataclass(f.default) and not isinstance(f.default, type):
+            # A block of settings overrides its default key by key (as Helm merges values).
+            value = merge_values(type(f.default), to_values(f.default), value)
         kwargs[f.name] = _convert(hints[f.name], value, where)
     for key, f in fields.items():
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in kwargs:
@@ -727,9 +1050,48 @@ def _keys(cls: type) -> list[str]:
     return [_key(f.name) for f in dataclasses.fields(cls)]
 
 
+def to_values(obj: Any) -> Any:
+    """A configuration object back in values-file spelling (camelCase keys, lists, plain mappings)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {_key(f.name): to_values(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, tuple):
+        return [to_values(v) for v in obj]
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    return obj
+
+
+def _settings_class(tp: Any) -> type | None:
+    """The dataclass behind a field type (``X``, ``X | None``), else None."""
+    if get_origin(tp) in (typing.Union, types.UnionType):
+        options = [a for a in get_args(tp) if dataclasses.is_dataclass(a)]
+        return typing.cast(type, options[0]) if len(options) == 1 else None
+    return typing.cast(type, tp) if dataclasses.is_dataclass(tp) else None
+
+
+def merge_values(cls: type, base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` merged key by key over ``base`` (both values-file mappings of settings class ``cls``).
+
+    Blocks of settings merge recursively; any other value (lists, free-form maps such as ``env``, and null)
+    replaces the base value. Keys ``cls`` does not know are kept, for ``build`` to report.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = {_key(f.name): f.name for f in dataclasses.fields(cls)}
+    out = dict(base)
+    for key, value in override.items():
+        inner = _settings_class(hints[fields[key]]) if key in fields else None
+        if inner is not None and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_values(inner, out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 _TOP_LEVEL = {
     "release",
     "namespace",
+    "commonLabels",
+    "commonAnnotations",
     "model",
     "models",
     "autoscaling",
@@ -750,21 +1112,59 @@ def stack_config_from_mapping(raw: Any) -> StackConfig:
     rest = {k: v for k, v in raw.items() if k not in ("model", "models")}
     if "model" in raw and "models" in raw:
         raise ValuesError("models", "(set)", "use either 'model:' (one model) or 'models:' (a list), not both")
-    models: tuple[ModelConfig, ...]
+    namespace = rest.get("namespace")
+    create_namespace = False
+    if isinstance(namespace, dict):
+        # namespace: {name, create} is the long form of namespace: <name>.
+        spec = build(NamespaceConfig, namespace, "namespace")
+        rest["namespace"], create_namespace = spec.name, spec.create
+    settings = build(_StackWithoutModels, rest, "")
+    items: list[Any]
+    paths: list[str]
     if "model" in raw:
-        single = raw["model"]
-        if not isinstance(single, dict):
-            raise ValuesError("model", single, "use a mapping with keys " + ", ".join(_keys(ModelConfig)))
-        models = (build(ModelConfig, single, "model"),)
+        if not isinstance(raw["model"], dict):
+            raise ValuesError("model", raw["model"], "use a mapping with keys " + ", ".join(_keys(ModelConfig)))
+        items, paths = [raw["model"]], ["model"]
     elif "models" in raw:
         items = raw["models"]
         if not isinstance(items, list) or not items:
             raise ValuesError("models", items, "use a non-empty list of model mappings")
-        models = tuple(build(ModelConfig, item, f"models[{i}]") for i, item in enumerate(items))
+        paths = [f"models[{i}]" for i in range(len(items))]
     else:
         raise ValuesError("model", ValuesError.MISSING, "this key is required: set model.name and model.storageUri")
-    settings = build(_StackWithoutModels, rest, "")
-    return StackConfig(models=models, **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)})
+    models = tuple(
+        build(ModelConfig, _over_stack(item, settings), path) for item, path in zip(items, paths, strict=True)
+    )
+    return StackConfig(
+        models=models,
+        create_namespace=create_namespace,
+        **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
+    )
+
+
+def _over_stack(model: Any, stack: _StackWithoutModels) -> Any:
+    """A model's values with its ``autoscaling`` and ``rateLimit`` blocks merged key by key over the stack's.
+
+    ``rateLimit: null`` stays null (no limits for this model), as ``gateway.rateLimit: null`` does for all.
+    """
+    if not isinstance(model, dict):
+        return model
+    out = dict(model)
+    if isinstance(out.get("autoscaling"), dict):
+        out["autoscaling"] = merge_values(AutoscalingConfig, to_values(stack.autoscaling), out["autoscaling"])
+    if isinstance(out.get("rateLimit"), dict) and stack.gateway.rate_limit is not None:
+        out["rateLimit"] = merge_values(RateLimitConfig, to_values(stack.gateway.rate_limit), out["rateLimit"])
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class NamespaceConfig:
+    """The long form of ``namespace``: ``{name, create}``."""
+
+    name: str = StackConfig.namespace
+    """Namespace of every namespaced object. Default: kserve-inference."""
+    create: bool = False
+    """Emit a Namespace object for it and for every model's namespace. Default: false."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -776,6 +1176,8 @@ class _StackWithoutModels:
     api_keys: ApiKeysConfig = ApiKeysConfig()
     observability: ObservabilityConfig = ObservabilityConfig()
     network_policy: NetworkPolicyConfig = NetworkPolicyConfig()
+    common_labels: Mapping[str, str] = field(default_factory=dict)
+    common_annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 assert {_key(f.name) for f in dataclasses.fields(_StackWithoutModels)} | {"model", "models"} == _TOP_LEVEL

@@ -29,6 +29,8 @@ MAX_RULES_PER_ROUTE = 15
 """AIGatewayRoute accepts at most 15 rules."""
 ROUTE_PLANNED_RULES = 12
 """Models planned per AIGatewayRoute: ``ceil(models / 12)`` routes, leaving room below 15 for hash imbalance."""
+MAX_RATE_LIMIT_RULES = 256
+"""BackendTrafficPolicy ``spec.rateLimit.global.rules`` has ``maxItems: 256`` (Envoy Gateway v1.9.0 CRD)."""
 GATEWAY_POD_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
 """Label Envoy Gateway puts on the Envoy pods of a Gateway."""
 
@@ -179,10 +181,12 @@ class AiGateway(Construct):
             )
 
         self.ai_gateway_routes: list[aig.AiGatewayRoute] = []
+        placed: list[tuple[int, str, list[ModelRoute]]] = []
         for index, chunk in enumerate(route_buckets(self.routes)):
             if not chunk:
                 continue
             route_name = name if index == 0 else f"{name}-{index + 1}"
+            placed.append((index, route_name, chunk))
             self.ai_gateway_routes.append(
                 aig.AiGatewayRoute(
                     self,
@@ -266,36 +270,58 @@ class AiGateway(Construct):
             ),
         )
 
-        rules = self._rate_limit_rules()
-        self.backend_traffic_policy: eg.BackendTrafficPolicy | None = None
-        if rules:
-            self.backend_traffic_policy = eg.BackendTrafficPolicy(
+        self.backend_traffic_policies: list[eg.BackendTrafficPolicy] = []
+        """Token limits: one policy per AIGatewayRoute that has limited models (see ``_token_limits``)."""
+        for index, route_name, chunk in placed:
+            self._token_limits(route_name, "TokenRateLimit" if index == 0 else f"TokenRateLimit{index + 1}", chunk)
+
+    @property
+    def backend_traffic_policy(self) -> eg.BackendTrafficPolicy | None:
+        """The token-limit policy of the first route (the only one for up to 12 models), if any."""
+        return self.backend_traffic_policies[0] if self.backend_traffic_policies else None
+
+    def _token_limits(self, route_name: str, id: str, routes: Sequence[ModelRoute]) -> None:
+        """A BackendTrafficPolicy with the token limits of ``routes``, on the HTTPRoute of AIGatewayRoute
+        ``route_name``.
+
+        Envoy Gateway attaches only the oldest of several BackendTrafficPolicies that target one Gateway (the
+        others are ``Conflicted``), and a policy holds at most 256 rules. So each AIGatewayRoute (at most 15
+        models, two rules each) gets its own policy, on the HTTPRoute the AI Gateway controller creates under
+        the AIGatewayRoute's name.
+        """
+        rules = self._rate_limit_rules(routes)
+        if not rules:
+            return
+        assert len(rules) <= MAX_RATE_LIMIT_RULES, "a route holds at most 15 models with two limits each"
+        self.backend_traffic_policies.append(
+            eg.BackendTrafficPolicy(
                 self,
-                "TokenRateLimit",
-                metadata=meta(f"{name}-token-limits"),
+                id,
+                metadata=self._meta(f"{route_name}-token-limits"),
                 spec=eg.BackendTrafficPolicySpec(
                     target_refs=[
                         eg.BackendTrafficPolicySpecTargetRefs(
-                            group="gateway.networking.k8s.io", kind="Gateway", name=name
+                            group="gateway.networking.k8s.io", kind="HTTPRoute", name=route_name
                         )
                     ],
+                    # No rateLimit.type: deprecated in v1.9 (setting global is enough).
                     rate_limit=eg.BackendTrafficPolicySpecRateLimit(
-                        type=eg.BackendTrafficPolicySpecRateLimitType.GLOBAL,
                         global_=eg.BackendTrafficPolicySpecRateLimitGlobal(rules=rules),
                     ),
                 ),
             )
+        )
 
     def _meta(self, name: str) -> cdk8s.ApiObjectMetadata:
         return cdk8s.ApiObjectMetadata(name=name, namespace=self.namespace, labels=self.labels)
 
-    def _rate_limit_rules(self) -> list[eg.BackendTrafficPolicySpecRateLimitGlobalRules]:
+    def _rate_limit_rules(self, routes: Sequence[ModelRoute]) -> list[eg.BackendTrafficPolicySpecRateLimitGlobalRules]:
         units = {
             "Second": eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimitUnit.SECOND,
             "Minute": eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimitUnit.MINUTE,
         }
         rules = []
-        for route in sorted(self.routes, key=lambda r: r.backend_name):
+        for route in sorted(routes, key=lambda r: r.backend_name):
             if route.rate_limit is None:
                 continue
             for unit, tokens in route.rate_limit.limits():

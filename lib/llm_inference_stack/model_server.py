@@ -19,6 +19,7 @@ from constructs import Construct
 from .config import ModelConfig, PhoenixConfig
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
+from .validation.checks.kserve import CLUSTER_LOCAL, VISIBILITY_LABEL, weights_path
 
 CONTAINER_NAME = "kserve-container"
 """KServe's name for the first predictor container."""
@@ -44,6 +45,11 @@ def _value(factory: Callable[[Any], Any], value: str | float) -> Any:
     return factory(value)
 
 
+def model_path(storage_uri: str) -> str:
+    """Where vLLM finds the weights of ``storage_uri`` in the container (a ``pvc://`` sub-path included)."""
+    return weights_path(storage_uri, MODEL_MOUNT_PATH)
+
+
 def vllm_args(
     model: ModelConfig,
     *,
@@ -52,7 +58,7 @@ def vllm_args(
     """The ``vllm serve`` arguments for ``model``: generated flags first, then ``extraArgs``."""
     runtime = model.runtime
     args = [
-        MODEL_MOUNT_PATH,
+        model_path(model.storage_uri),
         "--served-model-name",
         model.name,
         "--host",
@@ -111,6 +117,7 @@ class ModelServer(Construct):
             "app.kubernetes.io/component": "model-server",
             **(labels or {}),
         }
+        isvc_labels = {**self.labels, VISIBILITY_LABEL: CLUSTER_LOCAL}
         self.tracing = tracing if tracing is not None and tracing.trace_vllm else None
         self.project_name = project_name or self.name
 
@@ -129,27 +136,19 @@ class ModelServer(Construct):
             ],
             resources=ks.InferenceServiceSpecPredictorContainersResources(
                 requests={
-                    "cpu": _value(
-                        ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string,
-                        runtime.resources.requests.cpu,
-                    ),
-                    "memory": _value(
-                        ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string,
-                        runtime.resources.requests.memory,
-                    ),
+                    **{
+                        name: _value(ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string, q)
+                        for name, q in runtime.resources.requests.quantities().items()
+                    },
                     runtime.gpu_resource_name: _value(
                         ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number, runtime.gpu_count
                     ),
                 },
                 limits={
-                    "cpu": _value(
-                        ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string,
-                        runtime.resources.limits.cpu,
-                    ),
-                    "memory": _value(
-                        ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string,
-                        runtime.resources.limits.memory,
-                    ),
+                    **{
+                        name: _value(ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string, q)
+                        for name, q in runtime.resources.limits.quantities().items()
+                    },
                     runtime.gpu_resource_name: _value(
                         ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number, runtime.gpu_count
                     ),
@@ -224,15 +223,15 @@ class ModelServer(Construct):
             metadata=cdk8s.ApiObjectMetadata(
                 name=self.name,
                 namespace=namespace,
-                labels=self.labels,
+                # cluster-local: no KServe Ingress or HTTPRoute; the API-key gateway is the only way in.
+                labels=isvc_labels,
                 annotations={
                     # Standard (formerly RawDeployment): a plain Deployment that KEDA can scale.
                     "serving.kserve.io/deploymentMode": "Standard",
                     # KEDA owns the replicas; KServe must not create an HPA of its own.
                     "serving.kserve.io/autoscalerClass": "external",
-                    "serving.kserve.io/enable-prometheus-scraping": "true",
-                    "prometheus.kserve.io/port": str(SERVING_PORT),
-                    "prometheus.kserve.io/path": METRICS_PATH,
+                    # No KServe Prometheus annotations: they stamp the queue-proxy's prometheus.io/port on the
+                    # pods; the PodMonitor below is the scrape path.
                 },
             ),
             spec=ks.InferenceServiceSpec(

@@ -6,6 +6,8 @@ import hashlib
 import re
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+"""Service names, and InferenceService names (KServe's webhook): a DNS-1123 label that starts with a letter."""
 
 MAX_MODEL_OBJECT_NAME = 45
 """Longest InferenceService name: KServe appends ``-predictor`` and Services are DNS-1035 labels (63)."""

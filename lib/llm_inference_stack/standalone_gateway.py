@@ -66,26 +66,6 @@ UPSTREAM_CLUSTER_PREFIX = "model-"
 PHOENIX_CLUSTER = "phoenix"
 ADMIN_CLUSTER = "envoy-admin"
 
-_BINARY_UNITS = {
-    "": 1,
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-}
-
-
-def quantity_bytes(quantity: str) -> int:
-    """``16Mi`` -> 16777216 (the Kubernetes quantities ``gateway.bufferLimit`` accepts)."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?", quantity)
-    if match is None:
-        raise ValuesError("gateway.bufferLimit", quantity, "use a byte quantity such as '16Mi' or '1048576'")
-    return int(float(match.group(1)) * _BINARY_UNITS[match.group(2) or ""])
-
 
 def _duration(seconds: float) -> str:
     return f"{seconds:g}s"
@@ -295,7 +275,7 @@ def envoy_bootstrap(
         raise ValueError("StandaloneGateway 'routes' is empty: pass at least one ModelRoute")
     header = config.client_id_header
     timeout = _duration(config.request_timeout_seconds)
-    buffer_limit = quantity_bytes(config.buffer_limit)
+    buffer_limit = config.buffer_limit_bytes
     multi = len(routes) > 1
     requests_per_minute = config.standalone.requests_per_minute
     json_headers = [

@@ -38,6 +38,12 @@ def namespace_of(obj: Obj) -> str | None:
     return str(namespace) if namespace is not None else None
 
 
+def labels_of(obj: Obj) -> Mapping[str, Any]:
+    meta = obj.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, Mapping) else None
+    return labels if isinstance(labels, Mapping) else {}
+
+
 def annotations_of(obj: Obj) -> Mapping[str, Any]:
     meta = obj.get("metadata")
     annotations = meta.get("annotations") if isinstance(meta, Mapping) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +13,13 @@ DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
 AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
 PREDICTOR_SERVICE_PORT = 80
 VLLM_API_PREFIX = "/v1"
+VISIBILITY_LABEL = "networking.kserve.io/visibility"
+CLUSTER_LOCAL = "cluster-local"
+"""Without this label KServe (Standard mode) creates an Ingress per InferenceService that bypasses the gateway."""
+PROMETHEUS_SCRAPING_ANNOTATION = "serving.kserve.io/enable-prometheus-scraping"
+KSERVE_PROMETHEUS_PREFIX = "prometheus.kserve.io/"
+DEFAULT_MOUNT_PATH = "/mnt/models"
+"""``storageUris[].mountPath`` when it is not set."""
 
 
 def predictor_name(isvc: Obj) -> str:
@@ -52,6 +60,25 @@ def flag_values(args: Sequence[str], flag: str) -> list[str] | None:
         elif arg.startswith(flag + "="):
             found = [arg.split("=", 1)[1]]
     return found
+
+
+def model_argument(args: Sequence[str]) -> str | None:
+    """The model vLLM serves: ``--model`` if given, else the first positional argument of ``vllm serve``."""
+    model = flag_values(args, "--model")
+    if model:
+        return model[0]
+    return args[0] if args and not args[0].startswith("-") else None
+
+
+def weights_path(uri: str, mount_path: str) -> str:
+    """Where the weights of storage URI ``uri`` are in the container: KServe (Standard mode) mounts a
+    ``pvc://claim/sub/path`` claim's root at ``mount_path``; other schemes are downloaded into it."""
+    base = posixpath.normpath(mount_path)
+    if uri.startswith("pvc://"):
+        _, _, sub_path = uri[len("pvc://") :].partition("/")
+        if sub_path.strip("/"):
+            return posixpath.normpath(f"{base}/{sub_path.strip('/')}")
+    return base
 
 
 def served_names(isvc: Obj) -> list[str]:

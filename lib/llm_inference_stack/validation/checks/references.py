@@ -20,7 +20,8 @@ def _missing(manifests: Manifests, source: Obj, field: str, kind: str, name: obj
 
 @check("references")
 def referenced_objects_exist(manifests: Manifests) -> Iterator[Problem]:
-    """Route -> Gateway, AIServiceBackend; AIServiceBackend -> Backend; policies -> Gateway; Gateway -> config."""
+    """Route -> Gateway, AIServiceBackend; AIServiceBackend -> Backend; policies -> Gateway or the HTTPRoute of an
+    AIGatewayRoute; Gateway -> config."""
     for route in manifests.of_kind("AIGatewayRoute"):
         for index, parent in enumerate(dig(route, "spec", "parentRefs") or []):
             if isinstance(parent, Mapping) and parent.get("kind", "Gateway") == "Gateway":
@@ -70,6 +71,16 @@ def referenced_objects_exist(manifests: Manifests) -> Iterator[Problem]:
                         "Gateway",
                         target.get("name"),
                         "fix the Gateway name",
+                    )
+                elif isinstance(target, Mapping) and target.get("kind") == "HTTPRoute":
+                    # The AI Gateway controller creates the HTTPRoute under its AIGatewayRoute's name.
+                    yield from _missing(
+                        manifests,
+                        policy,
+                        f"spec.targetRefs[{index}] (HTTPRoute)",
+                        "AIGatewayRoute",
+                        target.get("name"),
+                        "target the HTTPRoute of an AIGatewayRoute in the output (it has the AIGatewayRoute's name)",
                     )
     for gateway in manifests.of_kind("Gateway"):
         config = annotations_of(gateway).get(GATEWAY_CONFIG_ANNOTATION)

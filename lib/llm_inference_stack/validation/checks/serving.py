@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import posixpath
+from collections.abc import Iterator, Mapping
 
-from ..manifests import Manifests, annotations_of
+from ..manifests import Manifests, annotations_of, dig, labels_of
 from .kserve import (
     AUTOSCALER_CLASS,
+    CLUSTER_LOCAL,
+    DEFAULT_MOUNT_PATH,
     DEPLOYMENT_MODE,
+    KSERVE_PROMETHEUS_PREFIX,
+    PROMETHEUS_SCRAPING_ANNOTATION,
+    VISIBILITY_LABEL,
     args_of,
     flag_values,
     gpu_limit,
     inference_services,
+    model_argument,
     model_container,
     served_names,
+    weights_path,
 )
 from .registry import Problem, check
 
@@ -90,4 +98,51 @@ def tensor_parallel_matches_gpus(manifests: Manifests) -> Iterator[Problem]:
                 isvc,
                 f"--tensor-parallel-size is {size} but the container's {resource} limit is {limit}: "
                 f"they must be equal (set --tensor-parallel-size {limit}, or the limit to {size})",
+            )
+
+
+@check("isvc-visibility")
+def inference_service_is_cluster_local(manifests: Manifests) -> Iterator[Problem]:
+    """Without the label KServe (Standard mode) creates an Ingress (or HTTPRoute) per InferenceService that
+    reaches the model without the API-key gateway."""
+    for isvc in inference_services(manifests):
+        value = labels_of(isvc).get(VISIBILITY_LABEL)
+        if value != CLUSTER_LOCAL:
+            yield Problem(
+                isvc,
+                f"label {VISIBILITY_LABEL} is {value!r}: set it to {CLUSTER_LOCAL!r}, or KServe creates an Ingress "
+                "for the model that bypasses the API-key gateway",
+            )
+
+
+@check("isvc-prometheus-annotations")
+def no_kserve_prometheus_annotations(manifests: Manifests) -> Iterator[Problem]:
+    """KServe's scraping annotations stamp the queue-proxy's ``prometheus.io/port`` (unused in Standard mode) on
+    the pods; the PodMonitor scrapes vLLM."""
+    for isvc in inference_services(manifests):
+        for key in annotations_of(isvc):
+            if key == PROMETHEUS_SCRAPING_ANNOTATION or str(key).startswith(KSERVE_PROMETHEUS_PREFIX):
+                yield Problem(
+                    isvc,
+                    f"annotation {key} makes KServe stamp a wrong prometheus.io/port on the pods: remove it "
+                    "(the PodMonitor scrapes vLLM's /metrics)",
+                )
+
+
+@check("model-path")
+def model_path_is_inside_the_weights(manifests: Manifests) -> Iterator[Problem]:
+    """vLLM's model argument must be where the storage initializer put the weights (a ``pvc://`` sub-path
+    included: KServe mounts the claim's root)."""
+    for isvc in inference_services(manifests):
+        uris = dig(isvc, "spec", "predictor", "storageUris")
+        if not isinstance(uris, list) or not uris or not isinstance(uris[0], Mapping):
+            continue
+        expected = weights_path(str(uris[0].get("uri", "")), str(uris[0].get("mountPath") or DEFAULT_MOUNT_PATH))
+        path = model_argument(args_of(model_container(isvc)))
+        normalized = posixpath.normpath(path) if path else None
+        if normalized is None or not (normalized == expected or normalized.startswith(expected + "/")):
+            yield Problem(
+                isvc,
+                f"vLLM's model argument is {path!r} but the weights of {uris[0].get('uri')!r} are at {expected!r}: "
+                f"pass {expected!r}",
             )
