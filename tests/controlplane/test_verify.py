@@ -24,30 +24,86 @@ SNAPSHOTS = sorted((ROOT / "tests" / "__snapshots__" / "test_stack").glob("*.yam
 Obj = dict[str, Any]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def built_binaries() -> None:
-    """Build (or reuse) the pinned binaries once, outside any test's time."""
-    from llm_inference_stack.controlplane.build import ensure_binaries
-
-    ensure_binaries(log=lambda message: print(message, file=sys.stderr))
-
-
 def write_dir(objects: list[Obj], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "stack.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
     return directory
 
 
-def verify(directory: Path) -> tuple[int, dict[str, Any], str]:
+def dist_objects() -> list[Obj]:
+    return [o for o in yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()) if o]
+
+
+def by_kind(objects: list[Obj], kind: str) -> Obj:
+    return next(o for o in objects if o["kind"] == kind)
+
+
+def _aim_scaledobject_elsewhere(objects: list[Obj]) -> None:
+    by_kind(objects, "ScaledObject")["spec"]["scaleTargetRef"]["name"] = "llama-3-70b"  # KServe makes "-predictor"
+
+
+def _publish_through_kserve_ingress(objects: list[Obj]) -> None:
+    by_kind(objects, "InferenceService")["metadata"]["labels"].pop("networking.kserve.io/visibility")
+
+
+def _policy_on_missing_listener(objects: list[Obj]) -> None:
+    by_kind(objects, "ClientTrafficPolicy")["spec"]["targetRefs"][0]["sectionName"] = "no-such-listener"
+
+
+def _name_the_api_server_refuses(objects: list[Obj]) -> None:
+    by_kind(objects, "PodDisruptionBudget")["metadata"]["name"] = "Llama_PDB"
+
+
+DEFECTS: dict[str, Callable[[list[Obj]], None]] = {
+    "scaledobject-target-kserve-does-not-create": _aim_scaledobject_elsewhere,
+    "isvc-published-outside-the-gateway": _publish_through_kserve_ingress,
+    "policy-the-gateway-controller-rejects": _policy_on_missing_listener,
+    "name-the-api-server-refuses": _name_the_api_server_refuses,
+}
+
+
+@pytest.fixture(scope="session")
+def verified(tmp_path_factory: pytest.TempPathFactory, default_values: dict[str, Any]) -> dict[str, Any]:
+    """One ``llm-stack verify DIR...`` run (one control plane) over every scenario and planted defect."""
+    root = tmp_path_factory.mktemp("verify")
+    directories: dict[str, Path] = {"dist": ROOT / "dist"}
+    for snapshot in SNAPSHOTS:
+        name = snapshot.stem.removeprefix("test_snapshot[").rstrip("]")
+        objects = [o for o in yaml.safe_load_all(snapshot.read_text()) if o]
+        directories[f"snapshot-{name}"] = write_dir(objects, root / f"snapshot-{name}")
+    fleet = with_changes(
+        default_values,
+        {
+            "model": None,
+            "models": [
+                {"name": "Qwen2.5-7B-Instruct", "storageUri": "s3://models/qwen/", "runtime": {"gpuCount": 1}},
+                {"name": "llama-3-70b", "storageUri": "s3://models/llama/", "namespace": "team-b"},
+            ],
+        },
+    )
+    directories["fleet-across-namespaces"] = write_dir(synth_objects(fleet), root / "fleet")
+    standalone = with_changes(default_values, {"gateway.mode": "standalone"})
+    directories["standalone"] = write_dir(synth_objects(standalone), root / "standalone")
+    for name, mutate in DEFECTS.items():
+        objects = dist_objects()
+        changed = copy.deepcopy(objects)
+        mutate(changed)
+        assert changed != objects
+        directories[f"defect-{name}"] = write_dir(changed, root / f"defect-{name}")
     result = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", str(directory), "--json"],
+        [sys.executable, "-m", "llm_inference_stack.cli", "verify", *map(str, directories.values()), "--json"],
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=3600,
         check=False,
     )
-    report = json.loads(result.stdout) if result.stdout.strip().startswith("{") else {}
-    return result.returncode, report, result.stderr
+    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
+    reports = json.loads(result.stdout)
+    by_source = {report["source"]: report for report in reports}
+    assert all(str(d) in by_source for d in directories.values()), result.stderr[-4000:]
+    return {"code": result.returncode, "stderr": result.stderr} | {
+        name: by_source[str(directory)] for name, directory in directories.items()
+    }
 
 
 def failures(report: dict[str, Any]) -> list[str]:
@@ -64,119 +120,88 @@ def finding(report: dict[str, Any], kind: str, check: str) -> dict[str, Any]:
     return matches[0]
 
 
-def assert_verified(directory: Path) -> dict[str, Any]:
-    code, report, stderr = verify(directory)
-    assert code == 0 and report.get("ok"), f"exit {code}; error {report.get('error')}\n" + "\n".join(
-        failures(report)
-    ) + f"\nstderr:\n{stderr[-3000:]}"
-    return report
+def assert_verified(report: dict[str, Any]) -> None:
+    assert report["ok"], f"error {report.get('error')}\n" + "\n".join(failures(report))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # What the stack synthesizes is what the real system accepts and builds on
 
 
-def test_dist_verifies() -> None:
-    report = assert_verified(ROOT / "dist")
+def test_dist_verifies(verified: dict[str, Any]) -> None:
+    report = verified["dist"]
+    assert_verified(report)
     checks = {(f["kind"], f["check"]) for f in report["findings"]}
     # The report covers each promise, not only admission.
     for expected in [
         ("InferenceService", "KServe Deployment"),
         ("InferenceService", "no route around the gateway"),
+        ("InferenceService", "no KServe autoscaler"),
         ("ScaledObject", "KEDA HPA"),
         ("PodMonitor", "selects the model pods"),
+        ("NetworkPolicy", "selects the model pods"),
+        ("PodDisruptionBudget", "selects the model pods"),
+        ("GatewayClass", "accepted"),
         ("Gateway", "Envoy Service"),
+        ("Gateway", "Envoy Deployment"),
         ("SecurityPolicy", "accepted"),
+        ("BackendTrafficPolicy", "accepted"),
+        ("ClientTrafficPolicy", "accepted"),
         ("AIGatewayRoute", "HTTPRoute"),
     ]:
         assert expected in checks
 
 
 @pytest.mark.parametrize("snapshot", SNAPSHOTS, ids=lambda p: p.stem.removeprefix("test_snapshot[").rstrip("]"))
-def test_snapshot_scenario_verifies(snapshot: Path, tmp_path: Path) -> None:
-    objects = [o for o in yaml.safe_load_all(snapshot.read_text()) if o]
-    assert_verified(write_dir(objects, tmp_path))
+def test_snapshot_scenario_verifies(snapshot: Path, verified: dict[str, Any]) -> None:
+    assert_verified(verified[f"snapshot-{snapshot.stem.removeprefix('test_snapshot[').rstrip(']')}"])
 
 
-def test_fleet_across_namespaces_verifies(default_values: dict[str, Any], tmp_path: Path) -> None:
-    values = with_changes(
-        default_values,
-        {
-            "model": None,
-            "models": [
-                {"name": "Qwen2.5-7B-Instruct", "storageUri": "s3://models/qwen/", "runtime": {"gpuCount": 1}},
-                {"name": "llama-3-70b", "storageUri": "s3://models/llama/", "namespace": "team-b"},
-            ],
-        },
-    )
-    assert_verified(write_dir(synth_objects(values), tmp_path))
+def test_fleet_across_namespaces_verifies(verified: dict[str, Any]) -> None:
+    report = verified["fleet-across-namespaces"]
+    assert_verified(report)
+    isvcs = {(f["namespace"], f["name"]) for f in report["findings"] if f["kind"] == "InferenceService"}
+    assert {ns for ns, _ in isvcs} == {"kserve-inference", "team-b"}
 
 
-def test_standalone_gateway_verifies(default_values: dict[str, Any], tmp_path: Path) -> None:
-    values = with_changes(default_values, {"gateway.mode": "standalone"})
-    report = assert_verified(write_dir(synth_objects(values), tmp_path))
+def test_standalone_gateway_verifies(verified: dict[str, Any]) -> None:
+    report = verified["standalone"]
+    assert_verified(report)
     assert not [f for f in report["findings"] if f["kind"] in ("Gateway", "AIGatewayRoute")]
+    assert {"ConfigMap", "Deployment", "Service"} <= {f["kind"] for f in report["findings"]}
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Planted defects only the real system catches
+# Planted defects only the real system catches (each accepted by our own schema and cross-object checks)
 
 
-def planted(mutate: Callable[[list[Obj]], None], tmp_path: Path) -> tuple[int, dict[str, Any]]:
-    objects = list(yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()))
-    objects = [o for o in objects if o]
-    changed = copy.deepcopy(objects)
-    mutate(changed)
-    assert changed != objects
-    code, report, stderr = verify(write_dir(changed, tmp_path))
-    assert report, stderr[-3000:]
-    return code, report
+def test_verify_exits_nonzero_when_any_set_fails(verified: dict[str, Any]) -> None:
+    assert verified["code"] == 1
 
 
-def by_kind(objects: list[Obj], kind: str) -> Obj:
-    return next(o for o in objects if o["kind"] == kind)
-
-
-def test_fails_when_scaledobject_targets_a_deployment_kserve_does_not_create(tmp_path: Path) -> None:
-    def aim_elsewhere(objects: list[Obj]) -> None:
-        by_kind(objects, "ScaledObject")["spec"]["scaleTargetRef"]["name"] = "llama-3-70b"  # not "-predictor"
-
-    code, report = planted(aim_elsewhere, tmp_path)
-    assert code == 1
+def test_fails_when_scaledobject_targets_a_deployment_kserve_does_not_create(verified: dict[str, Any]) -> None:
+    report = verified["defect-scaledobject-target-kserve-does-not-create"]
     keda = finding(report, "ScaledObject", "KEDA HPA")
-    assert not keda["ok"]
-    assert "llama-3-70b" in keda["detail"]
+    assert not report["ok"] and not keda["ok"]
+    assert "'llama-3-70b'" in keda["detail"]
 
 
-def test_fails_when_kserve_would_publish_the_model_outside_the_gateway(tmp_path: Path) -> None:
-    def public(objects: list[Obj]) -> None:
-        labels = by_kind(objects, "InferenceService")["metadata"].setdefault("labels", {})
-        labels.pop("networking.kserve.io/visibility", None)
-        labels["networking.kserve.io/visibility"] = "exposed"
-
-    code, report = planted(public, tmp_path)
-    assert code == 1
+def test_fails_when_kserve_would_publish_the_model_outside_the_gateway(verified: dict[str, Any]) -> None:
+    report = verified["defect-isvc-published-outside-the-gateway"]
     bypass = finding(report, "InferenceService", "no route around the gateway")
-    assert not bypass["ok"]
-    assert "Ingress" in bypass["detail"]
+    assert not report["ok"] and not bypass["ok"]
+    assert "Ingress llama-3-70b" in bypass["detail"]
 
 
-def test_fails_when_the_gateway_controller_rejects_a_policy(tmp_path: Path) -> None:
-    def bad_listener(objects: list[Obj]) -> None:
-        policy = by_kind(objects, "ClientTrafficPolicy")
-        policy["spec"]["targetRefs"][0]["sectionName"] = "no-such-listener"
-
-    code, report = planted(bad_listener, tmp_path)
-    assert code == 1
-    assert not finding(report, "ClientTrafficPolicy", "accepted")["ok"]
+def test_fails_when_the_gateway_controller_rejects_a_policy(verified: dict[str, Any]) -> None:
+    report = verified["defect-policy-the-gateway-controller-rejects"]
+    policy = finding(report, "ClientTrafficPolicy", "accepted")
+    assert not report["ok"] and not policy["ok"]
+    assert "no-such-listener" in policy["detail"] or "Accepted=False" in policy["detail"], policy["detail"]
 
 
-def test_fails_when_the_api_server_refuses_an_object(tmp_path: Path) -> None:
-    def uppercase_name(objects: list[Obj]) -> None:
-        by_kind(objects, "PodDisruptionBudget")["metadata"]["name"] = "Llama_PDB"
-
-    code, report = planted(uppercase_name, tmp_path)
-    assert code == 1
+def test_fails_when_the_api_server_refuses_an_object(verified: dict[str, Any]) -> None:
+    report = verified["defect-name-the-api-server-refuses"]
     admitted = [f for f in report["findings"] if f["kind"] == "PodDisruptionBudget" and f["check"] == "admitted"]
-    assert admitted and not admitted[0]["ok"]
+    assert not report["ok"] and admitted and not admitted[0]["ok"]
     assert "Llama_PDB" in admitted[0]["detail"]

@@ -14,17 +14,18 @@ cannot be the same outside a cluster substituted; :data:`SUBSTITUTIONS` lists th
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..local_run import LocalRunError, ManagedProcess
+from ..local_run import ManagedProcess, cache_root
 from .kube import ApiError, JsonDict, KubeClient
 from .pki import Pki, make_pki
 from .sources import ControlPlaneSources
@@ -88,11 +89,20 @@ class Binaries:
         )
 
 
-def _yaml_documents(path: Path) -> Iterator[JsonDict]:
-    with path.open() as stream:
-        for document in yaml.safe_load_all(stream):
-            if isinstance(document, dict) and document.get("kind"):
-                yield document
+def _yaml_documents(path: Path) -> list[JsonDict]:
+    """The objects in a YAML file, parsed once per content (the CRDs are ~15 MB) and cached as JSON."""
+    data = path.read_bytes()
+    cached = cache_root() / "controlplane" / "parsed" / f"{hashlib.sha256(data).hexdigest()}.json"
+    if cached.is_file():
+        documents: list[JsonDict] = json.loads(cached.read_text())
+        return documents
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    documents = [d for d in yaml.load_all(data, Loader=loader) if isinstance(d, dict) and d.get("kind")]
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(documents))
+    partial.replace(cached)
+    return documents
 
 
 def _http_ok(url: str, timeout_s: float = 3.0) -> bool:
@@ -272,8 +282,10 @@ class LocalControlPlane:
                     crds.setdefault(document["metadata"]["name"], document)  # controller bundle first
                 else:
                     self._create(document)  # e.g. Gateway API's ValidatingAdmissionPolicy
+        started = time.monotonic()
         for crd in crds.values():
             self._create(crd)
+        self.timings["CRDs posted"] = time.monotonic() - started
         self.client.wait_established(crds)
         for namespace in (KSERVE_NAMESPACE, KEDA_NAMESPACE, ENVOY_GATEWAY_NAMESPACE, AI_GATEWAY_NAMESPACE):
             self.client.ensure_namespace(namespace)
@@ -469,4 +481,4 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-__all__ = ["SUBSTITUTIONS", "Binaries", "ControlPlaneError", "LocalControlPlane", "LocalRunError", "json"]
+__all__ = ["SUBSTITUTIONS", "Binaries", "ControlPlaneError", "LocalControlPlane"]

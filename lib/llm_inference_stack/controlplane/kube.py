@@ -96,6 +96,12 @@ class KubeClient:
             raise ApiError(404, f"the server does not serve {kind} in {api_version} (is its CRD installed?)")
         return self._resources[key]
 
+    def resources(self) -> dict[tuple[str, str], tuple[str, bool]]:
+        """(apiVersion, kind) -> (plural, namespaced) of every kind served."""
+        if not self._resources:
+            self.refresh_discovery()
+        return dict(self._resources)
+
     def path(self, api_version: str, kind: str, namespace: str | None = None, name: str | None = None) -> str:
         plural, namespaced = self.resource(api_version, kind)
         base = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
@@ -152,7 +158,7 @@ class KubeClient:
         while pending and time.monotonic() < deadline:
             for name in list(pending):
                 crd = self.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
-                conditions = (crd or {}).get("status", {}).get("conditions", [])
+                conditions = ((crd or {}).get("status") or {}).get("conditions") or []
                 if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
                     pending.discard(name)
             if pending:

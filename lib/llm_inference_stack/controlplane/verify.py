@@ -26,7 +26,9 @@ from typing import Any
 from .kube import ApiError, JsonDict, KubeClient
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
-SETTLE_TIMEOUT_S = 90.0
+SETTLE_TIMEOUT_S = 120.0
+STABLE_S = 20.0  # findings unchanged this long (and no pass) end the wait early
+MIN_SETTLE_S = 30.0
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -219,8 +221,17 @@ def standin_secrets(objects: Sequence[JsonDict]) -> list[JsonDict]:
 @dataclasses.dataclass
 class Context:
     client: KubeClient
-    objects: list[JsonDict]  # as applied (the server's answer where admitted)
+    objects: list[JsonDict]  # as admitted (the server's answer, defaults and webhooks applied)
     report: Report
+    originals: list[JsonDict] = dataclasses.field(default_factory=list)  # as written in the manifests
+
+    def written(self, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``obj`` as the manifests wrote it (comparisons with what controllers made start from our text)."""
+        key = (obj.get("kind"), _meta(obj).get("namespace"), _meta(obj).get("name"))
+        for original in self.originals:
+            if (original.get("kind"), _meta(original).get("namespace"), _meta(original).get("name")) == key:
+                return original
+        return obj
 
     def of_kind(self, kind: str) -> list[JsonDict]:
         return [o for o in self.objects if o.get("kind") == kind]
@@ -252,24 +263,43 @@ def _container(pod_spec: Any, name: str) -> JsonDict | None:
     return None
 
 
-def _differences(ours: Mapping[str, Any], theirs: Mapping[str, Any] | None, fields: Sequence[str]) -> list[str]:
-    if theirs is None:
-        return ["container missing"]
-    return [
-        f"{field}: ours {ours.get(field)!r}, Deployment {theirs.get(field)!r}"
-        for field in fields
-        if ours.get(field) is not None and ours.get(field) != theirs.get(field)
+def _subset_problems(ours: Any, theirs: Any, path: str) -> list[str]:
+    """Where ``theirs`` (what a controller made) lacks or changes what ``ours`` (what we wrote) says.
+
+    Server-side defaults (``scheme: HTTP``, ``successThreshold``) and additions (KServe's model volume mount) are
+    fine; lists of named items are matched by name, other lists element by element.
+    """
+    if isinstance(ours, Mapping):
+        if not isinstance(theirs, Mapping):
+            return [f"{path}: ours {ours!r}, theirs {theirs!r}"]
+        return [p for key, value in ours.items() for p in _subset_problems(value, theirs.get(key), f"{path}.{key}")]
+    if isinstance(ours, list):
+        if not isinstance(theirs, list):
+            return [f"{path}: ours {ours!r}, theirs {theirs!r}"]
+        if all(isinstance(item, Mapping) and "name" in item for item in ours):
+            named = {item.get("name"): item for item in theirs if isinstance(item, Mapping)}
+            return [
+                p for item in ours for p in _subset_problems(item, named.get(item["name"]), f"{path}[{item['name']}]")
+            ]
+        if len(ours) != len(theirs):
+            return [f"{path}: ours {ours!r}, theirs {theirs!r}"]
+        return [
+            p for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) for p in _subset_problems(a, b, f"{path}[{i}]")
+        ]
+    if ours != theirs and str(ours) != str(theirs):
+        return [f"{path}: ours {ours!r}, theirs {theirs!r}"]
+    return []
+
+
+def _storage_summary(pod_spec: Any) -> str:
+    """What KServe does with the weights: its storage-initializer's source and target, or the mounted PVC."""
+    for init in _dig(pod_spec, "initContainers") or []:
+        if init.get("name") == "storage-initializer":
+            return f"weights: storage-initializer {' -> '.join(map(str, init.get('args') or []))}"
+    claims = [
+        v["persistentVolumeClaim"]["claimName"] for v in _dig(pod_spec, "volumes") or [] if "persistentVolumeClaim" in v
     ]
-
-
-def _resource_differences(ours: Mapping[str, Any], theirs: Mapping[str, Any] | None) -> list[str]:
-    problems = []
-    for bound in ("limits", "requests"):
-        for resource, quantity in (_dig(ours, "resources", bound) or {}).items():
-            got = _dig(theirs, "resources", bound, resource)
-            if str(got) != str(quantity):
-                problems.append(f"resources.{bound}.{resource}: ours {quantity!r}, Deployment {got!r}")
-    return problems
+    return f"weights: PVC {', '.join(claims)}" if claims else "weights: no storage initializer and no PVC"
 
 
 def check_kserve(ctx: Context) -> None:
@@ -289,19 +319,18 @@ def check_kserve(ctx: Context) -> None:
             )
         else:
             pod_spec = _dig(deployment, "spec", "template", "spec")
-            ours = _container(_dig(isvc, "spec", "predictor"), "kserve-container") or {}
+            written = ctx.written(isvc)
+            ours = _container(_dig(written, "spec", "predictor"), "kserve-container") or {}
             theirs = _container(pod_spec, "kserve-container")
-            problems = _differences(
-                ours,
-                theirs,
-                ("image", "command", "args", "startupProbe", "readinessProbe", "livenessProbe", "volumeMounts"),
+            if theirs is None:
+                problems = ["no kserve-container in the Deployment"]
+            else:
+                problems = _subset_problems(ours, theirs, "kserve-container")
+            problems += _subset_problems(
+                _dig(written, "spec", "predictor", "volumes") or [], _dig(pod_spec, "volumes") or [], "volumes"
             )
-            problems += _resource_differences(ours, theirs)
-            their_volumes = {v.get("name"): v for v in _dig(pod_spec, "volumes") or []}
-            for volume in _dig(isvc, "spec", "predictor", "volumes") or []:
-                if their_volumes.get(volume.get("name")) != volume:
-                    problems.append(f"volume {volume.get('name')!r} not in the Deployment as written")
-            same = f"Deployment {name}: container, args, GPUs, volumes, probes as synthesized"
+            storage = _storage_summary(pod_spec)
+            same = f"Deployment {name}: container, args, GPUs, volumes, probes as synthesized; {storage}"
             ctx.report.add(isvc, "KServe Deployment", not problems, "; ".join(problems) or same)
         service = ctx.get("v1", "Service", name, namespace)
         ctx.report.add(
@@ -584,51 +613,135 @@ def apply_all(client: KubeClient, objects: Sequence[JsonDict], report: Report) -
     return admitted
 
 
-def settle(ctx: Context, deadline: float, control_plane: Any) -> None:
-    """Re-run the checks until they all pass or ``deadline``; the last run's findings stay in the report."""
+def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: float = STABLE_S) -> None:
+    """Re-run the checks until they all pass, or their findings stopped changing for ``stable_s`` (after at least
+    ``stable_s``), or ``timeout_s``; the last run's findings stay in the report."""
     base = list(ctx.report.findings)
+    started = last_change = time.monotonic()
+    previous: list[tuple[bool, str]] = []
     while True:
         control_plane.check_alive()
         ctx.report.findings = list(base)
         for check in CHECKS:
             check(ctx)
-        if all(f.ok for f in ctx.report.findings) or time.monotonic() > deadline:
+        now = time.monotonic()
+        current = [(f.ok, f.detail) for f in ctx.report.findings]
+        if current != previous:
+            previous, last_change = current, now
+        if all(f.ok for f in ctx.report.findings) or now - started > timeout_s:
+            return
+        if now - last_change > stable_s and now - started > MIN_SETTLE_S:
             return
         time.sleep(2.0)
 
 
-def run_inner(
-    manifests_file: Path, binaries_file: Path, sources_file: Path, report_file: Path, timeout_s: float
-) -> int:
+# Kinds verify never deletes between two runs on one control plane (bookkeeping of the API server itself).
+_KEEP_KINDS = {"Event", "Namespace", "Lease", "EndpointSlice", "Endpoints"}
+
+
+def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[str], timeout_s: float = 120.0) -> None:
+    """Remove what one run left (ours, the stand-ins, what controllers made) so the next starts from the same state.
+
+    There is no garbage collector or namespace controller (no kube-controller-manager): objects the controllers
+    created are deleted explicitly, after ours are gone (their finalizers are the controllers' to remove).
+    """
+
+    def delete(obj: Mapping[str, Any]) -> None:
+        meta = _meta(obj)
+        try:
+            namespace = meta.get("namespace") if client.namespaced(obj["apiVersion"], obj["kind"]) else None
+            client.request("DELETE", client.path(obj["apiVersion"], obj["kind"], namespace, meta["name"]))
+        except ApiError as error:
+            if error.status != 404:
+                raise
+
+    def remaining() -> list[JsonDict]:
+        left = []
+        for obj in applied:
+            if client.get(obj["apiVersion"], obj["kind"], _meta(obj)["name"], _meta(obj).get("namespace")):
+                left.append(obj)
+        return left
+
+    for obj in applied:
+        delete(obj)
+    _wait_gone(remaining, timeout_s, "the applied objects")
+    namespaced = [(api_version, kind) for (api_version, kind), (_plural, ns) in client.resources().items()
+                  if ns and kind not in _KEEP_KINDS]  # fmt: skip
+
+    def leftovers() -> list[JsonDict]:
+        found = []
+        for namespace in namespaces:
+            for api_version, kind in namespaced:
+                try:
+                    found += client.list(api_version, kind, namespace)
+                except ApiError:
+                    continue  # not listable
+        return found
+
+    for obj in leftovers():
+        delete(obj)
+    _wait_gone(leftovers, timeout_s, "what the controllers created")
+
+
+def _wait_gone(remaining: Callable[[], list[JsonDict]], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (left := remaining()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if left:
+        names = ", ".join(f"{o['kind']} {_meta(o).get('name')}" for o in left[:5])
+        raise RuntimeError(f"could not remove {what} between two runs: {names}")
+
+
+def verify_objects(plane: Any, objects: list[JsonDict], timeout_s: float) -> tuple[Report, list[JsonDict]]:
+    """Apply ``objects``, let the controllers settle, check; returns the report and what was applied."""
+    report = Report()
+    admitted = apply_all(plane.client, objects, report)
+    ctx = Context(plane.client, admitted, report, originals=objects)
+    settle(ctx, plane, timeout_s=timeout_s)
+    applied = admitted + standin_secrets(objects)
+    return report, applied
+
+
+def run_inner(job_file: Path, timeout_s: float) -> int:
+    """Inside the sandbox: one control plane, each manifest set of ``job_file`` verified in turn."""
     from .cluster import SUBSTITUTIONS, Binaries, LocalControlPlane
     from .sources import ControlPlaneSources
 
-    objects: list[JsonDict] = json.loads(manifests_file.read_text())
-    built = {k: Path(v) for k, v in json.loads(binaries_file.read_text()).items()}
-    source_data = json.loads(sources_file.read_text())
+    job = json.loads(job_file.read_text())
     sources = ControlPlaneSources(
-        files=tuple(Path(p) for p in source_data["files"]), kserve_config_file=Path(source_data["kserve_config"])
+        files=tuple(Path(p) for p in job["sources"]["files"]), kserve_config_file=Path(job["sources"]["kserve_config"])
     )
-    report = Report()
-    work_dir = report_file.parent / "control-plane"
-    plane = LocalControlPlane(Binaries.from_build(built), sources, work_dir=work_dir, log=_progress)
+    built = {name: Path(path) for name, path in job["binaries"].items()}
+    plane = LocalControlPlane(Binaries.from_build(built), sources, work_dir=Path(job["work_dir"]), log=_progress)
+    reports: list[Report] = []
 
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    error = None
     try:
         with plane:
-            admitted = apply_all(plane.client, objects, report)
-            ctx = Context(plane.client, admitted, report)
-            settle(ctx, time.monotonic() + timeout_s, plane)
+            for index, entry in enumerate(job["sets"]):
+                objects: list[JsonDict] = entry["objects"]
+                _progress(f"{entry['name']}: applying {len(objects)} objects")
+                report, applied = verify_objects(plane, objects, timeout_s)
+                reports.append(report)
+                if index + 1 < len(job["sets"]):
+                    namespaces = sorted({_meta(o)["namespace"] for o in applied if _meta(o).get("namespace")})
+                    reset(plane.client, applied, namespaces)
     except KeyboardInterrupt:
-        report.error = "interrupted"
-    except Exception as error:
-        report.error = f"{type(error).__name__}: {error}"
-    report.control_plane = plane.describe() | {"substitutions": [f"{what} ({why})" for what, why in SUBSTITUTIONS]}
-    report_file.write_text(json.dumps(report.as_dict(), indent=2))
-    return EXIT_OK if report.ok else EXIT_FAILED
+        error = "interrupted"
+    except Exception as failure:  # reported with the component's log tail
+        error = f"{type(failure).__name__}: {failure}"
+    if error is not None:
+        reports.append(Report(error=error))
+    described = plane.describe() | {"substitutions": [f"{what} ({why})" for what, why in SUBSTITUTIONS]}
+    for report in reports:
+        report.control_plane = described
+    Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
 
 def _progress(message: str) -> None:
@@ -643,91 +756,114 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llm-stack verify",
         description="Apply manifests to a local kube-apiserver with the real KServe, KEDA, Envoy Gateway and Envoy "
-        "AI Gateway controllers (built from their pinned Go modules on first use; needs Go) and report what they did.",
+        "AI Gateway controllers (built from their pinned Go modules on first use; needs Go) and report what they "
+        "did. Several directories are verified one after the other on one control plane.",
     )
-    parser.add_argument("directory", nargs="?", type=Path, help="directory of synthesized manifests, e.g. dist/")
+    parser.add_argument("directories", nargs="*", type=Path, help="directories of manifests, e.g. dist/")
     parser.add_argument("--values", "-f", type=Path, help="synthesize this values file and verify the result")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--crd-dir", type=Path, help="directory with controlplane/ and crds/ (default: ../shared)")
     parser.add_argument("--from-upstream", action="store_true", help="download the CRDs from the pinned releases")
-    parser.add_argument("--timeout", type=float, default=SETTLE_TIMEOUT_S, help="seconds to wait for the controllers")
+    parser.add_argument(
+        "--timeout", type=float, default=SETTLE_TIMEOUT_S, help="seconds to wait for the controllers to settle"
+    )
     parser.add_argument("--work-dir", type=Path, help="keep the control plane's files and logs here")
-    parser.add_argument("--inner", nargs=4, metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     return parser
 
 
-def _load_objects(args: argparse.Namespace, scratch: Path) -> list[JsonDict]:
+def _manifest_sets(args: argparse.Namespace) -> list[tuple[str, list[JsonDict]]]:
     from ..errors import ManifestError, ValuesError
+    from ..local_run import load_manifests
 
+    sets = []
     if args.values is not None:
         from ..config import load_values
         from ..synth import manifests
 
         try:
-            return manifests(load_values(args.values))
+            sets.append((str(args.values), manifests(load_values(args.values))))
         except (ValuesError, ManifestError) as error:
-            raise SystemExit(_fail(f"invalid values: {error}", EXIT_INVALID)) from None
-    if args.directory is None:
-        raise SystemExit(_fail("give a directory of manifests or --values FILE", EXIT_INVALID))
-    from ..local_run import load_manifests
+            raise _Exit(f"invalid values: {error}", EXIT_INVALID) from None
+    for directory in args.directories:
+        if not directory.is_dir():
+            raise _Exit(f"{directory} is not a directory of manifests", EXIT_INVALID)
+        objects = load_manifests(directory)
+        if not objects:
+            raise _Exit(f"{directory} holds no Kubernetes objects", EXIT_INVALID)
+        sets.append((str(directory), objects))
+    if not sets:
+        raise _Exit("give a directory of manifests (e.g. dist/) or --values FILE", EXIT_INVALID)
+    return sets
 
-    if not args.directory.is_dir():
-        raise SystemExit(_fail(f"{args.directory} is not a directory", EXIT_INVALID))
-    return load_manifests(args.directory)
 
-
-def _fail(message: str, code: int) -> int:
-    print(f"llm-stack verify: {message}", file=sys.stderr)
-    return code
+class _Exit(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.inner:
-        manifests_file, binaries_file, sources_file, report_file = (Path(p) for p in args.inner)
-        return run_inner(manifests_file, binaries_file, sources_file, report_file, args.timeout)
+        return run_inner(args.inner, args.timeout)
+    work = Path(tempfile.mkdtemp(prefix="llm-stack-verify-")) if args.work_dir is None else args.work_dir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(args, work)
+    except _Exit as failure:
+        print(f"llm-stack verify: {failure}", file=sys.stderr)
+        return failure.code
+    finally:
+        if args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
 
+
+def _run(args: argparse.Namespace, work: Path) -> int:
     from .build import ControlPlaneBuildError, ensure_binaries
     from .sandbox import ROOT_ENV, SandboxError, sandbox_argv
     from .sources import ControlPlaneSources, SourcesError
 
-    work = Path(tempfile.mkdtemp(prefix="llm-stack-verify-")) if args.work_dir is None else args.work_dir
-    work.mkdir(parents=True, exist_ok=True)
+    sets = _manifest_sets(args)
     try:
-        objects = _load_objects(args, work)
-        try:
-            sources = ControlPlaneSources.locate(args.crd_dir, from_upstream=args.from_upstream)
-        except SourcesError as error:
-            return _fail(str(error), EXIT_INVALID)
-        try:
-            built = ensure_binaries(log=_progress)
-        except ControlPlaneBuildError as error:
-            return _fail(str(error), EXIT_ERROR)
-        files = [work / name for name in ("manifests.json", "binaries.json", "sources.json", "report.json")]
-        files[0].write_text(json.dumps(objects))
-        files[1].write_text(json.dumps({k: str(v) for k, v in built.items()}))
-        files[2].write_text(
-            json.dumps({"files": [str(p) for p in sources.files], "kserve_config": str(sources.kserve_config_file)})
-        )
-        command = ["--inner", *map(str, files), "--timeout", str(args.timeout)]
-        try:
-            argv_inner = sandbox_argv(__name__, command)
-        except SandboxError as error:
-            return _fail(str(error), EXIT_ERROR)
-        _progress(f"starting the control plane ({len(objects)} objects to apply)")
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the sandbox handles Ctrl-C and cleans up
-        try:
-            root = work / "sandbox-root"
-            root.mkdir(exist_ok=True)
-            env = dict(os.environ) | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p), ROOT_ENV: str(root)}
-            code = subprocess.run(argv_inner, env=env, check=False).returncode
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        if not files[3].is_file():
-            return _fail(f"the control plane stopped without a report (exit {code})", EXIT_ERROR)
-        report = Report.from_dict(json.loads(files[3].read_text()))
-        print(json.dumps(report.as_dict(), indent=2) if args.json else report.table())
-        return EXIT_OK if report.ok else EXIT_FAILED
+        sources = ControlPlaneSources.locate(args.crd_dir, from_upstream=args.from_upstream)
+    except SourcesError as error:
+        raise _Exit(str(error), EXIT_INVALID) from None
+    try:
+        built = ensure_binaries(log=_progress)
+    except ControlPlaneBuildError as error:
+        raise _Exit(str(error), EXIT_ERROR) from None
+    report_file = work / "report.json"
+    job = {
+        "sets": [{"name": name, "objects": objects} for name, objects in sets],
+        "binaries": {name: str(path) for name, path in built.items()},
+        "sources": {"files": [str(p) for p in sources.files], "kserve_config": str(sources.kserve_config_file)},
+        "work_dir": str(work / "control-plane"),
+        "report_file": str(report_file),
+    }
+    job_file = work / "job.json"
+    job_file.write_text(json.dumps(job))
+    try:
+        command = sandbox_argv(__name__, ["--inner", str(job_file), "--timeout", str(args.timeout)])
+    except SandboxError as error:
+        raise _Exit(str(error), EXIT_ERROR) from None
+    root = work / "sandbox-root"
+    root.mkdir(exist_ok=True)
+    env = dict(os.environ) | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p), ROOT_ENV: str(root)}
+    _progress(f"starting the control plane for {len(sets)} manifest set(s)")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the sandbox handles Ctrl-C and cleans up
+    try:
+        code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode
     finally:
-        if args.work_dir is None:
-            shutil.rmtree(work, ignore_errors=True)
+        signal.signal(signal.SIGINT, previous)
+    if not report_file.is_file():
+        raise _Exit(f"the control plane stopped without a report (exit {code})", EXIT_ERROR)
+    reports = [Report.from_dict(r) for r in json.loads(report_file.read_text())]
+    names = [name for name, _ in sets] + ["control plane"] * (len(reports) - len(sets))
+    if args.json:
+        data = [{"source": name} | report.as_dict() for name, report in zip(names, reports, strict=False)]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
+    else:
+        for name, report in zip(names, reports, strict=False):
+            print(f"== {name}\n{report.table()}\n")
+    return EXIT_OK if all(r.ok for r in reports) and len(reports) == len(sets) else EXIT_FAILED
