@@ -204,6 +204,10 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         "isvc-visibility | label networking.kserve.io/visibility is None: set it to 'cluster-local'",
         lambda o: find(o, "InferenceService")["metadata"]["labels"].pop("networking.kserve.io/visibility"),
     ),
+    "isvc-name-starts-with-a-digit": (
+        "isvc-name | name '3-llama' is refused by KServe's webhook",
+        lambda o: find(o, "InferenceService")["metadata"].update(name="3-llama"),
+    ),
     "isvc-with-kserve-prometheus-scraping": (
         "isvc-prometheus-annotations | serving.kserve.io/enable-prometheus-scraping makes KServe stamp a wrong",
         lambda o: annotations(o, "InferenceService").update({"serving.kserve.io/enable-prometheus-scraping": "true"}),

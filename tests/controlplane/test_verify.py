@@ -54,7 +54,12 @@ def _name_the_api_server_refuses(objects: list[Obj]) -> None:
     by_kind(objects, "PodDisruptionBudget")["metadata"]["name"] = "Llama_PDB"
 
 
+def _name_kserve_refuses(objects: list[Obj]) -> None:
+    by_kind(objects, "InferenceService")["metadata"]["name"] = "3-llama"  # DNS-1123, not DNS-1035
+
+
 DEFECTS: dict[str, Callable[[list[Obj]], None]] = {
+    "name-kserve-webhook-refuses": _name_kserve_refuses,
     "scaledobject-target-kserve-does-not-create": _aim_scaledobject_elsewhere,
     "isvc-published-outside-the-gateway": _publish_through_kserve_ingress,
     "policy-the-gateway-controller-rejects": _policy_on_missing_listener,
@@ -205,3 +210,10 @@ def test_fails_when_the_api_server_refuses_an_object(verified: dict[str, Any]) -
     admitted = [f for f in report["findings"] if f["kind"] == "PodDisruptionBudget" and f["check"] == "admitted"]
     assert not report["ok"] and admitted and not admitted[0]["ok"]
     assert "Llama_PDB" in admitted[0]["detail"]
+
+
+def test_fails_when_kserve_webhook_refuses_the_name(verified: dict[str, Any]) -> None:
+    report = verified["defect-name-kserve-webhook-refuses"]
+    admitted = finding(report, "InferenceService", "admitted")
+    assert not report["ok"] and not admitted["ok"]
+    assert "3-llama" in admitted["detail"] and "webhook" in admitted["detail"], admitted["detail"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator, Mapping
 
 from ..manifests import Manifests, annotations_of, dig, labels_of
@@ -24,6 +25,24 @@ from .kserve import (
     weights_path,
 )
 from .registry import Problem, check
+
+
+# KServe's webhook (v1beta1 InferenceService validator): names must be DNS-1035 labels, since KServe derives
+# Service names (``<name>-predictor``) from them.
+ISVC_NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+@check("isvc-name")
+def inference_service_name_is_dns_1035(manifests: Manifests) -> Iterator[Problem]:
+    """KServe's admission webhook refuses names that do not start with a letter (the API server alone accepts them)."""
+    for isvc in inference_services(manifests):
+        name = str(dig(isvc, "metadata", "name"))
+        if not ISVC_NAME.fullmatch(name):
+            yield Problem(
+                isvc,
+                f"name {name!r} is refused by KServe's webhook: use lower-case letters, digits and '-', starting "
+                "with a letter and ending with a letter or digit (a DNS-1035 label)",
+            )
 
 
 @check("isvc-deployment-mode")
