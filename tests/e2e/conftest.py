@@ -31,6 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # A SIGTERM (CI time-out, `kill`) would end pytest without running finalizers and leave vLLM, Prometheus
     # and Phoenix running; as a KeyboardInterrupt it unwinds through the fixtures that stop them.
     signal.signal(signal.SIGTERM, _interrupt)
+
+
 VALUES_FILE = E2E_DIR / "values-e2e.yaml"
 
 
