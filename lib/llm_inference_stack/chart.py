@@ -142,6 +142,9 @@ class LlmInferenceStack(cdk8s.Chart):
             # Declares the out-of-band Secret, so validation can tell it from a forgotten one.
             secret = config.api_keys.secret_name
             self.gateway.security_policy.metadata.add_annotation(EXISTING_SECRET_ANNOTATION, secret)
+        self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
+        """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
+        prints them on stderr."""
         self.validation = ChartValidation(self)
         """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
         self.node.add_validation(self.validation)

@@ -225,20 +225,31 @@ class SynthesizedStack:
         return next((c for c in containers if c.get("name") == PREDICTOR_CONTAINER_NAME), containers[0])
 
     @property
+    def command(self) -> list[str]:
+        """The container's command as the kubelet runs it (after ``$(VAR)`` expansion)."""
+        from .kube_expansion import expanded_args  # lazily: this file also runs as a script
+
+        return expanded_args(self.container, "command")
+
+    @property
     def args(self) -> list[str]:
-        return [str(a) for a in self.container.get("args", [])]
+        """The container's args as vLLM receives them, after the kubelet's ``$(VAR)`` expansion."""
+        from .kube_expansion import expanded_args  # lazily: this file also runs as a script
+
+        return expanded_args(self.container)
 
     @property
     def env(self) -> dict[str, str]:
-        env: dict[str, str] = {}
+        """The container's environment as vLLM sees it (values expanded as the kubelet does)."""
+        from .kube_expansion import container_environment
+
         for item in self.container.get("env", []):
             if "value" not in item:
                 raise LocalRunError(
                     f"container env {item.get('name')} has no literal value ({sorted(item)}): "
                     "it cannot be reproduced outside the cluster"
                 )
-            env[str(item["name"])] = str(item["value"])
-        return env
+        return {k: v or "" for k, v in container_environment(self.container.get("env")).items()}
 
     @property
     def served_model_name(self) -> str:
@@ -424,7 +435,7 @@ def localize_vllm_container(
     phoenix_http_port: int | None,
 ) -> LocalCommand:
     """The synthesized vLLM container as a local command, changed only as :data:`LOCAL_SUBSTITUTIONS` allows."""
-    command = [str(c) for c in stack.container.get("command", [])]
+    command = stack.command
     if not command or command[0] != "vllm":
         raise LocalRunError(f"expected the container command to start with `vllm`, got {command}")
     launcher = [str(vllm_python), "-I", str(Path(__file__).resolve()), "vllm"]
@@ -475,7 +486,7 @@ def unexplained_differences(stack: SynthesizedStack, local: LocalCommand) -> lis
         if s.rule not in LOCAL_SUBSTITUTIONS
     ]
     explained = {s.where for s in local.substitutions if s.rule in LOCAL_SUBSTITUTIONS}
-    command = [str(c) for c in stack.container.get("command", [])]
+    command = stack.command
     if local.command_rest != command[1:]:
         problems.append(f"command: {command[1:]} -> {local.command_rest}")
     if len(local.args) != len(stack.args):
