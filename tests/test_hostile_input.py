@@ -145,3 +145,22 @@ def test_a_values_file_with_ordinary_aliases_and_merge_keys_loads(tmp_path: Path
     config = load_values(values)
     assert [m.runtime.gpu_count for m in config.models] == [2, 4]
     assert [m.runtime.max_model_len for m in config.models] == [4096, 4096]
+
+
+AMBIGUOUS = ["=", "<<", "2024-01-01", "yes", "on", "~", "null", "012", "0x10", "1_000", ".inf", "1:20", "a: b", "#c"]
+
+
+def test_strings_yaml_readers_disagree_on_round_trip_through_synth_and_validate(tmp_path: Path) -> None:
+    """YAML 1.1 readers (PyYAML) give '=' and '<<' special meanings a YAML 1.2 writer (cdk8s) does not quote for:
+    synth's read-back guard and `llm-stack validate` must read them as the strings they are."""
+    values = tmp_path / "values.yaml"
+    env = "".join(f"      V{i}: {value!r}\n" for i, value in enumerate(AMBIGUOUS)).replace("'", '"')
+    values.write_text(f"model:\n  name: m\n  storageUri: s3://b/m\n  runtime:\n    env:\n{env}")
+    out = tmp_path / "out"
+    completed = cli("synth", "--values", str(values), "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    documents = list(safe_yaml.load_all((out / "llm-stack.k8s.yaml").read_text(), safe_yaml.MANIFEST_LIMITS))
+    [isvc] = [d for d in documents if d["kind"] == "InferenceService"]
+    env_values = {e["name"]: e.get("value") for e in isvc["spec"]["predictor"]["containers"][0]["env"]}
+    assert [env_values[f"V{i}"] for i in range(len(AMBIGUOUS))] == AMBIGUOUS
+    assert cli("validate", str(out)).returncode == 0

@@ -278,6 +278,7 @@ class _BoundedComposer:
             segments.append(index)
             item, item_size = self._compose_node(node, index, depth)
             segments.pop()
+            _not_a_merge(item)
             node.value.append(item)
             size += item_size
             index += 1
@@ -319,6 +320,7 @@ class _BoundedComposer:
                 segments.append("?")
             value, value_size = self._compose_node(node, key, depth)
             segments.pop()
+            _not_a_merge(value)
             node.value.append((key, value))
             size += key_size + value_size
         node.end_mark = self.get_event().end_mark
@@ -327,7 +329,24 @@ class _BoundedComposer:
         return node, size
 
 
+def _not_a_merge(node: Node) -> None:
+    """A plain ``<<`` is a merge only as a key; as a value or item it is the string ``"<<"`` (as for YAML 1.2
+    writers and Kubernetes), where PyYAML would fail to construct it."""
+    if isinstance(node, ScalarNode) and node.tag == MERGE_TAG:
+        node.tag = "tag:yaml.org,2002:str"
+
+
+_IMPLICIT_RESOLVERS = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:value"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+"""PyYAML's implicit tags without YAML 1.1's ``=`` "value" tag, which SafeLoader cannot even construct: a plain
+``=`` is the string ``"="`` for every YAML 1.2 writer (cdk8s) and for Kubernetes."""
+
+
 class _PyLoader(_BoundedComposer, yaml.SafeLoader):
+    yaml_implicit_resolvers = _IMPLICIT_RESOLVERS
+
     def __init__(self, stream: str, limits: Limits) -> None:
         yaml.SafeLoader.__init__(self, stream)
         self._init_bounds(limits)
@@ -339,6 +358,8 @@ _CBase: Any = getattr(yaml, "CSafeLoader", None)
 if _CBase is not None:
 
     class _CLoader(_BoundedComposer, _CBase):  # type: ignore[misc]
+        yaml_implicit_resolvers = _IMPLICIT_RESOLVERS
+
         def __init__(self, stream: str, limits: Limits) -> None:
             _CBase.__init__(self, stream)
             self._init_bounds(limits)

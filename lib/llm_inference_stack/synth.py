@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import cdk8s
+import yaml
 
 from ._import_gc import collection_paused
 from .config import StackConfig
@@ -122,8 +123,9 @@ def _check_reads_back(staging: Path, files: list[Path], objects: list[Any]) -> N
         for name in files:
             data = read_bounded(staging / name, MANIFEST_LIMITS.max_bytes)
             documents += [d for d in load_all(data.decode("utf-8"), MANIFEST_LIMITS) if d is not None]
-    except (YamlInputError, UnicodeDecodeError, ValueError) as error:
-        raise ManifestError([f"[yaml] the written manifests do not read back: {error}"]) from None
+    except (YamlInputError, UnicodeDecodeError, ValueError, yaml.YAMLError) as error:
+        problem = str(error).splitlines()[0]
+        raise ManifestError([f"[yaml] the written manifests do not read back: {problem}"]) from None
     if documents != [o for o in objects if o]:
         differ = next((i for i, (a, b) in enumerate(zip(documents, objects, strict=False)) if a != b), len(documents))
         raise ManifestError(
