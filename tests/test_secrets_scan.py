@@ -196,3 +196,22 @@ def test_constructs_never_print(default_values: dict[str, Any], capsys: pytest.C
     synth_objects(values)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_vllm_argument_errors_quoting_key_material_are_hidden(
+    default_values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llm_inference_stack.redaction import HIDDEN
+    from llm_inference_stack.validation import vllm_args
+    from llm_inference_stack.validation.manifests import from_objects
+
+    def rejecting(_python: object, payload: list[dict[str, Any]]) -> dict[str, Any]:
+        error = "unrecognized arguments: --api-keyy sk-abcdefghijklmnop"
+        return {"version": "0.32.0", "results": [{"id": case["id"], "error": error} for case in payload]}
+
+    monkeypatch.setattr(vllm_args, "vllm_python", lambda _version: Path("/usr/bin/python3"))
+    monkeypatch.setattr(vllm_args, "_probe", rejecting)
+    result = vllm_args.check_vllm_args(from_objects(synth_objects(default_values)))
+    assert result.status == "failed"
+    [problem] = result.problems
+    assert HIDDEN in problem and "sk-abc" not in problem
