@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,3 +114,17 @@ def test_env_from_a_secret_is_emitted_as_a_secret_key_ref_and_needs_no_warning()
     [item] = [e for e in container["env"] if e["name"] == "HF_TOKEN"]
     assert item == {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf", "key": "token"}}}
     assert run_container(container, secrets=SECRETS)[2]["HF_TOKEN"] == "hf-secret-value"
+
+
+def test_local_run_starts_vllm_with_the_strings_the_user_wrote(tmp_path: Path) -> None:
+    from llm_inference_stack import synthesize
+    from llm_inference_stack.local_run import SynthesizedStack
+
+    raw = values("cost$$(x)", ["--x", "$(HF_HOME)"], {"HF_HOME": "/c$(DO_NOT_TRACK)"})
+    raw["observability"] = {"phoenix": None}  # no Secret-backed variable: local-run needs literal values
+    config = stack_config_from_mapping(raw)
+    synthesize(config, tmp_path / "out", on_note=lambda _note: None)
+    stack = SynthesizedStack.from_dir(tmp_path / "out")
+    assert stack.served_model_name == "cost$$(x)"
+    assert stack.args[-2:] == ["--x", "$(HF_HOME)"]
+    assert stack.env["HF_HOME"] == "/c$(DO_NOT_TRACK)"

@@ -132,13 +132,17 @@ def locate_installs(root: Path | None = None) -> Installs:
 
 def load_manifests(out_dir: Path) -> list[JsonDict]:
     """All objects of every ``*.yaml``/``*.yml`` file under ``out_dir`` (multi-document files included)."""
-    import yaml  # the project's dependency; imported here so the vLLM venv can run this file as a script
+    # The project's bounded reader (as `llm-stack validate`); imported here so the vLLM venv can run this file.
+    from .safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, read_bounded
 
     objects: list[JsonDict] = []
     files = sorted(p for p in out_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     for path in files:
-        with path.open(encoding="utf-8") as stream:
-            objects.extend(doc for doc in yaml.safe_load_all(stream) if isinstance(doc, dict))
+        try:
+            text = read_bounded(path, MANIFEST_LIMITS.max_bytes).decode("utf-8")
+            objects.extend(doc for doc in load_all(text, MANIFEST_LIMITS) if isinstance(doc, dict))
+        except YamlInputError as error:
+            raise LocalRunError(f"{path}: {error}") from None
     if not objects:
         raise LocalRunError(f"no Kubernetes objects found in {out_dir}")
     return objects
