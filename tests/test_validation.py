@@ -201,15 +201,15 @@ def test_fails_when_synthesis_is_invalid_and_leaves_the_output_untouched(
     import llm_inference_stack.autoscaler as autoscaler
 
     out = tmp_path / "dist"
-    out.mkdir()
-    (out / "sentinel.yaml").write_text("kept: true\n")
+    synthesize(load_values(ROOT / "values.yaml"), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     monkeypatch.setattr(
         autoscaler, "waiting_requests_query", lambda name, ns: f'vllm:num_requests_waiting{{model="{name}"}}'
     )
     with pytest.raises(ManifestError) as caught:
         synthesize(load_values(ROOT / "values.yaml"), out)
     assert any(p.startswith("[scaledobject-query]") and "label 'model'" in p for p in caught.value.problems)
-    assert [p.name for p in out.iterdir()] == ["sentinel.yaml"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["dist"], "the staging directory must be removed"
 
 

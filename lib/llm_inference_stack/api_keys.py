@@ -7,7 +7,6 @@ holding a dummy key.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -46,6 +45,8 @@ class ApiKeys(Construct):
         labels = {"app.kubernetes.io/component": "api-keys", **(labels or {})}
         self.external_secret: eso.ExternalSecret | None = None
         self.secret: k8s.KubeSecret | None = None
+        self.warnings: list[str] = []
+        """What the user must know about this output (a test key in it); the CLI prints them, constructs never do."""
 
         if config.external_secret is not None:
             # Imported only when used: External Secrets' generated module is the third largest (3 MB).
@@ -80,10 +81,9 @@ class ApiKeys(Construct):
             )
         elif not config.existing_secret:
             assert config.dummy_key is not None
-            print(
-                f"WARNING: apiKeys.dummyKey is set: dist/ contains a Secret '{config.secret_name}' with a test API key "
-                f"for client '{config.dummy_client_id}'. Never use this outside a test cluster.",
-                file=sys.stderr,
+            self.warnings.append(
+                f"apiKeys.dummyKey is set: dist/ contains a Secret '{config.secret_name}' with a test API key "
+                f"for client '{config.dummy_client_id}'. Never use this outside a test cluster."
             )
             self.secret = k8s.KubeSecret(
                 self,

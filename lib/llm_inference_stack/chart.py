@@ -158,6 +158,9 @@ class LlmInferenceStack(cdk8s.Chart):
                     obj.metadata.add_label(key, value)
                 for key, value in config.common_annotations.items():
                     obj.metadata.add_annotation(key, value)
+        self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
+        """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
+        prints them on stderr."""
         self.validation = ChartValidation(self)
         """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
         self.node.add_validation(self.validation)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import load_values
-from .errors import ManifestError, ValuesError
+from .errors import ManifestError, ManifestInputError, OutputError, ValuesError
+from .output_dir import check_output_dir
 
 EXIT_INVALID = 2
 
@@ -34,6 +39,46 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stopped(BaseException):
+    """SIGINT or SIGTERM arrived: unwind (synthesis removes its staging directory) and exit 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise _Stopped(signum)
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGINT and SIGTERM raise ``_Stopped`` (SIGTERM would otherwise end the process without any clean-up)."""
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    try:
+        previous = {s: signal.signal(s, _stop) for s in wanted}
+    except ValueError:  # not the main thread: leave signals to the caller
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _quiet(_unraisable: object) -> None:
+    """Report nothing: the one line about the interrupt is all the user needs."""
+
+
+def _note(note: str) -> None:
+    print(f"llm-stack: {note}", file=sys.stderr)
+
+
+def _warning(warning: str) -> None:
+    print(f"llm-stack: WARNING: {warning}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["local-run"]:
@@ -47,12 +92,29 @@ def main(argv: list[str] | None = None) -> int:
         return verify_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
+        with _stoppable():
+            return _run(args)
+    except (_Stopped, KeyboardInterrupt) as stop:
+        signum = stop.signum if isinstance(stop, _Stopped) else signal.SIGINT
+        kept = "; the output directory is as it was" if args.command == "synth" else ""
+        print(f"llm-stack: stopped by {signal.Signals(signum).name}{kept}", file=sys.stderr)
+        # A terminal's Ctrl-C also stops jsii's Node.js process: its stderr relay and exit hook would add lines about
+        # the broken channel. The process is about to exit: silence them.
+        sys.stderr.flush()
+        sys.unraisablehook = _quiet
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - open until exit
+        return 128 + signum
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         if args.command == "synth":
             config = load_values(args.values)  # fails fast, before the generated modules load
+            check_output_dir(args.out)
 
             from .synth import synthesize
 
-            files = synthesize(config, args.out)
+            files = synthesize(config, args.out, on_note=_note, on_warning=_warning)
             print(f"wrote {len(files)} file(s) to {args.out}/", file=sys.stderr)
             return 0
         if args.command == "validate":
@@ -60,11 +122,17 @@ def main(argv: list[str] | None = None) -> int:
 
             report = validate_directory_report(args.directory)
             for note in report.notes:
-                print(f"llm-stack: {note}", file=sys.stderr)
+                _note(note)
             print(f"{args.directory}: {report.count} objects valid", file=sys.stderr)
             return 0
     except ValuesError as error:
         print(f"llm-stack: invalid values: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except OutputError as error:
+        print(f"llm-stack: cannot write the output: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except ManifestInputError as error:
+        print(f"llm-stack: cannot validate: {error.problems[0]}", file=sys.stderr)
         return EXIT_INVALID
     except ManifestError as error:
         print("llm-stack: invalid manifests:\n" + "\n".join(f"  - {p}" for p in error.problems), file=sys.stderr)

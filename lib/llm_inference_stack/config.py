@@ -24,6 +24,7 @@ import yaml
 
 from .errors import ValuesError
 from .names import DNS1035_LABEL, DNS1123_LABEL, object_name_for
+from .safe_yaml import VALUES_LIMITS, YamlInputError, load_one, read_bounded
 
 DEFAULT_VLLM_IMAGE = "vllm/vllm-openai:v0.32.0"
 """The vLLM image the stack runs; its tag is the vLLM version the arguments are checked against."""
@@ -289,6 +290,45 @@ class Toleration:
 
 GPU_TOLERATION = Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
 
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretKeyRef:
+    """One key of a Secret in the model's namespace."""
+
+    name: str
+    """Name of the Secret (a DNS-1123 subdomain)."""
+    key: str
+    """Key of the value in the Secret's data."""
+
+    def __post_init__(self) -> None:
+        _require(
+            bool(_DNS1123_SUBDOMAIN.match(self.name)) and len(self.name) <= 253,
+            "name",
+            self.name,
+            "use the name of a Secret in the model's namespace (a DNS-1123 subdomain)",
+        )
+        _require(
+            bool(_SECRET_KEY.match(self.key)) and self.key not in (".", ".."),
+            "key",
+            self.key,
+            "use a key of the Secret's data: letters, digits, '-', '_' and '.'",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvFromSecret:
+    """An environment variable read from a Secret (``valueFrom.secretKeyRef``), so no credential is written out."""
+
+    secret_key_ref: SecretKeyRef
+    """The Secret and key holding the value."""
+
+
+EnvValue = str | EnvFromSecret
+"""A literal value, or a reference to a Secret's key."""
+
 
 GENERATED_VLLM_FLAGS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "--served-model-name": ((), "from model.name"),
@@ -340,8 +380,10 @@ class RuntimeConfig:
     """``--gpu-memory-utilization``, a fraction in (0, 1]. Default: 0.9."""
     extra_args: tuple[str, ...] = ()
     """Further ``vllm serve`` flags, appended after the generated ones. Default: none."""
-    env: Mapping[str, str] = field(default_factory=dict)
-    """Extra environment variables of the vLLM container. Default: none."""
+    env: Mapping[str, EnvValue] = field(default_factory=dict)
+    """Extra environment variables of the vLLM container: a literal string, or ``{secretKeyRef: {name, key}}``
+    for credentials (``HF_TOKEN``, ``VLLM_API_KEY``). Literal values reach the process exactly as written
+    (``$(...)`` is not expanded). Default: none."""
     resources: Resources = Resources()
     """CPU, memory and ephemeral-storage requests and limits. Default: see ``Resources``."""
     node_selector: Mapping[str, str] = field(default_factory=dict)
@@ -394,8 +436,14 @@ class RuntimeConfig:
                     f"the stack generates this vLLM flag ({owner}); a second one would override it (vLLM's parser "
                     "keeps the last): remove it from extraArgs",
                 )
-        for name in self.env:
+        for name, value in self.env.items():
             _require(bool(_ENV_NAME.match(name)), "env", name, "use environment variable names like 'HF_HOME'")
+            _require(
+                isinstance(value, (str, EnvFromSecret)),
+                "env",
+                name,
+                "use a string value or {secretKeyRef: {name: <secret>, key: <key>}}",
+            )
         _check_label_map("node_selector", self.node_selector, label_values=True)
         _require(
             60 <= self.startup_timeout_seconds <= 6 * 3600,
@@ -1003,12 +1051,21 @@ def _convert(tp: Any, raw: Any, path: str) -> Any:
             raise ValuesError(path, raw, "use a list")
         return tuple(_convert(item, v, f"{path}[{i}]") for i, v in enumerate(raw))
     if origin is Mapping or origin is dict:
+        value_type = get_args(tp)[1] if get_args(tp) else str
         if not isinstance(raw, dict):
             raise ValuesError(path, raw, "use a mapping of string keys to string values")
+        out: dict[str, Any] = {}
         for k, v in raw.items():
+            if isinstance(k, str) and value_type == EnvValue and isinstance(v, dict):
+                out[k] = build(EnvFromSecret, v, f"{path}.{k}")
+                continue
             if not isinstance(k, str) or not isinstance(v, str):
-                raise ValuesError(f"{path}.{k}", v, "use string keys and string values (quote numbers in YAML)")
-        return dict(raw)
+                fix = "use string keys and string values (quote numbers in YAML)"
+                if value_type == EnvValue:
+                    fix += ", or {secretKeyRef: {name: <secret>, key: <key>}} for a value kept in a Secret"
+                raise ValuesError(f"{path}.{k}", v, fix)
+            out[k] = v
+        return out
     if dataclasses.is_dataclass(tp):
         return build(typing.cast(type, tp), raw, path)
     raise TypeError(f"unsupported field type {tp!r} at {path}")
@@ -1184,12 +1241,16 @@ assert {_key(f.name) for f in dataclasses.fields(_StackWithoutModels)} | {"model
 
 
 def load_values(path: str | Path) -> StackConfig:
-    """Read and validate a values file."""
+    """Read and validate a values file.
+
+    The file is read within ``safe_yaml.VALUES_LIMITS`` (a regular file of at most 1 MiB, 32 levels of
+    nesting, bounded aliases); duplicate keys and control characters are refused with their field path.
+    """
     file = Path(path)
     try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise ValuesError("(file)", str(file), f"cannot read the values file: {error.strerror}") from None
+        data = read_bounded(file, VALUES_LIMITS.max_bytes)
+    except YamlInputError as error:
+        raise ValuesError("(file)", str(file), f"cannot use the values file: {error.reason}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -1197,7 +1258,12 @@ def load_values(path: str | Path) -> StackConfig:
     if "\x00" in text:
         raise ValuesError("(file)", str(file), "the values file is binary; pass a YAML values file")
     try:
-        raw = yaml.safe_load(text)
+        raw = load_one(text, VALUES_LIMITS)
+    except YamlInputError as error:
+        if error.path is not None:
+            raise ValuesError(error.path, error.value, error.reason) from None
+        where = f" at line {error.line}" if error.line is not None and "at line" not in error.reason else ""
+        raise ValuesError("(file)", str(file), f"not a usable values file{where}: {error.reason}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

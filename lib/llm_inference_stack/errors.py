@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from .redaction import show
+
 _MISSING = object()
-
-
-def _show(value: Any) -> str:
-    if value is _MISSING:
-        return "(missing)"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class ValuesError(ValueError):
     """A value in the stack's configuration is not allowed.
 
     ``path`` is the dotted field path as written in a values file (``model.runtime.gpuCount``),
-    ``value`` the offending value and ``fix`` what would be accepted instead.
+    ``value`` the offending value and ``fix`` what would be accepted instead. The message hides the value when
+    the path or the value looks secret (``redaction.show``).
     """
 
     MISSING: Any = _MISSING
@@ -32,7 +28,7 @@ class ValuesError(ValueError):
     def _render(self) -> str:
         if self.value is _MISSING:
             return f"{self.path}: missing: {self.fix}"
-        return f"{self.path}: {_show(self.value)} is not valid: {self.fix}"
+        return f"{self.path}: {show(self.value, self.path)} is not valid: {self.fix}"
 
     def under(self, prefix: str) -> ValuesError:
         """The same error with ``prefix`` put in front of its path."""
@@ -46,3 +42,14 @@ class ManifestError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class ManifestInputError(ManifestError):
+    """Manifests that cannot be read safely (too large, too deep, a device, ...): one problem, one line."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__([problem])
+
+
+class OutputError(ValueError):
+    """The output directory cannot be written without deleting or replacing something synth did not write."""

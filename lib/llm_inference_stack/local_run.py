@@ -132,13 +132,17 @@ def locate_installs(root: Path | None = None) -> Installs:
 
 def load_manifests(out_dir: Path) -> list[JsonDict]:
     """All objects of every ``*.yaml``/``*.yml`` file under ``out_dir`` (multi-document files included)."""
-    import yaml  # the project's dependency; imported here so the vLLM venv can run this file as a script
+    # The project's bounded reader (as `llm-stack validate`); imported here so the vLLM venv can run this file.
+    from .safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, read_bounded
 
     objects: list[JsonDict] = []
     files = sorted(p for p in out_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     for path in files:
-        with path.open(encoding="utf-8") as stream:
-            objects.extend(doc for doc in yaml.safe_load_all(stream) if isinstance(doc, dict))
+        try:
+            text = read_bounded(path, MANIFEST_LIMITS.max_bytes).decode("utf-8")
+            objects.extend(doc for doc in load_all(text, MANIFEST_LIMITS) if isinstance(doc, dict))
+        except YamlInputError as error:
+            raise LocalRunError(f"{path}: {error}") from None
     if not objects:
         raise LocalRunError(f"no Kubernetes objects found in {out_dir}")
     return objects
@@ -225,20 +229,31 @@ class SynthesizedStack:
         return next((c for c in containers if c.get("name") == PREDICTOR_CONTAINER_NAME), containers[0])
 
     @property
+    def command(self) -> list[str]:
+        """The container's command as the kubelet runs it (after ``$(VAR)`` expansion)."""
+        from .kube_expansion import expanded_args  # lazily: this file also runs as a script
+
+        return expanded_args(self.container, "command")
+
+    @property
     def args(self) -> list[str]:
-        return [str(a) for a in self.container.get("args", [])]
+        """The container's args as vLLM receives them, after the kubelet's ``$(VAR)`` expansion."""
+        from .kube_expansion import expanded_args  # lazily: this file also runs as a script
+
+        return expanded_args(self.container)
 
     @property
     def env(self) -> dict[str, str]:
-        env: dict[str, str] = {}
+        """The container's environment as vLLM sees it (values expanded as the kubelet does)."""
+        from .kube_expansion import container_environment
+
         for item in self.container.get("env", []):
             if "value" not in item:
                 raise LocalRunError(
                     f"container env {item.get('name')} has no literal value ({sorted(item)}): "
                     "it cannot be reproduced outside the cluster"
                 )
-            env[str(item["name"])] = str(item["value"])
-        return env
+        return {k: v or "" for k, v in container_environment(self.container.get("env")).items()}
 
     @property
     def served_model_name(self) -> str:
@@ -424,7 +439,7 @@ def localize_vllm_container(
     phoenix_http_port: int | None,
 ) -> LocalCommand:
     """The synthesized vLLM container as a local command, changed only as :data:`LOCAL_SUBSTITUTIONS` allows."""
-    command = [str(c) for c in stack.container.get("command", [])]
+    command = stack.command
     if not command or command[0] != "vllm":
         raise LocalRunError(f"expected the container command to start with `vllm`, got {command}")
     launcher = [str(vllm_python), "-I", str(Path(__file__).resolve()), "vllm"]
@@ -475,7 +490,7 @@ def unexplained_differences(stack: SynthesizedStack, local: LocalCommand) -> lis
         if s.rule not in LOCAL_SUBSTITUTIONS
     ]
     explained = {s.where for s in local.substitutions if s.rule in LOCAL_SUBSTITUTIONS}
-    command = [str(c) for c in stack.container.get("command", [])]
+    command = stack.command
     if local.command_rest != command[1:]:
         problems.append(f"command: {command[1:]} -> {local.command_rest}")
     if len(local.args) != len(stack.args):

@@ -16,9 +16,11 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from .config import ModelConfig, PhoenixConfig
+from .config import EnvFromSecret, ModelConfig, PhoenixConfig
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
+from .kube_expansion import escape, reference
+from .redaction import credential_warnings
 from .validation.checks.kserve import CLUSTER_LOCAL, VISIBILITY_LABEL, weights_path
 
 CONTAINER_NAME = "kserve-container"
@@ -55,7 +57,8 @@ def vllm_args(
     *,
     otlp_traces_endpoint: str | None = None,
 ) -> list[str]:
-    """The ``vllm serve`` arguments for ``model``: generated flags first, then ``extraArgs``."""
+    """The ``vllm serve`` arguments for ``model`` as vLLM receives them: generated flags first, then
+    ``extraArgs``. The container spec holds them escaped (``kube_expansion.escape``)."""
     runtime = model.runtime
     args = [
         model_path(model.storage_uri),
@@ -120,6 +123,10 @@ class ModelServer(Construct):
         isvc_labels = {**self.labels, VISIBILITY_LABEL: CLUSTER_LOCAL}
         self.tracing = tracing if tracing is not None and tracing.trace_vllm else None
         self.project_name = project_name or self.name
+        self.warnings: list[str] = credential_warnings(
+            where=f"model {self.name}", args=model.runtime.extra_args, env=model.runtime.env
+        )
+        """Plain-text credentials in ``extraArgs`` or ``env``; for the caller to show (constructs never print)."""
 
         runtime = model.runtime
         env = self._env()
@@ -127,7 +134,13 @@ class ModelServer(Construct):
             name=CONTAINER_NAME,
             image=runtime.image,
             command=["vllm", "serve"],
-            args=vllm_args(model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None),
+            # Escaped: the kubelet would expand "$(NAME)" in a model name or flag into another variable's value.
+            args=[
+                escape(a)
+                for a in vllm_args(
+                    model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None
+                )
+            ],
             env=env,
             ports=[
                 ks.InferenceServiceSpecPredictorContainersPorts(
@@ -336,29 +349,40 @@ class ModelServer(Construct):
         return f"{self.predictor_name}.{self.namespace}.svc.cluster.local"
 
     def _env(self) -> list[ks.InferenceServiceSpecPredictorContainersEnv]:
-        env: dict[str, str] = {
+        """The container's environment. Literal values are escaped (they reach vLLM exactly as written); only the
+        trace header refers to another variable, on purpose."""
+        literal: dict[str, str] = {
             # Weights come from the storage initializer; never reach for a model hub at run time.
             "HF_HUB_OFFLINE": "1",
             "VLLM_NO_USAGE_STATS": "1",
             "DO_NOT_TRACK": "1",
         }
-        items: list[ks.InferenceServiceSpecPredictorContainersEnv] = []
+        entries: dict[str, ks.InferenceServiceSpecPredictorContainersEnv] = {}
         if self.tracing is not None:
-            env["OTEL_SERVICE_NAME"] = self.name
-            env["OTEL_RESOURCE_ATTRIBUTES"] = f"openinference.project.name={self.project_name}"
-            env["OTEL_EXPORTER_OTLP_TRACES_INSECURE"] = "true"
+            literal["OTEL_SERVICE_NAME"] = self.name
+            literal["OTEL_RESOURCE_ATTRIBUTES"] = f"openinference.project.name={self.project_name}"
+            literal["OTEL_EXPORTER_OTLP_TRACES_INSECURE"] = "true"
             if self.tracing.auth_secret_name is not None:
-                items.append(
-                    ks.InferenceServiceSpecPredictorContainersEnv(
-                        name="PHOENIX_API_KEY",
-                        value_from=ks.InferenceServiceSpecPredictorContainersEnvValueFrom(
-                            secret_key_ref=ks.InferenceServiceSpecPredictorContainersEnvValueFromSecretKeyRef(
-                                name=self.tracing.auth_secret_name, key="api-key"
-                            )
-                        ),
-                    )
-                )
-                env["OTEL_EXPORTER_OTLP_TRACES_HEADERS"] = "authorization=Bearer $(PHOENIX_API_KEY)"
-        env.update(self.model.runtime.env)
-        items += [ks.InferenceServiceSpecPredictorContainersEnv(name=k, value=v) for k, v in env.items()]
-        return items
+                entries["PHOENIX_API_KEY"] = _secret_env("PHOENIX_API_KEY", self.tracing.auth_secret_name, "api-key")
+        for name, value in literal.items():
+            entries[name] = ks.InferenceServiceSpecPredictorContainersEnv(name=name, value=escape(value))
+        if self.tracing is not None and self.tracing.auth_secret_name is not None:
+            entries["OTEL_EXPORTER_OTLP_TRACES_HEADERS"] = ks.InferenceServiceSpecPredictorContainersEnv(
+                name="OTEL_EXPORTER_OTLP_TRACES_HEADERS", value=f"authorization=Bearer {reference('PHOENIX_API_KEY')}"
+            )
+        for name, user_value in self.model.runtime.env.items():
+            entries[name] = (
+                _secret_env(name, user_value.secret_key_ref.name, user_value.secret_key_ref.key)
+                if isinstance(user_value, EnvFromSecret)
+                else ks.InferenceServiceSpecPredictorContainersEnv(name=name, value=escape(user_value))
+            )
+        return list(entries.values())
+
+
+def _secret_env(name: str, secret: str, key: str) -> ks.InferenceServiceSpecPredictorContainersEnv:
+    return ks.InferenceServiceSpecPredictorContainersEnv(
+        name=name,
+        value_from=ks.InferenceServiceSpecPredictorContainersEnvValueFrom(
+            secret_key_ref=ks.InferenceServiceSpecPredictorContainersEnvValueFromSecretKeyRef(name=secret, key=key)
+        ),
+    )

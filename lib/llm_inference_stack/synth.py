@@ -1,23 +1,38 @@
-"""Synthesis into a directory, all or nothing.
+"""Synthesis into a directory, all or nothing, and never over anything synth did not write.
 
 The manifests are written to a temporary sibling of the output directory and swapped in only when
-synthesis succeeded, so a failure never leaves a half-written (or emptied) ``dist/``.
+synthesis succeeded, so a failure never leaves a half-written (or emptied) ``dist/``. Synth marks its output
+with ``OUTPUT_MARKER``, a file listing what it wrote; it replaces only a directory so marked and holding
+nothing else, or an empty one, and refuses anything else (a project directory, a regular file, a directory with
+a ``kustomization.yaml`` added by hand) with ``OutputError``.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cdk8s
+import yaml
 
 from ._import_gc import collection_paused
 from .config import StackConfig
+from .errors import ManifestError
+from .output_dir import (
+    OUTPUT_MARKER,
+    check_output_dir,
+    make_dir_beside,
+    make_parents,
+    output_path,
+    previous_output,
+    remove_empty,
+    remove_tree,
+    swap_in,
+    write_marker,
+)
+from .safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, read_bounded
 
 with collection_paused():  # the generated CRD modules (see _import_gc)
     from .chart import LlmInferenceStack
@@ -25,6 +40,7 @@ with collection_paused():  # the generated CRD modules (see _import_gc)
     from .validation.vllm_args import vllm_check_wanted
 
 CHART_ID = "llm-stack"
+__all__ = ["CHART_ID", "OUTPUT_MARKER", "build_app", "check_output_dir", "manifests", "synthesize"]
 
 
 def build_app(config: StackConfig, outdir: str | None = None) -> tuple[cdk8s.App, LlmInferenceStack]:
@@ -43,31 +59,51 @@ def manifests(config: StackConfig, *, validate: bool = True) -> list[dict[str, A
     return objects
 
 
-def synthesize(config: StackConfig, out_dir: str | Path, *, on_note: Callable[[str], None] | None = None) -> list[Path]:
-    """Write the stack's manifests to ``out_dir`` atomically; returns the files written.
+def synthesize(
+    config: StackConfig,
+    out_dir: str | Path,
+    *,
+    on_note: Callable[[str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write the stack's manifests to ``out_dir`` atomically; returns the manifest files written.
 
     The objects are validated (``llm_inference_stack.validation``) before they are written to a staging
-    directory that then replaces ``out_dir``: on a ``ManifestError`` the previous output stays untouched.
-    ``on_note`` receives notes such as a skipped vLLM argument check. Default: printed to stderr.
+    directory; the written YAML is read back and must give the same objects; only then does the staging
+    directory replace ``out_dir``. On any failure (``ManifestError``, ``OutputError``, an interrupt) the
+    previous output stays untouched and no staging directory, nor any parent directory synth created, is left.
+    ``out_dir`` must be absent, empty, or an earlier output of synth holding nothing else (``OutputError``).
+    ``on_note`` receives notes such as a skipped vLLM argument check; ``on_warning`` the stack's warnings
+    (``LlmInferenceStack.warnings``: a test key in the output, plain-text credentials). Default: both printed
+    to stderr.
     """
-    out = Path(out_dir).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    out = output_path(out_dir)
+    previous_output(out)
+    created = make_parents(out.parent)
+    staging: Path | None = None
     try:
+        staging = make_dir_beside(out, "tmp")
         app, chart = build_app(config, str(staging))
         # Validate the resolved objects (the content app.synth() writes) before anything is written; the
         # construct validation would do the same checks again inside synth and raise jsii's RuntimeError.
         chart.validation.enabled = False
         wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
-        report = validate_objects(chart.to_json(), vllm_args=wanted)
+        objects = chart.to_json()
+        report = validate_objects(objects, vllm_args=wanted)
         app.synth()
-        for note in report.notes:
-            (on_note or _print_note)(note)
         files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
-        _swap(staging, out)
+        _check_reads_back(staging, files, objects)
+        write_marker(staging, files)
+        swap_in(staging, out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            remove_tree(staging)
+        remove_empty(created)
         raise
+    for note in report.notes:
+        (on_note or _print_note)(note)
+    for warning in chart.warnings:
+        (on_warning or _print_warning)(warning)
     return [out / f for f in files]
 
 
@@ -75,16 +111,23 @@ def _print_note(note: str) -> None:
     print(f"llm-stack: {note}", file=sys.stderr)
 
 
-def _swap(staging: Path, out: Path) -> None:
-    if not out.exists():
-        os.rename(staging, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    os.rename(out, old)
+def _print_warning(warning: str) -> None:
+    print(f"llm-stack: WARNING: {warning}", file=sys.stderr)
+
+
+def _check_reads_back(staging: Path, files: list[Path], objects: list[Any]) -> None:
+    """The written YAML must parse (within the bounds ``llm-stack validate`` applies) into the validated objects:
+    a last guard against any string the YAML writer and readers disagree on."""
+    documents: list[Any] = []
     try:
-        os.rename(staging, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        for name in files:
+            data = read_bounded(staging / name, MANIFEST_LIMITS.max_bytes)
+            documents += [d for d in load_all(data.decode("utf-8"), MANIFEST_LIMITS) if d is not None]
+    except (YamlInputError, UnicodeDecodeError, ValueError, yaml.YAMLError) as error:
+        problem = str(error).splitlines()[0]
+        raise ManifestError([f"[yaml] the written manifests do not read back: {problem}"]) from None
+    if documents != [o for o in objects if o]:
+        differ = next((i for i, (a, b) in enumerate(zip(documents, objects, strict=False)) if a != b), len(documents))
+        raise ManifestError(
+            [f"[yaml] the written manifests read back differently from what was validated (object {differ})"]
+        )

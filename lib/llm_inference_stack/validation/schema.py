@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..redaction import HIDDEN, hide
 from .manifests import Obj, describe, group_version, namespace_of
 
 KUBERNETES_VERSION = "1.33"
@@ -191,7 +192,10 @@ def _type_ok(value: Any, expected: str) -> bool:
     return isinstance(value, types)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, path: Path_, secret: bool = False) -> str:
+    """The value for a message: hidden in a Secret's data and where the path or value looks secret."""
+    if secret or hide(value, path):
+        return HIDDEN
     text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -199,10 +203,14 @@ def _show(value: Any) -> str:
 class _Walker:
     """Walks an object and the sub-schemas of the fields present in it; problems go to ``problems``."""
 
-    def __init__(self, structural: bool, resolve: Callable[[str], Schema], problems: list[str]) -> None:
+    def __init__(
+        self, structural: bool, resolve: Callable[[str], Schema], problems: list[str], *, secret: bool = False
+    ) -> None:
         self.structural = structural
         self.resolve = resolve
         self.problems = problems
+        self.secret = secret
+        """Hide every value in messages (the object is a Secret)."""
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(f"{render_path(path)}: {message}")
@@ -231,8 +239,8 @@ class _Walker:
         if "not" in schema and self._passes(value, schema["not"], path):
             self.fail(path, "matches a combination of fields the schema forbids")
         if "enum" in schema and value not in schema["enum"]:
-            allowed = ", ".join(_show(v) for v in schema["enum"] if v is not None)
-            self.fail(path, f"{_show(value)} is not one of the allowed values: {allowed}")
+            allowed = ", ".join(_show(v, ()) for v in schema["enum"] if v is not None)
+            self.fail(path, f"{_show(value, path, self.secret)} is not one of the allowed values: {allowed}")
         kind = type(value)
         if kind is dict:
             self._check_object(value, schema, path)
@@ -247,7 +255,7 @@ class _Walker:
         if schema.get("x-kubernetes-int-or-string"):
             if (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, str):
                 return True
-            self.fail(path, f"{_show(value)} must be an integer or a string")
+            self.fail(path, f"{_show(value, path, self.secret)} must be an integer or a string")
             return False
         types = schema.get("type")
         if types is None:
@@ -260,11 +268,11 @@ class _Walker:
             expected = [t for t in types if t != "null"]
             if not expected or any(_type_ok(value, t) for t in expected):
                 return True
-        self.fail(path, f"{_show(value)} has the wrong type: expected {' or '.join(expected)}")
+        self.fail(path, f"{_show(value, path, self.secret)} has the wrong type: expected {' or '.join(expected)}")
         return False
 
     def _passes(self, value: Any, schema: Schema, path: Path_) -> bool:
-        sub = _Walker(self.structural, self.resolve, [])
+        sub = _Walker(self.structural, self.resolve, [], secret=self.secret)
         sub._check_branch(value, schema, path)
         return not sub.problems
 
@@ -291,30 +299,37 @@ class _Walker:
             return
         passing = sum(1 for branch in branches if self._passes(value, branch, path))
         if key == "anyOf" and passing == 0:
-            self.fail(path, f"{_show(value)} matches none of the allowed forms ({_describe_branches(branches)})")
+            self.fail(
+                path,
+                f"{_show(value, path, self.secret)} matches none of the allowed forms ({_describe_branches(branches)})",
+            )
         elif key == "oneOf" and passing != 1:
             what = "none" if passing == 0 else "more than one"
-            self.fail(path, f"{_show(value)} matches {what} of the exclusive forms ({_describe_branches(branches)})")
+            self.fail(
+                path,
+                f"{_show(value, path, self.secret)} matches {what} of the exclusive forms "
+                f"({_describe_branches(branches)})",
+            )
 
     def _check_string(self, value: str, schema: Schema, path: Path_) -> None:
         if "minLength" in schema and len(value) < schema["minLength"]:
-            self.fail(path, f"{_show(value)} is shorter than {schema['minLength']} characters")
+            self.fail(path, f"{_show(value, path, self.secret)} is shorter than {schema['minLength']} characters")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
-            self.fail(path, f"{_show(value)} is longer than {schema['maxLength']} characters")
+            self.fail(path, f"{_show(value, path, self.secret)} is longer than {schema['maxLength']} characters")
         if "pattern" in schema:
             pattern = _pattern(str(schema["pattern"]))
             if pattern is not None and not pattern.search(value):
-                self.fail(path, f"{_show(value)} does not match the pattern {schema['pattern']}")
+                self.fail(path, f"{_show(value, path, self.secret)} does not match the pattern {schema['pattern']}")
 
     def _check_number(self, value: float, schema: Schema, path: Path_) -> None:
         if "minimum" in schema:
             low = schema["minimum"]
             if value < low or (schema.get("exclusiveMinimum") is True and value == low):
-                self.fail(path, f"{_show(value)} is below the minimum {low}")
+                self.fail(path, f"{_show(value, path, self.secret)} is below the minimum {low}")
         if "maximum" in schema:
             high = schema["maximum"]
             if value > high or (schema.get("exclusiveMaximum") is True and value == high):
-                self.fail(path, f"{_show(value)} is above the maximum {high}")
+                self.fail(path, f"{_show(value, path, self.secret)} is above the maximum {high}")
 
     def _check_array(self, value: list[Any], schema: Schema, path: Path_) -> None:
         if "minItems" in schema and len(value) < schema["minItems"]:
@@ -330,7 +345,7 @@ class _Walker:
             seen: list[Any] = []
             for index, item in enumerate(value):
                 if item in seen:
-                    self.fail((*path, index), f"duplicate item {_show(item)} in a set")
+                    self.fail((*path, index), f"duplicate item {_show(item, path, self.secret)} in a set")
                 seen.append(item)
         elif list_type == "map":
             keys = schema.get("x-kubernetes-list-map-keys", [])
@@ -340,7 +355,7 @@ class _Walker:
                     continue
                 key = json.dumps([item.get(k) for k in keys], sort_keys=True, default=str)
                 if key in seen_keys:
-                    shown = ", ".join(f"{k}={_show(item.get(k))}" for k in keys)
+                    shown = ", ".join(f"{k}={_show(item.get(k), path, self.secret)}" for k in keys)
                     self.fail((*path, index), f"duplicate entry ({shown}); item {seen_keys[key]} has the same key")
                 seen_keys.setdefault(key, index)
 
@@ -413,7 +428,8 @@ def validate_object(obj: Obj) -> list[str]:
             return [f"{api_version} is not a served version of {kind}: use {group}/{versions[-1]}"]
         return [f"no schema for {api_version} {kind} (neither a pinned CRD nor a Kubernetes {KUBERNETES_VERSION} kind)"]
     problems: list[str] = []
-    _Walker(kind_schema.structural, kind_schema.resolve, problems).check(_plain(obj), kind_schema.schema, ())
+    walker = _Walker(kind_schema.structural, kind_schema.resolve, problems, secret=kind == "Secret")
+    walker.check(_plain(obj), kind_schema.schema, ())
     meta = obj.get("metadata")
     if not isinstance(meta, Mapping) or not meta.get("name"):
         problems.append("metadata.name: missing: every object needs a name")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..redaction import HIDDEN, value_looks_secret
 from .checks.kserve import args_of, inference_services, model_container
 from .manifests import Manifests, Obj, describe
 
@@ -191,8 +192,9 @@ def check_vllm_args(manifests: Manifests) -> VllmArgsResult:
             )
         for item in result.get("results", []):
             if isinstance(item, Mapping) and item.get("error"):
+                rejection = HIDDEN if value_looks_secret(str(item["error"])) else item["error"]
                 problems.append(
-                    f"[vllm-args] {item['id']}: vllm serve {version} rejects the container args: {item['error']} "
+                    f"[vllm-args] {item['id']}: vllm serve {version} rejects the container args: {rejection} "
                     "(fix runtime.extraArgs; flags change between vLLM releases)"
                 )
     return VllmArgsResult("failed", problems=problems) if problems else VllmArgsResult("passed")

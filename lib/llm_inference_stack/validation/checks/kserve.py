@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...kube_expansion import expanded_args
 from ..manifests import Manifests, Obj, dig, name_of, namespace_of
 
 CONTAINER_NAME = "kserve-container"
@@ -42,8 +43,8 @@ def model_container(isvc: Obj) -> Mapping[str, Any] | None:
 
 
 def args_of(container: Mapping[str, Any] | None) -> list[str]:
-    args = container.get("args") if container else None
-    return [str(a) for a in args] if isinstance(args, list) else []
+    """The container's ``args`` as the process receives them: after the kubelet's ``$(VAR)`` expansion."""
+    return expanded_args(container) if container else []
 
 
 def flag_values(args: Sequence[str], flag: str) -> list[str] | None:

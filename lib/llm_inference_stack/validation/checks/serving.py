@@ -26,7 +26,6 @@ from .kserve import (
 )
 from .registry import Problem, check
 
-
 # KServe's webhook (v1beta1 InferenceService validator): names must be DNS-1035 labels, since KServe derives
 # Service names (``<name>-predictor``) from them.
 ISVC_NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
