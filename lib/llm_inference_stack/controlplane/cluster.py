@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import secrets
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -49,8 +50,9 @@ AI_GATEWAY_WEBHOOK_PORT = 9444
 ENVOY_GATEWAY_PROBE_PORT = 8081  # fixed in Envoy Gateway
 
 SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
-    ("controllers reach the API server at https://127.0.0.1:6443 through a kubeconfig with an admin certificate",
-     "no in-cluster Service account or kubernetes Service endpoint without nodes"),
+    ("controllers reach the API server at https://127.0.0.1:6443 through a kubeconfig with an admin certificate; "
+     "Envoy Gateway also through in-cluster settings with a static system:masters token",
+     "no service-account tokens or kubernetes Service endpoints without nodes; RBAC of the charts not exercised"),
     ("webhooks are registered with clientConfig.url https://127.0.0.1:PORT instead of a Service",
      "no Service endpoints without pods"),
     ("one self-signed CA and loopback serving certificate for every controller",
@@ -123,12 +125,15 @@ class LocalControlPlane:
         *,
         work_dir: Path,
         certs_dir: Path = Path("/certs"),
+        service_account_dir: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount"),
         log: Callable[[str], None] = lambda _message: None,
     ) -> None:
         self.binaries = binaries
         self.sources = sources
         self.work_dir = work_dir
         self.certs_dir = certs_dir
+        self.service_account_dir = service_account_dir
+        self._in_cluster_token = ""
         self.log = log
         self.processes: dict[str, ManagedProcess] = {}
         self.timings: dict[str, float] = {}
@@ -250,6 +255,23 @@ class LocalControlPlane:
         )  # fmt: skip
         self._wait(process, lambda: _http_ok(f"{client_url}/health"), "etcd /health")
 
+    def _token_file(self) -> Path:
+        """Static token of the in-cluster identity (system:masters), for controllers that only run in-cluster."""
+        token = secrets.token_hex(24)
+        path = self.work_dir / "tokens.csv"
+        path.write_text(f'{token},in-cluster-controller,in-cluster-controller,"system:masters"\n')
+        self._in_cluster_token = token
+        return path
+
+    def _install_in_cluster_config(self, namespace: str) -> dict[str, str]:
+        """What a pod's service account gives a controller: token, CA and namespace files, and the env pointing at
+        the API server (in the sandbox's private ``/var/run/secrets/kubernetes.io/serviceaccount``)."""
+        directory = self.service_account_dir
+        (directory / "token").write_text(self._in_cluster_token)
+        (directory / "ca.crt").write_bytes(self.pki.ca_cert.read_bytes())
+        (directory / "namespace").write_text(namespace)
+        return {"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": str(APISERVER_PORT)}
+
     def _start_apiserver(self) -> None:
         pki = self.pki
         process = self._spawn(
@@ -266,6 +288,7 @@ class LocalControlPlane:
                 f"--service-account-signing-key-file={pki.service_account_key}",
                 "--disable-admission-plugins=ServiceAccount", "--allow-privileged=true",
                 f"--cert-dir={self.work_dir / 'apiserver-certs'}",
+                f"--token-auth-file={self._token_file()}",
                 "--enable-priority-and-fairness=false", "--v=0",
             ],
         )  # fmt: skip
@@ -451,7 +474,9 @@ class LocalControlPlane:
         process = self._spawn(
             "envoy-gateway",
             [str(self._require(self.binaries.envoy_gateway, "Envoy Gateway")), "server", f"--config-path={config}"],
-            {"ENVOY_GATEWAY_NAMESPACE": ENVOY_GATEWAY_NAMESPACE},
+            # GatewayNamespace mode builds an in-cluster client besides the KUBECONFIG one.
+            {"ENVOY_GATEWAY_NAMESPACE": ENVOY_GATEWAY_NAMESPACE}
+            | self._install_in_cluster_config(ENVOY_GATEWAY_NAMESPACE),
         )
         self._wait(process, lambda: _http_ok(f"http://127.0.0.1:{ENVOY_GATEWAY_PROBE_PORT}/readyz"), "/readyz")
 

@@ -5,8 +5,9 @@ webhook on ``:9443``) and read certificates from the fixed path ``/certs`` (Envo
 
 - the network has only its own loopback, so nothing is reachable from outside and no port collides with the
   machine's;
-- the file system is the machine's (every top-level directory is bind-mounted at the same path), plus an empty
-  tmpfs at ``/certs``; nothing is written to the machine's ``/``;
+- the file system is the machine's (every directory bind-mounted at the same path), plus empty private
+  directories (:data:`PRIVATE_DIRS`: ``/certs``, the in-cluster service-account directory) that live on the
+  sandbox's own tmpfs; nothing is written to the machine's file system;
 - the command is PID 1 of a new PID namespace: when it exits, the kernel ends every process left in it.
 
 Root uses the namespaces directly; other users get them through a user namespace (``unshare -r``) where the
@@ -30,7 +31,9 @@ from pathlib import Path
 
 SANDBOX_ENV = "LLM_STACK_SANDBOX"
 ROOT_ENV = "LLM_STACK_SANDBOX_ROOT"  # an empty directory the caller made (and removes): the new root's mount point
-PRIVATE_DIRS = ("/certs",)  # top-level only: creating them must not touch the machine's file system
+# Empty, writable, private directories: Envoy Gateway's certificates, and the in-cluster client configuration
+# (service-account token and CA) of controllers that only run in-cluster.
+PRIVATE_DIRS = ("/certs", "/var/run/secrets/kubernetes.io/serviceaccount")
 
 
 class SandboxError(RuntimeError):
@@ -67,27 +70,52 @@ def _loopback_up() -> None:
         fcntl.ioctl(sock, siocsifflags, struct.pack("16sH", b"lo", flags | iff_up))
 
 
+def _resolve_existing(path: str) -> Path:
+    """``path`` with its existing prefix resolved (``/var/run/...`` -> ``/run/...``); the rest kept as written."""
+    parts = Path(path).parts
+    for cut in range(len(parts), 0, -1):
+        prefix = Path(*parts[:cut])
+        if prefix.exists():
+            return prefix.resolve().joinpath(*parts[cut:])
+    return Path(path)
+
+
+def _populate(target: Path, source: Path, private: set[Path]) -> None:
+    """Make ``target`` (on the sandbox's tmpfs) show ``source``: bind-mount each entry, except that the ancestors
+    of a private path are re-created here entry by entry, and the private paths themselves stay empty tmpfs
+    directories. Nothing is created in the machine's file system."""
+    for entry in sorted(source.iterdir()):
+        here = target / entry.name
+        if entry in private:
+            here.mkdir()
+        elif any(entry in p.parents for p in private) and entry.is_dir() and not entry.is_symlink():
+            here.mkdir()
+            _populate(here, entry, private)
+        elif entry.is_symlink():
+            here.symlink_to(os.readlink(entry))
+        elif entry.is_dir():
+            here.mkdir()
+            if entry == Path("/proc"):
+                _mount("-t", "proc", "proc", str(here))  # the PIDs of this namespace
+            else:
+                _mount("--rbind", str(entry), str(here))
+        elif source != Path("/"):
+            here.touch()
+            _mount("--bind", str(entry), str(here))
+    for path in private:  # private paths whose next directory does not exist on the machine
+        if source in path.parents:
+            first = source / path.relative_to(source).parts[0]
+            if not first.exists():
+                (target / path.relative_to(source)).mkdir(parents=True, exist_ok=True)
+
+
 def enter() -> None:
     """Inside fresh namespaces (as PID 1): build the new root, chroot into it, bring loopback up."""
     cwd = os.getcwd()
     _mount("--make-rprivate", "/")
     root = Path(os.environ.get(ROOT_ENV) or tempfile.mkdtemp(prefix="llm-stack-sandbox-"))
     _mount("-t", "tmpfs", "-o", "mode=0755", "sandbox-root", str(root))
-    for entry in sorted(Path("/").iterdir()):
-        target = root / entry.name
-        if entry.is_symlink():
-            target.symlink_to(os.readlink(entry))
-        elif entry.is_dir():
-            target.mkdir()
-            if entry.name == "proc":
-                _mount("-t", "proc", "proc", str(target))  # PIDs of this namespace
-            else:
-                _mount("--rbind", str(entry), str(target))
-    for private in PRIVATE_DIRS:
-        target = root / private.lstrip("/")
-        if not target.exists():
-            target.mkdir()
-        _mount("-t", "tmpfs", "-o", "mode=0755", "sandbox-private", str(target))
+    _populate(root, Path("/"), {_resolve_existing(p) for p in PRIVATE_DIRS})
     os.chroot(root)
     os.chdir(cwd)
     _loopback_up()
