@@ -13,11 +13,14 @@ cannot be the same outside a cluster substituted; :data:`SUBSTITUTIONS` lists th
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
 import os
 import secrets
+import socket
+import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -49,6 +52,13 @@ AI_GATEWAY_EXTENSION_PORT = 1063
 AI_GATEWAY_WEBHOOK_PORT = 9444
 ENVOY_GATEWAY_PROBE_PORT = 8081  # fixed in Envoy Gateway
 
+# Envoy Gateway and the AI Gateway controller both serve controller-runtime metrics on the fixed port 8080 (and
+# 18002: Wasm server / rate-limit xDS), as separate pods do in a cluster. The AI Gateway controller therefore runs
+# in a network namespace of its own inside the sandbox, linked by a veth pair: the sandbox side is HOST_ADDRESS
+# (where kube-apiserver also listens), the controller's side AI_GATEWAY_ADDRESS.
+HOST_ADDRESS = "10.244.0.1"
+AI_GATEWAY_ADDRESS = "10.244.0.2"
+
 SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
     ("controllers reach the API server at https://127.0.0.1:6443 through a kubeconfig with an admin certificate; "
      "Envoy Gateway also through in-cluster settings with a static system:masters token",
@@ -57,10 +67,9 @@ SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
      "no Service endpoints without pods"),
     ("one self-signed CA and loopback serving certificate for every controller",
      "cert-manager / the charts' certgen jobs do not run here"),
-    ("the AI Gateway extension server is addressed as localhost:1063 in Envoy Gateway's extensionManager",
-     "its Service ai-gateway-controller.envoy-ai-gateway-system has no endpoints without pods"),
-    ("the AI Gateway controller starts before Envoy Gateway",
-     "both bind port 18002 (rate-limit xDS / Wasm server) here; in a cluster they are separate pods"),
+    (f"the AI Gateway controller runs in its own network namespace at {AI_GATEWAY_ADDRESS}, addressed by IP in "
+     "Envoy Gateway's extensionManager and its webhook configuration",
+     "its Service has no endpoints without pods; Envoy Gateway and it both bind ports 8080 and 18002, as pods may"),
     ("KServe's webhook and probe ports, KEDA's probe port are moved off 9443/8081",
      "they are separate pods in a cluster and share one network namespace here"),
 )  # fmt: skip
@@ -209,6 +218,33 @@ class LocalControlPlane:
         self.processes[name] = process
         return process
 
+    def _spawn_isolated(self, name: str, argv: Sequence[str], env: dict[str, str]) -> ManagedProcess:
+        """Start ``argv`` in a network namespace of its own, reachable from the sandbox over a veth pair at
+        :data:`AI_GATEWAY_ADDRESS` (the sandbox side is :data:`HOST_ADDRESS`); it reaches kube-apiserver there."""
+        ready = self.work_dir / f"{name}.network-ready"
+        kubeconfig = self.work_dir / f"{name}.kubeconfig"
+        kubeconfig.write_text(self.kubeconfig.read_text().replace("127.0.0.1", HOST_ADDRESS))
+        wait_then_exec = 'while [ ! -e "$0" ]; do sleep 0.05; done; exec "$@"'
+        process = self._spawn(
+            name,
+            ["unshare", "--net", "sh", "-c", wait_then_exec, str(ready), *argv],
+            env | {"KUBECONFIG": str(kubeconfig)},
+        )
+        inside = ["nsenter", f"--target={process.pid}", "--net"]
+        for command in (
+            ["ip", "link", "add", "cp-host", "type", "veth", "peer", "name", "cp-peer", "netns", str(process.pid)],
+            ["ip", "addr", "add", f"{HOST_ADDRESS}/30", "dev", "cp-host"],
+            ["ip", "link", "set", "cp-host", "up"],
+            [*inside, "ip", "addr", "add", f"{AI_GATEWAY_ADDRESS}/30", "dev", "cp-peer"],
+            [*inside, "ip", "link", "set", "cp-peer", "up"],
+            [*inside, "ip", "link", "set", "lo", "up"],
+        ):
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                raise ControlPlaneError(f"{' '.join(command)}: {result.stderr.strip()} (needs iproute2's ip)")
+        ready.touch()
+        return process
+
     def _wait(self, process: ManagedProcess, ready: Callable[[], bool], what: str, timeout_s: float = 120.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -227,7 +263,7 @@ class LocalControlPlane:
     # -- etcd and kube-apiserver --------------------------------------------------------------------------------
 
     def _make_certificates(self) -> None:
-        self._pki = make_pki(self.work_dir / "pki")
+        self._pki = make_pki(self.work_dir / "pki", extra_ips=(HOST_ADDRESS, AI_GATEWAY_ADDRESS))
         cluster = {"server": self.server, "certificate-authority": str(self.pki.ca_cert)}
         user = {"client-certificate": str(self.pki.admin_cert), "client-key": str(self.pki.admin_key)}
         kubeconfig = {
@@ -279,7 +315,8 @@ class LocalControlPlane:
             [
                 str(self.binaries.kube_apiserver),
                 f"--etcd-servers=http://127.0.0.1:{ETCD_CLIENT_PORT}",
-                "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={APISERVER_PORT}",
+                # Loopback and the veth to the AI Gateway controller's namespace: nothing else exists in the sandbox.
+                "--bind-address=0.0.0.0", "--advertise-address=127.0.0.1", f"--secure-port={APISERVER_PORT}",
                 f"--tls-cert-file={pki.serving_cert}", f"--tls-private-key-file={pki.serving_key}",
                 f"--client-ca-file={pki.ca_cert}",
                 "--authorization-mode=RBAC", "--service-cluster-ip-range=10.96.0.0/12",
@@ -326,11 +363,9 @@ class LocalControlPlane:
             if error.status != 409:
                 raise ControlPlaneError(f"installing {obj['kind']} {meta['name']}: {error.message}") from error
 
-    def _webhook_client_config(self, port: int, path: str) -> JsonDict:
-        import base64
-
+    def _webhook_client_config(self, port: int, path: str, host: str = "127.0.0.1") -> JsonDict:
         bundle = base64.b64encode(self.pki.ca_cert.read_bytes()).decode()
-        return {"url": f"https://127.0.0.1:{port}{path}", "caBundle": bundle}
+        return {"url": f"https://{host}:{port}{path}", "caBundle": bundle}
 
     def _tls_dir(self, name: str) -> Path:
         return self.pki.install_tls_dir(self.work_dir / "tls" / name)
@@ -416,7 +451,9 @@ class LocalControlPlane:
                 "webhooks": [
                     {
                         "name": f"envoy-ai-gateway-gateway-pod-mutator.{AI_GATEWAY_NAMESPACE}.svc",
-                        "clientConfig": self._webhook_client_config(AI_GATEWAY_WEBHOOK_PORT, "/mutate"),
+                        "clientConfig": self._webhook_client_config(
+                            AI_GATEWAY_WEBHOOK_PORT, "/mutate", host=AI_GATEWAY_ADDRESS
+                        ),
                         "rules": [
                             {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}
                         ],
@@ -428,17 +465,19 @@ class LocalControlPlane:
                 ],
             }
         )
-        process = self._spawn(
+        process = self._spawn_isolated(
             "aigw-controller",
             [
                 str(self._require(self.binaries.aigw_controller, "AI Gateway controller")),
                 "--enableLeaderElection=false", f"--tlsCertDir={certs}",
-                f"--port=127.0.0.1:{AI_GATEWAY_EXTENSION_PORT}", f"--webhookPort={AI_GATEWAY_WEBHOOK_PORT}",
+                f"--port=:{AI_GATEWAY_EXTENSION_PORT}", f"--webhookPort={AI_GATEWAY_WEBHOOK_PORT}",
                 f"--envoyGatewayNamespace={ENVOY_GATEWAY_NAMESPACE}",
             ],
             {"POD_NAMESPACE": AI_GATEWAY_NAMESPACE},
         )  # fmt: skip
-        self._wait(process, lambda: _port_open(AI_GATEWAY_EXTENSION_PORT), "its extension server on :1063")
+        self._wait(
+            process, lambda: _port_open(AI_GATEWAY_ADDRESS, AI_GATEWAY_EXTENSION_PORT), "its extension server on :1063"
+        )
 
     def envoy_gateway_config(self) -> JsonDict:
         """Envoy Gateway's own configuration: the settings the README lists as the stack's prerequisites."""
@@ -462,7 +501,7 @@ class LocalControlPlane:
                         "post": ["Translation", "Cluster", "Route"],
                     }
                 },
-                "service": {"fqdn": {"hostname": "localhost", "port": AI_GATEWAY_EXTENSION_PORT}},
+                "service": {"fqdn": {"hostname": AI_GATEWAY_ADDRESS, "port": AI_GATEWAY_EXTENSION_PORT}},
             },
         }
 
@@ -498,12 +537,10 @@ class LocalControlPlane:
         }
 
 
-def _port_open(port: int) -> bool:
-    import socket
-
+def _port_open(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(1.0)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        return sock.connect_ex((host, port)) == 0
 
 
 __all__ = ["SUBSTITUTIONS", "Binaries", "ControlPlaneError", "LocalControlPlane"]

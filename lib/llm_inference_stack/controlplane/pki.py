@@ -81,7 +81,7 @@ def _signed(name: str, subject: str, extensions: str, ca: tuple[Path, Path], cwd
     return cert, key
 
 
-def make_pki(directory: Path) -> Pki:
+def make_pki(directory: Path, *, extra_ips: tuple[str, ...] = ()) -> Pki:
     """Create a CA, a loopback serving certificate, an admin client certificate and a service-account key."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_key, ca_cert = directory / "ca.key", directory / "ca.crt"
@@ -91,7 +91,8 @@ def make_pki(directory: Path) -> Pki:
         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
         "-out", str(ca_cert), cwd=directory,
     )  # fmt: skip
-    sans = ",".join(["IP:127.0.0.1", "IP:10.96.0.1", *(f"DNS:{name}" for name in SERVING_DNS_NAMES)])
+    ips = ("127.0.0.1", "10.96.0.1", *extra_ips)
+    sans = ",".join([*(f"IP:{ip}" for ip in ips), *(f"DNS:{name}" for name in SERVING_DNS_NAMES)])
     serving_cert, serving_key = _signed(
         "serving",
         "/CN=localhost",
