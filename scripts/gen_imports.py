@@ -117,6 +117,11 @@ GROUPS: dict[str, list[tuple[str, str, str]]] = {
             "prometheus-operator",
             "example/prometheus-operator-crd-full/monitoring.coreos.com_servicemonitors.yaml",
         ),
+        (
+            "prometheusrule.yaml",
+            "prometheus-operator",
+            "example/prometheus-operator-crd-full/monitoring.coreos.com_prometheusrules.yaml",
+        ),
     ],
     "external-secrets.io": [
         ("externalsecret.yaml", "external-secrets", "config/crds/bases/external-secrets.io_externalsecrets.yaml"),

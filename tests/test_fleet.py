@@ -131,9 +131,12 @@ def test_every_model_has_its_own_objects_in_its_namespace(fleet: list[dict[str, 
             assert keys[(kind, config.namespace_of(model), model.resource_name)] == 1, (kind, model.name)
         for kind in PER_MODEL_GATEWAY_KINDS:
             assert keys[(kind, GATEWAY_NAMESPACE, model.resource_name)] == 1, (kind, model.name)
+    # Shared: the gateway's objects, and one PrometheusRule and one dashboard for the whole fleet.
+    monitoring = [o for o in fleet if o["kind"] == "PrometheusRule" or o["metadata"]["name"].endswith("-llm-dashboard")]
+    assert len(monitoring) == 2
     assert len(fleet) == 20 * (len(PER_MODEL_KINDS) + len(PER_MODEL_GATEWAY_KINDS)) + len(
         [o for o in fleet if o["metadata"]["name"].startswith(GATEWAY)]
-    )
+    ) + len(monitoring)
 
 
 def test_per_model_namespaces_hold_the_model_side_and_admit_the_gateway(fleet: list[dict[str, Any]]) -> None:

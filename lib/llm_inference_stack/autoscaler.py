@@ -10,14 +10,14 @@ from constructs import Construct
 
 from .config import AutoscalingConfig
 from .imports.sh import keda
+from .vllm_metrics import WAITING, model_selector
 
-WAITING_METRIC = "vllm:num_requests_waiting"
+WAITING_METRIC = WAITING
 
 
 def waiting_requests_query(served_model_name: str, namespace: str) -> str:
     """PromQL for the queued requests of one model: one series (``sum``), by a label vLLM exports."""
-    escaped = served_model_name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'sum({WAITING_METRIC}{{model_name="{escaped}", namespace="{namespace}"}})'
+    return f"sum({WAITING_METRIC}{{{model_selector(served_model_name, namespace)}}})"
 
 
 def desired_replicas(waiting: float, config: AutoscalingConfig) -> int:
@@ -62,6 +62,10 @@ class Autoscaler(Construct):
         self.config = config
         self.name = name or target_deployment
         self.target_deployment = target_deployment
+        self.namespace = namespace
+        self.hpa_name = self.name
+        """Name of the HorizontalPodAutoscaler KEDA creates (``advanced.horizontalPodAutoscalerConfig.name``; KEDA's
+        own default, ``keda-hpa-<ScaledObject>``, is not used)."""
         self.query = waiting_requests_query(served_model_name, namespace)
         labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
 
@@ -121,7 +125,7 @@ class Autoscaler(Construct):
                 cooldown_period=config.cooldown_period,
                 advanced=keda.ScaledObjectSpecAdvanced(
                     horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
-                        name=self.name,
+                        name=self.hpa_name,
                         behavior=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
                             scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
                                 stabilization_window_seconds=config.scale_down_stabilization_seconds,

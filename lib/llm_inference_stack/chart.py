@@ -11,6 +11,7 @@ from .autoscaler import Autoscaler
 from .config import StackConfig
 from .gateway import AiGateway, ModelRoute
 from .model_server import ModelServer
+from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
 from .observability import GatewayTracing
 from .standalone_gateway import StandaloneGateway
 from .validation import ChartValidation
@@ -147,6 +148,40 @@ class LlmInferenceStack(cdk8s.Chart):
                     gateway_pod_labels=self.gateway.pod_selector,
                     prometheus_namespace=m.autoscaler.config.prometheus.namespace,
                 )
+
+        observability = config.observability
+        monitored = [MonitoredModel.of(m.server, m.autoscaler) for m in self.models]
+        ai_gateway = config.gateway.mode == "ai-gateway"
+        self.alerts: StackAlerts | None = None
+        if observability.alerts or observability.dashboards:
+            # Without alerts the rule keeps the recording rules: the dashboard reads the model facts from them.
+            self.alerts = StackAlerts(
+                self,
+                "Alerts",
+                name=f"{config.release}-llm",
+                namespace=config.namespace,
+                models=monitored,
+                slo=observability.slo,
+                ai_gateway=ai_gateway,
+                alerts=observability.alerts,
+                labels=labels,
+            )
+        self.dashboard: StackDashboard | None = None
+        if observability.dashboards:
+            self.dashboard = StackDashboard(
+                self,
+                "Dashboard",
+                name=f"{config.release}-llm-dashboard",
+                namespace=config.namespace,
+                dashboard=dashboard(
+                    monitored,
+                    release=config.release,
+                    slo=observability.slo,
+                    ai_gateway=ai_gateway,
+                    client_id_header=config.gateway.client_id_header,
+                ),
+                labels=labels,
+            )
 
         if isinstance(self.gateway, AiGateway) and config.api_keys.source == "existing":
             # Declares the out-of-band Secret, so validation can tell it from a forgotten one.

@@ -879,11 +879,49 @@ class PhoenixConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SloConfig:
+    """Latency objectives of every model, alerted on as multi-window burn rates.
+
+    Each is "95% of requests (tokens, for inter-token latency) within N seconds", measured on vLLM's own
+    histograms; N must be one of vLLM's bucket boundaries, or the share of requests under it cannot be read.
+    """
+
+    ttft_p95_seconds: float = 2.5
+    """95% of requests get their first token within this many seconds (``vllm:time_to_first_token_seconds``).
+    Default: 2.5."""
+    itl_p95_seconds: float = 0.1
+    """95% of output tokens follow the previous one within this many seconds
+    (``vllm:inter_token_latency_seconds``). Default: 0.1."""
+
+    def __post_init__(self) -> None:
+        # Imported here: vllm_metrics is the one home of vLLM's metric facts, and it needs nothing from here.
+        from .vllm_metrics import INTER_TOKEN_LATENCY, TIME_TO_FIRST_TOKEN
+
+        for name, histogram in (("ttft_p95_seconds", TIME_TO_FIRST_TOKEN), ("itl_p95_seconds", INTER_TOKEN_LATENCY)):
+            value = getattr(self, name)
+            _require(
+                isinstance(value, (int, float)) and float(value) in histogram.buckets,
+                name,
+                value,
+                f"use one of the bucket boundaries of vLLM's {histogram.name} histogram "
+                f"({', '.join(f'{b:g}' for b in histogram.buckets)}): the share of requests within any other "
+                "value cannot be read from it",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class ObservabilityConfig:
-    """Tracing and metrics."""
+    """Tracing, alerts and dashboards."""
 
     phoenix: PhoenixConfig | None = PhoenixConfig()
     """Phoenix tracing; null turns tracing off. Default: see ``PhoenixConfig``."""
+    alerts: bool = True
+    """Emit a PrometheusRule with the stack's alerts (SLO burn rates, saturation, availability, gateway errors).
+    Default: true."""
+    dashboards: bool = True
+    """Emit the Grafana dashboard as a ConfigMap labelled ``grafana_dashboard: "1"``. Default: true."""
+    slo: SloConfig = SloConfig()
+    """Latency objectives the alerts and the dashboard use. Default: see ``SloConfig``."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -189,6 +189,10 @@ class SynthesizedStack:
     inference_service: JsonDict
     scaled_object: JsonDict
     pod_monitor: JsonDict
+    prometheus_rules: tuple[JsonDict, ...] = ()
+    """The stack's PrometheusRules; the local Prometheus evaluates their groups as the Operator would load them."""
+    dashboards: tuple[JsonDict, ...] = ()
+    """ConfigMaps labelled ``grafana_dashboard: "1"``."""
 
     @classmethod
     def from_objects(cls, objects: Sequence[JsonDict], inference_service: str | None = None) -> SynthesizedStack:
@@ -213,7 +217,21 @@ class SynthesizedStack:
                 f"expected one PodMonitor selecting the predictor pods {pod_labels} in {_namespace(isvc)}, "
                 f"found {len(monitors)}"
             )
-        return cls(isvc, scaled[0], monitors[0])
+        rules = tuple(find_objects(objects, "PrometheusRule"))
+        dashboards = tuple(
+            cm
+            for cm in find_objects(objects, "ConfigMap")
+            if cm.get("metadata", {}).get("labels", {}).get("grafana_dashboard") == "1"
+        )
+        return cls(isvc, scaled[0], monitors[0], rules, dashboards)
+
+    def rule_groups(self) -> list[JsonDict]:
+        """Every rule group of the stack's PrometheusRules (a Prometheus rule file's ``groups``)."""
+        return [group for rule in self.prometheus_rules for group in rule["spec"].get("groups", [])]
+
+    def dashboard_models(self) -> list[JsonDict]:
+        """The Grafana JSON models in the dashboard ConfigMaps."""
+        return [json.loads(text) for cm in self.dashboards for text in cm.get("data", {}).values()]
 
     @classmethod
     def from_dir(cls, out_dir: Path, inference_service: str | None = None) -> SynthesizedStack:
@@ -579,7 +597,14 @@ def prometheus_config(stack: SynthesizedStack, *, vllm_port: int) -> JsonDict:
         scrape["scrape_timeout"] = str(endpoint["scrapeTimeout"])
     if endpoint.get("metricRelabelings"):
         scrape["metric_relabel_configs"] = _relabel_configs(endpoint["metricRelabelings"])
-    return {"global": {"evaluation_interval": "1m"}, "scrape_configs": [scrape]}
+    config: JsonDict = {"global": {"evaluation_interval": "1m"}, "scrape_configs": [scrape]}
+    if stack.prometheus_rules:
+        config["rule_files"] = [RULES_FILE]
+    return config
+
+
+RULES_FILE = "rules.yml"
+"""The stack's rule groups, next to the local Prometheus' config file."""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1004,6 +1029,8 @@ class LocalStack:
         waits[vllm] = f"{self.vllm_url}/health"
         config = self.work_dir / "prometheus.yml"
         config.write_text(json.dumps(prometheus_config(self.stack, vllm_port=self.vllm_port), indent=2))
+        if self.stack.prometheus_rules:
+            (self.work_dir / RULES_FILE).write_text(json.dumps({"groups": self.stack.rule_groups()}, indent=2))
         prometheus_argv = [
             str(self.installs.prometheus),
             f"--config.file={config}",

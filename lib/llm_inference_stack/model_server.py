@@ -275,10 +275,11 @@ class ModelServer(Construct):
             ),
         )
 
+        self.pod_monitor_name = self.name
         self.pod_monitor = prom.PodMonitor(
             self,
             "PodMonitor",
-            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=self.labels),
+            metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=namespace, labels=self.labels),
             spec=prom.PodMonitorSpec(
                 selector=prom.PodMonitorSpecSelector(match_labels=self.pod_selector),
                 pod_metrics_endpoints=[

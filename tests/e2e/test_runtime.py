@@ -17,17 +17,23 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import importlib.util
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import openai
+import promql_parser
 import pytest
 from e2e_support import LoadObservation
+from llm_inference_stack import grafana, monitoring
 from llm_inference_stack import local_run as lr
 from llm_inference_stack.autoscaler import desired_replicas
 from llm_inference_stack.config import AutoscalingConfig
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 # The promise for tests/e2e/values-e2e.yaml (threshold 5, activationThreshold 1, minReplicas 1, maxReplicas 4):
 # (steady value of the scaling query, replicas KEDA runs).
@@ -235,3 +241,125 @@ def test_vllm_spans_reach_phoenix_under_the_configured_project(
     assert any(isinstance(t, int) and t > 0 for t in tokens), tokens[:5]
     # Attributed to the configured project only (not Phoenix's default project).
     assert lr.phoenix_spans(local_stack.phoenix_url or "", "default") == []
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Alerts and dashboards on real metrics: the real Prometheus, scraping the real vLLM, evaluates every recording
+# rule of the synthesized PrometheusRule and every query of the synthesized dashboard.
+
+# Series that cannot exist on this machine, each with its reason. Everything else must return data under load.
+NOT_LOCAL = {
+    "kube_": "kube-state-metrics (KEDA's HPA, KServe's Deployment) runs in a cluster only",
+    "gen_ai_": "Envoy AI Gateway's external processor exports these; it needs the Envoy Gateway controller",
+}
+NOT_LOCAL_RULES = {
+    monitoring.HPA_CURRENT: NOT_LOCAL["kube_"],
+    monitoring.HPA_MAX: NOT_LOCAL["kube_"],
+    monitoring.AVAILABLE: NOT_LOCAL["kube_"],
+    monitoring.GATEWAY_REQUEST_RATE: NOT_LOCAL["gen_ai_"],
+    monitoring.GATEWAY_FAILED_RATE: NOT_LOCAL["gen_ai_"],
+}
+
+
+def _not_local_reason(expr: str) -> str | None:
+    """Why a panel query has no data here: it reads a series (or a rule over one) that only a cluster has."""
+    for prefix, reason in NOT_LOCAL.items():
+        if prefix in expr:
+            return reason
+    for rule, reason in NOT_LOCAL_RULES.items():
+        if rule in expr:
+            return reason
+    return None
+
+
+def _range(local_stack: lr.LocalStack, load: LoadObservation, query: str) -> list[dict[str, Any]]:
+    start, end = load.window
+    return lr.query_range(local_stack.prometheus_url, query, start, end, load.step_s)
+
+
+def test_every_recording_rule_has_data_under_load(
+    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: lr.SynthesizedStack
+) -> None:
+    records = [r["record"] for g in stack.rule_groups() for r in g["rules"] if "record" in r]
+    assert len(records) >= 20 and set(NOT_LOCAL_RULES) <= set(records)
+    empty, unexpected = [], []
+    for record in records:
+        series = _range(local_stack, load_observation, record)
+        if record in NOT_LOCAL_RULES:
+            if series:
+                unexpected.append(record)
+        elif not series:
+            empty.append(record)
+        else:
+            assert all(s["metric"].get("model_name") == stack.served_model_name for s in series), record
+    assert empty == [], f"recording rules without data under load: {empty}"
+    assert unexpected == [], f"listed as not available locally, but had data: {unexpected}"
+
+
+def test_every_dashboard_query_has_data_under_load(
+    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: lr.SynthesizedStack
+) -> None:
+    (model,) = stack.dashboard_models()
+    variables = [
+        ("namespace", stack.namespace),
+        ("model", stack.served_model_name),
+        # Grafana's $__rate_interval: at least 4 scrape intervals.
+        ("__rate_interval", f"{int(4 * lr.scrape_interval_s(stack))}s"),
+    ]
+    checked, skipped, empty = 0, [], []
+    for panel in (p for p in model["panels"] if p["type"] == "timeseries"):
+        for target in panel["targets"]:
+            query = grafana.substitute(target["expr"], variables)
+            promql_parser.parse(query)  # parses, listed or not
+            reason = _not_local_reason(query)
+            if reason is not None:
+                skipped.append(f"{panel['title']} / {target['legendFormat']}: {reason}")
+                continue
+            checked += 1
+            if not _range(local_stack, load_observation, query):
+                empty.append(f"{panel['title']} / {target['legendFormat']}: {query}")
+    print("not available locally:\n  " + "\n  ".join(skipped))
+    assert empty == [], "dashboard queries without data under load:\n" + "\n".join(empty)
+    assert checked >= 12
+    # The template variables find the model.
+    for variable in model["templating"]["list"][1:]:
+        inner = grafana.substitute(variable["query"]["query"], variables)
+        metric, label = inner.removeprefix("label_values(").removesuffix(")").rsplit(",", 1)
+        values = {s["metric"].get(label.strip()) for s in _range(local_stack, load_observation, metric)}
+        assert values == {dict(variables)[variable["name"]]}, (variable["name"], values)
+
+
+def test_vllm_exports_the_slo_buckets(load_observation: LoadObservation, local_stack: lr.LocalStack) -> None:
+    """The SLO thresholds are buckets the real vLLM exports, with the ``le`` spelling the rules select."""
+    for histogram in monitoring.LATENCIES.values():
+        series = _range(local_stack, load_observation, histogram.bucket)
+        exported = {float(s["metric"]["le"]) for s in series} - {float("inf")}
+        assert exported == set(histogram.buckets), histogram.name
+        assert {s["metric"]["le"] for s in series} >= {histogram.le(b) for b in histogram.buckets}
+
+
+def test_render_dashboard_png(
+    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: lr.SynthesizedStack, tmp_path: Path
+) -> None:
+    """scripts/render_dashboard.py draws the panels from this Prometheus (``LLM_STACK_DASHBOARD_PNG`` keeps it)."""
+    spec = importlib.util.spec_from_file_location("render_dashboard", ROOT / "scripts" / "render_dashboard.py")
+    assert spec is not None and spec.loader is not None
+    render_dashboard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render_dashboard)
+    start, end = load_observation.window
+    out = Path(os.environ.get("LLM_STACK_DASHBOARD_PNG") or tmp_path / "dashboard.png")
+    (model,) = stack.dashboard_models()
+    render_dashboard.render(
+        model,
+        prometheus_url=local_stack.prometheus_url,
+        variables=[
+            ("namespace", stack.namespace),
+            ("model", stack.served_model_name),
+            ("__rate_interval", f"{int(4 * lr.scrape_interval_s(stack))}s"),
+        ],
+        start=start - 60,
+        end=end,
+        out=out,
+        step_s=load_observation.step_s,
+    )
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
