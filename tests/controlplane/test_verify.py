@@ -50,8 +50,8 @@ def _policy_on_missing_listener(objects: list[Obj]) -> None:
     by_kind(objects, "ClientTrafficPolicy")["spec"]["targetRefs"][0]["sectionName"] = "no-such-listener"
 
 
-def _name_the_api_server_refuses(objects: list[Obj]) -> None:
-    by_kind(objects, "PodDisruptionBudget")["metadata"]["name"] = "Llama_PDB"
+def _pdb_the_api_server_refuses(objects: list[Obj]) -> None:
+    by_kind(objects, "PodDisruptionBudget")["spec"]["minAvailable"] = 1  # beside maxUnavailable: not both
 
 
 def _name_kserve_refuses(objects: list[Obj]) -> None:
@@ -63,7 +63,7 @@ DEFECTS: dict[str, Callable[[list[Obj]], None]] = {
     "scaledobject-target-kserve-does-not-create": _aim_scaledobject_elsewhere,
     "isvc-published-outside-the-gateway": _publish_through_kserve_ingress,
     "policy-the-gateway-controller-rejects": _policy_on_missing_listener,
-    "name-the-api-server-refuses": _name_the_api_server_refuses,
+    "pdb-the-api-server-refuses": _pdb_the_api_server_refuses,
 }
 
 
@@ -188,7 +188,7 @@ def test_fails_when_scaledobject_targets_a_deployment_kserve_does_not_create(ver
     report = verified["defect-scaledobject-target-kserve-does-not-create"]
     keda = finding(report, "ScaledObject", "KEDA HPA")
     assert not report["ok"] and not keda["ok"]
-    assert "'llama-3-70b'" in keda["detail"]
+    assert 'deployments.apps "llama-3-70b" not found' in keda["detail"], keda["detail"]
 
 
 def test_fails_when_kserve_would_publish_the_model_outside_the_gateway(verified: dict[str, Any]) -> None:
@@ -206,10 +206,10 @@ def test_fails_when_the_gateway_controller_rejects_a_policy(verified: dict[str, 
 
 
 def test_fails_when_the_api_server_refuses_an_object(verified: dict[str, Any]) -> None:
-    report = verified["defect-name-the-api-server-refuses"]
-    admitted = [f for f in report["findings"] if f["kind"] == "PodDisruptionBudget" and f["check"] == "admitted"]
-    assert not report["ok"] and admitted and not admitted[0]["ok"]
-    assert "Llama_PDB" in admitted[0]["detail"]
+    report = verified["defect-pdb-the-api-server-refuses"]
+    admitted = finding(report, "PodDisruptionBudget", "admitted")
+    assert not report["ok"] and not admitted["ok"]
+    assert "minAvailable" in admitted["detail"] and "maxUnavailable" in admitted["detail"], admitted["detail"]
 
 
 def test_fails_when_kserve_webhook_refuses_the_name(verified: dict[str, Any]) -> None:

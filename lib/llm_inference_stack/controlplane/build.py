@@ -443,8 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for result in results:
         how = "reused" if result.reused else "built"
-        print(f"{result.component.name}\t{result.path}\t{how}\t{result.seconds:.1f}s")
-    print(f"total\t{time.monotonic() - started:.1f}s", file=sys.stderr)
+        print(f"{result.component.name}\t{result.path}\t{how}\t{result.seconds:.2f}s")
+    print(f"total\t{time.monotonic() - started:.2f}s", file=sys.stderr)
     return 0
 
 

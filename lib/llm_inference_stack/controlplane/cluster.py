@@ -70,6 +70,8 @@ SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
     (f"the AI Gateway controller runs in its own network namespace at {AI_GATEWAY_ADDRESS}, addressed by IP in "
      "Envoy Gateway's extensionManager and its webhook configuration",
      "its Service has no endpoints without pods; Envoy Gateway and it both bind ports 8080 and 18002, as pods may"),
+    ("verify reports each predictor Deployment KServe created as Available (status subresource)",
+     "no kubelet runs pods; KServe's later stages (status, routes) run only for a ready predictor"),
     ("KServe's webhook and probe ports, KEDA's probe port are moved off 9443/8081",
      "they are separate pods in a cluster and share one network namespace here"),
 )  # fmt: skip

@@ -350,15 +350,22 @@ def check_kserve(ctx: Context) -> None:
             bypass += [
                 f"{kind} {_meta(o)['name']}" for o in ctx.list(api_version, kind, namespace) if _owned_by(o, live)
             ]
-        ctx.report.add(
-            isvc,
-            "no route around the gateway",
-            not bypass,
-            f"KServe published the model outside the API-key gateway: {', '.join(bypass)} (label the "
-            "InferenceService networking.kserve.io/visibility: cluster-local)"
-            if bypass
-            else "KServe created no Ingress, HTTPRoute or VirtualService",
-        )
+        # KServe publishes routes only for a ready predictor: the verdict counts once its ingress stage ran.
+        ingress_stage = _conditions(live).get("IngressReady")
+        if bypass:
+            ok, detail = (
+                False,
+                (
+                    f"KServe published the model outside the API-key gateway: {', '.join(bypass)} (label the "
+                    "InferenceService networking.kserve.io/visibility: cluster-local)"
+                ),
+            )
+        elif ingress_stage is None or ingress_stage.get("status") != "True":
+            ok, detail = False, f"KServe has not run its ingress stage yet: {_condition_text(ingress_stage)}"
+        else:
+            ok, detail = True, "KServe ran its ingress stage on the ready predictor and created no Ingress, HTTPRoute "
+            detail += "or VirtualService"
+        ctx.report.add(isvc, "no route around the gateway", ok, detail)
         hpas = [o for o in ctx.list("autoscaling/v2", "HorizontalPodAutoscaler", namespace) if _owned_by(o, live)]
         ctx.report.add(
             isvc,
@@ -613,6 +620,34 @@ def apply_all(client: KubeClient, objects: Sequence[JsonDict], report: Report) -
     return admitted
 
 
+def mark_predictors_available(ctx: Context) -> None:
+    """Stand in for kube-controller-manager and the kubelet: once KServe created a predictor Deployment, report it
+    Available (status subresource), as a Deployment whose pods became ready is. KServe's next stages (status,
+    routes) only run for a ready predictor."""
+    for isvc in ctx.of_kind("InferenceService"):
+        namespace = _meta(isvc).get("namespace")
+        name = predictor_name(isvc)
+        deployment = ctx.get("apps/v1", "Deployment", name, namespace)
+        if deployment is None or _conditions(deployment).get("Available", {}).get("status") == "True":
+            continue
+        replicas = _dig(deployment, "spec", "replicas") or 1
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        status = {
+            "observedGeneration": _meta(deployment).get("generation", 1),
+            "replicas": replicas, "updatedReplicas": replicas, "readyReplicas": replicas,
+            "availableReplicas": replicas,
+            "conditions": [
+                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                 "message": "Deployment has minimum availability.", "lastTransitionTime": now, "lastUpdateTime": now},
+                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
+                 "message": "ReplicaSet has successfully progressed.", "lastTransitionTime": now,
+                 "lastUpdateTime": now},
+            ],
+        }  # fmt: skip
+        path = ctx.client.path("apps/v1", "Deployment", namespace, name) + "/status"
+        ctx.client.request("PATCH", path, {"status": status}, content_type="application/merge-patch+json")
+
+
 def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: float = STABLE_S) -> None:
     """Re-run the checks until they all pass, or their findings stopped changing for ``stable_s`` (after at least
     ``stable_s``), or ``timeout_s``; the last run's findings stay in the report."""
@@ -621,6 +656,7 @@ def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: floa
     previous: list[tuple[bool, str]] = []
     while True:
         control_plane.check_alive()
+        mark_predictors_available(ctx)
         ctx.report.findings = list(base)
         for check in CHECKS:
             check(ctx)
