@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -216,7 +217,9 @@ class ControlPlaneBuildError(RuntimeError):
         self.command = tuple(command)
         self.output = output
         tail = "\n".join(output.rstrip().splitlines()[-OUTPUT_TAIL_LINES:])
-        message = f"{component}: {reason}: {' '.join(self.command)}"
+        message = f"{component}: {reason}"
+        if self.command:
+            message += f"\ncommand: {shlex.join(self.command)}"
         if tail:
             message += f"\n{tail}"
         super().__init__(message)
@@ -247,7 +250,7 @@ def _go_environment(root: Path) -> dict[str, str]:
 def _find_go(component: str) -> str:
     go = shutil.which("go")
     if go is None:
-        raise ControlPlaneBuildError(component, ["go"], "", reason=f"`go` not found on PATH. {GO_NEEDED}")
+        raise ControlPlaneBuildError(component, (), "", reason=f"`go` not found on PATH. {GO_NEEDED}")
     return go
 
 
