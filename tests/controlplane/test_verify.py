@@ -105,7 +105,8 @@ def verified(tmp_path_factory: pytest.TempPathFactory, default_values: dict[str,
     assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
     reports = json.loads(result.stdout)
     by_source = {report["source"]: report for report in reports}
-    assert all(str(d) in by_source for d in directories.values()), result.stderr[-4000:]
+    errors = [report["error"] for report in reports if report.get("error")]
+    assert all(str(d) in by_source for d in directories.values()), f"{errors}\n{result.stderr[-4000:]}"
     return {"code": result.returncode, "stderr": result.stderr} | {
         name: by_source[str(directory)] for name, directory in directories.items()
     }

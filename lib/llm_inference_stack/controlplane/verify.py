@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -52,6 +53,7 @@ class Finding:
 
 @dataclasses.dataclass
 class Report:
+    source: str = "control plane"  # the manifest set (directory or values file) this report is about
     findings: list[Finding] = dataclasses.field(default_factory=list)
     prerequisites: list[str] = dataclasses.field(default_factory=list)
     control_plane: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -69,6 +71,7 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "source": self.source,
             "ok": self.ok,
             "error": self.error,
             "prerequisites": self.prerequisites,
@@ -79,6 +82,7 @@ class Report:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
         return cls(
+            source=str(data.get("source", "control plane")),
             findings=[Finding(**f) for f in data.get("findings", [])],
             prerequisites=list(data.get("prerequisites", [])),
             control_plane=dict(data.get("controlPlane", {})),
@@ -673,6 +677,7 @@ def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: floa
 
 # Kinds verify never deletes between two runs on one control plane (bookkeeping of the API server itself).
 _KEEP_KINDS = {"Event", "Namespace", "Lease", "EndpointSlice", "Endpoints"}
+_DELETE_FIRST = {"AIGatewayRoute", "InferenceService", "ScaledObject"}
 
 
 def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[str], timeout_s: float = 120.0) -> None:
@@ -691,16 +696,20 @@ def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[
             if error.status != 404:
                 raise
 
-    def remaining() -> list[JsonDict]:
+    def remaining(objects: Sequence[JsonDict]) -> list[JsonDict]:
         left = []
-        for obj in applied:
+        for obj in objects:
             if client.get(obj["apiVersion"], obj["kind"], _meta(obj)["name"], _meta(obj).get("namespace")):
                 left.append(obj)
         return left
 
-    for obj in applied:
-        delete(obj)
-    _wait_gone(remaining, timeout_s, "the applied objects")
+    # Routes and workloads first: the AI Gateway controller removes its finalizer only while the route's backends
+    # still exist.
+    first = [o for o in applied if o.get("kind") in _DELETE_FIRST]
+    for tier in (first, [o for o in applied if o.get("kind") not in _DELETE_FIRST]):
+        for obj in tier:
+            delete(obj)
+        _wait_gone(functools.partial(remaining, tier), timeout_s, "the applied objects")
     namespaced = [(api_version, kind) for (api_version, kind), (_plural, ns) in client.resources().items()
                   if ns and kind not in _KEEP_KINDS]  # fmt: skip
 
@@ -728,9 +737,11 @@ def _wait_gone(remaining: Callable[[], list[JsonDict]], timeout_s: float, what: 
         raise RuntimeError(f"could not remove {what} between two runs: {names}")
 
 
-def verify_objects(plane: Any, objects: list[JsonDict], timeout_s: float) -> tuple[Report, list[JsonDict]]:
+def verify_objects(
+    plane: Any, objects: list[JsonDict], timeout_s: float, *, source: str
+) -> tuple[Report, list[JsonDict]]:
     """Apply ``objects``, let the controllers settle, check; returns the report and what was applied."""
-    report = Report()
+    report = Report(source=source)
     admitted = apply_all(plane.client, objects, report)
     ctx = Context(plane.client, admitted, report, originals=objects)
     settle(ctx, plane, timeout_s=timeout_s)
@@ -762,7 +773,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
-                report, applied = verify_objects(plane, objects, timeout_s)
+                report, applied = verify_objects(plane, objects, timeout_s, source=entry["name"])
                 reports.append(report)
                 if index + 1 < len(job["sets"]):
                     namespaces = sorted({_meta(o)["namespace"] for o in applied if _meta(o).get("namespace")})
@@ -895,11 +906,10 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     if not report_file.is_file():
         raise _Exit(f"the control plane stopped without a report (exit {code})", EXIT_ERROR)
     reports = [Report.from_dict(r) for r in json.loads(report_file.read_text())]
-    names = [name for name, _ in sets] + ["control plane"] * (len(reports) - len(sets))
     if args.json:
-        data = [{"source": name} | report.as_dict() for name, report in zip(names, reports, strict=False)]
+        data = [report.as_dict() for report in reports]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
     else:
-        for name, report in zip(names, reports, strict=False):
-            print(f"== {name}\n{report.table()}\n")
+        for report in reports:
+            print(f"== {report.source}\n{report.table()}\n")
     return EXIT_OK if all(r.ok for r in reports) and len(reports) == len(sets) else EXIT_FAILED
