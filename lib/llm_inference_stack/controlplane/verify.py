@@ -821,7 +821,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _manifest_sets(args: argparse.Namespace) -> list[tuple[str, list[JsonDict]]]:
     from ..errors import ManifestError, ValuesError
-    from ..local_run import load_manifests
+    from ..local_run import LocalRunError, load_manifests
 
     sets = []
     if args.values is not None:
@@ -835,9 +835,11 @@ def _manifest_sets(args: argparse.Namespace) -> list[tuple[str, list[JsonDict]]]
     for directory in args.directories:
         if not directory.is_dir():
             raise _Exit(f"{directory} is not a directory of manifests", EXIT_INVALID)
-        objects = load_manifests(directory)
-        if not objects:
-            raise _Exit(f"{directory} holds no Kubernetes objects", EXIT_INVALID)
+        try:
+            objects = load_manifests(directory)
+        except LocalRunError as error:  # unreadable, hostile or no objects: one line, exit 2
+            message = str(error).replace(f"no Kubernetes objects found in {directory}", "")
+            raise _Exit(message or f"{directory} holds no Kubernetes objects", EXIT_INVALID) from None
         sets.append((str(directory), objects))
     if not sets:
         raise _Exit("give a directory of manifests (e.g. dist/) or --values FILE", EXIT_INVALID)

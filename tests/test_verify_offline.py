@@ -1,0 +1,120 @@
+"""``llm-stack verify`` parts that need no control plane: its argument errors, the stand-in Secrets it creates,
+and the comparison and selector rules its checks use (the control-plane runs are in tests/controlplane/)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from helpers import ROOT, synth_objects, with_changes
+from llm_inference_stack.controlplane import verify
+from llm_inference_stack.controlplane.sources import ControlPlaneSources, SourcesError
+
+
+def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "llm_inference_stack.cli", "verify", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_fails_without_manifests() -> None:
+    result = run_verify()
+    assert result.returncode == 2
+    assert "give a directory of manifests (e.g. dist/) or --values FILE" in result.stderr
+
+
+def test_fails_when_directory_holds_no_objects(tmp_path: Path) -> None:
+    result = run_verify(str(tmp_path))
+    assert result.returncode == 2
+    assert f"{tmp_path} holds no Kubernetes objects" in result.stderr
+
+
+def test_fails_on_invalid_values_before_starting_anything(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("release: llm-stack\nmodel: {name: x, storageUri: 's3://b/m/', runtime: {gpuCount: 0}}\n")
+    result = run_verify("--values", str(values))
+    assert result.returncode == 2
+    assert "model.runtime.gpuCount: 0" in result.stderr
+
+
+def test_fails_when_crd_dir_is_not_laid_out_like_shared(tmp_path: Path) -> None:
+    try:
+        ControlPlaneSources.from_dir(tmp_path)
+    except SourcesError as error:
+        assert "controlplane/kserve/inferenceservice-config.yaml" in str(error)
+        assert "--from-upstream" in str(error)
+    else:
+        raise AssertionError("an empty directory was accepted as the CRD source")
+
+
+def test_checkout_sources_hold_every_controller_crd_and_kserve_config() -> None:
+    sources = ControlPlaneSources.locate()
+    names = {p.name for p in sources.files}
+    assert "serving.kserve.io_inferenceservices.yaml" in names
+    assert "keda.sh_scaledobjects.yaml" in names
+    assert "gatewayapi-crds.yaml" in names
+    assert "aigateway.envoyproxy.io_aigatewayroutes.yaml" in names
+    assert "podmonitor.yaml" in names
+    assert sources.kserve_config().name == "inferenceservice-config.yaml"
+
+
+def test_standins_cover_the_secrets_the_stack_reads_but_does_not_create(default_values: dict[str, Any]) -> None:
+    values = with_changes(
+        default_values, {"autoscaling.prometheus.auth": {"mode": "bearer", "secretName": "prometheus-token"}}
+    )
+    standins = verify.standin_secrets(synth_objects(values))
+    by_name = {s["metadata"]["name"]: s for s in standins}
+    assert set(by_name) == {"ai-gateway-api-keys", "prometheus-token"}
+    assert by_name["prometheus-token"]["stringData"] == {"bearerToken": "stand-in"}
+
+
+def test_no_standin_for_a_secret_the_stack_writes(default_values: dict[str, Any]) -> None:
+    values = with_changes(
+        default_values, {"apiKeys.existingSecret": False, "apiKeys.dummyKey": "test-key-0123456789abcdef"}
+    )
+    assert verify.standin_secrets(synth_objects(values)) == []
+
+
+def test_subset_allows_server_defaults_and_additions_but_not_changes() -> None:
+    ours = {"httpGet": {"path": "/health", "port": 8080}, "mounts": [{"name": "dshm", "mountPath": "/dev/shm"}]}
+    theirs = {
+        "httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"},
+        "successThreshold": 1,
+        "mounts": [{"name": "mnt-models", "mountPath": "/mnt/models"}, {"name": "dshm", "mountPath": "/dev/shm"}],
+    }
+    assert verify._subset_problems(ours, theirs, "probe") == []
+    changed = {**theirs, "httpGet": {"path": "/healthz", "port": 8080}}
+    assert verify._subset_problems(ours, changed, "probe") == ["probe.httpGet.path: ours '/health', theirs '/healthz'"]
+
+
+def test_selector_semantics_match_kubernetes() -> None:
+    labels = {"serving.kserve.io/inferenceservice": "llama", "component": "predictor"}
+    assert verify._selector_matches({"matchLabels": {"component": "predictor"}}, labels)
+    assert not verify._selector_matches({"matchLabels": {"component": "transformer"}}, labels)
+    expression = {"key": "component", "operator": "In", "values": ["predictor", "x"]}
+    assert verify._selector_matches({"matchExpressions": [expression]}, labels)
+    assert not verify._selector_matches({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, labels)
+    assert not verify._selector_matches(None, labels)
+
+
+def test_predictor_name_follows_kserve_standard_mode() -> None:
+    isvc: dict[str, Any] = {"metadata": {"name": "llama"}, "spec": {"predictor": {}}}
+    assert verify.predictor_name(isvc) == "llama-predictor"
+    isvc["spec"]["predictor"]["name"] = "main"
+    assert verify.predictor_name(isvc) == "llama-main-predictor"
+
+
+def test_report_table_ends_with_the_plain_count() -> None:
+    objects = [o for o in yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()) if o]
+    report = verify.Report(source="dist")
+    report.add(objects[0], "admitted", True, "admitted")
+    report.add(objects[0], "KServe Deployment", False, "no Deployment")
+    assert report.table().splitlines()[-1] == "1 passed, 1 failed"
+    assert not report.ok
