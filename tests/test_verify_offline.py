@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 from helpers import ROOT, synth_objects, with_changes
-from llm_inference_stack.controlplane import verify
+from llm_inference_stack.controlplane import checks, verify
+from llm_inference_stack.controlplane.report import Report
 from llm_inference_stack.controlplane.sources import ControlPlaneSources, SourcesError
 
 
@@ -89,31 +90,31 @@ def test_subset_allows_server_defaults_and_additions_but_not_changes() -> None:
         "successThreshold": 1,
         "mounts": [{"name": "mnt-models", "mountPath": "/mnt/models"}, {"name": "dshm", "mountPath": "/dev/shm"}],
     }
-    assert verify._subset_problems(ours, theirs, "probe") == []
+    assert checks.subset_problems(ours, theirs, "probe") == []
     changed = {**theirs, "httpGet": {"path": "/healthz", "port": 8080}}
-    assert verify._subset_problems(ours, changed, "probe") == ["probe.httpGet.path: ours '/health', theirs '/healthz'"]
+    assert checks.subset_problems(ours, changed, "probe") == ["probe.httpGet.path: ours '/health', theirs '/healthz'"]
 
 
 def test_selector_semantics_match_kubernetes() -> None:
     labels = {"serving.kserve.io/inferenceservice": "llama", "component": "predictor"}
-    assert verify._selector_matches({"matchLabels": {"component": "predictor"}}, labels)
-    assert not verify._selector_matches({"matchLabels": {"component": "transformer"}}, labels)
+    assert checks.selector_matches({"matchLabels": {"component": "predictor"}}, labels)
+    assert not checks.selector_matches({"matchLabels": {"component": "transformer"}}, labels)
     expression = {"key": "component", "operator": "In", "values": ["predictor", "x"]}
-    assert verify._selector_matches({"matchExpressions": [expression]}, labels)
-    assert not verify._selector_matches({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, labels)
-    assert not verify._selector_matches(None, labels)
+    assert checks.selector_matches({"matchExpressions": [expression]}, labels)
+    assert not checks.selector_matches({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, labels)
+    assert not checks.selector_matches(None, labels)
 
 
 def test_predictor_name_follows_kserve_standard_mode() -> None:
     isvc: dict[str, Any] = {"metadata": {"name": "llama"}, "spec": {"predictor": {}}}
-    assert verify.predictor_name(isvc) == "llama-predictor"
+    assert checks.predictor_name(isvc) == "llama-predictor"
     isvc["spec"]["predictor"]["name"] = "main"
-    assert verify.predictor_name(isvc) == "llama-main-predictor"
+    assert checks.predictor_name(isvc) == "llama-main-predictor"
 
 
 def test_report_table_ends_with_the_plain_count() -> None:
     objects = [o for o in yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()) if o]
-    report = verify.Report(source="dist")
+    report = Report(source="dist")
     report.add(objects[0], "admitted", True, "admitted")
     report.add(objects[0], "KServe Deployment", False, "no Deployment")
     assert report.table().splitlines()[-1] == "1 passed, 1 failed"

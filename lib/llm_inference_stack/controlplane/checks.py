@@ -1,0 +1,431 @@
+"""The checks of ``llm-stack verify``: each reads what the API server holds after the controllers settled and
+adds findings to the report (what KServe, KEDA, Envoy Gateway and the AI Gateway controller made of the objects)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .kube import ApiError, JsonDict, KubeClient
+from .report import Report
+
+
+def meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def dig(obj: Any, *path: str | int) -> Any:
+    for key in path:
+        if isinstance(key, int):
+            if not isinstance(obj, list) or key >= len(obj):
+                return None
+            obj = obj[key]
+        else:
+            if not isinstance(obj, Mapping):
+                return None
+            obj = obj.get(key)
+    return obj
+
+
+def conditions(obj: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    return {c["type"]: c for c in dig(obj, "status", "conditions") or [] if isinstance(c, Mapping)}
+
+
+def condition_text(condition: Mapping[str, Any] | None) -> str:
+    if not condition:
+        return "no condition"
+    return f"{condition.get('type')}={condition.get('status')} ({condition.get('reason')}: {condition.get('message')})"
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """Kubernetes label selector semantics (matchLabels and matchExpressions)."""
+    if selector is None:
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator, values = expression["key"], expression["operator"], expression.get("values") or []
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and labels.get(key) in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
+    uid = meta(owner).get("uid")
+    return any(ref.get("uid") == uid for ref in meta(obj).get("ownerReferences") or [])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Checks: each looks at what the API server holds after the controllers settled
+
+
+@dataclasses.dataclass
+class Context:
+    client: KubeClient
+    objects: list[JsonDict]  # as admitted (the server's answer, defaults and webhooks applied)
+    report: Report
+    originals: list[JsonDict] = dataclasses.field(default_factory=list)  # as written in the manifests
+
+    def written(self, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``obj`` as the manifests wrote it (comparisons with what controllers made start from our text)."""
+        key = (obj.get("kind"), meta(obj).get("namespace"), meta(obj).get("name"))
+        for original in self.originals:
+            if (original.get("kind"), meta(original).get("namespace"), meta(original).get("name")) == key:
+                return original
+        return obj
+
+    def of_kind(self, kind: str) -> list[JsonDict]:
+        return [o for o in self.objects if o.get("kind") == kind]
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> JsonDict | None:
+        try:
+            return self.client.get(api_version, kind, name, namespace)
+        except ApiError:
+            return None
+
+    def list(self, api_version: str, kind: str, namespace: str | None) -> list[JsonDict]:
+        try:
+            return self.client.list(api_version, kind, namespace)
+        except ApiError:
+            return []  # kind not served (e.g. Istio VirtualService without Istio's CRDs)
+
+
+def predictor_name(isvc: Mapping[str, Any]) -> str:
+    """KServe Standard mode: ``<isvc>-predictor``, or ``<isvc>-<predictor name>-predictor`` when named."""
+    name = str(meta(isvc).get("name"))
+    component = dig(isvc, "spec", "predictor", "name")
+    return f"{name}-{component}-predictor" if component else f"{name}-predictor"
+
+
+def _container(pod_spec: Any, name: str) -> JsonDict | None:
+    for container in dig(pod_spec, "containers") or []:
+        if container.get("name") == name:
+            return dict(container)
+    return None
+
+
+def subset_problems(ours: Any, theirs: Any, path: str) -> list[str]:
+    """Where ``theirs`` (what a controller made) lacks or changes what ``ours`` (what we wrote) says.
+
+    Server-side defaults (``scheme: HTTP``, ``successThreshold``) and additions (KServe's model volume mount) are
+    fine; lists of named items are matched by name, other lists element by element.
+    """
+    if isinstance(ours, Mapping):
+        if not isinstance(theirs, Mapping):
+            return [f"{path}: ours {ours!r}, theirs {theirs!r}"]
+        return [p for key, value in ours.items() for p in subset_problems(value, theirs.get(key), f"{path}.{key}")]
+    if isinstance(ours, list):
+        if not isinstance(theirs, list):
+            return [f"{path}: ours {ours!r}, theirs {theirs!r}"]
+        if all(isinstance(item, Mapping) and "name" in item for item in ours):
+            named = {item.get("name"): item for item in theirs if isinstance(item, Mapping)}
+            return [
+                p for item in ours for p in subset_problems(item, named.get(item["name"]), f"{path}[{item['name']}]")
+            ]
+        if len(ours) != len(theirs):
+            return [f"{path}: ours {ours!r}, theirs {theirs!r}"]
+        return [
+            p for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) for p in subset_problems(a, b, f"{path}[{i}]")
+        ]
+    if ours != theirs and str(ours) != str(theirs):
+        return [f"{path}: ours {ours!r}, theirs {theirs!r}"]
+    return []
+
+
+def _storage_summary(pod_spec: Any) -> str:
+    """What KServe does with the weights: its storage-initializer's source and target, or the mounted PVC."""
+    for init in dig(pod_spec, "initContainers") or []:
+        if init.get("name") == "storage-initializer":
+            return f"weights: storage-initializer {' -> '.join(map(str, init.get('args') or []))}"
+    claims = [
+        v["persistentVolumeClaim"]["claimName"] for v in dig(pod_spec, "volumes") or [] if "persistentVolumeClaim" in v
+    ]
+    return f"weights: PVC {', '.join(claims)}" if claims else "weights: no storage initializer and no PVC"
+
+
+def check_kserve(ctx: Context) -> None:
+    for isvc in ctx.of_kind("InferenceService"):
+        namespace = meta(isvc).get("namespace")
+        live = ctx.get("serving.kserve.io/v1beta1", "InferenceService", meta(isvc)["name"], namespace) or isvc
+        name = predictor_name(isvc)
+        deployment = ctx.get("apps/v1", "Deployment", name, namespace)
+        if deployment is None:
+            ready = conditions(live)
+            ctx.report.add(
+                isvc,
+                "KServe Deployment",
+                False,
+                f"KServe created no Deployment {name}; InferenceService status: "
+                f"{'; '.join(condition_text(c) for c in ready.values()) or 'none'}",
+            )
+        else:
+            pod_spec = dig(deployment, "spec", "template", "spec")
+            written = ctx.written(isvc)
+            ours = _container(dig(written, "spec", "predictor"), "kserve-container") or {}
+            theirs = _container(pod_spec, "kserve-container")
+            if theirs is None:
+                problems = ["no kserve-container in the Deployment"]
+            else:
+                problems = subset_problems(ours, theirs, "kserve-container")
+            problems += subset_problems(
+                dig(written, "spec", "predictor", "volumes") or [], dig(pod_spec, "volumes") or [], "volumes"
+            )
+            storage = _storage_summary(pod_spec)
+            same = f"Deployment {name}: container, args, GPUs, volumes, probes as synthesized; {storage}"
+            ctx.report.add(isvc, "KServe Deployment", not problems, "; ".join(problems) or same)
+        service = ctx.get("v1", "Service", name, namespace)
+        ctx.report.add(
+            isvc,
+            "KServe Service",
+            service is not None,
+            f"Service {name} ports {[p.get('port') for p in dig(service, 'spec', 'ports') or []]}"
+            if service
+            else f"KServe created no Service {name}",
+        )
+        bypass = []
+        for api_version, kind in (
+            ("networking.k8s.io/v1", "Ingress"),
+            ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+            ("networking.istio.io/v1beta1", "VirtualService"),
+        ):
+            bypass += [f"{kind} {meta(o)['name']}" for o in ctx.list(api_version, kind, namespace) if owned_by(o, live)]
+        # KServe publishes routes only for a ready predictor: the verdict counts once its ingress stage ran.
+        ingress_stage = conditions(live).get("IngressReady")
+        if bypass:
+            ok, detail = (
+                False,
+                (
+                    f"KServe published the model outside the API-key gateway: {', '.join(bypass)} (label the "
+                    "InferenceService networking.kserve.io/visibility: cluster-local)"
+                ),
+            )
+        elif ingress_stage is None or ingress_stage.get("status") != "True":
+            ok, detail = False, f"KServe has not run its ingress stage yet: {condition_text(ingress_stage)}"
+        else:
+            ok, detail = True, "KServe ran its ingress stage on the ready predictor and created no Ingress, HTTPRoute "
+            detail += "or VirtualService"
+        ctx.report.add(isvc, "no route around the gateway", ok, detail)
+        hpas = [o for o in ctx.list("autoscaling/v2", "HorizontalPodAutoscaler", namespace) if owned_by(o, live)]
+        ctx.report.add(
+            isvc,
+            "no KServe autoscaler",
+            not hpas,
+            f"KServe created HPA {meta(hpas[0])['name']}, which fights KEDA for replicas"
+            if hpas
+            else "KServe created no HPA (autoscalerClass external)",
+        )
+        if deployment is not None:
+            check_selectors(ctx, isvc, deployment)
+
+
+def check_selectors(ctx: Context, isvc: Mapping[str, Any], deployment: Mapping[str, Any]) -> None:
+    namespace = meta(deployment).get("namespace")
+    labels = dig(deployment, "spec", "template", "metadata", "labels") or {}
+    isvc_name = meta(isvc).get("name")
+    for kind, path in (
+        ("PodMonitor", ("spec", "selector")),
+        ("PodDisruptionBudget", ("spec", "selector")),
+        ("NetworkPolicy", ("spec", "podSelector")),
+    ):
+        for obj in ctx.of_kind(kind):
+            if meta(obj).get("name") != isvc_name and str(isvc_name) not in str(dig(obj, *path)):
+                continue
+            ns_ok = meta(obj).get("namespace") == namespace or (
+                kind == "PodMonitor" and namespace in (dig(obj, "spec", "namespaceSelector", "matchNames") or [])
+            )
+            matches = ns_ok and selector_matches(dig(obj, *path), labels)
+            ctx.report.add(
+                obj,
+                "selects the model pods",
+                matches,
+                f"matches the pod labels of Deployment {meta(deployment)['name']}"
+                if matches
+                else f"selector {dig(obj, *path)} does not select the pod labels {labels} of the Deployment "
+                f"KServe created in {namespace}",
+            )
+
+
+def check_keda(ctx: Context) -> None:
+    for scaled in ctx.of_kind("ScaledObject"):
+        namespace = meta(scaled).get("namespace")
+        spec = scaled.get("spec") or {}
+        hpa_name = dig(spec, "advanced", "horizontalPodAutoscalerConfig", "name") or f"keda-hpa-{meta(scaled)['name']}"
+        hpa = ctx.get("autoscaling/v2", "HorizontalPodAutoscaler", hpa_name, namespace)
+        if hpa is None:
+            live = ctx.get("keda.sh/v1alpha1", "ScaledObject", meta(scaled)["name"], namespace)
+            ready = conditions(live).get("Ready")
+            ctx.report.add(scaled, "KEDA HPA", False, f"KEDA created no HPA {hpa_name}: {condition_text(ready)}")
+            continue
+        hspec = hpa.get("spec") or {}
+        target = spec.get("scaleTargetRef") or {}
+        problems = []
+        if dig(hspec, "scaleTargetRef", "name") != target.get("name"):
+            problems.append(f"target {dig(hspec, 'scaleTargetRef', 'name')!r} != {target.get('name')!r}")
+        if hspec.get("minReplicas") != spec.get("minReplicaCount", 0) or hspec.get("maxReplicas") != spec.get(
+            "maxReplicaCount", 100
+        ):
+            problems.append(
+                f"min/max {hspec.get('minReplicas')}/{hspec.get('maxReplicas')} != "
+                f"{spec.get('minReplicaCount')}/{spec.get('maxReplicaCount')}"
+            )
+        behavior = dig(spec, "advanced", "horizontalPodAutoscalerConfig", "behavior")
+        if behavior is not None:
+            for direction, wanted in behavior.items():
+                got = (hspec.get("behavior") or {}).get(direction) or {}
+                for key, value in wanted.items():
+                    if got.get(key) != value:
+                        problems.append(f"behavior.{direction}.{key}: HPA {got.get(key)!r}, ours {value!r}")
+        metrics = [m for m in hspec.get("metrics") or [] if m.get("type") == "External"]
+        if not metrics:
+            problems.append("no External metric")
+        deployment = ctx.get("apps/v1", "Deployment", str(target.get("name", "")), namespace)
+        if deployment is None:
+            problems.append(f"the target Deployment {target.get('name')!r} does not exist (KServe did not create it)")
+        detail = "; ".join(problems) or (
+            f"HPA {hpa_name} -> {target.get('name')} min {hspec.get('minReplicas')} max {hspec.get('maxReplicas')}, "
+            f"external metric {dig(metrics[0], 'external', 'metric', 'name')}"
+        )
+        ctx.report.add(scaled, "KEDA HPA", not problems, detail)
+
+
+def _ancestor_accepted(obj: Mapping[str, Any] | None) -> tuple[bool, str]:
+    """Envoy Gateway policies: status.ancestors[].conditions Accepted."""
+    ancestors = dig(obj, "status", "ancestors") or []
+    if not ancestors:
+        return False, "no status from Envoy Gateway (not reconciled: does it target an accepted Gateway?)"
+    for ancestor in ancestors:
+        accepted = {c["type"]: c for c in ancestor.get("conditions") or []}.get("Accepted")
+        if not accepted or accepted.get("status") != "True":
+            return False, condition_text(accepted)
+    return True, "Accepted by Envoy Gateway"
+
+
+def check_envoy_gateway(ctx: Context) -> None:
+    for obj in ctx.of_kind("GatewayClass"):
+        live = ctx.get("gateway.networking.k8s.io/v1", "GatewayClass", meta(obj)["name"], None)
+        accepted = conditions(live).get("Accepted")
+        ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
+    for obj in ctx.of_kind("Gateway"):
+        namespace = meta(obj).get("namespace")
+        live = ctx.get("gateway.networking.k8s.io/v1", "Gateway", meta(obj)["name"], namespace)
+        accepted = conditions(live).get("Accepted")
+        ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
+        check_envoy_workload(ctx, obj)
+    for kind in ("SecurityPolicy", "BackendTrafficPolicy", "ClientTrafficPolicy"):
+        for obj in ctx.of_kind(kind):
+            live = ctx.get("gateway.envoyproxy.io/v1alpha1", kind, meta(obj)["name"], meta(obj).get("namespace"))
+            ok, detail = _ancestor_accepted(live)
+            ctx.report.add(obj, "accepted", ok, detail)
+
+
+def _envoy_proxy_of(ctx: Context, gateway: Mapping[str, Any]) -> JsonDict | None:
+    ref = dig(gateway, "spec", "infrastructure", "parametersRef")
+    if ref is None:
+        for gateway_class in ctx.of_kind("GatewayClass"):
+            if meta(gateway_class).get("name") == dig(gateway, "spec", "gatewayClassName"):
+                ref = dig(gateway_class, "spec", "parametersRef")
+    for proxy in ctx.of_kind("EnvoyProxy"):
+        if ref and meta(proxy).get("name") == ref.get("name"):
+            return proxy
+    return None
+
+
+def check_envoy_workload(ctx: Context, gateway: Mapping[str, Any]) -> None:
+    """Envoy Gateway (GatewayNamespace mode) creates the Envoy Deployment and Service in the Gateway's namespace."""
+    namespace = meta(gateway).get("namespace")
+    proxy = _envoy_proxy_of(ctx, gateway)
+    kube = dig(proxy, "spec", "provider", "kubernetes") or {}
+    service_name = dig(kube, "envoyService", "name")
+    deployment_name = dig(kube, "envoyDeployment", "name")
+    owned = {"gateway.envoyproxy.io/owning-gateway-name": meta(gateway)["name"]}
+    services = [
+        s
+        for s in ctx.list("v1", "Service", namespace)
+        if selector_matches({"matchLabels": owned}, meta(s).get("labels") or {})
+    ]
+    deployments = [
+        d
+        for d in ctx.list("apps/v1", "Deployment", namespace)
+        if selector_matches({"matchLabels": owned}, meta(d).get("labels") or {})
+    ]
+    listener_ports = sorted({int(listener["port"]) for listener in dig(gateway, "spec", "listeners") or []})
+    if not services:
+        ctx.report.add(
+            gateway, "Envoy Service", False, f"Envoy Gateway created no Service for the Gateway in {namespace}"
+        )
+    for service in services:
+        ports = sorted(int(p["port"]) for p in dig(service, "spec", "ports") or [])
+        problems = []
+        if service_name and meta(service)["name"] != service_name:
+            problems.append(f"named {meta(service)['name']!r}, not {service_name!r}")
+        if ports != listener_ports:
+            problems.append(f"ports {ports} != listener ports {listener_ports}")
+        wanted_type = dig(kube, "envoyService", "type") or "LoadBalancer"
+        if dig(service, "spec", "type") != wanted_type:
+            problems.append(f"type {dig(service, 'spec', 'type')} != {wanted_type}")
+        summary = f"Service {meta(service)['name']} ({dig(service, 'spec', 'type')}) ports {ports}"
+        ctx.report.add(gateway, "Envoy Service", not problems, "; ".join(problems) or summary)
+    if not deployments:
+        ctx.report.add(gateway, "Envoy Deployment", False, f"Envoy Gateway created no Deployment in {namespace}")
+    for deployment in deployments:
+        problems = []
+        if deployment_name and meta(deployment)["name"] != deployment_name:
+            problems.append(f"named {meta(deployment)['name']!r}, not {deployment_name!r}")
+        replicas = dig(kube, "envoyDeployment", "replicas")
+        if replicas is not None and dig(deployment, "spec", "replicas") != replicas:
+            problems.append(f"replicas {dig(deployment, 'spec', 'replicas')} != {replicas}")
+        summary = f"Deployment {meta(deployment)['name']} replicas {dig(deployment, 'spec', 'replicas')}"
+        ctx.report.add(gateway, "Envoy Deployment", not problems, "; ".join(problems) or summary)
+
+
+def check_ai_gateway(ctx: Context) -> None:
+    backends = {(meta(b).get("namespace"), meta(b)["name"]) for b in ctx.of_kind("Backend")}
+    for route in ctx.of_kind("AIGatewayRoute"):
+        namespace = meta(route).get("namespace")
+        live = ctx.get("aigateway.envoyproxy.io/v1beta1", "AIGatewayRoute", meta(route)["name"], namespace)
+        accepted = conditions(live).get("Accepted")
+        ctx.report.add(route, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
+        http_routes = [
+            r for r in ctx.list("gateway.networking.k8s.io/v1", "HTTPRoute", namespace) if owned_by(r, live or route)
+        ]
+        if not http_routes:
+            ctx.report.add(route, "HTTPRoute", False, "the AI Gateway controller created no HTTPRoute for it")
+            continue
+        for http_route in http_routes:
+            refs = {
+                (r.get("namespace", namespace), r["name"])
+                for rule in dig(http_route, "spec", "rules") or []
+                for r in rule.get("backendRefs") or []
+                if r.get("kind") == "Backend"
+            }
+            parents = dig(http_route, "status", "parents") or []
+            not_accepted = [
+                condition_text({c["type"]: c for c in p.get("conditions") or []}.get("Accepted"))
+                for p in parents
+                if {c["type"]: c for c in p.get("conditions") or []}.get("Accepted", {}).get("status") != "True"
+            ]
+            problems = []
+            if not parents:
+                problems.append("no status from Envoy Gateway")
+            problems += not_accepted
+            if not refs & backends:
+                problems.append(f"backendRefs {sorted(refs)} name none of our Backends {sorted(backends)}")
+            ctx.report.add(
+                route,
+                "HTTPRoute",
+                not problems,
+                "; ".join(problems)
+                or f"HTTPRoute {meta(http_route)['name']} accepted, backends {', '.join(n for _, n in sorted(refs))}",
+            )
+
+
+CHECKS: tuple[Callable[[Context], None], ...] = (check_kserve, check_keda, check_envoy_gateway, check_ai_gateway)

@@ -1,0 +1,78 @@
+"""What ``llm-stack verify`` reports: one :class:`Finding` per check and object, one :class:`Report` per manifest
+set, printed as a table or as JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+
+@dataclasses.dataclass
+class Finding:
+    """One line of the report: what the real system did with (or because of) an object."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    check: str
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class Report:
+    source: str = "control plane"  # the manifest set (directory or values file) this report is about
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    prerequisites: list[str] = dataclasses.field(default_factory=list)
+    control_plane: dict[str, Any] = dataclasses.field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(f.ok for f in self.findings)
+
+    def add(self, obj: Mapping[str, Any], check: str, ok: bool, detail: str) -> None:
+        meta = obj.get("metadata", {})
+        self.findings.append(
+            Finding(obj.get("kind", "?"), meta.get("name", "?"), meta.get("namespace"), check, ok, detail)
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "ok": self.ok,
+            "error": self.error,
+            "prerequisites": self.prerequisites,
+            "findings": [f.as_dict() for f in self.findings],
+            "controlPlane": self.control_plane,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        return cls(
+            source=str(data.get("source", "control plane")),
+            findings=[Finding(**f) for f in data.get("findings", [])],
+            prerequisites=list(data.get("prerequisites", [])),
+            control_plane=dict(data.get("controlPlane", {})),
+            error=data.get("error"),
+        )
+
+    def table(self) -> str:
+        rows = [("RESULT", "KIND", "NAMESPACE/NAME", "CHECK", "DETAIL")]
+        for f in self.findings:
+            where = f"{f.namespace}/{f.name}" if f.namespace else f.name
+            rows.append(("ok" if f.ok else "FAIL", f.kind, where, f.check, f.detail))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
+        if self.prerequisites:
+            lines += ["", "Created by verify (prerequisites a cluster has before `kubectl apply -f`):"]
+            lines += [f"  - {p}" for p in self.prerequisites]
+        failed = sum(not f.ok for f in self.findings)
+        if self.error:
+            lines += ["", f"error: {self.error}"]
+        lines += ["", f"{len(self.findings) - failed} passed, {failed} failed" if self.findings else "no checks ran"]
+        return "\n".join(lines)
