@@ -232,6 +232,9 @@ class LocalControlPlane:
             ["unshare", "--net", "sh", "-c", wait_then_exec, str(ready), *argv],
             env | {"KUBECONFIG": str(kubeconfig)},
         )
+        # `unshare` enters its new network namespace a moment after it started: wait for that before the veth.
+        own = os.stat("/proc/self/ns/net").st_ino
+        self._wait(process, lambda: os.stat(f"/proc/{process.pid}/ns/net").st_ino != own, "its own network namespace")
         inside = ["nsenter", f"--target={process.pid}", "--net"]
         for command in (
             ["ip", "link", "add", "cp-host", "type", "veth", "peer", "name", "cp-peer", "netns", str(process.pid)],
