@@ -67,7 +67,7 @@ def test_the_kubelet_gives_vllm_exactly_the_strings_the_user_wrote(
 
 def test_fails_when_a_model_name_would_expand_into_a_secret() -> None:
     """The issue's case: without escaping, the served name became the Phoenix key on the pod."""
-    objects = manifests(stack_config_from_mapping(values("$(PHOENIX_API_KEY)", ["--x", "$(HF_TOKEN)"], {})))
+    objects = manifests(stack_config_from_mapping(values("$(PHOENIX_API_KEY)", ["--download-dir", "$(HF_TOKEN)"], {})))
     container = container_of(objects)
     _command, args, _env = run_container(container, secrets=SECRETS, service_env=SERVICE_ENV)
     assert args[args.index("--served-model-name") + 1] == "$(PHOENIX_API_KEY)"
@@ -120,11 +120,11 @@ def test_local_run_starts_vllm_with_the_strings_the_user_wrote(tmp_path: Path) -
     from llm_inference_stack import synthesize
     from llm_inference_stack.local_run import SynthesizedStack
 
-    raw = values("cost$$(x)", ["--x", "$(HF_HOME)"], {"HF_HOME": "/c$(DO_NOT_TRACK)"})
+    raw = values("cost$$(x)", ["--download-dir", "$(HF_HOME)"], {"HF_HOME": "/c$(DO_NOT_TRACK)"})
     raw["observability"] = {"phoenix": None}  # no Secret-backed variable: local-run needs literal values
     config = stack_config_from_mapping(raw)
     synthesize(config, tmp_path / "out", on_note=lambda _note: None)
     stack = SynthesizedStack.from_dir(tmp_path / "out")
     assert stack.served_model_name == "cost$$(x)"
-    assert stack.args[-2:] == ["--x", "$(HF_HOME)"]
+    assert stack.args[-2:] == ["--download-dir", "$(HF_HOME)"]
     assert stack.env["HF_HOME"] == "/c$(DO_NOT_TRACK)"
