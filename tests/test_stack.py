@@ -253,3 +253,54 @@ def test_model_name_that_is_not_a_dns_label_keeps_its_served_name(default_values
     assert find(objects, "ScaledObject")["spec"]["scaleTargetRef"]["name"] == "meta-llama-3-1-8b-instruct-predictor"
     rule = find(objects, "AIGatewayRoute")["spec"]["rules"][0]
     assert rule["matches"][0]["headers"][0]["value"] == "Meta-Llama-3.1-8B-Instruct"
+
+
+EXPOSED = {
+    "gateway.service": {
+        "type": "LoadBalancer",
+        "annotations": {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+        },
+        "loadBalancerSourceRanges": ["203.0.113.0/24", "2001:db8::/32"],
+    }
+}
+"""A production exposure: a cloud load balancer admitting two client networks."""
+
+
+def test_gateway_service_is_cluster_ip_without_external_policy_by_default(
+    scenario_objects: dict[str, list[dict[str, Any]]],
+) -> None:
+    service = find(scenario_objects["default"], "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyService"]
+    assert service == {"name": "llm-stack-ai-gateway", "type": "ClusterIP"}
+
+
+@pytest.mark.parametrize("mode", ["ai-gateway", "standalone"])
+def test_load_balancer_exposure_reaches_the_gateway_service_in_both_modes(
+    mode: str, default_values: dict[str, Any]
+) -> None:
+    objects = synth_objects(with_changes(default_values, {**EXPOSED, "gateway.mode": mode}))
+    if mode == "ai-gateway":
+        spec = find(objects, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyService"]
+        annotations = spec["annotations"]
+    else:
+        service = find(objects, "Service", "llm-stack-ai-gateway")
+        spec, annotations = service["spec"], service["metadata"]["annotations"]
+    assert spec["type"] == "LoadBalancer"
+    assert spec["loadBalancerSourceRanges"] == ["203.0.113.0/24", "2001:db8::/32"]
+    # Written out: Envoy Gateway's default (Local) differs from Kubernetes' (Cluster).
+    assert spec["externalTrafficPolicy"] == "Cluster"
+    assert annotations == EXPOSED["gateway.service"]["annotations"]
+
+
+@pytest.mark.parametrize("mode", ["ai-gateway", "standalone"])
+def test_node_port_keeps_the_chosen_traffic_policy(mode: str, default_values: dict[str, Any]) -> None:
+    node_port = {"type": "NodePort", "externalTrafficPolicy": "Local"}
+    values = with_changes(default_values, {"gateway.mode": mode, "gateway.service": node_port})
+    objects = synth_objects(values)
+    if mode == "ai-gateway":
+        spec = find(objects, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyService"]
+    else:
+        spec = find(objects, "Service", "llm-stack-ai-gateway")["spec"]
+    assert (spec["type"], spec["externalTrafficPolicy"]) == ("NodePort", "Local")
+    assert "loadBalancerSourceRanges" not in spec

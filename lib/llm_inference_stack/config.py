@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import ipaddress
 import re
 import types
 import typing
@@ -785,6 +786,84 @@ class StandaloneGatewayConfig:
         )
 
 
+ServiceType = Literal["ClusterIP", "LoadBalancer", "NodePort"]
+TrafficPolicy = Literal["Cluster", "Local"]
+
+
+def check_cidr(value: str) -> str | None:
+    """Why ``value`` is not a CIDR as the gateway Service takes it, or None.
+
+    A network in CIDR notation (``203.0.113.0/24``, ``2001:db8::/32``) with no host bits set: the API server
+    accepts host bits in ``loadBalancerSourceRanges`` for historical reasons, but cloud load balancers read
+    ``10.0.0.5/8`` differently (some refuse it, some widen it silently).
+    """
+    if not isinstance(value, str) or "/" not in value or value.strip() != value:
+        return "use a network in CIDR notation, e.g. '203.0.113.0/24' or '2001:db8::/32'"
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return "use a network in CIDR notation, e.g. '203.0.113.0/24' or '2001:db8::/32'"
+    if str(network) != value:
+        return f"use the network address {network} (no host bits, no leading zeros)"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewayServiceConfig:
+    """How the gateway Service ``<release>-ai-gateway`` is exposed (the same in both gateway modes)."""
+
+    type: ServiceType = "ClusterIP"
+    """``ClusterIP`` (reachable inside the cluster only), ``LoadBalancer`` (a cloud load balancer) or ``NodePort``.
+    Default: ClusterIP."""
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    """Annotations on the Service, e.g. the cloud load balancer's settings
+    (``service.beta.kubernetes.io/aws-load-balancer-scheme: internal``). Default: none."""
+    load_balancer_source_ranges: tuple[str, ...] = ()
+    """Client networks (CIDRs) the load balancer admits; only with ``type: LoadBalancer``. Default: none (the
+    load balancer admits every source; API keys still guard every route)."""
+    external_traffic_policy: TrafficPolicy | None = None
+    """``Cluster`` (spread over every Envoy pod) or ``Local`` (only pods on the receiving node; keeps the client's
+    source address); only with ``LoadBalancer`` or ``NodePort``. Default: null, which is ``Cluster`` for those
+    types in both modes (Kubernetes' default; Envoy Gateway's own default would be ``Local``)."""
+
+    def __post_init__(self) -> None:
+        _require(self.type in get_args(ServiceType), "type", self.type, "use ClusterIP, LoadBalancer or NodePort")
+        _check_label_map("annotations", self.annotations, label_values=False)
+        for index, cidr in enumerate(self.load_balancer_source_ranges):
+            problem = check_cidr(cidr)
+            if problem is not None:
+                raise ValuesError(f"loadBalancerSourceRanges[{index}]", cidr, problem)
+        if self.load_balancer_source_ranges:
+            _require(
+                self.type == "LoadBalancer",
+                "load_balancer_source_ranges",
+                list(self.load_balancer_source_ranges),
+                f"source ranges apply only to a LoadBalancer (type is {self.type}): set type: LoadBalancer or "
+                "remove loadBalancerSourceRanges",
+            )
+        if self.external_traffic_policy is not None:
+            _require(
+                self.external_traffic_policy in get_args(TrafficPolicy),
+                "external_traffic_policy",
+                self.external_traffic_policy,
+                "use Cluster or Local",
+            )
+            _require(
+                self.type != "ClusterIP",
+                "external_traffic_policy",
+                self.external_traffic_policy,
+                "a ClusterIP Service has no external traffic: set type: LoadBalancer or NodePort, or remove "
+                "externalTrafficPolicy",
+            )
+
+    @property
+    def traffic_policy(self) -> TrafficPolicy | None:
+        """The Service's ``externalTrafficPolicy``: None for ClusterIP, else the configured one or ``Cluster``."""
+        if self.type == "ClusterIP":
+            return None
+        return self.external_traffic_policy or "Cluster"
+
+
 @dataclass(frozen=True, kw_only=True)
 class GatewayConfig:
     """The gateway in front of the models."""
@@ -805,6 +884,8 @@ class GatewayConfig:
     """Header carrying the authenticated client id to the rate limiter and the model. Default: x-client-id."""
     gateway_class_name: str | None = None
     """GatewayClass to use; null creates one named ``<release>-ai-gateway``. Default: null."""
+    service: GatewayServiceConfig = GatewayServiceConfig()
+    """How the Service ``<release>-ai-gateway`` is exposed. Default: ClusterIP, see ``GatewayServiceConfig``."""
     standalone: StandaloneGatewayConfig = StandaloneGatewayConfig()
     """Settings used when ``mode`` is ``standalone``. Default: see ``StandaloneGatewayConfig``."""
 
@@ -984,6 +1065,14 @@ class StackConfig:
                         values[key],
                         "the stack sets this key itself (selectors and controllers rely on it): use another key",
                     )
+        for key, value in self.gateway.service.annotations.items():
+            if self.common_annotations.get(key, value) != value:
+                raise ValuesError(
+                    f"gateway.service.annotations.{key}",
+                    value,
+                    f"commonAnnotations sets this key to {self.common_annotations[key]!r} on every object, the "
+                    "gateway Service included: give both the same value or remove one",
+                )
         seen_names: dict[str, int] = {}
         # Object names are unique across the fleet, not only per namespace: each model's Backend and
         # AIServiceBackend live in the gateway's namespace under the model's object name.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cdk8s
 from constructs import Construct
 
-from .config import GatewayConfig, RateLimitConfig
+from .config import GatewayConfig, GatewayServiceConfig, RateLimitConfig
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
 from .imports.io.k8s.networking import gateway as gwapi
@@ -117,9 +117,7 @@ class AiGateway(Construct):
                                 )
                             ),
                         ),
-                        envoy_service=eg.EnvoyProxySpecProviderKubernetesEnvoyService(
-                            name=name, type=eg.EnvoyProxySpecProviderKubernetesEnvoyServiceType.CLUSTER_IP
-                        ),
+                        envoy_service=_envoy_service(name, config.service),
                         envoy_pdb=eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
                             min_available=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMinAvailable.from_number(1)
                         ),
@@ -360,6 +358,30 @@ class AiGateway(Construct):
                     )
                 )
         return rules
+
+
+def _envoy_service(name: str, service: GatewayServiceConfig) -> eg.EnvoyProxySpecProviderKubernetesEnvoyService:
+    """The Service Envoy Gateway creates for the Gateway, exposed as ``service`` says.
+
+    The traffic policy is always written for LoadBalancer and NodePort: Envoy Gateway's own default (``Local``)
+    differs from Kubernetes' (``Cluster``), and both modes must behave alike.
+    """
+    types = {
+        "ClusterIP": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceType.CLUSTER_IP,
+        "LoadBalancer": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceType.LOAD_BALANCER,
+        "NodePort": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceType.NODE_PORT,
+    }
+    policies = {
+        "Cluster": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceExternalTrafficPolicy.CLUSTER,
+        "Local": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceExternalTrafficPolicy.LOCAL,
+    }
+    return eg.EnvoyProxySpecProviderKubernetesEnvoyService(
+        name=name,
+        type=types[service.type],
+        annotations=dict(service.annotations) or None,
+        load_balancer_source_ranges=list(service.load_balancer_source_ranges) or None,
+        external_traffic_policy=policies[service.traffic_policy] if service.traffic_policy else None,
+    )
 
 
 def _envoy_request(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests:

@@ -725,12 +725,17 @@ class StandaloneGateway(Construct):
             ),
         )
 
+        exposure = config.service
         self.service = k8s.KubeService(
             self,
             "Service",
-            metadata=meta,
+            metadata=k8s.ObjectMeta(
+                name=name, namespace=namespace, labels=self.labels, annotations=dict(exposure.annotations) or None
+            ),
             spec=k8s.ServiceSpec(
-                type="ClusterIP",
+                type=exposure.type,
+                load_balancer_source_ranges=list(exposure.load_balancer_source_ranges) or None,
+                external_traffic_policy=exposure.traffic_policy,
                 selector=self.pod_selector,
                 ports=[
                     k8s.ServicePort(

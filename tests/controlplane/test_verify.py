@@ -58,13 +58,31 @@ def _name_kserve_refuses(objects: list[Obj]) -> None:
     by_kind(objects, "InferenceService")["metadata"]["name"] = "3-llama"  # DNS-1123, not DNS-1035
 
 
+def _source_ranges_on_a_cluster_ip(objects: list[Obj]) -> None:
+    service = by_kind(objects, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyService"]
+    service["loadBalancerSourceRanges"] = ["203.0.113.0/24"]  # the type stays ClusterIP: a CEL rule refuses it
+
+
 DEFECTS: dict[str, Callable[[list[Obj]], None]] = {
     "name-kserve-webhook-refuses": _name_kserve_refuses,
     "scaledobject-target-kserve-does-not-create": _aim_scaledobject_elsewhere,
     "isvc-published-outside-the-gateway": _publish_through_kserve_ingress,
     "policy-the-gateway-controller-rejects": _policy_on_missing_listener,
     "pdb-the-api-server-refuses": _pdb_the_api_server_refuses,
+    "source-ranges-on-a-cluster-ip": _source_ranges_on_a_cluster_ip,
 }
+EXPOSED = {
+    "gateway.service": {
+        "type": "LoadBalancer",
+        "annotations": {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+        },
+        "loadBalancerSourceRanges": ["203.0.113.0/24", "2001:db8::/32"],
+        "externalTrafficPolicy": "Local",
+    }
+}
+"""A production exposure: a cloud load balancer admitting two client networks, client addresses kept."""
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +105,7 @@ def verified(tmp_path_factory: pytest.TempPathFactory, default_values: dict[str,
         },
     )
     directories["fleet-across-namespaces"] = write_dir(synth_objects(fleet), root / "fleet")
+    directories["exposed-load-balancer"] = write_dir(synth_objects(with_changes(default_values, EXPOSED)), root / "lb")
     standalone = with_changes(default_values, {"gateway.mode": "standalone"})
     directories["standalone"] = write_dir(synth_objects(standalone), root / "standalone")
     for name, mutate in DEFECTS.items():
@@ -177,6 +196,15 @@ def test_standalone_gateway_verifies(verified: dict[str, Any]) -> None:
     assert {"ConfigMap", "Deployment", "Service"} <= {f["kind"] for f in report["findings"]}
 
 
+def test_load_balancer_exposure_reaches_the_service_envoy_gateway_creates(verified: dict[str, Any]) -> None:
+    report = verified["exposed-load-balancer"]
+    assert_verified(report)
+    service = finding(report, "Gateway", "Envoy Service")
+    # The check compares the live Service with the EnvoyProxy field by field; the summary shows what it found.
+    assert "LoadBalancer, externalTrafficPolicy Local, sources 203.0.113.0/24, 2001:db8::/32" in service["detail"]
+    assert "2 annotations" in service["detail"], service["detail"]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Planted defects only the real system catches (each accepted by our own schema and cross-object checks)
 
@@ -218,3 +246,10 @@ def test_fails_when_kserve_webhook_refuses_the_name(verified: dict[str, Any]) ->
     admitted = finding(report, "InferenceService", "admitted")
     assert not report["ok"] and not admitted["ok"]
     assert "3-llama" in admitted["detail"] and "webhook" in admitted["detail"], admitted["detail"]
+
+
+def test_fails_when_source_ranges_are_set_on_a_cluster_ip_gateway(verified: dict[str, Any]) -> None:
+    report = verified["defect-source-ranges-on-a-cluster-ip"]
+    admitted = finding(report, "EnvoyProxy", "admitted")
+    assert not report["ok"] and not admitted["ok"]
+    assert "loadBalancerSourceRanges can only be set for LoadBalancer type" in admitted["detail"], admitted["detail"]

@@ -369,10 +369,8 @@ def check_envoy_workload(ctx: Context, gateway: Mapping[str, Any]) -> None:
             problems.append(f"named {meta(service)['name']!r}, not {service_name!r}")
         if ports != listener_ports:
             problems.append(f"ports {ports} != listener ports {listener_ports}")
-        wanted_type = dig(kube, "envoyService", "type") or "LoadBalancer"
-        if dig(service, "spec", "type") != wanted_type:
-            problems.append(f"type {dig(service, 'spec', 'type')} != {wanted_type}")
-        summary = f"Service {meta(service)['name']} ({dig(service, 'spec', 'type')}) ports {ports}"
+        problems += _exposure_problems(dig(kube, "envoyService") or {}, service)
+        summary = f"Service {meta(service)['name']} ({_exposure_summary(service)}) ports {ports}"
         ctx.report.add(gateway, "Envoy Service", not problems, "; ".join(problems) or summary)
     if not deployments:
         ctx.report.add(gateway, "Envoy Deployment", False, f"Envoy Gateway created no Deployment in {namespace}")
@@ -385,6 +383,49 @@ def check_envoy_workload(ctx: Context, gateway: Mapping[str, Any]) -> None:
             problems.append(f"replicas {dig(deployment, 'spec', 'replicas')} != {replicas}")
         summary = f"Deployment {meta(deployment)['name']} replicas {dig(deployment, 'spec', 'replicas')}"
         ctx.report.add(gateway, "Envoy Deployment", not problems, "; ".join(problems) or summary)
+
+
+ENVOY_GATEWAY_DEFAULT_SERVICE_TYPE = "LoadBalancer"
+ENVOY_GATEWAY_DEFAULT_TRAFFIC_POLICY = "Local"
+"""Envoy Gateway v1.9.0's defaults for an EnvoyProxy that sets no ``envoyService.type`` / ``externalTrafficPolicy``
+(``api/v1alpha1``, ``DefaultKubernetesServiceExternalTrafficPolicy``)."""
+
+
+def _exposure_problems(asked: Mapping[str, Any], service: Mapping[str, Any]) -> list[str]:
+    """How the Service Envoy Gateway created differs from the exposure the EnvoyProxy's ``envoyService`` asks for."""
+    problems = []
+    spec = service.get("spec") or {}
+    wanted_type = asked.get("type") or ENVOY_GATEWAY_DEFAULT_SERVICE_TYPE
+    if spec.get("type") != wanted_type:
+        problems.append(f"type {spec.get('type')} != {wanted_type}")
+    annotations = meta(service).get("annotations") or {}
+    for key, value in (asked.get("annotations") or {}).items():
+        if annotations.get(key) != value:
+            problems.append(f"annotation {key}={annotations.get(key)!r}, asked {value!r}")
+    wanted_ranges = list(asked.get("loadBalancerSourceRanges") or [])
+    if list(spec.get("loadBalancerSourceRanges") or []) != wanted_ranges:
+        problems.append(f"loadBalancerSourceRanges {spec.get('loadBalancerSourceRanges') or []} != {wanted_ranges}")
+    wanted_policy = (
+        asked.get("externalTrafficPolicy") or ENVOY_GATEWAY_DEFAULT_TRAFFIC_POLICY
+        if wanted_type in ("LoadBalancer", "NodePort")
+        else None
+    )
+    if spec.get("externalTrafficPolicy") != wanted_policy:
+        problems.append(f"externalTrafficPolicy {spec.get('externalTrafficPolicy')} != {wanted_policy}")
+    return problems
+
+
+def _exposure_summary(service: Mapping[str, Any]) -> str:
+    spec = service.get("spec") or {}
+    parts = [str(spec.get("type"))]
+    if spec.get("externalTrafficPolicy"):
+        parts.append(f"externalTrafficPolicy {spec['externalTrafficPolicy']}")
+    if spec.get("loadBalancerSourceRanges"):
+        parts.append(f"sources {', '.join(spec['loadBalancerSourceRanges'])}")
+    annotations = meta(service).get("annotations") or {}
+    if annotations:
+        parts.append(f"{len(annotations)} annotations")
+    return ", ".join(parts)
 
 
 def check_ai_gateway(ctx: Context) -> None:

