@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 LLM_STACK = Path(sys.executable).parent / "llm-stack"
 
@@ -38,3 +40,74 @@ def test_fails_with_exit_2_naming_field_value_and_fix(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert [p.name for p in out.iterdir()] == ["keep.yaml"]
     assert (out / "keep.yaml").read_text() == "sentinel"
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"llm-stack {version('llm-inference-stack')}"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_synth_merges_files_and_sets_and_diff_sees_no_change_against_one_equal_file(tmp_path: Path) -> None:
+    overlay = tmp_path / "prod.yaml"
+    overlay.write_text("model:\n  runtime:\n    gpuCount: 4\ngateway:\n  rateLimit: null\n")
+    out = tmp_path / "out"
+    result = run("synth", "-f", "values.yaml", "-f", str(overlay), "--set", "gateway.replicas=3", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = (out / "llm-stack.k8s.yaml").read_text()
+    assert "nvidia.com/gpu: 4" in text and "kind: BackendTrafficPolicy" not in text
+    # The same values written as one file give the same output: diff reports nothing and exits 0.
+    single = tmp_path / "single.yaml"
+    values = yaml.safe_load((ROOT / "values.yaml").read_text())
+    values["model"]["runtime"]["gpuCount"] = 4
+    values.setdefault("gateway", {}).update(replicas=3, rateLimit=None)
+    single.write_text(yaml.safe_dump(values))
+    before = _tree(out)
+    same = run("diff", "-f", str(single), "--out", str(out))
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert same.stdout == "" and "no changes" in same.stderr
+    assert _tree(out) == before
+
+
+def test_diff_shows_changed_added_and_removed_objects_and_exits_1(tmp_path: Path) -> None:
+    before = _tree(ROOT / "dist")
+    result = run("diff", "-f", "values.yaml", "--set", "model.runtime.gpuCount=4", "--set", "gateway.rateLimit=null")
+    assert result.returncode == 1, result.stderr
+    assert "removed: BackendTrafficPolicy kserve-inference/llm-stack-ai-gateway-token-limits" in result.stdout
+    assert "--- dist: InferenceService kserve-inference/llama-3-70b\n" in result.stdout
+    assert "+++ synth: InferenceService kserve-inference/llama-3-70b\n" in result.stdout
+    assert "-          nvidia.com/gpu: 2\n+          nvidia.com/gpu: 4\n" in result.stdout
+    assert "1 changed, 0 added, 1 removed" in result.stderr
+    assert _tree(ROOT / "dist") == before, "diff must not write the output directory"
+    added = run("diff", "-f", "values.yaml", "--set", "namespace.create=true")
+    assert added.returncode == 1 and "added: Namespace kserve-inference" in added.stdout
+
+
+def test_diff_of_a_directory_that_does_not_exist_lists_every_object_as_added(tmp_path: Path) -> None:
+    result = run("diff", "-f", "values.yaml", "--out", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert "added: InferenceService kserve-inference/llama-3-70b" in result.stdout
+    assert not (tmp_path / "none").exists()
+
+
+def test_diff_fails_with_exit_2_on_bad_values_naming_the_flag(tmp_path: Path) -> None:
+    result = run("diff", "-f", "values.yaml", "--set", "model.runtime.gpuCount=0")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "llm-stack: invalid values: model.runtime.gpuCount: 0 is not valid: use an integer from 1 to 16 (GPUs per "
+        "replica; vLLM needs at least one GPU) (from --set model.runtime.gpuCount)"
+    ]
+
+
+def test_diff_fails_with_exit_2_where_synth_would_refuse_the_directory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "kustomization.yaml").write_text("resources: []\n")
+    result = run("diff", "-f", "values.yaml", "--out", str(out))
+    assert result.returncode == 2 and "cannot write the output" in result.stderr
