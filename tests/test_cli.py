@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+from llm_inference_stack.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 LLM_STACK = Path(sys.executable).parent / "llm-stack"
+VALUES = ROOT / "values.yaml"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -54,7 +57,9 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_synth_merges_files_and_sets_and_diff_sees_no_change_against_one_equal_file(tmp_path: Path) -> None:
+def test_synth_merges_files_and_sets_and_diff_sees_no_change_against_one_equal_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     overlay = tmp_path / "prod.yaml"
     overlay.write_text("model:\n  runtime:\n    gpuCount: 4\ngateway:\n  rateLimit: null\n")
     out = tmp_path / "out"
@@ -69,30 +74,51 @@ def test_synth_merges_files_and_sets_and_diff_sees_no_change_against_one_equal_f
     values.setdefault("gateway", {}).update(replicas=3, rateLimit=None)
     single.write_text(yaml.safe_dump(values))
     before = _tree(out)
-    same = run("diff", "-f", str(single), "--out", str(out))
-    assert same.returncode == 0, same.stdout + same.stderr
-    assert same.stdout == "" and "no changes" in same.stderr
+    code, stdout, stderr = diff(capsys, "-f", str(single), "--out", str(out))
+    assert code == 0, stdout + stderr
+    assert stdout == "" and "no changes" in stderr
     assert _tree(out) == before
 
 
-def test_diff_shows_changed_added_and_removed_objects_and_exits_1(tmp_path: Path) -> None:
+def diff(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``llm-stack diff`` in this process (the same code as the console script, without starting Node.js again)."""
+    capsys.readouterr()
+    code = main(["diff", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_diff_shows_changed_added_and_removed_objects_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     before = _tree(ROOT / "dist")
-    result = run("diff", "-f", "values.yaml", "--set", "model.runtime.gpuCount=4", "--set", "gateway.rateLimit=null")
-    assert result.returncode == 1, result.stderr
-    assert "removed: BackendTrafficPolicy kserve-inference/llm-stack-ai-gateway-token-limits" in result.stdout
-    assert "--- dist: InferenceService kserve-inference/llama-3-70b\n" in result.stdout
-    assert "+++ synth: InferenceService kserve-inference/llama-3-70b\n" in result.stdout
-    assert "-          nvidia.com/gpu: 2\n+          nvidia.com/gpu: 4\n" in result.stdout
-    assert "1 changed, 0 added, 1 removed" in result.stderr
+    dist = str(ROOT / "dist")
+    code, stdout, stderr = diff(
+        capsys,
+        "-f",
+        str(VALUES),
+        "--out",
+        dist,
+        "--set",
+        "model.runtime.gpuCount=4",
+        "--set",
+        "gateway.rateLimit=null",
+    )
+    assert code == 1, stderr
+    assert "removed: BackendTrafficPolicy kserve-inference/llm-stack-ai-gateway-token-limits" in stdout
+    assert f"--- {dist}: InferenceService kserve-inference/llama-3-70b\n" in stdout
+    assert "+++ synth: InferenceService kserve-inference/llama-3-70b\n" in stdout
+    assert "-          nvidia.com/gpu: 2\n+          nvidia.com/gpu: 4\n" in stdout
+    assert "1 changed, 0 added, 1 removed" in stderr
     assert _tree(ROOT / "dist") == before, "diff must not write the output directory"
-    added = run("diff", "-f", "values.yaml", "--set", "namespace.create=true")
-    assert added.returncode == 1 and "added: Namespace kserve-inference" in added.stdout
+    code, stdout, _stderr = diff(capsys, "-f", str(VALUES), "--out", dist, "--set", "namespace.create=true")
+    assert code == 1 and "added: Namespace kserve-inference" in stdout
 
 
-def test_diff_of_a_directory_that_does_not_exist_lists_every_object_as_added(tmp_path: Path) -> None:
-    result = run("diff", "-f", "values.yaml", "--out", str(tmp_path / "none"))
-    assert result.returncode == 1
-    assert "added: InferenceService kserve-inference/llama-3-70b" in result.stdout
+def test_diff_of_a_directory_that_does_not_exist_lists_every_object_as_added(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, _stderr = diff(capsys, "-f", str(VALUES), "--out", str(tmp_path / "none"))
+    assert code == 1
+    assert "added: InferenceService kserve-inference/llama-3-70b" in stdout
     assert not (tmp_path / "none").exists()
 
 
