@@ -150,8 +150,10 @@ def test_fails_when_an_overlay_is_not_a_mapping(tmp_path: Path) -> None:
 
 
 def test_fails_when_an_overlay_is_missing_naming_it(tmp_path: Path) -> None:
-    message = error_of(BASE, tmp_path / "absent.yaml")
-    assert message.startswith(f"(file): '{tmp_path / 'absent.yaml'}' is not valid: cannot use the values file")
+    missing = tmp_path / ("a-long-directory-name-" * 4) / "absent.yaml"
+    message = error_of(BASE, missing)
+    assert message.startswith("(file): ") and "is not valid: cannot use the values file" in message
+    assert message.endswith(f"(from {missing})")  # named in full, however long
 
 
 def test_fails_when_an_overlay_is_a_fifo(tmp_path: Path) -> None:

@@ -124,25 +124,27 @@ def read_values_file(path: ValuesPath) -> tuple[dict[str, Any], dict[str, int | 
     try:
         data = read_bounded(file, VALUES_LIMITS.max_bytes)
     except YamlInputError as error:
-        raise ValuesError("(file)", label, f"cannot use the values file: {error.reason}") from None
+        raise ValuesError("(file)", label, f"cannot use the values file: {error.reason}", source=label) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValuesError("(file)", label, "the values file is not UTF-8 text; pass a YAML values file") from None
+        raise ValuesError(
+            "(file)", label, "the values file is not UTF-8 text; pass a YAML values file", source=label
+        ) from None
     if "\x00" in text:
-        raise ValuesError("(file)", label, "the values file is binary; pass a YAML values file")
+        raise ValuesError("(file)", label, "the values file is binary; pass a YAML values file", source=label)
     try:
         raw, lines = load_one_located(text, VALUES_LIMITS)
     except YamlInputError as error:
         if error.path is not None:
             raise ValuesError(error.path, error.value, error.reason, source=label) from None
         where = f" at line {error.line}" if error.line is not None and "at line" not in error.reason else ""
-        raise ValuesError("(file)", label, f"not a usable values file{where}: {error.reason}") from None
+        raise ValuesError("(file)", label, f"not a usable values file{where}: {error.reason}", source=label) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ValuesError("(file)", label, f"not valid YAML{where}: {problem}") from None
+        raise ValuesError("(file)", label, f"not valid YAML{where}: {problem}", source=label) from None
     if not isinstance(raw, dict):
         raise not_a_mapping(raw, source=label)
     return raw, dict(lines)
