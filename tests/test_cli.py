@@ -25,6 +25,7 @@ def test_help_lists_the_commands() -> None:
     assert "synth" in result.stdout and "validate" in result.stdout
 
 
+@pytest.mark.slow  # a synth process; test_committed_dist_is_what_main_py_synthesizes does the same in the inner loop
 def test_synth_writes_the_default_stack(tmp_path: Path) -> None:
     result = run("synth", "--values", str(ROOT / "values.yaml"), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
@@ -63,8 +64,8 @@ def test_synth_merges_files_and_sets_and_diff_sees_no_change_against_one_equal_f
     overlay = tmp_path / "prod.yaml"
     overlay.write_text("model:\n  runtime:\n    gpuCount: 4\ngateway:\n  rateLimit: null\n")
     out = tmp_path / "out"
-    result = run("synth", "-f", "values.yaml", "-f", str(overlay), "--set", "gateway.replicas=3", "--out", str(out))
-    assert result.returncode == 0, result.stderr
+    code = main(["synth", "-f", str(VALUES), "-f", str(overlay), "--set", "gateway.replicas=3", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
     text = (out / "llm-stack.k8s.yaml").read_text()
     assert "nvidia.com/gpu: 4" in text and "kind: BackendTrafficPolicy" not in text
     # The same values written as one file give the same output: diff reports nothing and exits 0.
