@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,17 @@ def test_diff_fails_with_exit_2_where_synth_would_refuse_the_directory(tmp_path:
     (out / "kustomization.yaml").write_text("resources: []\n")
     result = run("diff", "-f", "values.yaml", "--out", str(out))
     assert result.returncode == 2 and "cannot write the output" in result.stderr
+
+
+def test_diff_names_a_file_whose_bytes_would_change_with_the_same_objects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "dist"
+    shutil.copytree(ROOT / "dist", out)
+    manifest = out / "llm-stack.k8s.yaml"
+    documents = list(yaml.safe_load_all(manifest.read_text()))
+    manifest.write_text(yaml.safe_dump_all(documents, sort_keys=True))  # same objects, keys in another order
+    code, stdout, stderr = diff(capsys, "-f", str(VALUES), "--out", str(out))
+    assert code == 1, stderr
+    assert stdout == "rewritten (same objects, other bytes): llm-stack.k8s.yaml\n"
+    assert "1 file(s) rewritten" in stderr

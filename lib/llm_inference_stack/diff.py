@@ -20,7 +20,9 @@ from typing import Any
 import yaml
 
 from .config import StackConfig
-from .output_dir import OUTPUT_MARKER, output_path, previous_output
+from .errors import ManifestInputError
+from .output_dir import output_path, previous_output
+from .safe_yaml import MANIFEST_LIMITS, YamlInputError, read_bounded
 from .synth import synthesize
 from .validation.manifests import describe, load_directory, name_of, namespace_of
 
@@ -79,14 +81,14 @@ def diff_output(
 
 
 def _objects(directory: Path) -> tuple[dict[ObjectKey, Mapping[str, Any]], dict[str, bytes]]:
-    files = {
-        str(p.relative_to(directory)): p.read_bytes()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.name != OUTPUT_MARKER and p.suffix in (".yaml", ".yml")
-    }
-    if not files:
+    names = sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and not p.is_dir())
+    if not names:
         return {}, {}
-    manifests = load_directory(directory)
+    manifests = load_directory(directory)  # bounded: regular files, size, nesting, aliases
+    try:
+        files = {str(p.relative_to(directory)): read_bounded(p, MANIFEST_LIMITS.max_bytes) for p in names}
+    except YamlInputError as error:
+        raise ManifestInputError(f"{directory}: {error.reason}") from None
     objects: dict[ObjectKey, Mapping[str, Any]] = {}
     for obj in manifests:
         objects.setdefault(_key(obj), obj)
