@@ -205,3 +205,15 @@ def test_single_file_errors_name_the_file_and_line(tmp_path: Path) -> None:
 
 def test_fails_without_any_values_file() -> None:
     assert error_of().startswith("--values: missing: give at least one values file")
+
+
+def test_set_changes_only_its_own_field_when_an_alias_shares_the_mapping(tmp_path: Path) -> None:
+    shared = write(
+        tmp_path,
+        "shared.yaml",
+        "model:\n  name: m\n  storageUri: s3://b/m\n  runtime:\n    nodeSelector: &pool {pool: gpu}\n"
+        "commonLabels: *pool\n",
+    )
+    config = load_values(shared, sets=("commonLabels.pool=other",))
+    assert config.common_labels == {"pool": "other"}
+    assert config.models[0].runtime.node_selector == {"pool": "gpu"}

@@ -283,7 +283,8 @@ def apply_set(data: dict[str, Any], path: Sequence[str | int], value: Any) -> No
         else:
             wanted: type = list if isinstance(path[depth + 1], int) else dict
             current = _get(node, segment)
-            child = current if isinstance(current, wanted) else wanted()
+            # A copy: a YAML alias may share this mapping or list with another field, which must not change too.
+            child = wanted(current) if isinstance(current, wanted) else wanted()
         _put(node, segment, child, path[: depth + 1])
         node = child
 
