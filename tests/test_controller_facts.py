@@ -61,6 +61,7 @@ def test_model_pods_request_ephemeral_storage_for_the_weights(default_values: di
     assert resources["limits"]["ephemeral-storage"] == "300Gi"
 
 
+@pytest.mark.slow  # synthesizes and validates a fleet of hundreds of models
 def test_a_fleet_whose_token_limits_exceed_one_policy_synthesizes() -> None:
     # 140 models with two limits each: 280 rules, more than one BackendTrafficPolicy may hold (maxItems 256).
     values = {

@@ -47,6 +47,7 @@ def values(name: str, extra_args: list[str], env: dict[str, Any]) -> dict[str, A
     extra_args=st.lists(TRICKY, max_size=3),
     env=st.dictionaries(ENV_NAMES, TRICKY, max_size=3),
 )
+@pytest.mark.slow  # a property test: 20 syntheses
 def test_the_kubelet_gives_vllm_exactly_the_strings_the_user_wrote(
     name: str, extra_args: list[str], env: dict[str, str]
 ) -> None:
@@ -116,6 +117,7 @@ def test_env_from_a_secret_is_emitted_as_a_secret_key_ref_and_needs_no_warning()
     assert run_container(container, secrets=SECRETS)[2]["HF_TOKEN"] == "hf-secret-value"
 
 
+@pytest.mark.slow  # synth with extraArgs runs vLLM's argument parser when vLLM is installed
 def test_local_run_starts_vllm_with_the_strings_the_user_wrote(tmp_path: Path) -> None:
     from llm_inference_stack import synthesize
     from llm_inference_stack.local_run import SynthesizedStack

@@ -43,6 +43,7 @@ def test_committed_dist_is_what_main_py_synthesizes(tmp_path: Path) -> None:
     assert _diff(_tree(ROOT / "dist"), _tree(out)) == [], "dist/ is stale: run `make synth` and commit dist/"
 
 
+@pytest.mark.slow  # runs the npm cdk8s CLI, which starts Python again
 def test_cdk8s_synth_from_the_repo_root_gives_the_same_manifests(tmp_path: Path) -> None:
     cli = ROOT / "node_modules" / ".bin" / "cdk8s"
     out = tmp_path / "out"
@@ -147,6 +148,7 @@ def test_wheel_installs_one_package_and_synthesizes_outside_the_repo(tmp_path: P
     assert (app / "dist" / "llm-stack.k8s.yaml").read_text() == (ROOT / "dist" / "llm-stack.k8s.yaml").read_text()
 
 
+@pytest.mark.slow  # runs ruff / mypy over the code base
 def test_ruff_is_clean() -> None:
     result = subprocess.run(
         [str(BIN / "ruff"), "check", "lib", "tests", "scripts", "main.py"], cwd=ROOT, capture_output=True, text=True
@@ -154,6 +156,7 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # runs ruff / mypy over the code base
 def test_mypy_strict_is_clean_on_lib() -> None:
     result = subprocess.run([str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -150,6 +150,7 @@ def test_a_values_file_with_ordinary_aliases_and_merge_keys_loads(tmp_path: Path
 AMBIGUOUS = ["=", "<<", "2024-01-01", "yes", "on", "~", "null", "012", "0x10", "1_000", ".inf", "1:20", "a: b", "#c"]
 
 
+@pytest.mark.slow  # many synth and validate round trips, with vLLM's argument parser
 def test_strings_yaml_readers_disagree_on_round_trip_through_synth_and_validate(tmp_path: Path) -> None:
     """YAML 1.1 readers (PyYAML) give '=' and '<<' special meanings a YAML 1.2 writer (cdk8s) does not quote for:
     synth's read-back guard and `llm-stack validate` must read them as the strings they are."""

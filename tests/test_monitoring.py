@@ -350,6 +350,7 @@ def test_every_alert_has_a_case() -> None:
         assert rule["for"] and rule["annotations"]["description"] and rule["labels"]["severity"]
 
 
+@pytest.mark.slow  # runs promtool over long synthetic series
 def test_promtool_unit_tests(promtool: str, default_objects: list[dict[str, Any]], tmp_path: Path) -> None:
     rules = _rules(default_objects)
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))

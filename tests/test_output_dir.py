@@ -79,6 +79,7 @@ def test_fails_when_out_is_a_symbolic_link(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow  # two synth processes
 def test_fails_when_an_earlier_output_holds_a_file_synth_did_not_write(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     assert synth(out).returncode == 0
@@ -98,6 +99,7 @@ def test_fails_when_the_marker_was_not_written_by_synth(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow  # two synth processes
 def test_replaces_its_own_output_and_keeps_the_directory_mode(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     assert synth(out).returncode == 0

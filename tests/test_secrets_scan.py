@@ -164,6 +164,7 @@ def test_schema_messages_hide_secret_data(default_values: dict[str, Any]) -> Non
     assert "has the wrong type" in problem and "sk-not" not in problem
 
 
+@pytest.mark.slow  # runs vLLM's argument parser
 def test_plain_text_credentials_give_warnings_and_secret_refs_none(
     default_values: dict[str, Any], tmp_path: Path
 ) -> None:

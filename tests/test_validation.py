@@ -35,6 +35,7 @@ def problems_of(objects: list[dict[str, Any]]) -> list[str]:
     return []
 
 
+@pytest.mark.slow  # a 100-model fleet / runs vLLM's argument parser
 def test_the_committed_dist_passes() -> None:
     assert validate_directory(DIST) == len(
         [d for d in yaml.safe_load_all((DIST / "llm-stack.k8s.yaml").read_text()) if d]
@@ -219,6 +220,7 @@ def fleet(n: int) -> Any:
     return dataclasses.replace(config, models=models)
 
 
+@pytest.mark.slow  # a 100-model fleet / runs vLLM's argument parser
 def test_validation_of_a_100_model_fleet_is_fast(tmp_path: Path) -> None:
     synthesize(fleet(100), tmp_path / "out")
     validate_directory(tmp_path / "out")  # warm: schema files parsed once per process

@@ -22,7 +22,13 @@ def test_the_suite_covers_every_planted_defect() -> None:
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+# Defects that change vLLM's arguments: `validate` runs vLLM's own parser on them (tens of seconds each).
+VLLM_PARSED = {"tensor-parallel-mismatch", "model-path-escapes-the-mount", "removed-vllm-flag", "no-served-model-name"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in VLLM_PARSED else n for n in sorted(CASES)]
+)
 def test_fails_when_manifests_have_a_planted_defect(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

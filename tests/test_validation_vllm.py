@@ -41,12 +41,14 @@ def test_reads_the_vllm_version_from_the_image_tag() -> None:
     assert image_version("vllm/vllm-openai@sha256:" + "a" * 64) is None
 
 
+@pytest.mark.slow  # imports vLLM (tens of seconds)
 def test_the_generated_args_parse() -> None:
     require_vllm()
     result = check_vllm_args(from_objects(with_extra_args("--enable-prefix-caching")))
     assert result.status == "passed", result
 
 
+@pytest.mark.slow  # imports vLLM (tens of seconds)
 def test_fails_when_extra_args_has_a_removed_flag() -> None:
     require_vllm()
     with pytest.raises(ManifestError) as caught:

@@ -15,6 +15,8 @@ from .errors import ManifestError, ManifestInputError, OutputError, ValuesError
 from .output_dir import check_output_dir
 
 EXIT_INVALID = 2
+EXIT_CHANGED = 1
+"""``diff``: a synth would change the output directory."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,10 +24,17 @@ def _parser() -> argparse.ArgumentParser:
         prog="llm-stack",
         description="Synthesize a KServe + vLLM + KEDA + Envoy AI Gateway stack into Kubernetes manifests.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    synth = sub.add_parser("synth", help="synthesize manifests from a values file")
-    synth.add_argument("--values", "-f", required=True, type=Path, help="values file (YAML)")
+    synth = sub.add_parser("synth", help="synthesize manifests from values files")
+    _values_options(synth)
     synth.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
+    diff = sub.add_parser(
+        "diff",
+        help="show what a synth would change in an existing output directory (exit 1 if anything, 0 if nothing)",
+    )
+    _values_options(diff)
+    diff.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
     validate = sub.add_parser("validate", help="validate a directory of synthesized manifests")
     validate.add_argument("directory", type=Path, help="directory of YAML manifests, e.g. dist/")
     sub.add_parser(
@@ -37,6 +46,36 @@ def _parser() -> argparse.ArgumentParser:
         "controllers and report what they did (see verify --help; needs Go)",
     )
     return parser
+
+
+def _values_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--values",
+        "-f",
+        required=True,
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="values file (YAML); repeat to merge several in order, as Helm does (maps merge, lists and scalars "
+        "replace, null deletes)",
+    )
+    command.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="sets",
+        metavar="PATH=VALUE",
+        help="set one value after the files, read as YAML (model.runtime.gpuCount=4, models[0].name=x); repeatable",
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llm-inference-stack")
+    except PackageNotFoundError:  # a plain checkout on sys.path
+        return "(not installed)"
 
 
 class _Stopped(BaseException):
@@ -96,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
     except (_Stopped, KeyboardInterrupt) as stop:
         signum = stop.signum if isinstance(stop, _Stopped) else signal.SIGINT
-        kept = "; the output directory is as it was" if args.command == "synth" else ""
+        kept = "; the output directory is as it was" if args.command in ("synth", "diff") else ""
         print(f"llm-stack: stopped by {signal.Signals(signum).name}{kept}", file=sys.stderr)
         # A terminal's Ctrl-C also stops jsii's Node.js process: its stderr relay and exit hook would add lines about
         # the broken channel. The process is about to exit: silence them.
@@ -109,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "synth":
-            config = load_values(args.values)  # fails fast, before the generated modules load
+            config = load_values(args.values, sets=args.sets)  # fails fast, before the generated modules load
             check_output_dir(args.out)
 
             from .synth import synthesize
@@ -117,6 +156,23 @@ def _run(args: argparse.Namespace) -> int:
             files = synthesize(config, args.out, on_note=_note, on_warning=_warning)
             print(f"wrote {len(files)} file(s) to {args.out}/", file=sys.stderr)
             return 0
+        if args.command == "diff":
+            config = load_values(args.values, sets=args.sets)
+            check_output_dir(args.out)
+
+            from .diff import diff_output
+
+            result = diff_output(config, args.out, on_note=_note, on_warning=_warning)
+            for name in result.added:
+                print(f"added: {name}")
+            for name in result.removed:
+                print(f"removed: {name}")
+            for text in result.changed:
+                sys.stdout.write(text)
+            for name in result.rewritten_files:
+                print(f"rewritten (same objects, other bytes): {name}")
+            print(f"llm-stack: {args.out}/: {result.summary()}", file=sys.stderr)
+            return EXIT_CHANGED if not result.empty else 0
         if args.command == "validate":
             from .validation import validate_directory_report
 

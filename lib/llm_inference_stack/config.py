@@ -15,17 +15,15 @@ import ipaddress
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
+from os import PathLike
 from typing import Any, Literal, TypeVar, get_args, get_origin
-
-import yaml
 
 from .errors import ValuesError
 from .names import DNS1035_LABEL, DNS1123_LABEL, object_name_for
-from .safe_yaml import VALUES_LIMITS, YamlInputError, load_one, read_bounded
+from .values_sources import ValuesPath, merge_sources, not_a_mapping
 
 DEFAULT_VLLM_IMAGE = "vllm/vllm-openai:v0.32.0"
 """The vLLM image the stack runs; its tag is the vLLM version the arguments are checked against."""
@@ -1289,10 +1287,7 @@ _TOP_LEVEL = {
 def stack_config_from_mapping(raw: Any) -> StackConfig:
     """Validate a parsed values document and return the typed configuration."""
     if not isinstance(raw, dict):
-        kind = "empty" if raw is None else type(raw).__name__
-        raise ValuesError(
-            "(top level)", raw, f"the values file must be a YAML mapping, not {kind}; start from values.yaml"
-        )
+        raise not_a_mapping(raw)
     rest = {k: v for k, v in raw.items() if k not in ("model", "models")}
     if "model" in raw and "models" in raw:
         raise ValuesError("models", "(set)", "use either 'model:' (one model) or 'models:' (a list), not both")
@@ -1367,33 +1362,18 @@ class _StackWithoutModels:
 assert {_key(f.name) for f in dataclasses.fields(_StackWithoutModels)} | {"model", "models"} == _TOP_LEVEL
 
 
-def load_values(path: str | Path) -> StackConfig:
-    """Read and validate a values file.
+def load_values(values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str] = ()) -> StackConfig:
+    """Read, merge and validate values files and ``--set`` flags (``values_sources``: Helm's merge).
 
-    The file is read within ``safe_yaml.VALUES_LIMITS`` (a regular file of at most 1 MiB, 32 levels of
-    nesting, bounded aliases); duplicate keys and control characters are refused with their field path.
+    ``values`` is one file or several, merged in order (maps merge, lists and scalars replace); ``sets`` are
+    ``path=value`` flags applied after them in order. Each file is read within ``safe_yaml.VALUES_LIMITS`` (a
+    regular file of at most 1 MiB, 32 levels of nesting, bounded aliases); duplicate keys and control
+    characters are refused with their field path. Every ``ValuesError`` names its source: the file and line,
+    or the ``--set`` flag. Default of ``sets``: none.
     """
-    file = Path(path)
+    files = [values] if isinstance(values, str | PathLike) else list(values)
+    merged = merge_sources(files, sets)
     try:
-        data = read_bounded(file, VALUES_LIMITS.max_bytes)
-    except YamlInputError as error:
-        raise ValuesError("(file)", str(file), f"cannot use the values file: {error.reason}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValuesError("(file)", str(file), "the values file is not UTF-8 text; pass a YAML values file") from None
-    if "\x00" in text:
-        raise ValuesError("(file)", str(file), "the values file is binary; pass a YAML values file")
-    try:
-        raw = load_one(text, VALUES_LIMITS)
-    except YamlInputError as error:
-        if error.path is not None:
-            raise ValuesError(error.path, error.value, error.reason) from None
-        where = f" at line {error.line}" if error.line is not None and "at line" not in error.reason else ""
-        raise ValuesError("(file)", str(file), f"not a usable values file{where}: {error.reason}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ValuesError("(file)", str(file), f"not valid YAML{where}: {problem}") from None
-    return stack_config_from_mapping(raw)
+        return stack_config_from_mapping(merged.data)
+    except ValuesError as error:
+        raise error.from_source(merged.source_of(error.path)) from None

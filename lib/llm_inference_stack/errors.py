@@ -19,21 +19,29 @@ class ValuesError(ValueError):
 
     MISSING: Any = _MISSING
 
-    def __init__(self, path: str, value: Any, fix: str) -> None:
+    def __init__(self, path: str, value: Any, fix: str, *, source: str | None = None) -> None:
         self.path = path
         self.value = value
         self.fix = fix
+        self.source = source
+        """Where the value was given (``prod.yaml, line 7``, ``--set model.runtime.gpuCount``). Default: None
+        (built in Python, or not yet known)."""
         super().__init__(self._render())
 
     def _render(self) -> str:
+        where = f" (from {self.source})" if self.source else ""
         if self.value is _MISSING:
-            return f"{self.path}: missing: {self.fix}"
-        return f"{self.path}: {show(self.value, self.path)} is not valid: {self.fix}"
+            return f"{self.path}: missing: {self.fix}{where}"
+        return f"{self.path}: {show(self.value, self.path)} is not valid: {self.fix}{where}"
 
     def under(self, prefix: str) -> ValuesError:
         """The same error with ``prefix`` put in front of its path."""
         path = f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else f"{prefix}{self.path}"
-        return ValuesError(path, self.value, self.fix)
+        return ValuesError(path, self.value, self.fix, source=self.source)
+
+    def from_source(self, source: str | None) -> ValuesError:
+        """The same error naming where its value was given."""
+        return ValuesError(self.path, self.value, self.fix, source=source)
 
 
 class ManifestError(ValueError):

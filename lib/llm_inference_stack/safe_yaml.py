@@ -399,11 +399,47 @@ def load_one(text: str, limits: Limits) -> Any:
             raise YamlInputError(reason, line=line)
         path, (start, end) = where
         raise YamlInputError(reason, path=path, value=text[start:end], line=line)
+    return load_one_located(text, limits)[0]
+
+
+def load_one_located(text: str, limits: Limits) -> tuple[Any, dict[str, int]]:
+    """``load_one``, plus the 1-based line of every key and item, by field path (``model.runtime.gpuCount``,
+    ``models[0]``; the paths of ``YamlInputError`` and of the values' errors). Keys brought in by a ``<<``
+    merge have none."""
+    if limits.forbid_characters and check_raw_characters(text) is not None:
+        return load_one(text, limits), {}  # raises with the path of the character
     loader = _loader(text, limits, fast=False)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
     finally:
         loader.dispose()
+    lines: dict[str, int] = {}
+    _record_lines(node, "", lines)
+    return data, lines
+
+
+def _record_lines(root: Node, root_path: str, lines: dict[str, int]) -> None:
+    # Iterative: the depth is bounded already, but aliases may make the node graph shared.
+    stack: list[tuple[Node, str, int]] = [(root, root_path, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > 64:  # pragma: no cover - the composer's depth bound is far lower
+            continue
+        if isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                child = f"{path}[{index}]"
+                lines.setdefault(child, item.start_mark.line + 1)
+                stack.append((item, child, depth + 1))
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, ScalarNode) or key.tag == MERGE_TAG:
+                    continue
+                child = f"{path}.{key.value}" if path else str(key.value)
+                lines.setdefault(child, key.start_mark.line + 1)
+                stack.append((value, child, depth + 1))
 
 
 def _locate(text: str, index: int, limits: Limits) -> tuple[str, tuple[int, int]] | None:

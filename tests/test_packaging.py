@@ -1,0 +1,111 @@
+"""What the package promises someone else's environment: true dependency ranges, and its license."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+REQUIREMENTS = [Requirement(r) for r in PYPROJECT["project"]["dependencies"]]
+
+
+def _bounds(requirement: Requirement) -> tuple[Version, Version]:
+    lower = [Version(s.version) for s in requirement.specifier if s.operator == ">="]
+    upper = [Version(s.version) for s in requirement.specifier if s.operator == "<"]
+    assert len(lower) == 1 and len(upper) == 1, f"{requirement}: declare one range, >=lowest tested,<next major"
+    return lower[0], upper[0]
+
+
+def _locked() -> dict[str, Version]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        name, _, version = line.partition("==")
+        pins[re.sub(r"[-_.]+", "-", name).lower()] = Version(version)
+    return pins
+
+
+def test_every_dependency_declares_a_range_up_to_the_next_major() -> None:
+    for requirement in REQUIREMENTS:
+        lower, upper = _bounds(requirement)
+        next_major = Version(f"{lower.major + 1}") if lower.major else Version(f"0.{lower.minor + 1}")
+        assert upper == next_major, f"{requirement}: the range should end before {next_major}"
+
+
+def test_the_lock_lies_inside_the_declared_ranges() -> None:
+    locked = _locked()
+    for requirement in REQUIREMENTS:
+        pinned = locked[re.sub(r"[-_.]+", "-", requirement.name).lower()]
+        assert requirement.specifier.contains(pinned), f"requirements.lock pins {requirement.name}=={pinned}"
+
+
+def _build(tmp_path: Path, *kinds: str) -> dict[str, Path]:
+    out = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", *[f"--{k}" for k in kinds], "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    found = {"wheel": list(out.glob("*.whl")), "sdist": list(out.glob("*.tar.gz"))}
+    return {kind: found[kind][0] for kind in kinds}
+
+
+@pytest.mark.slow
+def test_license_ships_in_the_wheel_and_the_sdist(tmp_path: Path) -> None:
+    license_text = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in license_text and "Version 2.0, January 2004" in license_text
+    assert PYPROJECT["project"]["license"] == "Apache-2.0"
+    built = _build(tmp_path, "sdist", "wheel")
+    with zipfile.ZipFile(built["wheel"]) as wheel:
+        [name] = [n for n in wheel.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+        assert wheel.read(name).decode() == license_text
+        metadata = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+        assert "License-Expression: Apache-2.0" in wheel.read(metadata).decode()
+    with tarfile.open(built["sdist"]) as sdist:
+        [member] = [m for m in sdist.getmembers() if m.name.endswith("/LICENSE") and m.name.count("/") == 1]
+        extracted = sdist.extractfile(member)
+        assert extracted is not None and extracted.read().decode() == license_text
+
+
+@pytest.mark.slow
+def test_the_lowest_allowed_versions_synthesize_the_default_stack(tmp_path: Path) -> None:
+    (wheel,) = _build(tmp_path, "wheel").values()
+    lowest = {r.name: _bounds(r)[0] for r in REQUIREMENTS}
+    constraints = tmp_path / "lowest.txt"
+    constraints.write_text("".join(f"{name}=={version}\n" for name, version in lowest.items()))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    subprocess.run(
+        [str(py), "-m", "pip", "install", "--quiet", "--constraint", str(constraints), str(wheel)],
+        check=True,
+        timeout=900,
+    )
+    probe = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
+    installed = subprocess.run([str(py), "-c", probe, *lowest], capture_output=True, text=True, check=True).stdout
+    assert {n: Version(v) for n, v in __import__("json").loads(installed).items()} == lowest
+    app = tmp_path / "app"
+    app.mkdir()
+    clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    clean_env["PATH"] = f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin"
+    result = subprocess.run(
+        [str(venv / "bin" / "llm-stack"), "synth", "-f", str(ROOT / "values.yaml"), "--out", "dist"],
+        cwd=app,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (app / "dist" / "llm-stack.k8s.yaml").read_text() == (ROOT / "dist" / "llm-stack.k8s.yaml").read_text()
