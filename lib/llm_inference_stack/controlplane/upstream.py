@@ -13,7 +13,8 @@ predictor pods' container port (8080). Here, per InferenceService of the manifes
   ``/etc/hosts`` (:class:`.dataplane.GatewayDataPlane` ``upstreams``).
 
 Only the Service's name and port come from KServe's conventions, not from the gateway's ``Backend``: a Backend that
-names another host or port reaches nothing, as in a cluster.
+names another host or port reaches nothing, as in a cluster. No Phoenix runs here: vLLM's spans go to the
+synthesized OTLP endpoint, where nothing listens in the sandbox (the export fails in the background only).
 """
 
 from __future__ import annotations
