@@ -968,6 +968,11 @@ def chat_once(base_url: str, model: str, prompt: str, max_tokens: int = 16, time
 # The local stack
 
 
+def vllm_environment(command: LocalCommand, work_dir: Path) -> dict[str, str]:
+    """The environment of the local vLLM process: the CPU settings, then the container's (localized) env."""
+    return _base_env() | dict(VLLM_CPU_ENV) | {"HF_HOME": str(work_dir / "hf")} | command.env
+
+
 def _has_tracing(stack: SynthesizedStack) -> bool:
     env_keys = [k for k in stack.env if k.startswith("OTEL_EXPORTER_OTLP") and k.endswith("ENDPOINT")]
     return option_value(stack.args, "--otlp-traces-endpoint") is not None or bool(env_keys)
@@ -1032,8 +1037,7 @@ class LocalStack:
             }
             phoenix = self._start("phoenix", [str(self.installs.phoenix), "serve"], phoenix_env)
             waits[phoenix] = f"{self.phoenix_url}/healthz"
-        vllm_env = _base_env() | dict(VLLM_CPU_ENV) | {"HF_HOME": str(self.work_dir / "hf")} | self.command.env
-        vllm = self._start("vllm", self.command.argv, vllm_env)
+        vllm = self._start("vllm", self.command.argv, vllm_environment(self.command, self.work_dir))
         waits[vllm] = f"{self.vllm_url}/health"
         config = self.work_dir / "prometheus.yml"
         config.write_text(json.dumps(prometheus_config(self.stack, vllm_port=self.vllm_port), indent=2))
