@@ -339,6 +339,20 @@ def _quantile(histogram: vm.Histogram, q: float) -> str:
     return f"histogram_quantile({q}, sum by (le) (rate({histogram.bucket}{{{SEL}}}[$__rate_interval])))"
 
 
+def _latency_panel(title: str, histogram: vm.Histogram, slo_seconds: float, description: str) -> Panel:
+    """Percentiles of a vLLM latency histogram, with the SLO as a line and a threshold."""
+    return Panel(
+        title,
+        (
+            *tuple(Target(_quantile(histogram, q), f"p{round(q * 100)}") for q in QUANTILES),
+            Target(f"vector({_num(slo_seconds)})", "SLO: p95 within"),
+        ),
+        unit="s",
+        thresholds=(Threshold(slo_seconds),),
+        description=description,
+    )
+
+
 def dashboard(
     models: Sequence[MonitoredModel], *, release: str, slo: SloConfig, ai_gateway: bool, client_id_header: str
 ) -> Dashboard:
@@ -381,25 +395,17 @@ def dashboard(
         Row(
             "Latency against the SLO",
             (
-                Panel(
+                _latency_panel(
                     "Time to first token",
-                    (
-                        *tuple(Target(_quantile(vm.TIME_TO_FIRST_TOKEN, q), f"p{round(q * 100)}") for q in QUANTILES),
-                        Target(f"vector({_num(ttft)})", "SLO: p95 within"),
-                    ),
-                    unit="s",
-                    thresholds=(Threshold(ttft),),
-                    description=f"SLO: 95% of requests get their first token within {_num(ttft)} s.",
+                    vm.TIME_TO_FIRST_TOKEN,
+                    ttft,
+                    f"SLO: 95% of requests get their first token within {_num(ttft)} s.",
                 ),
-                Panel(
+                _latency_panel(
                     "Inter-token latency",
-                    (
-                        *tuple(Target(_quantile(vm.INTER_TOKEN_LATENCY, q), f"p{round(q * 100)}") for q in QUANTILES),
-                        Target(f"vector({_num(itl)})", "SLO: p95 within"),
-                    ),
-                    unit="s",
-                    thresholds=(Threshold(itl),),
-                    description=f"SLO: 95% of output tokens within {_num(itl)} s of the previous one.",
+                    vm.INTER_TOKEN_LATENCY,
+                    itl,
+                    f"SLO: 95% of output tokens within {_num(itl)} s of the previous one.",
                 ),
                 Panel(
                     "SLO burn rate (1h)",
