@@ -17,13 +17,12 @@ from helpers import find, synth_objects, with_changes
 from llm_inference_stack import stack_config_from_mapping
 from llm_inference_stack.config import StandaloneGatewayConfig
 from llm_inference_stack.errors import ValuesError
+from llm_inference_stack.pins import ENVOY_IMAGE, ENVOY_VERSION
 from llm_inference_stack.standalone_gateway import (
     API_KEY_AUTH_FILE,
     BOOTSTRAP_FILE,
     CHECKSUM_ANNOTATION,
     DYNAMIC_DIR,
-    ENVOY_IMAGE,
-    ENVOY_VERSION,
     RENDER_SCRIPT_FILE,
 )
 

