@@ -82,6 +82,19 @@ def run_inner(job_file: Path) -> int:
         else None
     )  # fmt: skip
 
+    listed = (
+        *PLANE_SUBSTITUTIONS, *POD_SUBSTITUTIONS, *SUBSTITUTIONS,
+        *(UPSTREAM_SUBSTITUTIONS if vllm else ()), *(PHOENIX_SUBSTITUTIONS if phoenix else ()),
+    )  # fmt: skip
+    substitutions = [f"{what} ({why})" for what, why in listed]
+    if vllm:
+        substitutions += [
+            f"vLLM {rule}: {why}"
+            for rule, why in LOCAL_SUBSTITUTIONS.items()
+            if rule != "OTLP endpoint" or phoenix is not None
+        ]
+    serving = job.get("serving")
+
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
@@ -101,7 +114,7 @@ def run_inner(job_file: Path) -> int:
             plane.start(controllers=("ai-gateway", "envoy-gateway"))
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
-                report = ProbeReport()
+                report = ProbeReport(details={"substitutions": substitutions})
                 reports.append(report)
                 applied_report = Report()
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
@@ -135,10 +148,16 @@ def run_inner(job_file: Path) -> int:
                         for gateway in data_plane.gateways:
                             base_url = f"http://{gateway.address}:{_listener_port(gateways, gateway.gateway)}"
                             report.details["gateway"] = base_url
-                            probe_gateway(base_url, objects, report, upstreams, phoenix)
+                            if serving is None or serving.get("checks"):
+                                probe_gateway(base_url, objects, report, upstreams, phoenix)
                         data_plane.check_alive()
                         if models is not None:
                             models.check_alive()
+                        if serving is not None:
+                            from .serve import hold
+
+                            served = [u.served_model_name for u in upstreams]
+                            hold(serving, report.details["gateway"], phoenix, report, objects, served)
                     report.details["seconds"] = round(time.monotonic() - started, 1)
                 except Exception as failure:  # reported with the component's log tail
                     report.error = f"{type(failure).__name__}: {failure}"
@@ -151,20 +170,9 @@ def run_inner(job_file: Path) -> int:
     except Exception as failure:
         error = f"{type(failure).__name__}: {failure}"
     if error is not None:
-        reports.append(ProbeReport(error=error))
-    listed = (
-        *PLANE_SUBSTITUTIONS, *POD_SUBSTITUTIONS, *SUBSTITUTIONS,
-        *(UPSTREAM_SUBSTITUTIONS if vllm else ()), *(PHOENIX_SUBSTITUTIONS if phoenix else ()),
-    )  # fmt: skip
-    substitutions = [f"{what} ({why})" for what, why in listed]
-    if vllm:
-        substitutions += [
-            f"vLLM {rule}: {why}"
-            for rule, why in LOCAL_SUBSTITUTIONS.items()
-            if rule != "OTLP endpoint" or phoenix is not None
-        ]
+        reports.append(ProbeReport(error=error, details={"substitutions": substitutions}))
     for report in reports:
-        report.details |= {"substitutions": substitutions, "controlPlane": plane.describe()}
+        report.details |= {"controlPlane": plane.describe()}
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
@@ -210,6 +218,42 @@ class ProbeError(RuntimeError):
     """The probe could not run (no report came back from the sandbox)."""
 
 
+def prepare_job(
+    directories: Sequence[Path],
+    *,
+    vllm: bool,
+    work: Path,
+    log: Callable[[str], None],
+    serving: Mapping[str, Any] | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """Write the sandbox's job for these directories into ``work`` (binaries built or reused, the vLLM install and
+    tiny model located); returns the command that runs it in a fresh sandbox and its environment."""
+    from ..local_run import load_manifests
+    from .build import ensure_binaries
+    from .dataplane import ensure_installs
+    from .sandbox import ROOT_ENV, sandbox_argv
+    from .sources import ControlPlaneSources
+
+    sets = [(str(d), load_manifests(d)) for d in directories]
+    sources = ControlPlaneSources.locate(None)
+    built = ensure_binaries(log=log) | ensure_installs(log=log)
+    job = {
+        "sets": [{"name": name, "objects": objects} for name, objects in sets],
+        "binaries": {name: str(path) for name, path in built.items()},
+        "sources": {"files": [str(p) for p in sources.files], "kserve_config": str(sources.kserve_config_file)},
+        "work_dir": str(work),
+        "report_file": str(work / "report.json"),
+        "vllm": _vllm_job() if vllm else None,
+        "serving": dict(serving) if serving is not None else None,
+    }
+    job_file = work / "job.json"
+    job_file.write_text(json.dumps(job))
+    root = work / "sandbox-root"
+    root.mkdir(exist_ok=True)
+    env = dict(os.environ) | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p), ROOT_ENV: str(root)}
+    return sandbox_argv("llm_inference_stack.controlplane.probe", ["--inner", str(job_file)]), env
+
+
 def run_probe(
     directories: Sequence[Path],
     *,
@@ -221,34 +265,12 @@ def run_probe(
     shared by all) and return ``(directory, report)`` per directory, in order; a last ``("control plane", report)``
     carries an error that ended the run early. ``work_dir`` keeps the logs (a temporary directory otherwise,
     removed). Progress goes to ``log`` (stderr by default). Raises :class:`ProbeError` when no report came back."""
-    from ..local_run import load_manifests
-    from .build import ensure_binaries
-    from .dataplane import ensure_installs
-    from .sandbox import ROOT_ENV, sandbox_argv
-    from .sources import ControlPlaneSources
-
-    say = log or _progress
-    sets = [(str(d), load_manifests(d)) for d in directories]
     work = Path(tempfile.mkdtemp(prefix="llm-stack-probe-")) if work_dir is None else work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
-        sources = ControlPlaneSources.locate(None)
-        built = ensure_binaries(log=say) | ensure_installs(log=say)
+        command, env = prepare_job(directories, vllm=vllm, work=work, log=log or _progress)
         report_file = work / "report.json"
-        job = {
-            "sets": [{"name": name, "objects": objects} for name, objects in sets],
-            "binaries": {name: str(path) for name, path in built.items()},
-            "sources": {"files": [str(p) for p in sources.files], "kserve_config": str(sources.kserve_config_file)},
-            "work_dir": str(work),
-            "report_file": str(report_file),
-            "vllm": _vllm_job() if vllm else None,
-        }
-        job_file = work / "job.json"
-        job_file.write_text(json.dumps(job))
-        root = work / "sandbox-root"
-        root.mkdir(exist_ok=True)
-        env = dict(os.environ) | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p), ROOT_ENV: str(root)}
-        command = sandbox_argv("llm_inference_stack.controlplane.probe", ["--inner", str(job_file)])
+        report_file.unlink(missing_ok=True)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode
@@ -257,7 +279,7 @@ def run_probe(
         if not report_file.is_file():
             raise ProbeError(f"the sandbox stopped without a report (exit {code})")
         reports = [ProbeReport.from_dict(r) for r in json.loads(report_file.read_text())]
-        names = [name for name, _ in sets] + ["control plane"] * (len(reports) - len(sets))
+        names = [str(d) for d in directories] + ["control plane"] * (len(reports) - len(directories))
         return list(zip(names, reports, strict=False))
     finally:
         if work_dir is None:
@@ -298,8 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = [
-    "Check", "ProbeError", "ProbeReport", "api_keys", "probe_gateway", "run_checks", "run_probe", "served_models",
-    "token_budget",
+    "Check", "ProbeError", "ProbeReport", "api_keys", "prepare_job", "probe_gateway", "run_checks", "run_probe",
+    "served_models", "token_budget",
 ]  # fmt: skip
 
 
