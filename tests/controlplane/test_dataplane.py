@@ -148,6 +148,9 @@ def test_gateway_spans_reach_phoenix_under_the_configured_project(probed: dict[s
     traced = check(report, f"gateway spans reach Phoenix project {PROJECT!r}")
     assert traced["ok"], traced
     assert "ChatCompletion" in traced["detail"], traced
+    # The external processor passes the trace context on: vLLM's own spans are children in the gateway's traces.
+    joined = check(report, "vLLM's spans join the gateway's traces")
+    assert joined["ok"], joined
     assert report["details"]["phoenix"]["otlpEndpoint"] == "http://phoenix-svc.phoenix.svc.cluster.local:6006/v1/traces"
     assert any("real Phoenix" in s for s in report["details"]["substitutions"])
 

@@ -307,27 +307,41 @@ def check_traces(
     report: ProbeReport, phoenix: SandboxPhoenix, project: str, models: Sequence[str], since: float
 ) -> None:
     """The external processor's spans for each of ``models``, started after ``since`` (epoch seconds), reach Phoenix
-    under ``project`` (waits for its batch exporter)."""
-    name = f"gateway spans reach Phoenix project {project!r}"
+    under ``project``, and the model server's spans belong to those traces (waits for the batch exporters)."""
     deadline = time.monotonic() + TRACE_WAIT_S
     while True:
         spans = [s for s in phoenix.spans(project) if _started_after(s, since)]
         gateway = [s for s in spans if s.get("name") == GATEWAY_SPAN]
         span_models = {_requested_model(s) for s in gateway}
-        if set(models) <= span_models or time.monotonic() > deadline:
+        gateway_traces = {_trace_id(s) for s in gateway}
+        model_spans = [s for s in spans if s.get("name") != GATEWAY_SPAN]
+        joined = [s for s in model_spans if _trace_id(s) in gateway_traces]
+        # Each exporter sends on its own schedule: wait until every model server span has its gateway span.
+        complete = set(models) <= span_models and joined and len(joined) == len(model_spans)
+        if complete or time.monotonic() > deadline:
             break
         time.sleep(2.0)
     names = sorted({str(s.get("name")) for s in spans})
     if gateway:
         report.details["gatewaySpan"] = gateway[0]
     report.add(
-        name,
+        f"gateway spans reach Phoenix project {project!r}",
         set(models) <= span_models,
         f"{len(gateway)} {GATEWAY_SPAN} spans (requested models {sorted(map(str, span_models))}) "
         f"among {len(spans)} spans named {names}"
         if spans
         else f"no spans in project {project!r} after {TRACE_WAIT_S:.0f} s",
     )
+    # The external processor passes the trace context on to the model server: vLLM's own spans are its children.
+    report.add(
+        "vLLM's spans join the gateway's traces",
+        bool(joined) and len(joined) == len(model_spans),
+        f"{len(joined)} of {len(model_spans)} model server spans in a trace of the gateway's {len(gateway)}",
+    )
+
+
+def _trace_id(span: Mapping[str, Any]) -> object:
+    return (span.get("context") or {}).get("trace_id")
 
 
 def run_checks(

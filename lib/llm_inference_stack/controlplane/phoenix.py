@@ -137,7 +137,8 @@ class SandboxPhoenix:
         return {host: PHOENIX_ADDRESS, f"{host}.": PHOENIX_ADDRESS}
 
     def spans(self, project: str) -> list[dict[str, Any]]:
-        return phoenix_spans(self.url, project)
+        """The project's spans (every set of a probe run writes to the same Phoenix)."""
+        return phoenix_spans(self.url, project, limit=1000)
 
     def close(self) -> None:
         if self.process is not None:
