@@ -365,7 +365,7 @@ def probe_gateway(
     phoenix: SandboxPhoenix | None = None,
 ) -> None:
     """:func:`run_checks`, adding to ``report``."""
-    from .phoenix import trace_project
+    from .phoenix import gateway_otlp_endpoint, trace_project
 
     since = time.time() - 1.0
     ask = _Asker(base_url)
@@ -391,5 +391,15 @@ def probe_gateway(
     # The last client has spent the least: it asks for every model.
     check_routing(report, ask, clients[-1][1], upstreams)
     project = trace_project(objects)
-    if phoenix is not None and project is not None:
-        check_traces(report, phoenix, project, models, since)
+    if phoenix is None or project is None:
+        return
+    if not phoenix.hosts_for(objects):
+        # In a cluster too, an address (the Pod's own loopback, say) or another port is not the Phoenix Service.
+        report.add(
+            f"gateway spans reach Phoenix project {project!r}",
+            False,
+            f"the gateway's OTLP endpoint {gateway_otlp_endpoint(objects)!r} does not name a Service host on "
+            f"Phoenix's port {phoenix.http_port}: from the Envoy Pod it reaches no Phoenix",
+        )
+        return
+    check_traces(report, phoenix, project, models, since)
