@@ -30,9 +30,7 @@ def with_changes(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
     return out
 
 
-def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``llm-stack ARGS`` through ``cli.main`` in this process: what the console script runs, without starting
     Python and jsii again (the inner loop; ``slow`` tests run the console script itself). ``env`` is set on top
     of the current environment; ``cwd`` is the working directory during the call. stdout and stderr as text."""
