@@ -14,8 +14,9 @@ _MISSING = object()
 class ValuesError(ValueError):
     """A value in the stack's configuration is not allowed.
 
-    ``path`` is the dotted field path as written in a values file (``model.runtime.gpuCount``),
-    ``value`` the offending value and ``fix`` what would be accepted instead. The message hides the value when
+    ``path`` is the dotted field path as written in a values file (``model.runtime.gpuCount``; a
+    ``SettingsError`` names the Python field instead), ``value`` the offending value and ``fix`` what would be
+    accepted instead. The message hides the value when
     the path or the value looks secret (``redaction.show``).
     """
 
