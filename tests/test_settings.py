@@ -32,6 +32,7 @@ from llm_inference_stack.names import is_gpu_resource_name
 from llm_inference_stack.quantity import MAX_UINT32, buffer_limit_bytes, parse_quantity
 from llm_inference_stack.tracing_env import otlp_env, project_name
 from llm_inference_stack.validation import validate_objects
+from llm_inference_stack.validation.checks.workloads import image_is_pinned
 
 
 def _model(**runtime: Any) -> ModelConfig:
@@ -188,3 +189,42 @@ def test_otlp_env_puts_the_key_reference_before_the_header_that_expands_it() -> 
     # Configured strings are escaped: a literal $( in a project name reaches the exporter as written.
     (attributes,) = otlp_env(PhoenixConfig(), service_name="gw", project_name="p", exporter="envoy")
     assert attributes.value == "openinference.project.name=p,service.name=gw"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: RuntimeConfig(gpu_resource_name="nvidia.com/gpu\n"),
+        lambda: RuntimeConfig(shm_size="16Gi\n"),
+        lambda: RuntimeConfig(image="vllm/vllm-openai:v0.32.0\n"),
+        lambda: GatewayConfig(buffer_limit="16Mi\n"),
+        lambda: PhoenixConfig(endpoint="http://phoenix:6006\n"),
+        lambda: StackConfig(models=(_model(),), namespace="team\n"),
+    ],
+    ids=["gpu-resource", "shm-size", "image", "buffer-limit", "phoenix-endpoint", "namespace"],
+)
+def test_fails_when_a_value_ends_in_a_newline(build: Any) -> None:
+    """``$`` also matches before a final newline: every rule matches the whole value."""
+    with pytest.raises(SettingsError):
+        build()
+
+
+@pytest.mark.parametrize(
+    ("image", "pinned"),
+    [
+        ("vllm/vllm-openai:v0.32.0", True),
+        ("registry:5000/vllm/vllm-openai:v0.32.0", True),
+        ("vllm/vllm-openai@sha256:" + "a" * 64, True),
+        ("vllm/vllm-openai:latest", False),
+        ("vllm/vllm-openai", False),
+        ("registry:5000/vllm/vllm-openai", False),
+        ("vllm/vllm-openai@sha256:abc", False),
+    ],
+)
+def test_settings_and_output_checks_share_the_pinned_image_rule(image: str, pinned: bool) -> None:
+    assert image_is_pinned(image) is pinned
+    if pinned:
+        assert RuntimeConfig(image=image).image == image
+    else:
+        with pytest.raises(SettingsError, match=r"^image: "):
+            RuntimeConfig(image=image)

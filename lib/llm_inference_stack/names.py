@@ -25,15 +25,15 @@ GPU_RESOURCE_FIX = (
 def is_qualified_name(value: str) -> bool:
     """apimachinery's IsQualifiedName: ``[prefix/]name``, name <= 63 characters, prefix a DNS-1123 subdomain."""
     prefix, slash, name = value.rpartition("/")
-    if slash and (not prefix or len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)):
+    if slash and (not prefix or len(prefix) > 253 or not DNS1123_SUBDOMAIN.fullmatch(prefix)):
         return False
-    return 0 < len(name) <= 63 and bool(_QUALIFIED_NAME_PART.match(name))
+    return 0 < len(name) <= 63 and bool(_QUALIFIED_NAME_PART.fullmatch(name))
 
 
 def is_label_value(value: str) -> bool:
     """apimachinery's IsValidLabelValue: empty, or <= 63 characters of ``[A-Za-z0-9_.-]`` starting and ending
     alphanumeric."""
-    return value == "" or (len(value) <= 63 and bool(_QUALIFIED_NAME_PART.match(value)))
+    return value == "" or (len(value) <= 63 and bool(_QUALIFIED_NAME_PART.fullmatch(value)))
 
 
 def is_gpu_resource_name(name: str) -> bool:

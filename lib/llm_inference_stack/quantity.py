@@ -49,12 +49,12 @@ BUFFER_LIMIT_FIX = (
 
 def is_quantity(value: object) -> bool:
     """Whether ``value`` is a string the settings accept as a quantity (``QUANTITY``)."""
-    return isinstance(value, str) and QUANTITY.match(value) is not None
+    return isinstance(value, str) and QUANTITY.fullmatch(value) is not None
 
 
 def parse_quantity(value: str) -> Decimal:
     """The numeric value of a quantity (``'500m'`` -> 0.5, ``'1Ki'`` -> 1024); ValueError if it is not one."""
-    match = QUANTITY.match(value)
+    match = QUANTITY.fullmatch(value)
     if match is None:
         raise ValueError(f"not a quantity: {value!r}")
     return Decimal(match.group(1)) * SUFFIX_FACTOR[match.group(3) or ""]
@@ -63,7 +63,7 @@ def parse_quantity(value: str) -> Decimal:
 def buffer_limit_bytes(value: str) -> int | None:
     """A gateway buffer limit in bytes (``'16Mi'`` -> 16777216), or None where Envoy Gateway would refuse it
     (not its pattern, or more than ``MAX_UINT32`` bytes)."""
-    if not isinstance(value, str) or ENVOY_BUFFER_LIMIT.match(value) is None:
+    if not isinstance(value, str) or ENVOY_BUFFER_LIMIT.fullmatch(value) is None:
         return None
     number = int(parse_quantity(value))
     return number if number <= MAX_UINT32 else None

@@ -12,12 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import Fix, SettingsError
+from ..images import IMAGE_REFERENCE, image_is_pinned
 from ..names import DNS1035_LABEL, DNS1123_LABEL, is_label_value, is_qualified_name
 from ..quantity import QUANTITY_EXAMPLE, is_quantity
 
-_IMAGE = re.compile(
-    r"^(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::\d+/[a-z0-9._/-]+)?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
-)
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:(?P<port>\d+))?(/[^\s]*)?$")
 
 
@@ -29,7 +27,7 @@ def require(ok: bool, name: str, value: Any, fix: Fix) -> None:
 
 def check_dns1035_label(name: str, value: str, max_len: int, why: str) -> None:
     require(
-        bool(DNS1035_LABEL.match(value)) and len(value) <= max_len,
+        bool(DNS1035_LABEL.fullmatch(value)) and len(value) <= max_len,
         name,
         value,
         f"use a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter "
@@ -39,7 +37,7 @@ def check_dns1035_label(name: str, value: str, max_len: int, why: str) -> None:
 
 def check_dns_label(name: str, value: str, max_len: int = 63) -> None:
     require(
-        bool(DNS1123_LABEL.match(value)) and len(value) <= max_len,
+        bool(DNS1123_LABEL.fullmatch(value)) and len(value) <= max_len,
         name,
         value,
         f"use a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, "
@@ -52,8 +50,10 @@ def check_quantity(name: str, value: str) -> None:
 
 
 def check_url(name: str, value: str) -> None:
-    require(bool(_URL.match(value)), name, value, "use an http:// or https:// URL, e.g. http://host.namespace.svc:9090")
-    match = _URL.match(value)
+    require(
+        bool(_URL.fullmatch(value)), name, value, "use an http:// or https:// URL, e.g. http://host.namespace.svc:9090"
+    )
+    match = _URL.fullmatch(value)
     port = match.group("port") if match else None
     require(port is None or 1 <= int(port) <= 65535, name, value, "use a port from 1 to 65535 in the URL")
 
@@ -79,12 +79,11 @@ def check_label_map(name: str, values: Mapping[str, str], *, label_values: bool)
 
 
 def check_image(name: str, value: str) -> None:
-    match = _IMAGE.match(value)
-    require(bool(match), name, value, "use an image reference such as 'vllm/vllm-openai:v0.32.0'")
-    assert match is not None
-    tag, digest = match.group("tag"), match.group("digest")
     require(
-        bool(digest) or (tag is not None and tag != "latest"),
+        bool(IMAGE_REFERENCE.fullmatch(value)), name, value, "use an image reference such as 'vllm/vllm-openai:v0.32.0'"
+    )
+    require(
+        image_is_pinned(value),
         name,
         value,
         "pin the image with an explicit version tag or digest (never 'latest' or untagged), "

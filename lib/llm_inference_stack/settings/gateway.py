@@ -64,7 +64,7 @@ class ExternalSecretConfig:
         check_dns_label("store_name", self.store_name, 253)
         require(bool(self.remote_key.strip()), "remote_key", self.remote_key, "use the path of the secret in the store")
         require(
-            bool(re.match(r"^(\d+(ns|us|ms|s|m|h))+$", self.refresh_interval)),
+            bool(re.fullmatch(r"^(\d+(ns|us|ms|s|m|h))+$", self.refresh_interval)),
             "refresh_interval",
             self.refresh_interval,
             "use a Go duration such as '1h' or '15m'",
@@ -245,7 +245,7 @@ class GatewayConfig:
         )
         require(buffer_limit_bytes(self.buffer_limit) is not None, "buffer_limit", self.buffer_limit, BUFFER_LIMIT_FIX)
         require(
-            bool(re.match(r"^[a-z0-9-]+$", self.client_id_header)),
+            bool(re.fullmatch(r"^[a-z0-9-]+$", self.client_id_header)),
             "client_id_header",
             self.client_id_header,
             "use a lowercase header name such as 'x-client-id'",

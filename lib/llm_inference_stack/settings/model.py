@@ -159,13 +159,13 @@ class SecretKeyRef:
 
     def __post_init__(self) -> None:
         require(
-            bool(DNS1123_SUBDOMAIN.match(self.name)) and len(self.name) <= 253,
+            bool(DNS1123_SUBDOMAIN.fullmatch(self.name)) and len(self.name) <= 253,
             "name",
             self.name,
             "use the name of a Secret in the model's namespace (a DNS-1123 subdomain)",
         )
         require(
-            bool(_SECRET_KEY.match(self.key)) and self.key not in (".", ".."),
+            bool(_SECRET_KEY.fullmatch(self.key)) and self.key not in (".", ".."),
             "key",
             self.key,
             "use a key of the Secret's data: letters, digits, '-', '_' and '.'",
@@ -295,7 +295,7 @@ class RuntimeConfig:
                     _generated_flag_fix(flag),
                 )
         for name, value in self.env.items():
-            require(bool(_ENV_NAME.match(name)), "env", name, "use environment variable names like 'HF_HOME'")
+            require(bool(_ENV_NAME.fullmatch(name)), "env", name, "use environment variable names like 'HF_HOME'")
             require(
                 isinstance(value, (str, EnvFromSecret)),
                 "env",
@@ -362,7 +362,7 @@ class ModelConfig:
         if scheme == "pvc":
             claim, _, sub_path = self.storage_uri[len("pvc://") :].partition("/")
             require(
-                bool(DNS1123_LABEL.match(claim)) and not {".", ".."} & set(sub_path.split("/")),
+                bool(DNS1123_LABEL.fullmatch(claim)) and not {".", ".."} & set(sub_path.split("/")),
                 "storage_uri",
                 self.storage_uri,
                 "use pvc://<claim>/<path inside the claim>: a claim name that is a DNS-1123 label, and a path "

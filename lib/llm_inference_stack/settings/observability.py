@@ -32,7 +32,7 @@ class PhoenixConfig:
             check_dns_label("auth_secret_name", self.auth_secret_name, 253)
         if self.project_name is not None:
             require(
-                bool(re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", self.project_name)),
+                bool(re.fullmatch(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", self.project_name)),
                 "project_name",
                 self.project_name,
                 "use letters, digits, '-', '_' and '.', at most 100 characters",

@@ -52,7 +52,7 @@ class PrometheusTls:
         if self.ca_secret_name is not None:
             check_dns_label("ca_secret_name", self.ca_secret_name, 253)
         require(
-            bool(re.match(r"^[-._A-Za-z0-9]{1,253}$", self.ca_key)),
+            bool(re.fullmatch(r"^[-._A-Za-z0-9]{1,253}$", self.ca_key)),
             "ca_key",
             self.ca_key,
             "use a Secret key such as 'ca.crt'",
