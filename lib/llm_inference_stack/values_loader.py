@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
-from .errors import SettingsError, ValuesError
+from .errors import SettingsError, ValuesError, values_key
 from .settings import (
     AutoscalingConfig,
     EnvFromSecret,
@@ -28,12 +28,6 @@ from .settings import (
     StackConfig,
 )
 from .values_sources import ValuesPath, merge_sources, not_a_mapping
-
-
-def _key(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
 
 T = TypeVar("T")
 
@@ -122,7 +116,7 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
     if not isinstance(raw, dict):
         raise ValuesError(path or "(top level)", raw, f"use a mapping with keys {', '.join(_keys(cls))}")
     hints = typing.get_type_hints(cls)
-    fields = {_key(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    fields = {values_key(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
         where = f"{path}.{key}" if path else str(key)
@@ -151,13 +145,13 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
 
 
 def _keys(cls: type) -> list[str]:
-    return [_key(f.name) for f in dataclasses.fields(cls)]
+    return [values_key(f.name) for f in dataclasses.fields(cls)]
 
 
 def to_values(obj: Any) -> Any:
     """A configuration object back in values-file spelling (camelCase keys, lists, plain mappings)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {_key(f.name): to_values(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {values_key(f.name): to_values(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, tuple):
         return [to_values(v) for v in obj]
     if isinstance(obj, Mapping):
@@ -180,7 +174,7 @@ def merge_values(cls: type, base: Mapping[str, Any], override: Mapping[str, Any]
     replaces the base value. Keys ``cls`` does not know are kept, for ``build`` to report.
     """
     hints = typing.get_type_hints(cls)
-    fields = {_key(f.name): f.name for f in dataclasses.fields(cls)}
+    fields = {values_key(f.name): f.name for f in dataclasses.fields(cls)}
     out = dict(base)
     for key, value in override.items():
         inner = _settings_class(hints[fields[key]]) if key in fields else None
