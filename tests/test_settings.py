@@ -228,3 +228,20 @@ def test_settings_and_output_checks_share_the_pinned_image_rule(image: str, pinn
     else:
         with pytest.raises(SettingsError, match=r"^image: "):
             RuntimeConfig(image=image)
+
+
+def test_fails_at_load_when_standalone_mode_gets_a_phoenix_api_key(default_values: dict[str, Any]) -> None:
+    changes = {"gateway.mode": "standalone", "observability.phoenix.authSecretName": "phoenix-key"}
+    assert _values_error(default_values, changes) == (
+        "observability.phoenix.authSecretName: 'phoenix-key' is not valid: gateway.mode 'standalone' cannot send a "
+        "Phoenix API key (Envoy's OTLP exporter takes headers inline only): remove authSecretName, or use "
+        "gateway.mode 'ai-gateway'"
+    )
+
+
+def test_fails_at_load_when_the_standalone_port_is_envoys_admin_port(default_values: dict[str, Any]) -> None:
+    changes = {"gateway.mode": "standalone", "gateway.port": 9901}
+    assert _values_error(default_values, changes) == (
+        "gateway.port: 9901 is not valid: use another port: 9901 is Envoy's admin port in standalone mode"
+    )
+    assert GatewayConfig(port=9901).port == 9901  # Envoy Gateway's Envoy has no admin port there

@@ -34,13 +34,14 @@ from constructs import Construct
 from .config import GatewayConfig, PhoenixConfig
 from .errors import ValuesError
 from .gateway import ModelRoute
+from .settings.gateway import STANDALONE_ADMIN_PORT
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 
 ENVOY_UID = 101
 """The ``envoy`` user of the upstream image."""
 ADMIN_ADDRESS = "127.0.0.1"
-ADMIN_PORT = 9901
+ADMIN_PORT = STANDALONE_ADMIN_PORT
 CONCURRENCY = 2
 """Envoy worker threads; matches the CPU limit (Envoy would otherwise start one per node core)."""
 CONFIG_DIR = "/etc/envoy"

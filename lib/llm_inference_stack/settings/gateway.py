@@ -209,6 +209,11 @@ class GatewayServiceConfig:
         return self.external_traffic_policy or "Cluster"
 
 
+STANDALONE_ADMIN_PORT = 9901
+"""Port of Envoy's admin interface in standalone mode (bound to loopback in the pod); the gateway's port must
+differ."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class GatewayConfig:
     """The gateway in front of the models."""
@@ -236,6 +241,13 @@ class GatewayConfig:
 
     def __post_init__(self) -> None:
         require(1 <= self.port <= 65535 and self.port not in (10000,), "port", self.port, "use a TCP port 1..65535")
+        if self.mode == "standalone":
+            require(
+                self.port != STANDALONE_ADMIN_PORT,
+                "port",
+                self.port,
+                f"use another port: {STANDALONE_ADMIN_PORT} is Envoy's admin port in standalone mode",
+            )
         require(1 <= self.replicas <= 100, "replicas", self.replicas, "use 1 to 100")
         require(
             10 <= self.request_timeout_seconds <= 86400,

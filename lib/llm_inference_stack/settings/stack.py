@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..errors import Fix, SettingsError
+from ..errors import Fix, Namer, SettingsError
 from ._checks import check_dns1035_label, check_dns_label, check_label_map, require
 from .gateway import ApiKeysConfig, GatewayConfig, RateLimitConfig
 from .model import INHERIT, ModelConfig
@@ -32,6 +32,13 @@ RESERVED_ANNOTATIONS = frozenset(
     }
 )
 """Annotations the stack sets on its objects; ``commonAnnotations`` may not override them."""
+
+
+def _phoenix_key_fix(n: Namer) -> str:
+    return (
+        f"{n('gateway.mode')} 'standalone' cannot send a Phoenix API key (Envoy's OTLP exporter takes headers inline "
+        f"only): remove {n('auth_secret_name')}, or use {n('gateway.mode')} 'ai-gateway'"
+    )
 
 
 def _annotation_conflict_fix(common: str) -> Fix:
@@ -117,6 +124,9 @@ class StackConfig:
                     _annotation_conflict_fix(self.common_annotations[key]),
                     key=key,
                 )
+        phoenix = self.observability.phoenix
+        if self.gateway.mode == "standalone" and phoenix is not None and phoenix.auth_secret_name is not None:
+            raise SettingsError("observability.phoenix.auth_secret_name", phoenix.auth_secret_name, _phoenix_key_fix)
         seen_names: dict[str, int] = {}
         # Object names are unique across the fleet, not only per namespace: each model's Backend and
         # AIServiceBackend live in the gateway's namespace under the model's object name.
