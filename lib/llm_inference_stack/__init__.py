@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "AutoscalingConfig": "config",
     "ExternalSecretConfig": "config",
     "GatewayConfig": "config",
+    "GatewayModel": "gateway",
     "GatewayServiceConfig": "config",
     "GatewayTracing": "observability",
     "INHERIT": "config",
@@ -40,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "PrometheusAuth": "config",
     "PrometheusConfig": "config",
     "PrometheusTls": "config",
+    "PropError": "_resource",
     "RateLimitConfig": "config",
     "ResourceList": "config",
     "Resources": "config",
@@ -47,6 +49,8 @@ _EXPORTS: dict[str, str] = {
     "StackConfig": "config",
     "StandaloneGateway": "standalone_gateway",
     "StandaloneGatewayConfig": "config",
+    "StandaloneModel": "standalone_gateway",
+    "StackValidationError": "validation",
     "Toleration": "config",
     "ValuesError": "errors",
     "desired_replicas": "autoscaler",
@@ -67,6 +71,7 @@ __all__ = [
     "AutoscalingConfig",
     "ExternalSecretConfig",
     "GatewayConfig",
+    "GatewayModel",
     "GatewayServiceConfig",
     "GatewayTracing",
     "LlmInferenceStack",
@@ -81,13 +86,16 @@ __all__ = [
     "PrometheusAuth",
     "PrometheusConfig",
     "PrometheusTls",
+    "PropError",
     "RateLimitConfig",
     "ResourceList",
     "Resources",
     "RuntimeConfig",
     "StackConfig",
+    "StackValidationError",
     "StandaloneGateway",
     "StandaloneGatewayConfig",
+    "StandaloneModel",
     "Toleration",
     "ValuesError",
     "desired_replicas",
@@ -115,6 +123,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ._resource import PropError
     from .api_keys import ApiKeys
     from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
     from .chart import LlmInferenceStack, ModelDeployment
@@ -143,8 +152,9 @@ if TYPE_CHECKING:
         stack_config_from_mapping,
     )
     from .errors import ManifestError, ValuesError
-    from .gateway import AiGateway, ModelRoute
+    from .gateway import AiGateway, GatewayModel, ModelRoute
     from .model_server import ModelServer, vllm_args
     from .observability import GatewayTracing
-    from .standalone_gateway import StandaloneGateway
+    from .standalone_gateway import StandaloneGateway, StandaloneModel
     from .synth import manifests, synthesize
+    from .validation import StackValidationError

@@ -1072,6 +1072,23 @@ class StackConfig:
                     f"commonAnnotations sets this key to {self.common_annotations[key]!r} on every object, the "
                     "gateway Service included: give both the same value or remove one",
                 )
+        if self.gateway.mode == "standalone":
+            from .envoy_bootstrap import ADMIN_PORT  # the gateway's own constant; that module imports this one
+
+            phoenix = self.observability.phoenix
+            if phoenix is not None and phoenix.auth_secret_name is not None:
+                raise ValuesError(
+                    "observability.phoenix.authSecretName",
+                    phoenix.auth_secret_name,
+                    "gateway.mode 'standalone' cannot send a Phoenix API key (Envoy's OTLP exporter takes headers "
+                    "inline only): remove authSecretName, or use gateway.mode 'ai-gateway'",
+                )
+            _require(
+                self.gateway.port != ADMIN_PORT,
+                "gateway.port",
+                self.gateway.port,
+                f"use another port: {ADMIN_PORT} is Envoy's admin port in standalone mode",
+            )
         seen_names: dict[str, int] = {}
         # Object names are unique across the fleet, not only per namespace: each model's Backend and
         # AIServiceBackend live in the gateway's namespace under the model's object name.

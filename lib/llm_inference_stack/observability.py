@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
+from ._resource import body, lazy_api_object, namespace_for
 from .config import PhoenixConfig
 from .imports.io.envoyproxy import aigateway as aig
 from .kube_expansion import escape, reference
@@ -42,10 +43,12 @@ def otlp_env(
 class GatewayTracing(Construct):
     """A GatewayConfig that points the AI Gateway's trace exporter at Phoenix.
 
+    Usually made by ``AiGateway.add_tracing``, which attaches it to the Gateway.
+
     :param name: name of the GatewayConfig (referenced by the Gateway's annotation).
-    :param namespace: the Gateway's namespace.
     :param phoenix: where traces go.
-    :param project_name: Phoenix project.
+    :param namespace: the Gateway's namespace. Default: the chart's namespace, else ``kserve-inference``.
+    :param project_name: Phoenix project. Default: ``phoenix.project_name``, else ``name``.
     :param labels: extra labels. Default: none.
     """
 
@@ -55,13 +58,17 @@ class GatewayTracing(Construct):
         id: str,
         *,
         name: str,
-        namespace: str,
         phoenix: PhoenixConfig,
-        project_name: str,
+        namespace: str | None = None,
+        project_name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        namespace = namespace_for(self, namespace)
+        project_name = project_name or phoenix.project_name or name
         self.name = name
+        self.phoenix = phoenix
+        self.project_name = project_name
         env = [
             aig.GatewayConfigSpecExtProcKubernetesEnv(
                 name=key,
@@ -76,15 +83,19 @@ class GatewayTracing(Construct):
             )
             for key, value, secret in otlp_env(phoenix, service_name=name, project_name=project_name)
         ]
-        self.gateway_config = aig.GatewayConfig(
+        spec = aig.GatewayConfigSpec(
+            ext_proc=aig.GatewayConfigSpecExtProc(kubernetes=aig.GatewayConfigSpecExtProcKubernetes(env=env))
+        )
+        self.gateway_config = lazy_api_object(
             self,
             "Resource",
+            gvk=aig.GatewayConfig.GVK,
             metadata=cdk8s.ApiObjectMetadata(
                 name=name,
                 namespace=namespace,
                 labels={"app.kubernetes.io/component": "observability", **(labels or {})},
             ),
-            spec=aig.GatewayConfigSpec(
-                ext_proc=aig.GatewayConfigSpecExtProc(kubernetes=aig.GatewayConfigSpecExtProcKubernetes(env=env))
-            ),
+            fields=("spec",),
+            produce=lambda: body(aig.GatewayConfig.manifest(spec=spec)),
         )
+        """The GatewayConfig (``node.default_child``)."""
