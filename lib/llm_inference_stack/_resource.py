@@ -23,6 +23,7 @@ import jsii
 from constructs import Construct
 
 from .config import StackConfig
+from .names import DNS1123_LABEL
 
 _BODY = "llm-inference-stack-body"
 """Metadata entry holding the lazily computed body until the construct's own patches move it out."""
@@ -81,7 +82,21 @@ def body(manifest: Mapping[str, Any]) -> dict[str, Any]:
 
 def namespace_for(scope: Construct, namespace: str | None) -> str:
     """``namespace``, else the chart's (``cdk8s.Chart.of(scope).namespace``), else the stack default."""
-    return namespace or cdk8s.Chart.of(scope).namespace or DEFAULT_NAMESPACE
+    resolved = namespace or cdk8s.Chart.of(scope).namespace or DEFAULT_NAMESPACE
+    check_label(type(scope).__name__, "namespace", resolved)
+    return resolved
+
+
+def check_label(construct: str, prop: str, value: str, max_len: int = 63) -> None:
+    """``value`` must be a DNS-1123 label (a namespace, an object name): ``PropError`` otherwise."""
+    if not (isinstance(value, str) and DNS1123_LABEL.match(value) and len(value) <= max_len):
+        raise PropError(
+            construct,
+            prop,
+            value,
+            f"use a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, "
+            f"at most {max_len} characters",
+        )
 
 
 def cluster_scoped(obj: cdk8s.ApiObject) -> None:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import cdk8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object, namespace_for
+from ._resource import PropError, body, lazy_api_object, namespace_for
 from .config import AutoscalingConfig
 from .imports.sh import keda
+from .model_server import ModelServer
 from .validation import ChartValidation
 from .vllm_metrics import WAITING, model_selector
-
-if TYPE_CHECKING:
-    from .model_server import ModelServer
 
 WAITING_METRIC = WAITING
 
@@ -66,6 +63,10 @@ class Autoscaler(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        if not isinstance(target, ModelServer):
+            raise PropError(
+                "Autoscaler", "target", target, "pass the ModelServer construct to scale, not its name or Deployment"
+            )
         config = config if config is not None else AutoscalingConfig()
         self.config = config
         self.target = target

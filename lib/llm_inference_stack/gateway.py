@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import cdk8s
 from constructs import Construct
 
-from ._resource import PropError, body, cluster_scoped, lazy_api_object
+from ._resource import PropError, body, check_label, cluster_scoped, lazy_api_object
 from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig, RateLimitConfig
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
@@ -117,6 +117,7 @@ class AiGateway(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        check_label("AiGateway", "name", name)
         config = config if config is not None else GatewayConfig()
         namespace = namespace or api_keys.namespace
         if namespace != api_keys.namespace:

@@ -16,7 +16,7 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object, namespace_for
+from ._resource import PropError, body, lazy_api_object, namespace_for
 from .config import EnvFromSecret, ModelConfig, PhoenixConfig
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
@@ -112,6 +112,13 @@ class ModelServer(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        if not isinstance(min_replicas, int) or min_replicas < 1:
+            raise PropError(
+                "ModelServer",
+                "min_replicas",
+                min_replicas,
+                "use an integer of at least 1: at zero replicas vLLM exports no metrics for an autoscaler to wake it",
+            )
         self.model = model
         self.namespace = namespace_for(self, namespace or model.namespace)
         self.name = model.resource_name
@@ -169,7 +176,7 @@ class ModelServer(Construct):
         self.pod_monitor = prom.PodMonitor(
             self,
             "PodMonitor",
-            metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=namespace, labels=self.labels),
+            metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=self.namespace, labels=self.labels),
             spec=prom.PodMonitorSpec(
                 selector=prom.PodMonitorSpecSelector(match_labels=self.pod_selector),
                 pod_metrics_endpoints=[
@@ -181,7 +188,7 @@ class ModelServer(Construct):
         self.disruption_budget = k8s.KubePodDisruptionBudget(
             self,
             "DisruptionBudget",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=namespace, labels=self.labels),
+            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
             spec=k8s.PodDisruptionBudgetSpec(
                 max_unavailable=_value(k8s.IntOrString.from_number, 1),
                 selector=k8s.LabelSelector(match_labels=self.pod_selector),

@@ -31,7 +31,7 @@ import yaml
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import PropError, body, lazy_api_object, namespace_for
+from ._resource import PropError, body, check_label, lazy_api_object, namespace_for
 from .config import GatewayConfig, PhoenixConfig, RateLimitConfig
 from .envoy_bootstrap import (
     ADMIN_ADDRESS,
@@ -131,6 +131,7 @@ class StandaloneGateway(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        check_label("StandaloneGateway", "name", name)
         config = config if config is not None else GatewayConfig()
         if config.port == ADMIN_PORT:
             raise PropError(

@@ -118,7 +118,8 @@ class StackValidationError(SystemExit):
         return str(self.code)
 
 
-_VALIDATION_ATTRIBUTE = "_llm_inference_stack_validation"
+_VALIDATIONS: dict[str, ChartValidation] = {}
+"""The validation of each chart holding the stack's constructs, by the chart's jsii reference."""
 
 
 @jsii.implements(IValidation)
@@ -141,10 +142,13 @@ class ChartValidation:
     def of(cls, scope: Construct) -> ChartValidation:
         """The validation of ``scope``'s chart, added to the chart on first use."""
         chart = cdk8s.Chart.of(scope)
-        validation: ChartValidation | None = getattr(chart, _VALIDATION_ATTRIBUTE, None)
+        # Keyed by the jsii reference: a chart created on the JavaScript side (cdk8s.Testing.chart()) gets a new
+        # Python proxy on every lookup, so an attribute set on one proxy is not on the next.
+        key: str = chart.__jsii_ref__.ref  # type: ignore[attr-defined]
+        validation = _VALIDATIONS.get(key)
         if validation is None:
             validation = cls(chart)
-            setattr(chart, _VALIDATION_ATTRIBUTE, validation)
+            _VALIDATIONS[key] = validation
             chart.node.add_validation(validation)
         return validation
 
