@@ -18,6 +18,11 @@ from ._node import use_bundled_node
 use_bundled_node()
 
 _EXPORTS: dict[str, str] = {
+    "dashboard": "monitoring",
+    "SloConfig": "config",
+    "StackDashboard": "monitoring",
+    "StackAlerts": "monitoring",
+    "MonitoredModel": "monitoring",
     "AiGateway": "gateway",
     "ApiKeys": "api_keys",
     "ApiKeysConfig": "config",
@@ -80,6 +85,7 @@ __all__ = [
     "ModelDeployment",
     "ModelRoute",
     "ModelServer",
+    "MonitoredModel",
     "NetworkPolicyConfig",
     "ObservabilityConfig",
     "PhoenixConfig",
@@ -91,13 +97,17 @@ __all__ = [
     "ResourceList",
     "Resources",
     "RuntimeConfig",
+    "SloConfig",
+    "StackAlerts",
     "StackConfig",
+    "StackDashboard",
     "StackValidationError",
     "StandaloneGateway",
     "StandaloneGatewayConfig",
     "StandaloneModel",
     "Toleration",
     "ValuesError",
+    "dashboard",
     "desired_replicas",
     "load_values",
     "manifests",
@@ -145,6 +155,7 @@ if TYPE_CHECKING:
         ResourceList,
         Resources,
         RuntimeConfig,
+        SloConfig,
         StackConfig,
         StandaloneGatewayConfig,
         Toleration,
@@ -154,6 +165,7 @@ if TYPE_CHECKING:
     from .errors import ManifestError, ValuesError
     from .gateway import AiGateway, GatewayModel, ModelRoute
     from .model_server import ModelServer, vllm_args
+    from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
     from .observability import GatewayTracing
     from .standalone_gateway import StandaloneGateway, StandaloneModel
     from .synth import manifests, synthesize
