@@ -14,7 +14,7 @@ from typing import Any
 
 from .config import GatewayConfig, PhoenixConfig
 from .errors import ValuesError
-from .gateway import ModelRoute
+from .routes import ModelRoute
 
 ENVOY_UID = 101
 """The ``envoy`` user of the upstream image."""

@@ -8,9 +8,7 @@ AIGatewayRoute rule per served model name -> AIServiceBackend -> Backend -> pred
 from __future__ import annotations
 
 import functools
-import hashlib
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +21,25 @@ from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
 from .imports.io.k8s.networking import gateway as gwapi
 from .observability import GatewayTracing
+from .routes import MAX_RULES_PER_ROUTE, ROUTE_PLANNED_RULES, ModelRoute, jump_hash, route_buckets, route_key
 from .validation import ChartValidation
 from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
+
+__all__ = [
+    "AI_GATEWAY_METADATA_NAMESPACE",
+    "GATEWAY_POD_LABEL",
+    "MAX_RATE_LIMIT_RULES",
+    "MAX_RULES_PER_ROUTE",
+    "MODEL_HEADER",
+    "ROUTE_PLANNED_RULES",
+    "TOTAL_TOKENS_KEY",
+    "AiGateway",
+    "GatewayModel",
+    "ModelRoute",
+    "jump_hash",
+    "route_buckets",
+    "route_key",
+]
 
 if TYPE_CHECKING:
     from .api_keys import ApiKeys
@@ -35,31 +50,12 @@ MODEL_HEADER = "x-ai-eg-model"
 """Header the AI Gateway sets from the request body's ``model``."""
 AI_GATEWAY_METADATA_NAMESPACE = "io.envoy.ai_gateway"
 TOTAL_TOKENS_KEY = "llm_total_token"
-MAX_RULES_PER_ROUTE = 15
-"""AIGatewayRoute accepts at most 15 rules."""
-ROUTE_PLANNED_RULES = 12
-"""Models planned per AIGatewayRoute: ``ceil(models / 12)`` routes, leaving room below 15 for hash imbalance."""
 MAX_RATE_LIMIT_RULES = 256
 """BackendTrafficPolicy ``spec.rateLimit.global.rules`` has ``maxItems: 256`` (Envoy Gateway v1.9.0 CRD)."""
 GATEWAY_POD_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
 """Label Envoy Gateway puts on the Envoy pods of a Gateway."""
 _OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
 """The gateway's own labels, not passed on to the GatewayConfig (which has its own component)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ModelRoute:
-    """One served model as a gateway sees it (made by ``add_model`` from a ``ModelServer``)."""
-
-    served_model_name: str
-    """Value of ``model`` in client requests."""
-    backend_name: str
-    """Name of the AIServiceBackend and Backend for this model."""
-    service_host: str
-    """Cluster DNS name of the model's predictor Service."""
-    service_port: int = 80
-    api_prefix: str = "/v1"
-    rate_limit: RateLimitConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -208,8 +204,6 @@ class AiGateway(Construct):
 
         self._backends_slot = Construct(self, "Backends")
         self._routes_slot = Construct(self, "Routes")
-        self.ai_gateway_routes: list[cdk8s.ApiObject] = []
-        """One AIGatewayRoute per bucket of at most 15 models (see ``route_buckets``)."""
 
         target = [eg.SecurityPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)]
         self.security_policy = eg.SecurityPolicy(
@@ -247,8 +241,6 @@ class AiGateway(Construct):
         )
 
         self._token_limits_slot = Construct(self, "TokenLimits")
-        self.backend_traffic_policies: list[cdk8s.ApiObject] = []
-        """Token limits: one policy per AIGatewayRoute that has limited models (see ``_token_limits``)."""
         self._routes_by_index: dict[int, cdk8s.ApiObject] = {}
         self._limits_by_index: dict[int, cdk8s.ApiObject] = {}
         if tracing is not None:
@@ -340,6 +332,16 @@ class AiGateway(Construct):
         return self._limits_by_index.get(index)
 
     @property
+    def ai_gateway_routes(self) -> list[cdk8s.ApiObject]:
+        """One AIGatewayRoute per bucket of at most 15 models (see ``route_buckets``)."""
+        return list(self._routes_by_index.values())
+
+    @property
+    def backend_traffic_policies(self) -> list[cdk8s.ApiObject]:
+        """Token limits: one policy per AIGatewayRoute that has rate-limited models (see ``_token_limits_body``)."""
+        return list(self._limits_by_index.values())
+
+    @property
     def backend_traffic_policy(self) -> cdk8s.ApiObject | None:
         """The token-limit policy of the first route (the only one for up to 12 models), if any."""
         return self.backend_traffic_policies[0] if self.backend_traffic_policies else None
@@ -348,35 +350,42 @@ class AiGateway(Construct):
         buckets = route_buckets(self.routes)
         return buckets[index] if index < len(buckets) else []
 
+    def _route_name(self, index: int) -> str:
+        return self.name if index == 0 else f"{self.name}-{index + 1}"
+
     def _place_routes(self) -> None:
-        """Create the AIGatewayRoutes and token-limit policies the buckets now need; their specs are read at
-        synthesis."""
-        for index, bucket in enumerate(route_buckets(self.routes)):
-            if not bucket:
-                continue
-            route_name = self.name if index == 0 else f"{self.name}-{index + 1}"
-            if index not in self._routes_by_index:
-                route_obj = lazy_api_object(
-                    self._routes_slot,
-                    "Route" if index == 0 else f"Route{index + 1}",
-                    gvk=aig.AiGatewayRoute.GVK,
-                    metadata=self._meta(route_name),
-                    fields=("spec",),
-                    produce=functools.partial(self._route_body, index),
-                )
-                self._routes_by_index[index] = route_obj
-                self.ai_gateway_routes.append(route_obj)
-            if index not in self._limits_by_index and any(r.rate_limit is not None for r in bucket):
-                policy = lazy_api_object(
-                    self._token_limits_slot,
-                    "TokenRateLimit" if index == 0 else f"TokenRateLimit{index + 1}",
-                    gvk=eg.BackendTrafficPolicy.GVK,
-                    metadata=self._meta(f"{route_name}-token-limits"),
-                    fields=("spec",),
-                    produce=functools.partial(self._token_limits_body, index, route_name),
-                )
-                self._limits_by_index[index] = policy
-                self.backend_traffic_policies.append(policy)
+        """Make the AIGatewayRoutes and token-limit policies match the buckets; their specs are read at synthesis.
+
+        A route exists for each non-empty bucket, a policy for each bucket with a rate-limited model, in bucket
+        order. Objects stay while the buckets keep them (so a patch on one stays); should a bucket empty out, the
+        objects from there on are made again in order.
+        """
+        buckets = route_buckets(self.routes)
+        routes = [i for i, bucket in enumerate(buckets) if bucket]
+        limited = [i for i, bucket in enumerate(buckets) if any(r.rate_limit is not None for r in bucket)]
+        _sync(self._routes_slot, self._routes_by_index, routes, "Route", self._make_route)
+        _sync(self._token_limits_slot, self._limits_by_index, limited, "TokenRateLimit", self._make_token_limits)
+
+    def _make_route(self, id: str, index: int) -> cdk8s.ApiObject:
+        return lazy_api_object(
+            self._routes_slot,
+            id,
+            gvk=aig.AiGatewayRoute.GVK,
+            metadata=self._meta(self._route_name(index)),
+            fields=("spec",),
+            produce=functools.partial(self._route_body, index),
+        )
+
+    def _make_token_limits(self, id: str, index: int) -> cdk8s.ApiObject:
+        route_name = self._route_name(index)
+        return lazy_api_object(
+            self._token_limits_slot,
+            id,
+            gvk=eg.BackendTrafficPolicy.GVK,
+            metadata=self._meta(f"{route_name}-token-limits"),
+            fields=("spec",),
+            produce=functools.partial(self._token_limits_body, index, route_name),
+        )
 
     def _route_body(self, index: int) -> dict[str, Any]:
         chunk = self._bucket(index)
@@ -502,6 +511,30 @@ class AiGateway(Construct):
         return rules
 
 
+def _sync(
+    slot: Construct,
+    objects: dict[int, cdk8s.ApiObject],
+    wanted: list[int],
+    prefix: str,
+    make: Callable[[str, int], cdk8s.ApiObject],
+) -> None:
+    """Make ``objects`` (children of ``slot``, by bucket index, in creation order) hold exactly ``wanted``, in
+    order: keep the common prefix, make the rest again. Ids: ``<prefix>`` for bucket 0, ``<prefix><i+1>``."""
+
+    def id_of(index: int) -> str:
+        return prefix if index == 0 else f"{prefix}{index + 1}"
+
+    existing = list(objects)
+    keep = 0
+    while keep < min(len(existing), len(wanted)) and existing[keep] == wanted[keep]:
+        keep += 1
+    for index in existing[keep:]:
+        slot.node.try_remove_child(id_of(index))
+        del objects[index]
+    for index in wanted[keep:]:
+        objects[index] = make(id_of(index), index)
+
+
 def _envoy_service(name: str, service: GatewayServiceConfig) -> eg.EnvoyProxySpecProviderKubernetesEnvoyService:
     """The Service Envoy Gateway creates for the Gateway, exposed as ``service`` says.
 
@@ -532,51 +565,3 @@ def _envoy_request(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDep
 
 def _envoy_limit(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits:
     return eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string(quantity)
-
-
-def route_buckets(routes: Sequence[ModelRoute]) -> list[list[ModelRoute]]:
-    """Spread the models over AIGatewayRoutes (at most 15 rules each) so that a model keeps its route.
-
-    The rule, which depends on nothing but the set of backend names:
-
-    * there are ``ceil(models / 12)`` routes: bucket 0 is the route ``<gateway>``, bucket ``i`` is
-      ``<gateway>-<i+1>`` (an empty bucket emits no route);
-    * a model goes to bucket ``jump_hash(sha256(backend name), routes)`` (Lamping and Veach's jump consistent
-      hash), so adding or removing a model moves no other model while the route count stays the same, and a
-      change of the route count (every 12 models) moves only the models that the new (or removed) last
-      route takes (about ``1/routes`` of them);
-    * a bucket holds at most 15 models: the models are placed in the order of their hash, and those that
-      find their bucket full go to the next bucket with room (wrapping around). Only such overflow models
-      can move when another model is added or removed.
-
-    Rules within a route are sorted by backend name.
-    """
-    count = max(1, math.ceil(len(routes) / ROUTE_PLANNED_RULES))
-    buckets: list[list[ModelRoute]] = [[] for _ in range(count)]
-    overflow: list[tuple[int, ModelRoute]] = []
-    for route in sorted(routes, key=lambda r: (route_key(r.backend_name), r.backend_name)):
-        bucket = jump_hash(route_key(route.backend_name), count)
-        if len(buckets[bucket]) < MAX_RULES_PER_ROUTE:
-            buckets[bucket].append(route)
-        else:
-            overflow.append((bucket, route))
-    for bucket, route in overflow:
-        while len(buckets[bucket]) >= MAX_RULES_PER_ROUTE:  # count * 15 > len(routes): there is room
-            bucket = (bucket + 1) % count
-        buckets[bucket].append(route)
-    return [sorted(b, key=lambda r: r.backend_name) for b in buckets]
-
-
-def route_key(backend_name: str) -> int:
-    """The 64-bit hash key of a model in ``route_buckets``: the first 8 bytes of sha256(backend name)."""
-    return int.from_bytes(hashlib.sha256(backend_name.encode()).digest()[:8], "big")
-
-
-def jump_hash(key: int, buckets: int) -> int:
-    """Jump consistent hash (Lamping and Veach, 2014): a bucket in ``[0, buckets)`` for a 64-bit ``key``."""
-    bucket, candidate = -1, 0
-    while candidate < buckets:
-        bucket = candidate
-        key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
-        candidate = int((bucket + 1) * (float(1 << 31) / float((key >> 33) + 1)))
-    return bucket

@@ -57,8 +57,8 @@ from .envoy_bootstrap import (
     localize_bootstrap,
     render_script,
 )
-from .gateway import ModelRoute
 from .kube_expansion import escape
+from .routes import ModelRoute
 from .validation import ChartValidation
 
 if TYPE_CHECKING:
