@@ -43,13 +43,26 @@ class PropError(ValueError):
         super().__init__(f"{construct} '{prop}' ({value!r}) is not valid: {fix}")
 
 
+_UNSET = object()
+
+
 @jsii.implements(cdk8s.IAnyProducer)
 class _Producer:
-    def __init__(self, produce: Callable[[], Mapping[str, Any]]) -> None:
+    """Calls ``produce`` again only when ``inputs()`` changed: synthesis resolves each object more than once
+    (validation, then writing), and building a body through the generated types is the costly part."""
+
+    def __init__(self, produce: Callable[[], Mapping[str, Any]], inputs: Callable[[], object]) -> None:
         self._produce = produce
+        self._inputs = inputs
+        self._last_inputs: object = _UNSET
+        self._last: dict[str, Any] = {}
 
     def produce(self) -> Any:
-        return dict(self._produce())
+        inputs = self._inputs()
+        if self._last_inputs is _UNSET or inputs != self._last_inputs:
+            self._last = dict(self._produce())
+            self._last_inputs = inputs
+        return self._last
 
 
 def lazy_api_object(
@@ -60,15 +73,18 @@ def lazy_api_object(
     metadata: cdk8s.ApiObjectMetadata,
     fields: Sequence[str],
     produce: Callable[[], Mapping[str, Any]],
+    inputs: Callable[[], object] = tuple,
 ) -> cdk8s.ApiObject:
     """A plain ``ApiObject`` of type ``gvk`` (a generated class's ``GVK``) whose top-level ``fields`` (``spec``,
     ``data``, ...) come from ``produce()`` at synthesis.
 
     ``produce`` must return every one of ``fields``, none of them empty (empty objects and lists are dropped on
-    the way through the metadata).
+    the way through the metadata). ``inputs()`` returns everything the body depends on that may change after
+    construction (compared with ``==``); the body is made again only when it changed. Default: nothing (the
+    body is made once).
     """
     obj = cdk8s.ApiObject(scope, id, api_version=gvk.api_version, kind=gvk.kind, metadata=metadata)
-    obj.metadata.add(_BODY, cdk8s.Lazy.any(_Producer(produce)))
+    obj.metadata.add(_BODY, cdk8s.Lazy.any(_Producer(produce, inputs)))
     for name in fields:
         obj.add_json_patch(cdk8s.JsonPatch.move(from_=f"/metadata/{_BODY}/{name}", path=f"/{name}"))
     obj.add_json_patch(cdk8s.JsonPatch.remove(f"/metadata/{_BODY}"))

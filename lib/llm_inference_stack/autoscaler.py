@@ -41,14 +41,13 @@ def _number(value: float) -> str:
 class Autoscaler(Construct):
     """A KEDA ScaledObject on a model server's predictor Deployment, with a Prometheus trigger on waiting requests.
 
-    The ScaledObject is ``node.default_child``. The target's ``min_replicas`` (the replicas KServe creates before
-    KEDA takes over) is set to ``config.min_replicas``.
+    The ScaledObject is ``node.default_child``; it lives in the target's namespace (a ScaledObject scales a
+    Deployment of its own namespace only). The target's ``min_replicas`` (the replicas KServe creates before KEDA
+    takes over) is set to ``config.min_replicas``.
 
     :param target: the model server to scale (its Deployment ``<isvc>-predictor``).
     :param config: thresholds, replica bounds and Prometheus. Default: ``AutoscalingConfig()``.
     :param name: name of the ScaledObject (and of the HPA KEDA creates). Default: the target's name.
-    :param namespace: namespace of the ScaledObject. Default: the target's namespace (a ScaledObject scales a
-        Deployment of its own namespace only).
     :param labels: extra labels. Default: none.
     """
 

@@ -139,15 +139,11 @@ class LlmInferenceStack(cdk8s.Chart):
 
         if config.network_policy.enabled:
             # Standalone Envoy pods run in the stack's namespace, never in an Envoy Gateway controller's.
-            gateway_namespace = (
-                config.namespace
-                if config.gateway.mode == "standalone"
-                else config.network_policy.gateway_namespace or config.namespace
-            )
+            envoy_namespace = None if config.gateway.mode == "standalone" else config.network_policy.gateway_namespace
             for m in self.models:
                 m.server.allow_ingress_only_from(
-                    gateway_namespace=gateway_namespace,
-                    gateway_pod_labels=self.gateway.pod_selector,
+                    gateway=self.gateway,
+                    gateway_namespace=envoy_namespace,
                     prometheus_namespace=m.autoscaler.config.prometheus.namespace,
                 )
         observability = config.observability

@@ -374,6 +374,7 @@ class AiGateway(Construct):
             metadata=self._meta(self._route_name(index)),
             fields=("spec",),
             produce=functools.partial(self._route_body, index),
+            inputs=functools.partial(self._bucket, index),
         )
 
     def _make_token_limits(self, id: str, index: int) -> cdk8s.ApiObject:
@@ -385,6 +386,7 @@ class AiGateway(Construct):
             metadata=self._meta(f"{route_name}-token-limits"),
             fields=("spec",),
             produce=functools.partial(self._token_limits_body, index, route_name),
+            inputs=functools.partial(self._bucket, index),
         )
 
     def _route_body(self, index: int) -> dict[str, Any]:

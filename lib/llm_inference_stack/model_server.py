@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cdk8s
 from cdk8s_plus_27 import k8s
@@ -24,6 +24,10 @@ from .kube_expansion import escape, reference
 from .redaction import credential_warnings
 from .validation import ChartValidation
 from .validation.checks.kserve import CLUSTER_LOCAL, VISIBILITY_LABEL, weights_path
+
+if TYPE_CHECKING:
+    from .gateway import AiGateway
+    from .standalone_gateway import StandaloneGateway
 
 CONTAINER_NAME = "kserve-container"
 """KServe's name for the first predictor container."""
@@ -166,6 +170,7 @@ class ModelServer(Construct):
             ),
             fields=("spec",),
             produce=lambda: body(ks.InferenceService.manifest(spec=self._spec())),
+            inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
         )
         """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
         field."""
@@ -198,15 +203,24 @@ class ModelServer(Construct):
     def allow_ingress_only_from(
         self,
         *,
-        gateway_namespace: str,
-        gateway_pod_labels: Mapping[str, str],
-        prometheus_namespace: str,
+        gateway: AiGateway | StandaloneGateway,
+        prometheus_namespace: str = "monitoring",
+        gateway_namespace: str | None = None,
     ) -> k8s.KubeNetworkPolicy:
-        """Admit traffic to the model pods from the gateway's Envoy pods and from Prometheus only.
+        """Admit traffic to the model pods from ``gateway``'s Envoy pods and from Prometheus only; returns the
+        NetworkPolicy.
 
         vLLM serves the API and ``/metrics`` on one port, so Prometheus is admitted on that port.
         Kubelet probes are not subject to NetworkPolicy. Needs a CNI that enforces NetworkPolicy.
+
+        :param prometheus_namespace: namespace of the Prometheus that scrapes the pods (and that KEDA queries).
+            Default: monitoring.
+        :param gateway_namespace: namespace of the Envoy pods. Default: the gateway's namespace (Envoy Gateway's
+            GatewayNamespace mode, and the standalone gateway); with Envoy Gateway's default mode, its controller
+            namespace (e.g. ``envoy-gateway-system``).
         """
+        gateway_namespace = gateway_namespace or gateway.namespace
+        gateway_pod_labels = gateway.pod_selector
         port = [k8s.NetworkPolicyPort(port=_value(k8s.IntOrString.from_number, SERVING_PORT), protocol="TCP")]
         return k8s.KubeNetworkPolicy(
             self,

@@ -164,6 +164,7 @@ class StandaloneGateway(Construct):
             metadata=cdk8s.ApiObjectMetadata(name=self.config_map_name, namespace=namespace, labels=self.labels),
             fields=("data",),
             produce=lambda: {"data": self.config_data},
+            inputs=self._inputs,
         )
         """The ConfigMap with the Envoy bootstrap and the API-key renderer script."""
 
@@ -300,6 +301,7 @@ class StandaloneGateway(Construct):
             metadata=cdk8s.ApiObjectMetadata(name=name, namespace=namespace, labels=self.labels),
             fields=("spec",),
             produce=lambda: body(k8s.KubeDeployment.manifest(spec=deployment_spec())),
+            inputs=self._inputs,
         )
         """The Envoy Deployment (``node.default_child``)."""
 
@@ -380,6 +382,10 @@ class StandaloneGateway(Construct):
             )
         self.tracing = phoenix
         self.project_name = project_name or phoenix.project_name or self.project_name
+
+    def _inputs(self) -> object:
+        """What the ConfigMap and the Deployment depend on that may change after construction."""
+        return (tuple(self.routes), self.tracing, self.project_name)
 
     @property
     def bootstrap(self) -> dict[str, Any]:

@@ -8,6 +8,8 @@ import cdk8s
 import pytest
 from construct_helpers import chart, container, find, objects, server
 from llm_inference_stack import (
+    AiGateway,
+    ApiKeys,
     ModelConfig,
     ModelServer,
     PhoenixConfig,
@@ -128,3 +130,20 @@ def test_plain_text_credentials_are_warnings_not_output_on_stderr(capsys: pytest
     model_server = ModelServer(chart(), "m", model=model)
     assert model_server.warnings and "HF_TOKEN" in model_server.warnings[0]
     assert capsys.readouterr() == ("", "")
+
+
+def test_admits_only_the_gateway_it_is_given_and_prometheus() -> None:
+    scope = chart("team-b")
+    model_server = server(scope)
+    gateway = AiGateway(scope, "gateway", name="gw", api_keys=ApiKeys(scope, "keys"))
+    gateway.add_model(model_server)
+    policy = model_server.allow_ingress_only_from(gateway=gateway)
+    assert policy.name == "llama-3-70b"
+    peers = [rule["from"][0] for rule in find(objects(scope), "NetworkPolicy")["spec"]["ingress"]]
+    assert peers == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "team-b"}},
+            "podSelector": {"matchLabels": {"gateway.envoyproxy.io/owning-gateway-name": "gw"}},
+        },
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
+    ]
