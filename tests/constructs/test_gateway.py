@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,23 @@ def test_fails_when_tracing_is_added_twice() -> None:
     gateway.add_tracing(PhoenixConfig(endpoint="http://phoenix:6006"))
     with pytest.raises(PropError, match=r"^AiGateway 'tracing' \('gw'\) is not valid: add tracing once"):
         gateway.add_tracing(PhoenixConfig(endpoint="http://phoenix:6006"))
+
+
+def test_an_invalid_stack_stops_the_script_with_the_problems_and_no_traceback(tmp_path: Path) -> None:
+    patch = (
+        'cdk8s.ApiObject.of(chart.node.find_child("Qwen2.5-7B-Instruct").node.default_child).add_json_patch(\n'
+        '    cdk8s.JsonPatch.replace("/spec/predictor/containers/0/resources/limits/nvidia.com~1gpu", 4))\n'
+    )
+    script = tmp_path / "synth_platform.py"
+    script.write_text(EXAMPLE.replace("app.synth()\n", patch + "app.synth()\n"))
+    # The venv's Node.js first on PATH, as for an installed package (the example imports cdk8s first).
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "out")], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "platform: 1 problem(s) in the synthesized manifests:",
+        "  [tensor-parallel] InferenceService team-b/qwen2-5-7b-instruct: --tensor-parallel-size is 1 but the "
+        "container's nvidia.com/gpu limit is 4: they must be equal (set --tensor-parallel-size 4, or the limit to 1)",
+    ]
