@@ -137,7 +137,7 @@ class AiGateway(Construct):
         """Labels of the Envoy pods, for NetworkPolicies."""
         self.tracing: GatewayTracing | None = None
         """The GatewayConfig sending traces to Phoenix (``add_tracing``)."""
-        ChartValidation.of(self)
+        ChartValidation.of(self).add_construct_check(self._check_models)
         meta = self._meta
         class_name = config.gateway_class_name or name
         # Slots keep the output in one order (tracing, gateway, backends, routes, policies, token limits) whatever
@@ -245,6 +245,12 @@ class AiGateway(Construct):
         self._limits_by_index: dict[int, cdk8s.ApiObject] = {}
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
+
+    def _check_models(self) -> list[str]:
+        if self.routes:
+            return []
+        where = f"AiGateway {self.name!r} ({self.node.path})"
+        return [f"{where} routes no model: call add_model(server) for each ModelServer"]
 
     def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> GatewayTracing:
         """Send the AI Gateway's OpenInference spans to ``phoenix``: a GatewayConfig named like the Gateway,

@@ -153,7 +153,7 @@ class StandaloneGateway(Construct):
         self.pod_selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "gateway"}
         """Labels of the Envoy pods, for NetworkPolicies."""
         self.labels = {**self.pod_selector, **(labels or {})}
-        ChartValidation.of(self)
+        ChartValidation.of(self).add_construct_check(self._check_models)
         meta = k8s.ObjectMeta(name=name, namespace=namespace, labels=self.labels)
         api_keys_secret = api_keys.secret_name
 
@@ -365,6 +365,12 @@ class StandaloneGateway(Construct):
         model = StandaloneModel(gateway=self, server=server, route=route)
         self.models.append(model)
         return model
+
+    def _check_models(self) -> list[str]:
+        if self.routes:
+            return []
+        where = f"StandaloneGateway {self.name!r} ({self.node.path})"
+        return [f"{where} routes no model: call add_model(server) for each ModelServer"]
 
     def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> None:
         """Send Envoy's spans to ``phoenix`` over OTLP/HTTP.

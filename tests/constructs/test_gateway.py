@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cdk8s
 import pytest
@@ -21,6 +21,7 @@ from llm_inference_stack import (
     PhoenixConfig,
     PropError,
     RateLimitConfig,
+    StackValidationError,
 )
 from llm_inference_stack.validation import validate_directory
 
@@ -161,4 +162,14 @@ def test_an_invalid_stack_stops_the_script_with_the_problems_and_no_traceback(tm
         "platform: 1 problem(s) in the synthesized manifests:",
         "  [tensor-parallel] InferenceService team-b/qwen2-5-7b-instruct: --tensor-parallel-size is 1 but the "
         "container's nvidia.com/gpu limit is 4: they must be equal (set --tensor-parallel-size 4, or the limit to 1)",
+    ]
+
+
+def test_fails_at_synth_when_no_model_was_added() -> None:
+    scope = chart()
+    AiGateway(scope, "gateway", name="gw", api_keys=ApiKeys(scope, "keys"))
+    with pytest.raises(StackValidationError) as error:
+        cast(cdk8s.App, scope.node.root).synth()
+    assert error.value.problems == [
+        "AiGateway 'gw' (test/gateway) routes no model: call add_model(server) for each ModelServer"
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import cdk8s
 import pytest
@@ -14,6 +14,7 @@ from llm_inference_stack import (
     PhoenixConfig,
     PropError,
     RateLimitConfig,
+    StackValidationError,
     StandaloneGateway,
     StandaloneModel,
 )
@@ -83,3 +84,13 @@ def test_fails_when_the_port_is_envoys_admin_port() -> None:
     scope = chart()
     with pytest.raises(PropError, match=r"^StandaloneGateway 'config.port' \(9901\) is not valid: use another port"):
         StandaloneGateway(scope, "gateway", name="gw", api_keys=ApiKeys(scope, "keys"), config=GatewayConfig(port=9901))
+
+
+def test_fails_at_synth_when_no_model_was_added() -> None:
+    scope = chart()
+    StandaloneGateway(scope, "gateway", name="gw", api_keys=ApiKeys(scope, "keys"))
+    with pytest.raises(StackValidationError) as error:
+        cast(cdk8s.App, scope.node.root).synth()
+    assert error.value.problems == [
+        "StandaloneGateway 'gw' (test/gateway) routes no model: call add_model(server) for each ModelServer"
+    ]

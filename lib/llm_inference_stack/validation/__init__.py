@@ -11,7 +11,7 @@ output in; ``ChartValidation`` gives ``cdk8s synth`` users of the construct the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,7 @@ class ChartValidation:
         """False skips the checks (``synth.synthesize`` validates the resolved objects before writing instead)."""
         self.external_secrets: set[tuple[str, str]] = set()
         """``(namespace, name)`` of the Secrets created outside the output, as the constructs declared them."""
+        self._construct_checks: list[Callable[[], list[str]]] = []
 
     @classmethod
     def of(cls, scope: Construct) -> ChartValidation:
@@ -156,8 +157,16 @@ class ChartValidation:
         """Secret ``name`` in ``namespace`` is created outside the output (e.g. an existing API-keys Secret)."""
         self.external_secrets.add((namespace, name))
 
+    def add_construct_check(self, check: Callable[[], list[str]]) -> None:
+        """A construct's own deferred check (e.g. a gateway given no model), run before the objects are made:
+        while one fails, the objects are not resolved (their bodies may need what is missing)."""
+        self._construct_checks.append(check)
+
     def problems(self) -> list[str]:
         """Every problem of the chart's objects as they are now (patches included)."""
+        unfinished = [problem for check in self._construct_checks for problem in check()]
+        if unfinished:
+            return unfinished
         # Chart.to_json() cannot be called from inside a jsii callback ("unexpected completion of callback");
         # each ApiObject's to_json() can.
         objects = [c.to_json() for c in self._chart.node.find_all() if isinstance(c, cdk8s.ApiObject)]
