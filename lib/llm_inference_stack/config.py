@@ -115,7 +115,7 @@ def _key(name: str) -> str:
 
 def _require(ok: bool, name: str, value: Any, fix: str) -> None:
     if not ok:
-        raise ValuesError(_key(name), value, fix)
+        raise ValuesError(name, value, fix)
 
 
 def _check_dns1035_label(name: str, value: str, max_len: int, why: str) -> None:
@@ -163,7 +163,7 @@ def _check_label_map(name: str, values: Mapping[str, str], *, label_values: bool
         )
         if label_values and not is_label_value(value):
             raise ValuesError(
-                f"{_key(name)}.{key}",
+                f"{name}.{key}",
                 value,
                 "use a label value: empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending "
                 "with a letter or digit",
@@ -234,7 +234,7 @@ class Resources:
             request, limit = getattr(self.requests, name), getattr(self.limits, name)
             if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
                 raise ValuesError(
-                    f"requests.{_key(name)}",
+                    f"requests.{name}",
                     request,
                     f"a request may not exceed its limit (limits.{_key(name)} is {limit!r}): lower the request "
                     "or raise the limit",
@@ -430,7 +430,7 @@ class RuntimeConfig:
             owner = generated_flag_owner(flag)
             if owner is not None:
                 raise ValuesError(
-                    f"extraArgs[{index}]",
+                    f"extra_args[{index}]",
                     flag,
                     f"the stack generates this vLLM flag ({owner}); a second one would override it (vLLM's parser "
                     "keeps the last): remove it from extraArgs",
@@ -556,7 +556,7 @@ class PrometheusConfig:
             )
             if self.tls.ca_secret_name is not None and self.auth is None:
                 raise ValuesError(
-                    "tls.caSecretName",
+                    "tls.ca_secret_name",
                     self.tls.ca_secret_name,
                     "KEDA's Prometheus scaler reads a CA only with an auth mode: set auth (bearer or basic) too, "
                     "or trust a CA KEDA already has and remove tls",
@@ -830,7 +830,7 @@ class GatewayServiceConfig:
         for index, cidr in enumerate(self.load_balancer_source_ranges):
             problem = check_cidr(cidr)
             if problem is not None:
-                raise ValuesError(f"loadBalancerSourceRanges[{index}]", cidr, problem)
+                raise ValuesError(f"load_balancer_source_ranges[{index}]", cidr, problem)
         if self.load_balancer_source_ranges:
             _require(
                 self.type == "LoadBalancer",
@@ -1053,8 +1053,8 @@ class StackConfig:
         _check_label_map("common_labels", self.common_labels, label_values=True)
         _check_label_map("common_annotations", self.common_annotations, label_values=False)
         for name, values, reserved in (
-            ("commonLabels", self.common_labels, RESERVED_LABELS),
-            ("commonAnnotations", self.common_annotations, RESERVED_ANNOTATIONS),
+            ("common_labels", self.common_labels, RESERVED_LABELS),
+            ("common_annotations", self.common_annotations, RESERVED_ANNOTATIONS),
         ):
             for key in values:
                 if key in reserved:
@@ -1077,7 +1077,7 @@ class StackConfig:
             phoenix = self.observability.phoenix
             if phoenix is not None and phoenix.auth_secret_name is not None:
                 raise ValuesError(
-                    "observability.phoenix.authSecretName",
+                    "observability.phoenix.auth_secret_name",
                     phoenix.auth_secret_name,
                     "gateway.mode 'standalone' cannot send a Phoenix API key (Envoy's OTLP exporter takes headers "
                     "inline only): remove authSecretName, or use gateway.mode 'ai-gateway'",
@@ -1103,7 +1103,7 @@ class StackConfig:
             where = model.resource_name
             if where in seen_objects:
                 raise ValuesError(
-                    f"models[{index}].objectName",
+                    f"models[{index}].object_name",
                     model.resource_name,
                     f"models[{seen_objects[where]}] already uses this object name (its gateway Backend lives in "
                     f"namespace {self.namespace} whatever the model's namespace): set a distinct objectName",
@@ -1242,7 +1242,27 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
     try:
         return cls(**kwargs)
     except ValuesError as error:
-        raise error.under(path) if path else error from None
+        spelled = in_values_spelling(cls, error)
+        raise spelled.under(path) if path else spelled from None
+
+
+def in_values_spelling(cls: type, error: ValuesError) -> ValuesError:
+    """``error`` of settings type ``cls`` with its path in values-file spelling: the settings types name their
+    Python fields (``gpu_count``), a values file has camelCase keys (``gpuCount``). Field names are converted
+    along the nested settings types; map keys and list indices are left as they are."""
+    parts: list[str] = []
+    current: Any = cls
+    for segment in error.path.split(".") if error.path else []:
+        name, _, index = segment.partition("[")
+        hints = typing.get_type_hints(current) if dataclasses.is_dataclass(current) else {}
+        if name not in hints:
+            parts.append(segment)
+            current = None
+            continue
+        parts.append(_key(name) + (f"[{index}" if index else ""))
+        candidates = [hints[name], *get_args(hints[name])]
+        current = next((t for t in candidates if dataclasses.is_dataclass(t)), None)
+    return ValuesError(".".join(parts), error.value, error.fix, source=error.source)
 
 
 def _keys(cls: type) -> list[str]:
@@ -1331,11 +1351,14 @@ def stack_config_from_mapping(raw: Any) -> StackConfig:
     models = tuple(
         build(ModelConfig, _over_stack(item, settings), path) for item, path in zip(items, paths, strict=True)
     )
-    return StackConfig(
-        models=models,
-        create_namespace=create_namespace,
-        **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
-    )
+    try:
+        return StackConfig(
+            models=models,
+            create_namespace=create_namespace,
+            **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
+        )
+    except ValuesError as error:
+        raise in_values_spelling(StackConfig, error) from None
 
 
 def _over_stack(model: Any, stack: _StackWithoutModels) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import cast
 
 import cdk8s
@@ -16,6 +17,8 @@ from llm_inference_stack import (
     PropError,
     RuntimeConfig,
     StackValidationError,
+    ValuesError,
+    load_values,
 )
 
 PHOENIX = PhoenixConfig(endpoint="http://phoenix.phoenix.svc.cluster.local:6006", project_name="team-b")
@@ -147,3 +150,21 @@ def test_admits_only_the_gateway_it_is_given_and_prometheus() -> None:
         },
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
     ]
+
+
+def test_fails_when_gpu_count_is_zero() -> None:
+    with pytest.raises(
+        ValuesError, match=r"^gpu_count: 0 is not valid: use an integer from 1 to 16 \(GPUs per replica"
+    ):
+        RuntimeConfig(gpu_count=0)
+
+
+def test_settings_errors_name_python_fields_and_the_values_loader_names_values_paths(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("model:\n  name: m\n  storageUri: s3://b/m/\n  runtime:\n    extraArgs: [--port]\n")
+    with pytest.raises(ValuesError, match=r"^extra_args\[0\]: '--port' is not valid: the stack generates"):
+        RuntimeConfig(extra_args=("--port",))
+    with pytest.raises(
+        ValuesError, match=r"^model\.runtime\.extraArgs\[0\]: '--port' is not valid: the stack generates"
+    ):
+        load_values(values)
