@@ -138,6 +138,14 @@ class StandaloneGateway(Construct):
                 "StandaloneGateway", "config.port", config.port, f"use another port: {ADMIN_PORT} is Envoy's admin port"
             )
         namespace = namespace_for(self, namespace or api_keys.namespace)
+        if namespace != api_keys.namespace:
+            raise PropError(
+                "StandaloneGateway",
+                "namespace",
+                namespace,
+                f"use the namespace of api_keys ({api_keys.namespace!r}): the pods mount its Secret, which must be "
+                "in their own namespace",
+            )
         self.name = name
         self.namespace = namespace
         self.config = config

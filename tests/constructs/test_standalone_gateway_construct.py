@@ -94,3 +94,20 @@ def test_fails_at_synth_when_no_model_was_added() -> None:
     assert error.value.problems == [
         "StandaloneGateway 'gw' (test/gateway) routes no model: call add_model(server) for each ModelServer"
     ]
+
+
+def test_fails_when_the_namespace_is_not_the_api_keys_namespace() -> None:
+    scope = chart()
+    with pytest.raises(
+        PropError, match=r"^StandaloneGateway 'namespace' \('other'\) is not valid: use the namespace of api_keys"
+    ):
+        StandaloneGateway(scope, "gateway", name="gw", api_keys=ApiKeys(scope, "keys"), namespace="other")
+
+
+def test_fails_when_a_model_is_added_twice() -> None:
+    scope = chart()
+    gateway = StandaloneGateway(scope, "gateway", name="gw", api_keys=ApiKeys(scope, "keys"))
+    model_server = server(scope)
+    gateway.add_model(model_server)
+    with pytest.raises(PropError, match=r"^StandaloneGateway.add_model 'server' \('llama-3-70b'\) is not valid"):
+        gateway.add_model(model_server)
