@@ -158,6 +158,7 @@ def test_an_invalid_stack_stops_the_script_with_the_problems_and_no_traceback(tm
         [sys.executable, str(script), str(tmp_path / "out")], capture_output=True, text=True, timeout=300, env=env
     )
     assert result.returncode == 1
+    assert not list((tmp_path / "out").glob("*.yaml"))
     assert result.stderr.splitlines() == [
         "platform: 1 problem(s) in the synthesized manifests:",
         "  [tensor-parallel] InferenceService team-b/qwen2-5-7b-instruct: --tensor-parallel-size is 1 but the "

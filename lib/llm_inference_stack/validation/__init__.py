@@ -183,7 +183,7 @@ class ChartValidation:
         if problems:
             # Not returned to cdk8s, nor raised as an Exception: jsii's callback loop catches Exception and hands its
             # text to JavaScript, and App.synth() then fails with a RuntimeError chained to a JavaScript stack trace.
-            # A SystemExit passes that loop and reaches the caller of App.synth() as it is. Nothing is written; the
+            # A SystemExit passes that loop and reaches the caller of App.synth() as it is. No manifest is written; the
             # kernel stays usable (later calls nest inside the abandoned callback), so tests can go on.
             raise StackValidationError(self._chart.node.path, problems)
         return []
