@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object, namespace_for
+from ._resource import body, check_label, lazy_api_object, namespace_for
 from .config import PhoenixConfig
 from .imports.io.envoyproxy import aigateway as aig
 from .kube_expansion import escape, reference
@@ -64,6 +64,7 @@ class GatewayTracing(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        check_label("GatewayTracing", "name", name, 253)
         namespace = namespace_for(self, namespace)
         project_name = project_name or phoenix.project_name or name
         self.name = name

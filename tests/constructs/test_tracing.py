@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import cdk8s
+import pytest
 from construct_helpers import chart, find, objects, server
-from llm_inference_stack import AiGateway, ApiKeys, GatewayTracing, PhoenixConfig
+from llm_inference_stack import AiGateway, ApiKeys, GatewayTracing, PhoenixConfig, PropError
 
 PHOENIX = PhoenixConfig(
     endpoint="http://phoenix-svc.phoenix.svc.cluster.local:6006", project_name="team-b", auth_secret_name="phoenix"
@@ -50,3 +51,8 @@ def test_the_model_server_and_the_gateway_trace_to_one_project() -> None:
     project = "openinference.project.name=team-b"
     assert {"name": "OTEL_RESOURCE_ATTRIBUTES", "value": project} in container_env
     assert {"name": "OTEL_RESOURCE_ATTRIBUTES", "value": project} in gateway_env
+
+
+def test_fails_when_the_name_is_not_a_dns_label() -> None:
+    with pytest.raises(PropError, match=r"^GatewayTracing 'name' \('GW'\) is not valid: use a DNS-1123 label"):
+        GatewayTracing(chart(), "tracing", name="GW", phoenix=PHOENIX)
