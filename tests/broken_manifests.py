@@ -147,10 +147,6 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         "backend-fqdn | uses port 8080",
         lambda o: find(o, "Backend")["spec"]["endpoints"][0]["fqdn"].update(port=8080),
     ),
-    "missing-secret-not-existing": (
-        "api-keys-secret | names Secret 'ai-gateway-api-keys', which is neither in the output",
-        lambda o: annotations(o, "SecurityPolicy").pop("llm-inference-stack/existing-secret"),
-    ),
     "namespace-on-gatewayclass": (
         "schema | GatewayClass is cluster-scoped and must not carry a namespace",
         lambda o: find(o, "GatewayClass")["metadata"].update(namespace="kserve-inference"),

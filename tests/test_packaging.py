@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from library_example import EXAMPLE
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -78,27 +79,39 @@ def test_license_ships_in_the_wheel_and_the_sdist(tmp_path: Path) -> None:
         assert extracted is not None and extracted.read().decode() == license_text
 
 
-@pytest.mark.slow
-def test_the_lowest_allowed_versions_synthesize_the_default_stack(tmp_path: Path) -> None:
+def _install(tmp_path: Path, constraints: Path) -> Path:
+    """A fresh venv with the built wheel installed under ``constraints``; returns the venv."""
     (wheel,) = _build(tmp_path, "wheel").values()
-    lowest = {r.name: _bounds(r)[0] for r in REQUIREMENTS}
-    constraints = tmp_path / "lowest.txt"
-    constraints.write_text("".join(f"{name}=={version}\n" for name, version in lowest.items()))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    py = venv / "bin" / "python"
     subprocess.run(
-        [str(py), "-m", "pip", "install", "--quiet", "--constraint", str(constraints), str(wheel)],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--constraint", str(constraints), str(wheel)],
         check=True,
         timeout=900,
     )
+    return venv
+
+
+def _clean_env(venv: Path) -> dict[str, str]:
+    """The environment of a user of the installed wheel: nothing of this checkout on the paths."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin"
+    return env
+
+
+@pytest.mark.slow
+def test_the_lowest_allowed_versions_synthesize_the_default_stack(tmp_path: Path) -> None:
+    lowest = {r.name: _bounds(r)[0] for r in REQUIREMENTS}
+    constraints = tmp_path / "lowest.txt"
+    constraints.write_text("".join(f"{name}=={version}\n" for name, version in lowest.items()))
+    venv = _install(tmp_path, constraints)
+    py = venv / "bin" / "python"
     probe = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
     installed = subprocess.run([str(py), "-c", probe, *lowest], capture_output=True, text=True, check=True).stdout
     assert {n: Version(v) for n, v in __import__("json").loads(installed).items()} == lowest
     app = tmp_path / "app"
     app.mkdir()
-    clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    clean_env["PATH"] = f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin"
+    clean_env = _clean_env(venv)
     result = subprocess.run(
         [str(venv / "bin" / "llm-stack"), "synth", "-f", str(ROOT / "values.yaml"), "--out", "dist"],
         cwd=app,
@@ -109,3 +122,32 @@ def test_the_lowest_allowed_versions_synthesize_the_default_stack(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     assert (app / "dist" / "llm-stack.k8s.yaml").read_text() == (ROOT / "dist" / "llm-stack.k8s.yaml").read_text()
+
+
+@pytest.mark.slow
+def test_the_readme_library_example_runs_verbatim_against_the_installed_wheel(tmp_path: Path) -> None:
+    venv = _install(tmp_path, ROOT / "requirements.lock")
+    platform = tmp_path / "platform"
+    platform.mkdir()
+    (platform / "synth_platform.py").write_text(EXAMPLE)
+    env = _clean_env(venv)
+    synth = subprocess.run(
+        [str(venv / "bin" / "python"), "synth_platform.py", "dist"],
+        cwd=platform,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert synth.returncode == 0, synth.stderr
+    assert [p.name for p in (platform / "dist").iterdir()] == ["platform.k8s.yaml"]
+    validate = subprocess.run(
+        [str(venv / "bin" / "llm-stack"), "validate", "dist"],
+        cwd=platform,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    assert "19 objects" in validate.stdout + validate.stderr

@@ -18,6 +18,7 @@ from llm_inference_stack.synth import build_app
 from llm_inference_stack.validation import (
     KUBERNETES_VERSION,
     REGISTRY,
+    StackValidationError,
     validate_directory,
     validate_object,
     validate_objects,
@@ -192,7 +193,9 @@ def test_fails_at_app_synth_through_the_construct_validation() -> None:
     cdk8s.ApiObject.of(model.autoscaler.scaled_object).add_json_patch(
         cdk8s.JsonPatch.replace("/spec/scaleTargetRef/name", "llama-3-70b")
     )
-    with pytest.raises(RuntimeError, match=r"\[scaledobject-target\] ScaledObject kserve-inference/llama-3-70b"):
+    with pytest.raises(
+        StackValidationError, match=r"\[scaledobject-target\] ScaledObject kserve-inference/llama-3-70b"
+    ):
         app.synth_yaml()
 
 

@@ -18,6 +18,11 @@ from ._node import use_bundled_node
 use_bundled_node()
 
 _EXPORTS: dict[str, str] = {
+    "dashboard": "monitoring",
+    "SloConfig": "settings",
+    "StackDashboard": "monitoring",
+    "StackAlerts": "monitoring",
+    "MonitoredModel": "monitoring",
     "AiGateway": "gateway",
     "ApiKeys": "api_keys",
     "ApiKeysConfig": "settings",
@@ -25,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "AutoscalingConfig": "settings",
     "ExternalSecretConfig": "settings",
     "GatewayConfig": "settings",
+    "GatewayModel": "gateway",
     "GatewayServiceConfig": "settings",
     "GatewayTracing": "observability",
     "INHERIT": "settings",
@@ -40,15 +46,18 @@ _EXPORTS: dict[str, str] = {
     "PrometheusAuth": "settings",
     "PrometheusConfig": "settings",
     "PrometheusTls": "settings",
+    "PropError": "_resource",
     "RateLimitConfig": "settings",
     "ResourceList": "settings",
     "Resources": "settings",
     "RuntimeConfig": "settings",
     "StackConfig": "settings",
     "StandaloneGateway": "standalone_gateway",
-    "SettingsError": "errors",
     "StandaloneGatewayConfig": "settings",
+    "StandaloneModel": "standalone_gateway",
+    "StackValidationError": "validation",
     "Toleration": "settings",
+    "SettingsError": "errors",
     "ValuesError": "errors",
     "desired_replicas": "autoscaler",
     "load_values": "values_loader",
@@ -68,6 +77,7 @@ __all__ = [
     "AutoscalingConfig",
     "ExternalSecretConfig",
     "GatewayConfig",
+    "GatewayModel",
     "GatewayServiceConfig",
     "GatewayTracing",
     "LlmInferenceStack",
@@ -76,22 +86,30 @@ __all__ = [
     "ModelDeployment",
     "ModelRoute",
     "ModelServer",
+    "MonitoredModel",
     "NetworkPolicyConfig",
     "ObservabilityConfig",
     "PhoenixConfig",
     "PrometheusAuth",
     "PrometheusConfig",
     "PrometheusTls",
+    "PropError",
     "RateLimitConfig",
     "ResourceList",
     "Resources",
     "RuntimeConfig",
     "SettingsError",
+    "SloConfig",
+    "StackAlerts",
     "StackConfig",
+    "StackDashboard",
+    "StackValidationError",
     "StandaloneGateway",
     "StandaloneGatewayConfig",
+    "StandaloneModel",
     "Toleration",
     "ValuesError",
+    "dashboard",
     "desired_replicas",
     "load_values",
     "manifests",
@@ -117,12 +135,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ._resource import PropError
     from .api_keys import ApiKeys
     from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
     from .chart import LlmInferenceStack, ModelDeployment
     from .errors import ManifestError, SettingsError, ValuesError
-    from .gateway import AiGateway, ModelRoute
+    from .gateway import AiGateway, GatewayModel, ModelRoute
     from .model_server import ModelServer, vllm_args
+    from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
     from .observability import GatewayTracing
     from .settings import (
         INHERIT,
@@ -142,10 +162,12 @@ if TYPE_CHECKING:
         ResourceList,
         Resources,
         RuntimeConfig,
+        SloConfig,
         StackConfig,
         StandaloneGatewayConfig,
         Toleration,
     )
-    from .standalone_gateway import StandaloneGateway
+    from .standalone_gateway import StandaloneGateway, StandaloneModel
     from .synth import manifests, synthesize
+    from .validation import StackValidationError
     from .values_loader import load_values, stack_config_from_mapping

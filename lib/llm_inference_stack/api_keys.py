@@ -14,17 +14,24 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
+from ._resource import namespace_for
 from .config import ApiKeysConfig
+from .validation import ChartValidation
 
 if TYPE_CHECKING:
     from .imports.io import external_secrets as eso
 
 
 class ApiKeys(Construct):
-    """The keys Secret, by reference or created.
+    """The keys Secret, by reference or created; pass it to a gateway (``AiGateway(api_keys=...)``).
 
-    :param config: where the keys come from. Default: an existing Secret ``ai-gateway-api-keys``.
-    :param namespace: namespace of the Secret (the gateway's).
+    An existing Secret (``config.existing_secret``) is declared to the chart's validation as created outside the
+    output; an ExternalSecret or a test Secret is emitted (``node.default_child``).
+
+    :param config: where the keys come from. Default: ``ApiKeysConfig()``, an existing Secret
+        ``ai-gateway-api-keys``.
+    :param namespace: namespace of the Secret, which must be the gateway's. Default: the chart's namespace, else
+        ``kserve-inference``.
     :param labels: extra labels. Default: none.
     """
 
@@ -33,12 +40,15 @@ class ApiKeys(Construct):
         scope: Construct,
         id: str,
         *,
-        namespace: str,
-        config: ApiKeysConfig = ApiKeysConfig(),
+        config: ApiKeysConfig | None = None,
+        namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        config = config if config is not None else ApiKeysConfig()
+        namespace = namespace_for(self, namespace)
         self.config = config
+        self.namespace = namespace
         self.secret_name = config.secret_name
         """Name of the Secret the SecurityPolicy reads."""
         self.source = config.source
@@ -48,6 +58,9 @@ class ApiKeys(Construct):
         self.warnings: list[str] = []
         """What the user must know about this output (a test key in it); the CLI prints them, constructs never do."""
 
+        validation = ChartValidation.of(self)
+        if config.source == "existing":
+            validation.declare_external_secret(namespace, config.secret_name)
         if config.external_secret is not None:
             # Imported only when used: External Secrets' generated module is the third largest (3 MB).
             from .imports.io import external_secrets as eso

@@ -7,9 +7,12 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
+from ._resource import PropError, body, lazy_api_object, namespace_for
 from .config import AutoscalingConfig
 from .imports.sh import keda
 from .keda_replicas import keda_desired_replicas
+from .model_server import ModelServer
+from .validation import ChartValidation
 from .vllm_metrics import WAITING, model_selector
 
 WAITING_METRIC = WAITING
@@ -35,13 +38,15 @@ def _number(value: float) -> str:
 
 
 class Autoscaler(Construct):
-    """A KEDA ScaledObject on ``<isvc>-predictor`` with a Prometheus trigger on waiting requests.
+    """A KEDA ScaledObject on a model server's predictor Deployment, with a Prometheus trigger on waiting requests.
 
-    :param target_deployment: the Deployment KServe creates for the predictor (``<isvc>-predictor``).
-    :param served_model_name: the ``model_name`` label vLLM puts on its metrics.
-    :param namespace: namespace of the Deployment and the ScaledObject.
+    The ScaledObject is ``node.default_child``; it lives in the target's namespace (a ScaledObject scales a
+    Deployment of its own namespace only). The target's ``min_replicas`` (the replicas KServe creates before KEDA
+    takes over) is set to ``config.min_replicas``.
+
+    :param target: the model server to scale (its Deployment ``<isvc>-predictor``).
     :param config: thresholds, replica bounds and Prometheus. Default: ``AutoscalingConfig()``.
-    :param name: name of the ScaledObject. Default: ``target_deployment``.
+    :param name: name of the ScaledObject (and of the HPA KEDA creates). Default: the target's name.
     :param labels: extra labels. Default: none.
     """
 
@@ -50,23 +55,31 @@ class Autoscaler(Construct):
         scope: Construct,
         id: str,
         *,
-        target_deployment: str,
-        served_model_name: str,
-        namespace: str,
-        config: AutoscalingConfig = AutoscalingConfig(),
+        target: ModelServer,
+        config: AutoscalingConfig | None = None,
         name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        if not isinstance(target, ModelServer):
+            raise PropError(
+                "Autoscaler", "target", target, "pass the ModelServer construct to scale, not its name or Deployment"
+            )
+        config = config if config is not None else AutoscalingConfig()
         self.config = config
-        self.name = name or target_deployment
-        self.target_deployment = target_deployment
-        self.namespace = namespace
+        self.target = target
+        self.name = name or target.name
+        self.target_deployment = target.predictor_name
+        self.namespace = namespace_for(self, target.namespace)
         self.hpa_name = self.name
         """Name of the HorizontalPodAutoscaler KEDA creates (``advanced.horizontalPodAutoscalerConfig.name``; KEDA's
         own default, ``keda-hpa-<ScaledObject>``, is not used)."""
-        self.query = waiting_requests_query(served_model_name, namespace)
+        self.query = waiting_requests_query(target.served_model_name, self.namespace)
+        target.min_replicas = config.min_replicas
         labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
+        namespace = self.namespace
+        target_deployment = self.target_deployment
+        ChartValidation.of(self)
 
         self.trigger_authentication: keda.TriggerAuthentication | None = None
         auth_ref = None
@@ -110,52 +123,56 @@ class Autoscaler(Construct):
         if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
             metadata["unsafeSsl"] = "true"
 
-        self.scaled_object = keda.ScaledObject(
+        spec = keda.ScaledObjectSpec(
+            scale_target_ref=keda.ScaledObjectSpecScaleTargetRef(
+                api_version="apps/v1", kind="Deployment", name=target_deployment
+            ),
+            min_replica_count=config.min_replicas,
+            max_replica_count=config.max_replicas,
+            polling_interval=config.polling_interval,
+            cooldown_period=config.cooldown_period,
+            advanced=keda.ScaledObjectSpecAdvanced(
+                horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
+                    name=self.hpa_name,
+                    behavior=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
+                        scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
+                            stabilization_window_seconds=config.scale_down_stabilization_seconds,
+                            select_policy="Min",
+                            policies=[
+                                # One replica at a time: each one took minutes to load.
+                                keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
+                                    type="Pods", value=1, period_seconds=120
+                                )
+                            ],
+                        ),
+                        scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
+                            stabilization_window_seconds=config.scale_up_stabilization_seconds,
+                            select_policy="Max",
+                            policies=[
+                                keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
+                                    type="Pods", value=2, period_seconds=60
+                                )
+                            ],
+                        ),
+                    ),
+                )
+            ),
+            triggers=[
+                keda.ScaledObjectSpecTriggers(
+                    type="prometheus",
+                    name="vllm-waiting-requests",
+                    metric_type="AverageValue",
+                    metadata=metadata,
+                    authentication_ref=auth_ref,
+                )
+            ],
+        )
+        self.scaled_object = lazy_api_object(
             self,
             "Resource",
+            gvk=keda.ScaledObject.GVK,
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=labels),
-            spec=keda.ScaledObjectSpec(
-                scale_target_ref=keda.ScaledObjectSpecScaleTargetRef(
-                    api_version="apps/v1", kind="Deployment", name=target_deployment
-                ),
-                min_replica_count=config.min_replicas,
-                max_replica_count=config.max_replicas,
-                polling_interval=config.polling_interval,
-                cooldown_period=config.cooldown_period,
-                advanced=keda.ScaledObjectSpecAdvanced(
-                    horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
-                        name=self.hpa_name,
-                        behavior=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
-                            scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
-                                stabilization_window_seconds=config.scale_down_stabilization_seconds,
-                                select_policy="Min",
-                                policies=[
-                                    # One replica at a time: each one took minutes to load.
-                                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
-                                        type="Pods", value=1, period_seconds=120
-                                    )
-                                ],
-                            ),
-                            scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
-                                stabilization_window_seconds=config.scale_up_stabilization_seconds,
-                                select_policy="Max",
-                                policies=[
-                                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
-                                        type="Pods", value=2, period_seconds=60
-                                    )
-                                ],
-                            ),
-                        ),
-                    )
-                ),
-                triggers=[
-                    keda.ScaledObjectSpecTriggers(
-                        type="prometheus",
-                        name="vllm-waiting-requests",
-                        metric_type="AverageValue",
-                        metadata=metadata,
-                        authentication_ref=auth_ref,
-                    )
-                ],
-            ),
+            fields=("spec",),
+            produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),
         )
+        """The ScaledObject (``node.default_child``)."""

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .api_keys import ApiKeys
 from .autoscaler import Autoscaler
-from .config import StackConfig
-from .gateway import AiGateway, ModelRoute
+from .config import AutoscalingConfig, ModelConfig, PhoenixConfig, StackConfig
+from .gateway import AiGateway, GatewayModel
 from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
 from .observability import GatewayTracing
-from .standalone_gateway import StandaloneGateway
+from .standalone_gateway import StandaloneGateway, StandaloneModel
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
-from .validation.checks.references import EXISTING_SECRET_ANNOTATION
 
 
 def stack_labels(config: StackConfig) -> dict[str, str]:
@@ -25,42 +26,51 @@ def stack_labels(config: StackConfig) -> dict[str, str]:
 
 
 class ModelDeployment(Construct):
-    """One model: its InferenceService (with PodMonitor and PDB) and its ScaledObject."""
+    """One model of the stack: its server (InferenceService, PodMonitor, PDB) and its autoscaler (ScaledObject).
 
-    def __init__(self, scope: Construct, id: str, *, stack: StackConfig, index: int) -> None:
+    :param model: the model.
+    :param namespace: namespace of its objects.
+    :param autoscaling: its autoscaling.
+    :param tracing: Phoenix for vLLM's spans. Default: none.
+    :param project_name: Phoenix project. Default: the InferenceService name.
+    :param labels: extra labels. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model: ModelConfig,
+        namespace: str,
+        autoscaling: AutoscalingConfig,
+        tracing: PhoenixConfig | None = None,
+        project_name: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(scope, id)
-        model = stack.models[index]
-        namespace = stack.namespace_of(model)
-        autoscaling = stack.autoscaling_of(model)
-        phoenix = stack.observability.phoenix
-        labels = stack_labels(stack)
         self.server = ModelServer(
-            self,
-            "ModelServer",
-            model=model,
-            namespace=namespace,
-            tracing=phoenix,
-            project_name=trace_project(phoenix, stack.release),
-            min_replicas=autoscaling.min_replicas,
-            labels=labels,
+            self, "ModelServer", model=model, namespace=namespace, project_name=project_name, labels=labels
         )
+        """The model server."""
+        if tracing is not None:
+            self.server.add_tracing(tracing, project_name=project_name)
         self.autoscaler = Autoscaler(
             self,
             "Autoscaler",
-            target_deployment=self.server.predictor_name,
-            served_model_name=model.name,
-            namespace=namespace,
+            target=self.server,
             config=autoscaling,
-            name=self.server.name,
-            labels={**labels, "app.kubernetes.io/name": self.server.name},
+            labels={**(labels or {}), "app.kubernetes.io/name": self.server.name},
         )
+        """The autoscaler of ``server``."""
+        self.gateway_model: GatewayModel | StandaloneModel | None = None
+        """What the gateway created for this model (set when the stack adds it to its gateway)."""
 
 
 class LlmInferenceStack(cdk8s.Chart):
-    """The whole stack from one ``StackConfig``.
+    """The whole stack from one ``StackConfig``: the public constructs, wired as a user could wire them.
 
     :param config: the validated configuration (see ``load_values``).
-    :param labels: extra labels on every object. Default: none.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: StackConfig) -> None:
@@ -68,9 +78,11 @@ class LlmInferenceStack(cdk8s.Chart):
         super().__init__(scope, id, disable_resource_name_hashes=True)
         self.config = config
         labels = stack_labels(config)
+        phoenix = config.observability.phoenix
+        project = trace_project(phoenix, config.release)
 
         # First in the output, so that `kubectl apply -f` creates them before what lives in them.
-        self.namespaces = (
+        self.namespaces: list[k8s.KubeNamespace] = (
             [
                 k8s.KubeNamespace(self, f"Namespace-{name}", metadata=k8s.ObjectMeta(name=name, labels=labels))
                 for name in config.namespaces
@@ -78,48 +90,35 @@ class LlmInferenceStack(cdk8s.Chart):
             if config.create_namespace
             else []
         )
-        self.models = [
-            ModelDeployment(self, model.resource_name, stack=config, index=i) for i, model in enumerate(config.models)
-        ]
-        self.api_keys = ApiKeys(self, "ApiKeys", namespace=config.namespace, config=config.api_keys, labels=labels)
-
-        phoenix = config.observability.phoenix
-        project = trace_project(phoenix, config.release)
-        self.tracing: GatewayTracing | None = None
-        if phoenix is not None and config.gateway.mode == "ai-gateway":
-            self.tracing = GatewayTracing(
+        """The Namespace objects (``namespace.create``); none by default."""
+        self.models: list[ModelDeployment] = [
+            ModelDeployment(
                 self,
-                "Tracing",
-                name=config.gateway_name,
-                namespace=config.namespace,
-                phoenix=phoenix,
+                model.resource_name,
+                model=model,
+                namespace=config.namespace_of(model),
+                autoscaling=config.autoscaling_of(model),
+                tracing=phoenix,
                 project_name=project,
                 labels=labels,
             )
-
-        routes = [
-            ModelRoute(
-                served_model_name=m.server.served_model_name,
-                backend_name=m.server.name,
-                service_host=m.server.predictor_service_host,
-                service_port=m.server.service_port,
-                api_prefix=m.server.api_prefix,
-                rate_limit=config.rate_limit_of(m.server.model),
-            )
-            for m in self.models
+            for model in config.models
         ]
+        """Every model: ``models[i].server`` (ModelServer) and ``models[i].autoscaler`` (Autoscaler)."""
+        self.api_keys = ApiKeys(self, "ApiKeys", namespace=config.namespace, config=config.api_keys, labels=labels)
+        """The API keys the gateway authenticates clients with."""
+
         self.gateway: AiGateway | StandaloneGateway
+        """The gateway: ``AiGateway``, or ``StandaloneGateway`` with ``gateway.mode: standalone``."""
         if config.gateway.mode == "standalone":
             # A plain Envoy Deployment: no Envoy Gateway / AI Gateway custom resources.
             self.gateway = StandaloneGateway(
                 self,
                 "Gateway",
                 name=config.gateway_name,
-                namespace=config.namespace,
-                routes=routes,
-                api_keys_secret=self.api_keys.secret_name,
+                api_keys=self.api_keys,
                 config=config.gateway,
-                phoenix=phoenix,
+                tracing=phoenix,
                 project_name=project,
                 labels=labels,
             )
@@ -128,28 +127,26 @@ class LlmInferenceStack(cdk8s.Chart):
                 self,
                 "Gateway",
                 name=config.gateway_name,
-                namespace=config.namespace,
-                routes=routes,
-                api_keys_secret=self.api_keys.secret_name,
+                api_keys=self.api_keys,
                 config=config.gateway,
-                gateway_config_name=self.tracing.name if self.tracing else None,
+                tracing=phoenix,
+                project_name=project,
                 labels=labels,
             )
+        for m in self.models:
+            m.gateway_model = self.gateway.add_model(m.server, rate_limit=config.rate_limit_of(m.server.model))
+        self.tracing: GatewayTracing | None = self.gateway.tracing if isinstance(self.gateway, AiGateway) else None
+        """The AI Gateway's GatewayConfig sending traces to Phoenix, if any."""
 
         if config.network_policy.enabled:
             # Standalone Envoy pods run in the stack's namespace, never in an Envoy Gateway controller's.
-            gateway_namespace = (
-                config.namespace
-                if config.gateway.mode == "standalone"
-                else config.network_policy.gateway_namespace or config.namespace
-            )
+            envoy_namespace = None if config.gateway.mode == "standalone" else config.network_policy.gateway_namespace
             for m in self.models:
                 m.server.allow_ingress_only_from(
-                    gateway_namespace=gateway_namespace,
-                    gateway_pod_labels=self.gateway.pod_selector,
+                    gateway=self.gateway,
+                    gateway_namespace=envoy_namespace,
                     prometheus_namespace=m.autoscaler.config.prometheus.namespace,
                 )
-
         observability = config.observability
         monitored = [MonitoredModel.of(m.server, m.autoscaler) for m in self.models]
         ai_gateway = config.gateway.mode == "ai-gateway"
@@ -184,10 +181,6 @@ class LlmInferenceStack(cdk8s.Chart):
                 labels=labels,
             )
 
-        if isinstance(self.gateway, AiGateway) and config.api_keys.source == "existing":
-            # Declares the out-of-band Secret, so validation can tell it from a forgotten one.
-            secret = config.api_keys.secret_name
-            self.gateway.security_policy.metadata.add_annotation(EXISTING_SECRET_ANNOTATION, secret)
         for obj in self.node.find_all():
             if isinstance(obj, cdk8s.ApiObject):
                 for key, value in config.common_labels.items():
@@ -197,6 +190,5 @@ class LlmInferenceStack(cdk8s.Chart):
         self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
         """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
         prints them on stderr."""
-        self.validation = ChartValidation(self)
+        self.validation = ChartValidation.of(self)
         """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
-        self.node.add_validation(self.validation)

@@ -7,58 +7,95 @@ AIGatewayRoute rule per served model name -> AIServiceBackend -> Backend -> pred
 
 from __future__ import annotations
 
-import hashlib
-import math
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import cdk8s
 from constructs import Construct
 
-from .config import GatewayConfig, GatewayServiceConfig, RateLimitConfig
+from ._resource import PropError, body, check_label, cluster_scoped, lazy_api_object
+from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig, RateLimitConfig
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
 from .imports.io.k8s.networking import gateway as gwapi
+from .observability import GatewayTracing
+from .routes import MAX_RULES_PER_ROUTE, ROUTE_PLANNED_RULES, ModelRoute, jump_hash, route_buckets, route_key
+from .validation import ChartValidation
+from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
+
+__all__ = [
+    "AI_GATEWAY_METADATA_NAMESPACE",
+    "GATEWAY_POD_LABEL",
+    "MAX_RATE_LIMIT_RULES",
+    "MAX_RULES_PER_ROUTE",
+    "MODEL_HEADER",
+    "ROUTE_PLANNED_RULES",
+    "TOTAL_TOKENS_KEY",
+    "AiGateway",
+    "GatewayModel",
+    "ModelRoute",
+    "jump_hash",
+    "route_buckets",
+    "route_key",
+]
+
+if TYPE_CHECKING:
+    from .api_keys import ApiKeys
+    from .model_server import ModelServer
 
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 MODEL_HEADER = "x-ai-eg-model"
 """Header the AI Gateway sets from the request body's ``model``."""
 AI_GATEWAY_METADATA_NAMESPACE = "io.envoy.ai_gateway"
 TOTAL_TOKENS_KEY = "llm_total_token"
-MAX_RULES_PER_ROUTE = 15
-"""AIGatewayRoute accepts at most 15 rules."""
-ROUTE_PLANNED_RULES = 12
-"""Models planned per AIGatewayRoute: ``ceil(models / 12)`` routes, leaving room below 15 for hash imbalance."""
 MAX_RATE_LIMIT_RULES = 256
 """BackendTrafficPolicy ``spec.rateLimit.global.rules`` has ``maxItems: 256`` (Envoy Gateway v1.9.0 CRD)."""
 GATEWAY_POD_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
 """Label Envoy Gateway puts on the Envoy pods of a Gateway."""
+_OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
+"""The gateway's own labels, not passed on to the GatewayConfig (which has its own component)."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class ModelRoute:
-    """One served model as the gateway sees it."""
+@dataclass(frozen=True)
+class GatewayModel:
+    """What ``AiGateway.add_model`` created for one model server."""
 
-    served_model_name: str
-    """Value of ``model`` in client requests."""
-    backend_name: str
-    """Name of the AIServiceBackend and Backend for this model."""
-    service_host: str
-    """Cluster DNS name of the model's predictor Service."""
-    service_port: int = 80
-    api_prefix: str = "/v1"
-    rate_limit: RateLimitConfig | None = None
+    gateway: AiGateway
+    server: ModelServer
+    route: ModelRoute
+    """The model as the gateway routes to it (served name, backend name, Service host, rate limit)."""
+    backend: eg.Backend
+    """The Envoy Gateway Backend naming the predictor Service."""
+    service_backend: aig.AiServiceBackend
+    """The AIServiceBackend on ``backend``."""
+
+    @property
+    def ai_gateway_route(self) -> cdk8s.ApiObject:
+        """The AIGatewayRoute holding this model's rule (placed among the routes when models are added)."""
+        return self.gateway.route_of(self.route)
+
+    @property
+    def token_limits(self) -> cdk8s.ApiObject | None:
+        """The BackendTrafficPolicy charging this model's token limits; None without limits."""
+        return self.gateway.token_limits_of(self.route) if self.route.rate_limit is not None else None
 
 
 class AiGateway(Construct):
-    """Envoy AI Gateway resources for a set of models.
+    """Envoy AI Gateway resources in front of model servers added with ``add_model``.
 
-    :param name: name of the Gateway, its EnvoyProxy and the Envoy Service. Usually ``<release>-ai-gateway``.
-    :param namespace: namespace of the namespaced objects.
-    :param routes: the models to route to.
-    :param api_keys_secret: Secret with one entry per client (client id -> API key).
+    The Gateway is ``node.default_child``. Routes and token-limit policies are computed at synthesis, so every
+    ``add_model`` (and ``add_tracing``) before ``App.synth()`` is in the output.
+
+    :param name: name of the Gateway, its EnvoyProxy and the Envoy Service, e.g. ``<release>-ai-gateway``.
+    :param api_keys: the API keys clients authenticate with (its Secret: client id -> API key).
+    :param namespace: namespace of the namespaced objects. Default: the namespace of ``api_keys`` (the
+        SecurityPolicy reads its Secret from its own namespace).
     :param config: gateway settings. Default: ``GatewayConfig()``.
-    :param gateway_config_name: AI Gateway GatewayConfig to attach (tracing). Default: none.
+    :param tracing: Phoenix to send the gateway's OpenInference spans to (same as calling ``add_tracing``).
+        Default: no tracing.
+    :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name(tracing)``.
     :param labels: extra labels. Default: none.
     """
 
@@ -68,25 +105,44 @@ class AiGateway(Construct):
         id: str,
         *,
         name: str,
-        namespace: str,
-        routes: Sequence[ModelRoute],
-        api_keys_secret: str,
-        config: GatewayConfig = GatewayConfig(),
-        gateway_config_name: str | None = None,
+        api_keys: ApiKeys,
+        namespace: str | None = None,
+        config: GatewayConfig | None = None,
+        tracing: PhoenixConfig | None = None,
+        project_name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not routes:
-            raise ValueError("AiGateway 'routes' is empty: pass at least one ModelRoute")
+        check_label("AiGateway", "name", name)
+        config = config if config is not None else GatewayConfig()
+        namespace = namespace or api_keys.namespace
+        if namespace != api_keys.namespace:
+            raise PropError(
+                "AiGateway",
+                "namespace",
+                namespace,
+                f"use the namespace of api_keys ({api_keys.namespace!r}): the SecurityPolicy reads its Secret from "
+                "its own namespace",
+            )
         self.name = name
         self.namespace = namespace
         self.config = config
-        self.routes = list(routes)
+        self.api_keys = api_keys
+        self.routes: list[ModelRoute] = []
+        """The models routed to, in the order added."""
+        self.models: list[GatewayModel] = []
+        """What ``add_model`` created, in the order added."""
         self.labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "gateway", **(labels or {})}
         self.pod_selector = {GATEWAY_POD_LABEL: name}
         """Labels of the Envoy pods, for NetworkPolicies."""
+        self.tracing: GatewayTracing | None = None
+        """The GatewayConfig sending traces to Phoenix (``add_tracing``)."""
+        ChartValidation.of(self).add_construct_check(self._check_models)
         meta = self._meta
         class_name = config.gateway_class_name or name
+        # Slots keep the output in one order (tracing, gateway, backends, routes, policies, token limits) whatever
+        # the order of the calls that fill them.
+        self._tracing_slot = Construct(self, "Tracing")
 
         if config.gateway_class_name is None:
             # Cluster-scoped: no namespace.
@@ -96,6 +152,7 @@ class AiGateway(Construct):
                 metadata=cdk8s.ApiObjectMetadata(name=class_name, labels=self.labels),
                 spec=gwapi.GatewayClassSpec(controller_name=CONTROLLER_NAME),
             )
+            cluster_scoped(self.gateway_class)
         else:
             self.gateway_class = None
 
@@ -126,114 +183,27 @@ class AiGateway(Construct):
             ),
         )
 
-        annotations = {"aigateway.envoyproxy.io/gateway-config": gateway_config_name} if gateway_config_name else None
-        self.gateway = gwapi.Gateway(
-            self,
-            "Resource",
-            metadata=cdk8s.ApiObjectMetadata(
-                name=name, namespace=namespace, labels=self.labels, annotations=annotations
-            ),
-            spec=gwapi.GatewaySpec(
-                gateway_class_name=class_name,
-                listeners=[gwapi.GatewaySpecListeners(name="http", protocol="HTTP", port=config.port)],
-                infrastructure=gwapi.GatewaySpecInfrastructure(
-                    parameters_ref=gwapi.GatewaySpecInfrastructureParametersRef(
-                        group="gateway.envoyproxy.io", kind="EnvoyProxy", name=name
-                    )
-                ),
+        gateway_spec = gwapi.GatewaySpec(
+            gateway_class_name=class_name,
+            listeners=[gwapi.GatewaySpecListeners(name="http", protocol="HTTP", port=config.port)],
+            infrastructure=gwapi.GatewaySpecInfrastructure(
+                parameters_ref=gwapi.GatewaySpecInfrastructureParametersRef(
+                    group="gateway.envoyproxy.io", kind="EnvoyProxy", name=name
+                )
             ),
         )
+        self.gateway = lazy_api_object(
+            self,
+            "Resource",
+            gvk=gwapi.Gateway.GVK,
+            metadata=cdk8s.ApiObjectMetadata(name=name, namespace=namespace, labels=self.labels),
+            fields=("spec",),
+            produce=lambda: body(gwapi.Gateway.manifest(spec=gateway_spec)),
+        )
+        """The Gateway (``node.default_child``)."""
 
-        self.backends: list[eg.Backend] = []
-        self.service_backends: list[aig.AiServiceBackend] = []
-        for route in self.routes:
-            scope_ = Construct(self, route.backend_name)
-            self.backends.append(
-                eg.Backend(
-                    scope_,
-                    "Backend",
-                    metadata=meta(route.backend_name),
-                    spec=eg.BackendSpec(
-                        endpoints=[
-                            eg.BackendSpecEndpoints(
-                                fqdn=eg.BackendSpecEndpointsFqdn(hostname=route.service_host, port=route.service_port)
-                            )
-                        ]
-                    ),
-                )
-            )
-            self.service_backends.append(
-                aig.AiServiceBackend(
-                    scope_,
-                    "AIServiceBackend",
-                    metadata=meta(route.backend_name),
-                    spec=aig.AiServiceBackendSpec(
-                        schema=aig.AiServiceBackendSpecSchema(
-                            name=aig.AiServiceBackendSpecSchemaName.OPEN_AI, prefix=route.api_prefix
-                        ),
-                        backend_ref=aig.AiServiceBackendSpecBackendRef(
-                            name=route.backend_name, kind="Backend", group="gateway.envoyproxy.io"
-                        ),
-                    ),
-                )
-            )
-
-        self.ai_gateway_routes: list[aig.AiGatewayRoute] = []
-        placed: list[tuple[int, str, list[ModelRoute]]] = []
-        for index, chunk in enumerate(route_buckets(self.routes)):
-            if not chunk:
-                continue
-            route_name = name if index == 0 else f"{name}-{index + 1}"
-            placed.append((index, route_name, chunk))
-            self.ai_gateway_routes.append(
-                aig.AiGatewayRoute(
-                    self,
-                    "Route" if index == 0 else f"Route{index + 1}",
-                    metadata=meta(route_name),
-                    spec=aig.AiGatewayRouteSpec(
-                        parent_refs=[
-                            aig.AiGatewayRouteSpecParentRefs(
-                                name=name, kind="Gateway", group="gateway.networking.k8s.io"
-                            )
-                        ],
-                        rules=[
-                            aig.AiGatewayRouteSpecRules(
-                                name=r.backend_name,
-                                matches=[
-                                    aig.AiGatewayRouteSpecRulesMatches(
-                                        headers=[
-                                            aig.AiGatewayRouteSpecRulesMatchesHeaders(
-                                                name=MODEL_HEADER,
-                                                type=aig.AiGatewayRouteSpecRulesMatchesHeadersType.EXACT,
-                                                value=r.served_model_name,
-                                            )
-                                        ]
-                                    )
-                                ],
-                                backend_refs=[aig.AiGatewayRouteSpecRulesBackendRefs(name=r.backend_name)],
-                                timeouts=aig.AiGatewayRouteSpecRulesTimeouts(
-                                    request=f"{config.request_timeout_seconds}s"
-                                ),
-                            )
-                            for r in chunk
-                        ],
-                        llm_request_costs=[
-                            aig.AiGatewayRouteSpecLlmRequestCosts(
-                                metadata_key="llm_input_token",
-                                type=aig.AiGatewayRouteSpecLlmRequestCostsType.INPUT_TOKEN,
-                            ),
-                            aig.AiGatewayRouteSpecLlmRequestCosts(
-                                metadata_key="llm_output_token",
-                                type=aig.AiGatewayRouteSpecLlmRequestCostsType.OUTPUT_TOKEN,
-                            ),
-                            aig.AiGatewayRouteSpecLlmRequestCosts(
-                                metadata_key=TOTAL_TOKENS_KEY,
-                                type=aig.AiGatewayRouteSpecLlmRequestCostsType.TOTAL_TOKEN,
-                            ),
-                        ],
-                    ),
-                )
-            )
+        self._backends_slot = Construct(self, "Backends")
+        self._routes_slot = Construct(self, "Routes")
 
         target = [eg.SecurityPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)]
         self.security_policy = eg.SecurityPolicy(
@@ -244,7 +214,9 @@ class AiGateway(Construct):
                 target_refs=target,
                 api_key_auth=eg.SecurityPolicySpecApiKeyAuth(
                     credential_refs=[
-                        eg.SecurityPolicySpecApiKeyAuthCredentialRefs(name=api_keys_secret, kind="Secret", group="")
+                        eg.SecurityPolicySpecApiKeyAuthCredentialRefs(
+                            name=api_keys.secret_name, kind="Secret", group=""
+                        )
                     ],
                     # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
                     extract_from=[eg.SecurityPolicySpecApiKeyAuthExtractFrom(headers=["authorization"])],
@@ -268,34 +240,221 @@ class AiGateway(Construct):
             ),
         )
 
-        self.backend_traffic_policies: list[eg.BackendTrafficPolicy] = []
-        """Token limits: one policy per AIGatewayRoute that has limited models (see ``_token_limits``)."""
-        for index, route_name, chunk in placed:
-            self._token_limits(route_name, "TokenRateLimit" if index == 0 else f"TokenRateLimit{index + 1}", chunk)
+        self._token_limits_slot = Construct(self, "TokenLimits")
+        self._routes_by_index: dict[int, cdk8s.ApiObject] = {}
+        self._limits_by_index: dict[int, cdk8s.ApiObject] = {}
+        if tracing is not None:
+            self.add_tracing(tracing, project_name=project_name)
+
+    def _check_models(self) -> list[str]:
+        if self.routes:
+            return []
+        where = f"AiGateway {self.name!r} ({self.node.path})"
+        return [f"{where} routes no model: call add_model(server) for each ModelServer"]
+
+    def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> GatewayTracing:
+        """Send the AI Gateway's OpenInference spans to ``phoenix``: a GatewayConfig named like the Gateway,
+        attached by the Gateway's annotation. Returns it.
+
+        :param project_name: Phoenix project. Default: ``tracing_env.project_name(phoenix)``.
+        """
+        if self.tracing is not None:
+            raise PropError("AiGateway", "tracing", self.tracing.name, "add tracing once per gateway")
+        self.tracing = GatewayTracing(
+            self._tracing_slot,
+            "Resource",
+            name=self.name,
+            namespace=self.namespace,
+            phoenix=phoenix,
+            project_name=project_name,
+            labels={k: v for k, v in self.labels.items() if k not in _OWN_LABELS},
+        )
+        self.gateway.metadata.add_annotation(GATEWAY_CONFIG_ANNOTATION, self.tracing.name)
+        return self.tracing
+
+    def add_model(self, server: ModelServer, *, rate_limit: RateLimitConfig | None = None) -> GatewayModel:
+        """Route requests whose ``model`` is the server's served model name to it; returns what this created.
+
+        :param rate_limit: per-client token limits on this model. Default: none.
+        """
+        route = ModelRoute(
+            served_model_name=server.served_model_name,
+            backend_name=server.name,
+            service_host=server.predictor_service_host,
+            service_port=server.service_port,
+            api_prefix=server.api_prefix,
+            rate_limit=rate_limit,
+        )
+        for existing in self.routes:
+            if existing.backend_name == route.backend_name or existing.served_model_name == route.served_model_name:
+                raise PropError(
+                    "AiGateway.add_model",
+                    "server",
+                    server.served_model_name,
+                    f"a model named {existing.served_model_name!r} (objects {existing.backend_name!r}) is already "
+                    "routed: give each model server its own served model name and object name",
+                )
+        self.routes.append(route)
+        meta = self._meta
+        scope = Construct(self._backends_slot, route.backend_name)
+        backend = eg.Backend(
+            scope,
+            "Backend",
+            metadata=meta(route.backend_name),
+            spec=eg.BackendSpec(
+                endpoints=[
+                    eg.BackendSpecEndpoints(
+                        fqdn=eg.BackendSpecEndpointsFqdn(hostname=route.service_host, port=route.service_port)
+                    )
+                ]
+            ),
+        )
+        service_backend = aig.AiServiceBackend(
+            scope,
+            "AIServiceBackend",
+            metadata=meta(route.backend_name),
+            spec=aig.AiServiceBackendSpec(
+                schema=aig.AiServiceBackendSpecSchema(
+                    name=aig.AiServiceBackendSpecSchemaName.OPEN_AI, prefix=route.api_prefix
+                ),
+                backend_ref=aig.AiServiceBackendSpecBackendRef(
+                    name=route.backend_name, kind="Backend", group="gateway.envoyproxy.io"
+                ),
+            ),
+        )
+        self._place_routes()
+        model = GatewayModel(gateway=self, server=server, route=route, backend=backend, service_backend=service_backend)
+        self.models.append(model)
+        return model
+
+    def route_of(self, route: ModelRoute) -> cdk8s.ApiObject:
+        """The AIGatewayRoute holding ``route``'s rule as the models stand now."""
+        index = next(i for i, bucket in enumerate(route_buckets(self.routes)) if route in bucket)
+        return self._routes_by_index[index]
+
+    def token_limits_of(self, route: ModelRoute) -> cdk8s.ApiObject | None:
+        """The BackendTrafficPolicy with ``route``'s token limits as the models stand now."""
+        index = next(i for i, bucket in enumerate(route_buckets(self.routes)) if route in bucket)
+        return self._limits_by_index.get(index)
 
     @property
-    def backend_traffic_policy(self) -> eg.BackendTrafficPolicy | None:
+    def ai_gateway_routes(self) -> list[cdk8s.ApiObject]:
+        """One AIGatewayRoute per bucket of at most 15 models (see ``route_buckets``)."""
+        return list(self._routes_by_index.values())
+
+    @property
+    def backend_traffic_policies(self) -> list[cdk8s.ApiObject]:
+        """Token limits: one policy per AIGatewayRoute that has rate-limited models (see ``_token_limits_body``)."""
+        return list(self._limits_by_index.values())
+
+    @property
+    def backend_traffic_policy(self) -> cdk8s.ApiObject | None:
         """The token-limit policy of the first route (the only one for up to 12 models), if any."""
         return self.backend_traffic_policies[0] if self.backend_traffic_policies else None
 
-    def _token_limits(self, route_name: str, id: str, routes: Sequence[ModelRoute]) -> None:
-        """A BackendTrafficPolicy with the token limits of ``routes``, on the HTTPRoute of AIGatewayRoute
-        ``route_name``.
+    def _bucket(self, index: int) -> list[ModelRoute]:
+        buckets = route_buckets(self.routes)
+        return buckets[index] if index < len(buckets) else []
+
+    def _route_name(self, index: int) -> str:
+        return self.name if index == 0 else f"{self.name}-{index + 1}"
+
+    def _place_routes(self) -> None:
+        """Make the AIGatewayRoutes and token-limit policies match the buckets; their specs are read at synthesis.
+
+        A route exists for each non-empty bucket, a policy for each bucket with a rate-limited model, in bucket
+        order. Objects stay while the buckets keep them (so a patch on one stays); should a bucket empty out, the
+        objects from there on are made again in order.
+        """
+        buckets = route_buckets(self.routes)
+        routes = [i for i, bucket in enumerate(buckets) if bucket]
+        limited = [i for i, bucket in enumerate(buckets) if any(r.rate_limit is not None for r in bucket)]
+        _sync(self._routes_slot, self._routes_by_index, routes, "Route", self._make_route)
+        _sync(self._token_limits_slot, self._limits_by_index, limited, "TokenRateLimit", self._make_token_limits)
+
+    def _make_route(self, id: str, index: int) -> cdk8s.ApiObject:
+        return lazy_api_object(
+            self._routes_slot,
+            id,
+            gvk=aig.AiGatewayRoute.GVK,
+            metadata=self._meta(self._route_name(index)),
+            fields=("spec",),
+            produce=functools.partial(self._route_body, index),
+            inputs=functools.partial(self._bucket, index),
+        )
+
+    def _make_token_limits(self, id: str, index: int) -> cdk8s.ApiObject:
+        route_name = self._route_name(index)
+        return lazy_api_object(
+            self._token_limits_slot,
+            id,
+            gvk=eg.BackendTrafficPolicy.GVK,
+            metadata=self._meta(f"{route_name}-token-limits"),
+            fields=("spec",),
+            produce=functools.partial(self._token_limits_body, index, route_name),
+            inputs=functools.partial(self._bucket, index),
+        )
+
+    def _route_body(self, index: int) -> dict[str, Any]:
+        chunk = self._bucket(index)
+        config = self.config
+        return body(
+            aig.AiGatewayRoute.manifest(
+                spec=aig.AiGatewayRouteSpec(
+                    parent_refs=[
+                        aig.AiGatewayRouteSpecParentRefs(
+                            name=self.name, kind="Gateway", group="gateway.networking.k8s.io"
+                        )
+                    ],
+                    rules=[
+                        aig.AiGatewayRouteSpecRules(
+                            name=r.backend_name,
+                            matches=[
+                                aig.AiGatewayRouteSpecRulesMatches(
+                                    headers=[
+                                        aig.AiGatewayRouteSpecRulesMatchesHeaders(
+                                            name=MODEL_HEADER,
+                                            type=aig.AiGatewayRouteSpecRulesMatchesHeadersType.EXACT,
+                                            value=r.served_model_name,
+                                        )
+                                    ]
+                                )
+                            ],
+                            backend_refs=[aig.AiGatewayRouteSpecRulesBackendRefs(name=r.backend_name)],
+                            timeouts=aig.AiGatewayRouteSpecRulesTimeouts(request=f"{config.request_timeout_seconds}s"),
+                        )
+                        for r in chunk
+                    ],
+                    llm_request_costs=[
+                        aig.AiGatewayRouteSpecLlmRequestCosts(
+                            metadata_key="llm_input_token",
+                            type=aig.AiGatewayRouteSpecLlmRequestCostsType.INPUT_TOKEN,
+                        ),
+                        aig.AiGatewayRouteSpecLlmRequestCosts(
+                            metadata_key="llm_output_token",
+                            type=aig.AiGatewayRouteSpecLlmRequestCostsType.OUTPUT_TOKEN,
+                        ),
+                        aig.AiGatewayRouteSpecLlmRequestCosts(
+                            metadata_key=TOTAL_TOKENS_KEY,
+                            type=aig.AiGatewayRouteSpecLlmRequestCostsType.TOTAL_TOKEN,
+                        ),
+                    ],
+                )
+            )
+        )
+
+    def _token_limits_body(self, index: int, route_name: str) -> dict[str, Any]:
+        """The token limits of bucket ``index``, on the HTTPRoute of AIGatewayRoute ``route_name``.
 
         Envoy Gateway attaches only the oldest of several BackendTrafficPolicies that target one Gateway (the
         others are ``Conflicted``), and a policy holds at most 256 rules. So each AIGatewayRoute (at most 15
         models, two rules each) gets its own policy, on the HTTPRoute the AI Gateway controller creates under
         the AIGatewayRoute's name.
         """
-        rules = self._rate_limit_rules(routes)
-        if not rules:
-            return
+        rules = self._rate_limit_rules(self._bucket(index))
         assert len(rules) <= MAX_RATE_LIMIT_RULES, "a route holds at most 15 models with two limits each"
-        self.backend_traffic_policies.append(
-            eg.BackendTrafficPolicy(
-                self,
-                id,
-                metadata=self._meta(f"{route_name}-token-limits"),
+        return body(
+            eg.BackendTrafficPolicy.manifest(
                 spec=eg.BackendTrafficPolicySpec(
                     target_refs=[
                         eg.BackendTrafficPolicySpecTargetRefs(
@@ -306,7 +465,7 @@ class AiGateway(Construct):
                     rate_limit=eg.BackendTrafficPolicySpecRateLimit(
                         global_=eg.BackendTrafficPolicySpecRateLimitGlobal(rules=rules),
                     ),
-                ),
+                )
             )
         )
 
@@ -360,6 +519,30 @@ class AiGateway(Construct):
         return rules
 
 
+def _sync(
+    slot: Construct,
+    objects: dict[int, cdk8s.ApiObject],
+    wanted: list[int],
+    prefix: str,
+    make: Callable[[str, int], cdk8s.ApiObject],
+) -> None:
+    """Make ``objects`` (children of ``slot``, by bucket index, in creation order) hold exactly ``wanted``, in
+    order: keep the common prefix, make the rest again. Ids: ``<prefix>`` for bucket 0, ``<prefix><i+1>``."""
+
+    def id_of(index: int) -> str:
+        return prefix if index == 0 else f"{prefix}{index + 1}"
+
+    existing = list(objects)
+    keep = 0
+    while keep < min(len(existing), len(wanted)) and existing[keep] == wanted[keep]:
+        keep += 1
+    for index in existing[keep:]:
+        slot.node.try_remove_child(id_of(index))
+        del objects[index]
+    for index in wanted[keep:]:
+        objects[index] = make(id_of(index), index)
+
+
 def _envoy_service(name: str, service: GatewayServiceConfig) -> eg.EnvoyProxySpecProviderKubernetesEnvoyService:
     """The Service Envoy Gateway creates for the Gateway, exposed as ``service`` says.
 
@@ -390,51 +573,3 @@ def _envoy_request(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDep
 
 def _envoy_limit(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits:
     return eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string(quantity)
-
-
-def route_buckets(routes: Sequence[ModelRoute]) -> list[list[ModelRoute]]:
-    """Spread the models over AIGatewayRoutes (at most 15 rules each) so that a model keeps its route.
-
-    The rule, which depends on nothing but the set of backend names:
-
-    * there are ``ceil(models / 12)`` routes: bucket 0 is the route ``<gateway>``, bucket ``i`` is
-      ``<gateway>-<i+1>`` (an empty bucket emits no route);
-    * a model goes to bucket ``jump_hash(sha256(backend name), routes)`` (Lamping and Veach's jump consistent
-      hash), so adding or removing a model moves no other model while the route count stays the same, and a
-      change of the route count (every 12 models) moves only the models that the new (or removed) last
-      route takes (about ``1/routes`` of them);
-    * a bucket holds at most 15 models: the models are placed in the order of their hash, and those that
-      find their bucket full go to the next bucket with room (wrapping around). Only such overflow models
-      can move when another model is added or removed.
-
-    Rules within a route are sorted by backend name.
-    """
-    count = max(1, math.ceil(len(routes) / ROUTE_PLANNED_RULES))
-    buckets: list[list[ModelRoute]] = [[] for _ in range(count)]
-    overflow: list[tuple[int, ModelRoute]] = []
-    for route in sorted(routes, key=lambda r: (route_key(r.backend_name), r.backend_name)):
-        bucket = jump_hash(route_key(route.backend_name), count)
-        if len(buckets[bucket]) < MAX_RULES_PER_ROUTE:
-            buckets[bucket].append(route)
-        else:
-            overflow.append((bucket, route))
-    for bucket, route in overflow:
-        while len(buckets[bucket]) >= MAX_RULES_PER_ROUTE:  # count * 15 > len(routes): there is room
-            bucket = (bucket + 1) % count
-        buckets[bucket].append(route)
-    return [sorted(b, key=lambda r: r.backend_name) for b in buckets]
-
-
-def route_key(backend_name: str) -> int:
-    """The 64-bit hash key of a model in ``route_buckets``: the first 8 bytes of sha256(backend name)."""
-    return int.from_bytes(hashlib.sha256(backend_name.encode()).digest()[:8], "big")
-
-
-def jump_hash(key: int, buckets: int) -> int:
-    """Jump consistent hash (Lamping and Veach, 2014): a bucket in ``[0, buckets)`` for a 64-bit ``key``."""
-    bucket, candidate = -1, 0
-    while candidate < buckets:
-        bucket = candidate
-        key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
-        candidate = int((bucket + 1) * (float(1 << 31) / float((key >> 33) + 1)))
-    return bucket

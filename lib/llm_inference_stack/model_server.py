@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
+from ._resource import PropError, body, lazy_api_object, namespace_for
 from .config import EnvFromSecret, ModelConfig, PhoenixConfig
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
@@ -23,7 +24,12 @@ from .kube_expansion import escape
 from .redaction import credential_warnings
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
+from .validation import ChartValidation
 from .validation.checks.kserve import CLUSTER_LOCAL, VISIBILITY_LABEL, weights_path
+
+if TYPE_CHECKING:
+    from .gateway import AiGateway
+    from .standalone_gateway import StandaloneGateway
 
 CONTAINER_NAME = "kserve-container"
 """KServe's name for the first predictor container."""
@@ -85,11 +91,17 @@ def vllm_args(
 class ModelServer(Construct):
     """A vLLM InferenceService in KServe Standard mode, scaled by an external autoscaler (KEDA).
 
+    The InferenceService is ``node.default_child``; its spec is computed at synthesis, so ``add_tracing`` (or an
+    ``Autoscaler`` setting the replicas) after construction is in the output.
+
     :param model: the model to serve.
-    :param namespace: namespace of the objects.
-    :param tracing: Phoenix to send vLLM's spans to. Default: no vLLM tracing.
-    :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name(tracing)``.
-    :param min_replicas: replicas KServe creates before the autoscaler takes over. Default: 1.
+    :param namespace: namespace of the objects. Default: ``model.namespace``, else the chart's namespace, else
+        ``kserve-inference``.
+    :param tracing: Phoenix to send vLLM's spans to (same as calling ``add_tracing``). Default: no vLLM tracing.
+    :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name``: the Phoenix settings'
+        ``project_name``, else the default release name.
+    :param min_replicas: replicas KServe creates before the autoscaler takes over. Default: 1 (an ``Autoscaler``
+        targeting this server sets its own ``min_replicas``).
     :param labels: extra labels on every object. Default: none.
     """
 
@@ -99,15 +111,22 @@ class ModelServer(Construct):
         id: str,
         *,
         model: ModelConfig,
-        namespace: str,
+        namespace: str | None = None,
         tracing: PhoenixConfig | None = None,
         project_name: str | None = None,
         min_replicas: int = 1,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        if not isinstance(min_replicas, int) or min_replicas < 1:
+            raise PropError(
+                "ModelServer",
+                "min_replicas",
+                min_replicas,
+                "use an integer of at least 1: at zero replicas vLLM exports no metrics for an autoscaler to wake it",
+            )
         self.model = model
-        self.namespace = namespace
+        self.namespace = namespace_for(self, namespace or model.namespace)
         self.name = model.resource_name
         self.served_model_name = model.name
         self.predictor_name = f"{self.name}-predictor"
@@ -122,14 +141,140 @@ class ModelServer(Construct):
             "app.kubernetes.io/component": "model-server",
             **(labels or {}),
         }
-        isvc_labels = {**self.labels, VISIBILITY_LABEL: CLUSTER_LOCAL}
-        self.tracing = tracing if tracing is not None and tracing.trace_vllm else None
-        self.project_name = project_name or trace_project(tracing)
+        self.min_replicas = min_replicas
+        """``spec.predictor.minReplicas``, read at synthesis."""
+        self.tracing: PhoenixConfig | None = None
+        """Where vLLM sends its spans (``add_tracing``); None: no vLLM tracing."""
+        self._project_name = project_name
         self.warnings: list[str] = credential_warnings(
             where=f"model {self.name}", args=model.runtime.extra_args, env=model.runtime.env
         )
-        """Plain-text credentials in ``extraArgs`` or ``env``; for the caller to show (constructs never print)."""
+        """Plain-text credentials in ``extra_args`` or ``env``; for the caller to show (constructs never print)."""
+        ChartValidation.of(self)
+        isvc_labels = {**self.labels, VISIBILITY_LABEL: CLUSTER_LOCAL}
+        self.inference_service = lazy_api_object(
+            self,
+            "Resource",
+            gvk=ks.InferenceService.GVK,
+            metadata=cdk8s.ApiObjectMetadata(
+                name=self.name,
+                namespace=self.namespace,
+                # cluster-local: no KServe Ingress or HTTPRoute; the API-key gateway is the only way in.
+                labels=isvc_labels,
+                annotations={
+                    # Standard (formerly RawDeployment): a plain Deployment that KEDA can scale.
+                    "serving.kserve.io/deploymentMode": "Standard",
+                    # KEDA owns the replicas; KServe must not create an HPA of its own.
+                    "serving.kserve.io/autoscalerClass": "external",
+                    # No KServe Prometheus annotations: they stamp the queue-proxy's prometheus.io/port on the
+                    # pods; the PodMonitor below is the scrape path.
+                },
+            ),
+            fields=("spec",),
+            produce=lambda: body(ks.InferenceService.manifest(spec=self._spec())),
+            inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
+        )
+        """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
+        field."""
+        if tracing is not None:
+            self.add_tracing(tracing, project_name=project_name)
 
+        self.pod_monitor_name = self.name
+        self.pod_monitor = prom.PodMonitor(
+            self,
+            "PodMonitor",
+            metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=self.namespace, labels=self.labels),
+            spec=prom.PodMonitorSpec(
+                selector=prom.PodMonitorSpecSelector(match_labels=self.pod_selector),
+                pod_metrics_endpoints=[
+                    prom.PodMonitorSpecPodMetricsEndpoints(port=PORT_NAME, path=METRICS_PATH, interval=SCRAPE_INTERVAL)
+                ],
+            ),
+        )
+
+        self.disruption_budget = k8s.KubePodDisruptionBudget(
+            self,
+            "DisruptionBudget",
+            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
+            spec=k8s.PodDisruptionBudgetSpec(
+                max_unavailable=_value(k8s.IntOrString.from_number, 1),
+                selector=k8s.LabelSelector(match_labels=self.pod_selector),
+            ),
+        )
+
+    def allow_ingress_only_from(
+        self,
+        *,
+        gateway: AiGateway | StandaloneGateway,
+        prometheus_namespace: str = "monitoring",
+        gateway_namespace: str | None = None,
+    ) -> k8s.KubeNetworkPolicy:
+        """Admit traffic to the model pods from ``gateway``'s Envoy pods and from Prometheus only; returns the
+        NetworkPolicy.
+
+        vLLM serves the API and ``/metrics`` on one port, so Prometheus is admitted on that port.
+        Kubelet probes are not subject to NetworkPolicy. Needs a CNI that enforces NetworkPolicy.
+
+        :param prometheus_namespace: namespace of the Prometheus that scrapes the pods (and that KEDA queries).
+            Default: monitoring.
+        :param gateway_namespace: namespace of the Envoy pods. Default: the gateway's namespace (Envoy Gateway's
+            GatewayNamespace mode, and the standalone gateway); with Envoy Gateway's default mode, its controller
+            namespace (e.g. ``envoy-gateway-system``).
+        """
+        gateway_namespace = gateway_namespace or gateway.namespace
+        gateway_pod_labels = gateway.pod_selector
+        port = [k8s.NetworkPolicyPort(port=_value(k8s.IntOrString.from_number, SERVING_PORT), protocol="TCP")]
+        return k8s.KubeNetworkPolicy(
+            self,
+            "NetworkPolicy",
+            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
+            spec=k8s.NetworkPolicySpec(
+                pod_selector=k8s.LabelSelector(match_labels=self.pod_selector),
+                policy_types=["Ingress"],
+                ingress=[
+                    k8s.NetworkPolicyIngressRule(
+                        from_=[
+                            k8s.NetworkPolicyPeer(
+                                namespace_selector=k8s.LabelSelector(
+                                    match_labels={"kubernetes.io/metadata.name": gateway_namespace}
+                                ),
+                                pod_selector=k8s.LabelSelector(match_labels=dict(gateway_pod_labels)),
+                            )
+                        ],
+                        ports=port,
+                    ),
+                    k8s.NetworkPolicyIngressRule(
+                        from_=[
+                            k8s.NetworkPolicyPeer(
+                                namespace_selector=k8s.LabelSelector(
+                                    match_labels={"kubernetes.io/metadata.name": prometheus_namespace}
+                                )
+                            )
+                        ],
+                        ports=port,
+                    ),
+                ],
+            ),
+        )
+
+    def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> None:
+        """Send vLLM's own spans to ``phoenix`` (OTLP gRPC), unless its ``trace_vllm`` is off.
+
+        :param project_name: Phoenix project of the spans. Default: the value given at construction, else
+            ``tracing_env.project_name(phoenix)``.
+        """
+        if not phoenix.trace_vllm:
+            return
+        self.tracing = phoenix
+        self._project_name = project_name or self._project_name
+
+    @property
+    def project_name(self) -> str:
+        """Phoenix project of vLLM's spans."""
+        return self._project_name or trace_project(self.tracing)
+
+    def _spec(self) -> ks.InferenceServiceSpec:
+        model = self.model
         runtime = model.runtime
         env = self._env()
         container = ks.InferenceServiceSpecPredictorContainers(
@@ -232,118 +377,31 @@ class ModelServer(Construct):
             if runtime.gpu_count > 1
             else None
         )
-        self.inference_service = ks.InferenceService(
-            self,
-            "Resource",
-            metadata=cdk8s.ApiObjectMetadata(
-                name=self.name,
-                namespace=namespace,
-                # cluster-local: no KServe Ingress or HTTPRoute; the API-key gateway is the only way in.
-                labels=isvc_labels,
-                annotations={
-                    # Standard (formerly RawDeployment): a plain Deployment that KEDA can scale.
-                    "serving.kserve.io/deploymentMode": "Standard",
-                    # KEDA owns the replicas; KServe must not create an HPA of its own.
-                    "serving.kserve.io/autoscalerClass": "external",
-                    # No KServe Prometheus annotations: they stamp the queue-proxy's prometheus.io/port on the
-                    # pods; the PodMonitor below is the scrape path.
-                },
-            ),
-            spec=ks.InferenceServiceSpec(
-                predictor=ks.InferenceServiceSpecPredictor(
-                    containers=[container],
-                    storage_uris=[
-                        ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)
-                    ],
-                    service_account_name=model.service_account_name,
-                    min_replicas=min_replicas,
-                    node_selector=dict(runtime.node_selector) or None,
-                    tolerations=[
-                        ks.InferenceServiceSpecPredictorTolerations(
-                            key=t.key, operator=t.operator, value=t.value, effect=t.effect
-                        )
-                        for t in runtime.tolerations
-                    ]
-                    or None,
-                    volumes=volumes,
-                    security_context=ks.InferenceServiceSpecPredictorSecurityContext(
-                        seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(
-                            type="RuntimeDefault"
-                        ),
-                    ),
-                    # Model pods load for minutes; give in-flight generations time to finish.
-                    termination_grace_period_seconds=120,
-                )
-            ),
-        )
-
-        self.pod_monitor_name = self.name
-        self.pod_monitor = prom.PodMonitor(
-            self,
-            "PodMonitor",
-            metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=namespace, labels=self.labels),
-            spec=prom.PodMonitorSpec(
-                selector=prom.PodMonitorSpecSelector(match_labels=self.pod_selector),
-                pod_metrics_endpoints=[
-                    prom.PodMonitorSpecPodMetricsEndpoints(port=PORT_NAME, path=METRICS_PATH, interval=SCRAPE_INTERVAL)
+        return ks.InferenceServiceSpec(
+            predictor=ks.InferenceServiceSpecPredictor(
+                containers=[container],
+                storage_uris=[
+                    ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)
                 ],
-            ),
-        )
-
-        self.disruption_budget = k8s.KubePodDisruptionBudget(
-            self,
-            "DisruptionBudget",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=namespace, labels=self.labels),
-            spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=_value(k8s.IntOrString.from_number, 1),
-                selector=k8s.LabelSelector(match_labels=self.pod_selector),
-            ),
-        )
-
-    def allow_ingress_only_from(
-        self,
-        *,
-        gateway_namespace: str,
-        gateway_pod_labels: Mapping[str, str],
-        prometheus_namespace: str,
-    ) -> k8s.KubeNetworkPolicy:
-        """Admit traffic to the model pods from the gateway's Envoy pods and from Prometheus only.
-
-        vLLM serves the API and ``/metrics`` on one port, so Prometheus is admitted on that port.
-        Kubelet probes are not subject to NetworkPolicy. Needs a CNI that enforces NetworkPolicy.
-        """
-        port = [k8s.NetworkPolicyPort(port=_value(k8s.IntOrString.from_number, SERVING_PORT), protocol="TCP")]
-        return k8s.KubeNetworkPolicy(
-            self,
-            "NetworkPolicy",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
-            spec=k8s.NetworkPolicySpec(
-                pod_selector=k8s.LabelSelector(match_labels=self.pod_selector),
-                policy_types=["Ingress"],
-                ingress=[
-                    k8s.NetworkPolicyIngressRule(
-                        from_=[
-                            k8s.NetworkPolicyPeer(
-                                namespace_selector=k8s.LabelSelector(
-                                    match_labels={"kubernetes.io/metadata.name": gateway_namespace}
-                                ),
-                                pod_selector=k8s.LabelSelector(match_labels=dict(gateway_pod_labels)),
-                            )
-                        ],
-                        ports=port,
+                service_account_name=model.service_account_name,
+                min_replicas=self.min_replicas,
+                node_selector=dict(runtime.node_selector) or None,
+                tolerations=[
+                    ks.InferenceServiceSpecPredictorTolerations(
+                        key=t.key, operator=t.operator, value=t.value, effect=t.effect
+                    )
+                    for t in runtime.tolerations
+                ]
+                or None,
+                volumes=volumes,
+                security_context=ks.InferenceServiceSpecPredictorSecurityContext(
+                    seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(
+                        type="RuntimeDefault"
                     ),
-                    k8s.NetworkPolicyIngressRule(
-                        from_=[
-                            k8s.NetworkPolicyPeer(
-                                namespace_selector=k8s.LabelSelector(
-                                    match_labels={"kubernetes.io/metadata.name": prometheus_namespace}
-                                )
-                            )
-                        ],
-                        ports=port,
-                    ),
-                ],
-            ),
+                ),
+                # Model pods load for minutes; give in-flight generations time to finish.
+                termination_grace_period_seconds=120,
+            )
         )
 
     @property

@@ -12,18 +12,22 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
+from ._resource import body, check_label, lazy_api_object, namespace_for
 from .config import PhoenixConfig
 from .imports.io.envoyproxy import aigateway as aig
 from .tracing_env import otlp_env
+from .tracing_env import project_name as trace_project
 
 
 class GatewayTracing(Construct):
     """A GatewayConfig that points the AI Gateway's trace exporter at Phoenix.
 
+    Usually made by ``AiGateway.add_tracing``, which attaches it to the Gateway.
+
     :param name: name of the GatewayConfig (referenced by the Gateway's annotation).
-    :param namespace: the Gateway's namespace.
     :param phoenix: where traces go.
-    :param project_name: Phoenix project.
+    :param namespace: the Gateway's namespace. Default: the chart's namespace, else ``kserve-inference``.
+    :param project_name: Phoenix project. Default: ``tracing_env.project_name(phoenix)``.
     :param labels: extra labels. Default: none.
     """
 
@@ -33,13 +37,18 @@ class GatewayTracing(Construct):
         id: str,
         *,
         name: str,
-        namespace: str,
         phoenix: PhoenixConfig,
-        project_name: str,
+        namespace: str | None = None,
+        project_name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        check_label("GatewayTracing", "name", name, 253)
+        namespace = namespace_for(self, namespace)
+        project_name = project_name or trace_project(phoenix)
         self.name = name
+        self.phoenix = phoenix
+        self.project_name = project_name
         env = [
             aig.GatewayConfigSpecExtProcKubernetesEnv(
                 name=var.name,
@@ -54,15 +63,19 @@ class GatewayTracing(Construct):
             )
             for var in otlp_env(phoenix, service_name=name, project_name=project_name, exporter="otlp-http")
         ]
-        self.gateway_config = aig.GatewayConfig(
+        spec = aig.GatewayConfigSpec(
+            ext_proc=aig.GatewayConfigSpecExtProc(kubernetes=aig.GatewayConfigSpecExtProcKubernetes(env=env))
+        )
+        self.gateway_config = lazy_api_object(
             self,
             "Resource",
+            gvk=aig.GatewayConfig.GVK,
             metadata=cdk8s.ApiObjectMetadata(
                 name=name,
                 namespace=namespace,
                 labels={"app.kubernetes.io/component": "observability", **(labels or {})},
             ),
-            spec=aig.GatewayConfigSpec(
-                ext_proc=aig.GatewayConfigSpecExtProc(kubernetes=aig.GatewayConfigSpecExtProcKubernetes(env=env))
-            ),
+            fields=("spec",),
+            produce=lambda: body(aig.GatewayConfig.manifest(spec=spec)),
         )
+        """The GatewayConfig (``node.default_child``)."""

@@ -22,518 +22,99 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+import cdk8s
 import yaml
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from .config import GatewayConfig, PhoenixConfig
-from .errors import ValuesError
-from .gateway import ModelRoute
-from .settings.gateway import STANDALONE_ADMIN_PORT
+from ._resource import PropError, body, check_label, lazy_api_object, namespace_for
+from .config import GatewayConfig, PhoenixConfig, RateLimitConfig
+from .envoy_bootstrap import (
+    ADMIN_ADDRESS,
+    ADMIN_CLUSTER,
+    ADMIN_PORT,
+    API_KEY_AUTH_FILE,
+    API_KEY_FILTER_NAME,
+    BOOTSTRAP_FILE,
+    CHECKSUM_ANNOTATION,
+    CONCURRENCY,
+    CONFIG_DIR,
+    DYNAMIC_DIR,
+    ENVOY_UID,
+    HEALTH_PATH,
+    KEY_RELOAD_SECONDS,
+    KEYS_DIR,
+    LOCAL_SUBSTITUTIONS,
+    PHOENIX_CLUSTER,
+    RENDER_SCRIPT_FILE,
+    UPSTREAM_CLUSTER_PREFIX,
+    api_key_auth_config,
+    envoy_bootstrap,
+    localize_bootstrap,
+    render_script,
+)
+from .routes import ModelRoute
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
+from .validation import ChartValidation
 
-ENVOY_UID = 101
-"""The ``envoy`` user of the upstream image."""
-ADMIN_ADDRESS = "127.0.0.1"
-ADMIN_PORT = STANDALONE_ADMIN_PORT
-CONCURRENCY = 2
-"""Envoy worker threads; matches the CPU limit (Envoy would otherwise start one per node core)."""
-CONFIG_DIR = "/etc/envoy"
-BOOTSTRAP_FILE = "envoy.yaml"
-RENDER_SCRIPT_FILE = "render-api-keys.sh"
-KEYS_DIR = "/etc/envoy/api-keys"
-"""Where the keys Secret is mounted (one file per client: name = client id, content = API key)."""
-DYNAMIC_DIR = "/var/run/envoy/dynamic"
-"""Memory-backed emptyDir shared by the renderer and Envoy; Envoy watches it."""
-API_KEY_AUTH_FILE = "api-key-auth.json"
-API_KEY_FILTER_NAME = "api-key-auth"
-KEY_RELOAD_SECONDS = 5
-"""How often the renderer sidecar re-reads the mounted Secret."""
-METADATA_NAMESPACE = "llm_inference_stack"
-MODEL_METADATA_KEY = "model"
-HEALTH_PATH = "/healthz"
-CHECKSUM_ANNOTATION = "llm-inference-stack/config-checksum"
-INFERENCE_PATHS = ("/chat/completions", "/completions", "/embeddings")
-"""POST paths (under the API prefix) routed to the model named in the body."""
-MODELS_PATH = "/models"
-UPSTREAM_CLUSTER_PREFIX = "model-"
-PHOENIX_CLUSTER = "phoenix"
-ADMIN_CLUSTER = "envoy-admin"
+if TYPE_CHECKING:
+    from .api_keys import ApiKeys
+    from .model_server import ModelServer
 
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:g}s"
+__all__ = [
+    "ADMIN_ADDRESS",
+    "ADMIN_CLUSTER",
+    "ADMIN_PORT",
+    "API_KEY_AUTH_FILE",
+    "API_KEY_FILTER_NAME",
+    "BOOTSTRAP_FILE",
+    "CHECKSUM_ANNOTATION",
+    "CONFIG_DIR",
+    "DYNAMIC_DIR",
+    "HEALTH_PATH",
+    "KEYS_DIR",
+    "LOCAL_SUBSTITUTIONS",
+    "PHOENIX_CLUSTER",
+    "RENDER_SCRIPT_FILE",
+    "UPSTREAM_CLUSTER_PREFIX",
+    "StandaloneGateway",
+    "StandaloneModel",
+    "api_key_auth_config",
+    "envoy_bootstrap",
+    "localize_bootstrap",
+    "render_script",
+]
 
 
-def _typed(type_name: str, **fields: Any) -> dict[str, Any]:
-    return {"@type": f"type.googleapis.com/{type_name}", **fields}
+@dataclass(frozen=True)
+class StandaloneModel:
+    """What ``StandaloneGateway.add_model`` created for one model server: its route in the Envoy bootstrap
+    (cluster ``model-<route.backend_name>`` in ``config_map``)."""
 
-
-def _dns_cluster(
-    name: str, host: str, port: int, *, tls: bool = False, buffer_limit: int | None = None
-) -> dict[str, Any]:
-    cluster: dict[str, Any] = {
-        "name": name,
-        "type": "STRICT_DNS",
-        "connect_timeout": "5s",
-        "dns_lookup_family": "V4_PREFERRED",
-        "load_assignment": {
-            "cluster_name": name,
-            "endpoints": [
-                {"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"address": host, "port_value": port}}}}]}
-            ],
-        },
-    }
-    if buffer_limit is not None:
-        cluster["per_connection_buffer_limit_bytes"] = buffer_limit
-    if tls:
-        cluster["transport_socket"] = {
-            "name": "envoy.transport_sockets.tls",
-            "typed_config": _typed(
-                "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
-                sni=host,
-                common_tls_context={
-                    "validation_context": {"trusted_ca": {"filename": "/etc/ssl/certs/ca-certificates.crt"}}
-                },
-            ),
-        }
-    return cluster
-
-
-def _split_url(url: str) -> tuple[str, str, int, str]:
-    match = re.fullmatch(r"(https?)://([^/:]+)(?::(\d+))?(/.*)?", url)
-    if match is None:
-        raise ValuesError("observability.phoenix.endpoint", url, "use an http:// or https:// URL")
-    scheme, host, port, path = match.groups()
-    return scheme, host, int(port) if port else (443 if scheme == "https" else 80), (path or "").rstrip("/")
-
-
-def api_key_auth_config(client_id_header: str) -> dict[str, Any]:
-    """The ``api_key_auth`` filter configuration without credentials (the renderer adds them)."""
-    return _typed(
-        "envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth",
-        credentials=[],
-        # OpenAI clients send "Authorization: Bearer <key>"; the filter strips the "Bearer " prefix.
-        key_sources=[{"header": "authorization"}],
-        # Overwrites any client-sent copy of the header, and keeps the key from the model server.
-        forwarding={"header": client_id_header, "hide_credentials": True},
-    )
-
-
-def render_script(client_id_header: str) -> str:
-    """POSIX shell that writes the ECDS resource for ``api_key_auth`` from the mounted keys Secret.
-
-    ``render-api-keys.sh SECRET_DIR OUT_FILE [INTERVAL_SECONDS]``: renders once, or every INTERVAL seconds
-    when given. The file is replaced by rename only when its content changes (Envoy reloads on the rename).
-    """
-    resource = {
-        "resources": [
-            _typed(
-                "envoy.config.core.v3.TypedExtensionConfig",
-                name=API_KEY_FILTER_NAME,
-                typed_config=api_key_auth_config(client_id_header),
-            )
-        ]
-    }
-    head, tail = json.dumps(resource, separators=(",", ":")).split('"credentials":[]', 1)
-    assert "'" not in head + tail
-    return f"""#!/bin/sh
-# Renders Envoy's api_key_auth filter configuration (an ECDS resource) from the mounted keys Secret:
-# one file per client, file name = client id, content = API key. Keys never enter the ConfigMap.
-# Usage: {RENDER_SCRIPT_FILE} SECRET_DIR OUT_FILE [INTERVAL_SECONDS]   (no interval: render once)
-set -eu
-umask 077
-SECRET_DIR=$1
-OUT=$2
-INTERVAL=${{3:-}}
-HEAD='{head}"credentials":['
-TAIL=']{tail}'
-CR=$(printf '\\r')
-
-render() {{
-  tmp="$OUT.tmp"
-  count=0
-  {{
-    printf '%s' "$HEAD"
-    sep=""
-    # The glob skips the kubelet's ..data / ..<timestamp> entries.
-    for file in "$SECRET_DIR"/*; do
-      [ -f "$file" ] || continue
-      client=${{file##*/}}
-      key=$(cat "$file")
-      key=${{key%"$CR"}}
-      case $key in
-        "" | *[[:cntrl:]]*)
-          echo "render-api-keys: skipping client $client: its key is empty or has control characters" >&2
-          continue ;;
-      esac
-      escaped=$(printf '%s' "$key" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')
-      printf '%s{{"client":"%s","key":"%s"}}' "$sep" "$client" "$escaped"
-      sep=","
-      count=$((count + 1))
-    done
-    printf '%s\\n' "$TAIL"
-  }} >"$tmp"
-  if [ -f "$OUT" ] && [ "$(cat "$OUT")" = "$(cat "$tmp")" ]; then
-    rm -f "$tmp"
-    return 0
-  fi
-  mv -f "$tmp" "$OUT"
-  echo "render-api-keys: wrote $count client key(s) to $OUT" >&2
-}}
-
-render
-[ -n "$INTERVAL" ] || exit 0
-while sleep "$INTERVAL"; do
-  render || echo "render-api-keys: render failed; keeping the previous keys" >&2
-done
-"""
-
-
-def _json_error_mapper() -> dict[str, Any]:
-    """Local replies (401, 404, 429, 413, 503 ...) as OpenAI-style JSON errors, so SDKs show the reason."""
-    return {
-        "mappers": [
-            {
-                "filter": {
-                    "status_code_filter": {
-                        "comparison": {
-                            "op": "GE",
-                            "value": {"default_value": 400, "runtime_key": "llm_stack.json_errors"},
-                        }
-                    }
-                },
-                "body_format_override": {
-                    "json_format": {
-                        "error": {
-                            "message": "%LOCAL_REPLY_BODY%",
-                            "type": "%RESPONSE_CODE_DETAILS%",
-                            "code": "%RESPONSE_CODE%",
-                        }
-                    }
-                },
-            }
-        ]
-    }
-
-
-def _rate_limit(requests_per_minute: int, client_id_header: str) -> dict[str, Any]:
-    """Per-route ``local_ratelimit``: one token bucket per client id (wildcard descriptor), refilled continuously."""
-    return _typed(
-        "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
-        stat_prefix="client_requests",
-        # The route's catch-all bucket; only the per-client descriptor limits.
-        token_bucket={"max_tokens": 1_000_000_000, "tokens_per_fill": 1_000_000_000, "fill_interval": "1s"},
-        filter_enabled={
-            "runtime_key": "llm_stack.rate_limit_enabled",
-            "default_value": {"numerator": 100, "denominator": "HUNDRED"},
-        },
-        filter_enforced={
-            "runtime_key": "llm_stack.rate_limit_enforced",
-            "default_value": {"numerator": 100, "denominator": "HUNDRED"},
-        },
-        rate_limits=[
-            {"actions": [{"request_headers": {"header_name": client_id_header, "descriptor_key": "client_id"}}]}
-        ],
-        descriptors=[
-            {
-                "entries": [{"key": "client_id"}],
-                "token_bucket": {
-                    "max_tokens": requests_per_minute,
-                    "tokens_per_fill": requests_per_minute,
-                    "fill_interval": "60s",
-                },
-            }
-        ],
-        max_dynamic_descriptors=10_000,
-        enable_x_ratelimit_headers="DRAFT_VERSION_03",
-        response_headers_to_add=[
-            # Buckets refill continuously: one request is available again after 60/limit seconds.
-            {
-                "header": {"key": "retry-after", "value": str(math.ceil(60 / requests_per_minute))},
-                "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
-            }
-        ],
-    )
-
-
-def envoy_bootstrap(
-    *,
-    name: str,
-    routes: Sequence[ModelRoute],
-    config: GatewayConfig,
-    phoenix: PhoenixConfig | None,
-) -> dict[str, Any]:
-    """The Envoy 1.40 bootstrap of the standalone gateway (no key material: see :func:`render_script`)."""
-    if not routes:
-        raise ValueError("StandaloneGateway 'routes' is empty: pass at least one ModelRoute")
-    header = config.client_id_header
-    timeout = _duration(config.request_timeout_seconds)
-    buffer_limit = config.buffer_limit_bytes
-    multi = len(routes) > 1
-    requests_per_minute = config.standalone.requests_per_minute
-    json_headers = [
-        {"header": {"key": "content-type", "value": "application/json"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
-    ]
-    no_auth = {API_KEY_FILTER_NAME: _typed("envoy.config.route.v3.FilterConfig", disabled=True)}
-
-    vhost_routes: list[dict[str, Any]] = [
-        {
-            # Answered by Envoy's admin /ready (LIVE, or 503 while starting or draining); no key needed.
-            "name": "health",
-            "match": {"path": HEALTH_PATH},
-            "route": {"cluster": ADMIN_CLUSTER, "prefix_rewrite": "/ready", "timeout": "2s"},
-            "typed_per_filter_config": no_auth,
-        }
-    ]
-    clusters: list[dict[str, Any]] = []
-    for route in sorted(routes, key=lambda r: r.backend_name):
-        cluster = f"{UPSTREAM_CLUSTER_PREFIX}{route.backend_name}"
-        clusters.append(_dns_cluster(cluster, route.service_host, route.service_port, buffer_limit=buffer_limit))
-        prefix = route.api_prefix.rstrip("/")
-        paths = "|".join(re.escape(p.lstrip("/")) for p in INFERENCE_PATHS)
-        match: dict[str, Any] = {"safe_regex": {"regex": f"{re.escape(prefix)}/({paths})"}}
-        if multi:
-            match["dynamic_metadata"] = [
-                {
-                    "filter": METADATA_NAMESPACE,
-                    "path": [{"key": MODEL_METADATA_KEY}],
-                    "value": {"string_match": {"exact": route.served_model_name}},
-                }
-            ]
-        model_route: dict[str, Any] = {
-            "name": route.backend_name,
-            "match": match,
-            "route": {"cluster": cluster, "timeout": timeout},
-        }
-        if route.rate_limit is not None and requests_per_minute is not None:
-            model_route["typed_per_filter_config"] = {
-                "envoy.filters.http.local_ratelimit": _rate_limit(requests_per_minute, header)
-            }
-        vhost_routes.append(model_route)
-        if not multi:
-            vhost_routes.append(
-                {
-                    "name": f"{route.backend_name}-models",
-                    "match": {"path": f"{prefix}{MODELS_PATH}"},
-                    "route": {"cluster": cluster, "timeout": "30s"},
-                }
-            )
-    if multi:
-        prefixes = sorted({r.api_prefix.rstrip("/") for r in routes})
-        listing = {
-            "object": "list",
-            "data": [{"id": r.served_model_name, "object": "model", "owned_by": name} for r in routes],
-        }
-        for prefix in prefixes:
-            vhost_routes.append(
-                {
-                    "name": f"models{prefix.replace('/', '-')}",
-                    "match": {"path": f"{prefix}{MODELS_PATH}"},
-                    "direct_response": {"status": 200, "body": {"inline_string": json.dumps(listing)}},
-                    "response_headers_to_add": json_headers,
-                }
-            )
-    vhost_routes.append(
-        {
-            "name": "not-found",
-            "match": {"prefix": "/"},
-            "direct_response": {
-                "status": 404,
-                "body": {
-                    "inline_string": "no served model matches this request: check the path and the body's 'model'"
-                    if multi
-                    else "not found"
-                },
-            },
-        }
-    )
-
-    http_filters: list[dict[str, Any]] = [
-        {
-            "name": API_KEY_FILTER_NAME,
-            "config_discovery": {
-                "config_source": {
-                    "path_config_source": {
-                        "path": f"{DYNAMIC_DIR}/{API_KEY_AUTH_FILE}",
-                        "watched_directory": {"path": DYNAMIC_DIR},
-                    },
-                    "resource_api_version": "V3",
-                },
-                "type_urls": ["type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth"],
-            },
-        }
-    ]
-    if multi:
-        http_filters.append(
-            {
-                "name": "envoy.filters.http.json_to_metadata",
-                "typed_config": _typed(
-                    "envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata",
-                    request_rules={
-                        "rules": [
-                            {
-                                "selectors": [{"key": "model"}],
-                                "on_present": {
-                                    "metadata_namespace": METADATA_NAMESPACE,
-                                    "key": MODEL_METADATA_KEY,
-                                    "type": "STRING",
-                                },
-                            }
-                        ],
-                        "allow_empty_content_type": True,
-                    },
-                ),
-            }
-        )
-    http_filters += [
-        {
-            "name": "envoy.filters.http.local_ratelimit",
-            "typed_config": _typed(
-                "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit", stat_prefix="client_requests"
-            ),
-        },
-        {"name": "envoy.filters.http.router", "typed_config": _typed("envoy.extensions.filters.http.router.v3.Router")},
-    ]
-
-    hcm: dict[str, Any] = {
-        "stat_prefix": "gateway",
-        "codec_type": "AUTO",
-        "use_remote_address": True,
-        # A non-streamed generation sends nothing until it is done: idle as long as a request may run.
-        "stream_idle_timeout": timeout,
-        "route_config": {
-            "name": "models",
-            "virtual_hosts": [{"name": "openai", "domains": ["*"], "routes": vhost_routes}],
-        },
-        "http_filters": http_filters,
-        "local_reply_config": _json_error_mapper(),
-        "access_log": [
-            {
-                "name": "envoy.access_loggers.stdout",
-                "typed_config": _typed(
-                    "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
-                    log_format={
-                        "json_format": {
-                            "time": "%START_TIME%",
-                            "method": "%REQ(:METHOD)%",
-                            "path": "%REQ(:PATH)%",
-                            "status": "%RESPONSE_CODE%",
-                            "details": "%RESPONSE_CODE_DETAILS%",
-                            "client_id": f"%REQ({header})%",
-                            "route": "%ROUTE_NAME%",
-                            "duration_ms": "%DURATION%",
-                            "request_id": "%REQ(X-REQUEST-ID)%",
-                        }
-                    },
-                ),
-            }
-        ],
-    }
-    if phoenix is not None:
-        scheme, host, port, path = _split_url(phoenix.endpoint)
-        clusters.append(_dns_cluster(PHOENIX_CLUSTER, host, port, tls=scheme == "https"))
-        hcm["tracing"] = {
-            "random_sampling": {"value": 100},
-            "spawn_upstream_span": True,
-            "custom_tags": [
-                {"tag": "client.id", "request_header": {"name": header}},
-                # OpenInference's attribute for the caller: Phoenix shows it as the user.
-                {"tag": "user.id", "request_header": {"name": header}},
-            ],
-            "provider": {
-                "name": "envoy.tracers.opentelemetry",
-                "typed_config": _typed(
-                    "envoy.config.trace.v3.OpenTelemetryConfig",
-                    service_name=name,
-                    http_service={
-                        "http_uri": {
-                            "uri": f"{scheme}://{host}:{port}{path}/v1/traces",
-                            "cluster": PHOENIX_CLUSTER,
-                            "timeout": "5s",
-                        }
-                    },
-                    # OTEL_RESOURCE_ATTRIBUTES (set on the container) carries openinference.project.name.
-                    resource_detectors=[
-                        {
-                            "name": "envoy.tracers.opentelemetry.resource_detectors.environment",
-                            "typed_config": _typed(
-                                "envoy.extensions.tracers.opentelemetry.resource_detectors.v3.EnvironmentResourceDetectorConfig"
-                            ),
-                        }
-                    ],
-                ),
-            },
-        }
-    clusters.append(
-        {
-            "name": ADMIN_CLUSTER,
-            "type": "STATIC",
-            "connect_timeout": "1s",
-            "load_assignment": {
-                "cluster_name": ADMIN_CLUSTER,
-                "endpoints": [
-                    {
-                        "lb_endpoints": [
-                            {
-                                "endpoint": {
-                                    "address": {"socket_address": {"address": ADMIN_ADDRESS, "port_value": ADMIN_PORT}}
-                                }
-                            }
-                        ]
-                    }
-                ],
-            },
-        }
-    )
-    return {
-        # ECDS needs a node identity; every replica may share it (no management server).
-        "node": {"id": name, "cluster": name},
-        "admin": {"address": {"socket_address": {"address": ADMIN_ADDRESS, "port_value": ADMIN_PORT}}},
-        "static_resources": {
-            "listeners": [
-                {
-                    "name": "gateway",
-                    "address": {"socket_address": {"address": "0.0.0.0", "port_value": config.port}},
-                    "per_connection_buffer_limit_bytes": buffer_limit,
-                    "filter_chains": [
-                        {
-                            "filters": [
-                                {
-                                    "name": "envoy.filters.network.http_connection_manager",
-                                    "typed_config": _typed(
-                                        "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-                                        **hcm,
-                                    ),
-                                }
-                            ]
-                        }
-                    ],
-                }
-            ],
-            "clusters": clusters,
-        },
-        "layered_runtime": {"layers": [{"name": "static", "static_layer": {}}]},
-    }
+    gateway: StandaloneGateway
+    server: ModelServer
+    route: ModelRoute
 
 
 class StandaloneGateway(Construct):
-    """A plain Envoy Deployment in front of the models (``gateway.mode: standalone``).
+    """A plain Envoy Deployment in front of model servers added with ``add_model`` (``gateway.mode: standalone``).
 
-    :param name: name of the Deployment, Service and PDB (the ConfigMap is ``<name>-envoy``). Usually
+    The Deployment is ``node.default_child``. The Envoy bootstrap (ConfigMap) and the pod template that carries
+    its checksum are computed at synthesis, so every ``add_model`` and ``add_tracing`` before ``App.synth()`` is
+    in the output.
+
+    :param name: name of the Deployment, Service and PDB (the ConfigMap is ``<name>-envoy``), e.g.
         ``<release>-ai-gateway``.
-    :param namespace: namespace of the objects.
-    :param routes: the models to route to.
-    :param api_keys_secret: Secret with one entry per client (client id -> API key), mounted into the pods.
+    :param api_keys: the API keys clients authenticate with; its Secret is mounted into the pods.
+    :param namespace: namespace of the objects. Default: the namespace of ``api_keys``.
     :param config: gateway settings (``standalone`` holds the settings of this mode). Default: ``GatewayConfig()``.
-    :param phoenix: where traces go. Default: no tracing.
-    :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name(phoenix)``.
+    :param tracing: where traces go (same as calling ``add_tracing``). Default: no tracing.
+    :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name(tracing)``.
     :param labels: extra labels. Default: none.
     """
 
@@ -543,52 +124,58 @@ class StandaloneGateway(Construct):
         id: str,
         *,
         name: str,
-        namespace: str,
-        routes: Sequence[ModelRoute],
-        api_keys_secret: str,
-        config: GatewayConfig = GatewayConfig(),
-        phoenix: PhoenixConfig | None = None,
+        api_keys: ApiKeys,
+        namespace: str | None = None,
+        config: GatewayConfig | None = None,
+        tracing: PhoenixConfig | None = None,
         project_name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if phoenix is not None and phoenix.auth_secret_name is not None:
-            raise ValuesError(
-                "observability.phoenix.authSecretName",
-                phoenix.auth_secret_name,
-                "gateway.mode 'standalone' cannot send a Phoenix API key (Envoy's OTLP exporter takes headers "
-                "inline only): remove authSecretName, or use gateway.mode 'ai-gateway'",
-            )
+        check_label("StandaloneGateway", "name", name)
+        config = config if config is not None else GatewayConfig()
         if config.port == ADMIN_PORT:
-            raise ValuesError(
-                "gateway.port", config.port, f"use another port: {ADMIN_PORT} is Envoy's admin port in standalone mode"
+            raise PropError(
+                "StandaloneGateway", "config.port", config.port, f"use another port: {ADMIN_PORT} is Envoy's admin port"
+            )
+        namespace = namespace_for(self, namespace or api_keys.namespace)
+        if namespace != api_keys.namespace:
+            raise PropError(
+                "StandaloneGateway",
+                "namespace",
+                namespace,
+                f"use the namespace of api_keys ({api_keys.namespace!r}): the pods mount its Secret, which must be "
+                "in their own namespace",
             )
         self.name = name
         self.namespace = namespace
         self.config = config
-        self.routes = list(routes)
+        self.api_keys = api_keys
+        self.routes: list[ModelRoute] = []
+        """The models routed to, in the order added."""
+        self.models: list[StandaloneModel] = []
+        self.tracing: PhoenixConfig | None = None
+        """Where Envoy sends its spans (``add_tracing``)."""
+        self._project_name = project_name
         self.image = config.standalone.image
         self.config_map_name = f"{name}-envoy"
         self.pod_selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "gateway"}
         """Labels of the Envoy pods, for NetworkPolicies."""
         self.labels = {**self.pod_selector, **(labels or {})}
-        self.bootstrap = envoy_bootstrap(name=name, routes=self.routes, config=config, phoenix=phoenix)
-        self.config_data = {
-            BOOTSTRAP_FILE: yaml.safe_dump(self.bootstrap, sort_keys=False, width=1000),
-            RENDER_SCRIPT_FILE: render_script(config.client_id_header),
-        }
-        self.config_checksum = hashlib.sha256(
-            json.dumps(self.config_data, sort_keys=True).encode() + self.image.encode()
-        ).hexdigest()
-        """Hash of the ConfigMap data, on the pod template: a config change rolls the pods."""
+        ChartValidation.of(self).add_construct_check(self._check_models)
         meta = k8s.ObjectMeta(name=name, namespace=namespace, labels=self.labels)
+        api_keys_secret = api_keys.secret_name
 
-        self.config_map = k8s.KubeConfigMap(
+        self.config_map = lazy_api_object(
             self,
             "ConfigMap",
-            metadata=k8s.ObjectMeta(name=self.config_map_name, namespace=namespace, labels=self.labels),
-            data=self.config_data,
+            gvk=k8s.KubeConfigMap.GVK,
+            metadata=cdk8s.ApiObjectMetadata(name=self.config_map_name, namespace=namespace, labels=self.labels),
+            fields=("data",),
+            produce=lambda: {"data": self.config_data},
+            inputs=self._inputs,
         )
+        """The ConfigMap with the Envoy bootstrap and the API-key renderer script."""
 
         security = k8s.SecurityContext(
             allow_privilege_escalation=False,
@@ -605,22 +192,17 @@ class StandaloneGateway(Construct):
         )
         render = ["/bin/sh", f"{CONFIG_DIR}/{RENDER_SCRIPT_FILE}", KEYS_DIR, f"{DYNAMIC_DIR}/{API_KEY_AUTH_FILE}"]
         probe = k8s.HttpGetAction(path=HEALTH_PATH, port=k8s.IntOrString.from_string("http"))
-        env = (
-            [
-                k8s.EnvVar(name=var.name, value=var.value)
-                for var in otlp_env(
-                    phoenix, service_name=name, project_name=project_name or trace_project(phoenix), exporter="envoy"
-                )
-            ]
-            if phoenix is not None
-            else None
-        )
 
-        self.deployment = k8s.KubeDeployment(
-            self,
-            "Resource",
-            metadata=meta,
-            spec=k8s.DeploymentSpec(
+        def env() -> list[k8s.EnvVar] | None:
+            if self.tracing is None:
+                return None
+            return [
+                k8s.EnvVar(name=var.name, value=var.value)
+                for var in otlp_env(self.tracing, service_name=name, project_name=self.project_name, exporter="envoy")
+            ]
+
+        def deployment_spec() -> k8s.DeploymentSpec:
+            return k8s.DeploymentSpec(
                 replicas=config.replicas,
                 selector=k8s.LabelSelector(match_labels=self.pod_selector),
                 strategy=k8s.DeploymentStrategy(
@@ -669,7 +251,7 @@ class StandaloneGateway(Construct):
                                     "--log-level",
                                     "info",
                                 ],
-                                env=env,
+                                env=env(),
                                 ports=[k8s.ContainerPort(name="http", container_port=config.port, protocol="TCP")],
                                 readiness_probe=k8s.Probe(
                                     http_get=probe, period_seconds=5, timeout_seconds=2, failure_threshold=2
@@ -721,8 +303,18 @@ class StandaloneGateway(Construct):
                         ],
                     ),
                 ),
-            ),
+            )
+
+        self.deployment = lazy_api_object(
+            self,
+            "Resource",
+            gvk=k8s.KubeDeployment.GVK,
+            metadata=cdk8s.ApiObjectMetadata(name=name, namespace=namespace, labels=self.labels),
+            fields=("spec",),
+            produce=lambda: body(k8s.KubeDeployment.manifest(spec=deployment_spec())),
+            inputs=self._inputs,
         )
+        """The Envoy Deployment (``node.default_child``)."""
 
         exposure = config.service
         self.service = k8s.KubeService(
@@ -753,55 +345,84 @@ class StandaloneGateway(Construct):
                 selector=k8s.LabelSelector(match_labels=self.pod_selector),
             ),
         )
+        if tracing is not None:
+            self.add_tracing(tracing, project_name=project_name)
 
+    def add_model(self, server: ModelServer, *, rate_limit: RateLimitConfig | None = None) -> StandaloneModel:
+        """Route requests for the server's served model name to it; returns what this created.
 
-#: Every way :func:`localize_bootstrap` may change the synthesized bootstrap to run Envoy on one machine, and why.
-LOCAL_SUBSTITUTIONS: Mapping[str, str] = {
-    "listener": "in the pod Envoy listens on all interfaces on the gateway port; here a free loopback port",
-    "admin": "the admin port (and the health route's cluster) moves to a free loopback port so runs never collide",
-    "model upstream": "the predictor Service's cluster DNS name becomes a local vLLM (or test upstream) on loopback",
-    "phoenix": "the in-cluster Phoenix becomes a Phoenix on loopback",
-    "dynamic dir": "the memory-backed emptyDir the renderer writes the keys into becomes a local directory",
-}
+        :param rate_limit: whether this model is rate limited: in this mode the limit is
+            ``config.standalone.requests_per_minute`` requests per client and replica (token budgets are not
+            enforced). Default: none.
+        """
+        route = ModelRoute(
+            served_model_name=server.served_model_name,
+            backend_name=server.name,
+            service_host=server.predictor_service_host,
+            service_port=server.service_port,
+            api_prefix=server.api_prefix,
+            rate_limit=rate_limit,
+        )
+        for existing in self.routes:
+            if existing.backend_name == route.backend_name or existing.served_model_name == route.served_model_name:
+                raise PropError(
+                    "StandaloneGateway.add_model",
+                    "server",
+                    server.served_model_name,
+                    f"a model named {existing.served_model_name!r} (objects {existing.backend_name!r}) is already "
+                    "routed: give each model server its own served model name and object name",
+                )
+        self.routes.append(route)
+        model = StandaloneModel(gateway=self, server=server, route=route)
+        self.models.append(model)
+        return model
 
+    def _check_models(self) -> list[str]:
+        if self.routes:
+            return []
+        where = f"StandaloneGateway {self.name!r} ({self.node.path})"
+        return [f"{where} routes no model: call add_model(server) for each ModelServer"]
 
-def localize_bootstrap(
-    bootstrap: Mapping[str, Any],
-    *,
-    listener_port: int,
-    admin_port: int,
-    upstreams: Mapping[str, tuple[str, int]],
-    dynamic_dir: str,
-    phoenix: tuple[str, int] | None = None,
-) -> dict[str, Any]:
-    """A copy of ``bootstrap`` runnable on one machine, changed only as :data:`LOCAL_SUBSTITUTIONS` says.
+    def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> None:
+        """Send Envoy's spans to ``phoenix`` over OTLP/HTTP.
 
-    ``upstreams`` maps a model's backend name (its cluster is ``model-<name>``) to a local ``(host, port)``.
-    """
-    local: dict[str, Any] = json.loads(json.dumps(bootstrap))
-    local["admin"]["address"]["socket_address"].update(address=ADMIN_ADDRESS, port_value=admin_port)
-    for listener in local["static_resources"]["listeners"]:
-        listener["address"]["socket_address"].update(address="127.0.0.1", port_value=listener_port)
-    for cluster in local["static_resources"]["clusters"]:
-        name = cluster["name"]
-        if name == ADMIN_CLUSTER:
-            target: tuple[str, int] | None = (ADMIN_ADDRESS, admin_port)
-        elif name == PHOENIX_CLUSTER:
-            target = phoenix
-            cluster.pop("transport_socket", None)
-        elif name.startswith(UPSTREAM_CLUSTER_PREFIX):
-            target = upstreams[name[len(UPSTREAM_CLUSTER_PREFIX) :]]
-        else:
-            raise ValueError(f"cluster {name!r} has no local substitution")
-        if target is None:
-            raise ValueError(f"cluster {name!r} needs a local address: pass phoenix=(host, port)")
-        cluster["type"] = "STATIC"
-        cluster.pop("dns_lookup_family", None)
-        for group in cluster["load_assignment"]["endpoints"]:
-            for endpoint in group["lb_endpoints"]:
-                endpoint["endpoint"]["address"]["socket_address"].update(address=target[0], port_value=target[1])
-    text = json.dumps(local).replace(DYNAMIC_DIR, dynamic_dir.rstrip("/"))
-    if phoenix is not None:
-        text = re.sub(r'"uri": "https?://[^/"]+', f'"uri": "http://{phoenix[0]}:{phoenix[1]}', text)
-    result: dict[str, Any] = json.loads(text)
-    return result
+        :param project_name: Phoenix project. Default: the value given at construction, else
+            ``tracing_env.project_name(phoenix)``.
+        """
+        if phoenix.auth_secret_name is not None:
+            raise PropError(
+                "StandaloneGateway",
+                "tracing.auth_secret_name",
+                phoenix.auth_secret_name,
+                "remove it: Envoy's OTLP exporter takes headers inline only, so this mode cannot send a Phoenix "
+                "API key (use AiGateway to send one)",
+            )
+        self.tracing = phoenix
+        self._project_name = project_name or self._project_name
+
+    @property
+    def project_name(self) -> str:
+        """Phoenix project of Envoy's spans."""
+        return self._project_name or trace_project(self.tracing)
+
+    def _inputs(self) -> object:
+        """What the ConfigMap and the Deployment depend on that may change after construction."""
+        return (tuple(self.routes), self.tracing, self.project_name)
+
+    @property
+    def bootstrap(self) -> dict[str, Any]:
+        """The Envoy bootstrap for the models added so far."""
+        return envoy_bootstrap(name=self.name, routes=self.routes, config=self.config, phoenix=self.tracing)
+
+    @property
+    def config_data(self) -> dict[str, str]:
+        """The ConfigMap's data: the bootstrap and the API-key renderer script."""
+        return {
+            BOOTSTRAP_FILE: yaml.safe_dump(self.bootstrap, sort_keys=False, width=1000),
+            RENDER_SCRIPT_FILE: render_script(self.config.client_id_header),
+        }
+
+    @property
+    def config_checksum(self) -> str:
+        """Hash of the ConfigMap data, on the pod template: a config change rolls the pods."""
+        return hashlib.sha256(json.dumps(self.config_data, sort_keys=True).encode() + self.image.encode()).hexdigest()

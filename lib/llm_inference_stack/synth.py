@@ -55,7 +55,7 @@ def manifests(config: StackConfig, *, validate: bool = True) -> list[dict[str, A
     # The resolved objects, exactly what synthesis writes as YAML (JSON from jsii; no YAML round trip).
     objects: list[dict[str, Any]] = list(chart.to_json())
     if validate:
-        validate_objects(objects)
+        validate_objects(objects, external_secrets=chart.validation.external_secrets)
     return objects
 
 
@@ -89,7 +89,7 @@ def synthesize(
         chart.validation.enabled = False
         wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
         objects = chart.to_json()
-        report = validate_objects(objects, vllm_args=wanted)
+        report = validate_objects(objects, vllm_args=wanted, external_secrets=chart.validation.external_secrets)
         app.synth()
         files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
         _check_reads_back(staging, files, objects)

@@ -27,7 +27,6 @@ RESERVED_ANNOTATIONS = frozenset(
         "serving.kserve.io/deploymentMode",
         "serving.kserve.io/autoscalerClass",
         "aigateway.envoyproxy.io/gateway-config",
-        "llm-inference-stack/existing-secret",
         "llm-inference-stack/config-checksum",
     }
 )

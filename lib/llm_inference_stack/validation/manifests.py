@@ -85,6 +85,9 @@ class Manifests:
     objects: list[Obj]
     sources: dict[int, str] = field(default_factory=dict)
     """``id(object)`` -> where it came from (``file.yaml#3``), for messages."""
+    external_secrets: frozenset[tuple[str, str]] | None = None
+    """``(namespace, name)`` of the Secrets created outside this output, when known (the constructs declare them);
+    None for a directory: a referenced Secret missing from the output is then taken for a prerequisite."""
 
     def __post_init__(self) -> None:
         self._index: dict[tuple[str, str | None, str], Obj] = {}

@@ -8,8 +8,6 @@ from ..manifests import Manifests, Obj, annotations_of, dig, namespace_of
 from .registry import Problem, check
 
 GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config"
-EXISTING_SECRET_ANNOTATION = "llm-inference-stack/existing-secret"
-"""On a SecurityPolicy: the API-key Secret it reads is created out of band (``apiKeys.existingSecret: true``)."""
 GATEWAY_POLICIES = ("SecurityPolicy", "ClientTrafficPolicy", "BackendTrafficPolicy")
 
 
@@ -131,11 +129,12 @@ def _secret_source(manifests: Manifests, namespace: str | None, name: str) -> bo
 
 @check("api-keys-secret")
 def api_key_secret_exists(manifests: Manifests) -> Iterator[Problem]:
-    """The SecurityPolicy's Secret is in the output, written by an ExternalSecret, or declared existing."""
+    """The SecurityPolicy's Secret is in the output, written by an ExternalSecret, or declared existing by the
+    constructs (``Manifests.external_secrets``; unknown for a directory, where nothing is checked)."""
+    declared = manifests.external_secrets
+    if declared is None:
+        return
     for policy in manifests.of_kind("SecurityPolicy"):
-        declared = {
-            s.strip() for s in str(annotations_of(policy).get(EXISTING_SECRET_ANNOTATION, "")).split(",") if s.strip()
-        }
         for index, ref in enumerate(dig(policy, "spec", "apiKeyAuth", "credentialRefs") or []):
             if not isinstance(ref, Mapping) or ref.get("kind", "Secret") != "Secret":
                 continue
@@ -143,11 +142,11 @@ def api_key_secret_exists(manifests: Manifests) -> Iterator[Problem]:
             namespace = ref.get("namespace") or namespace_of(policy)
             if namespace != namespace_of(policy):
                 continue  # another namespace needs a ReferenceGrant; out of this output's reach
-            if name in declared or _secret_source(manifests, namespace, name):
+            if (namespace, name) in declared or _secret_source(manifests, namespace, name):
                 continue
             yield Problem(
                 policy,
                 f"spec.apiKeyAuth.credentialRefs[{index}] names Secret {name!r}, which is neither in the output, nor "
-                f"written by an ExternalSecret, nor declared existing (annotation {EXISTING_SECRET_ANNOTATION}): "
-                "set apiKeys.existingSecret: true and create it out of band, or configure apiKeys.externalSecret",
+                "written by an ExternalSecret, nor declared existing: pass the ApiKeys construct whose Secret it is "
+                "(existing_secret=True declares it), or configure its external_secret",
             )

@@ -1,0 +1,81 @@
+"""Which models a gateway routes to, and how they are spread over AIGatewayRoutes (at most 15 rules each).
+
+Plain data and arithmetic, no constructs: the standalone gateway's Envoy bootstrap reads ``ModelRoute`` too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .config import RateLimitConfig
+
+MAX_RULES_PER_ROUTE = 15
+"""AIGatewayRoute accepts at most 15 rules."""
+ROUTE_PLANNED_RULES = 12
+"""Models planned per AIGatewayRoute: ``ceil(models / 12)`` routes, leaving room below 15 for hash imbalance."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelRoute:
+    """One served model as a gateway sees it (made by ``add_model`` from a ``ModelServer``)."""
+
+    served_model_name: str
+    """Value of ``model`` in client requests."""
+    backend_name: str
+    """Name of the AIServiceBackend and Backend for this model."""
+    service_host: str
+    """Cluster DNS name of the model's predictor Service."""
+    service_port: int = 80
+    api_prefix: str = "/v1"
+    rate_limit: RateLimitConfig | None = None
+
+
+def route_buckets(routes: Sequence[ModelRoute]) -> list[list[ModelRoute]]:
+    """Spread the models over AIGatewayRoutes (at most 15 rules each) so that a model keeps its route.
+
+    The rule, which depends on nothing but the set of backend names:
+
+    * there are ``ceil(models / 12)`` routes: bucket 0 is the route ``<gateway>``, bucket ``i`` is
+      ``<gateway>-<i+1>`` (an empty bucket emits no route);
+    * a model goes to bucket ``jump_hash(sha256(backend name), routes)`` (Lamping and Veach's jump consistent
+      hash), so adding or removing a model moves no other model while the route count stays the same, and a
+      change of the route count (every 12 models) moves only the models that the new (or removed) last
+      route takes (about ``1/routes`` of them);
+    * a bucket holds at most 15 models: the models are placed in the order of their hash, and those that
+      find their bucket full go to the next bucket with room (wrapping around). Only such overflow models
+      can move when another model is added or removed.
+
+    Rules within a route are sorted by backend name.
+    """
+    count = max(1, math.ceil(len(routes) / ROUTE_PLANNED_RULES))
+    buckets: list[list[ModelRoute]] = [[] for _ in range(count)]
+    overflow: list[tuple[int, ModelRoute]] = []
+    for route in sorted(routes, key=lambda r: (route_key(r.backend_name), r.backend_name)):
+        bucket = jump_hash(route_key(route.backend_name), count)
+        if len(buckets[bucket]) < MAX_RULES_PER_ROUTE:
+            buckets[bucket].append(route)
+        else:
+            overflow.append((bucket, route))
+    for bucket, route in overflow:
+        while len(buckets[bucket]) >= MAX_RULES_PER_ROUTE:  # count * 15 > len(routes): there is room
+            bucket = (bucket + 1) % count
+        buckets[bucket].append(route)
+    return [sorted(b, key=lambda r: r.backend_name) for b in buckets]
+
+
+def route_key(backend_name: str) -> int:
+    """The 64-bit hash key of a model in ``route_buckets``: the first 8 bytes of sha256(backend name)."""
+    return int.from_bytes(hashlib.sha256(backend_name.encode()).digest()[:8], "big")
+
+
+def jump_hash(key: int, buckets: int) -> int:
+    """Jump consistent hash (Lamping and Veach, 2014): a bucket in ``[0, buckets)`` for a 64-bit ``key``."""
+    bucket, candidate = -1, 0
+    while candidate < buckets:
+        bucket = candidate
+        key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
+        candidate = int((bucket + 1) * (float(1 << 31) / float((key >> 33) + 1)))
+    return bucket
