@@ -228,6 +228,18 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         "references | names AIGatewayRoute 'llm-stack-ai-gateway-9', which is not in the output",
         lambda o: find(o, "BackendTrafficPolicy")["spec"]["targetRefs"][0].update(name="llm-stack-ai-gateway-9"),
     ),
+    "token-cost-reads-an-unwritten-key": (
+        "token-cost-key | .metadata.key is 'llm_total_tokens', but the route's llmRequestCosts write",
+        lambda o: find(o, "BackendTrafficPolicy")["spec"]["rateLimit"]["global"]["rules"][0]["cost"]["response"][
+            "metadata"
+        ].update(key="llm_total_tokens"),
+    ),
+    "token-cost-in-another-namespace": (
+        "token-cost-key | .metadata.namespace is 'envoy.filters.http.ext_proc'",
+        lambda o: find(o, "BackendTrafficPolicy")["spec"]["rateLimit"]["global"]["rules"][0]["cost"]["response"][
+            "metadata"
+        ].update(namespace="envoy.filters.http.ext_proc"),
+    ),
     "removed-vllm-flag": (
         "vllm-args | unrecognized arguments: --disable-log-requests\nrequires: vllm",
         lambda o: container(o)["args"].append("--disable-log-requests"),

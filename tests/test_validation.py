@@ -176,6 +176,7 @@ def test_every_check_family_is_registered() -> None:
         "served-model-name",
         "tensor-parallel",
         "route-model-name",
+        "token-cost-key",
         "references",
         "api-keys-secret",
         "backend-fqdn",

@@ -23,6 +23,7 @@ from .imports.io.k8s.networking import gateway as gwapi
 from .observability import GatewayTracing
 from .routes import MAX_RULES_PER_ROUTE, ROUTE_PLANNED_RULES, ModelRoute, jump_hash, route_buckets, route_key
 from .validation import ChartValidation
+from .validation.checks.gateway import AI_GATEWAY_METADATA_NAMESPACE
 from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
 
 __all__ = [
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 MODEL_HEADER = "x-ai-eg-model"
 """Header the AI Gateway sets from the request body's ``model``."""
-AI_GATEWAY_METADATA_NAMESPACE = "io.envoy.ai_gateway"
 TOTAL_TOKENS_KEY = "llm_total_token"
 MAX_RATE_LIMIT_RULES = 256
 """BackendTrafficPolicy ``spec.rateLimit.global.rules`` has ``maxItems: 256`` (Envoy Gateway v1.9.0 CRD)."""

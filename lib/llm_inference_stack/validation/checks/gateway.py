@@ -112,3 +112,52 @@ def route_header_is_a_served_name(manifests: Manifests) -> Iterator[Problem]:
                         f"{' or '.join(repr(s) for s in served) or '(nothing)'}: clients would get 404; "
                         "match the --served-model-name exactly",
                     )
+
+
+AI_GATEWAY_METADATA_NAMESPACE = "io.envoy.ai_gateway"
+"""Dynamic-metadata namespace the AI Gateway's external processor writes each ``llmRequestCosts`` key under."""
+
+
+@check("token-cost-key")
+def token_cost_reads_a_key_the_route_writes(manifests: Manifests) -> Iterator[Problem]:
+    """A rate-limit rule charged from the response's metadata must read a key the targeted AIGatewayRoute's
+    ``llmRequestCosts`` writes: the external processor writes each ``metadataKey`` under ``io.envoy.ai_gateway``
+    and Envoy Gateway reads ``%DYNAMIC_METADATA(namespace:key)%``. Any other key is never set, so no client is ever
+    charged and the token budget is never enforced (the route and the policy are both accepted)."""
+    for policy in manifests.of_kind("BackendTrafficPolicy"):
+        targets = dig(policy, "spec", "targetRefs")
+        routes = [
+            manifests.get("AIGatewayRoute", namespace_of(policy), str(ref.get("name")))
+            for ref in targets or []
+            if isinstance(ref, Mapping) and ref.get("kind") == "HTTPRoute"
+        ]
+        written = {
+            str(cost.get("metadataKey"))
+            for route in routes
+            if route is not None
+            for cost in dig(route, "spec", "llmRequestCosts") or []
+            if isinstance(cost, Mapping)
+        }
+        if not any(route is not None for route in routes):
+            continue  # not the AI Gateway's route: the `references` check names a missing target
+        rules = dig(policy, "spec", "rateLimit", "global", "rules")
+        for index, rule in enumerate(rules if isinstance(rules, list) else []):
+            response = dig(rule, "cost", "response") if isinstance(rule, Mapping) else None
+            if not isinstance(response, Mapping) or response.get("from") != "Metadata":
+                continue
+            namespace = dig(response, "metadata", "namespace")
+            key = dig(response, "metadata", "key")
+            where = f"spec.rateLimit.global.rules[{index}].cost.response.metadata"
+            if namespace != AI_GATEWAY_METADATA_NAMESPACE:
+                yield Problem(
+                    policy,
+                    f"{where}.namespace is {namespace!r}: the AI Gateway writes token counts under "
+                    f"{AI_GATEWAY_METADATA_NAMESPACE!r}; use that namespace",
+                )
+            elif key not in written:
+                keys = ", ".join(repr(k) for k in sorted(written)) or "(none)"
+                yield Problem(
+                    policy,
+                    f"{where}.key is {key!r}, but the route's llmRequestCosts write {keys}: no client would ever be "
+                    "charged; use one of those keys (the total-token one for budgets in total tokens)",
+                )
