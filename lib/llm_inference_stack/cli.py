@@ -121,8 +121,8 @@ def _warning(warning: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["local-run"]:
-        # Its options belong to local_run's own parser.
-        from .local_run import main as local_main
+        # Its options belong to local-run's own parser.
+        from .localrun.cli import main as local_main
 
         return local_main(argv[1:])
     if argv[:1] == ["verify"]:

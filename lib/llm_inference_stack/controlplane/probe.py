@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .upstream import ModelUpstream
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
+REPORT_FILE = "report.json"
+"""In the work directory: the reports of every set, as the JSON list ``--json`` prints."""
 
 
 @dataclasses.dataclass
@@ -222,7 +224,7 @@ def probe_gateway(
 
 
 def run_inner(job_file: Path) -> int:
-    from ..local_run import LOCAL_SUBSTITUTIONS
+    from ..localrun.vllm import LOCAL_SUBSTITUTIONS
     from .cluster import SUBSTITUTIONS as PLANE_SUBSTITUTIONS
     from .cluster import Binaries, LocalControlPlane
     from .dataplane import SUBSTITUTIONS, GatewayDataPlane
@@ -295,6 +297,12 @@ def run_inner(job_file: Path) -> int:
                         for gateway in data_plane.gateways:
                             base_url = f"http://{gateway.address}:{_listener_port(gateways, gateway.gateway)}"
                             report.details["gateway"] = base_url
+                            if job.get("hold"):  # llm-stack local-run: serve the gateway outside until stopped
+                                from ..localrun.forward import hold_gateway_open
+
+                                alive = [data_plane.check_alive, *([models.check_alive] if models else [])]
+                                port = _listener_port(gateways, gateway.gateway)
+                                hold_gateway_open(Path(job["hold"]), gateway.address, port, alive)
                             probe_gateway(base_url, objects, report, upstreams)
                         data_plane.check_alive()
                         if models is not None:
@@ -324,7 +332,8 @@ def run_inner(job_file: Path) -> int:
 
 def _vllm_job() -> dict[str, str]:
     """The local runtime's vLLM and tiny model, found (and the model built) outside the sandbox."""
-    from ..local_run import ensure_tiny_model, installed_vllm_version, locate_installs
+    from ..localrun.model import ensure_tiny_model
+    from ..localrun.vllm import installed_vllm_version, locate_installs
 
     installs = locate_installs()
     return {
@@ -356,10 +365,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--work-dir", type=Path)
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--hold", type=Path, help=argparse.SUPPRESS)  # a Unix socket: see localrun.forward
     args = parser.parse_args(argv)
     if args.inner:
         return run_inner(args.inner)
-    from ..local_run import load_manifests
+    from ..localrun.manifests import load_manifests
     from .build import ensure_binaries
     from .dataplane import ensure_installs
     from .sandbox import ROOT_ENV, sandbox_argv
@@ -374,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sources = ControlPlaneSources.locate(None)
         built = ensure_binaries(log=_progress) | ensure_installs(log=_progress)
-        report_file = work / "report.json"
+        report_file = work / REPORT_FILE
         job = {
             "sets": [{"name": name, "objects": objects} for name, objects in sets],
             "binaries": {name: str(path) for name, path in built.items()},
@@ -382,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "work_dir": str(work),
             "report_file": str(report_file),
             "vllm": _vllm_job() if args.vllm else None,
+            "hold": str(args.hold.resolve()) if args.hold else None,
         }
         job_file = work / "job.json"
         job_file.write_text(json.dumps(job))

@@ -3,8 +3,8 @@
 KServe (Standard mode) gives each InferenceService a Service ``<isvc>-predictor`` on port 80 that forwards to the
 predictor pods' container port (8080). Here, per InferenceService of the manifests:
 
-- vLLM runs as :func:`..local_run.localize_vllm_container` makes the synthesized container into a local command
-  (the tiny model, a free loopback port: the substitutions listed in :data:`..local_run.LOCAL_SUBSTITUTIONS`);
+- vLLM runs as :func:`..localrun.vllm.localize_vllm_container` makes the synthesized container into a local command
+  (the tiny model, a free loopback port: the substitutions listed in :data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`);
 - the predictor Service is an address of its own on the sandbox's Pod bridge (its "ClusterIP"), where a small
   relay listens on the Service's port and forwards each request to vLLM, as kube-proxy forwards port 80 to the
   container port. The relay records the request line and headers it forwards, so a check can see what the model
@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..local_run import (
+from ..localrun import (
     LocalCommand,
     LocalRunError,
     ManagedProcess,
