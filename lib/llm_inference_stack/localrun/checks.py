@@ -24,7 +24,8 @@ def _status_of(call: Callable[[], Any]) -> tuple[int, str, Any]:
         return error.status_code, f"{error.status_code} {str(error.message)[:160]}", None
     except openai.APIConnectionError as error:
         return 0, f"no response: {error}", None
-    return 200, f"200 {str(result)[:160]}", result
+    usage = result.usage.total_tokens if result.usage else "?"
+    return 200, f"200 model {result.model!r}, {usage} tokens, {result.choices[0].message.content!r:.60}", result
 
 
 def completion_caller(base_url: str, model: str) -> Callable[[str | None], Callable[[], Any]]:

@@ -131,6 +131,17 @@ def _vllm_changes(stacks: Sequence[SynthesizedStack], installs: Installs, model_
     return lines
 
 
+def _runtime_changes(mode: str, objects: Sequence[JsonDict], installs: Installs, model_dir: Path) -> list[str]:
+    """What the processes of ``mode`` change: vLLM's command, and the gateway's (Envoy's bootstrap, or the control
+    plane and its data path)."""
+    lines = _vllm_changes(_stacks(objects), installs, model_dir)
+    if mode == "standalone":
+        return lines + [f"Envoy {rule}: {why}" for rule, why in ENVOY_SUBSTITUTIONS.items()]
+    from .aigateway import control_plane_substitutions
+
+    return lines + control_plane_substitutions()
+
+
 def _print_checks(checks: Sequence[dict[str, Any]], error: str | None) -> None:
     for check in checks:
         _print(f"{'ok  ' if check['ok'] else 'FAIL'} {check['name']}: {check['detail']}")
@@ -175,10 +186,6 @@ def _run_standalone(
     from .standalone import StandaloneGatewayRun, gateway_traces
 
     stacks = _stacks(objects)
-    for line in _vllm_changes(stacks, installs, model_dir):
-        _print(f"  - {line}")
-    for rule, why in ENVOY_SUBSTITUTIONS.items():
-        _print(f"  - Envoy {rule}: {why}")
     with LocalStack(
         stacks[0], installs, model_dir=model_dir, work_dir=work_dir / "models", others=stacks[1:],
         phoenix=gateway_traces(objects) or None,
@@ -212,11 +219,9 @@ def _run_ai_gateway(
     objects: list[JsonDict], installs: Installs, model_dir: Path, keys: dict[str, str], options: argparse.Namespace,
     work_dir: Path,
 ) -> int:  # fmt: skip
-    from .aigateway import HeldGateway, control_plane_substitutions, run_checks
+    from .aigateway import HeldGateway, run_checks
 
     stacks = _stacks(objects)
-    for line in [*_vllm_changes(stacks, installs, model_dir), *control_plane_substitutions()]:
-        _print(f"  - {line}")
     manifest_dir = work_dir / "manifests"
     manifest_dir.mkdir(parents=True, exist_ok=True)
     (manifest_dir / "stack.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
@@ -260,11 +265,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 objects, key_changes = with_session_keys(objects, secret, keys)
                 source = options.manifests or ", ".join(map(str, options.values or [DEMO_VALUES]))
                 _print(f"llm-stack local-run: {source} (gateway.mode {mode}; logs in {work_dir})")
-                _print("substituted for this machine (everything else runs as synthesized):")
-                for change in [*changes, *key_changes]:
-                    _print(f"  - {change}")
-                _print("building/reusing the tiny local model ...")
                 model_dir = ensure_tiny_model(installs)
+                _print("substituted for this machine (everything else runs as synthesized):")
+                for line in [
+                    *map(str, changes),
+                    *map(str, key_changes),
+                    *_runtime_changes(mode, objects, installs, model_dir),
+                ]:
+                    _print(f"  - {line}")
                 run = _run_standalone if mode == "standalone" else _run_ai_gateway
                 return run(objects, installs, model_dir, keys, options, work_dir)
             except (ValuesError, ManifestError) as error:
