@@ -1,7 +1,7 @@
 """``llm-stack local-run`` with ``gateway.mode: standalone``: the synthesized Envoy in front of real vLLM (CPU, the tiny
 model), Prometheus and Phoenix, started from a values file by the console script, as a user runs it.
 
-The default gateway's run is in ``tests/controlplane/test_local_run.py``.
+The default gateway's run is in ``tests/controlplane/test_local_run_default_gateway.py``.
 """
 
 from __future__ import annotations
