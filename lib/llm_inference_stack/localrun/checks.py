@@ -68,9 +68,10 @@ def request_budget_checks(
     if budget is None:
         report.add("over budget -> 429", True, f"skipped: {models[0]} has no request limit")
         return
-    # Refilled continuously (one request every 60/budget s): a few requests more than the budget reach the limit.
+    # The bucket refills continuously (one request every 60/budget s) while the requests run: short completions are
+    # sent several times faster than that, so at most a few times the budget reach the limit.
     sent, limited = 1, ""  # the completion above counted
-    while sent < budget + 3:
+    while sent < 3 * budget + 3:
         status, detail, _ = _status_of(first(key))
         if status != 200:
             limited = f"{detail} after {sent} requests (budget {budget}/min)"

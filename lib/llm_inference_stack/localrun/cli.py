@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--manifests", type=Path, help="a directory of already synthesized YAML instead of values")
     parser.add_argument("--set", action="append", default=[], dest="sets", metavar="PATH=VALUE", help="as for synth")
     parser.add_argument("--work-dir", type=Path, help="keep logs and data here (default: a temporary directory)")
-    parser.add_argument("--port", type=int, default=0, help="loopback port of the default gateway (default: free)")
+    parser.add_argument("--port", type=int, default=0, help="loopback port of the endpoint (default: free)")
     parser.add_argument(
         "--no-wait", action="store_true", help="run the checks through the gateway and exit (non-zero on a failure)"
     )
@@ -192,7 +192,8 @@ def _run_standalone(
     ) as local:  # fmt: skip
         _print(f"starting vLLM ({len(stacks)}), Prometheus{', Phoenix' if local.tracing else ''} ...")
         local.start(timeout_s=600)
-        with StandaloneGatewayRun(objects, local, keys, work_dir=work_dir / "gateway") as gateway:
+        run = StandaloneGatewayRun(objects, local, keys, work_dir=work_dir / "gateway", listener_port=options.port)
+        with run as gateway:
             gateway.start()
             models = [m.stack.served_model_name for m in local.models]
             _print(f"Prometheus: {local.prometheus_url}" + (f"  Phoenix: {local.phoenix_url}" if local.tracing else ""))

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 
 from ..config import ModelConfig, RateLimitConfig, StackConfig
+from ..standalone_gateway import KEYS_DIR
 from .manifests import JsonDict
 
 TINY_MAX_MODEL_LEN = 256
@@ -130,7 +131,8 @@ def localize_config(config: StackConfig, *, smoke_test: bool) -> tuple[StackConf
 
 def api_key_secret_name(objects: Sequence[JsonDict], config: StackConfig | None) -> tuple[str, str] | None:
     """(namespace, name) of the API-key Secret: ``apiKeys.secretName`` in the stack's namespace; for manifests
-    without values, the Secret the manifests carry, else the one the SecurityPolicy reads."""
+    without values, the Secret the manifests carry, else the one the SecurityPolicy reads (default gateway) or the
+    standalone gateway's Pods mount as their keys."""
     if config is not None:
         return config.namespace, config.api_keys.secret_name
     for obj in objects:
@@ -141,6 +143,15 @@ def api_key_secret_name(objects: Sequence[JsonDict], config: StackConfig | None)
             refs = ((policy.get("spec") or {}).get("apiKeyAuth") or {}).get("credentialRefs") or []
             if refs:
                 return policy["metadata"].get("namespace", "default"), str(refs[0]["name"])
+    for deployment in objects:
+        if deployment.get("kind") != "Deployment":
+            continue
+        pod = deployment["spec"]["template"]["spec"]
+        containers = [*pod.get("containers", []), *pod.get("initContainers", [])]
+        mounted = {m["name"] for c in containers for m in c.get("volumeMounts", []) if m.get("mountPath") == KEYS_DIR}
+        for volume in pod.get("volumes", []):
+            if volume["name"] in mounted and "secret" in volume:
+                return deployment["metadata"].get("namespace", "default"), str(volume["secret"]["secretName"])
     return None
 
 

@@ -153,12 +153,15 @@ class StandaloneGatewayRun:
         *,
         work_dir: Path,
         render_interval_s: str | None = None,
+        listener_port: int = 0,
     ) -> None:
         self.objects = list(objects)
         self.local = local
         self.work_dir = work_dir
         self.render_interval_s = render_interval_s
         """The renderer's poll interval, when not as synthesized (a test that rotates keys waits less)."""
+        self.listener_port = listener_port or free_port()
+        """Loopback port of Envoy's listener (0: a free one)."""
         self.data, self.containers = _gateway_objects(objects)
         work_dir.mkdir(parents=True, exist_ok=True)
         self.secret = SecretVolume(work_dir / "api-keys", keys)
@@ -225,7 +228,7 @@ class StandaloneGatewayRun:
         phoenix = ("127.0.0.1", self.local.phoenix_port) if self.local.phoenix_port else None
         self.bootstrap = localize_bootstrap(
             yaml.safe_load(self.data[BOOTSTRAP_FILE]),
-            listener_port=free_port(),
+            listener_port=self.listener_port,
             admin_port=free_port(),
             upstreams=self.upstreams(),
             dynamic_dir=str(dynamic),
