@@ -1,8 +1,9 @@
 """What ``llm-stack local-run`` changes in a user's stack to run it on one machine, and nothing else.
 
 - **Values** (:func:`localize_config`): what one CPU and the tiny model cannot do as written: one GPU per replica
-  (``--tensor-parallel-size 1``), a context no longer than the tiny model's, eager mode; for the smoke test
-  (``--no-wait``) a budget the checks can use up in a few requests.
+  (``--tensor-parallel-size 1``), a context no longer than the tiny model's, eager mode; Secret references of the
+  cluster (a model's Secret-backed env, Phoenix's API key) are left out; for the smoke test (``--no-wait``) a budget
+  the checks can use up in a few requests.
 - **Objects** (:func:`with_session_keys`): the API-key Secret holds keys made for this session (in a cluster you
   create it, or External Secrets syncs it); an ExternalSecret has no operator here and is left out.
 
@@ -67,6 +68,17 @@ def _localize_model(model: ModelConfig, where: str, changes: list[Change]) -> Mo
                 "the tiny local model's context",
             )
         )
+    secret_env = sorted(k for k, v in runtime.env.items() if not isinstance(v, str))
+    if secret_env:
+        updates["env"] = {k: v for k, v in runtime.env.items() if isinstance(v, str)}
+        changes.append(
+            Change(
+                f"{where}.runtime.env",
+                ", ".join(f"{k} from a Secret" for k in secret_env),
+                "left out",
+                "the Secret is in your cluster; nothing here needs it (no download, a local Phoenix without a key)",
+            )
+        )
     if EAGER_FLAG not in runtime.extra_args:
         updates["extra_args"] = (*runtime.extra_args, EAGER_FLAG)
         changes.append(
@@ -126,7 +138,21 @@ def localize_config(config: StackConfig, *, smoke_test: bool) -> tuple[StackConf
             )
             standalone = dataclasses.replace(gateway.standalone, requests_per_minute=SMOKE_REQUESTS_PER_MINUTE)
             gateway = dataclasses.replace(gateway, standalone=standalone)
-    return dataclasses.replace(config, models=tuple(models), gateway=gateway), changes
+    observability = config.observability
+    phoenix = observability.phoenix
+    if phoenix is not None and phoenix.auth_secret_name is not None:
+        changes.append(
+            Change(
+                "observability.phoenix.authSecretName",
+                phoenix.auth_secret_name,
+                "null",
+                "the local Phoenix takes no API key, and its Secret is in your cluster",
+            )
+        )
+        phoenix = dataclasses.replace(phoenix, auth_secret_name=None)
+        observability = dataclasses.replace(observability, phoenix=phoenix)
+    localized = dataclasses.replace(config, models=tuple(models), gateway=gateway, observability=observability)
+    return localized, changes
 
 
 def api_key_secret_name(objects: Sequence[JsonDict], config: StackConfig | None) -> tuple[str, str] | None:
