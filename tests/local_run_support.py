@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 AWKWARD_VALUES = ROOT / "tests" / "e2e" / "values-local-run.yaml"
 """Two models with capitals and dots in their names, release and namespaces other than the defaults, small budgets."""
 E2E_VALUES = ROOT / "tests" / "e2e" / "values-e2e.yaml"
-WORK_DIR_PREFIX = "llm-stack-local-run."
 _CHECK = re.compile(r"^(ok  |FAIL) (.+?): ")
 
 
@@ -62,8 +61,9 @@ class LocalRunResult:
         assert match, self.output[-3000:]
         return Path(match.group(1))
 
-    def leftover_work_dirs(self) -> list[Path]:
-        return sorted(self.tmp_dir.glob(WORK_DIR_PREFIX + "*"))
+    def leftovers(self) -> list[Path]:
+        """What is left in the run's ``TMPDIR``: its work directory held every temporary file, so nothing."""
+        return sorted(self.tmp_dir.iterdir())
 
 
 def local_run_env(tmp_path: Path) -> tuple[dict[str, str], Path]:

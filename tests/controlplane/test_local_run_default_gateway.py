@@ -32,4 +32,4 @@ def test_smoke_test_passes_through_the_default_gateway(tmp_path: Path) -> None:
     assert "Secret team-inference-01/ai-gateway-api-keys" in result.output
     assert "predictor Service" in result.output  # the control plane's substitutions are listed too
     assert "tokensPerMinute" not in result.output  # the values' budget (60) is small: kept as written
-    assert not result.work_dir.exists() and result.leftover_work_dirs() == []
+    assert not result.work_dir.exists() and result.leftovers() == []

@@ -51,7 +51,7 @@ def test_smoke_test_passes_through_the_standalone_gateway(tmp_path: Path) -> Non
     assert "models[1].runtime.gpuCount: 2 -> 1" in result.output
     assert "Secret team-inference-01/ai-gateway-api-keys" in result.output
     assert "requestsPerMinute" not in result.output
-    assert not result.work_dir.exists() and result.leftover_work_dirs() == []
+    assert not result.work_dir.exists() and result.leftovers() == []
 
 
 def test_a_failing_check_makes_it_exit_non_zero(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_a_failing_check_makes_it_exit_non_zero(tmp_path: Path) -> None:
     assert result.checks["no key -> 401"] and result.checks["wrong key -> 401"]
     assert result.checks["valid key -> 200 (tiny)"] is False
     assert "FAIL valid key -> 200 (tiny): 404" in result.output
-    assert result.leftover_work_dirs() == []
+    assert result.leftovers() == []
 
 
 def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
@@ -140,4 +140,4 @@ def test_serves_the_session_key_until_sigterm_then_removes_its_work_dir(tmp_path
             process.kill()
             process.wait()
     assert not work_dir.exists()
-    assert sorted(tmp_dir.glob("llm-stack-local-run.*")) == []
+    assert sorted(tmp_dir.iterdir()) == []  # the children's temporary files were in the work dir too

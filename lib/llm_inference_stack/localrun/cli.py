@@ -15,6 +15,7 @@ given.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import tempfile
@@ -30,12 +31,15 @@ from ..errors import ManifestError, ValuesError
 from ..standalone_gateway import BOOTSTRAP_FILE
 from ..standalone_gateway import LOCAL_SUBSTITUTIONS as ENVOY_SUBSTITUTIONS
 from .errors import InstallsMissing, LocalRunError
+from .forward import UNIX_PATH_MAX
 from .manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
 from .model import ensure_tiny_model
 from .session import Change, api_key_secret_name, localize_config, session_keys, with_session_keys
 from .vllm import LOCAL_SUBSTITUTIONS, Installs, localize_vllm_container, locate_installs
 
 DEMO_VALUES = Path("tests/e2e/values-e2e.yaml")
+UUID_SOCKET_NAME = 37
+"""``/`` and a UUID: the names of the IPC sockets vLLM puts into the temporary directory."""
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 RANDOM_TEXT_NOTE = (
     "the tiny local model has random weights: its replies are random text (expected, not a bug; the gateway, keys, "
@@ -243,6 +247,17 @@ def _run_ai_gateway(
     return EXIT_OK
 
 
+def _keep_temporary_files_in(directory: Path) -> None:
+    """Point ``TMPDIR`` of this process and every child (synthesis' Node.js, vLLM's IPC sockets, Phoenix, the control
+    plane) into the work directory, so that removing it leaves nothing behind; unless the path is too long for the
+    Unix sockets vLLM creates there (then the system's stays)."""
+    if len(str(directory)) + UUID_SOCKET_NAME > UNIX_PATH_MAX:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(directory)
+    tempfile.tempdir = None  # computed again from TMPDIR
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``llm-stack local-run``: see the module docstring."""
     options = _parser().parse_args(argv)
@@ -254,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work_dir = options.work_dir or Path(tempfile.mkdtemp(prefix="llm-stack-local-run."))
     work_dir.mkdir(parents=True, exist_ok=True)
     work_dir = work_dir.resolve()
+    _keep_temporary_files_in(work_dir / "tmp")
     try:
         with _sigterm_interrupts():
             try:
