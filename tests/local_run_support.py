@@ -1,5 +1,9 @@
 """Running ``llm-stack local-run`` as a user does, for the end-to-end and control-plane tests: the console script in a
-child process, with its own ``TMPDIR`` so the test can see that its temporary work directory is gone afterwards."""
+child process, with a ``TMPDIR`` of its own so the test can see that nothing is left there afterwards.
+
+That ``TMPDIR`` is short (``/tmp/lr.XXXXXXXX``, not below pytest's ``tmp_path``): local-run keeps its children's
+temporary files, vLLM's IPC sockets among them, in its work directory only when the path leaves room for a socket
+name."""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,7 +50,8 @@ def llm_stack() -> str:
 class LocalRunResult:
     code: int
     output: str
-    tmp_dir: Path
+    leftovers: list[Path]
+    """What was left in the run's ``TMPDIR`` after it exited: its work directory held every temporary file."""
 
     @property
     def checks(self) -> dict[str, bool]:
@@ -61,28 +69,28 @@ class LocalRunResult:
         assert match, self.output[-3000:]
         return Path(match.group(1))
 
-    def leftovers(self) -> list[Path]:
-        """What is left in the run's ``TMPDIR``: its work directory held every temporary file, so nothing."""
-        return sorted(self.tmp_dir.iterdir())
+
+@contextmanager
+def local_run_tmpdir() -> Iterator[tuple[dict[str, str], Path]]:
+    """The environment of a local-run child with a fresh, short ``TMPDIR``, and that directory (removed after)."""
+    tmp_dir = Path(tempfile.mkdtemp(prefix="lr."))
+    try:
+        yield dict(os.environ) | {"TMPDIR": str(tmp_dir)}, tmp_dir
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
-def local_run_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    tmp_dir = tmp_path / "tmp"
-    tmp_dir.mkdir(exist_ok=True)
-    return dict(os.environ) | {"TMPDIR": str(tmp_dir)}, tmp_dir
-
-
-def local_run(args: list[str], tmp_path: Path, timeout_s: float = 1800) -> LocalRunResult:
+def local_run(args: list[str], timeout_s: float = 1800) -> LocalRunResult:
     """``llm-stack local-run ARGS`` from the project root, to the end."""
-    env, tmp_dir = local_run_env(tmp_path)
-    result = subprocess.run(
-        [llm_stack(), "local-run", *args],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        check=False,
-    )
-    return LocalRunResult(result.returncode, result.stdout + result.stderr, tmp_dir)
+    with local_run_tmpdir() as (env, tmp_dir):
+        result = subprocess.run(
+            [llm_stack(), "local-run", *args],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        return LocalRunResult(result.returncode, result.stdout + result.stderr, sorted(tmp_dir.iterdir()))

@@ -5,17 +5,15 @@ console script, as a user runs it (:mod:`llm_inference_stack.controlplane.probe`
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from local_run_support import AWKWARD_VALUES, local_run, require_local_runtime
 
 pytestmark = pytest.mark.controlplane
 
 
-def test_smoke_test_passes_through_the_default_gateway(tmp_path: Path) -> None:
+def test_smoke_test_passes_through_the_default_gateway() -> None:
     require_local_runtime()
-    result = local_run(["-f", str(AWKWARD_VALUES), "--no-wait"], tmp_path)
+    result = local_run(["-f", str(AWKWARD_VALUES), "--no-wait"])
     assert result.code == 0, result.output[-6000:]
     checks = result.checks
     assert checks == {
@@ -32,4 +30,4 @@ def test_smoke_test_passes_through_the_default_gateway(tmp_path: Path) -> None:
     assert "Secret team-inference-01/ai-gateway-api-keys" in result.output
     assert "predictor Service" in result.output  # the control plane's substitutions are listed too
     assert "tokensPerMinute" not in result.output  # the values' budget (60) is small: kept as written
-    assert not result.work_dir.exists() and result.leftovers() == []
+    assert not result.work_dir.exists() and result.leftovers == []

@@ -26,16 +26,16 @@ from local_run_support import (
     ROOT,
     llm_stack,
     local_run,
-    local_run_env,
+    local_run_tmpdir,
     require_local_runtime,
 )
 
 pytestmark = pytest.mark.e2e
 
 
-def test_smoke_test_passes_through_the_standalone_gateway(tmp_path: Path) -> None:
+def test_smoke_test_passes_through_the_standalone_gateway() -> None:
     require_local_runtime()
-    result = local_run(["-f", str(AWKWARD_VALUES), "--set", "gateway.mode=standalone", "--no-wait"], tmp_path)
+    result = local_run(["-f", str(AWKWARD_VALUES), "--set", "gateway.mode=standalone", "--no-wait"])
     assert result.code == 0, result.output[-4000:]
     assert result.checks == {
         "no key -> 401": True,
@@ -51,7 +51,7 @@ def test_smoke_test_passes_through_the_standalone_gateway(tmp_path: Path) -> Non
     assert "models[1].runtime.gpuCount: 2 -> 1" in result.output
     assert "Secret team-inference-01/ai-gateway-api-keys" in result.output
     assert "requestsPerMinute" not in result.output
-    assert not result.work_dir.exists() and result.leftovers() == []
+    assert not result.work_dir.exists() and result.leftovers == []
 
 
 def test_a_failing_check_makes_it_exit_non_zero(tmp_path: Path) -> None:
@@ -68,12 +68,12 @@ def test_a_failing_check_makes_it_exit_non_zero(tmp_path: Path) -> None:
     assert config_map["data"][BOOTSTRAP_FILE] != bootstrap
     file.write_text(yaml.safe_dump_all(objects, sort_keys=False))
 
-    result = local_run(["--manifests", str(manifests), "--no-wait"], tmp_path)
+    result = local_run(["--manifests", str(manifests), "--no-wait"])
     assert result.code == 1, result.output[-4000:]
     assert result.checks["no key -> 401"] and result.checks["wrong key -> 401"]
     assert result.checks["valid key -> 200 (tiny)"] is False
     assert "FAIL valid key -> 200 (tiny): 404" in result.output
-    assert result.leftovers() == []
+    assert result.leftovers == []
 
 
 def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
@@ -104,9 +104,13 @@ def _until(lines: queue.Queue[str | None], pattern: str, seen: list[str], timeou
     raise AssertionError(f"no line matching {pattern!r}:\n" + "\n".join(seen[-60:]))
 
 
-def test_serves_the_session_key_until_sigterm_then_removes_its_work_dir(tmp_path: Path) -> None:
+def test_serves_the_session_key_until_sigterm_then_removes_its_work_dir() -> None:
     require_local_runtime()
-    env, tmp_dir = local_run_env(tmp_path)
+    with local_run_tmpdir() as (env, tmp_dir):
+        _serve_until_sigterm(env, tmp_dir)
+
+
+def _serve_until_sigterm(env: dict[str, str], tmp_dir: Path) -> None:
     process = subprocess.Popen(
         [llm_stack(), "local-run", "-f", str(E2E_VALUES), "--set", "gateway.mode=standalone"],
         cwd=ROOT,
