@@ -20,10 +20,10 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -36,6 +36,9 @@ from .manifests import JsonDict, SynthesizedStack, find_objects, load_manifests,
 from .model import ensure_tiny_model
 from .session import Change, api_key_secret_name, localize_config, session_keys, with_session_keys
 from .vllm import LOCAL_SUBSTITUTIONS, Installs, localize_vllm_container, locate_installs
+
+if TYPE_CHECKING:
+    from ..config import StackConfig
 
 DEMO_VALUES = Path("tests/e2e/values-e2e.yaml")
 UUID_SOCKET_NAME = 37
@@ -89,7 +92,7 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _objects(options: argparse.Namespace) -> tuple[list[JsonDict], list[Change], Any]:
+def _objects(options: argparse.Namespace) -> tuple[list[JsonDict], list[Change], StackConfig | None]:
     """The manifests to run, the values changed for this machine, and the (localized) config when values were
     given."""
     if options.manifests is not None:
@@ -173,7 +176,7 @@ def _demo_completion(url: str, model: str, key: str) -> None:
     _print(f"one chat completion through the gateway -> {reply.choices[0].message.content!r}")
 
 
-def _wait(check_alive: Any) -> None:
+def _wait(check_alive: Callable[[], None]) -> None:
     _print("running; press Ctrl-C to stop everything")
     while True:
         check_alive()
