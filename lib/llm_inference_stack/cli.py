@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="validate a directory of synthesized manifests")
     validate.add_argument("directory", type=Path, help="directory of YAML manifests, e.g. dist/")
     sub.add_parser(
-        "local-run", help="run vLLM, Prometheus and Phoenix locally from a values file (see local-run --help)"
+        "local-run", help="run a values file's stack on this machine through its gateway (see local-run --help)"
     )
     sub.add_parser(
         "verify",
