@@ -44,7 +44,9 @@ def test_smoke_test_passes_through_the_standalone_gateway() -> None:
         "valid key -> 200 (Mini.Model-B)": True,
         "over budget -> 429": True,
         "other client -> 200 (local-run-other while local-run is limited)": True,
+        "gateway span in Phoenix": True,
     }, result.output[-4000:]
+    assert "with client id 'local-run' in project 'Edge.Project'" in result.output
     # The budget is the values' own (4 requests a minute): small enough, nothing substituted.
     assert "429 Error code: 429 - local_rate_limited after 4 requests (budget 4/min)" in result.output
     # What cannot be the same on one machine is listed, and only that.

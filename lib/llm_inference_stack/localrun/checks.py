@@ -5,13 +5,18 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..controlplane.probe import ProbeReport
+from .runtime import phoenix_spans
 
 WRONG_KEY = "sk-not-a-key-of-this-gateway"
 MAX_TOKENS = 8
+SPAN_WAIT_S = 60.0
+"""Longest wait for a span in Phoenix: exporters send in batches, every few seconds."""
 
 
 def _status_of(call: Callable[[], Any]) -> tuple[int, str, Any]:
@@ -80,3 +85,21 @@ def request_budget_checks(
     report.add("over budget -> 429", limited.startswith("429") and sent >= budget, limited or f"no 429 in {sent}")
     status, detail, _ = _status_of(first(other_key))
     report.add(f"other client -> 200 ({other_id} while {client_id} is limited)", status == 200, detail)
+
+
+def gateway_span_check(phoenix_url: str, project: str, client_id: str, report: ProbeReport) -> None:
+    """The gateway's span of a request of ``client_id`` arrives in Phoenix, in ``project``, naming the client."""
+    deadline = time.monotonic() + SPAN_WAIT_S
+    spans: list[dict[str, Any]] = []
+    while True:
+        spans = phoenix_spans(phoenix_url, project, limit=200)
+        mine = [s for s in spans if f'"{client_id}"' in json.dumps(s.get("attributes", {}))]
+        if mine or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    detail = (
+        f"span {mine[0].get('name')!r} with client id {client_id!r} in project {project!r}"
+        if mine
+        else f"no span naming {client_id!r} in project {project!r} after {SPAN_WAIT_S:.0f} s ({len(spans)} spans)"
+    )
+    report.add("gateway span in Phoenix", bool(mine), detail)

@@ -188,7 +188,7 @@ def _run_standalone(
     work_dir: Path,
 ) -> int:  # fmt: skip
     from ..controlplane.probe import ProbeReport
-    from .checks import request_budget_checks
+    from .checks import gateway_span_check, request_budget_checks
     from .runtime import LocalStack
     from .standalone import StandaloneGatewayRun, gateway_traces
 
@@ -207,6 +207,8 @@ def _run_standalone(
             if options.no_wait:
                 report = ProbeReport()
                 request_budget_checks(gateway.url, models, list(keys.items()), gateway.requests_per_minute, report)
+                if local.phoenix_url and gateway.project:
+                    gateway_span_check(local.phoenix_url, gateway.project, next(iter(keys)), report)
                 gateway.check_alive()
                 local.check_alive()
                 _print_checks([{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks], None)
