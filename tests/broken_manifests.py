@@ -8,6 +8,7 @@ time, so they never go stale when the default output changes.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -238,11 +239,21 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
 }
 
 
+@functools.cache
+def _dist_objects() -> tuple[dict[str, Any], ...]:
+    """``dist/``'s objects, parsed once per test session (each case mutates a deep copy)."""
+    return tuple(d for d in yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()) if d)
+
+
+# libyaml's emitter where PyYAML has it: the planted file is input to the validator, not a fixture to compare.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def plant(name: str, out_dir: Path) -> str:
     """Write case ``name`` into ``out_dir``; returns its ``expect`` line."""
     expect, mutate = CASES[name]
-    objs = [d for d in yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()) if d]
+    objs = copy.deepcopy(list(_dist_objects()))
     mutate(objs)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "llm-stack.k8s.yaml").write_text(yaml.safe_dump_all(objs, sort_keys=False))
+    (out_dir / "llm-stack.k8s.yaml").write_text(yaml.dump_all(objs, Dumper=_DUMPER, sort_keys=False))
     return expect

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +28,46 @@ def with_changes(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
         else:
             node[leaf] = value
     return out
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``llm-stack ARGS`` through ``cli.main`` in this process: what the console script runs, without starting
+    Python and jsii again (the inner loop; ``slow`` tests run the console script itself). ``env`` is set on top
+    of the current environment; ``cwd`` is the working directory during the call. stdout and stderr as text."""
+    from llm_inference_stack.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with (
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        for key, value in (env or {}).items():
+            patch.setenv(key, value)
+        if cwd is not None:
+            patch.chdir(cwd)
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse's usage errors
+            code = exit.code if isinstance(exit.code, int) else 2
+    return subprocess.CompletedProcess(list(args), code, stdout.getvalue(), stderr.getvalue())
+
+
+def run_console(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``llm-stack ARGS`` as its own process (``python -m llm_inference_stack.cli``), under a time-out."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "llm_inference_stack.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def synth_objects(values: dict[str, Any]) -> list[dict[str, Any]]:

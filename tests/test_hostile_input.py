@@ -1,7 +1,9 @@
 """Resource exhaustion: hostile values files and manifest directories fail fast with exit 2 and one line.
 
-Each case runs the real CLI in a subprocess under a time-out, so a hang, a memory blow-up or a crash (a
-segfault in libyaml's recursive composer at 100,000 nesting levels) fails the test instead of the suite.
+In the inner loop each case runs the CLI's ``main`` in the pytest process, except a FIFO and ``/dev/zero``, which
+a regression would block on or read forever: those run the real CLI in a subprocess under a time-out. The
+``slow`` runs put every case in a subprocess, so a hang, a memory blow-up or a crash (a segfault in libyaml's
+recursive composer at 100,000 nesting levels) fails the test instead of the suite.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, run_cli
 from llm_inference_stack import safe_yaml
 from llm_inference_stack.errors import ManifestInputError
 from llm_inference_stack.validation.manifests import load_directory
@@ -34,6 +36,17 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "LLM_STACK_VLLM_CHECK": "never"},
         check=False,
     )
+
+
+BLOCKING_CASES = ("fifo", "dev-zero")
+"""Cases only a process with a time-out can fail on, should the check before reading regress."""
+RUNS = [pytest.param("inner-loop", id="inner-loop"), pytest.param("console", marks=pytest.mark.slow, id="console")]
+
+
+def run(how: str, case: str, *args: str) -> subprocess.CompletedProcess[str]:
+    if how == "console" or case in BLOCKING_CASES:
+        return cli(*args)
+    return run_cli(*args, env={"LLM_STACK_VLLM_CHECK": "never"})
 
 
 def one_line(completed: subprocess.CompletedProcess[str]) -> str:
@@ -82,12 +95,13 @@ VALUES_CASES = {
 }
 
 
+@pytest.mark.parametrize("how", RUNS)
 @pytest.mark.parametrize("case", sorted(VALUES_CASES))
-def test_fails_fast_on_a_hostile_values_file(case: str, tmp_path: Path) -> None:
+def test_fails_fast_on_a_hostile_values_file(case: str, how: str, tmp_path: Path) -> None:
     make, reason = VALUES_CASES[case]
     values = make(tmp_path / "values.yaml")
     out = tmp_path / "out"
-    line = one_line(cli("synth", "--values", str(values), "--out", str(out)))
+    line = one_line(run(how, case, "synth", "--values", str(values), "--out", str(out)))
     assert line.startswith("llm-stack: invalid values: (file): "), line
     assert reason in line
     assert not out.exists()
@@ -104,14 +118,15 @@ MANIFEST_CASES = {
 }
 
 
+@pytest.mark.parametrize("how", RUNS)
 @pytest.mark.parametrize("case", sorted(MANIFEST_CASES))
-def test_validate_fails_fast_on_hostile_manifests(case: str, tmp_path: Path) -> None:
+def test_validate_fails_fast_on_hostile_manifests(case: str, how: str, tmp_path: Path) -> None:
     make, reason = MANIFEST_CASES[case]
     directory = tmp_path / "manifests"
     directory.mkdir()
     (directory / "a.yaml").write_bytes((ROOT / "dist" / "llm-stack.k8s.yaml").read_bytes())
     make(directory / "b.yaml")
-    line = one_line(cli("validate", str(directory)))
+    line = one_line(run(how, case, "validate", str(directory)))
     assert line.startswith("llm-stack: cannot validate: b.yaml: "), line
     assert reason in line
 
@@ -128,7 +143,7 @@ def test_validate_bounds_the_total_size_of_a_directory(tmp_path: Path, monkeypat
 
 def test_validate_reports_duplicate_keys_in_manifests(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: x}\n")
-    completed = cli("validate", str(tmp_path))
+    completed = run_cli("validate", str(tmp_path))
     assert completed.returncode == 2
     assert "[yaml] a.yaml: line 3: duplicate key 'kind', at lines 2 and 3" in completed.stderr
 

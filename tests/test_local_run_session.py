@@ -1,19 +1,12 @@
-"""What ``llm-stack local-run`` changes in a user's stack (``localrun.session``), and the port forwarding its default
-gateway is reached through (``localrun.forward``): fast, without the local runtime."""
+"""What ``llm-stack local-run`` changes in a user's stack (``localrun.session``): fast, without the local runtime."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import yaml
 from helpers import ROOT, synth_objects, with_changes
 from llm_inference_stack import stack_config_from_mapping
-from llm_inference_stack.localrun.forward import Forwarder, hold_gateway_open, loopback_listener, unix_connector
 from llm_inference_stack.localrun.session import (
     SMOKE_REQUESTS_PER_MINUTE,
     SMOKE_TOKENS_PER_MINUTE,
@@ -102,62 +95,3 @@ def test_manifests_without_values_name_the_secret_their_gateway_reads() -> None:
     assert api_key_secret_name(synth_objects(values), None) == ("kserve-inference", "edge-keys")  # SecurityPolicy
     standalone = with_changes(values, {"gateway.mode": "standalone"})
     assert api_key_secret_name(synth_objects(standalone), None) == ("kserve-inference", "edge-keys")  # Pod volume
-
-
-def _echo_server() -> socket.socket:
-    server = loopback_listener()
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            with connection:
-                while data := connection.recv(1024):
-                    connection.sendall(data.upper())
-
-    threading.Thread(target=serve, daemon=True).start()
-    return server
-
-
-def test_a_loopback_port_reaches_a_listener_through_a_unix_socket(tmp_path: Path) -> None:
-    """Both halves of the forwarding: a Unix socket relaying to a TCP listener (inside the sandbox), and a loopback
-    port relaying to that socket (outside), as ``llm-stack local-run`` chains them."""
-    server = _echo_server()
-    socket_path = tmp_path / "gateway.sock"
-    stopped = threading.Event()
-
-    def alive() -> None:
-        if stopped.is_set():
-            raise _Stopped
-
-    holder = threading.Thread(
-        target=lambda: _hold(socket_path, server.getsockname()[1], alive), name="hold", daemon=True
-    )
-    holder.start()
-    while not socket_path.exists():
-        assert holder.is_alive()
-        stopped.wait(0.05)
-    forwarder = Forwarder(loopback_listener(), unix_connector(socket_path))
-    try:
-        for message in (b"hello", b"again"):  # each connection relayed on its own
-            with socket.create_connection(forwarder.listener.getsockname(), timeout=10) as client:
-                client.sendall(message)
-                client.shutdown(socket.SHUT_WR)
-                assert client.recv(1024) == message.upper()
-    finally:
-        forwarder.close()
-        stopped.set()
-        holder.join(timeout=10)
-        server.close()
-    assert not holder.is_alive() and not socket_path.exists()
-
-
-class _Stopped(Exception):
-    """Ends the hold, as a component that exits does."""
-
-
-def _hold(path: Path, port: int, alive: Callable[[], None]) -> None:
-    with contextlib.suppress(_Stopped):
-        hold_gateway_open(path, "127.0.0.1", port, [alive])

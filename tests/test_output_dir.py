@@ -11,22 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, run_cli
 from llm_inference_stack.output_dir import OUTPUT_MARKER
 
 VALUES = ROOT / "values.yaml"
 
 
 def synth(out: str | Path, *, cwd: Path = ROOT, values: Path = VALUES) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "synth", "--values", str(values), "--out", str(out)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "LLM_STACK_VLLM_CHECK": "never"},
-        check=False,
-    )
+    """``llm-stack synth`` in this process (the interrupt tests below run the console script)."""
+    return run_cli("synth", "--values", str(values), "--out", str(out), cwd=cwd, env={"LLM_STACK_VLLM_CHECK": "never"})
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, bytes | None]]:
@@ -79,7 +72,6 @@ def test_fails_when_out_is_a_symbolic_link(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.slow  # two synth processes
 def test_fails_when_an_earlier_output_holds_a_file_synth_did_not_write(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     assert synth(out).returncode == 0
@@ -99,7 +91,6 @@ def test_fails_when_the_marker_was_not_written_by_synth(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.slow  # two synth processes
 def test_replaces_its_own_output_and_keeps_the_directory_mode(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     assert synth(out).returncode == 0

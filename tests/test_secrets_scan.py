@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from helpers import find, synth_objects, with_changes
+from helpers import find, run_cli, synth_objects, with_changes
 from llm_inference_stack.validation.checks.workloads import containers, image_is_pinned
 
 DUMMY = "test-key-0123456789abcdef"
@@ -18,16 +16,12 @@ KEY_LIKE = re.compile(r"(sk-[A-Za-z0-9]{16,}|[A-Za-z0-9+/]{40,}={0,2}|ghp_[A-Za-
 
 
 def synth_cli(values: dict[str, Any], tmp_path: Path) -> tuple[list[dict[str, Any]], str, str]:
+    """``llm-stack synth`` (in this process) on ``values``: the objects, the files' text and stderr."""
     file = tmp_path / "values.yaml"
     file.write_text(yaml.safe_dump(values))
     out = tmp_path / "dist"
-    completed = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "synth", "--values", str(file), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    completed = run_cli("synth", "--values", str(file), "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
     text = "".join(p.read_text() for p in sorted(out.glob("*.yaml")))
     return [d for d in yaml.safe_load_all(text) if d], text, completed.stderr
 
@@ -106,22 +100,7 @@ def test_fails_without_echoing_a_secret_under_a_misspelled_key(tmp_path: Path) -
         "model: {name: m, storageUri: 's3://b/m'}\n"
         "apiKeys: {existingSecret: false, dummykey: sk-live-0123456789abcdef}\n"
     )
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llm_inference_stack.cli",
-            "synth",
-            "--values",
-            str(values),
-            "--out",
-            str(tmp_path / "o"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    completed = run_cli("synth", "--values", str(values), "--out", str(tmp_path / "o"))
     assert completed.returncode == 2
     assert "apiKeys.dummykey: (hidden: looks secret) is not valid: unknown key" in completed.stderr
     assert "sk-live" not in completed.stderr and "0123456789" not in completed.stderr

@@ -4,25 +4,19 @@ and the comparison and selector rules its checks use (the control-plane runs are
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import ROOT, synth_objects, with_changes
+from helpers import ROOT, run_cli, synth_objects, with_changes
 from llm_inference_stack.controlplane import checks, verify
 from llm_inference_stack.controlplane.report import Report
 from llm_inference_stack.controlplane.sources import ControlPlaneSources, SourcesError
 
 
 def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """``llm-stack verify ARGS`` in this process: each case fails before anything starts."""
+    return run_cli("verify", *args)
 
 
 def test_fails_without_manifests() -> None:

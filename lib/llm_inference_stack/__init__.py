@@ -20,39 +20,40 @@ use_bundled_node()
 _EXPORTS: dict[str, str] = {
     "AiGateway": "gateway",
     "ApiKeys": "api_keys",
-    "ApiKeysConfig": "config",
+    "ApiKeysConfig": "settings",
     "Autoscaler": "autoscaler",
-    "AutoscalingConfig": "config",
-    "ExternalSecretConfig": "config",
-    "GatewayConfig": "config",
-    "GatewayServiceConfig": "config",
+    "AutoscalingConfig": "settings",
+    "ExternalSecretConfig": "settings",
+    "GatewayConfig": "settings",
+    "GatewayServiceConfig": "settings",
     "GatewayTracing": "observability",
-    "INHERIT": "config",
+    "INHERIT": "settings",
     "LlmInferenceStack": "chart",
     "ManifestError": "errors",
-    "ModelConfig": "config",
+    "ModelConfig": "settings",
     "ModelDeployment": "chart",
     "ModelRoute": "gateway",
     "ModelServer": "model_server",
-    "NetworkPolicyConfig": "config",
-    "ObservabilityConfig": "config",
-    "PhoenixConfig": "config",
-    "PrometheusAuth": "config",
-    "PrometheusConfig": "config",
-    "PrometheusTls": "config",
-    "RateLimitConfig": "config",
-    "ResourceList": "config",
-    "Resources": "config",
-    "RuntimeConfig": "config",
-    "StackConfig": "config",
+    "NetworkPolicyConfig": "settings",
+    "ObservabilityConfig": "settings",
+    "PhoenixConfig": "settings",
+    "PrometheusAuth": "settings",
+    "PrometheusConfig": "settings",
+    "PrometheusTls": "settings",
+    "RateLimitConfig": "settings",
+    "ResourceList": "settings",
+    "Resources": "settings",
+    "RuntimeConfig": "settings",
+    "StackConfig": "settings",
     "StandaloneGateway": "standalone_gateway",
-    "StandaloneGatewayConfig": "config",
-    "Toleration": "config",
+    "SettingsError": "errors",
+    "StandaloneGatewayConfig": "settings",
+    "Toleration": "settings",
     "ValuesError": "errors",
     "desired_replicas": "autoscaler",
-    "load_values": "config",
+    "load_values": "values_loader",
     "manifests": "synth",
-    "stack_config_from_mapping": "config",
+    "stack_config_from_mapping": "values_loader",
     "synthesize": "synth",
     "vllm_args": "model_server",
     "waiting_requests_query": "autoscaler",
@@ -85,6 +86,7 @@ __all__ = [
     "ResourceList",
     "Resources",
     "RuntimeConfig",
+    "SettingsError",
     "StackConfig",
     "StandaloneGateway",
     "StandaloneGatewayConfig",
@@ -118,7 +120,11 @@ if TYPE_CHECKING:
     from .api_keys import ApiKeys
     from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
     from .chart import LlmInferenceStack, ModelDeployment
-    from .config import (
+    from .errors import ManifestError, SettingsError, ValuesError
+    from .gateway import AiGateway, ModelRoute
+    from .model_server import ModelServer, vllm_args
+    from .observability import GatewayTracing
+    from .settings import (
         INHERIT,
         ApiKeysConfig,
         AutoscalingConfig,
@@ -139,12 +145,7 @@ if TYPE_CHECKING:
         StackConfig,
         StandaloneGatewayConfig,
         Toleration,
-        load_values,
-        stack_config_from_mapping,
     )
-    from .errors import ManifestError, ValuesError
-    from .gateway import AiGateway, ModelRoute
-    from .model_server import ModelServer, vllm_args
-    from .observability import GatewayTracing
     from .standalone_gateway import StandaloneGateway
     from .synth import manifests, synthesize
+    from .values_loader import load_values, stack_config_from_mapping

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import cdk8s
@@ -10,6 +9,7 @@ from constructs import Construct
 
 from .config import AutoscalingConfig
 from .imports.sh import keda
+from .keda_replicas import keda_desired_replicas
 from .vllm_metrics import WAITING, model_selector
 
 WAITING_METRIC = WAITING
@@ -21,14 +21,13 @@ def waiting_requests_query(served_model_name: str, namespace: str) -> str:
 
 
 def desired_replicas(waiting: float, config: AutoscalingConfig) -> int:
-    """Replicas KEDA's HPA settles on for a steady ``waiting`` value (metricType AverageValue).
+    """Replicas KEDA's HPA settles on for a steady ``waiting`` value: ``keda_replicas.keda_desired_replicas``.
 
     desired = ceil(waiting / threshold), bounded by [minReplicas, maxReplicas]. With minReplicas >= 1
     (enforced by the configuration) KEDA never deactivates the workload, so ``activationThreshold``
     changes nothing here: it only decides scaling from and to zero.
     """
-    wanted = math.ceil(waiting / config.threshold) if waiting > 0 else 0
-    return max(config.min_replicas, min(config.max_replicas, wanted))
+    return keda_desired_replicas(waiting, config)
 
 
 def _number(value: float) -> str:

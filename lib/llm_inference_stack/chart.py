@@ -14,6 +14,7 @@ from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
 from .observability import GatewayTracing
 from .standalone_gateway import StandaloneGateway
+from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
 from .validation.checks.references import EXISTING_SECRET_ANNOTATION
 
@@ -39,7 +40,7 @@ class ModelDeployment(Construct):
             model=model,
             namespace=namespace,
             tracing=phoenix,
-            project_name=(phoenix.project_name if phoenix else None) or stack.release,
+            project_name=trace_project(phoenix, stack.release),
             min_replicas=autoscaling.min_replicas,
             labels=labels,
         )
@@ -83,7 +84,7 @@ class LlmInferenceStack(cdk8s.Chart):
         self.api_keys = ApiKeys(self, "ApiKeys", namespace=config.namespace, config=config.api_keys, labels=labels)
 
         phoenix = config.observability.phoenix
-        project = (phoenix.project_name if phoenix else None) or config.release
+        project = trace_project(phoenix, config.release)
         self.tracing: GatewayTracing | None = None
         if phoenix is not None and config.gateway.mode == "ai-gateway":
             self.tracing = GatewayTracing(

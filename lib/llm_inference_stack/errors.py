@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from .redaction import show
@@ -12,8 +14,9 @@ _MISSING = object()
 class ValuesError(ValueError):
     """A value in the stack's configuration is not allowed.
 
-    ``path`` is the dotted field path as written in a values file (``model.runtime.gpuCount``),
-    ``value`` the offending value and ``fix`` what would be accepted instead. The message hides the value when
+    ``path`` is the dotted field path as written in a values file (``model.runtime.gpuCount``; a
+    ``SettingsError`` names the Python field instead), ``value`` the offending value and ``fix`` what would be
+    accepted instead. The message hides the value when
     the path or the value looks secret (``redaction.show``).
     """
 
@@ -42,6 +45,57 @@ class ValuesError(ValueError):
     def from_source(self, source: str | None) -> ValuesError:
         """The same error naming where its value was given."""
         return ValuesError(self.path, self.value, self.fix, source=source)
+
+
+Namer = Callable[[str], str]
+"""How a field path is spelled: ``python_name`` (``gpu_count``) or ``values_key`` (``gpuCount``)."""
+Fix = str | Callable[[Namer], str]
+"""What would be accepted: a text, or a function of the namer for a text that names other fields."""
+
+_SNAKE_WORD = re.compile(r"_([a-z0-9])")
+
+
+def python_name(path: str) -> str:
+    """A field path as Python spells it (unchanged)."""
+    return path
+
+
+def values_key(path: str) -> str:
+    """A Python field path as a values file spells it: ``runtime.gpu_count`` -> ``runtime.gpuCount``."""
+    return _SNAKE_WORD.sub(lambda match: match.group(1).upper(), path)
+
+
+class SettingsError(ValuesError):
+    """A settings object refused a value in its constructor, named as Python names it.
+
+    ``path`` is the Python field path (``gpu_count``, ``requests.ephemeral_storage``, ``extra_args[1]``,
+    ``common_labels['team']``): what a library user passed. The values loader turns it into the values file's
+    spelling with ``values_error`` (``gpuCount``, ``commonLabels.team``) before it adds the path of the block.
+    Messages hide secret-looking values by the values-file path, so both spellings hide the same values.
+    """
+
+    def __init__(self, field: str, value: Any, fix: Fix, *, key: str | None = None) -> None:
+        self.field = field
+        """Dotted Python field path, with ``[index]`` for list items."""
+        self.key = key
+        """A key of the mapping field ``field`` (a label, an environment variable), or None."""
+        self._fix = fix
+        super().__init__(self._path(python_name), value, fix if isinstance(fix, str) else fix(python_name))
+
+    def _path(self, namer: Namer) -> str:
+        return namer(self.field) + (
+            "" if self.key is None else f"[{self.key!r}]" if namer is python_name else f".{self.key}"
+        )
+
+    def _render(self) -> str:
+        if self.value is _MISSING:
+            return f"{self.path}: missing: {self.fix}"
+        return f"{self.path}: {show(self.value, self._path(values_key))} is not valid: {self.fix}"
+
+    def values_error(self) -> ValuesError:
+        """The same error as a values file names it: camelCase keys, mapping keys after a dot."""
+        fix = self._fix if isinstance(self._fix, str) else self._fix(values_key)
+        return ValuesError(self._path(values_key), self.value, fix)
 
 
 class ManifestError(ValueError):

@@ -19,8 +19,10 @@ from constructs import Construct
 from .config import EnvFromSecret, ModelConfig, PhoenixConfig
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
-from .kube_expansion import escape, reference
+from .kube_expansion import escape
 from .redaction import credential_warnings
+from .tracing_env import otlp_env
+from .tracing_env import project_name as trace_project
 from .validation.checks.kserve import CLUSTER_LOCAL, VISIBILITY_LABEL, weights_path
 
 CONTAINER_NAME = "kserve-container"
@@ -86,7 +88,7 @@ class ModelServer(Construct):
     :param model: the model to serve.
     :param namespace: namespace of the objects.
     :param tracing: Phoenix to send vLLM's spans to. Default: no vLLM tracing.
-    :param project_name: Phoenix project of the spans. Default: the InferenceService name.
+    :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name(tracing)``.
     :param min_replicas: replicas KServe creates before the autoscaler takes over. Default: 1.
     :param labels: extra labels on every object. Default: none.
     """
@@ -122,7 +124,7 @@ class ModelServer(Construct):
         }
         isvc_labels = {**self.labels, VISIBILITY_LABEL: CLUSTER_LOCAL}
         self.tracing = tracing if tracing is not None and tracing.trace_vllm else None
-        self.project_name = project_name or self.name
+        self.project_name = project_name or trace_project(tracing)
         self.warnings: list[str] = credential_warnings(
             where=f"model {self.name}", args=model.runtime.extra_args, env=model.runtime.env
         )
@@ -359,18 +361,19 @@ class ModelServer(Construct):
             "DO_NOT_TRACK": "1",
         }
         entries: dict[str, ks.InferenceServiceSpecPredictorContainersEnv] = {}
-        if self.tracing is not None:
-            literal["OTEL_SERVICE_NAME"] = self.name
-            literal["OTEL_RESOURCE_ATTRIBUTES"] = f"openinference.project.name={self.project_name}"
-            literal["OTEL_EXPORTER_OTLP_TRACES_INSECURE"] = "true"
-            if self.tracing.auth_secret_name is not None:
-                entries["PHOENIX_API_KEY"] = _secret_env("PHOENIX_API_KEY", self.tracing.auth_secret_name, "api-key")
+        tracing = (
+            otlp_env(self.tracing, service_name=self.name, project_name=self.project_name, exporter="vllm")
+            if self.tracing is not None
+            else []
+        )
+        for var in tracing:
+            if var.secret_name is not None:
+                entries[var.name] = _secret_env(var.name, var.secret_name, var.secret_key)
         for name, value in literal.items():
             entries[name] = ks.InferenceServiceSpecPredictorContainersEnv(name=name, value=escape(value))
-        if self.tracing is not None and self.tracing.auth_secret_name is not None:
-            entries["OTEL_EXPORTER_OTLP_TRACES_HEADERS"] = ks.InferenceServiceSpecPredictorContainersEnv(
-                name="OTEL_EXPORTER_OTLP_TRACES_HEADERS", value=f"authorization=Bearer {reference('PHOENIX_API_KEY')}"
-            )
+        for var in tracing:
+            if var.secret_name is None:
+                entries[var.name] = ks.InferenceServiceSpecPredictorContainersEnv(name=var.name, value=var.value)
         for name, user_value in self.model.runtime.env.items():
             entries[name] = (
                 _secret_env(name, user_value.secret_key_ref.name, user_value.secret_key_ref.key)

@@ -14,29 +14,7 @@ from constructs import Construct
 
 from .config import PhoenixConfig
 from .imports.io.envoyproxy import aigateway as aig
-from .kube_expansion import escape, reference
-
-
-def otlp_env(
-    phoenix: PhoenixConfig, *, service_name: str, project_name: str
-) -> list[tuple[str, str | None, str | None]]:
-    """``(name, value, secret)`` environment for an OTLP/HTTP exporter sending traces to Phoenix.
-
-    Values are as the container spec holds them: configured strings escaped (``kube_expansion.escape``), only
-    the trace header refers to ``PHOENIX_API_KEY`` on purpose."""
-    env: list[tuple[str, str | None, str | None]] = []
-    if phoenix.auth_secret_name is not None:
-        env.append(("PHOENIX_API_KEY", None, phoenix.auth_secret_name))
-    env += [
-        ("OTEL_TRACES_EXPORTER", "otlp", None),
-        ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf", None),
-        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", escape(phoenix.endpoint.rstrip("/") + "/v1/traces"), None),
-        ("OTEL_SERVICE_NAME", escape(service_name), None),
-        ("OTEL_RESOURCE_ATTRIBUTES", escape(f"openinference.project.name={project_name}"), None),
-    ]
-    if phoenix.auth_secret_name is not None:
-        env.append(("OTEL_EXPORTER_OTLP_TRACES_HEADERS", f"authorization=Bearer {reference('PHOENIX_API_KEY')}", None))
-    return env
+from .tracing_env import otlp_env
 
 
 class GatewayTracing(Construct):
@@ -64,17 +42,17 @@ class GatewayTracing(Construct):
         self.name = name
         env = [
             aig.GatewayConfigSpecExtProcKubernetesEnv(
-                name=key,
-                value=value,
+                name=var.name,
+                value=var.value,
                 value_from=aig.GatewayConfigSpecExtProcKubernetesEnvValueFrom(
                     secret_key_ref=aig.GatewayConfigSpecExtProcKubernetesEnvValueFromSecretKeyRef(
-                        name=secret, key="api-key"
+                        name=var.secret_name, key=var.secret_key
                     )
                 )
-                if secret
+                if var.secret_name
                 else None,
             )
-            for key, value, secret in otlp_env(phoenix, service_name=name, project_name=project_name)
+            for var in otlp_env(phoenix, service_name=name, project_name=project_name, exporter="otlp-http")
         ]
         self.gateway_config = aig.GatewayConfig(
             self,

@@ -34,12 +34,14 @@ from constructs import Construct
 from .config import GatewayConfig, PhoenixConfig
 from .errors import ValuesError
 from .gateway import ModelRoute
-from .kube_expansion import escape
+from .settings.gateway import STANDALONE_ADMIN_PORT
+from .tracing_env import otlp_env
+from .tracing_env import project_name as trace_project
 
 ENVOY_UID = 101
 """The ``envoy`` user of the upstream image."""
 ADMIN_ADDRESS = "127.0.0.1"
-ADMIN_PORT = 9901
+ADMIN_PORT = STANDALONE_ADMIN_PORT
 CONCURRENCY = 2
 """Envoy worker threads; matches the CPU limit (Envoy would otherwise start one per node core)."""
 CONFIG_DIR = "/etc/envoy"
@@ -531,7 +533,7 @@ class StandaloneGateway(Construct):
     :param api_keys_secret: Secret with one entry per client (client id -> API key), mounted into the pods.
     :param config: gateway settings (``standalone`` holds the settings of this mode). Default: ``GatewayConfig()``.
     :param phoenix: where traces go. Default: no tracing.
-    :param project_name: Phoenix project of the spans. Default: ``name``.
+    :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name(phoenix)``.
     :param labels: extra labels. Default: none.
     """
 
@@ -605,9 +607,9 @@ class StandaloneGateway(Construct):
         probe = k8s.HttpGetAction(path=HEALTH_PATH, port=k8s.IntOrString.from_string("http"))
         env = (
             [
-                k8s.EnvVar(
-                    name="OTEL_RESOURCE_ATTRIBUTES",
-                    value=escape(f"openinference.project.name={project_name or name},service.name={name}"),
+                k8s.EnvVar(name=var.name, value=var.value)
+                for var in otlp_env(
+                    phoenix, service_name=name, project_name=project_name or trace_project(phoenix), exporter="envoy"
                 )
             ]
             if phoenix is not None

@@ -1,8 +1,9 @@
 """The default gateway carries requests: the synthesized manifests on the local control plane, the Envoy, external
 processor and rate-limit Pods Envoy Gateway and the AI Gateway created (:mod:`llm_inference_stack.controlplane.
-dataplane`), the real vLLM (CPU, tiny model) behind the predictor Service's name (:mod:`llm_inference_stack.
-controlplane.upstream`), and the official ``openai`` client against that Envoy (marker ``controlplane``; the vLLM
-install is ``make e2e-deps``).
+dataplane`), the real vLLM (CPU, tiny model) behind each predictor Service's name (:mod:`llm_inference_stack.
+controlplane.upstream`), the real Phoenix where the gateway's traces go (:mod:`llm_inference_stack.controlplane.
+phoenix`), and the official ``openai`` client against that Envoy (marker ``controlplane``; the vLLM and Phoenix
+installs are ``make e2e-deps``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ DUMMY_KEY = "test-key-0123456789abcdef"
 OTHER_CLIENT, OTHER_KEY = "other-client", "other-key-0123456789abcdef"
 TOKENS_PER_MINUTE = 40
 """A budget a few completions of the tiny model (max_tokens 8) use up."""
+SECOND_MODEL = "tiny-b"
+"""A second model, the same container but its served name (the probe runs one vLLM with both names)."""
+PROJECT = "gateway-probe"
 VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
 
 
@@ -46,10 +50,19 @@ def _route_matches_another_model(objects: list[Obj]) -> None:
     route["spec"]["rules"][0]["matches"][0]["headers"][0]["value"] = "tiny-v2"
 
 
+def _budget_reads_another_cost_key(objects: list[Obj]) -> None:
+    """The rate-limit rules charge ``io.envoy.ai_gateway:llm_total_tokens``, a key the route's llmRequestCosts do
+    not write (they write ``llm_total_token``)."""
+    policy = next(o for o in objects if o["kind"] == "BackendTrafficPolicy")
+    for rule in policy["spec"]["rateLimit"]["global"]["rules"]:
+        rule["cost"]["response"]["metadata"]["key"] += "s"
+
+
 @pytest.fixture(scope="session")
 def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One probe run (one control plane, one vLLM) over the tiny stack with two clients and a small token budget,
-    the same with a broken SecurityPolicy, and with a route matching another model name."""
+    """One probe run (one control plane, one vLLM, one Phoenix) over the tiny stack with two models, two clients, a
+    small token budget and Phoenix at the default endpoint; the same with a broken SecurityPolicy, with a route
+    matching another model name, and with the budget reading another cost key."""
     try:
         localrun.locate_installs()
     except localrun.InstallsMissing as missing:
@@ -63,19 +76,22 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "apiKeys.existingSecret": False,
             "apiKeys.dummyKey": DUMMY_KEY,
             "gateway.rateLimit.tokensPerMinute": TOKENS_PER_MINUTE,
+            # The stack's default endpoint (the official chart's phoenix-svc), where the probe's Phoenix answers.
+            "observability.phoenix.endpoint": None,
+            "observability.phoenix.projectName": PROJECT,
         },
     )
+    model = values.pop("model")
+    values["models"] = [model, model | {"name": SECOND_MODEL}]
     objects = synth_objects(values)
     # A second client, as an operator's own Secret holds one entry per client.
     next(o for o in objects if o["kind"] == "Secret")["stringData"][OTHER_CLIENT] = OTHER_KEY
-    broken_policy, broken_route = copy.deepcopy(objects), copy.deepcopy(objects)
-    _policy_names_another_secret(broken_policy)
-    _route_matches_another_model(broken_route)
-    directories = {
-        "stack": write_dir(objects, root / "stack"),
-        "wrong-secret": write_dir(broken_policy, root / "broken-policy"),
-        "wrong-model": write_dir(broken_route, root / "broken-route"),
-    }
+    broken = {name: copy.deepcopy(objects) for name in ("wrong-secret", "wrong-model", "wrong-cost-key")}
+    _policy_names_another_secret(broken["wrong-secret"])
+    _route_matches_another_model(broken["wrong-model"])
+    _budget_reads_another_cost_key(broken["wrong-cost-key"])
+    directories = {"stack": write_dir(objects, root / "stack")}
+    directories |= {name: write_dir(changed, root / name) for name, changed in broken.items()}
     result = subprocess.run(
         [sys.executable, "-m", "llm_inference_stack.controlplane.probe", *map(str, directories.values()),
          "--vllm", "--json"],
@@ -108,6 +124,37 @@ def test_gateway_carries_completions_from_vllm(probed: dict[str, Any]) -> None:
     assert any("predictor Service" in s for s in report["details"]["substitutions"])
 
 
+def test_body_model_routes_to_its_own_predictor(probed: dict[str, Any]) -> None:
+    """Two InferenceServices behind one gateway: each request reaches the predictor Service of the model named in
+    its body and no other (each Service has its own relay recording what it received)."""
+    report = probed["stack"]
+    for model in ("tiny", SECOND_MODEL):
+        routed = check(report, f"model {model!r} reaches {model}-predictor only")
+        assert routed["ok"], routed
+    assert any("share one vLLM" in s for s in report["details"]["substitutions"])
+
+
+def test_unknown_model_gets_the_ai_gateways_404(probed: dict[str, Any]) -> None:
+    unknown = check(probed["stack"], "unknown model -> 404 from the gateway, no model server reached")
+    # The direct response the AI Gateway v1.0.0 controller adds to the HTTPRoute it creates for every route.
+    assert unknown["ok"] and unknown["detail"].startswith("404"), unknown
+    assert "No matching route found" in unknown["detail"], unknown
+
+
+def test_gateway_spans_reach_phoenix_under_the_configured_project(probed: dict[str, Any]) -> None:
+    """The external processor the AI Gateway's mutator injected, with the GatewayConfig's OTLP env, exports its
+    OpenInference spans to Phoenix at the stack's default endpoint, under the project the values name."""
+    report = probed["stack"]
+    traced = check(report, f"gateway spans reach Phoenix project {PROJECT!r}")
+    assert traced["ok"], traced
+    assert "ChatCompletion" in traced["detail"], traced
+    # The external processor passes the trace context on: vLLM's own spans are children in the gateway's traces.
+    joined = check(report, "vLLM's spans join the gateway's traces")
+    assert joined["ok"], joined
+    assert report["details"]["phoenix"]["otlpEndpoint"] == "http://phoenix-svc.phoenix.svc.cluster.local:6006/v1/traces"
+    assert any("real Phoenix" in s for s in report["details"]["substitutions"])
+
+
 def test_token_budget_is_per_client(probed: dict[str, Any]) -> None:
     report = probed["stack"]
     limited = check(report, "other-client over its token budget -> 429")
@@ -129,3 +176,13 @@ def test_fails_when_the_route_matches_another_model_name(probed: dict[str, Any])
     # The key is accepted, but no rule matches the model clients ask for: nothing reaches vLLM.
     completion = check(report, "key of other-client gets a chat completion from vLLM")
     assert not completion["ok"] and completion["detail"].startswith("404"), completion
+
+
+def test_fails_when_the_budget_reads_another_cost_key(probed: dict[str, Any]) -> None:
+    """The BackendTrafficPolicy must charge the dynamic metadata the route's llmRequestCosts write (namespace
+    io.envoy.ai_gateway, the same key): with another key nothing is charged and no client is ever limited."""
+    report = probed["wrong-cost-key"]
+    assert not report["ok"]
+    assert check(report, "key of other-client gets a chat completion from vLLM")["ok"]
+    limited = check(report, "other-client over its token budget -> 429")
+    assert not limited["ok"] and limited["detail"].startswith("no 429"), limited

@@ -61,8 +61,8 @@ SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
      "Envoy Gateway runs as a process, not behind its Service"),
     (f"Redis ({REDIS_HOST}:{REDIS_PORT}, as Envoy Gateway's rateLimit.backend says) is Debian's redis-server in the "
      f"sandbox at {HOST_ADDRESS}", "no Redis Deployment without nodes"),
-    ("each model's predictor Service name resolves to the address the caller gives (a local upstream)",
-     "no KServe predictor pods without nodes"),
+    ("each model's predictor Service name (and Phoenix's, for the external processor's traces) resolves to the "
+     "address the caller gives (a local upstream)", "no KServe predictor pods or Phoenix Deployment without nodes"),
 )  # fmt: skip
 
 
@@ -154,7 +154,8 @@ class GatewayDataPlane:
         self.binaries = dict(binaries)
         self.work_dir = work_dir
         self.upstreams = dict(upstreams or {})
-        """Cluster DNS name of a model's predictor Service -> the local address serving it."""
+        """Cluster DNS name of a Service the Envoy Pod reaches (a model's predictor, Phoenix) -> the local address
+        serving it."""
         self.log = log
         self.network = network or PodNetwork()
         """The sandbox's Pod bridge: one per sandbox, shared by data planes started one after the other."""

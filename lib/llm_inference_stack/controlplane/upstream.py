@@ -4,17 +4,21 @@ KServe (Standard mode) gives each InferenceService a Service ``<isvc>-predictor`
 predictor pods' container port (8080). Here, per InferenceService of the manifests:
 
 - vLLM runs as :func:`..localrun.vllm.localize_vllm_container` makes the synthesized container into a local command
-  (the tiny model, a free loopback port: the substitutions listed in :data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`);
-- the predictor Service is an address of its own on the sandbox's Pod bridge (its "ClusterIP"), where a small
-  relay listens on the Service's port and forwards each request to vLLM, as kube-proxy forwards port 80 to the
-  container port. The relay records the request line and headers it forwards, so a check can see what the model
-  server received from Envoy (vLLM itself logs no headers);
-- :meth:`ModelUpstreams.hosts` maps the Service's cluster DNS name to that address, for the Envoy Pod's
+  (the tiny model, a free loopback port: the substitutions listed in :data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`).
+  InferenceServices whose containers differ only in their served model name (and ``OTEL_SERVICE_NAME``) share one
+  vLLM started with all their names (``--served-model-name a b``): two vLLM processes do not fit a small machine;
+- the predictor Service of *each* InferenceService is an address of its own on the sandbox's Pod bridge (its
+  "ClusterIP"), where a small relay listens on the Service's port and forwards each request to vLLM, as kube-proxy
+  forwards port 80 to the container port. The relay records the request line, headers and body ``model`` it
+  forwards, so a check can see which predictor Service received a request and what it received from Envoy
+  (vLLM itself logs no headers);
+- :meth:`ModelUpstreams.hosts` maps each Service's cluster DNS name to its address, for the Envoy Pod's
   ``/etc/hosts`` (:class:`.dataplane.GatewayDataPlane` ``upstreams``).
 
 Only the Service's name and port come from KServe's conventions, not from the gateway's ``Backend``: a Backend that
-names another host or port reaches nothing, as in a cluster. No Phoenix runs here: vLLM's spans go to the
-synthesized OTLP endpoint, where nothing listens in the sandbox (the export fails in the background only).
+names another host or port reaches nothing, as in a cluster. vLLM's spans go to the Phoenix the caller runs
+(``phoenix_grpc_port``), or, without one, to the synthesized OTLP endpoint, where nothing listens in the sandbox
+(the export then fails in the background only).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import http.server
+import json
 import subprocess
 import threading
 import time
@@ -53,7 +58,14 @@ UPSTREAM_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
      f"on the Pod bridge ({POD_SUBNET_PREFIX}{SERVICE_ADDRESS_FIRST}+) where a relay forwards to the real vLLM "
      "(CPU, the tiny model, on a loopback port) and records the request headers it forwards",
      "no kube-proxy or predictor pods without nodes; vLLM logs no request headers"),
+    ("InferenceServices whose containers differ only in --served-model-name (and OTEL_SERVICE_NAME) share one vLLM "
+     "started with all their names (--served-model-name a b) and the first one's OTEL_SERVICE_NAME; each keeps its "
+     "own predictor Service address and relay, so which Service a request reached stays visible. vLLM answers "
+     "every such request with the first name in `model`",
+     "two vLLM processes do not fit the 2-core machine"),
 )  # fmt: skip
+SHARED_ENV = ("OTEL_SERVICE_NAME",)
+"""Container env that may differ between InferenceServices sharing one vLLM (each model names its own service)."""
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 
@@ -65,6 +77,8 @@ class SeenRequest:
     method: str
     path: str
     headers: tuple[tuple[str, str], ...]
+    model: str | None = None
+    """The ``model`` of a JSON request body (what the gateway routed on), if any."""
 
     def header(self, name: str) -> list[str]:
         return [value for key, value in self.headers if key.lower() == name.lower()]
@@ -102,7 +116,7 @@ class _RelayHandler(http.server.BaseHTTPRequestHandler):
 
     def _relay(self) -> None:
         body = self._body()
-        self.server.seen.append(SeenRequest(self.command, self.path, tuple(self.headers.items())))
+        self.server.seen.append(SeenRequest(self.command, self.path, tuple(self.headers.items()), _body_model(body)))
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP | {"content-length"}}
         headers["Content-Length"] = str(len(body))
         upstream = http.client.HTTPConnection("127.0.0.1", self.server.target_port, timeout=600)
@@ -131,9 +145,19 @@ class _RelayHandler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _relay
 
 
+def _body_model(body: bytes) -> str | None:
+    try:
+        document = json.loads(body) if body.lstrip().startswith(b"{") else None
+    except ValueError:
+        return None
+    model = document.get("model") if isinstance(document, dict) else None
+    return model if isinstance(model, str) else None
+
+
 @dataclasses.dataclass
 class ModelUpstream:
-    """One InferenceService's predictor: vLLM and the relay on the Service's address."""
+    """One InferenceService's predictor: its relay on the Service's address, and the vLLM behind it (which several
+    InferenceServices may share, see :data:`UPSTREAM_SUBSTITUTIONS`)."""
 
     inference_service: str
     namespace: str
@@ -142,15 +166,48 @@ class ModelUpstream:
     vllm: ManagedProcess
     relay: _RelayServer
     seen: list[SeenRequest]
+    """Every request this predictor Service received, in order."""
 
     @property
     def service_host(self) -> str:
         return f"{self.inference_service}-predictor.{self.namespace}.svc.cluster.local"
 
 
+@dataclasses.dataclass(frozen=True)
+class _Localized:
+    name: str
+    namespace: str
+    stack: SynthesizedStack
+    command: LocalCommand
+    port: int
+
+
+@dataclasses.dataclass
+class _Vllm:
+    process: ManagedProcess
+    port: int
+    names: tuple[str, ...]
+    started: float
+    ready: bool = False
+
+
+def _served_name_index(args: Sequence[str]) -> int:
+    return list(args).index("--served-model-name") + 1
+
+
+def _sharing_key(local: _Localized) -> tuple[str, ...]:
+    """What must be equal for InferenceServices to share one vLLM: the command with the served name, the port and
+    :data:`SHARED_ENV` left out."""
+    args = list(local.command.args)
+    args[_served_name_index(args)] = ""
+    args = ["" if a == str(local.port) else a for a in args]
+    env = sorted(f"{k}={v}" for k, v in local.command.env.items() if k not in SHARED_ENV)
+    return (*local.command.command_rest, *args, *env)
+
+
 class ModelUpstreams:
-    """vLLM for each InferenceService of the manifests, started once per distinct local command and kept for the
-    next set of manifests that runs the same one (vLLM takes ~30-40 s to start)."""
+    """vLLM for the InferenceServices of the manifests (one per group that can share it), started once and kept for
+    the next set of manifests that runs the same one (vLLM takes ~30-40 s to start); a relay per predictor Service."""
 
     def __init__(
         self,
@@ -160,6 +217,7 @@ class ModelUpstreams:
         *,
         work_dir: Path,
         network: PodNetwork,
+        phoenix_grpc_port: int | None = None,
         log: Callable[[str], None] = lambda _message: None,
     ) -> None:
         self.vllm_python = vllm_python
@@ -167,14 +225,15 @@ class ModelUpstreams:
         self.vllm_version = vllm_version
         self.work_dir = work_dir
         self.network = network
+        self.phoenix_grpc_port = phoenix_grpc_port
+        """Phoenix's OTLP gRPC port on loopback, where vLLM's spans go (:data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`)."""
         self.log = log
-        self._running: dict[tuple[str, ...], ModelUpstream] = {}
+        self._vllms: dict[tuple[str, ...], _Vllm] = {}
+        self._relays: dict[tuple[str, str, int], ModelUpstream] = {}
         self.current: list[ModelUpstream] = []
 
-    def serve(self, objects: Sequence[JsonDict], timeout_s: float = 300.0) -> list[ModelUpstream]:
-        """The upstreams of these manifests' InferenceServices, started where not already running."""
-        self.network.ensure_bridge()
-        self.current = []
+    def _localize(self, objects: Sequence[JsonDict]) -> list[_Localized]:
+        out = []
         for isvc in find_objects(objects, "InferenceService"):
             name, namespace = isvc["metadata"]["name"], isvc["metadata"]["namespace"]
             stack = SynthesizedStack.from_objects(objects, name)
@@ -182,43 +241,79 @@ class ModelUpstreams:
             port = free_port()
             command = localize_vllm_container(
                 stack, vllm_python=self.vllm_python, model_dir=self.model_dir, port=port,
-                phoenix_grpc_port=None, phoenix_http_port=None,
+                phoenix_grpc_port=self.phoenix_grpc_port, phoenix_http_port=None,
             )  # fmt: skip
             problems = unexplained_differences(stack, command)
             if problems:
                 raise LocalRunError("the local vLLM differs from the container: " + "; ".join(problems))
-            key = (name, namespace, *command.command_rest, *[a for a in command.args if a != str(port)],
-                   *sorted(f"{k}={v}" for k, v in command.env.items()))  # fmt: skip
-            if key not in self._running:
-                self._running[key] = self._start(name, namespace, stack, command, port, timeout_s)
-            self.current.append(self._running[key])
+            out.append(_Localized(name, namespace, stack, command, port))
+        return out
+
+    def _groups(self, objects: Sequence[JsonDict]) -> tuple[list[_Localized], dict[tuple[str, ...], list[_Localized]]]:
+        localized = self._localize(objects)
+        groups: dict[tuple[str, ...], list[_Localized]] = {}
+        for local in localized:
+            groups.setdefault(_sharing_key(local), []).append(local)
+        return localized, {(*key, *[m.stack.served_model_name for m in members]): members
+                           for key, members in groups.items()}  # fmt: skip
+
+    def start(self, objects: Sequence[JsonDict]) -> None:
+        """Start the vLLM processes these manifests need, without waiting for them (:meth:`serve` waits)."""
+        for key, members in self._groups(objects)[1].items():
+            if key not in self._vllms:
+                self._vllms[key] = self._start_vllm(members[0], [m.stack.served_model_name for m in members])
+
+    def serve(self, objects: Sequence[JsonDict], timeout_s: float = 300.0) -> list[ModelUpstream]:
+        """The upstreams of these manifests' InferenceServices, started where not already running, once ready."""
+        self.network.ensure_bridge()
+        self.start(objects)
+        localized, groups = self._groups(objects)
+        chosen: dict[tuple[str, str], ModelUpstream] = {}
+        for key, members in groups.items():
+            vllm = self._vllms[key]
+            self._wait_ready(vllm, timeout_s)
+            for member in members:
+                relay_key = (member.name, member.namespace, vllm.port)
+                if relay_key not in self._relays:
+                    self._relays[relay_key] = self._start_relay(member, vllm.process, vllm.port)
+                chosen[(member.name, member.namespace)] = self._relays[relay_key]
+        self.current = [chosen[(m.name, m.namespace)] for m in localized]
         return self.current
 
-    def _start(
-        self, name: str, namespace: str, stack: SynthesizedStack, command: LocalCommand, port: int, timeout_s: float
-    ) -> ModelUpstream:
-        work = self.work_dir / f"{namespace}-{name}-{len(self._running)}"
+    def _start_vllm(self, first: _Localized, names: Sequence[str]) -> _Vllm:
+        work = self.work_dir / f"{first.namespace}-{first.name}-{len(self._vllms)}"
         work.mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
-        vllm = ManagedProcess(
-            f"vllm {namespace}/{name}",
-            command.argv,
-            env=vllm_environment(command, work),
+        argv = list(first.command.argv)
+        at = len(argv) - len(first.command.args) + _served_name_index(first.command.args)
+        argv[at : at + 1] = list(names)
+        process = ManagedProcess(
+            f"vllm {first.namespace}/{first.name}",
+            argv,
+            env=vllm_environment(first.command, work),
             log_path=work / "vllm.log",
             cwd=work,
         )
+        return _Vllm(process, first.port, tuple(names), time.monotonic())
+
+    def _wait_ready(self, vllm: _Vllm, timeout_s: float) -> None:
+        if vllm.ready:
+            return
         try:
-            wait_until_ready({vllm: f"http://127.0.0.1:{port}/health"}, timeout_s)
+            wait_until_ready({vllm.process: f"http://127.0.0.1:{vllm.port}/health"}, timeout_s)
         except Exception:
-            vllm.stop(grace_s=5.0)
+            vllm.process.stop(grace_s=5.0)
             raise
-        self.log(f"vLLM for {namespace}/{name} ready on 127.0.0.1:{port} ({time.monotonic() - started:.1f} s)")
-        address = f"{POD_SUBNET_PREFIX}{SERVICE_ADDRESS_FIRST + len(self._running)}"
+        vllm.ready = True
+        served = " ".join(vllm.names)
+        self.log(f"vLLM serving {served} ready on 127.0.0.1:{vllm.port} ({time.monotonic() - vllm.started:.1f} s)")
+
+    def _start_relay(self, member: _Localized, vllm: ManagedProcess, port: int) -> ModelUpstream:
+        address = f"{POD_SUBNET_PREFIX}{SERVICE_ADDRESS_FIRST + len(self._relays)}"
         subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", BRIDGE], check=True, capture_output=True)
         seen: list[SeenRequest] = []
         relay = _RelayServer((address, PREDICTOR_SERVICE_PORT), port, seen)
         threading.Thread(target=relay.serve_forever, name=f"relay {address}", daemon=True).start()
-        return ModelUpstream(name, namespace, stack.served_model_name, address, vllm, relay, seen)
+        return ModelUpstream(member.name, member.namespace, member.stack.served_model_name, address, vllm, relay, seen)
 
     def hosts(self) -> dict[str, str]:
         """Cluster DNS name of each current predictor Service -> its address here."""
@@ -235,9 +330,11 @@ class ModelUpstreams:
                 raise LocalRunError(f"{upstream.vllm.name} exited ({code}):\n{upstream.vllm.log_tail(20)}")
 
     def close(self) -> None:
-        for upstream in self._running.values():
+        for upstream in self._relays.values():
             upstream.relay.shutdown()
             upstream.relay.server_close()
-            upstream.vllm.stop(grace_s=10.0)
-        self._running.clear()
+        for vllm in self._vllms.values():
+            vllm.process.stop(grace_s=10.0)
+        self._relays.clear()
+        self._vllms.clear()
         self.current = []

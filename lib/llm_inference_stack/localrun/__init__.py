@@ -6,8 +6,8 @@ machine needs, each listed with its reason.
 - :mod:`.vllm` makes the ``kserve-container`` a local command; :mod:`.model` is the tiny model and the launcher the
   vLLM venv runs (standard library only at import);
 - :mod:`.runtime` runs vLLM, Prometheus and Phoenix; :mod:`.load` generates bounded load;
-- :mod:`.standalone` runs the standalone gateway's Envoy; the default gateway runs on the local control plane
-  (:mod:`..controlplane.probe`), reached through :mod:`.forward`;
+- :mod:`.standalone` runs the standalone gateway's Envoy; :mod:`.aigateway` the default gateway on the local control
+  plane (:mod:`..controlplane.probe`, kept running by :mod:`..controlplane.serve`);
 - :mod:`.session` says what a local run changes in the user's stack; :mod:`.checks` is the standalone smoke test;
 - :mod:`.cli` is ``llm-stack local-run``.
 
@@ -16,6 +16,7 @@ The pinned installs come from ``scripts/e2e/install.sh``; versions and the cache
 
 from __future__ import annotations
 
+from ..keda_replicas import keda_desired_replicas
 from .errors import InstallsMissing, LocalRunError
 from .load import LoadReport, chat_load
 from .manifests import (
@@ -24,7 +25,6 @@ from .manifests import (
     SynthesizedStack,
     find_object,
     find_objects,
-    keda_desired_replicas,
     load_manifests,
     option_value,
 )

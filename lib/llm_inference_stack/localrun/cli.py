@@ -15,6 +15,7 @@ given.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import signal
@@ -31,7 +32,6 @@ from ..errors import ManifestError, ValuesError
 from ..standalone_gateway import BOOTSTRAP_FILE
 from ..standalone_gateway import LOCAL_SUBSTITUTIONS as ENVOY_SUBSTITUTIONS
 from .errors import InstallsMissing, LocalRunError
-from .forward import UNIX_PATH_MAX
 from .manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
 from .model import ensure_tiny_model
 from .session import Change, api_key_secret_name, localize_config, session_keys, with_session_keys
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 DEMO_VALUES = Path("tests/e2e/values-e2e.yaml")
 UUID_SOCKET_NAME = 37
 """``/`` and a UUID: the names of the IPC sockets vLLM puts into the temporary directory."""
+UNIX_PATH_MAX = 107
+"""Longest path a Unix socket can be bound to (``sun_path`` holds 108 bytes with the terminating NUL)."""
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 RANDOM_TEXT_NOTE = (
     "the tiny local model has random weights: its replies are random text (expected, not a bug; the gateway, keys, "
@@ -229,26 +231,33 @@ def _run_ai_gateway(
     objects: list[JsonDict], installs: Installs, model_dir: Path, keys: dict[str, str], options: argparse.Namespace,
     work_dir: Path,
 ) -> int:  # fmt: skip
-    from .aigateway import HeldGateway, run_checks
+    from .aigateway import run_checks, serve
 
     stacks = _stacks(objects)
     manifest_dir = work_dir / "manifests"
     manifest_dir.mkdir(parents=True, exist_ok=True)
     (manifest_dir / "stack.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
-    _print("starting the control plane (kube-apiserver, Envoy Gateway, AI Gateway), its data path and vLLM ...")
+    _print("starting the control plane (kube-apiserver, Envoy Gateway, AI Gateway), its data path, vLLM, Phoenix ...")
     progress = lambda line: _print(f"  {line}")  # noqa: E731
     if options.no_wait:
         reports = run_checks(manifest_dir, work_dir, progress)
         for report in reports:
-            _print_checks(report["checks"], report.get("error"))
-        return EXIT_OK if reports and all(r["ok"] for r in reports) else EXIT_FAILED
+            _print_checks([dataclasses.asdict(c) for c in report.checks], report.error)
+        return EXIT_OK if reports and all(r.ok for r in reports) else EXIT_FAILED
     models = [s.served_model_name for s in stacks]
-    with HeldGateway(manifest_dir, work_dir, progress, port=options.port) as gateway:
-        gateway.start()
+    running = serve(manifest_dir, work_dir, progress, port=options.port)
+    with running as served:
+        if served.phoenix_url:
+            _print(f"Phoenix: {served.phoenix_url}  project {served.phoenix_project}")
         client, key = next(iter(keys.items()))
-        _demo_completion(gateway.url, models[0], key)
-        _announce(gateway.url, models, key, client)
-        _wait(gateway.check_alive)
+        _demo_completion(served.endpoint, models[0], key)
+        _announce(served.endpoint, models, key, client)
+
+        def alive() -> None:
+            if not running.alive():
+                raise LocalRunError(f"the default gateway stopped; logs in {work_dir}")
+
+        _wait(alive)
     return EXIT_OK
 
 

@@ -1,5 +1,5 @@
 """The synthesized manifests as the local run reads them: one model's data path linked the way the cluster links it
-(InferenceService -> predictor Deployment -> ScaledObject and PodMonitor), and the scaling arithmetic of KEDA.
+(InferenceService -> predictor Deployment -> ScaledObject and PodMonitor) and the numbers of its ScaledObject.
 
 Read with the project's bounded YAML reader (as ``llm-stack validate``); ``$(VAR)`` expanded as the kubelet does."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -271,25 +270,10 @@ def _selects(pod_monitor: JsonDict, pod_labels: Mapping[str, str], pod_namespace
 
 @dataclasses.dataclass(frozen=True)
 class ScalingPolicy:
-    """The numbers of a ScaledObject with one Prometheus trigger (metricType AverageValue, KEDA's default)."""
+    """The numbers of a ScaledObject with one Prometheus trigger (metricType AverageValue, KEDA's default), as
+    :func:`..keda_replicas.keda_desired_replicas` takes them."""
 
     threshold: float
     activation_threshold: float
     min_replicas: int
     max_replicas: int
-
-
-def keda_desired_replicas(value: float, policy: ScalingPolicy) -> int:
-    """Replicas KEDA + HPA converge to for a steady query ``value`` (metricType AverageValue).
-
-    - KEDA hands the HPA the query's value with target ``averageValue = threshold``, so the HPA wants
-      ``ceil(value / threshold)`` replicas, clamped to ``[max(minReplicaCount, 1), maxReplicaCount]``.
-    - The trigger is active only when ``value > activationThreshold``. Activation decides only 0 <-> 1: with
-      ``minReplicaCount == 0`` an inactive trigger scales to 0; with ``minReplicaCount >= 1`` it changes nothing.
-    - Left out (they decide *when*, not *where to*): the HPA's 10% tolerance around the current count,
-      stabilization windows / scaling policies, and cooldownPeriod (which applies to scaling to zero only).
-    """
-    if value <= policy.activation_threshold and policy.min_replicas == 0:
-        return 0
-    desired = math.ceil(value / policy.threshold) if value > 0 else 0
-    return max(max(policy.min_replicas, 1), min(policy.max_replicas, desired))

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...kube_expansion import expanded_args
+from ...names import is_gpu_resource_name
 from ..manifests import Manifests, Obj, dig, name_of, namespace_of
 
 CONTAINER_NAME = "kserve-container"
@@ -87,11 +88,13 @@ def served_names(isvc: Obj) -> list[str]:
 
 
 def gpu_limit(container: Mapping[str, Any] | None) -> tuple[str, Any] | None:
+    """The container's GPU limit ``(resource name, quantity)``: its limit of an extended resource, by the rule
+    the settings check ``gpu_resource_name`` with (``names.is_gpu_resource_name``)."""
     limits = dig(container, "resources", "limits")
     if not isinstance(limits, Mapping):
         return None
     for name, value in limits.items():
-        if str(name).endswith("/gpu") or str(name).endswith(".com/gpu"):
+        if is_gpu_resource_name(str(name)):
             return str(name), value
     return None
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Mapping
 
+from ...names import DNS1035_LABEL
 from ..manifests import Manifests, annotations_of, dig, labels_of
 from .kserve import (
     AUTOSCALER_CLASS,
@@ -28,7 +28,7 @@ from .registry import Problem, check
 
 # KServe's webhook (v1beta1 InferenceService validator): names must be DNS-1035 labels, since KServe derives
 # Service names (``<name>-predictor``) from them.
-ISVC_NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+ISVC_NAME = DNS1035_LABEL
 
 
 @check("isvc-name")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ...images import image_is_pinned
 from ..manifests import Manifests, Obj, dig, name_of, namespace_of
 from .registry import Problem, check
 
@@ -17,7 +17,6 @@ _POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template", "spec"),
     "Pod": ("spec",),
 }
-_TAG = re.compile(r"^[^@]+:(?P<tag>[\w][\w.-]{0,127})$")
 
 
 def containers(obj: Obj) -> list[tuple[str, Mapping[str, Any]]]:
@@ -33,14 +32,6 @@ def containers(obj: Obj) -> list[tuple[str, Mapping[str, Any]]]:
             if isinstance(container, Mapping):
                 out.append((f"{'.'.join(path)}.{field}[{index}]", container))
     return out
-
-
-def image_is_pinned(image: str) -> bool:
-    if "@sha256:" in image:
-        return True
-    last = image.rsplit("/", 1)[-1]
-    match = _TAG.match(last)
-    return bool(match) and match is not None and match.group("tag") != "latest"
 
 
 def _workloads(manifests: Manifests) -> Iterator[Obj]:

@@ -1,0 +1,149 @@
+"""The real Arize Phoenix in the sandbox, where the default gateway's traces are sent.
+
+The AI Gateway's pod mutator copies the GatewayConfig's env (:class:`..observability.GatewayTracing`) into the
+external processor it injects into the Envoy Pod; the processor exports its OpenInference spans over OTLP/HTTP to
+``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` with the resource attributes of ``OTEL_RESOURCE_ATTRIBUTES`` (the Phoenix
+project). Here Phoenix (``scripts/e2e/install.sh``'s venv) listens on an address of its own on the Pod bridge, on
+the endpoint's port, and the endpoint's cluster name resolves to that address in the Envoy Pod's ``/etc/hosts``
+(:meth:`SandboxPhoenix.hosts_for`): the external processor runs with the env exactly as the mutator wrote it.
+vLLM's spans reach the same Phoenix over OTLP gRPC on loopback (:data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`).
+Spans are read back through Phoenix's REST API (:func:`..localrun.runtime.phoenix_spans`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import subprocess
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..localrun import ManagedProcess, free_port, phoenix_spans, wait_until_ready
+from .pods import BRIDGE, POD_SUBNET_PREFIX, PodNetwork
+
+PHOENIX_ADDRESS = f"{POD_SUBNET_PREFIX}250"
+"""Phoenix's address on the Pod bridge (its Service's "ClusterIP")."""
+PROJECT_ATTRIBUTE = "openinference.project.name"
+
+PHOENIX_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+    ("the host of the gateway's OTLP endpoint (the GatewayConfig's OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, e.g. "
+     f"phoenix-svc.phoenix.svc.cluster.local) resolves in the Envoy Pod to the real Phoenix in the sandbox at "
+     f"{PHOENIX_ADDRESS}, listening on the endpoint's port",
+     "no Phoenix Deployment, Service or cluster DNS without nodes; the env stays as the mutator wrote it"),
+)  # fmt: skip
+
+
+class PhoenixError(RuntimeError):
+    """Phoenix could not be started."""
+
+
+def gateway_otlp_endpoint(objects: Sequence[Mapping[str, Any]]) -> str | None:
+    """Where the AI Gateway's external processor sends spans: the GatewayConfig's traces endpoint (or the generic
+    endpoint with ``/v1/traces``, as the OpenTelemetry SDK derives it)."""
+    env = _gateway_env(objects)
+    if env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        return env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
+    if env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        return env["OTEL_EXPORTER_OTLP_ENDPOINT"].rstrip("/") + "/v1/traces"
+    return None
+
+
+def trace_project(objects: Sequence[Mapping[str, Any]]) -> str | None:
+    """The Phoenix project the gateway's spans carry (``openinference.project.name`` of its resource attributes)."""
+    for pair in _gateway_env(objects).get("OTEL_RESOURCE_ATTRIBUTES", "").split(","):
+        key, _, value = pair.partition("=")
+        if key.strip() == PROJECT_ATTRIBUTE:
+            return urllib.parse.unquote(value.strip())
+    return None
+
+
+def _gateway_env(objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    for config in objects:
+        if config.get("kind") == "GatewayConfig":
+            env = ((config.get("spec") or {}).get("extProc") or {}).get("kubernetes", {}).get("env") or []
+            return {e["name"]: e["value"] for e in env if "value" in e}
+    return {}
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class SandboxPhoenix:
+    """Phoenix on :data:`PHOENIX_ADDRESS` (HTTP on ``http_port``, OTLP gRPC on a free port). :meth:`start` does not
+    wait; :meth:`wait_ready` does. :meth:`close` stops it (by its process group)."""
+
+    def __init__(
+        self,
+        phoenix: Path,
+        *,
+        work_dir: Path,
+        network: PodNetwork,
+        http_port: int = 6006,
+        log: Callable[[str], None] = lambda _message: None,
+    ) -> None:
+        self.phoenix = phoenix
+        self.work_dir = work_dir
+        self.network = network
+        self.http_port = http_port
+        self.grpc_port = free_port()
+        self.log = log
+        self.process: ManagedProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{PHOENIX_ADDRESS}:{self.http_port}"
+
+    def start(self) -> None:
+        self.network.ensure_bridge()
+        subprocess.run(["ip", "addr", "add", f"{PHOENIX_ADDRESS}/32", "dev", BRIDGE], check=True, capture_output=True)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.work_dir),
+            "PHOENIX_WORKING_DIR": str(self.work_dir / "data"),
+            "PHOENIX_HOST": PHOENIX_ADDRESS,
+            "PHOENIX_PORT": str(self.http_port),
+            "PHOENIX_GRPC_PORT": str(self.grpc_port),
+            "PHOENIX_TELEMETRY_ENABLED": "false",
+        }
+        self.process = ManagedProcess(
+            "phoenix", [str(self.phoenix), "serve"], env=env, log_path=self.work_dir / "phoenix.log", cwd=self.work_dir
+        )
+
+    def wait_ready(self, timeout_s: float = 180.0) -> None:
+        if self.process is None:
+            raise PhoenixError("Phoenix was not started")
+        wait_until_ready({self.process: f"{self.url}/healthz"}, timeout_s)
+        self.log(f"Phoenix ready at {self.url} (OTLP gRPC on 127.0.0.1:{self.grpc_port})")
+
+    def hosts_for(self, objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+        """The Envoy Pod's ``/etc/hosts`` entries that make the gateway's OTLP endpoint this Phoenix; none when the
+        endpoint is an address (it cannot be Phoenix here) or names another port."""
+        endpoint = gateway_otlp_endpoint(objects)
+        if endpoint is None:
+            return {}
+        parts = urllib.parse.urlsplit(endpoint)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if not host or _is_address(host) or port != self.http_port or parts.scheme != "http":
+            return {}
+        return {host: PHOENIX_ADDRESS, f"{host}.": PHOENIX_ADDRESS}
+
+    def spans(self, project: str) -> list[dict[str, Any]]:
+        """The project's spans (every set of a probe run writes to the same Phoenix)."""
+        return phoenix_spans(self.url, project, limit=1000)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.stop(grace_s=10.0)
+            self.process = None
+
+
+__all__ = ["PHOENIX_SUBSTITUTIONS", "SandboxPhoenix", "gateway_otlp_endpoint", "trace_project"]

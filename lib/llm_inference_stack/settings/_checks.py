@@ -1,0 +1,109 @@
+"""Single-field checks shared by the settings classes.
+
+Each raises ``SettingsError`` naming the Python field, the value and the fix; the values loader respells the
+field path as the values file does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import Fix, SettingsError
+from ..images import IMAGE_REFERENCE, image_is_pinned
+from ..names import DNS1035_LABEL, DNS1123_LABEL, is_label_value, is_qualified_name
+from ..quantity import QUANTITY_EXAMPLE, is_quantity
+
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:(?P<port>\d+))?(/[^\s]*)?$")
+
+
+def require(ok: bool, name: str, value: Any, fix: Fix) -> None:
+    """Raise ``SettingsError(name, value, fix)`` unless ``ok``."""
+    if not ok:
+        raise SettingsError(name, value, fix)
+
+
+def check_dns1035_label(name: str, value: str, max_len: int, why: str) -> None:
+    require(
+        bool(DNS1035_LABEL.fullmatch(value)) and len(value) <= max_len,
+        name,
+        value,
+        f"use a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter "
+        f"or digit, at most {max_len} characters ({why})",
+    )
+
+
+def check_dns_label(name: str, value: str, max_len: int = 63) -> None:
+    require(
+        bool(DNS1123_LABEL.fullmatch(value)) and len(value) <= max_len,
+        name,
+        value,
+        f"use a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, "
+        f"at most {max_len} characters",
+    )
+
+
+def check_quantity(name: str, value: str) -> None:
+    require(is_quantity(value), name, value, QUANTITY_EXAMPLE)
+
+
+def check_url(name: str, value: str) -> None:
+    require(
+        bool(_URL.fullmatch(value)), name, value, "use an http:// or https:// URL, e.g. http://host.namespace.svc:9090"
+    )
+    match = _URL.fullmatch(value)
+    port = match.group("port") if match else None
+    require(port is None or 1 <= int(port) <= 65535, name, value, "use a port from 1 to 65535 in the URL")
+
+
+def check_label_map(name: str, values: Mapping[str, str], *, label_values: bool) -> None:
+    """Keys must be qualified names (labels and annotations); label values must be valid label values."""
+    for key, value in values.items():
+        require(
+            is_qualified_name(key),
+            name,
+            key,
+            "use a qualified name as the key: an optional DNS-1123 prefix and '/', then at most 63 letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. 'nvidia.com/gpu.product')",
+        )
+        if label_values and not is_label_value(value):
+            raise SettingsError(
+                name,
+                value,
+                "use a label value: empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending "
+                "with a letter or digit",
+                key=key,
+            )
+
+
+def check_image(name: str, value: str) -> None:
+    require(
+        bool(IMAGE_REFERENCE.fullmatch(value)), name, value, "use an image reference such as 'vllm/vllm-openai:v0.32.0'"
+    )
+    require(
+        image_is_pinned(value),
+        name,
+        value,
+        "pin the image with an explicit version tag or digest (never 'latest' or untagged), "
+        "e.g. 'vllm/vllm-openai:v0.32.0'",
+    )
+
+
+def check_cidr(value: str) -> str | None:
+    """Why ``value`` is not a CIDR as the gateway Service takes it, or None.
+
+    A network in CIDR notation (``203.0.113.0/24``, ``2001:db8::/32``) with no host bits set: the API server
+    accepts host bits in ``loadBalancerSourceRanges`` for historical reasons, but cloud load balancers read
+    ``10.0.0.5/8`` differently (some refuse it, some widen it silently).
+    """
+    if not isinstance(value, str) or "/" not in value or value.strip() != value:
+        return "use a network in CIDR notation, e.g. '203.0.113.0/24' or '2001:db8::/32'"
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return "use a network in CIDR notation, e.g. '203.0.113.0/24' or '2001:db8::/32'"
+    if str(network) != value:
+        return f"use the network address {network} (no host bits, no leading zeros)"
+    return None

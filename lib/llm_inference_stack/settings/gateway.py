@@ -1,0 +1,273 @@
+"""Settings of the gateway: its mode, Service, token limits, the standalone Envoy, and the API keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from ..errors import SettingsError
+from ..pins import ENVOY_IMAGE
+from ..quantity import BUFFER_LIMIT_FIX, buffer_limit_bytes
+from ._checks import check_cidr, check_dns_label, check_image, check_label_map, require
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimitConfig:
+    """Token budget per client **per model**, charged from the ``usage`` the model reports: each client has its
+    own budget on each model."""
+
+    tokens_per_minute: int | None = None
+    """Total tokens one client may use per minute on one model. Default: no per-minute limit."""
+    tokens_per_second: int | None = None
+    """Total tokens one client may use per second on one model. Default: no per-second limit."""
+
+    def __post_init__(self) -> None:
+        for name in ("tokens_per_minute", "tokens_per_second"):
+            value = getattr(self, name)
+            require(value is None or value >= 1, name, value, "use a positive integer number of tokens, or null")
+        require(
+            self.tokens_per_minute is not None or self.tokens_per_second is not None,
+            "tokens_per_minute",
+            None,
+            lambda n: (
+                f"set {n('tokens_per_minute')} and/or {n('tokens_per_second')}, or set {n('gateway.rate_limit')} to "
+                "null to turn limits off"
+            ),
+        )
+
+    def limits(self) -> list[tuple[str, int]]:
+        """The limits as ``(unit, tokens)`` pairs, unit in Envoy Gateway's spelling."""
+        out = []
+        if self.tokens_per_second is not None:
+            out.append(("Second", self.tokens_per_second))
+        if self.tokens_per_minute is not None:
+            out.append(("Minute", self.tokens_per_minute))
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalSecretConfig:
+    """Sync the API keys from a secret store (e.g. Vault) with External Secrets Operator."""
+
+    store_name: str
+    """Name of the SecretStore or ClusterSecretStore."""
+    remote_key: str
+    """Path of the secret in the store; each of its properties is one client id -> API key."""
+    store_kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
+    """Kind of the store. Default: ClusterSecretStore."""
+    refresh_interval: str = "1h"
+    """How often ESO re-reads the store (a Go duration). Default: 1h."""
+
+    def __post_init__(self) -> None:
+        check_dns_label("store_name", self.store_name, 253)
+        require(bool(self.remote_key.strip()), "remote_key", self.remote_key, "use the path of the secret in the store")
+        require(
+            bool(re.fullmatch(r"^(\d+(ns|us|ms|s|m|h))+$", self.refresh_interval)),
+            "refresh_interval",
+            self.refresh_interval,
+            "use a Go duration such as '1h' or '15m'",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeysConfig:
+    """Where the gateway's API keys come from: a Secret with one entry per client (client id -> key)."""
+
+    secret_name: str = "ai-gateway-api-keys"
+    """Name of the keys Secret. Default: ai-gateway-api-keys."""
+    existing_secret: bool = True
+    """The Secret already exists (created out of band). Default: true."""
+    dummy_key: str | None = None
+    """For testing only: with ``existingSecret: false``, emit a Secret holding this key. Default: none."""
+    dummy_client_id: str = "test-client"
+    """Client id of the dummy key. Default: test-client."""
+    external_secret: ExternalSecretConfig | None = None
+    """Create the Secret with an ExternalSecret instead. Default: none."""
+
+    def __post_init__(self) -> None:
+        check_dns_label("secret_name", self.secret_name, 253)
+        check_dns_label("dummy_client_id", self.dummy_client_id, 253)
+        if self.external_secret is not None:
+            require(
+                self.dummy_key is None,
+                "dummy_key",
+                "(set)",
+                lambda n: f"remove {n('dummy_key')}: the keys come from {n('external_secret')}",
+            )
+        elif self.existing_secret:
+            require(
+                self.dummy_key is None,
+                "dummy_key",
+                "(set)",
+                lambda n: (
+                    f"remove {n('dummy_key')}, or set {n('existing_secret')}: false to have the stack create a test "
+                    "Secret with it"
+                ),
+            )
+        else:
+            require(
+                self.dummy_key is not None and len(self.dummy_key) >= 16,
+                "dummy_key",
+                None if self.dummy_key is None else "(a key shorter than 16 characters)",
+                lambda n: (
+                    f"with {n('existing_secret')}: false, set {n('dummy_key')} (at least 16 characters; testing "
+                    f"only), or configure {n('external_secret')}, or set {n('existing_secret')}: true"
+                ),
+            )
+
+    @property
+    def source(self) -> Literal["existing", "external", "dummy"]:
+        if self.external_secret is not None:
+            return "external"
+        return "existing" if self.existing_secret else "dummy"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StandaloneGatewayConfig:
+    """Settings of ``gateway.mode: standalone`` (a plain Envoy Deployment instead of Envoy AI Gateway)."""
+
+    image: str = ENVOY_IMAGE
+    """Envoy image (it also runs the API-key renderer), pinned by tag or digest. Default: envoyproxy/envoy:v1.40.0."""
+    requests_per_minute: int | None = 60
+    """Requests one client may send per minute to one model, per Envoy replica, for models that have a
+    ``rateLimit``. This mode cannot charge tokens: the token limits of ``rateLimit`` are not enforced here.
+    Null turns the limit off. Default: 60."""
+
+    def __post_init__(self) -> None:
+        check_image("image", self.image)
+        require(
+            self.requests_per_minute is None or 1 <= self.requests_per_minute <= 1_000_000,
+            "requests_per_minute",
+            self.requests_per_minute,
+            "use a number of requests from 1 to 1000000, or null to turn the limit off",
+        )
+
+
+ServiceType = Literal["ClusterIP", "LoadBalancer", "NodePort"]
+TrafficPolicy = Literal["Cluster", "Local"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewayServiceConfig:
+    """How the gateway Service ``<release>-ai-gateway`` is exposed (the same in both gateway modes)."""
+
+    type: ServiceType = "ClusterIP"
+    """``ClusterIP`` (reachable inside the cluster only), ``LoadBalancer`` (a cloud load balancer) or ``NodePort``.
+    Default: ClusterIP."""
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    """Annotations on the Service, e.g. the cloud load balancer's settings
+    (``service.beta.kubernetes.io/aws-load-balancer-scheme: internal``). Default: none."""
+    load_balancer_source_ranges: tuple[str, ...] = ()
+    """Client networks (CIDRs) the load balancer admits; only with ``type: LoadBalancer``. Default: none (the
+    load balancer admits every source; API keys still guard every route)."""
+    external_traffic_policy: TrafficPolicy | None = None
+    """``Cluster`` (spread over every Envoy pod) or ``Local`` (only pods on the receiving node; keeps the client's
+    source address); only with ``LoadBalancer`` or ``NodePort``. Default: null, which is ``Cluster`` for those
+    types in both modes (Kubernetes' default; Envoy Gateway's own default would be ``Local``)."""
+
+    def __post_init__(self) -> None:
+        require(self.type in get_args(ServiceType), "type", self.type, "use ClusterIP, LoadBalancer or NodePort")
+        check_label_map("annotations", self.annotations, label_values=False)
+        for index, cidr in enumerate(self.load_balancer_source_ranges):
+            problem = check_cidr(cidr)
+            if problem is not None:
+                raise SettingsError(f"load_balancer_source_ranges[{index}]", cidr, problem)
+        if self.load_balancer_source_ranges:
+            require(
+                self.type == "LoadBalancer",
+                "load_balancer_source_ranges",
+                list(self.load_balancer_source_ranges),
+                lambda n: (
+                    f"source ranges apply only to a LoadBalancer (type is {self.type}): set type: LoadBalancer or "
+                    f"remove {n('load_balancer_source_ranges')}"
+                ),
+            )
+        if self.external_traffic_policy is not None:
+            require(
+                self.external_traffic_policy in get_args(TrafficPolicy),
+                "external_traffic_policy",
+                self.external_traffic_policy,
+                "use Cluster or Local",
+            )
+            require(
+                self.type != "ClusterIP",
+                "external_traffic_policy",
+                self.external_traffic_policy,
+                lambda n: (
+                    "a ClusterIP Service has no external traffic: set type: LoadBalancer or NodePort, or remove "
+                    f"{n('external_traffic_policy')}"
+                ),
+            )
+
+    @property
+    def traffic_policy(self) -> TrafficPolicy | None:
+        """The Service's ``externalTrafficPolicy``: None for ClusterIP, else the configured one or ``Cluster``."""
+        if self.type == "ClusterIP":
+            return None
+        return self.external_traffic_policy or "Cluster"
+
+
+STANDALONE_ADMIN_PORT = 9901
+"""Port of Envoy's admin interface in standalone mode (bound to loopback in the pod); the gateway's port must
+differ."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewayConfig:
+    """The gateway in front of the models."""
+
+    mode: Literal["ai-gateway", "standalone"] = "ai-gateway"
+    """``ai-gateway``: Envoy AI Gateway resources; ``standalone``: a plain Envoy Deployment. Default: ai-gateway."""
+    port: int = 8080
+    """Port of the gateway Service ``<release>-ai-gateway``. Default: 8080."""
+    replicas: int = 2
+    """Envoy replicas. Default: 2."""
+    rate_limit: RateLimitConfig | None = RateLimitConfig(tokens_per_minute=100_000)
+    """Token limits per client per model; null turns them off. Default: 100000 tokens per minute."""
+    request_timeout_seconds: int = 600
+    """Time allowed for one request, generation included. Default: 600."""
+    buffer_limit: str = "16Mi"
+    """Largest request body the gateway buffers (LLM prompts are large). Default: 16Mi."""
+    client_id_header: str = "x-client-id"
+    """Header carrying the authenticated client id to the rate limiter and the model. Default: x-client-id."""
+    gateway_class_name: str | None = None
+    """GatewayClass to use; null creates one named ``<release>-ai-gateway``. Default: null."""
+    service: GatewayServiceConfig = GatewayServiceConfig()
+    """How the Service ``<release>-ai-gateway`` is exposed. Default: ClusterIP, see ``GatewayServiceConfig``."""
+    standalone: StandaloneGatewayConfig = StandaloneGatewayConfig()
+    """Settings used when ``mode`` is ``standalone``. Default: see ``StandaloneGatewayConfig``."""
+
+    def __post_init__(self) -> None:
+        require(1 <= self.port <= 65535 and self.port not in (10000,), "port", self.port, "use a TCP port 1..65535")
+        if self.mode == "standalone":
+            require(
+                self.port != STANDALONE_ADMIN_PORT,
+                "port",
+                self.port,
+                f"use another port: {STANDALONE_ADMIN_PORT} is Envoy's admin port in standalone mode",
+            )
+        require(1 <= self.replicas <= 100, "replicas", self.replicas, "use 1 to 100")
+        require(
+            10 <= self.request_timeout_seconds <= 86400,
+            "request_timeout_seconds",
+            self.request_timeout_seconds,
+            "use a number of seconds from 10 to 86400",
+        )
+        require(buffer_limit_bytes(self.buffer_limit) is not None, "buffer_limit", self.buffer_limit, BUFFER_LIMIT_FIX)
+        require(
+            bool(re.fullmatch(r"^[a-z0-9-]+$", self.client_id_header)),
+            "client_id_header",
+            self.client_id_header,
+            "use a lowercase header name such as 'x-client-id'",
+        )
+        if self.gateway_class_name is not None:
+            check_dns_label("gateway_class_name", self.gateway_class_name, 253)
+
+    @property
+    def buffer_limit_bytes(self) -> int:
+        """``buffer_limit`` in bytes (``16Mi`` -> 16777216), as ``quantity.buffer_limit_bytes`` reads it."""
+        number = buffer_limit_bytes(self.buffer_limit)
+        assert number is not None  # checked in __post_init__
+        return number

@@ -1,0 +1,143 @@
+"""Settings of the autoscaler: KEDA's thresholds and replica bounds, and the Prometheus it queries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ..errors import SettingsError
+from ._checks import check_dns_label, check_url, require
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrometheusAuth:
+    """Credentials KEDA uses to query a secured Prometheus (a TriggerAuthentication)."""
+
+    mode: Literal["bearer", "basic"]
+    """``bearer`` reads key ``bearerToken``; ``basic`` reads keys ``username`` and ``password``."""
+    secret_name: str
+    """Secret in the model's namespace holding those keys."""
+
+    def __post_init__(self) -> None:
+        check_dns_label("secret_name", self.secret_name, 253)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrometheusTls:
+    """How KEDA verifies the certificate of an ``https://`` Prometheus.
+
+    KEDA's Prometheus scaler reads a CA (``ca`` in the TriggerAuthentication) only together with an auth mode,
+    so ``caSecretName`` needs ``auth``. Without this block KEDA verifies against its own system roots.
+    """
+
+    ca_secret_name: str | None = None
+    """Secret in the model's namespace holding the CA certificate (PEM) that signed Prometheus' certificate.
+    Default: none."""
+    ca_key: str = "ca.crt"
+    """Key of the CA certificate in that Secret. Default: ca.crt."""
+    insecure_skip_verify: bool = False
+    """Skip certificate verification (KEDA's ``unsafeSsl``); an explicit opt-in for testing. Default: false."""
+
+    def __post_init__(self) -> None:
+        require(
+            (self.ca_secret_name is not None) != self.insecure_skip_verify,
+            "ca_secret_name" if self.insecure_skip_verify else "insecure_skip_verify",
+            "(set)" if self.insecure_skip_verify else self.insecure_skip_verify,
+            lambda n: (
+                f"set either {n('ca_secret_name')} (verify Prometheus' certificate with that CA) or "
+                f"{n('insecure_skip_verify')}: true (no verification), not both and not neither"
+            ),
+        )
+        if self.ca_secret_name is not None:
+            check_dns_label("ca_secret_name", self.ca_secret_name, 253)
+        require(
+            bool(re.fullmatch(r"^[-._A-Za-z0-9]{1,253}$", self.ca_key)),
+            "ca_key",
+            self.ca_key,
+            "use a Secret key such as 'ca.crt'",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrometheusConfig:
+    """Where KEDA reads vLLM's metrics."""
+
+    url: str = "http://prometheus-operated.monitoring.svc.cluster.local:9090"
+    """Prometheus HTTP address. Default: the Prometheus Operator's service in ``monitoring``."""
+    auth: PrometheusAuth | None = None
+    """Credentials for a secured Prometheus. Default: none."""
+    tls: PrometheusTls | None = None
+    """Certificate verification of an ``https://`` Prometheus. Default: KEDA's system roots."""
+    namespace: str = "monitoring"
+    """Namespace of the Prometheus pods (allowed to scrape the model pods). Default: monitoring."""
+
+    def __post_init__(self) -> None:
+        check_url("url", self.url)
+        check_dns_label("namespace", self.namespace)
+        if self.tls is not None:
+            require(
+                self.url.startswith("https://"),
+                "tls",
+                "(set)",
+                f"tls applies to an https:// Prometheus, but url is {self.url!r}: use https:// or remove tls",
+            )
+            if self.tls.ca_secret_name is not None and self.auth is None:
+                raise SettingsError(
+                    "tls.ca_secret_name",
+                    self.tls.ca_secret_name,
+                    "KEDA's Prometheus scaler reads a CA only with an auth mode: set auth (bearer or basic) too, "
+                    "or trust a CA KEDA already has and remove tls",
+                )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoscalingConfig:
+    """KEDA scaling of the model replicas on ``vllm:num_requests_waiting``."""
+
+    min_replicas: int = 1
+    """Fewest replicas. At least 1: an idle vLLM exports no metric that could wake it. Default: 1."""
+    max_replicas: int = 4
+    """Most replicas. Default: 4."""
+    threshold: float = 5
+    """Target queued requests per replica (desired = ceil(waiting / threshold)). Default: 5."""
+    activation_threshold: float = 0
+    """KEDA activation threshold: waiting requests above which the scaler is active. Default: 0."""
+    polling_interval: int = 15
+    """Seconds between KEDA's queries. Default: 15."""
+    cooldown_period: int = 300
+    """Seconds after the last activity before scaling to zero (only used with minReplicas 0). Default: 300."""
+    scale_down_stabilization_seconds: int = 600
+    """HPA scale-down stabilization window; long, because a new replica takes minutes to load. Default: 600."""
+    scale_up_stabilization_seconds: int = 0
+    """HPA scale-up stabilization window. Default: 0 (react at once)."""
+    prometheus: PrometheusConfig = PrometheusConfig()
+    """Prometheus to query. Default: see ``PrometheusConfig``."""
+
+    def __post_init__(self) -> None:
+        require(
+            self.min_replicas >= 1,
+            "min_replicas",
+            self.min_replicas,
+            "use at least 1: at zero replicas vLLM exports no metric, so the ScaledObject could never wake it",
+        )
+        require(
+            self.max_replicas >= self.min_replicas,
+            "max_replicas",
+            self.max_replicas,
+            lambda n: f"use a value >= {n('min_replicas')} ({self.min_replicas})",
+        )
+        require(self.max_replicas <= 1000, "max_replicas", self.max_replicas, "use at most 1000")
+        require(self.threshold > 0, "threshold", self.threshold, "use a number of waiting requests greater than 0")
+        require(
+            self.activation_threshold >= 0,
+            "activation_threshold",
+            self.activation_threshold,
+            "use a number >= 0",
+        )
+        for name in ("polling_interval", "cooldown_period"):
+            value = getattr(self, name)
+            require(1 <= value <= 86400, name, value, "use a number of seconds from 1 to 86400")
+        for name in ("scale_down_stabilization_seconds", "scale_up_stabilization_seconds"):
+            value = getattr(self, name)
+            require(0 <= value <= 3600, name, value, "use a number of seconds from 0 to 3600 (the HPA maximum)")
