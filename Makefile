@@ -67,7 +67,8 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/synth.py
 
-demo: $(STAMP) e2e-deps
+# llm-stack local-run on tests/e2e/values-e2e.yaml through its gateway (the default one: the local control plane).
+demo: $(STAMP) e2e-deps controlplane-deps
 	$(BIN)/llm-stack local-run
 
 clean:

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
 from llm_inference_stack import grafana  # noqa: E402
-from llm_inference_stack import local_run as lr  # noqa: E402
+from llm_inference_stack import localrun as lr  # noqa: E402
 
 UNIT_SCALE = {"percentunit": (100.0, "%"), "s": (1.0, "s"), "reqps": (1.0, "req/s")}
 

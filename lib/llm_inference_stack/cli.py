@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="validate a directory of synthesized manifests")
     validate.add_argument("directory", type=Path, help="directory of YAML manifests, e.g. dist/")
     sub.add_parser(
-        "local-run", help="run vLLM, Prometheus and Phoenix locally from a values file (see local-run --help)"
+        "local-run", help="run a values file's stack on this machine through its gateway (see local-run --help)"
     )
     sub.add_parser(
         "verify",
@@ -121,8 +121,8 @@ def _warning(warning: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["local-run"]:
-        # Its options belong to local_run's own parser.
-        from .local_run import main as local_main
+        # Its options belong to local-run's own parser.
+        from .localrun.cli import main as local_main
 
         return local_main(argv[1:])
     if argv[:1] == ["verify"]:

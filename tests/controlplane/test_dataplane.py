@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import synth_objects, with_changes
-from llm_inference_stack import local_run
+from llm_inference_stack import localrun
 
 pytestmark = pytest.mark.controlplane
 
@@ -64,8 +64,8 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     small token budget and Phoenix at the default endpoint; the same with a broken SecurityPolicy, with a route
     matching another model name, and with the budget reading another cost key."""
     try:
-        local_run.locate_installs()
-    except local_run.InstallsMissing as missing:
+        localrun.locate_installs()
+    except localrun.InstallsMissing as missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the gateway probe: {missing}", pytrace=False)
         pytest.skip(str(missing))

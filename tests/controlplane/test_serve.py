@@ -15,7 +15,7 @@ import openai
 import pytest
 import yaml
 from helpers import synth_objects, with_changes
-from llm_inference_stack import local_run
+from llm_inference_stack import localrun
 from llm_inference_stack.controlplane.serve import start_gateway
 
 pytestmark = pytest.mark.controlplane
@@ -27,8 +27,8 @@ VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
 
 def test_start_gateway_serves_the_machine(tmp_path: Path) -> None:
     try:
-        local_run.locate_installs()
-    except local_run.InstallsMissing as missing:
+        localrun.locate_installs()
+    except localrun.InstallsMissing as missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the served gateway: {missing}", pytrace=False)
         pytest.skip(str(missing))
@@ -60,11 +60,11 @@ def test_start_gateway_serves_the_machine(tmp_path: Path) -> None:
         with pytest.raises(openai.AuthenticationError):
             anonymous.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "Hi"}])
         assert served.phoenix_url is not None
-        spans: list[local_run.JsonDict] = []
+        spans: list[localrun.JsonDict] = []
         deadline = time.monotonic() + 90  # the external processor's batch exporter sends every 5 s
         while not any(s["name"] == "ChatCompletion" for s in spans) and time.monotonic() < deadline:
             time.sleep(2)
-            spans = local_run.phoenix_spans(served.phoenix_url, PROJECT)
+            spans = localrun.phoenix_spans(served.phoenix_url, PROJECT)
         assert any(s["name"] == "ChatCompletion" for s in spans), spans
     finally:
         running.close()

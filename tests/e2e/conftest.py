@@ -17,8 +17,17 @@ from typing import Any
 
 import pytest
 import yaml
-from e2e_support import CONCURRENCY, MAX_REQUESTS, MAX_TOKENS, SCRAPES_UNDER_LOAD, LoadObservation, instant_value, poll
-from llm_inference_stack import local_run as lr
+from e2e_support import (
+    CONCURRENCY,
+    MAX_REQUESTS,
+    MAX_TOKENS,
+    SCRAPES_UNDER_LOAD,
+    LoadObservation,
+    instant_value,
+    poll,
+    synthesize,
+)
+from llm_inference_stack import localrun as lr
 
 E2E_DIR = Path(__file__).parent
 
@@ -56,7 +65,7 @@ def values() -> dict[str, Any]:
 def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``llm-stack synth --values tests/e2e/values-e2e.yaml --out TMP``: the project's own CLI."""
     out = tmp_path_factory.mktemp("synth")
-    lr.synthesize(VALUES_FILE, out)
+    synthesize(VALUES_FILE, out)
     return out
 
 

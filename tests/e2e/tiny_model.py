@@ -1,7 +1,7 @@
 """Build (or find) the tiny local model the end-to-end test serves: ``python tests/e2e/tiny_model.py``.
 
 A 2-layer random Llama (hidden 128, seeded) with a BPE tokenizer trained on generated text and a chat template:
-nothing is downloaded. The builder is ``llm_inference_stack.local_run.build_tiny_model`` (shared with
+nothing is downloaded. The builder is ``llm_inference_stack.localrun.model.build_tiny_model`` (shared with
 ``llm-stack local-run``); it runs inside the vLLM venv, which has transformers and tokenizers. The result is
 cached under the cache root as ``tiny-llama-<hash of the builder source>``, so a changed builder builds anew.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from llm_inference_stack import local_run as lr
+from llm_inference_stack import localrun as lr
 
 
 def main() -> int:

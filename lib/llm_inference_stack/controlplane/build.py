@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from llm_inference_stack.local_run import cache_root
+from llm_inference_stack.pins import cache_root
 
 __all__ = [
     "COMPONENTS",

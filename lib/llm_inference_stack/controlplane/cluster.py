@@ -5,7 +5,7 @@ the way controller projects test with envtest.
 
 Run it inside :mod:`.sandbox` (own network, mount and PID namespaces): several controllers bind fixed ports on
 every interface and Envoy Gateway reads its certificates from ``/certs``. Every process is started in its own
-process group and stopped by PID (:class:`~llm_inference_stack.local_run.ManagedProcess`), also on failure.
+process group and stopped by PID (:class:`~llm_inference_stack.localrun.processes.ManagedProcess`), also on failure.
 
 Each controller runs as its Deployment in the upstream install would (namespace, flags that matter), with what
 cannot be the same outside a cluster substituted; :data:`SUBSTITUTIONS` lists those, with the reason for each.
@@ -29,7 +29,8 @@ from typing import Any
 
 import yaml
 
-from ..local_run import ManagedProcess, cache_root
+from ..localrun.processes import ManagedProcess
+from ..pins import cache_root
 from .kube import ApiError, JsonDict, KubeClient
 from .pki import Pki, make_pki
 from .sandbox import wait_for_own_network

