@@ -1,7 +1,7 @@
 """The Envoy 1.40 bootstrap of the standalone gateway, and its copy for one machine (``localize_bootstrap``).
 
 Pure data: no constructs. ``standalone_gateway.StandaloneGateway`` puts the bootstrap and the API-key renderer
-script into its ConfigMap; ``local_run`` and the end-to-end tests run Envoy on the localized copy.
+script into its ConfigMap; ``llm-stack local-run`` and the end-to-end tests run Envoy on the localized copy.
 """
 
 from __future__ import annotations
