@@ -31,6 +31,7 @@ import yaml
 
 from ..localrun.processes import ManagedProcess
 from ..pins import cache_root
+from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
 from .kube import ApiError, JsonDict, KubeClient
 from .pki import Pki, make_pki
 from .sandbox import wait_for_own_network
@@ -489,105 +490,14 @@ class LocalControlPlane:
         )
 
     def envoy_gateway_config(self) -> JsonDict:
-        """Envoy Gateway's own configuration: the settings the README lists as the stack's prerequisites."""
-        return {
-            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
-            "kind": "EnvoyGateway",
-            "gateway": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
-            "logging": {"level": {"default": "info"}},
-            "provider": {"type": "Kubernetes", "kubernetes": {"deploy": {"type": "GatewayNamespace"}}},
-            "rateLimit": {"backend": {"type": "Redis", "redis": {"url": "redis.redis-system.svc.cluster.local:6379"}}},
-            "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True},
-            "extensionManager": {
-                "hooks": {
-                    "xdsTranslator": {
-                        "translation": {
-                            "listener": {"includeAll": True},
-                            "route": {"includeAll": True},
-                            "cluster": {"includeAll": True},
-                            "secret": {"includeAll": True},
-                        },
-                        "post": ["Translation", "Cluster", "Route"],
-                    }
-                },
-                "service": {"fqdn": {"hostname": AI_GATEWAY_ADDRESS, "port": AI_GATEWAY_EXTENSION_PORT}},
-            },
-        }
-
-    def _install_envoy_gateway_chart_objects(self) -> None:
-        """What Envoy Gateway's Helm chart installs and Envoy Gateway reads: the Service, Deployment and
-        ServiceAccount ``envoy-gateway`` (owners of the rate-limit infrastructure; the Service is the xDS address in
-        the bootstraps it writes) and the Secrets its certgen job writes (the Envoy, rate-limit and controller
-        certificates, the OIDC HMAC key)."""
-        namespace = ENVOY_GATEWAY_NAMESPACE
-        labels = {"control-plane": "envoy-gateway"}
-        ports = [("grpc", 18000), ("ratelimit", 18001), ("wasm", 18002), ("metrics", 19001)]  # the chart's values
-        self.client.apply(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": "envoy-gateway", "namespace": namespace, "labels": labels},
-                "spec": {
-                    "type": "ClusterIP",
-                    "selector": labels,
-                    "ports": [{"name": n, "port": p, "targetPort": p} for n, p in ports],
-                },
-            }
-        )
-        self.client.apply(
-            {
-                "apiVersion": "v1",
-                "kind": "ServiceAccount",
-                "metadata": {"name": "envoy-gateway", "namespace": namespace, "labels": labels},
-            }
-        )
-        self.client.apply(
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": "envoy-gateway", "namespace": namespace, "labels": labels},
-                "spec": {
-                    "replicas": 1,
-                    "selector": {"matchLabels": labels},
-                    "template": {
-                        "metadata": {"labels": labels},
-                        "spec": {
-                            "serviceAccountName": "envoy-gateway",
-                            "containers": [
-                                {"name": "envoy-gateway", "image": "docker.io/envoyproxy/gateway:v1.9.0",
-                                 "args": ["server", "--config-path=/config/envoy-gateway.yaml"]}
-                            ]
-                        },
-                    },
-                },
-            }
-        )  # fmt: skip
-        tls = {
-            "ca.crt": self.pki.ca_cert.read_bytes(),
-            "tls.crt": self.pki.serving_cert.read_bytes(),
-            "tls.key": self.pki.serving_key.read_bytes(),
-        }
-        secrets_ = {
-            "envoy-gateway": ("kubernetes.io/tls", tls),
-            "envoy": ("kubernetes.io/tls", tls),
-            "envoy-rate-limit": ("kubernetes.io/tls", tls),
-            "envoy-oidc-hmac": ("Opaque", {"hmac-secret": secrets.token_bytes(32)}),
-        }
-        for name, (secret_type, data) in secrets_.items():
-            self.client.apply(
-                {
-                    "apiVersion": "v1",
-                    "kind": "Secret",
-                    "metadata": {"name": name, "namespace": namespace, "labels": labels},
-                    "type": secret_type,
-                    "data": {k: base64.b64encode(v).decode() for k, v in data.items()},
-                }
-            )
+        """Envoy Gateway's own configuration (``envoy_gateway.envoy_gateway_config``)."""
+        return envoy_gateway_config(AI_GATEWAY_ADDRESS, AI_GATEWAY_EXTENSION_PORT)
 
     def _start_envoy_gateway(self) -> None:
         # Envoy Gateway reads its xDS / webhook certificates from the fixed path /certs (private in the sandbox).
         self.pki.install_tls_dir(self.certs_dir)
-        self._install_envoy_gateway_chart_objects()
+        for obj in envoy_gateway_chart_objects(ENVOY_GATEWAY_NAMESPACE, self.pki):
+            self.client.apply(obj)
         config = self.work_dir / "envoy-gateway.yaml"
         config.write_text(yaml.safe_dump(self.envoy_gateway_config()))
         process = self._spawn(
