@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .config import GatewayConfig, PhoenixConfig
-from .errors import ValuesError
+from .errors import SettingsError
 from .routes import ModelRoute
 from .settings.gateway import STANDALONE_ADMIN_PORT
 
@@ -88,7 +88,7 @@ def _dns_cluster(
 def _split_url(url: str) -> tuple[str, str, int, str]:
     match = re.fullmatch(r"(https?)://([^/:]+)(?::(\d+))?(/.*)?", url)
     if match is None:
-        raise ValuesError("observability.phoenix.endpoint", url, "use an http:// or https:// URL")
+        raise SettingsError("endpoint", url, "use an http:// or https:// URL")
     scheme, host, port, path = match.groups()
     return scheme, host, int(port) if port else (443 if scheme == "https" else 80), (path or "").rstrip("/")
 
