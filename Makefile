@@ -67,7 +67,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/synth.py
 
-# llm-stack local-run on tests/e2e/values-e2e.yaml through its gateway (the default one: the local control plane).
+# llm-stack local-run on examples/values-local.yaml through its gateway (the default one: the local control plane).
 demo: $(STAMP) e2e-deps controlplane-deps
 	$(BIN)/llm-stack local-run
 

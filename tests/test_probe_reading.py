@@ -59,3 +59,21 @@ def test_clients_models_and_budgets() -> None:
     assert api_keys(objects) == {"test-client": "k" * 24}
     assert served_models(objects) == ["tiny", "tiny-b"]
     assert (token_budget(objects, "tiny"), token_budget(objects, "tiny-b")) == (40, 80)
+
+
+def test_the_demo_values_send_gateway_spans_to_a_phoenix_the_envoy_pod_reaches(tmp_path: Path) -> None:
+    """``make demo`` (``llm-stack local-run`` without ``-f``) runs ``examples/values-local.yaml``: its gateway's
+    traces go to Phoenix's Service name, which the sandbox resolves, so the span check can pass."""
+    from llm_inference_stack.localrun.cli import DEMO_VALUES
+
+    root = Path(__file__).resolve().parent.parent
+    values = with_changes(
+        yaml.safe_load((root / DEMO_VALUES).read_text()),
+        {"apiKeys.existingSecret": False, "apiKeys.dummyKey": "k" * 24},
+    )
+    objects = synth_objects(values)
+    phoenix = SandboxPhoenix(Path("phoenix"), work_dir=tmp_path, network=PodNetwork())
+    assert gateway_otlp_endpoint(objects) == "http://phoenix-svc.phoenix.svc.cluster.local:6006/v1/traces"
+    assert phoenix.hosts_for(objects) != {}
+    assert trace_project(objects) == "demo"
+    assert token_budget(objects, "tiny") == 200

@@ -40,7 +40,7 @@ from .vllm import LOCAL_SUBSTITUTIONS, Installs, localize_vllm_container, locate
 if TYPE_CHECKING:
     from ..config import StackConfig
 
-DEMO_VALUES = Path("tests/e2e/values-e2e.yaml")
+DEMO_VALUES = Path("examples/values-local.yaml")
 UUID_SOCKET_NAME = 37
 """``/`` and a UUID: the names of the IPC sockets vLLM puts into the temporary directory."""
 UNIX_PATH_MAX = 107
@@ -152,6 +152,7 @@ def _runtime_changes(mode: str, objects: Sequence[JsonDict], installs: Installs,
 
 
 def _print_checks(checks: Sequence[dict[str, Any]], error: str | None) -> None:
+    _print(f"note: {RANDOM_TEXT_NOTE}")
     for check in checks:
         _print(f"{'ok  ' if check['ok'] else 'FAIL'} {check['name']}: {check['detail']}")
     if error:
