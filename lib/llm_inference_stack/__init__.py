@@ -46,7 +46,7 @@ _EXPORTS: dict[str, str] = {
     "PrometheusAuth": "settings",
     "PrometheusConfig": "settings",
     "PrometheusTls": "settings",
-    "PropError": "_resource",
+    "PropError": "errors",
     "RateLimitConfig": "settings",
     "ResourceList": "settings",
     "Resources": "settings",
@@ -135,11 +135,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from ._resource import PropError
     from .api_keys import ApiKeys
     from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
     from .chart import LlmInferenceStack, ModelDeployment
-    from .errors import ManifestError, SettingsError, ValuesError
+    from .errors import ManifestError, PropError, SettingsError, ValuesError
     from .gateway import AiGateway, GatewayModel, ModelRoute
     from .model_server import ModelServer, vllm_args
     from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard

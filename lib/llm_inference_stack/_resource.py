@@ -23,6 +23,7 @@ import jsii
 from constructs import Construct
 
 from .config import StackConfig
+from .errors import PropError
 from .names import DNS1123_LABEL
 
 _BODY = "llm-inference-stack-body"
@@ -30,17 +31,6 @@ _BODY = "llm-inference-stack-body"
 
 DEFAULT_NAMESPACE: str = next(f.default for f in dataclasses.fields(StackConfig) if f.name == "namespace")  # type: ignore[assignment]
 """Namespace of objects whose construct is given none and whose chart has none: the stack default."""
-
-
-class PropError(ValueError):
-    """A construct was given a property value it cannot use: names the construct, the prop, the value, the fix."""
-
-    def __init__(self, construct: str, prop: str, value: Any, fix: str) -> None:
-        self.construct = construct
-        self.prop = prop
-        self.value = value
-        self.fix = fix
-        super().__init__(f"{construct} '{prop}' ({value!r}) is not valid: {fix}")
 
 
 _UNSET = object()

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from ._resource import PropError, body, lazy_api_object, namespace_for
+from ._resource import body, lazy_api_object, namespace_for
 from .config import AutoscalingConfig
+from .errors import PropError
 from .imports.sh import keda
 from .keda_replicas import keda_desired_replicas
 from .model_server import ModelServer

@@ -98,6 +98,17 @@ class SettingsError(ValuesError):
         return ValuesError(self._path(values_key), self.value, fix)
 
 
+class PropError(ValueError):
+    """A construct was given a property value it cannot use: names the construct, the prop, the value, the fix."""
+
+    def __init__(self, construct: str, prop: str, value: Any, fix: str) -> None:
+        self.construct = construct
+        self.prop = prop
+        self.value = value
+        self.fix = fix
+        super().__init__(f"{construct} '{prop}' ({value!r}) is not valid: {fix}")
+
+
 class ManifestError(ValueError):
     """A synthesized manifest fails a schema or cross-object check."""
 

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 import cdk8s
 from constructs import Construct
 
-from ._resource import PropError, body, check_label, cluster_scoped, lazy_api_object
+from ._resource import body, check_label, cluster_scoped, lazy_api_object
 from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig, RateLimitConfig
+from .errors import PropError
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
 from .imports.io.k8s.networking import gateway as gwapi
 from .observability import GatewayTracing
-from .routes import MAX_RULES_PER_ROUTE, ROUTE_PLANNED_RULES, ModelRoute, jump_hash, route_buckets, route_key
+from .routes import MAX_RULES_PER_ROUTE, ROUTE_PLANNED_RULES, ModelRoute, jump_hash, new_route, route_buckets, route_key
 from .validation import ChartValidation
 from .validation.checks.gateway import AI_GATEWAY_METADATA_NAMESPACE
 from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
@@ -277,23 +278,7 @@ class AiGateway(Construct):
 
         :param rate_limit: per-client token limits on this model. Default: none.
         """
-        route = ModelRoute(
-            served_model_name=server.served_model_name,
-            backend_name=server.name,
-            service_host=server.predictor_service_host,
-            service_port=server.service_port,
-            api_prefix=server.api_prefix,
-            rate_limit=rate_limit,
-        )
-        for existing in self.routes:
-            if existing.backend_name == route.backend_name or existing.served_model_name == route.served_model_name:
-                raise PropError(
-                    "AiGateway.add_model",
-                    "server",
-                    server.served_model_name,
-                    f"a model named {existing.served_model_name!r} (objects {existing.backend_name!r}) is already "
-                    "routed: give each model server its own served model name and object name",
-                )
+        route = new_route("AiGateway", server, rate_limit, self.routes)
         self.routes.append(route)
         meta = self._meta
         scope = Construct(self._backends_slot, route.backend_name)

@@ -16,8 +16,9 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import PropError, body, lazy_api_object, namespace_for
+from ._resource import body, lazy_api_object, namespace_for
 from .config import EnvFromSecret, ModelConfig, PhoenixConfig
+from .errors import PropError
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
 from .kube_expansion import escape

@@ -9,8 +9,13 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import RateLimitConfig
+from .errors import PropError
+
+if TYPE_CHECKING:
+    from .model_server import ModelServer
 
 MAX_RULES_PER_ROUTE = 15
 """AIGatewayRoute accepts at most 15 rules."""
@@ -79,3 +84,28 @@ def jump_hash(key: int, buckets: int) -> int:
         key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
         candidate = int((bucket + 1) * (float(1 << 31) / float((key >> 33) + 1)))
     return bucket
+
+
+def new_route(
+    owner: str, server: ModelServer, rate_limit: RateLimitConfig | None, routes: Sequence[ModelRoute]
+) -> ModelRoute:
+    """The route of ``owner.add_model(server, rate_limit=...)``: ``PropError`` when ``routes`` already has one with the
+    server's object name or served model name."""
+    route = ModelRoute(
+        served_model_name=server.served_model_name,
+        backend_name=server.name,
+        service_host=server.predictor_service_host,
+        service_port=server.service_port,
+        api_prefix=server.api_prefix,
+        rate_limit=rate_limit,
+    )
+    for existing in routes:
+        if existing.backend_name == route.backend_name or existing.served_model_name == route.served_model_name:
+            raise PropError(
+                f"{owner}.add_model",
+                "server",
+                server.served_model_name,
+                f"a model named {existing.served_model_name!r} (objects {existing.backend_name!r}) is already "
+                "routed: give each model server its own served model name and object name",
+            )
+    return route

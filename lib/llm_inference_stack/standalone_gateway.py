@@ -31,7 +31,7 @@ import yaml
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import PropError, body, check_label, lazy_api_object, namespace_for
+from ._resource import body, check_label, lazy_api_object, namespace_for
 from .config import GatewayConfig, PhoenixConfig, RateLimitConfig
 from .envoy_bootstrap import (
     ADMIN_ADDRESS,
@@ -57,7 +57,8 @@ from .envoy_bootstrap import (
     localize_bootstrap,
     render_script,
 )
-from .routes import ModelRoute
+from .errors import PropError
+from .routes import ModelRoute, new_route
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
@@ -355,23 +356,7 @@ class StandaloneGateway(Construct):
             ``config.standalone.requests_per_minute`` requests per client and replica (token budgets are not
             enforced). Default: none.
         """
-        route = ModelRoute(
-            served_model_name=server.served_model_name,
-            backend_name=server.name,
-            service_host=server.predictor_service_host,
-            service_port=server.service_port,
-            api_prefix=server.api_prefix,
-            rate_limit=rate_limit,
-        )
-        for existing in self.routes:
-            if existing.backend_name == route.backend_name or existing.served_model_name == route.served_model_name:
-                raise PropError(
-                    "StandaloneGateway.add_model",
-                    "server",
-                    server.served_model_name,
-                    f"a model named {existing.served_model_name!r} (objects {existing.backend_name!r}) is already "
-                    "routed: give each model server its own served model name and object name",
-                )
+        route = new_route("StandaloneGateway", server, rate_limit, self.routes)
         self.routes.append(route)
         model = StandaloneModel(gateway=self, server=server, route=route)
         self.models.append(model)
