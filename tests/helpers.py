@@ -14,6 +14,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+EXPOSED = {
+    "gateway.service": {
+        "type": "LoadBalancer",
+        "annotations": {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+        },
+        "loadBalancerSourceRanges": ["203.0.113.0/24", "2001:db8::/32"],
+    }
+}
+"""A production exposure: a cloud load balancer admitting two client networks."""
+
 
 def with_changes(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of ``values`` with dotted-path ``changes`` applied (None deletes the key)."""

@@ -35,7 +35,7 @@ def require_local_runtime() -> None:
         locate_installs()
     except InstallsMissing as missing:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run llm-stack local-run: {missing}", pytrace=False)
+            pytest.fail(f"CI must run the tests on the local runtime: {missing}", pytrace=False)
         pytest.skip(str(missing))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import find, kinds, synth_objects, with_changes
+from helpers import EXPOSED, find, kinds, synth_objects, with_changes
 from yaml_snapshot import YamlSnapshotExtension
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -253,19 +253,6 @@ def test_model_name_that_is_not_a_dns_label_keeps_its_served_name(default_values
     assert find(objects, "ScaledObject")["spec"]["scaleTargetRef"]["name"] == "meta-llama-3-1-8b-instruct-predictor"
     rule = find(objects, "AIGatewayRoute")["spec"]["rules"][0]
     assert rule["matches"][0]["headers"][0]["value"] == "Meta-Llama-3.1-8B-Instruct"
-
-
-EXPOSED = {
-    "gateway.service": {
-        "type": "LoadBalancer",
-        "annotations": {
-            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
-        },
-        "loadBalancerSourceRanges": ["203.0.113.0/24", "2001:db8::/32"],
-    }
-}
-"""A production exposure: a cloud load balancer admitting two client networks."""
 
 
 def test_gateway_service_is_cluster_ip_without_external_policy_by_default(

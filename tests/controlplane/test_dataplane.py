@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import synth_objects, with_changes
-from llm_inference_stack import localrun
+from local_run_support import require_local_runtime
 
 pytestmark = pytest.mark.controlplane
 
@@ -63,12 +62,7 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One probe run (one control plane, one vLLM, one Phoenix) over the tiny stack with two models, two clients, a
     small token budget and Phoenix at the default endpoint; the same with a broken SecurityPolicy, with a route
     matching another model name, and with the budget reading another cost key."""
-    try:
-        localrun.locate_installs()
-    except localrun.InstallsMissing as missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the gateway probe: {missing}", pytrace=False)
-        pytest.skip(str(missing))
+    require_local_runtime()
     root = tmp_path_factory.mktemp("probe")
     values = with_changes(
         yaml.safe_load(VALUES_FILE.read_text()),

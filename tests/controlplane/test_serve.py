@@ -6,7 +6,6 @@ Phoenix installs are ``make e2e-deps``).
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 from helpers import synth_objects, with_changes
 from llm_inference_stack import localrun
 from llm_inference_stack.controlplane.serve import start_gateway
+from local_run_support import require_local_runtime
 
 pytestmark = pytest.mark.controlplane
 
@@ -26,12 +26,7 @@ VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
 
 
 def test_start_gateway_serves_the_machine(tmp_path: Path) -> None:
-    try:
-        localrun.locate_installs()
-    except localrun.InstallsMissing as missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the served gateway: {missing}", pytrace=False)
-        pytest.skip(str(missing))
+    require_local_runtime()
     values = with_changes(
         yaml.safe_load(VALUES_FILE.read_text()),
         {

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT, synth_objects, with_changes
+from helpers import EXPOSED, ROOT, synth_objects, with_changes
 
 pytestmark = pytest.mark.controlplane
 
@@ -71,17 +71,6 @@ DEFECTS: dict[str, Callable[[list[Obj]], None]] = {
     "pdb-the-api-server-refuses": _pdb_the_api_server_refuses,
     "source-ranges-on-a-cluster-ip": _source_ranges_on_a_cluster_ip,
 }
-EXPOSED = {
-    "gateway.service": {
-        "type": "LoadBalancer",
-        "annotations": {
-            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
-        },
-        "loadBalancerSourceRanges": ["203.0.113.0/24", "2001:db8::/32"],
-        "externalTrafficPolicy": "Local",
-    }
-}
 """A production exposure: a cloud load balancer admitting two client networks, client addresses kept."""
 
 
@@ -105,7 +94,10 @@ def verified(tmp_path_factory: pytest.TempPathFactory, default_values: dict[str,
         },
     )
     directories["fleet-across-namespaces"] = write_dir(synth_objects(fleet), root / "fleet")
-    directories["exposed-load-balancer"] = write_dir(synth_objects(with_changes(default_values, EXPOSED)), root / "lb")
+    directories["exposed-load-balancer"] = write_dir(
+        synth_objects(with_changes(default_values, {**EXPOSED, "gateway.service.externalTrafficPolicy": "Local"})),
+        root / "lb",
+    )
     standalone = with_changes(default_values, {"gateway.mode": "standalone"})
     directories["standalone"] = write_dir(synth_objects(standalone), root / "standalone")
     for name, mutate in DEFECTS.items():
