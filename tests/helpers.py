@@ -28,8 +28,10 @@ EXPOSED = {
 
 
 def with_changes(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``values`` with dotted-path ``changes`` applied (None deletes the key)."""
+    """A deep copy of ``values`` with dotted-path ``changes`` applied (None deletes the key). The result shares
+    nothing with either argument, so a later change never reaches a caller's constant."""
     out = copy.deepcopy(values)
+    changes = copy.deepcopy(changes)
     for path, value in changes.items():
         node = out
         *parents, leaf = path.split(".")
