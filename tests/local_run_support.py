@@ -29,7 +29,7 @@ _CHECK = re.compile(r"^(ok  |FAIL) (.+?): ")
 
 def require_local_runtime() -> None:
     """Skip without the local runtime (``make e2e-deps``), except under CI, where it must be there."""
-    from llm_inference_stack.localrun import InstallsMissing, locate_installs
+    from llm_stack_harness.base import InstallsMissing, locate_installs
 
     try:
         locate_installs()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT
+
 from llm_inference_stack import load_values, stack_config_from_mapping, synthesize
 from llm_inference_stack.cli import main
 from llm_inference_stack.names import DNS1123_LABEL

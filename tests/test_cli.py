@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from llm_inference_stack.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from helpers import find, synth_objects, with_changes
+
 from llm_inference_stack import ValuesError, stack_config_from_mapping
 from llm_inference_stack.config import generated_flag_owner
 from llm_inference_stack.gateway import MAX_RATE_LIMIT_RULES

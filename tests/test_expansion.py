@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kubelet_expansion import expand as go_expand
 from kubelet_expansion import mapping_func_for, run_container
+
 from llm_inference_stack import manifests, stack_config_from_mapping
 from llm_inference_stack.kube_expansion import escape, expand
 from llm_inference_stack.validation.checks.kserve import args_of, model_container
@@ -120,7 +121,7 @@ def test_env_from_a_secret_is_emitted_as_a_secret_key_ref_and_needs_no_warning()
 @pytest.mark.slow  # synth with extraArgs runs vLLM's argument parser when vLLM is installed
 def test_local_run_starts_vllm_with_the_strings_the_user_wrote(tmp_path: Path) -> None:
     from llm_inference_stack import synthesize
-    from llm_inference_stack.localrun import SynthesizedStack
+    from llm_stack_harness.base import SynthesizedStack
 
     raw = values("cost$$(x)", ["--download-dir", "$(HF_HOME)"], {"HF_HOME": "/c$(DO_NOT_TRACK)"})
     raw["observability"] = {"phoenix": None}  # no Secret-backed variable: local-run needs literal values

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import ROOT, find, synth_objects, with_changes
+
 from llm_inference_stack import ValuesError, load_values, stack_config_from_mapping, synthesize
 from llm_inference_stack.gateway import (
     MAX_RULES_PER_ROUTE,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT, run_cli
+
 from llm_inference_stack import safe_yaml
 from llm_inference_stack.errors import ManifestInputError
 from llm_inference_stack.validation.manifests import load_directory

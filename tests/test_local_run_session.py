@@ -6,8 +6,9 @@ from typing import Any
 
 import yaml
 from helpers import ROOT, synth_objects, with_changes
+
 from llm_inference_stack import stack_config_from_mapping
-from llm_inference_stack.localrun.session import (
+from llm_stack_harness.localrun.session import (
     SMOKE_REQUESTS_PER_MINUTE,
     SMOKE_TOKENS_PER_MINUTE,
     TINY_MAX_MODEL_LEN,

@@ -19,6 +19,7 @@ import promql_parser
 import pytest
 import yaml
 from helpers import ROOT, find, synth_objects, with_changes
+
 from llm_inference_stack import grafana, load_values, monitoring
 from llm_inference_stack.errors import ValuesError
 

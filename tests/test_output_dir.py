@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT, run_cli
+
 from llm_inference_stack.output_dir import OUTPUT_MARKER
 
 VALUES = ROOT / "values.yaml"

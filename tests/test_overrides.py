@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers import find, synth_objects
+
 from llm_inference_stack import stack_config_from_mapping
 
 SECURED_PROMETHEUS = {

@@ -73,6 +73,10 @@ def test_license_ships_in_the_wheel_and_the_sdist(tmp_path: Path) -> None:
         assert wheel.read(name).decode() == license_text
         metadata = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
         assert "License-Expression: Apache-2.0" in wheel.read(metadata).decode()
+        # The library's wheel holds the library only: the harnesses are a distribution of their own (harness/).
+        packages = {n.split("/")[0] for n in wheel.namelist() if n.endswith(".py")}
+        assert packages == {"llm_inference_stack"}, packages
+        assert not [n for n in wheel.namelist() if "/controlplane/" in n or "/localrun/" in n]
     with tarfile.open(built["sdist"]) as sdist:
         [member] = [m for m in sdist.getmembers() if m.name.endswith("/LICENSE") and m.name.count("/") == 1]
         extracted = sdist.extractfile(member)
@@ -151,3 +155,15 @@ def test_the_readme_library_example_runs_verbatim_against_the_installed_wheel(tm
     )
     assert validate.returncode == 0, validate.stdout + validate.stderr
     assert "19 objects" in validate.stdout + validate.stderr
+    # Without the harness distribution, its commands say what to install (and nothing is imported from it).
+    for command in ("verify", "local-run"):
+        missing = subprocess.run(
+            [str(venv / "bin" / "llm-stack"), command, "dist"],
+            cwd=platform,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert missing.returncode == 2, missing.stderr
+        assert "llm-inference-stack-harness" in missing.stderr and "pip install ./harness" in missing.stderr

@@ -9,14 +9,15 @@ from typing import Any
 
 import yaml
 from helpers import synth_objects, with_changes
-from llm_inference_stack.controlplane.gateway_checks import api_keys, served_models, token_budget
-from llm_inference_stack.controlplane.phoenix import (
+
+from llm_stack_harness.controlplane.gateway_checks import api_keys, served_models, token_budget
+from llm_stack_harness.controlplane.phoenix import (
     PHOENIX_ADDRESS,
     SandboxPhoenix,
     gateway_otlp_endpoint,
     trace_project,
 )
-from llm_inference_stack.controlplane.pods import PodNetwork
+from llm_stack_harness.controlplane.pods import PodNetwork
 
 VALUES_FILE = Path(__file__).parent / "e2e" / "values-e2e.yaml"
 
@@ -64,7 +65,7 @@ def test_clients_models_and_budgets() -> None:
 def test_the_demo_values_send_gateway_spans_to_a_phoenix_the_envoy_pod_reaches(tmp_path: Path) -> None:
     """``make demo`` (``llm-stack local-run`` without ``-f``) runs ``examples/values-local.yaml``: its gateway's
     traces go to Phoenix's Service name, which the sandbox resolves, so the span check can pass."""
-    from llm_inference_stack.localrun.cli import DEMO_VALUES
+    from llm_stack_harness.localrun.cli import DEMO_VALUES
 
     root = Path(__file__).resolve().parent.parent
     values = with_changes(

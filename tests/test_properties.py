@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from llm_inference_stack import ValuesError, manifests, stack_config_from_mapping
 from llm_inference_stack.validation import validate_objects
 

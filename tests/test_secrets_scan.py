@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import find, run_cli, synth_objects, with_changes
+
 from llm_inference_stack.validation.checks.workloads import containers, image_is_pinned
 
 DUMMY = "test-key-0123456789abcdef"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from helpers import find, synth_objects, with_changes
+
 from llm_inference_stack import (
     AutoscalingConfig,
     GatewayConfig,

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import find, synth_objects, with_changes
+
 from llm_inference_stack import stack_config_from_mapping
 from llm_inference_stack.config import StandaloneGatewayConfig
 from llm_inference_stack.errors import ValuesError

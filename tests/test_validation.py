@@ -13,6 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from helpers import ROOT, find, synth_objects, with_changes
+
 from llm_inference_stack import ManifestError, ModelConfig, load_values, manifests, synthesize
 from llm_inference_stack.synth import build_app
 from llm_inference_stack.validation import (

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from broken_manifests import CASES, plant
 from helpers import ROOT
-from llm_inference_stack.cli import main
 from test_validation_vllm import require_vllm
+
+from llm_inference_stack.cli import main
 
 
 def test_the_real_dist_passes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

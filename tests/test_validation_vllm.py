@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT
+
 from llm_inference_stack import ManifestError, RuntimeConfig, load_values, manifests
 from llm_inference_stack.cli import main
 from llm_inference_stack.validation import check_vllm_args, validate_objects

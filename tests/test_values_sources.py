@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT
+
 from llm_inference_stack import load_values
 from llm_inference_stack.errors import ValuesError
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import yaml
 from helpers import ROOT, run_cli, synth_objects, with_changes
-from llm_inference_stack.controlplane import checks, verify
-from llm_inference_stack.controlplane.report import Report
-from llm_inference_stack.controlplane.sources import ControlPlaneSources, SourcesError
+
+from llm_stack_harness.controlplane import checks, verify
+from llm_stack_harness.controlplane.report import Report
+from llm_stack_harness.controlplane.sources import ControlPlaneSources, SourcesError
 
 
 def run_verify(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,15 +37,37 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
     validate = sub.add_parser("validate", help="validate a directory of synthesized manifests")
     validate.add_argument("directory", type=Path, help="directory of YAML manifests, e.g. dist/")
-    sub.add_parser(
-        "local-run", help="run a values file's stack on this machine through its gateway (see local-run --help)"
-    )
-    sub.add_parser(
-        "verify",
-        help="apply manifests to a local kube-apiserver with the real KServe, KEDA and Envoy (AI) Gateway "
-        "controllers and report what they did (see verify --help; needs Go)",
-    )
+    for name, (summary, _) in HARNESS_COMMANDS.items():
+        sub.add_parser(name, help=summary)
     return parser
+
+
+HARNESS_DISTRIBUTION = "llm-inference-stack-harness"
+"""The distribution of the harnesses (``harness/`` in this repository): ``verify`` and ``local-run``."""
+COMMANDS_GROUP = "llm_inference_stack.commands"
+"""The entry-point group a harness registers its commands in; the library never imports a harness."""
+HARNESS_COMMANDS = {
+    "local-run": (
+        "run a values file's stack on this machine through its gateway (see local-run --help; needs the harness)",
+        "runs the stack on this machine",
+    ),
+    "verify": (
+        "apply manifests to a local kube-apiserver with the real KServe, KEDA and Envoy (AI) Gateway "
+        "controllers and report what they did (see verify --help; needs the harness and Go)",
+        "runs the real controllers",
+    ),
+}
+"""Commands another distribution provides: name -> (help line, what it does, for the message when it is absent)."""
+
+
+def _harness_command(name: str) -> Callable[[list[str]], int] | None:
+    """The harness's ``main`` for command ``name``, from its entry point, or None when the harness is not installed."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=COMMANDS_GROUP, name=name):
+        command: Callable[[list[str]], int] = entry.load()
+        return command
+    return None
 
 
 def _values_options(command: argparse.ArgumentParser) -> None:
@@ -120,15 +142,19 @@ def _warning(warning: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["local-run"]:
-        # Its options belong to local-run's own parser.
-        from .localrun.cli import main as local_main
-
-        return local_main(argv[1:])
-    if argv[:1] == ["verify"]:
-        from .controlplane.verify import main as verify_main
-
-        return verify_main(argv[1:])
+    if argv[:1] and argv[0] in HARNESS_COMMANDS:
+        # Its options belong to the harness command's own parser.
+        command = _harness_command(argv[0])
+        if command is None:
+            what = HARNESS_COMMANDS[argv[0]][1]
+            print(
+                f"llm-stack: {argv[0]} {what} and comes with the harness distribution {HARNESS_DISTRIBUTION}, which "
+                "is not installed: install it from the harness/ directory of this repository "
+                "(pip install ./harness)",
+                file=sys.stderr,
+            )
+            return 2
+        return command(argv[1:])
     args = _parser().parse_args(argv)
     try:
         with _stoppable():

@@ -11,7 +11,20 @@ from .redaction import show
 _MISSING = object()
 
 
-class ValuesError(ValueError):
+class LlmStackError(Exception):
+    """The root of every error the stack raises on purpose: catch this one to catch them all.
+
+    The families under it: :class:`ValuesError` (settings and values files, with :class:`SettingsError` for the
+    Python spelling), :class:`PropError` (construct props), :class:`ManifestError` (manifests that fail a check or
+    cannot be read), :class:`OutputError` (the output directory) and :class:`HarnessError` (the harnesses that run
+    the stack: ``verify``, ``local-run``). Each also derives from the built-in type callers caught before
+    (``ValueError``; ``RuntimeError`` for the harness), so existing ``except`` clauses keep working.
+    ``validation.StackValidationError`` is the one exception outside the root: it is a ``SystemExit`` so that a
+    failed ``app.synth()`` ends the user's script with exit status 1 and the problems only, no traceback.
+    """
+
+
+class ValuesError(LlmStackError, ValueError):
     """A value in the stack's configuration is not allowed.
 
     ``path`` is the dotted field path as written in a values file (``model.runtime.gpuCount``; a
@@ -98,7 +111,7 @@ class SettingsError(ValuesError):
         return ValuesError(self._path(values_key), self.value, fix)
 
 
-class PropError(ValueError):
+class PropError(LlmStackError, ValueError):
     """A construct was given a property value it cannot use: names the construct, the prop, the value, the fix."""
 
     def __init__(self, construct: str, prop: str, value: Any, fix: str) -> None:
@@ -109,7 +122,7 @@ class PropError(ValueError):
         super().__init__(f"{construct} '{prop}' ({value!r}) is not valid: {fix}")
 
 
-class ManifestError(ValueError):
+class ManifestError(LlmStackError, ValueError):
     """A synthesized manifest fails a schema or cross-object check."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -124,5 +137,11 @@ class ManifestInputError(ManifestError):
         super().__init__([problem])
 
 
-class OutputError(ValueError):
+class OutputError(LlmStackError, ValueError):
     """The output directory cannot be written without deleting or replacing something synth did not write."""
+
+
+class HarnessError(LlmStackError, RuntimeError):
+    """A harness (``llm-stack verify``, ``llm-stack local-run``) could not run, or found the stack failing: the message
+    says what and how to fix it. Raised by the harness distribution (``llm_stack_harness``), defined here so that one
+    ``except LlmStackError`` covers every path."""

@@ -32,6 +32,8 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .errors import LlmStackError
+
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
@@ -65,7 +67,7 @@ MANIFEST_MAX_FILES = 10_000
 """Manifest files in one directory."""
 
 
-class YamlInputError(ValueError):
+class YamlInputError(LlmStackError, ValueError):
     """The input breaks a bound or a rule.
 
     ``reason`` says which; ``path`` is the field path inside the document (``model.runtime.env.HF_HOME``) when

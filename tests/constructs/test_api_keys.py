@@ -7,6 +7,7 @@ from typing import cast
 import cdk8s
 import pytest
 from construct_helpers import chart, find, objects, server
+
 from llm_inference_stack import (
     AiGateway,
     ApiKeys,

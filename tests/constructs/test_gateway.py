@@ -13,6 +13,7 @@ import pytest
 import yaml
 from construct_helpers import chart, find, objects, server
 from library_example import EXAMPLE
+
 from llm_inference_stack import (
     AiGateway,
     ApiKeys,

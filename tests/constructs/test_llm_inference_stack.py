@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cdk8s
+
 from llm_inference_stack import (
     AiGateway,
     ApiKeys,

@@ -8,6 +8,7 @@ from typing import cast
 import cdk8s
 import pytest
 from construct_helpers import chart, container, find, objects, server
+
 from llm_inference_stack import (
     AiGateway,
     ApiKeys,

@@ -8,6 +8,7 @@ import cdk8s
 import pytest
 import yaml
 from construct_helpers import chart, find, objects, server
+
 from llm_inference_stack import (
     ApiKeys,
     GatewayConfig,

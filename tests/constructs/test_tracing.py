@@ -5,6 +5,7 @@ from __future__ import annotations
 import cdk8s
 import pytest
 from construct_helpers import chart, find, objects, server
+
 from llm_inference_stack import AiGateway, ApiKeys, GatewayTracing, PhoenixConfig, PropError
 
 PHOENIX = PhoenixConfig(

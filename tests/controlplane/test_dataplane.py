@@ -1,7 +1,7 @@
 """The default gateway carries requests: the synthesized manifests on the local control plane, the Envoy, external
-processor and rate-limit Pods Envoy Gateway and the AI Gateway created (:mod:`llm_inference_stack.controlplane.
+processor and rate-limit Pods Envoy Gateway and the AI Gateway created (:mod:`llm_stack_harness.controlplane.
 dataplane`), the real vLLM (CPU, tiny model) behind each predictor Service's name (:mod:`llm_inference_stack.
-controlplane.upstream`), the real Phoenix where the gateway's traces go (:mod:`llm_inference_stack.controlplane.
+controlplane.upstream`), the real Phoenix where the gateway's traces go (:mod:`llm_stack_harness.controlplane.
 phoenix`), and the official ``openai`` client against that Envoy (marker ``controlplane``; the vLLM and Phoenix
 installs are ``make e2e-deps``).
 """
@@ -87,7 +87,7 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     directories = {"stack": write_dir(objects, root / "stack")}
     directories |= {name: write_dir(changed, root / name) for name, changed in broken.items()}
     result = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.controlplane.probe", *map(str, directories.values()),
+        [sys.executable, "-m", "llm_stack_harness.controlplane.probe", *map(str, directories.values()),
          "--vllm", "--json"],
         capture_output=True,
         text=True,

@@ -1,7 +1,7 @@
 """``llm-stack local-run`` with the default gateway (``gateway.mode: ai-gateway``): the manifests on the local control
 plane with the real Envoy Gateway and AI Gateway controllers, the Envoy, external processor and rate-limit Pods they
 configure, and real vLLM (CPU, the tiny model) behind the predictor Services, started from a values file by the
-console script, as a user runs it (:mod:`llm_inference_stack.controlplane.probe` does the checks: keys, budgets,
+console script, as a user runs it (:mod:`llm_stack_harness.controlplane.probe` does the checks: keys, budgets,
 routing by model name, spans in Phoenix)."""
 
 from __future__ import annotations

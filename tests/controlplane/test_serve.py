@@ -1,4 +1,4 @@
-"""The default gateway's data path kept running for the machine (:func:`llm_inference_stack.controlplane.serve.
+"""The default gateway's data path kept running for the machine (:func:`llm_stack_harness.controlplane.serve.
 start_gateway`): from outside the sandbox, the official ``openai`` client reaches the gateway on a loopback port and
 Phoenix's REST API shows the gateway's spans; closing it ends everything (marker ``controlplane``; the vLLM and
 Phoenix installs are ``make e2e-deps``).
@@ -14,9 +14,10 @@ import openai
 import pytest
 import yaml
 from helpers import synth_objects, with_changes
-from llm_inference_stack import localrun
-from llm_inference_stack.controlplane.serve import start_gateway
 from local_run_support import require_local_runtime
+
+from llm_stack_harness import base as hb
+from llm_stack_harness.controlplane.serve import start_gateway
 
 pytestmark = pytest.mark.controlplane
 
@@ -55,11 +56,11 @@ def test_start_gateway_serves_the_machine(tmp_path: Path) -> None:
         with pytest.raises(openai.AuthenticationError):
             anonymous.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "Hi"}])
         assert served.phoenix_url is not None
-        spans: list[localrun.JsonDict] = []
+        spans: list[hb.JsonDict] = []
         deadline = time.monotonic() + 90  # the external processor's batch exporter sends every 5 s
         while not any(s["name"] == "ChatCompletion" for s in spans) and time.monotonic() < deadline:
             time.sleep(2)
-            spans = localrun.phoenix_spans(served.phoenix_url, PROJECT)
+            spans = hb.phoenix_spans(served.phoenix_url, PROJECT)
         assert any(s["name"] == "ChatCompletion" for s in spans), spans
     finally:
         running.close()

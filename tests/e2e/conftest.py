@@ -27,7 +27,9 @@ from e2e_support import (
     poll,
     synthesize,
 )
-from llm_inference_stack import localrun as lr
+
+from llm_stack_harness import base as hb
+from llm_stack_harness import localrun as lr
 
 E2E_DIR = Path(__file__).parent
 
@@ -46,10 +48,10 @@ VALUES_FILE = E2E_DIR / "values-e2e.yaml"
 
 
 @pytest.fixture(scope="session")
-def installs() -> lr.Installs:
+def installs() -> hb.Installs:
     try:
-        return lr.locate_installs()
-    except lr.InstallsMissing as missing:
+        return hb.locate_installs()
+    except hb.InstallsMissing as missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the e2e test: {missing}", pytrace=False)
         pytest.skip(str(missing))
@@ -70,20 +72,20 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(synth_dir: Path) -> lr.SynthesizedStack:
-    return lr.SynthesizedStack.from_dir(synth_dir)
+def stack(synth_dir: Path) -> hb.SynthesizedStack:
+    return hb.SynthesizedStack.from_dir(synth_dir)
 
 
 @pytest.fixture(scope="session")
-def tiny_model(installs: lr.Installs) -> Path:
-    return lr.ensure_tiny_model(installs)
+def tiny_model(installs: hb.Installs) -> Path:
+    return hb.ensure_tiny_model(installs)
 
 
 @pytest.fixture(scope="module")
 def local_stack(
     request: pytest.FixtureRequest,
-    stack: lr.SynthesizedStack,
-    installs: lr.Installs,
+    stack: hb.SynthesizedStack,
+    installs: hb.Installs,
     tiny_model: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> lr.LocalStack:
@@ -94,12 +96,12 @@ def local_stack(
 
 
 @pytest.fixture(scope="module")
-def load_observation(local_stack: lr.LocalStack, stack: lr.SynthesizedStack) -> LoadObservation:
+def load_observation(local_stack: lr.LocalStack, stack: hb.SynthesizedStack) -> LoadObservation:
     query = stack.scaling_query
     interval = lr.scrape_interval_s(stack)
     # The PodMonitor's endpoint (not the ScaledObject's query) proves the scrape works; the query is judged later.
     up = f'up{{job="{stack.namespace}/{stack.pod_monitor["metadata"]["name"]}"}} == 1'
-    poll(lambda: lr.query_instant(local_stack.prometheus_url, up) or None, 2 * interval + 30, "a successful scrape")
+    poll(lambda: hb.query_instant(local_stack.prometheus_url, up) or None, 2 * interval + 30, "a successful scrape")
     baseline = instant_value(local_stack, query)
     start = time.time() - 1
     report = lr.chat_load(
@@ -115,7 +117,7 @@ def load_observation(local_stack: lr.LocalStack, stack: lr.SynthesizedStack) -> 
     poll(lambda: True if instant_value(local_stack, query) == 0 else None, 3 * interval + 30, "the queue to drain")
     end = time.time()
     step = max(1.0, interval / 3)
-    series = lr.query_range(local_stack.prometheus_url, query, start, end, step)
+    series = hb.query_range(local_stack.prometheus_url, query, start, end, step)
     return LoadObservation(report, baseline if baseline is not None else math.nan, (start, end), series, step)
 
 
@@ -127,6 +129,6 @@ def vllm_spans(
     assert local_stack.phoenix_url is not None, "the synthesized container does not trace: no Phoenix was started"
     project = values["observability"]["phoenix"]["projectName"]
     spans = poll(
-        lambda: lr.phoenix_spans(local_stack.phoenix_url or "", project) or None, 60, f"spans in project {project}"
+        lambda: hb.phoenix_spans(local_stack.phoenix_url or "", project) or None, 60, f"spans in project {project}"
     )
     yield spans

@@ -1,4 +1,4 @@
-"""Shared pieces of the e2e fixtures and tests (the process harness itself is ``llm_inference_stack.localrun``)."""
+"""Shared pieces of the e2e fixtures and tests (the process harness itself is ``llm_stack_harness.localrun``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from llm_inference_stack import localrun as lr
+from llm_stack_harness import base as hb
+from llm_stack_harness import localrun as lr
 
 T = TypeVar("T")
 
@@ -42,7 +43,7 @@ class LoadObservation:
 
 
 def instant_value(local: lr.LocalStack, query: str) -> float | None:
-    result = lr.query_instant(local.prometheus_url, query)
+    result = hb.query_instant(local.prometheus_url, query)
     return float(result[0]["value"][1]) if result else None
 
 

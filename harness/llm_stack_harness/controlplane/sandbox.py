@@ -30,6 +30,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..base.errors import HarnessError
+
 SANDBOX_ENV = "LLM_STACK_SANDBOX"
 ROOT_ENV = "LLM_STACK_SANDBOX_ROOT"  # an empty directory the caller made (and removes): the new root's mount point
 # Empty, writable, private directories: Envoy Gateway's certificates, and the in-cluster client configuration
@@ -48,7 +50,7 @@ PRIVATE_DIRS = (
 )
 
 
-class SandboxError(RuntimeError):
+class SandboxError(HarnessError):
     """The namespaces could not be created or set up."""
 
 
@@ -64,7 +66,7 @@ def sandbox_argv(module: str, args: Sequence[str]) -> list[str]:
     userns = [] if os.geteuid() == 0 else ["--map-root-user"]
     return [
         unshare, *userns, "--mount", "--net", "--pid", "--fork", "--kill-child",
-        sys.executable, "-m", "llm_inference_stack.controlplane.sandbox", module, *args,
+        sys.executable, "-m", "llm_stack_harness.controlplane.sandbox", module, *args,
     ]  # fmt: skip
 
 

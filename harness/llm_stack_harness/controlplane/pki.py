@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..base.errors import HarnessError
+
 # Names a serving certificate must cover: loopback, plus the in-cluster names clients of the controllers use.
 SERVING_DNS_NAMES = (
     "localhost",
@@ -30,7 +32,7 @@ SERVING_DNS_NAMES = (
 )
 
 
-class PkiError(RuntimeError):
+class PkiError(HarnessError):
     """openssl is missing or failed."""
 
 

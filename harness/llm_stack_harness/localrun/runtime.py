@@ -13,13 +13,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
-from .errors import LocalRunError
-from .manifests import (
+from ..base.errors import HarnessError
+from ..base.manifests import (
     PREDICTOR_CONTAINER_NAME,
     JsonDict,
     SynthesizedStack,
@@ -27,8 +25,8 @@ from .manifests import (
     namespace_of,
     option_value,
 )
-from .processes import ManagedProcess, base_env, free_port, http_get, wait_until_ready
-from .vllm import Installs, LocalCommand, installed_vllm_version, localize_vllm_container, vllm_environment
+from ..base.processes import ManagedProcess, base_env, free_port, wait_until_ready
+from ..base.vllm import Installs, LocalCommand, installed_vllm_version, localize_vllm_container, vllm_environment
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 _DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
@@ -39,7 +37,7 @@ def parse_duration_s(text: str) -> float:
     """Seconds in a Prometheus duration such as ``15s`` or ``1m30s``."""
     parts = _DURATION.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
-        raise LocalRunError(f"not a Prometheus duration: {text!r}")
+        raise HarnessError(f"not a Prometheus duration: {text!r}")
     return sum(float(n) * _DURATION_SECONDS[u] for n, u in parts)
 
 
@@ -71,13 +69,13 @@ def prometheus_config(stack: SynthesizedStack, *, vllm_port: int) -> JsonDict:
     supported = {"port", "path", "interval", "scrapeTimeout", "scheme", "honorLabels", "metricRelabelings"}
     unsupported = sorted(set(endpoint) - supported)
     if unsupported:
-        raise LocalRunError(f"podMetricsEndpoints[0] fields not reproduced locally: {unsupported}")
+        raise HarnessError(f"podMetricsEndpoints[0] fields not reproduced locally: {unsupported}")
     stack.metrics_container_port()  # the port name must resolve to the port vLLM serves on
     pod_monitor = stack.pod_monitor
     job = f"{namespace_of(pod_monitor)}/{name_of(pod_monitor)}"
     job_label = pod_monitor["spec"].get("jobLabel")
     if job_label:
-        raise LocalRunError("PodMonitor jobLabel takes the job from a pod label: not reproduced locally")
+        raise HarnessError("PodMonitor jobLabel takes the job from a pod label: not reproduced locally")
     scrape: JsonDict = {
         "job_name": f"podMonitor/{job}/0",
         "scrape_interval": str(endpoint.get("interval", PROMETHEUS_OPERATOR_DEFAULT_INTERVAL)),
@@ -109,42 +107,6 @@ def prometheus_config(stack: SynthesizedStack, *, vllm_port: int) -> JsonDict:
 
 RULES_FILE = "rules.yml"
 """The stack's rule groups, next to the local Prometheus' config file."""
-
-
-def prometheus_api(base_url: str, endpoint: str, params: Mapping[str, str], timeout_s: float = 60.0) -> Any:
-    url = f"{base_url}/api/v1/{endpoint}?{urllib.parse.urlencode(params)}"
-    code, body = http_get(url, timeout_s)
-    payload = json.loads(body)
-    if code != 200 or payload.get("status") != "success":
-        raise LocalRunError(f"Prometheus {endpoint} failed ({code}): {payload.get('error', body[:300])}")
-    return payload["data"]
-
-
-def query_range(base_url: str, query: str, start: float, end: float, step_s: float) -> list[JsonDict]:
-    """Series of a range query: ``[{"metric": {...}, "values": [[t, "v"], ...]}, ...]``."""
-    data = prometheus_api(
-        base_url, "query_range", {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step_s}"}
-    )
-    result: list[JsonDict] = data["result"]
-    return result
-
-
-def query_instant(base_url: str, query: str, at: float | None = None) -> list[JsonDict]:
-    params = {"query": query} | ({"time": f"{at:.3f}"} if at is not None else {})
-    result: list[JsonDict] = prometheus_api(base_url, "query", params)["result"]
-    return result
-
-
-def phoenix_spans(base_url: str, project: str, limit: int = 100) -> list[JsonDict]:
-    """Spans Phoenix stored for ``project`` (none if the project does not exist yet)."""
-    url = f"{base_url}/v1/projects/{urllib.parse.quote(project, safe='')}/spans?limit={limit}"
-    code, body = http_get(url, timeout_s=30)
-    if code == 404:
-        return []
-    if code != 200:
-        raise LocalRunError(f"Phoenix GET {url} -> {code}: {body[:300]!r}")
-    spans: list[JsonDict] = json.loads(body)["data"]
-    return spans
 
 
 def _has_tracing(stack: SynthesizedStack) -> bool:
@@ -280,7 +242,7 @@ class LocalStack:
         for process in self.processes.values():
             code = process.exit_code()
             if code is not None:
-                raise LocalRunError(f"{process.name} exited ({code}); {process.log_path}:\n{process.log_tail(20)}")
+                raise HarnessError(f"{process.name} exited ({code}); {process.log_path}:\n{process.log_tail(20)}")
 
     def close(self) -> None:
         """Stop every started process (reverse order); never raises for one that already ended."""

@@ -33,8 +33,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..localrun.processes import ManagedProcess
-from ..pins import cache_root
+from llm_inference_stack.pins import cache_root
+
+from ..base.errors import HarnessError
+from ..base.processes import ManagedProcess
 from .kube import JsonDict, KubeClient
 from .pki import Pki
 from .pods import HOST_ADDRESS, LocalImage, LocalPod, PodError, PodNetwork, admit_pod, pod_from_deployment
@@ -66,7 +68,7 @@ SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-class DataPlaneError(RuntimeError):
+class DataPlaneError(HarnessError):
     """The data path could not be started (the message names the component and its log)."""
 
 
@@ -320,10 +322,10 @@ def _require_extproc(pod: JsonDict) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m llm_inference_stack.controlplane.dataplane install``: fetch and build what the data path runs."""
+    """``python -m llm_stack_harness.controlplane.dataplane install``: fetch and build what the data path runs."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args != ["install"]:
-        print("usage: python -m llm_inference_stack.controlplane.dataplane install", file=sys.stderr)
+        print("usage: python -m llm_stack_harness.controlplane.dataplane install", file=sys.stderr)
         return 2
     try:
         for name, path in ensure_installs().items():

@@ -3,8 +3,8 @@
 KServe (Standard mode) gives each InferenceService a Service ``<isvc>-predictor`` on port 80 that forwards to the
 predictor pods' container port (8080). Here, per InferenceService of the manifests:
 
-- vLLM runs as :func:`..localrun.vllm.localize_vllm_container` makes the synthesized container into a local command
-  (the tiny model, a free loopback port: the substitutions listed in :data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`).
+- vLLM runs as :func:`..base.vllm.localize_vllm_container` makes the synthesized container into a local command
+  (the tiny model, a free loopback port: the substitutions listed in :data:`..base.vllm.LOCAL_SUBSTITUTIONS`).
   InferenceServices whose containers differ only in their served model name (and ``OTEL_SERVICE_NAME``) share one
   vLLM started with all their names (``--served-model-name a b``): two vLLM processes do not fit a small machine;
 - the predictor Service of *each* InferenceService is an address of its own on the sandbox's Pod bridge (its
@@ -34,18 +34,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..localrun import (
-    LocalCommand,
-    LocalRunError,
-    ManagedProcess,
-    SynthesizedStack,
-    find_objects,
-    free_port,
-    localize_vllm_container,
-    unexplained_differences,
-    vllm_environment,
-    wait_until_ready,
-)
+from ..base.errors import HarnessError
+from ..base.manifests import SynthesizedStack, find_objects
+from ..base.processes import ManagedProcess, free_port, wait_until_ready
+from ..base.vllm import LocalCommand, localize_vllm_container, unexplained_differences, vllm_environment
 from .kube import JsonDict
 from .pods import BRIDGE, POD_SUBNET_PREFIX, PodNetwork
 
@@ -226,7 +218,7 @@ class ModelUpstreams:
         self.work_dir = work_dir
         self.network = network
         self.phoenix_grpc_port = phoenix_grpc_port
-        """Phoenix's OTLP gRPC port on loopback, where vLLM's spans go (:data:`..localrun.vllm.LOCAL_SUBSTITUTIONS`)."""
+        """Phoenix's OTLP gRPC port on loopback, where vLLM's spans go (:data:`..base.vllm.LOCAL_SUBSTITUTIONS`)."""
         self.log = log
         self._vllms: dict[tuple[str, ...], _Vllm] = {}
         self._relays: dict[tuple[str, str, int], ModelUpstream] = {}
@@ -245,7 +237,7 @@ class ModelUpstreams:
             )  # fmt: skip
             problems = unexplained_differences(stack, command)
             if problems:
-                raise LocalRunError("the local vLLM differs from the container: " + "; ".join(problems))
+                raise HarnessError("the local vLLM differs from the container: " + "; ".join(problems))
             out.append(_Localized(name, namespace, stack, command, port))
         return out
 
@@ -327,7 +319,7 @@ class ModelUpstreams:
         for upstream in self.current:
             code = upstream.vllm.exit_code()
             if code is not None:
-                raise LocalRunError(f"{upstream.vllm.name} exited ({code}):\n{upstream.vllm.log_tail(20)}")
+                raise HarnessError(f"{upstream.vllm.name} exited ({code}):\n{upstream.vllm.log_tail(20)}")
 
     def close(self) -> None:
         for upstream in self._relays.values():

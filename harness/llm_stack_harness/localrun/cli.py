@@ -28,17 +28,18 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..errors import ManifestError, ValuesError
-from ..standalone_gateway import BOOTSTRAP_FILE
-from ..standalone_gateway import LOCAL_SUBSTITUTIONS as ENVOY_SUBSTITUTIONS
-from .errors import InstallsMissing, LocalRunError
-from .manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
-from .model import ensure_tiny_model
+from llm_inference_stack.errors import ManifestError, ValuesError
+from llm_inference_stack.standalone_gateway import BOOTSTRAP_FILE
+from llm_inference_stack.standalone_gateway import LOCAL_SUBSTITUTIONS as ENVOY_SUBSTITUTIONS
+
+from ..base.errors import HarnessError, InstallsMissing
+from ..base.manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
+from ..base.tiny_model import ensure_tiny_model
+from ..base.vllm import LOCAL_SUBSTITUTIONS, Installs, localize_vllm_container, locate_installs
 from .session import Change, api_key_secret_name, localize_config, session_keys, with_session_keys
-from .vllm import LOCAL_SUBSTITUTIONS, Installs, localize_vllm_container, locate_installs
 
 if TYPE_CHECKING:
-    from ..config import StackConfig
+    from llm_inference_stack.config import StackConfig
 
 DEMO_VALUES = Path("examples/values-local.yaml")
 UUID_SOCKET_NAME = 37
@@ -99,8 +100,8 @@ def _objects(options: argparse.Namespace) -> tuple[list[JsonDict], list[Change],
     given."""
     if options.manifests is not None:
         return load_manifests(options.manifests), [], None
-    from ..config import load_values
-    from ..synth import manifests
+    from llm_inference_stack.config import load_values
+    from llm_inference_stack.synth import manifests
 
     files = options.values or [DEMO_VALUES]
     for file in files:
@@ -116,7 +117,7 @@ def gateway_mode(objects: Sequence[JsonDict]) -> str:
         return "ai-gateway"
     if any(BOOTSTRAP_FILE in (m.get("data") or {}) for m in find_objects(objects, "ConfigMap")):
         return "standalone"
-    raise LocalRunError("the manifests configure no gateway (no AIGatewayRoute, no standalone Envoy ConfigMap)")
+    raise HarnessError("the manifests configure no gateway (no AIGatewayRoute, no standalone Envoy ConfigMap)")
 
 
 def _stacks(objects: Sequence[JsonDict]) -> list[SynthesizedStack]:
@@ -256,7 +257,7 @@ def _run_ai_gateway(
 
         def alive() -> None:
             if not running.alive():
-                raise LocalRunError(f"the default gateway stopped; logs in {work_dir}")
+                raise HarnessError(f"the default gateway stopped; logs in {work_dir}")
 
         _wait(alive)
     return EXIT_OK
@@ -293,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 keys = session_keys()
                 secret = api_key_secret_name(objects, config)
                 if secret is None:
-                    raise LocalRunError("the manifests name no API-key Secret (no Secret, no SecurityPolicy)")
+                    raise HarnessError("the manifests name no API-key Secret (no Secret, no SecurityPolicy)")
                 objects, key_changes = with_session_keys(objects, secret, keys)
                 source = options.manifests or ", ".join(map(str, options.values or [DEMO_VALUES]))
                 _print(f"llm-stack local-run: {source} (gateway.mode {mode}; logs in {work_dir})")
@@ -310,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except (ValuesError, ManifestError) as error:
                 _print(f"llm-stack local-run: invalid values: {error}")
                 return EXIT_INVALID
-            except LocalRunError as error:
+            except HarnessError as error:
                 _print(f"llm-stack local-run: error: {error}")
                 return EXIT_FAILED
             except KeyboardInterrupt:

@@ -25,13 +25,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..base.errors import HarnessError
 from .gateway_checks import Check, ProbeReport, api_keys
 
 if TYPE_CHECKING:
     from .phoenix import SandboxPhoenix
 
 
-class ServeError(RuntimeError):
+class ServeError(HarnessError):
     """The data path did not come up (the message has the sandbox's error or exit status)."""
 
 

@@ -33,9 +33,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..config import parse_quantity
-from ..kube_expansion import expand
-from ..localrun.processes import ManagedProcess
+from llm_inference_stack.config import parse_quantity
+from llm_inference_stack.kube_expansion import expand
+
+from ..base.errors import HarnessError
+from ..base.processes import ManagedProcess
 from .kube import ApiError, JsonDict, KubeClient
 from .sandbox import wait_for_own_network
 
@@ -58,7 +60,7 @@ POD_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-class PodError(RuntimeError):
+class PodError(HarnessError):
     """A Pod cannot be run as written (the message says what and why)."""
 
 

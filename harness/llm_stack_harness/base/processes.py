@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import LocalRunError
+from .errors import HarnessError
 
 
 def base_env() -> dict[str, str]:
@@ -117,7 +117,7 @@ def wait_until_ready(processes: Mapping[ManagedProcess, str], timeout_s: float) 
         for process, url in list(pending.items()):
             code = process.exit_code()
             if code is not None:
-                raise LocalRunError(
+                raise HarnessError(
                     f"{process.name} exited ({code}) before {url} answered; {process.log_path}:\n{process.log_tail()}"
                 )
             try:
@@ -128,6 +128,6 @@ def wait_until_ready(processes: Mapping[ManagedProcess, str], timeout_s: float) 
         time.sleep(0.5)
     if pending:
         process, url = next(iter(pending.items()))
-        raise LocalRunError(
+        raise HarnessError(
             f"{process.name}: {url} not ready after {timeout_s:.0f} s; {process.log_path}:\n{process.log_tail()}"
         )

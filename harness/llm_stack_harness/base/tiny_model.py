@@ -91,7 +91,7 @@ def build_tiny_model(out_dir: str) -> None:
 
 def tiny_model_key() -> str:
     """Hash of the builder's source: a changed builder builds a new model."""
-    from ..pins import VLLM_VERSION  # in the package only: the script mode has no package
+    from llm_inference_stack.pins import VLLM_VERSION  # in the package only: the script mode has no package
 
     source = "".join(inspect.getsource(f) for f in (_tiny_corpus, build_tiny_model)) + TINY_CHAT_TEMPLATE
     return hashlib.sha256((source + VLLM_VERSION).encode()).hexdigest()[:16]
@@ -99,7 +99,8 @@ def tiny_model_key() -> str:
 
 def ensure_tiny_model(installs: Installs, root: Path | None = None) -> Path:
     """The cached tiny model folder, built first if absent (``<cache>/tiny-llama-<builder hash>``)."""
-    from ..pins import INSTALL_MARKER, cache_root
+    from llm_inference_stack.pins import INSTALL_MARKER, cache_root
+
     from .processes import base_env
 
     target = (root or cache_root()) / f"tiny-llama-{tiny_model_key()}"

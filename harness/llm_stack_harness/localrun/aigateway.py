@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ..base.errors import HarnessError
 from ..controlplane.gateway_checks import ProbeReport
 from ..controlplane.probe import ProbeError, run_probe
 from ..controlplane.serve import RunningGateway, ServeError, start_gateway
-from .errors import LocalRunError
 
 CONTROL_PLANE_DIR = "control-plane"
 """Below the work directory: the control plane's and the data path's logs and data."""
@@ -37,7 +37,7 @@ def run_checks(manifests: Path, work_dir: Path, log: Callable[[str], None]) -> l
     try:
         reports = run_probe([manifests], vllm=True, work_dir=work_dir / CONTROL_PLANE_DIR, log=log)
     except ProbeError as error:
-        raise LocalRunError(str(error)) from error
+        raise HarnessError(str(error)) from error
     return [report for _name, report in reports]
 
 
@@ -47,4 +47,4 @@ def serve(manifests: Path, work_dir: Path, log: Callable[[str], None], port: int
     try:
         return start_gateway(manifests, port=port, work_dir=work_dir / CONTROL_PLANE_DIR, log=log)
     except ServeError as error:
-        raise LocalRunError(str(error)) from error
+        raise HarnessError(str(error)) from error

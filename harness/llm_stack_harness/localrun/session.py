@@ -16,9 +16,10 @@ import dataclasses
 import secrets
 from collections.abc import Mapping, Sequence
 
-from ..config import ModelConfig, RateLimitConfig, StackConfig
-from ..standalone_gateway import KEYS_DIR
-from .manifests import JsonDict
+from llm_inference_stack.config import ModelConfig, RateLimitConfig, StackConfig
+from llm_inference_stack.standalone_gateway import KEYS_DIR
+
+from ..base.manifests import JsonDict
 
 TINY_MAX_MODEL_LEN = 256
 """Context of the tiny model in local runs (it has 512 positions; 256 keeps the KV cache small on CPU)."""

@@ -1,7 +1,7 @@
 """Send real requests through the default gateway: the manifests applied to the local control plane, the data path
 of :mod:`.dataplane` started from what the controllers made, then the official ``openai`` client against Envoy.
 
-``python -m llm_inference_stack.controlplane.probe DIR... [--vllm] [--json]`` runs each directory of manifests in
+``python -m llm_stack_harness.controlplane.probe DIR... [--vllm] [--json]`` runs each directory of manifests in
 turn on one control plane (reset between) inside the sandbox and reports one line per check. The manifests must
 carry the API-key Secret (e.g. ``apiKeys.existingSecret: false`` with a ``dummyKey``): its keys are the valid ones.
 
@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..base.errors import HarnessError
 from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
 from .kube import JsonDict
 
@@ -43,7 +44,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
 
 
 def run_inner(job_file: Path) -> int:
-    from ..localrun.vllm import LOCAL_SUBSTITUTIONS
+    from ..base.vllm import LOCAL_SUBSTITUTIONS
     from .cluster import SUBSTITUTIONS as PLANE_SUBSTITUTIONS
     from .cluster import Binaries, LocalControlPlane
     from .dataplane import SUBSTITUTIONS, GatewayDataPlane
@@ -190,8 +191,8 @@ def _phoenix_port(objects: Sequence[Mapping[str, Any]]) -> int:
 
 def _vllm_job() -> dict[str, str]:
     """The local runtime's vLLM and tiny model, found (and the model built) outside the sandbox."""
-    from ..localrun.model import ensure_tiny_model
-    from ..localrun.vllm import installed_vllm_version, locate_installs
+    from ..base.tiny_model import ensure_tiny_model
+    from ..base.vllm import installed_vllm_version, locate_installs
 
     installs = locate_installs()
     return {
@@ -215,7 +216,7 @@ def _progress(message: str) -> None:
 # Outer
 
 
-class ProbeError(RuntimeError):
+class ProbeError(HarnessError):
     """The probe could not run (no report came back from the sandbox)."""
 
 
@@ -229,7 +230,7 @@ def prepare_job(
 ) -> tuple[list[str], dict[str, str]]:
     """Write the sandbox's job for these directories into ``work`` (binaries built or reused, the vLLM install and
     tiny model located); returns the command that runs it in a fresh sandbox and its environment."""
-    from ..localrun.manifests import load_manifests
+    from ..base.manifests import load_manifests
     from .build import ensure_binaries
     from .dataplane import ensure_installs
     from .sandbox import ROOT_ENV, sandbox_argv
@@ -252,7 +253,7 @@ def prepare_job(
     root = work / "sandbox-root"
     root.mkdir(exist_ok=True)
     env = dict(os.environ) | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p), ROOT_ENV: str(root)}
-    return sandbox_argv("llm_inference_stack.controlplane.probe", ["--inner", str(job_file)]), env
+    return sandbox_argv("llm_stack_harness.controlplane.probe", ["--inner", str(job_file)]), env
 
 
 def run_probe(
@@ -288,7 +289,7 @@ def run_probe(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m llm_inference_stack.controlplane.probe")
+    parser = argparse.ArgumentParser(prog="python -m llm_stack_harness.controlplane.probe")
     parser.add_argument("directories", nargs="*", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument(

@@ -12,7 +12,7 @@ invisible. Go's module and build caches live in ``<cache>/go`` so a rebuild only
 Go (1.26 or newer) is needed only to build these binaries, i.e. for ``llm-stack verify``; synthesizing the
 manifests does not use it.
 
-``python -m llm_inference_stack.controlplane.build [--only NAME ...] [--extra]`` builds them from a shell.
+``python -m llm_stack_harness.controlplane.build [--only NAME ...] [--extra]`` builds them from a shell.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from llm_inference_stack.pins import cache_root
+
+from ..base.errors import HarnessError
 
 __all__ = [
     "COMPONENTS",
@@ -209,7 +211,7 @@ COMPONENTS: tuple[Component, ...] = (
 COMPONENTS_BY_NAME: Mapping[str, Component] = {component.name: component for component in COMPONENTS}
 
 
-class ControlPlaneBuildError(RuntimeError):
+class ControlPlaneBuildError(HarnessError):
     """A control-plane binary could not be built (the message has the command and the end of Go's output)."""
 
     def __init__(self, component: str, command: Sequence[str], output: str, reason: str = "build failed") -> None:
@@ -439,7 +441,7 @@ def ensure_binaries(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m llm_inference_stack.controlplane.build",
+        prog="python -m llm_stack_harness.controlplane.build",
         description="Build (or reuse) the pinned control-plane binaries under the cache directory"
         f" ({cache_root()}/controlplane, set $LLM_STACK_CACHE to change it).",
     )

@@ -5,7 +5,7 @@ the way controller projects test with envtest.
 
 Run it inside :mod:`.sandbox` (own network, mount and PID namespaces): several controllers bind fixed ports on
 every interface and Envoy Gateway reads its certificates from ``/certs``. Every process is started in its own
-process group and stopped by PID (:class:`~llm_inference_stack.localrun.processes.ManagedProcess`), also on failure.
+process group and stopped by PID (:class:`~llm_stack_harness.localrun.processes.ManagedProcess`), also on failure.
 
 Each controller runs as its Deployment in the upstream install would (namespace, flags that matter), with what
 cannot be the same outside a cluster substituted; :data:`SUBSTITUTIONS` lists those, with the reason for each.
@@ -29,8 +29,10 @@ from typing import Any
 
 import yaml
 
-from ..localrun.processes import ManagedProcess
-from ..pins import cache_root
+from llm_inference_stack.pins import cache_root
+
+from ..base.errors import HarnessError
+from ..base.processes import ManagedProcess
 from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
 from .kube import ApiError, JsonDict, KubeClient
 from .pki import Pki, make_pki
@@ -84,7 +86,7 @@ SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-class ControlPlaneError(RuntimeError):
+class ControlPlaneError(HarnessError):
     """A component failed to start or the API server refused the control plane's own set-up."""
 
 

@@ -16,7 +16,9 @@ import dataclasses
 import urllib.request
 from pathlib import Path
 
-from ..pins import cache_root
+from llm_inference_stack.pins import cache_root
+
+from ..base.errors import HarnessError
 
 # (repository, tag) of each pinned release; paths below are relative to the repository at that tag.
 RELEASES = {
@@ -62,7 +64,7 @@ UPSTREAM: tuple[tuple[str, str], ...] = (
 KSERVE_CONFIG = ("kserve", "config/configmap/inferenceservice.yaml")
 
 
-class SourcesError(RuntimeError):
+class SourcesError(HarnessError):
     """The CRDs or KServe's configuration cannot be found or fetched."""
 
 
@@ -72,7 +74,7 @@ def upstream_url(release: str, path: str) -> str:
 
 
 def checkout_shared_dir() -> Path | None:
-    """``../shared`` next to this checkout's root (``lib/llm_inference_stack/controlplane`` -> root), if present."""
+    """``../shared`` next to this checkout's root (``harness/llm_stack_harness/controlplane`` -> root), if present."""
     root = Path(__file__).resolve().parents[3]
     shared = root.parent / "shared"
     return shared if (shared / "controlplane").is_dir() and (root / "lib").is_dir() else None

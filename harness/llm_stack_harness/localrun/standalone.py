@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from ..pins import ENVOY_VERSION
-from ..standalone_gateway import (
+from llm_inference_stack.pins import ENVOY_VERSION
+from llm_inference_stack.standalone_gateway import (
     API_KEY_AUTH_FILE,
     BOOTSTRAP_FILE,
     PHOENIX_CLUSTER,
@@ -31,9 +31,10 @@ from ..standalone_gateway import (
     UPSTREAM_CLUSTER_PREFIX,
     localize_bootstrap,
 )
-from .errors import InstallsMissing, LocalRunError
-from .manifests import JsonDict, find_objects, name_of, namespace_of
-from .processes import ManagedProcess, free_port
+
+from ..base.errors import HarnessError, InstallsMissing
+from ..base.manifests import JsonDict, find_objects, name_of, namespace_of
+from ..base.processes import ManagedProcess, free_port
 from .runtime import LocalStack
 
 ENVOY_CONTAINER = "envoy"
@@ -79,7 +80,7 @@ def wait_http(url: str, process: ManagedProcess, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.exit_code() is not None:
-            raise LocalRunError(f"{process.name} exited:\n{process.log_tail()}")
+            raise HarnessError(f"{process.name} exited:\n{process.log_tail()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -87,7 +88,7 @@ def wait_http(url: str, process: ManagedProcess, timeout_s: float) -> None:
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.2)
-    raise LocalRunError(f"{url} not ready after {timeout_s} s:\n{process.log_tail()}")
+    raise HarnessError(f"{url} not ready after {timeout_s} s:\n{process.log_tail()}")
 
 
 def start_envoy(
@@ -124,7 +125,7 @@ def _gateway_objects(objects: Sequence[JsonDict]) -> tuple[JsonDict, dict[str, J
         if any(c.get("name") == ENVOY_CONTAINER for c in d["spec"]["template"]["spec"].get("containers", []))
     ]
     if len(maps) != 1 or len(deployments) != 1:
-        raise LocalRunError(
+        raise HarnessError(
             f"gateway.mode standalone: expected one ConfigMap with {BOOTSTRAP_FILE} and one Deployment with an "
             f"{ENVOY_CONTAINER!r} container, found {len(maps)} and {len(deployments)}"
         )
@@ -257,7 +258,7 @@ class StandaloneGatewayRun:
         for process in self.processes:
             code = process.exit_code()
             if code is not None:
-                raise LocalRunError(f"{process.name} exited ({code}); {process.log_path}:\n{process.log_tail(20)}")
+                raise HarnessError(f"{process.name} exited ({code}); {process.log_path}:\n{process.log_tail(20)}")
 
     def close(self) -> None:
         for process in reversed(self.processes):

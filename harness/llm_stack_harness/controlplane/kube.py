@@ -16,11 +16,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..base.errors import HarnessError
+
 JsonDict = dict[str, Any]
 FIELD_MANAGER = "llm-stack"
 
 
-class ApiError(RuntimeError):
+class ApiError(HarnessError):
     """The API server answered with an error status; ``message`` is the server's own text."""
 
     def __init__(self, status: int, message: str, reason: str = "") -> None:

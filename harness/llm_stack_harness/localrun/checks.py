@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..base.telemetry import phoenix_spans
 from ..controlplane.probe import ProbeReport
-from .runtime import phoenix_spans
 
 WRONG_KEY = "sk-not-a-key-of-this-gateway"
 MAX_TOKENS = 8

@@ -11,9 +11,10 @@ import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..pins import CACHE_ENV, INSTALL_MARKER, PHOENIX_VERSION, VLLM_VERSION, cache_root
-from . import model
-from .errors import InstallsMissing, LocalRunError
+from llm_inference_stack.pins import CACHE_ENV, INSTALL_MARKER, PHOENIX_VERSION, VLLM_VERSION, cache_root
+
+from . import tiny_model as model
+from .errors import HarnessError, InstallsMissing
 from .manifests import SynthesizedStack, option_value
 from .processes import base_env
 
@@ -122,25 +123,25 @@ def localize_vllm_container(
     """The synthesized vLLM container as a local command, changed only as :data:`LOCAL_SUBSTITUTIONS` allows."""
     command = stack.command
     if not command or command[0] != "vllm":
-        raise LocalRunError(f"expected the container command to start with `vllm`, got {command}")
+        raise HarnessError(f"expected the container command to start with `vllm`, got {command}")
     launcher = [str(vllm_python), "-I", str(Path(model.__file__).resolve()), "vllm"]
     subs = [Substitution("command", "command[0]", command[0], " ".join(launcher))]
 
     args = stack.args
     for flag in ("--host", "--port"):
         if option_value(args, flag) is None:
-            raise LocalRunError(f"vLLM args have no {flag}: the pod would rely on vLLM's default; set it explicitly")
+            raise HarnessError(f"vLLM args have no {flag}: the pod would rely on vLLM's default; set it explicitly")
     env = stack.env
     otlp_port = phoenix_grpc_port if _otlp_protocol(env) == "grpc" else phoenix_http_port
     otlp_authority = f"127.0.0.1:{otlp_port}" if otlp_port is not None else None
     mount = stack.model_mount_path.rstrip("/")
     # The local model directory stands in for where the weights are in the pod: the mount path, or a pvc://
     # sub-path below it (vLLM's model argument, whichever it is). Imported here: the validation package loads cdk8s.
-    from ..validation.checks.kserve import model_argument
+    from llm_inference_stack.validation.checks.kserve import model_argument
 
     weights = model_argument(args)
     if weights is None or not (weights == mount or weights.startswith(mount + "/")):
-        raise LocalRunError(f"vLLM's model argument {weights!r} is not under the model mount path {mount!r}")
+        raise HarnessError(f"vLLM's model argument {weights!r} is not under the model mount path {mount!r}")
 
     local_args: list[str] = []
     for i, arg in enumerate(args):
@@ -159,7 +160,7 @@ def localize_vllm_container(
             new = _replace_url_authority(arg, otlp_authority)
             subs.append(Substitution("OTLP endpoint", f"args[{i}]", arg, new))
         elif arg.startswith(("--host=", "--port=", "--otlp-traces-endpoint=")):
-            raise LocalRunError(f"write {arg.split('=', 1)[0]} and its value as two args (got {arg!r})")
+            raise HarnessError(f"write {arg.split('=', 1)[0]} and its value as two args (got {arg!r})")
         local_args.append(new)
 
     local_env = dict(env)
