@@ -24,13 +24,14 @@ from .manifests import (
     option_value,
 )
 from .processes import ManagedProcess, free_port, wait_until_ready
+from .substitutions import Substitution, register, registered
 from .telemetry import phoenix_spans, query_instant, query_range
 from .tiny_model import ensure_tiny_model
 from .vllm import (
     LOCAL_SUBSTITUTIONS,
     Installs,
     LocalCommand,
-    Substitution,
+    LocalizedValue,
     installed_vllm_version,
     localize_vllm_container,
     locate_installs,
@@ -45,6 +46,7 @@ __all__ = [
     "InstallsMissing",
     "JsonDict",
     "LocalCommand",
+    "LocalizedValue",
     "ManagedProcess",
     "ScalingPolicy",
     "Substitution",
@@ -61,6 +63,8 @@ __all__ = [
     "phoenix_spans",
     "query_instant",
     "query_range",
+    "register",
+    "registered",
     "unexplained_differences",
     "vllm_environment",
     "wait_until_ready",

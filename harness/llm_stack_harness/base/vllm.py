@@ -17,6 +17,7 @@ from . import tiny_model as model
 from .errors import HarnessError, InstallsMissing
 from .manifests import SynthesizedStack, option_value
 from .processes import base_env
+from .substitutions import register
 
 #: Environment vLLM needs on a CPU-only machine without network (not part of the synthesized container).
 VLLM_CPU_ENV: Mapping[str, str] = {
@@ -37,6 +38,8 @@ LOCAL_SUBSTITUTIONS: Mapping[str, str] = {
     "--port": "a free loopback port instead of the container port, so runs never collide",
     "OTLP endpoint": "the in-cluster Phoenix address; here a Phoenix started on loopback (free ports)",
 }
+register("vLLM", ((f"vLLM {rule}", why) for rule, why in LOCAL_SUBSTITUTIONS.items() if rule != "OTLP endpoint"))
+register("vLLM tracing", [("vLLM OTLP endpoint", LOCAL_SUBSTITUTIONS["OTLP endpoint"])])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +80,7 @@ def locate_installs(root: Path | None = None) -> Installs:
 
 
 @dataclasses.dataclass(frozen=True)
-class Substitution:
+class LocalizedValue:
     """One synthesized value replaced for the local run; ``rule`` is a key of :data:`LOCAL_SUBSTITUTIONS`."""
 
     rule: str
@@ -94,7 +97,7 @@ class LocalCommand:
     command_rest: list[str]
     args: list[str]
     env: dict[str, str]
-    substitutions: list[Substitution]
+    substitutions: list[LocalizedValue]
 
     @property
     def argv(self) -> list[str]:
@@ -125,7 +128,7 @@ def localize_vllm_container(
     if not command or command[0] != "vllm":
         raise HarnessError(f"expected the container command to start with `vllm`, got {command}")
     launcher = [str(vllm_python), "-I", str(Path(model.__file__).resolve()), "vllm"]
-    subs = [Substitution("command", "command[0]", command[0], " ".join(launcher))]
+    subs = [LocalizedValue("command", "command[0]", command[0], " ".join(launcher))]
 
     args = stack.args
     for flag in ("--host", "--port"):
@@ -149,16 +152,16 @@ def localize_vllm_container(
         new = arg
         if arg == weights and (i == 0 or previous == "--model"):
             new = str(model_dir)
-            subs.append(Substitution("model path", f"args[{i}]", arg, new))
+            subs.append(LocalizedValue("model path", f"args[{i}]", arg, new))
         elif previous == "--host":
             new = "127.0.0.1"
-            subs.append(Substitution("--host", f"args[{i}]", arg, new))
+            subs.append(LocalizedValue("--host", f"args[{i}]", arg, new))
         elif previous == "--port":
             new = str(port)
-            subs.append(Substitution("--port", f"args[{i}]", arg, new))
+            subs.append(LocalizedValue("--port", f"args[{i}]", arg, new))
         elif previous == "--otlp-traces-endpoint" and otlp_authority is not None:
             new = _replace_url_authority(arg, otlp_authority)
-            subs.append(Substitution("OTLP endpoint", f"args[{i}]", arg, new))
+            subs.append(LocalizedValue("OTLP endpoint", f"args[{i}]", arg, new))
         elif arg.startswith(("--host=", "--port=", "--otlp-traces-endpoint=")):
             raise HarnessError(f"write {arg.split('=', 1)[0]} and its value as two args (got {arg!r})")
         local_args.append(new)
@@ -167,7 +170,7 @@ def localize_vllm_container(
     for key, value in env.items():
         if key.startswith("OTEL_EXPORTER_OTLP") and key.endswith("ENDPOINT") and otlp_authority is not None:
             local_env[key] = _replace_url_authority(value, otlp_authority)
-            subs.append(Substitution("OTLP endpoint", f"env {key}", value, local_env[key]))
+            subs.append(LocalizedValue("OTLP endpoint", f"env {key}", value, local_env[key]))
     return LocalCommand(launcher, command[1:], local_args, local_env, subs)
 
 

@@ -33,6 +33,7 @@ from llm_inference_stack.pins import cache_root
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
+from ..base.substitutions import register
 from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
 from .kube import ApiError, JsonDict, KubeClient
 from .pki import Pki, make_pki
@@ -64,7 +65,7 @@ ENVOY_GATEWAY_PROBE_PORT = 8081  # fixed in Envoy Gateway
 HOST_ADDRESS = "10.244.0.1"
 AI_GATEWAY_ADDRESS = "10.244.0.2"
 
-SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+SUBSTITUTIONS = register("control plane", (
     ("controllers reach the API server at https://127.0.0.1:6443 through a kubeconfig with an admin certificate; "
      "Envoy Gateway also through in-cluster settings with a static system:masters token",
      "no service-account tokens or kubernetes Service endpoints without nodes; RBAC of the charts not exercised"),
@@ -83,7 +84,7 @@ SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
      "no kubelet runs pods; KServe's later stages (status, routes) run only for a ready predictor"),
     ("KServe's webhook and probe ports, KEDA's probe port are moved off 9443/8081",
      "they are separate pods in a cluster and share one network namespace here"),
-)  # fmt: skip
+))  # fmt: skip
 
 
 class ControlPlaneError(HarnessError):

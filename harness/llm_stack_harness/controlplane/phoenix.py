@@ -22,6 +22,7 @@ from typing import Any
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess, free_port, wait_until_ready
+from ..base.substitutions import register
 from ..base.telemetry import phoenix_spans
 from .pods import BRIDGE, POD_SUBNET_PREFIX, PodNetwork
 
@@ -29,12 +30,12 @@ PHOENIX_ADDRESS = f"{POD_SUBNET_PREFIX}250"
 """Phoenix's address on the Pod bridge (its Service's "ClusterIP")."""
 PROJECT_ATTRIBUTE = "openinference.project.name"
 
-PHOENIX_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+PHOENIX_SUBSTITUTIONS = register("Phoenix", (
     ("the host of the gateway's OTLP endpoint (the GatewayConfig's OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, e.g. "
      f"phoenix-svc.phoenix.svc.cluster.local) resolves in the Envoy Pod to the real Phoenix in the sandbox at "
      f"{PHOENIX_ADDRESS}, listening on the endpoint's port",
      "no Phoenix Deployment, Service or cluster DNS without nodes; the env stays as the mutator wrote it"),
-)  # fmt: skip
+))  # fmt: skip
 
 
 class PhoenixError(HarnessError):

@@ -38,6 +38,7 @@ from llm_inference_stack.kube_expansion import expand
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
+from ..base.substitutions import register
 from .kube import ApiError, JsonDict, KubeClient
 from .sandbox import wait_for_own_network
 
@@ -47,7 +48,7 @@ HOST_ADDRESS = "10.244.1.1"
 POD_SUBNET_PREFIX = "10.244.1."
 POD_PREFIX_LENGTH = 24
 
-POD_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+POD_SUBSTITUTIONS = register("pods", (
     ("each container image runs as a local binary of the same program (LocalImage: the version is checked where "
      "the image tag names one)", "no container runtime or registry here"),
     (f"the Pod's network namespace hangs on the sandbox bridge {BRIDGE} ({POD_SUBNET_PREFIX}0/{POD_PREFIX_LENGTH}) "
@@ -57,7 +58,7 @@ POD_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
     ("containers run as the sandbox's root (runAsUser, capabilities and seccomp are not applied)",
      "no container runtime to apply a security context"),
     ("probes are checked once at start-up (readiness) and not repeated", "no kubelet"),
-)  # fmt: skip
+))  # fmt: skip
 
 
 class PodError(HarnessError):

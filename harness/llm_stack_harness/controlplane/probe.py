@@ -44,15 +44,14 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
 
 
 def run_inner(job_file: Path) -> int:
-    from ..base.vllm import LOCAL_SUBSTITUTIONS
-    from .cluster import SUBSTITUTIONS as PLANE_SUBSTITUTIONS
+    from ..base.substitutions import lines
     from .cluster import Binaries, LocalControlPlane
-    from .dataplane import SUBSTITUTIONS, GatewayDataPlane
-    from .phoenix import PHOENIX_SUBSTITUTIONS, SandboxPhoenix, gateway_otlp_endpoint
-    from .pods import POD_SUBSTITUTIONS, PodNetwork
+    from .dataplane import GatewayDataPlane
+    from .phoenix import SandboxPhoenix, gateway_otlp_endpoint
+    from .pods import PodNetwork
     from .report import Report
     from .sources import ControlPlaneSources
-    from .upstream import UPSTREAM_SUBSTITUTIONS, ModelUpstreams
+    from .upstream import ModelUpstreams
     from .verify import apply_all, reset
 
     job = json.loads(job_file.read_text())
@@ -83,17 +82,9 @@ def run_inner(job_file: Path) -> int:
         else None
     )  # fmt: skip
 
-    listed = (
-        *PLANE_SUBSTITUTIONS, *POD_SUBSTITUTIONS, *SUBSTITUTIONS,
-        *(UPSTREAM_SUBSTITUTIONS if vllm else ()), *(PHOENIX_SUBSTITUTIONS if phoenix else ()),
-    )  # fmt: skip
-    substitutions = [f"{what} ({why})" for what, why in listed]
-    if vllm:
-        substitutions += [
-            f"vLLM {rule}: {why}"
-            for rule, why in LOCAL_SUBSTITUTIONS.items()
-            if rule != "OTLP endpoint" or phoenix is not None
-        ]
+    parts = ["control plane", "pods", "data path", *(("model servers", "vLLM") if vllm else ())]
+    parts += ["Phoenix", *(("vLLM tracing",) if vllm else ())] if phoenix else []
+    substitutions = lines(*parts)
     serving = job.get("serving")
 
     def stop(_signum: int, _frame: object) -> None:

@@ -37,6 +37,7 @@ from typing import Any
 from ..base.errors import HarnessError
 from ..base.manifests import SynthesizedStack, find_objects
 from ..base.processes import ManagedProcess, free_port, wait_until_ready
+from ..base.substitutions import register
 from ..base.vllm import LocalCommand, localize_vllm_container, unexplained_differences, vllm_environment
 from .kube import JsonDict
 from .pods import BRIDGE, POD_SUBNET_PREFIX, PodNetwork
@@ -45,7 +46,7 @@ PREDICTOR_SERVICE_PORT = 80
 """The port of KServe's predictor Service (Standard mode); it forwards to the container port."""
 SERVICE_ADDRESS_FIRST = 200
 """Predictor Services get the bridge addresses ``10.244.1.200`` and up (Pods count up from ``.2``)."""
-UPSTREAM_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+UPSTREAM_SUBSTITUTIONS = register("model servers", (
     ("each InferenceService's predictor Service (<isvc>-predictor.<ns>.svc.cluster.local, port 80) is an address "
      f"on the Pod bridge ({POD_SUBNET_PREFIX}{SERVICE_ADDRESS_FIRST}+) where a relay forwards to the real vLLM "
      "(CPU, the tiny model, on a loopback port) and records the request headers it forwards",
@@ -55,7 +56,7 @@ UPSTREAM_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
      "own predictor Service address and relay, so which Service a request reached stays visible. vLLM answers "
      "every such request with the first name in `model`",
      "two vLLM processes do not fit the 2-core machine"),
-)  # fmt: skip
+))  # fmt: skip
 SHARED_ENV = ("OTEL_SERVICE_NAME",)
 """Container env that may differ between InferenceServices sharing one vLLM (each model names its own service)."""
 

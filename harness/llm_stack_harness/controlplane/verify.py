@@ -248,7 +248,8 @@ def verify_objects(
 
 def run_inner(job_file: Path, timeout_s: float) -> int:
     """Inside the sandbox: one control plane, each manifest set of ``job_file`` verified in turn."""
-    from .cluster import SUBSTITUTIONS, Binaries, LocalControlPlane
+    from ..base.substitutions import lines
+    from .cluster import Binaries, LocalControlPlane
     from .sources import ControlPlaneSources
 
     job = json.loads(job_file.read_text())
@@ -281,7 +282,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
         error = f"{type(failure).__name__}: {failure}"
     if error is not None:
         reports.append(Report(error=error))
-    described = plane.describe() | {"substitutions": [f"{what} ({why})" for what, why in SUBSTITUTIONS]}
+    described = plane.describe() | {"substitutions": lines("control plane")}
     for report in reports:
         report.control_plane = described
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))

@@ -23,13 +23,10 @@ CONTROL_PLANE_DIR = "control-plane"
 
 def control_plane_substitutions() -> list[str]:
     """What the local control plane and its data path change, as the probe reports them (with vLLM)."""
-    from ..controlplane.cluster import SUBSTITUTIONS as PLANE_SUBSTITUTIONS
-    from ..controlplane.dataplane import SUBSTITUTIONS
-    from ..controlplane.pods import POD_SUBSTITUTIONS
-    from ..controlplane.upstream import UPSTREAM_SUBSTITUTIONS
+    from ..base.substitutions import lines
+    from ..controlplane import cluster, dataplane, pods, upstream  # noqa: F401  (each registers its part)
 
-    listed = (*PLANE_SUBSTITUTIONS, *POD_SUBSTITUTIONS, *SUBSTITUTIONS, *UPSTREAM_SUBSTITUTIONS)
-    return [f"{what} ({why})" for what, why in listed]
+    return lines("control plane", "pods", "data path", "model servers")
 
 
 def run_checks(manifests: Path, work_dir: Path, log: Callable[[str], None]) -> list[ProbeReport]:

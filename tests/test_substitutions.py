@@ -1,0 +1,40 @@
+"""The harness's one registry of substitutions: every part that stands in for a cluster registers what and why, and a
+report never loses a part silently."""
+
+from __future__ import annotations
+
+import pytest
+from llm_stack_harness.base import substitutions
+from llm_stack_harness.base.errors import HarnessError
+from llm_stack_harness.controlplane import cluster, dataplane, phoenix, pods, upstream
+
+PARTS = ("control plane", "pods", "data path", "model servers", "Phoenix", "vLLM", "vLLM tracing")
+
+
+def test_every_part_the_harness_runs_is_registered_with_a_reason() -> None:
+    listed = substitutions.registered(*PARTS)
+    assert {s.part for s in listed} == set(PARTS)
+    for sub in listed:
+        assert sub.what.strip() and sub.why.strip(), sub
+        assert sub.line() == f"{sub.what} ({sub.why})"
+
+
+def test_the_modules_tables_are_the_registered_ones() -> None:
+    assert substitutions.registered("control plane") == list(cluster.SUBSTITUTIONS)
+    assert substitutions.registered("data path") == list(dataplane.SUBSTITUTIONS)
+    assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
+    assert substitutions.registered("model servers") == list(upstream.UPSTREAM_SUBSTITUTIONS)
+    assert substitutions.registered("Phoenix") == list(phoenix.PHOENIX_SUBSTITUTIONS)
+
+
+def test_a_part_never_registered_is_an_error_not_an_empty_report() -> None:
+    with pytest.raises(HarnessError, match="no substitutions registered for kubelet"):
+        substitutions.lines("control plane", "kubelet")
+
+
+def test_one_part_cannot_be_claimed_twice_with_other_entries() -> None:
+    with pytest.raises(HarnessError, match="registered twice"):
+        substitutions.register("pods", [("something else", "another reason")])
+    # The same entries again (a module imported twice under another name) are accepted.
+    again = substitutions.register("pods", [(s.what, s.why) for s in pods.POD_SUBSTITUTIONS])
+    assert again == pods.POD_SUBSTITUTIONS
