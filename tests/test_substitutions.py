@@ -4,6 +4,7 @@ report never loses a part silently."""
 from __future__ import annotations
 
 import pytest
+
 from llm_stack_harness.base import substitutions
 from llm_stack_harness.base.errors import HarnessError
 from llm_stack_harness.controlplane import cluster, dataplane, phoenix, pods, upstream
