@@ -33,11 +33,11 @@ from llm_inference_stack.pins import cache_root
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
+from ..base.sandbox import wait_for_own_network
 from ..base.substitutions import register
 from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
 from .kube import ApiError, JsonDict, KubeClient
 from .pki import Pki, make_pki
-from .sandbox import wait_for_own_network
 from .sources import ControlPlaneSources
 
 # Namespaces of the upstream installs (Helm charts' defaults).

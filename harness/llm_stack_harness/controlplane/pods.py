@@ -38,9 +38,9 @@ from llm_inference_stack.kube_expansion import expand
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
+from ..base.sandbox import wait_for_own_network
 from ..base.substitutions import register
 from .kube import ApiError, JsonDict, KubeClient
-from .sandbox import wait_for_own_network
 
 BRIDGE = "cni0"
 HOST_ADDRESS = "10.244.1.1"

@@ -222,9 +222,9 @@ def prepare_job(
     """Write the sandbox's job for these directories into ``work`` (binaries built or reused, the vLLM install and
     tiny model located); returns the command that runs it in a fresh sandbox and its environment."""
     from ..base.manifests import load_manifests
+    from ..base.sandbox import ROOT_ENV, sandbox_argv
     from .build import ensure_binaries
     from .dataplane import ensure_installs
-    from .sandbox import ROOT_ENV, sandbox_argv
     from .sources import ControlPlaneSources
 
     sets = [(str(d), load_manifests(d)) for d in directories]

@@ -369,8 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, work: Path) -> int:
+    from ..base.sandbox import ROOT_ENV, SandboxError, sandbox_argv
     from .build import ControlPlaneBuildError, ensure_binaries
-    from .sandbox import ROOT_ENV, SandboxError, sandbox_argv
     from .sources import ControlPlaneSources, SourcesError
 
     sets = _manifest_sets(args)

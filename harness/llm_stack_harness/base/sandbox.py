@@ -30,7 +30,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..base.errors import HarnessError
+from .errors import HarnessError
 
 SANDBOX_ENV = "LLM_STACK_SANDBOX"
 ROOT_ENV = "LLM_STACK_SANDBOX_ROOT"  # an empty directory the caller made (and removes): the new root's mount point
@@ -66,7 +66,7 @@ def sandbox_argv(module: str, args: Sequence[str]) -> list[str]:
     userns = [] if os.geteuid() == 0 else ["--map-root-user"]
     return [
         unshare, *userns, "--mount", "--net", "--pid", "--fork", "--kill-child",
-        sys.executable, "-m", "llm_stack_harness.controlplane.sandbox", module, *args,
+        sys.executable, "-m", "llm_stack_harness.base.sandbox", module, *args,
     ]  # fmt: skip
 
 
