@@ -61,6 +61,8 @@ class _Planted:
     """Default: false."""
     right: str = "ai-gateway"
     """A mode. Default: ai-gateway (the AI Gateway)."""
+    unset: int | None = None
+    """A limit. Default: 8192."""
 
 
 def test_each_docstring_fault_is_reported() -> None:
@@ -71,6 +73,7 @@ def test_each_docstring_fault_is_reported() -> None:
         "_Planted.no_default_stated: the docstring does not state the default (add 'Default: ...')",
         "_Planted.wrong_default: the docstring says 'Default: 30' but it is 300",
         "_Planted.only_default: no docstring saying what the field means",
+        "_Planted.unset: the docstring says 'Default: 8192' but it is null",
     ]
 
 

@@ -312,7 +312,8 @@ _TITLES = {"model": "model (and each item of models)"}
 def docstring_problems(classes: list[type]) -> list[str]:
     """What keeps the fields of ``classes`` from documenting themselves: a field without a docstring (or with
     only its default), an optional field whose docstring does not state its default, and a ``Default: X`` whose
-    literal X is not the field's default (for a scalar default, X must begin with it)."""
+    literal X is not the field's default (for a scalar default, X must begin with it; for a null one, X may not be
+    a number or a boolean)."""
     problems = []
     for cls in classes:
         for f, doc in zip(dataclasses.fields(cls), field_docs(cls), strict=True):
@@ -328,6 +329,8 @@ def docstring_problems(classes: list[type]) -> list[str]:
                 said, literal = doc.default_text.replace("``", ""), yaml_literal(default).strip("'")
                 if not (said.startswith(literal) and not said[len(literal) : len(literal) + 1].isalnum()):
                     problems.append(f"{where}: the docstring says 'Default: {doc.default_text}' but it is {literal}")
+            elif default is None and re.fullmatch(r"-?[0-9][0-9.]*|true|false", doc.default_text.strip("`")):
+                problems.append(f"{where}: the docstring says 'Default: {doc.default_text}' but it is null")
     return problems
 
 
