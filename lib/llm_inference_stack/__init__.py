@@ -67,57 +67,11 @@ _EXPORTS: dict[str, str] = {
     "vllm_args": "model_server",
     "waiting_requests_query": "autoscaler",
 }
+"""Every public name -> the module that defines it, imported on first use."""
 
-__all__ = [
-    "INHERIT",
-    "AiGateway",
-    "ApiKeys",
-    "ApiKeysConfig",
-    "Autoscaler",
-    "AutoscalingConfig",
-    "ExternalSecretConfig",
-    "GatewayConfig",
-    "GatewayModel",
-    "GatewayServiceConfig",
-    "GatewayTracing",
-    "LlmInferenceStack",
-    "ManifestError",
-    "ModelConfig",
-    "ModelDeployment",
-    "ModelRoute",
-    "ModelServer",
-    "MonitoredModel",
-    "NetworkPolicyConfig",
-    "ObservabilityConfig",
-    "PhoenixConfig",
-    "PrometheusAuth",
-    "PrometheusConfig",
-    "PrometheusTls",
-    "PropError",
-    "RateLimitConfig",
-    "ResourceList",
-    "Resources",
-    "RuntimeConfig",
-    "SettingsError",
-    "SloConfig",
-    "StackAlerts",
-    "StackConfig",
-    "StackDashboard",
-    "StackValidationError",
-    "StandaloneGateway",
-    "StandaloneGatewayConfig",
-    "StandaloneModel",
-    "Toleration",
-    "ValuesError",
-    "dashboard",
-    "desired_replicas",
-    "load_values",
-    "manifests",
-    "stack_config_from_mapping",
-    "synthesize",
-    "vllm_args",
-    "waiting_requests_query",
-]
+__all__ = sorted(_EXPORTS)
+"""The public names: the keys of ``_EXPORTS``, the one list of them (the ``TYPE_CHECKING`` imports below are for
+type checkers only, and a test keeps them equal)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -135,38 +89,52 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .api_keys import ApiKeys
-    from .autoscaler import Autoscaler, desired_replicas, waiting_requests_query
-    from .chart import LlmInferenceStack, ModelDeployment
-    from .errors import ManifestError, PropError, SettingsError, ValuesError
-    from .gateway import AiGateway, GatewayModel, ModelRoute
-    from .model_server import ModelServer, vllm_args
-    from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
-    from .observability import GatewayTracing
-    from .settings import (
-        INHERIT,
-        ApiKeysConfig,
-        AutoscalingConfig,
-        ExternalSecretConfig,
-        GatewayConfig,
-        GatewayServiceConfig,
-        ModelConfig,
-        NetworkPolicyConfig,
-        ObservabilityConfig,
-        PhoenixConfig,
-        PrometheusAuth,
-        PrometheusConfig,
-        PrometheusTls,
-        RateLimitConfig,
-        ResourceList,
-        Resources,
-        RuntimeConfig,
-        SloConfig,
-        StackConfig,
-        StandaloneGatewayConfig,
-        Toleration,
-    )
-    from .standalone_gateway import StandaloneGateway, StandaloneModel
-    from .synth import manifests, synthesize
-    from .validation import StackValidationError
-    from .values_loader import load_values, stack_config_from_mapping
+    # For type checkers, which cannot follow __getattr__: each public name, re-exported by its alias.
+    from .api_keys import ApiKeys as ApiKeys
+    from .autoscaler import Autoscaler as Autoscaler
+    from .autoscaler import desired_replicas as desired_replicas
+    from .autoscaler import waiting_requests_query as waiting_requests_query
+    from .chart import LlmInferenceStack as LlmInferenceStack
+    from .chart import ModelDeployment as ModelDeployment
+    from .errors import ManifestError as ManifestError
+    from .errors import PropError as PropError
+    from .errors import SettingsError as SettingsError
+    from .errors import ValuesError as ValuesError
+    from .gateway import AiGateway as AiGateway
+    from .gateway import GatewayModel as GatewayModel
+    from .gateway import ModelRoute as ModelRoute
+    from .model_server import ModelServer as ModelServer
+    from .model_server import vllm_args as vllm_args
+    from .monitoring import MonitoredModel as MonitoredModel
+    from .monitoring import StackAlerts as StackAlerts
+    from .monitoring import StackDashboard as StackDashboard
+    from .monitoring import dashboard as dashboard
+    from .observability import GatewayTracing as GatewayTracing
+    from .settings import INHERIT as INHERIT
+    from .settings import ApiKeysConfig as ApiKeysConfig
+    from .settings import AutoscalingConfig as AutoscalingConfig
+    from .settings import ExternalSecretConfig as ExternalSecretConfig
+    from .settings import GatewayConfig as GatewayConfig
+    from .settings import GatewayServiceConfig as GatewayServiceConfig
+    from .settings import ModelConfig as ModelConfig
+    from .settings import NetworkPolicyConfig as NetworkPolicyConfig
+    from .settings import ObservabilityConfig as ObservabilityConfig
+    from .settings import PhoenixConfig as PhoenixConfig
+    from .settings import PrometheusAuth as PrometheusAuth
+    from .settings import PrometheusConfig as PrometheusConfig
+    from .settings import PrometheusTls as PrometheusTls
+    from .settings import RateLimitConfig as RateLimitConfig
+    from .settings import ResourceList as ResourceList
+    from .settings import Resources as Resources
+    from .settings import RuntimeConfig as RuntimeConfig
+    from .settings import SloConfig as SloConfig
+    from .settings import StackConfig as StackConfig
+    from .settings import StandaloneGatewayConfig as StandaloneGatewayConfig
+    from .settings import Toleration as Toleration
+    from .standalone_gateway import StandaloneGateway as StandaloneGateway
+    from .standalone_gateway import StandaloneModel as StandaloneModel
+    from .synth import manifests as manifests
+    from .synth import synthesize as synthesize
+    from .validation import StackValidationError as StackValidationError
+    from .values_loader import load_values as load_values
+    from .values_loader import stack_config_from_mapping as stack_config_from_mapping

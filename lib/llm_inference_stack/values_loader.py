@@ -245,9 +245,10 @@ class NamespaceConfig:
     """The long form of ``namespace``: ``{name, create}``."""
 
     name: str = StackConfig.namespace
-    """Namespace of every namespaced object. Default: kserve-inference."""
+    """Namespace of every namespaced object, as ``namespace: <name>`` sets it. Default: kserve-inference."""
     create: bool = False
-    """Emit a Namespace object for it and for every model's namespace. Default: false."""
+    """Emit a Namespace object for every namespace the stack uses (the stack's and each model's), first in the
+    output. Default: false."""
 
 
 _NOT_IN_VALUES = ("models", "create_namespace")

@@ -10,8 +10,8 @@ from .pki import Pki
 
 
 def envoy_gateway_config(extension_host: str, extension_port: int) -> JsonDict:
-    """Envoy Gateway's own configuration: the settings the README lists as the stack's prerequisites, with the AI
-    Gateway's extension server at ``extension_host:extension_port``."""
+    """Envoy Gateway's own configuration: the settings docs/operations.md lists as the stack's prerequisites, with the
+    AI Gateway's extension server at ``extension_host:extension_port``."""
     return {
         "apiVersion": "gateway.envoyproxy.io/v1alpha1",
         "kind": "EnvoyGateway",

@@ -54,7 +54,7 @@ class ExternalSecretConfig:
     store_name: str
     """Name of the SecretStore or ClusterSecretStore."""
     remote_key: str
-    """Path of the secret in the store; each of its properties is one client id -> API key."""
+    """Path of the secret in the store; each of its properties becomes one client id -> API key entry."""
     store_kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
     """Kind of the store. Default: ClusterSecretStore."""
     refresh_interval: str = "1h"
@@ -78,13 +78,14 @@ class ApiKeysConfig:
     secret_name: str = "ai-gateway-api-keys"
     """Name of the keys Secret. Default: ai-gateway-api-keys."""
     existing_secret: bool = True
-    """The Secret already exists (created out of band). Default: true."""
+    """The Secret already exists (created out of band; nothing secret is emitted). Default: true."""
     dummy_key: str | None = None
-    """For testing only: with ``existingSecret: false``, emit a Secret holding this key. Default: none."""
+    """For testing only: with ``existingSecret: false``, emit a Secret holding this key (with a loud warning).
+    Default: none."""
     dummy_client_id: str = "test-client"
     """Client id of the dummy key. Default: test-client."""
     external_secret: ExternalSecretConfig | None = None
-    """Create the Secret with an ExternalSecret instead. Default: none."""
+    """Create the Secret with an ExternalSecret (e.g. from Vault) instead. Default: none."""
 
     def __post_init__(self) -> None:
         check_dns_label("secret_name", self.secret_name, 253)
@@ -154,18 +155,22 @@ class GatewayServiceConfig:
     """How the gateway Service ``<release>-ai-gateway`` is exposed (the same in both gateway modes)."""
 
     type: ServiceType = "ClusterIP"
-    """``ClusterIP`` (reachable inside the cluster only), ``LoadBalancer`` (a cloud load balancer) or ``NodePort``.
+    """``ClusterIP`` (reachable inside the cluster only), ``LoadBalancer`` (a cloud load balancer) or ``NodePort``;
+    the same in both gateway modes (in the default mode through the EnvoyProxy's ``envoyService``).
     Default: ClusterIP."""
     annotations: Mapping[str, str] = field(default_factory=dict)
     """Annotations on the Service, e.g. the cloud load balancer's settings
-    (``service.beta.kubernetes.io/aws-load-balancer-scheme: internal``). Default: none."""
+    (``service.beta.kubernetes.io/aws-load-balancer-scheme: internal``); keys are qualified names; a key also in
+    ``commonAnnotations`` must have the same value. Default: none."""
     load_balancer_source_ranges: tuple[str, ...] = ()
-    """Client networks (CIDRs) the load balancer admits; only with ``type: LoadBalancer``. Default: none (the
-    load balancer admits every source; API keys still guard every route)."""
+    """Client networks the load balancer admits, in CIDR notation with no host bits (``203.0.113.0/24``,
+    ``2001:db8::/32``); only with ``type: LoadBalancer``. Default: none (the load balancer admits every source;
+    API keys still guard every route)."""
     external_traffic_policy: TrafficPolicy | None = None
     """``Cluster`` (spread over every Envoy pod) or ``Local`` (only pods on the receiving node; keeps the client's
-    source address); only with ``LoadBalancer`` or ``NodePort``. Default: null, which is ``Cluster`` for those
-    types in both modes (Kubernetes' default; Envoy Gateway's own default would be ``Local``)."""
+    source address); only with ``LoadBalancer`` or ``NodePort``, and then always written out, because Envoy
+    Gateway's own default (``Local``) differs from Kubernetes' (``Cluster``). Default: null, which is ``Cluster``
+    for those types in both modes."""
 
     def __post_init__(self) -> None:
         require(self.type in get_args(ServiceType), "type", self.type, "use ClusterIP, LoadBalancer or NodePort")
@@ -219,21 +224,25 @@ class GatewayConfig:
     """The gateway in front of the models."""
 
     mode: Literal["ai-gateway", "standalone"] = "ai-gateway"
-    """``ai-gateway``: Envoy AI Gateway resources; ``standalone``: a plain Envoy Deployment. Default: ai-gateway."""
+    """``ai-gateway``: Envoy AI Gateway resources; ``standalone``: a plain Envoy Deployment (no Envoy Gateway
+    controller needed). Default: ai-gateway."""
     port: int = 8080
     """Port of the gateway Service ``<release>-ai-gateway``. Default: 8080."""
     replicas: int = 2
     """Envoy replicas. Default: 2."""
     rate_limit: RateLimitConfig | None = RateLimitConfig(tokens_per_minute=100_000)
-    """Token limits per client per model; null turns them off. Default: 100000 tokens per minute."""
+    """Token budget **per client per model** (each client has its own budget on each model): ``tokensPerMinute``
+    and/or ``tokensPerSecond``, in a values file merged key by key over the default (set one to null to drop it);
+    null turns limits off. Default: 100000 tokens per minute."""
     request_timeout_seconds: int = 600
     """Time allowed for one request, generation included. Default: 600."""
     buffer_limit: str = "16Mi"
-    """Largest request body the gateway buffers (LLM prompts are large). Default: 16Mi."""
+    """Largest request body the gateway buffers (Envoy's 32 KiB default is too small for prompts): whole bytes
+    with an optional suffix, at most 4294967295 bytes (Envoy Gateway keeps it as a uint32). Default: 16Mi."""
     client_id_header: str = "x-client-id"
     """Header carrying the authenticated client id to the rate limiter and the model. Default: x-client-id."""
     gateway_class_name: str | None = None
-    """GatewayClass to use; null creates one named ``<release>-ai-gateway``. Default: null."""
+    """An existing GatewayClass to use; null creates one named ``<release>-ai-gateway``. Default: null."""
     service: GatewayServiceConfig = GatewayServiceConfig()
     """How the Service ``<release>-ai-gateway`` is exposed. Default: ClusterIP, see ``GatewayServiceConfig``."""
     standalone: StandaloneGatewayConfig = StandaloneGatewayConfig()

@@ -53,7 +53,8 @@ class ResourceList:
     memory: str
     """Memory as a Kubernetes quantity, e.g. ``"64Gi"``."""
     ephemeral_storage: str | None = None
-    """Node-local disk (``ephemeral-storage``), e.g. ``"150Gi"``; null sets none. Default: none."""
+    """Node disk (``ephemeral-storage``) for the downloaded weights, e.g. ``"150Gi"``; null leaves it out.
+    Default: none."""
 
     def __post_init__(self) -> None:
         check_quantity("cpu", self.cpu)
@@ -82,9 +83,11 @@ class Resources:
     """
 
     requests: ResourceList = DEFAULT_REQUESTS
-    """Default: 8 CPUs, 64Gi memory, 150Gi ephemeral storage."""
+    """What the vLLM container requests; each may not exceed its limit. Default: 8 CPUs, 64Gi memory, 150Gi
+    ephemeral storage."""
     limits: ResourceList = DEFAULT_LIMITS
-    """Default: 16 CPUs, 128Gi memory (model weights are read through page cache), 300Gi ephemeral storage."""
+    """Limits of the vLLM container. Default: 16 CPUs, 128Gi memory (model weights are read through page
+    cache), 300Gi ephemeral storage."""
 
     def __post_init__(self) -> None:
         for name in ("cpu", "memory", "ephemeral_storage"):
@@ -229,9 +232,11 @@ class RuntimeConfig:
     """How vLLM runs: image, GPUs, engine settings and pod placement."""
 
     image: str = DEFAULT_VLLM_IMAGE
-    """vLLM OpenAI server image, pinned by tag or digest. Default: ``vllm/vllm-openai:v0.32.0``."""
+    """vLLM OpenAI server image, pinned by tag or digest (``latest`` and untagged are rejected).
+    Default: ``vllm/vllm-openai:v0.32.0``."""
     gpu_count: int = 1
-    """GPUs per replica; also ``--tensor-parallel-size``. Default: 1."""
+    """GPUs per replica, from 1 to 16; also ``--tensor-parallel-size``; more than 1 adds a memory-backed
+    ``/dev/shm``. Default: 1."""
     gpu_resource_name: str = "nvidia.com/gpu"
     """Extended resource name of the GPU. Default: ``nvidia.com/gpu``."""
     max_model_len: int | None = 8192
@@ -239,17 +244,22 @@ class RuntimeConfig:
     gpu_memory_utilization: float = 0.9
     """``--gpu-memory-utilization``, a fraction in (0, 1]. Default: 0.9."""
     extra_args: tuple[str, ...] = ()
-    """Further ``vllm serve`` flags, appended after the generated ones. Default: none."""
+    """Further ``vllm serve`` flags, appended after the generated ones. Flags the stack generates are refused in
+    every spelling (``--port``, ``--host``, ``--served-model-name``, ``--tensor-parallel-size``/``-tp``,
+    ``--max-model-len``, ``--gpu-memory-utilization``, ``--model``; ``--flag=value``, underscores and abbreviations
+    included). Default: none."""
     env: Mapping[str, EnvValue] = field(default_factory=dict)
     """Extra environment variables of the vLLM container: a literal string, or ``{secretKeyRef: {name, key}}``
     for credentials (``HF_TOKEN``, ``VLLM_API_KEY``). Literal values reach the process exactly as written
     (``$(...)`` is not expanded). Default: none."""
     resources: Resources = Resources()
-    """CPU, memory and ephemeral-storage requests and limits. Default: see ``Resources``."""
+    """CPU, memory and ephemeral-storage requests and limits; in a values file merged key by key over the
+    defaults. Default: see ``Resources``."""
     node_selector: Mapping[str, str] = field(default_factory=dict)
-    """Node selector of the model pods. Default: none."""
+    """Node selector of the model pods; keys are qualified names, values label values. Default: none."""
     tolerations: tuple[Toleration, ...] = (GPU_TOLERATION,)
-    """Tolerations of the model pods. Default: tolerate the ``nvidia.com/gpu`` NoSchedule taint."""
+    """Tolerations of the model pods, checked as the API server checks them (``Exists`` takes no value; an empty
+    key needs ``Exists``). Default: tolerate the ``nvidia.com/gpu`` NoSchedule taint."""
     startup_timeout_seconds: int = 1800
     """How long a replica may take to download and load the model before it is restarted. Default: 1800."""
     shm_size: str = "16Gi"
@@ -326,9 +336,12 @@ class ModelConfig:
     """One served model: its name, weights, runtime and optional per-model overrides."""
 
     name: str
-    """The served model name clients send in ``model`` (any string vLLM accepts, e.g. ``Meta-Llama-3.1-8B``)."""
+    """The served model name clients send in ``model`` (any string vLLM accepts, e.g. ``Meta-Llama-3.1-8B``;
+    object names are derived from it: ``Meta-Llama-3.1-8B-Instruct`` -> ``meta-llama-3-1-8b-instruct``)."""
     storage_uri: str
-    """Where KServe's storage initializer fetches the weights from, e.g. ``s3://bucket/path/``."""
+    """Where KServe's storage initializer fetches the weights from, e.g. ``s3://bucket/path/``: ``s3://``,
+    ``gs://``, ``hf://``, ``pvc://``, ``oci://``, ``https://`` or ``azure://``; ``pvc://<claim>/<path>`` serves
+    ``<path>`` inside the claim."""
     service_account_name: str | None = None
     """ServiceAccount of the model pods (carries the S3 credentials). Default: the namespace's default."""
     runtime: RuntimeConfig = RuntimeConfig()
@@ -336,13 +349,14 @@ class ModelConfig:
     namespace: str | None = None
     """Namespace of this model's objects. Default: the stack's ``namespace``."""
     object_name: str | None = None
-    """Name of the InferenceService and its companions. Default: derived from ``name`` (DNS-1035)."""
+    """Name of the InferenceService and its companions: a DNS-1035 label (starts with a letter, as KServe's
+    webhook requires) of at most 45 characters. Default: derived from ``name``."""
     rate_limit: RateLimitConfig | Inherit | None = INHERIT
-    """Per-client token limits for this model; None turns them off. Default: ``INHERIT``, ``gateway.rateLimit``.
-    In a values file the block merges key by key over ``gateway.rateLimit``."""
+    """Per-client token limits for this model; None (null) turns this model's limits off. In a values file the
+    block merges key by key over ``gateway.rateLimit``. Default: the stack's ``gateway.rateLimit`` (``INHERIT``)."""
     autoscaling: AutoscalingConfig | None = None
-    """Autoscaling of this model. Default: the stack's ``autoscaling``. In a values file the block merges key by
-    key over the stack's ``autoscaling``."""
+    """Autoscaling of this model. In a values file the block merges key by key over the stack's ``autoscaling``
+    (so ``{maxReplicas: 6}`` keeps the stack's Prometheus, auth and TLS). Default: the stack's ``autoscaling``."""
 
     def __post_init__(self) -> None:
         require(

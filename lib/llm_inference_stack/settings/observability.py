@@ -13,12 +13,14 @@ class PhoenixConfig:
     """Arize Phoenix, the trace collector."""
 
     endpoint: str = "http://phoenix-svc.phoenix.svc.cluster.local:6006"
-    """Phoenix's HTTP address (OTLP over HTTP at ``/v1/traces``). Default: ``phoenix-svc`` (the Service of the
-    official Phoenix chart) in namespace ``phoenix``."""
+    """Phoenix's HTTP address; the gateway sends OTLP over HTTP to ``<endpoint>/v1/traces``. Default:
+    ``http://phoenix-svc.phoenix.svc.cluster.local:6006`` (``phoenix-svc``, the Service of the official Phoenix
+    chart, in namespace ``phoenix``)."""
     grpc_endpoint: str | None = None
-    """Phoenix's OTLP gRPC address, used by vLLM. Default: the host of ``endpoint`` on port 4317."""
+    """Phoenix's OTLP gRPC address, for vLLM's ``--otlp-traces-endpoint``. Default: the host of ``endpoint`` on
+    port 4317."""
     project_name: str | None = None
-    """Phoenix project the traces go to. Default: the release name."""
+    """Phoenix project the traces go to (``openinference.project.name``). Default: the release name."""
     auth_secret_name: str | None = None
     """Secret (key ``api-key``) with a Phoenix API key, sent as ``authorization: Bearer``. Default: none."""
     trace_vllm: bool = True
@@ -55,11 +57,11 @@ class SloConfig:
     """
 
     ttft_p95_seconds: float = 2.5
-    """95% of requests get their first token within this many seconds (``vllm:time_to_first_token_seconds``).
-    Default: 2.5."""
+    """SLO: 95% of requests get their first token within this many seconds; a bucket boundary of vLLM 0.32's
+    ``vllm:time_to_first_token_seconds`` (..., 0.5, 0.75, 1, 2.5, 5, 7.5, 10, ...). Default: 2.5."""
     itl_p95_seconds: float = 0.1
-    """95% of output tokens follow the previous one within this many seconds
-    (``vllm:inter_token_latency_seconds``). Default: 0.1."""
+    """SLO: 95% of output tokens follow the previous one within this many seconds; a bucket boundary of
+    ``vllm:inter_token_latency_seconds`` (..., 0.05, 0.075, 0.1, 0.15, 0.2, ...). Default: 0.1."""
 
     def __post_init__(self) -> None:
         # Imported here: vllm_metrics is the one home of vLLM's metric facts, and it needs nothing from here.
@@ -84,9 +86,10 @@ class ObservabilityConfig:
     phoenix: PhoenixConfig | None = PhoenixConfig()
     """Phoenix tracing; null turns tracing off. Default: see ``PhoenixConfig``."""
     alerts: bool = True
-    """Emit a PrometheusRule with the stack's alerts (SLO burn rates, saturation, availability, gateway errors).
-    Default: true."""
+    """Emit the PrometheusRule's alerts (SLO burn rates, saturation, availability, gateway errors); false keeps
+    only the recording rules the dashboard reads. Default: true."""
     dashboards: bool = True
-    """Emit the Grafana dashboard as a ConfigMap labelled ``grafana_dashboard: "1"``. Default: true."""
+    """Emit the Grafana dashboard as a ConfigMap ``<release>-llm-dashboard`` labelled ``grafana_dashboard: "1"``;
+    with ``alerts`` also false, no PrometheusRule either. Default: true."""
     slo: SloConfig = SloConfig()
     """Latency objectives the alerts and the dashboard use. Default: see ``SloConfig``."""

@@ -15,7 +15,8 @@ class PrometheusAuth:
     """Credentials KEDA uses to query a secured Prometheus (a TriggerAuthentication)."""
 
     mode: Literal["bearer", "basic"]
-    """``bearer`` reads key ``bearerToken``; ``basic`` reads keys ``username`` and ``password``."""
+    """``bearer`` reads key ``bearerToken``; ``basic`` reads keys ``username`` and ``password`` (into a
+    TriggerAuthentication)."""
     secret_name: str
     """Secret in the model's namespace holding those keys."""
 
@@ -32,12 +33,14 @@ class PrometheusTls:
     """
 
     ca_secret_name: str | None = None
-    """Secret in the model's namespace holding the CA certificate (PEM) that signed Prometheus' certificate.
+    """Secret in the model's namespace holding the CA certificate (PEM) that signed Prometheus' certificate
+    (``ca`` in the TriggerAuthentication); needs ``auth``, as KEDA reads the CA only with an auth mode.
     Default: none."""
     ca_key: str = "ca.crt"
     """Key of the CA certificate in that Secret. Default: ca.crt."""
     insecure_skip_verify: bool = False
-    """Skip certificate verification (KEDA's ``unsafeSsl``); an explicit opt-in for testing. Default: false."""
+    """Skip certificate verification (KEDA's ``unsafeSsl: "true"``); an explicit opt-in for testing; set either
+    this or ``caSecretName``. Default: false."""
 
     def __post_init__(self) -> None:
         require(
@@ -64,13 +67,16 @@ class PrometheusConfig:
     """Where KEDA reads vLLM's metrics."""
 
     url: str = "http://prometheus-operated.monitoring.svc.cluster.local:9090"
-    """Prometheus HTTP address. Default: the Prometheus Operator's service in ``monitoring``."""
+    """HTTP address of the Prometheus KEDA queries. Default:
+    ``http://prometheus-operated.monitoring.svc.cluster.local:9090`` (the Prometheus Operator's Service in
+    ``monitoring``)."""
     auth: PrometheusAuth | None = None
-    """Credentials for a secured Prometheus. Default: none."""
+    """Credentials for a secured Prometheus (a TriggerAuthentication). Default: none."""
     tls: PrometheusTls | None = None
-    """Certificate verification of an ``https://`` Prometheus. Default: KEDA's system roots."""
+    """Certificate verification of an ``https://`` Prometheus: ``caSecretName`` or ``insecureSkipVerify: true``.
+    Default: KEDA's system roots."""
     namespace: str = "monitoring"
-    """Namespace of the Prometheus pods (allowed to scrape the model pods). Default: monitoring."""
+    """Namespace of the Prometheus pods (admitted to the model pods by the NetworkPolicy). Default: monitoring."""
 
     def __post_init__(self) -> None:
         check_url("url", self.url)
@@ -98,15 +104,17 @@ class AutoscalingConfig:
     min_replicas: int = 1
     """Fewest replicas. At least 1: an idle vLLM exports no metric that could wake it. Default: 1."""
     max_replicas: int = 4
-    """Most replicas. Default: 4."""
+    """Most replicas, at least ``minReplicas``. Default: 4."""
     threshold: float = 5
     """Target queued requests per replica (desired = ceil(waiting / threshold)). Default: 5."""
     activation_threshold: float = 0
-    """KEDA activation threshold: waiting requests above which the scaler is active. Default: 0."""
+    """KEDA activation threshold: waiting requests above which the scaler is active (only matters for scaling
+    from and to zero). Default: 0."""
     polling_interval: int = 15
     """Seconds between KEDA's queries. Default: 15."""
     cooldown_period: int = 300
-    """Seconds after the last activity before scaling to zero (only used with minReplicas 0). Default: 300."""
+    """Seconds after the last activity before scaling to zero (only used with minReplicas 0, which is refused).
+    Default: 300."""
     scale_down_stabilization_seconds: int = 600
     """HPA scale-down stabilization window; long, because a new replica takes minutes to load. Default: 600."""
     scale_up_stabilization_seconds: int = 0

@@ -59,7 +59,8 @@ class NetworkPolicyConfig:
     """Who may reach the model pods."""
 
     enabled: bool = True
-    """Emit a NetworkPolicy that admits only the gateway (and Prometheus on the metrics port). Default: true."""
+    """Emit a NetworkPolicy per model admitting only the gateway's Envoy pods and Prometheus (on the metrics port)
+    to the model pods. Default: true."""
     gateway_namespace: str | None = None
     """Namespace of the Envoy pods. Default: the stack's namespace (Envoy Gateway in GatewayNamespace mode)."""
 
@@ -73,29 +74,32 @@ class StackConfig:
     """The whole stack: one gateway in front of one or more models."""
 
     models: tuple[ModelConfig, ...]
-    """The served models (``model:`` in a values file is a one-model list)."""
+    """The served models. A values file sets ``model:`` (one served model) or ``models:`` (a list of models with
+    the same keys: a fleet behind one gateway)."""
     release: str = "llm-stack"
-    """Release name, prefix of shared objects (``<release>-ai-gateway``). Default: llm-stack."""
+    """Release name, prefix of shared objects (``<release>-ai-gateway``, a Service name); a DNS-1035 label (starts
+    with a letter) of at most 30 characters. Default: llm-stack."""
     namespace: str = "kserve-inference"
-    """Namespace of every namespaced object. Default: kserve-inference."""
+    """Namespace of every namespaced object; in a values file also the long form ``{name, create}``.
+    Default: kserve-inference."""
     autoscaling: AutoscalingConfig = AutoscalingConfig()
     """Default autoscaling of every model. Default: see ``AutoscalingConfig``."""
     gateway: GatewayConfig = GatewayConfig()
-    """The gateway. Default: see ``GatewayConfig``."""
+    """The gateway in front of the models. Default: see ``GatewayConfig``."""
     api_keys: ApiKeysConfig = ApiKeysConfig()
-    """API keys. Default: see ``ApiKeysConfig``."""
+    """Where the gateway's API keys come from. Default: see ``ApiKeysConfig``."""
     observability: ObservabilityConfig = ObservabilityConfig()
-    """Tracing. Default: see ``ObservabilityConfig``."""
+    """Tracing, alerts and dashboards. Default: see ``ObservabilityConfig``."""
     network_policy: NetworkPolicyConfig = NetworkPolicyConfig()
-    """NetworkPolicy. Default: see ``NetworkPolicyConfig``."""
+    """Who may reach the model pods. Default: see ``NetworkPolicyConfig``."""
     create_namespace: bool = False
-    """Emit a Namespace object for every namespace in ``namespaces`` (values key ``namespace.create``).
-    Default: false (the namespaces exist)."""
+    """Emit a Namespace object for every namespace in ``namespaces`` (the stack's and each model's), first in
+    the output (values key ``namespace.create``). Default: false (the namespaces exist)."""
     common_labels: Mapping[str, str] = field(default_factory=dict)
-    """Labels on every object, e.g. the ``release`` label a kube-prometheus-stack Prometheus selects PodMonitors
-    by. Default: none."""
+    """Labels on every object, e.g. ``release: <kube-prometheus-stack release>``, which its Prometheus selects
+    PodMonitors by; keys and values as Kubernetes checks labels; the stack's own keys are refused. Default: none."""
     common_annotations: Mapping[str, str] = field(default_factory=dict)
-    """Annotations on every object. Default: none."""
+    """Annotations on every object; keys are qualified names; the stack's own keys are refused. Default: none."""
 
     def __post_init__(self) -> None:
         check_dns1035_label("release", self.release, 30, "the gateway Service '<release>-ai-gateway' is named from it")
