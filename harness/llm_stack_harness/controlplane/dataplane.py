@@ -43,6 +43,7 @@ from llm_inference_stack.pins import (
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
+from .envoy_gateway import REDIS_HOST, REDIS_PORT
 from .kube import JsonDict, KubeClient
 from .pki import Pki
 from .pods import HOST_ADDRESS, LocalImage, LocalPod, PodError, PodNetwork, admit_pod, pod_from_deployment
@@ -52,8 +53,6 @@ ENVOY_VERSION = ENVOY_GATEWAY_ENVOY_VERSION
 ENVOY_GATEWAY_NAMESPACE = envoy_gateway.NAMESPACE
 ENVOY_GATEWAY_SERVICE = envoy_gateway.SERVICE_NAME
 RATE_LIMIT_NAME = envoy_gateway.RATE_LIMIT_NAME
-REDIS_HOST = "redis.redis-system.svc.cluster.local"
-REDIS_PORT = 6379
 OWNING_GATEWAY_LABEL = envoy_gateway.OWNING_GATEWAY_LABEL
 FILTER_CONFIG_SECRET = "{gateway}-{namespace}"
 """The AI Gateway controller's filter configuration Secret per Gateway (``FilterConfigSecretPerGatewayName``)."""

@@ -11,6 +11,10 @@ from llm_inference_stack.pins import ENVOY_GATEWAY_IMAGE
 from .kube import JsonDict
 from .pki import Pki
 
+REDIS_HOST = "redis.redis-system.svc.cluster.local"
+REDIS_PORT = 6379
+"""Where Envoy Gateway's global rate limit keeps its counters (its ``rateLimit.backend``)."""
+
 
 def envoy_gateway_config(extension_host: str, extension_port: int) -> JsonDict:
     """Envoy Gateway's own configuration: the settings the README lists as the stack's prerequisites, with the AI
@@ -21,7 +25,7 @@ def envoy_gateway_config(extension_host: str, extension_port: int) -> JsonDict:
         "gateway": {"controllerName": envoy_gateway.CONTROLLER_NAME},
         "logging": {"level": {"default": "info"}},
         "provider": {"type": "Kubernetes", "kubernetes": {"deploy": {"type": "GatewayNamespace"}}},
-        "rateLimit": {"backend": {"type": "Redis", "redis": {"url": "redis.redis-system.svc.cluster.local:6379"}}},
+        "rateLimit": {"backend": {"type": "Redis", "redis": {"url": f"{REDIS_HOST}:{REDIS_PORT}"}}},
         "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True},
         "extensionManager": {
             "hooks": {
