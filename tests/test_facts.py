@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from llm_inference_stack import pins
-from llm_inference_stack.facts import ai_gateway, envoy_gateway, keda, kserve
+from llm_inference_stack.facts import ai_gateway, envoy_gateway, keda, kserve, opentelemetry
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "lib" / "llm_inference_stack"
@@ -48,6 +48,7 @@ FACTS = (
     envoy_gateway.OWNING_GATEWAY_LABEL,
     envoy_gateway.NAMESPACE,
     keda.HPA_NAME_PREFIX,
+    opentelemetry.TRACES_PATH,
 )
 """Facts distinctive enough that any code string containing one is a copy (short ones such as ``component`` or
 ``/v1`` would match unrelated text; the rules that use them, such as ``kserve.predictor_name``, are checked below)."""
@@ -142,7 +143,7 @@ def test_the_scan_finds_each_kind_of_copy() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["pins", "facts", "facts.kserve", "facts.vllm", "facts.ai_gateway", "facts.envoy_gateway", "facts.keda"]
+    "module", ["pins", *(f"facts.{p.stem}".removesuffix(".__init__") for p in sorted((LIBRARY / "facts").glob("*.py")))]
 )
 def test_the_ground_floor_is_standard_library_only(module: str) -> None:
     path = LIBRARY / (module.replace(".", "/") + ".py")

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from llm_inference_stack.facts import ai_gateway, envoy_gateway, keda, kserve
+from llm_inference_stack.facts import ai_gateway, envoy_gateway, gateway_api, keda, kserve
 
 from .kube import ApiError, JsonDict, KubeClient
 from .report import Report
@@ -196,7 +196,7 @@ def check_kserve(ctx: Context) -> None:
         bypass = []
         for api_version, kind in (
             ("networking.k8s.io/v1", "Ingress"),
-            ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+            (gateway_api.API_VERSION, "HTTPRoute"),
             ("networking.istio.io/v1beta1", "VirtualService"),
         ):
             bypass += [f"{kind} {meta(o)['name']}" for o in ctx.list(api_version, kind, namespace) if owned_by(o, live)]
@@ -313,12 +313,12 @@ def _ancestor_accepted(obj: Mapping[str, Any] | None) -> tuple[bool, str]:
 
 def check_envoy_gateway(ctx: Context) -> None:
     for obj in ctx.of_kind("GatewayClass"):
-        live = ctx.get("gateway.networking.k8s.io/v1", "GatewayClass", meta(obj)["name"], None)
+        live = ctx.get(gateway_api.API_VERSION, "GatewayClass", meta(obj)["name"], None)
         accepted = conditions(live).get("Accepted")
         ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
     for obj in ctx.of_kind("Gateway"):
         namespace = meta(obj).get("namespace")
-        live = ctx.get("gateway.networking.k8s.io/v1", "Gateway", meta(obj)["name"], namespace)
+        live = ctx.get(gateway_api.API_VERSION, "Gateway", meta(obj)["name"], namespace)
         accepted = conditions(live).get("Accepted")
         ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
         check_envoy_workload(ctx, obj)
@@ -438,7 +438,7 @@ def check_ai_gateway(ctx: Context) -> None:
         accepted = conditions(live).get("Accepted")
         ctx.report.add(route, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
         http_routes = [
-            r for r in ctx.list("gateway.networking.k8s.io/v1", "HTTPRoute", namespace) if owned_by(r, live or route)
+            r for r in ctx.list(gateway_api.API_VERSION, "HTTPRoute", namespace) if owned_by(r, live or route)
         ]
         if not http_routes:
             ctx.report.add(route, "HTTPRoute", False, "the AI Gateway controller created no HTTPRoute for it")

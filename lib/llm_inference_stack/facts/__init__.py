@@ -11,5 +11,7 @@ fact on purpose (an independent oracle against the construct), a comment at that
 - :mod:`.ai_gateway`: Envoy AI Gateway's model header, metadata namespace, token-cost keys and route limits;
 - :mod:`.envoy_gateway`: Envoy Gateway's controller name, labels, install names and policy limits;
 - :mod:`.gateway_api`: the Kubernetes Gateway API group;
-- :mod:`.keda`: KEDA's API group and the name of the HPA it creates.
+- :mod:`.keda`: KEDA's API group and the name of the HPA it creates;
+- :mod:`.opentelemetry`: the OTLP traces path and port;
+- :mod:`.phoenix`: Arize Phoenix's ports.
 """

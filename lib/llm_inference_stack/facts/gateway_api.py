@@ -4,3 +4,5 @@ from __future__ import annotations
 
 GROUP = "gateway.networking.k8s.io"
 """API group of GatewayClass, Gateway and HTTPRoute (``targetRefs[].group``, ``parentRefs[].group``)."""
+API_VERSION = f"{GROUP}/v1"
+"""``apiVersion`` of GatewayClass, Gateway and HTTPRoute."""
