@@ -237,3 +237,17 @@ def test_kserve_weights_path(uri: str, mount_path: str, expected: str) -> None:
 def test_keda_names_the_hpa_after_the_scaled_object_unless_told() -> None:
     assert keda.hpa_name("llama") == "keda-hpa-llama"
     assert keda.hpa_name("llama", "llama") == "llama"
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_go_version_builds_every_wrapper_module() -> None:
+    # With GOTOOLCHAIN=local a Go older than a module's `go` directive refuses it: GO_VERSION is the newest directive.
+    directives = []
+    for folder in sorted((HARNESS / "controlplane" / "modules").iterdir()):
+        directive = re.search(r"^go (\S+)$", (folder / "go.mod").read_text(), re.M)
+        assert directive is not None, folder
+        directives.append(_version(directive[1]))
+    assert max(directives) == _version(pins.GO_VERSION)

@@ -36,6 +36,9 @@ ENVOY_IMAGE = f"envoyproxy/envoy:v{ENVOY_VERSION}"
 # The control plane: controllers built from their Go modules (harness ``controlplane/build.py``). A commit is the
 # one its tag names, as the Go module proxy reports it.
 
+GO_VERSION = "1.26.6"
+"""Oldest Go that builds every wrapper module: the newest ``go`` directive among them (with ``GOTOOLCHAIN=local`` an
+older Go refuses the module rather than fetching a toolchain)."""
 KUBERNETES_VERSION = "v1.34.12"
 """kube-apiserver (module ``k8s.io/kubernetes``)."""
 KUBERNETES_COMMIT = "26c89157669bdc7e3657302bc1abde758507095b"

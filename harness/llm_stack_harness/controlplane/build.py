@@ -9,8 +9,8 @@ Binaries are cached under ``<cache>/controlplane/bin/<name>-<version>-<key>/<bin
 the wrapper's files, the build flags and the Go toolchain; a marker written last makes a half-written build
 invisible. Go's module and build caches live in ``<cache>/go`` so a rebuild only recompiles what changed.
 
-Go (1.26 or newer) is needed only to build these binaries, i.e. for ``llm-stack verify``; synthesizing the
-manifests does not use it.
+Go (``pins.GO_VERSION`` or newer) is needed only to build these binaries, i.e. for ``llm-stack verify``;
+synthesizing the manifests does not use it. Every version here is read from ``llm_inference_stack.pins``.
 
 ``python -m llm_stack_harness.controlplane.build [--only NAME ...] [--extra]`` builds them from a shell.
 """
@@ -38,6 +38,7 @@ from llm_inference_stack.pins import (
     ENVOY_GATEWAY_COMMIT,
     ENVOY_GATEWAY_VERSION,
     ETCD_VERSION,
+    GO_VERSION,
     KEDA_COMMIT,
     KEDA_VERSION,
     KSERVE_VERSION,
@@ -76,7 +77,7 @@ GO_ENV_FIXED: Mapping[str, str] = {
     "CGO_ENABLED": "0",
 }
 GO_NEEDED = (
-    "Go 1.26 or newer (`go` on PATH) is needed to build the control-plane binaries;"
+    f"Go {GO_VERSION} or newer (`go` on PATH) is needed to build the control-plane binaries;"
     " it is used only by `llm-stack verify`, not to synthesize the manifests"
 )
 OUTPUT_TAIL_LINES = 40
@@ -89,7 +90,8 @@ def _x(*assignments: str) -> tuple[str, ...]:
 
 @dataclasses.dataclass(frozen=True)
 class Component:
-    """One control-plane binary: the single home of its pins (the wrapper module holds the dependency graph)."""
+    """One control-plane binary: its module, version (from :mod:`llm_inference_stack.pins`) and flags (the wrapper
+    module holds the dependency graph)."""
 
     name: str
     """Folder under ``modules/`` and the cache directory prefix."""
