@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import copy
 import gzip
+import importlib.util
 import json
 import os
 import re
@@ -41,25 +42,19 @@ DEFAULT_CRD_DIR = ROOT.parent / "shared" / "crds"
 IMPORTS_DIR = ROOT / "imports"
 SCHEMA_FILE = ROOT / "lib" / "llm_inference_stack" / "schemas" / "crds.json.gz"
 
-# Upstream releases the CRDs are pinned to (mirrors shared/crds/SOURCES.md).
-RELEASES: dict[str, tuple[str, str, str]] = {
-    # key: (repository, tag, commit)
-    "kserve": ("kserve/kserve", "v0.20.0", "1fb781055dd1567164358233e1125142ca6ef1fe"),
-    "keda": ("kedacore/keda", "v2.20.2", "68a5b5028f35b22d50597c69819ab32c4e92f21a"),
-    "envoy-gateway": ("envoyproxy/gateway", "v1.9.0", "39763b1c07ec30a5526fe70434a2cfe4181de642"),
-    "ai-gateway": ("envoyproxy/ai-gateway", "v1.1.0", "c217da8a539570ba3f6014a60c2687c29a945f1f"),
-    "gateway-api": ("kubernetes-sigs/gateway-api", "v1.6.1", "8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3"),
-    "prometheus-operator": (
-        "prometheus-operator/prometheus-operator",
-        "v0.93.0",
-        "f8fafd475f3d132e239432ae6172de60a6cb6516",
-    ),
-    "external-secrets": (
-        "external-secrets/external-secrets",
-        "v2.9.0",
-        "378bdb622ed9712ef4a58370f6a17af033b7d343",
-    ),
-}
+
+def _load_pins() -> Any:
+    """``lib/llm_inference_stack/pins.py`` by path (standard library only): the one home of every version."""
+    spec = importlib.util.spec_from_file_location("_pins", ROOT / "lib" / "llm_inference_stack" / "pins.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# Upstream releases the CRDs are pinned to, key -> (repository, tag, commit) (mirrors shared/crds/SOURCES.md).
+RELEASES: dict[str, tuple[str, str, str]] = _load_pins().RELEASES
 
 _EG = "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_"
 _AIG = "manifests/charts/ai-gateway-crds-helm/templates/aigateway.envoyproxy.io_"

@@ -11,6 +11,9 @@ from llm_inference_stack import ValuesError, stack_config_from_mapping
 from llm_inference_stack.config import generated_flag_owner
 from llm_inference_stack.gateway import MAX_RATE_LIMIT_RULES
 
+# Upstream facts (kserve-container, /mnt/models, x-ai-eg-model, ...) are written out here on purpose, not imported from
+# llm_inference_stack.facts: the literals are the independent oracle against the constructs.
+
 
 def isvc_of(objects: list[dict[str, Any]]) -> dict[str, Any]:
     return find(objects, "InferenceService")

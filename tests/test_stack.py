@@ -8,6 +8,9 @@ import pytest
 from helpers import EXPOSED, find, kinds, synth_objects, with_changes
 from yaml_snapshot import YamlSnapshotExtension
 
+# Upstream facts (kserve-container, /mnt/models, x-ai-eg-model, ...) are written out here on purpose, not imported from
+# llm_inference_stack.facts: the literals are the independent oracle against the constructs.
+
 SCENARIOS: dict[str, dict[str, Any]] = {
     "default": {},
     "one-gpu": {"model.runtime.gpuCount": 1},

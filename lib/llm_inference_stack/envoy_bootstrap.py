@@ -14,6 +14,7 @@ from typing import Any
 
 from .config import GatewayConfig, PhoenixConfig
 from .errors import SettingsError
+from .facts import opentelemetry
 from .routes import ModelRoute
 from .settings.gateway import STANDALONE_ADMIN_PORT
 
@@ -433,7 +434,7 @@ def envoy_bootstrap(
                     service_name=name,
                     http_service={
                         "http_uri": {
-                            "uri": f"{scheme}://{host}:{port}{path}/v1/traces",
+                            "uri": f"{scheme}://{host}:{port}{path}{opentelemetry.TRACES_PATH}",
                             "cluster": PHOENIX_CLUSTER,
                             "timeout": "5s",
                         }

@@ -18,6 +18,7 @@ from constructs import Construct
 from ._resource import body, check_label, cluster_scoped, lazy_api_object
 from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig, RateLimitConfig
 from .errors import PropError
+from .facts import ai_gateway, envoy_gateway
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
 from .imports.io.k8s.networking import gateway as gwapi
@@ -47,13 +48,13 @@ if TYPE_CHECKING:
     from .api_keys import ApiKeys
     from .model_server import ModelServer
 
-CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
-MODEL_HEADER = "x-ai-eg-model"
+CONTROLLER_NAME = envoy_gateway.CONTROLLER_NAME
+MODEL_HEADER = ai_gateway.MODEL_HEADER
 """Header the AI Gateway sets from the request body's ``model``."""
-TOTAL_TOKENS_KEY = "llm_total_token"
-MAX_RATE_LIMIT_RULES = 256
+TOTAL_TOKENS_KEY = ai_gateway.TOTAL_TOKEN_KEY
+MAX_RATE_LIMIT_RULES = envoy_gateway.MAX_RATE_LIMIT_RULES
 """BackendTrafficPolicy ``spec.rateLimit.global.rules`` has ``maxItems: 256`` (Envoy Gateway v1.9.0 CRD)."""
-GATEWAY_POD_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
+GATEWAY_POD_LABEL = envoy_gateway.OWNING_GATEWAY_LABEL
 """Label Envoy Gateway puts on the Envoy pods of a Gateway."""
 _OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
 """The gateway's own labels, not passed on to the GatewayConfig (which has its own component)."""
@@ -412,11 +413,11 @@ class AiGateway(Construct):
                     ],
                     llm_request_costs=[
                         aig.AiGatewayRouteSpecLlmRequestCosts(
-                            metadata_key="llm_input_token",
+                            metadata_key=ai_gateway.INPUT_TOKEN_KEY,
                             type=aig.AiGatewayRouteSpecLlmRequestCostsType.INPUT_TOKEN,
                         ),
                         aig.AiGatewayRouteSpecLlmRequestCosts(
-                            metadata_key="llm_output_token",
+                            metadata_key=ai_gateway.OUTPUT_TOKEN_KEY,
                             type=aig.AiGatewayRouteSpecLlmRequestCostsType.OUTPUT_TOKEN,
                         ),
                         aig.AiGatewayRouteSpecLlmRequestCosts(

@@ -19,6 +19,7 @@ from constructs import Construct
 from ._resource import body, lazy_api_object, namespace_for
 from .config import EnvFromSecret, ModelConfig, PhoenixConfig
 from .errors import PropError
+from .facts import kserve, vllm
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
 from .kube_expansion import escape
@@ -26,23 +27,22 @@ from .redaction import credential_warnings
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
-from .validation.checks.kserve import CLUSTER_LOCAL, VISIBILITY_LABEL, weights_path
 
 if TYPE_CHECKING:
     from .gateway import AiGateway
     from .standalone_gateway import StandaloneGateway
 
-CONTAINER_NAME = "kserve-container"
+CONTAINER_NAME = kserve.CONTAINER_NAME
 """KServe's name for the first predictor container."""
-SERVING_PORT = 8080
+SERVING_PORT = kserve.CONTAINER_PORT
 """vLLM's HTTP port; KServe's predictor Service maps port 80 to it."""
 PORT_NAME = "http"
-MODEL_MOUNT_PATH = "/mnt/models"
+MODEL_MOUNT_PATH = kserve.MODEL_MOUNT_PATH
 """Where KServe's storage initializer puts the weights."""
-API_PREFIX = "/v1"
+API_PREFIX = vllm.API_PREFIX
 """vLLM serves the OpenAI API under ``/v1`` (not ``/openai/v1`` like KServe's huggingface runtime)."""
-METRICS_PATH = "/metrics"
-HEALTH_PATH = "/health"
+METRICS_PATH = vllm.METRICS_PATH
+HEALTH_PATH = vllm.HEALTH_PATH
 SCRAPE_INTERVAL = "15s"
 
 
@@ -58,7 +58,7 @@ def _value(factory: Callable[[Any], Any], value: str | float) -> Any:
 
 def model_path(storage_uri: str) -> str:
     """Where vLLM finds the weights of ``storage_uri`` in the container (a ``pvc://`` sub-path included)."""
-    return weights_path(storage_uri, MODEL_MOUNT_PATH)
+    return kserve.weights_path(storage_uri, MODEL_MOUNT_PATH)
 
 
 def vllm_args(
@@ -130,12 +130,12 @@ class ModelServer(Construct):
         self.namespace = namespace_for(self, namespace or model.namespace)
         self.name = model.resource_name
         self.served_model_name = model.name
-        self.predictor_name = f"{self.name}-predictor"
+        self.predictor_name = kserve.predictor_name(self.name)
         """Name of the Deployment and Service KServe creates for the predictor."""
         self.port = SERVING_PORT
-        self.service_port = 80
+        self.service_port = kserve.PREDICTOR_SERVICE_PORT
         self.api_prefix = API_PREFIX
-        self.pod_selector = {"serving.kserve.io/inferenceservice": self.name, "component": "predictor"}
+        self.pod_selector = kserve.predictor_pod_labels(self.name)
         """Labels KServe puts on the predictor pods."""
         self.labels = {
             "app.kubernetes.io/name": self.name,
@@ -152,7 +152,7 @@ class ModelServer(Construct):
         )
         """Plain-text credentials in ``extra_args`` or ``env``; for the caller to show (constructs never print)."""
         ChartValidation.of(self)
-        isvc_labels = {**self.labels, VISIBILITY_LABEL: CLUSTER_LOCAL}
+        isvc_labels = {**self.labels, kserve.VISIBILITY_LABEL: kserve.CLUSTER_LOCAL}
         self.inference_service = lazy_api_object(
             self,
             "Resource",
@@ -164,9 +164,9 @@ class ModelServer(Construct):
                 labels=isvc_labels,
                 annotations={
                     # Standard (formerly RawDeployment): a plain Deployment that KEDA can scale.
-                    "serving.kserve.io/deploymentMode": "Standard",
+                    kserve.DEPLOYMENT_MODE_ANNOTATION: kserve.STANDARD_MODE,
                     # KEDA owns the replicas; KServe must not create an HPA of its own.
-                    "serving.kserve.io/autoscalerClass": "external",
+                    kserve.AUTOSCALER_CLASS_ANNOTATION: kserve.EXTERNAL_AUTOSCALER,
                     # No KServe Prometheus annotations: they stamp the queue-proxy's prometheus.io/port on the
                     # pods; the PodMonitor below is the scrape path.
                 },
@@ -408,7 +408,7 @@ class ModelServer(Construct):
     @property
     def predictor_service_host(self) -> str:
         """Cluster DNS name of the predictor Service (port 80)."""
-        return f"{self.predictor_name}.{self.namespace}.svc.cluster.local"
+        return kserve.predictor_host(self.name, self.namespace)
 
     def _env(self) -> list[ks.InferenceServiceSpecPredictorContainersEnv]:
         """The container's environment. Literal values are escaped (they reach vLLM exactly as written); only the

@@ -24,6 +24,7 @@ from constructs import Construct
 from . import vllm_metrics as vm
 from .autoscaler import Autoscaler
 from .config import SloConfig
+from .facts import kserve
 from .grafana import Dashboard, Panel, QueryVariable, Row, Target, Threshold
 from .imports.com.coreos import monitoring as prom
 from .model_server import SCRAPE_INTERVAL, ModelServer
@@ -302,7 +303,7 @@ def alert_rules(models: Sequence[MonitoredModel], *, slo: SloConfig, ai_gateway:
             "{{ $labels.model_name }} in {{ $labels.namespace }}: Prometheus has no vLLM metrics for the model",
             "No vLLM series of this model have been scraped for 10 minutes: no model pod is running, or "
             "Prometheus does not scrape them. Autoscaling reads these metrics, so the ScaledObject sees an empty "
-            "queue. Check the pods (`kubectl get pods -l serving.kserve.io/inferenceservice=...`), that "
+            f"queue. Check the pods (`kubectl get pods -l {kserve.INFERENCE_SERVICE_LABEL}=...`), that "
             "Prometheus selects the PodMonitor (its labels, e.g. commonLabels.release, and namespace), and that "
             "the NetworkPolicy admits Prometheus' namespace (autoscaling.prometheus.namespace).",
         )

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from .config import RateLimitConfig
 from .errors import PropError
+from .facts import ai_gateway, kserve, vllm
 
 if TYPE_CHECKING:
     from .model_server import ModelServer
 
-MAX_RULES_PER_ROUTE = 15
+MAX_RULES_PER_ROUTE = ai_gateway.MAX_RULES_PER_ROUTE
 """AIGatewayRoute accepts at most 15 rules."""
 ROUTE_PLANNED_RULES = 12
 """Models planned per AIGatewayRoute: ``ceil(models / 12)`` routes, leaving room below 15 for hash imbalance."""
@@ -33,8 +34,8 @@ class ModelRoute:
     """Name of the AIServiceBackend and Backend for this model."""
     service_host: str
     """Cluster DNS name of the model's predictor Service."""
-    service_port: int = 80
-    api_prefix: str = "/v1"
+    service_port: int = kserve.PREDICTOR_SERVICE_PORT
+    api_prefix: str = vllm.API_PREFIX
     rate_limit: RateLimitConfig | None = None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .facts import opentelemetry as otel
 from .kube_expansion import escape, reference
 from .settings import PhoenixConfig, StackConfig
 
@@ -63,7 +64,7 @@ def otlp_env(phoenix: PhoenixConfig, *, service_name: str, project_name: str, ex
         env += [
             EnvVar("OTEL_TRACES_EXPORTER", "otlp"),
             EnvVar("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
-            EnvVar("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", escape(phoenix.endpoint.rstrip("/") + "/v1/traces")),
+            EnvVar("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", escape(phoenix.endpoint.rstrip("/") + otel.TRACES_PATH)),
         ]
     env += [
         EnvVar("OTEL_SERVICE_NAME", escape(service_name)),

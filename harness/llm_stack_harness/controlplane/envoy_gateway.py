@@ -1,24 +1,31 @@
-"""What Envoy Gateway v1.9.0 needs beside its binary: its configuration and the objects its Helm chart installs."""
+"""What Envoy Gateway needs beside its binary: its configuration and the objects its Helm chart installs."""
 
 from __future__ import annotations
 
 import base64
 import secrets
 
+from llm_inference_stack.facts import envoy_gateway
+from llm_inference_stack.pins import ENVOY_GATEWAY_IMAGE
+
 from .kube import JsonDict
 from .pki import Pki
+
+REDIS_HOST = "redis.redis-system.svc.cluster.local"
+REDIS_PORT = 6379
+"""Where Envoy Gateway's global rate limit keeps its counters (its ``rateLimit.backend``)."""
 
 
 def envoy_gateway_config(extension_host: str, extension_port: int) -> JsonDict:
     """Envoy Gateway's own configuration: the settings docs/operations.md lists as the stack's prerequisites, with the
     AI Gateway's extension server at ``extension_host:extension_port``."""
     return {
-        "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+        "apiVersion": envoy_gateway.API_VERSION,
         "kind": "EnvoyGateway",
-        "gateway": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+        "gateway": {"controllerName": envoy_gateway.CONTROLLER_NAME},
         "logging": {"level": {"default": "info"}},
         "provider": {"type": "Kubernetes", "kubernetes": {"deploy": {"type": "GatewayNamespace"}}},
-        "rateLimit": {"backend": {"type": "Redis", "redis": {"url": "redis.redis-system.svc.cluster.local:6379"}}},
+        "rateLimit": {"backend": {"type": "Redis", "redis": {"url": f"{REDIS_HOST}:{REDIS_PORT}"}}},
         "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True},
         "extensionManager": {
             "hooks": {
@@ -77,7 +84,7 @@ def envoy_gateway_chart_objects(namespace: str, pki: Pki) -> list[JsonDict]:
                     "spec": {
                         "serviceAccountName": "envoy-gateway",
                         "containers": [
-                            {"name": "envoy-gateway", "image": "docker.io/envoyproxy/gateway:v1.9.0",
+                            {"name": "envoy-gateway", "image": ENVOY_GATEWAY_IMAGE,
                              "args": ["server", "--config-path=/config/envoy-gateway.yaml"]}
                         ]
                     },

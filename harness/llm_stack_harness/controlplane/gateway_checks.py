@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from llm_inference_stack.facts import ai_gateway, kserve
+
 if TYPE_CHECKING:
     from .phoenix import SandboxPhoenix
     from .upstream import ModelUpstream
@@ -93,7 +95,7 @@ def served_models(objects: Sequence[Mapping[str, Any]]) -> list[str]:
         for rule in route["spec"]["rules"]
         for match in rule.get("matches") or []
         for header in match.get("headers") or []
-        if header["name"] == "x-ai-eg-model"
+        if header["name"] == ai_gateway.MODEL_HEADER
     ]
 
 
@@ -104,7 +106,7 @@ def token_budget(objects: Sequence[Mapping[str, Any]], model: str) -> int | None
             continue
         for rule in ((policy["spec"].get("rateLimit") or {}).get("global") or {}).get("rules") or []:
             headers = [h for selector in rule.get("clientSelectors") or [] for h in selector.get("headers") or []]
-            matches = any(h["name"] == "x-ai-eg-model" and h.get("value") == model for h in headers)
+            matches = any(h["name"] == ai_gateway.MODEL_HEADER and h.get("value") == model for h in headers)
             if matches and rule["limit"]["unit"] == "Minute":
                 return int(rule["limit"]["requests"])
     return None
@@ -265,9 +267,9 @@ def check_routing(report: ProbeReport, ask: _Asker, key: str, upstreams: Sequenc
         received = _completions_since(upstreams, marks)
         others = {u.inference_service: r for u, r in zip(upstreams, received, strict=True) if u is not upstream and r}
         report.add(
-            f"model {model!r} reaches {upstream.inference_service}-predictor only",
+            f"model {model!r} reaches {kserve.predictor_name(upstream.inference_service)} only",
             status == 200 and received[index] == [model] and not others,
-            f"{detail[:60]}; {upstream.inference_service}-predictor received {received[index]}, "
+            f"{detail[:60]}; {kserve.predictor_name(upstream.inference_service)} received {received[index]}, "
             f"other predictors {others or 'nothing'}",
         )
     marks = _marks(upstreams)

@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from llm_inference_stack.facts import opentelemetry
+from llm_inference_stack.facts import phoenix as phoenix_facts
+
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess, free_port, wait_until_ready
 from ..base.substitutions import register
@@ -49,7 +52,7 @@ def gateway_otlp_endpoint(objects: Sequence[Mapping[str, Any]]) -> str | None:
     if env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         return env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
     if env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        return env["OTEL_EXPORTER_OTLP_ENDPOINT"].rstrip("/") + "/v1/traces"
+        return env["OTEL_EXPORTER_OTLP_ENDPOINT"].rstrip("/") + opentelemetry.TRACES_PATH
     return None
 
 
@@ -88,7 +91,7 @@ class SandboxPhoenix:
         *,
         work_dir: Path,
         network: PodNetwork,
-        http_port: int = 6006,
+        http_port: int = phoenix_facts.HTTP_PORT,
         log: Callable[[str], None] = lambda _message: None,
     ) -> None:
         self.phoenix = phoenix

@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from llm_inference_stack.facts import ai_gateway, envoy_gateway, keda, kserve
+
 from ..base.errors import HarnessError
 
 # Names a serving certificate must cover: loopback, plus the in-cluster names clients of the controllers use.
@@ -21,14 +23,14 @@ SERVING_DNS_NAMES = (
     "kubernetes.default",
     "kubernetes.default.svc",
     "kubernetes.default.svc.cluster.local",
-    "envoy-gateway",
-    "envoy-gateway.envoy-gateway-system",
-    "envoy-gateway.envoy-gateway-system.svc",
-    "envoy-gateway.envoy-gateway-system.svc.cluster.local",
-    "ai-gateway-controller.envoy-ai-gateway-system.svc",
-    "ai-gateway-controller.envoy-ai-gateway-system.svc.cluster.local",
-    "keda-operator.keda.svc",
-    "kserve-webhook-server-service.kserve.svc",
+    envoy_gateway.SERVICE_NAME,
+    f"{envoy_gateway.SERVICE_NAME}.{envoy_gateway.NAMESPACE}",
+    f"{envoy_gateway.SERVICE_NAME}.{envoy_gateway.NAMESPACE}.svc",
+    f"{envoy_gateway.SERVICE_NAME}.{envoy_gateway.NAMESPACE}.svc.cluster.local",
+    f"ai-gateway-controller.{ai_gateway.NAMESPACE}.svc",
+    f"ai-gateway-controller.{ai_gateway.NAMESPACE}.svc.cluster.local",
+    f"keda-operator.{keda.NAMESPACE}.svc",
+    f"kserve-webhook-server-service.{kserve.NAMESPACE}.svc",
 )
 
 

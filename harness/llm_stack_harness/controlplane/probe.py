@@ -32,6 +32,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from llm_inference_stack.facts import phoenix as phoenix_facts
+
 from ..base.errors import HarnessError
 from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
 from .kube import JsonDict
@@ -177,7 +179,7 @@ def _phoenix_port(objects: Sequence[Mapping[str, Any]]) -> int:
 
     endpoint = gateway_otlp_endpoint(objects)
     port = urllib.parse.urlsplit(endpoint).port if endpoint else None
-    return port or 6006
+    return port or phoenix_facts.HTTP_PORT
 
 
 def _vllm_job() -> dict[str, str]:

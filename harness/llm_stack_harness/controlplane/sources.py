@@ -16,18 +16,15 @@ import dataclasses
 import urllib.request
 from pathlib import Path
 
+from llm_inference_stack import pins
 from llm_inference_stack.pins import cache_root
 
 from ..base.errors import HarnessError
 
-# (repository, tag) of each pinned release; paths below are relative to the repository at that tag.
+# (repository, tag) of each pinned release (pins.RELEASES); paths below are relative to the repository at that tag.
 RELEASES = {
-    "kserve": ("kserve/kserve", "v0.20.0"),
-    "keda": ("kedacore/keda", "v2.20.2"),
-    "envoy-gateway": ("envoyproxy/gateway", "v1.9.0"),
-    "ai-gateway": ("envoyproxy/ai-gateway", "v1.1.0"),
-    "prometheus-operator": ("prometheus-operator/prometheus-operator", "v0.93.0"),
-    "external-secrets": ("external-secrets/external-secrets", "v2.9.0"),
+    key: (pins.RELEASES[key].repository, pins.RELEASES[key].tag)
+    for key in ("kserve", "keda", "envoy-gateway", "ai-gateway", "prometheus-operator", "external-secrets")
 }
 _KSERVE_CRD = "config/crd/full/serving.kserve.io_{}.yaml"
 _EG_CRD = "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_{}.yaml"

@@ -34,6 +34,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from llm_inference_stack.facts import kserve
+
 from ..base.errors import HarnessError
 from ..base.manifests import SynthesizedStack, find_objects
 from ..base.processes import ManagedProcess, free_port, wait_until_ready
@@ -42,8 +44,7 @@ from ..base.vllm import LocalCommand, localize_vllm_container, unexplained_diffe
 from .kube import JsonDict
 from .pods import BRIDGE, POD_SUBNET_PREFIX, PodNetwork
 
-PREDICTOR_SERVICE_PORT = 80
-"""The port of KServe's predictor Service (Standard mode); it forwards to the container port."""
+PREDICTOR_SERVICE_PORT = kserve.PREDICTOR_SERVICE_PORT
 SERVICE_ADDRESS_FIRST = 200
 """Predictor Services get the bridge addresses ``10.244.1.200`` and up (Pods count up from ``.2``)."""
 UPSTREAM_SUBSTITUTIONS = register("model servers", (
@@ -163,7 +164,7 @@ class ModelUpstream:
 
     @property
     def service_host(self) -> str:
-        return f"{self.inference_service}-predictor.{self.namespace}.svc.cluster.local"
+        return kserve.predictor_host(self.inference_service, self.namespace)
 
 
 @dataclasses.dataclass(frozen=True)

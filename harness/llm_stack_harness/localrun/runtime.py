@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from llm_inference_stack.facts import kserve
+
 from ..base.errors import HarnessError
 from ..base.manifests import (
     PREDICTOR_CONTAINER_NAME,
@@ -87,7 +89,7 @@ def prometheus_config(stack: SynthesizedStack, *, vllm_port: int) -> JsonDict:
                 "targets": [f"127.0.0.1:{vllm_port}"],
                 "labels": {
                     "namespace": stack.namespace,
-                    "pod": f"{name_of(stack.inference_service)}-predictor-local",
+                    "pod": f"{kserve.predictor_name(name_of(stack.inference_service))}-local",
                     "container": str(stack.container.get("name", PREDICTOR_CONTAINER_NAME)),
                     "endpoint": str(endpoint["port"]),
                     "job": job,

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from llm_inference_stack.facts import kserve
 from llm_inference_stack.pins import ENVOY_VERSION
 from llm_inference_stack.standalone_gateway import (
     API_KEY_AUTH_FILE,
@@ -185,8 +186,7 @@ class StandaloneGatewayRun:
         """Backend name -> local vLLM, matched by the predictor Service each upstream cluster names (a cluster
         naming another host reaches nothing, as in a cluster)."""
         by_host = {
-            f"{name_of(m.stack.inference_service)}-predictor.{namespace_of(m.stack.inference_service)}"
-            ".svc.cluster.local": m.port
+            kserve.predictor_host(name_of(m.stack.inference_service), namespace_of(m.stack.inference_service)): m.port
             for m in self.local.models
         }
         upstreams = {}

@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import Fix, SettingsError
 from ..images import IMAGE_REFERENCE, image_is_pinned
 from ..names import DNS1035_LABEL, DNS1123_LABEL, is_label_value, is_qualified_name
+from ..pins import VLLM_IMAGE
 from ..quantity import QUANTITY_EXAMPLE, is_quantity
 
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:(?P<port>\d+))?(/[^\s]*)?$")
@@ -79,15 +80,12 @@ def check_label_map(name: str, values: Mapping[str, str], *, label_values: bool)
 
 
 def check_image(name: str, value: str) -> None:
-    require(
-        bool(IMAGE_REFERENCE.fullmatch(value)), name, value, "use an image reference such as 'vllm/vllm-openai:v0.32.0'"
-    )
+    require(bool(IMAGE_REFERENCE.fullmatch(value)), name, value, f"use an image reference such as {VLLM_IMAGE!r}")
     require(
         image_is_pinned(value),
         name,
         value,
-        "pin the image with an explicit version tag or digest (never 'latest' or untagged), "
-        "e.g. 'vllm/vllm-openai:v0.32.0'",
+        f"pin the image with an explicit version tag or digest (never 'latest' or untagged), e.g. {VLLM_IMAGE!r}",
     )
 
 

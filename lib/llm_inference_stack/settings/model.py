@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..errors import Fix, Namer, SettingsError, values_key
+from ..facts import kserve
 from ..names import (
     DNS1123_LABEL,
     DNS1123_SUBDOMAIN,
@@ -190,7 +191,11 @@ EnvValue = str | EnvFromSecret
 GENERATED_VLLM_FLAGS: Mapping[str, tuple[tuple[str, ...], str, str | None]] = {
     "--served-model-name": ((), "from {}", "model.name"),
     "--host": ((), "vLLM listens on every interface of the pod", None),
-    "--port": ((), "KServe's predictor Service sends port 80 to 8080", None),
+    "--port": (
+        (),
+        f"KServe's predictor Service sends port {kserve.PREDICTOR_SERVICE_PORT} to {kserve.CONTAINER_PORT}",
+        None,
+    ),
     "--tensor-parallel-size": (("-tp",), "from {}", "model.runtime.gpu_count"),
     "--gpu-memory-utilization": ((), "set {} instead", "model.runtime.gpu_memory_utilization"),
     "--max-model-len": ((), "set {} instead", "model.runtime.max_model_len"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..facts import phoenix as phoenix_facts
 from ._checks import check_dns_label, check_url, require
 
 
@@ -45,7 +46,7 @@ class PhoenixConfig:
         if self.grpc_endpoint:
             return self.grpc_endpoint
         host = re.sub(r"^https?://", "", self.endpoint).split("/", 1)[0].rsplit(":", 1)[0]
-        return f"http://{host}:4317"
+        return f"http://{host}:{phoenix_facts.GRPC_PORT}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import Fix, Namer, SettingsError
+from ..facts import ai_gateway, kserve
 from ._checks import check_dns1035_label, check_dns_label, check_label_map, require
 from .gateway import ApiKeysConfig, GatewayConfig, RateLimitConfig
 from .model import INHERIT, ModelConfig
@@ -18,15 +19,15 @@ RESERVED_LABELS = frozenset(
         "app.kubernetes.io/managed-by",
         "app.kubernetes.io/name",
         "app.kubernetes.io/component",
-        "networking.kserve.io/visibility",
+        kserve.VISIBILITY_LABEL,
     }
 )
 """Labels the stack sets on its objects; ``commonLabels`` may not override them."""
 RESERVED_ANNOTATIONS = frozenset(
     {
-        "serving.kserve.io/deploymentMode",
-        "serving.kserve.io/autoscalerClass",
-        "aigateway.envoyproxy.io/gateway-config",
+        kserve.DEPLOYMENT_MODE_ANNOTATION,
+        kserve.AUTOSCALER_CLASS_ANNOTATION,
+        ai_gateway.GATEWAY_CONFIG_ANNOTATION,
         "llm-inference-stack/config-checksum",
     }
 )

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..pins import KUBERNETES_SCHEMA_VERSION
 from ..redaction import HIDDEN, hide
 from .manifests import Obj, describe, group_version, namespace_of
 
-KUBERNETES_VERSION = "1.33"
+KUBERNETES_VERSION = KUBERNETES_SCHEMA_VERSION
 """Kubernetes version whose core schemas (from ``kubernetes-validate``) the core kinds are checked against."""
 
 CRD_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "crds.json.gz"

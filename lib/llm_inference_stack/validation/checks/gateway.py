@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from ...facts import ai_gateway, kserve
 from ..manifests import Manifests, Obj, dig, namespace_of
 from .kserve import (
     PREDICTOR_SERVICE_PORT,
@@ -17,7 +18,7 @@ from .kserve import (
 )
 from .registry import Problem, check
 
-MODEL_HEADER = "x-ai-eg-model"
+MODEL_HEADER = ai_gateway.MODEL_HEADER
 
 
 def _fqdn_endpoints(backend: Obj) -> list[Mapping[str, object]]:
@@ -50,7 +51,7 @@ def backend_points_at_a_predictor(manifests: Manifests) -> Iterator[Problem]:
             host, port = str(fqdn.get("hostname")), fqdn.get("port")
             if host not in hosts:
                 expected = " or ".join(f"{h}:{PREDICTOR_SERVICE_PORT}" for h in list(hosts)[:5]) or (
-                    "<isvc>-predictor.<ns>.svc.cluster.local:80"
+                    f"{kserve.predictor_host('<isvc>', '<ns>')}:{PREDICTOR_SERVICE_PORT}"
                 )
                 yield Problem(
                     backend,
@@ -61,7 +62,7 @@ def backend_points_at_a_predictor(manifests: Manifests) -> Iterator[Problem]:
                 yield Problem(
                     backend,
                     f"endpoint {host} uses port {port}: KServe's predictor Service listens on {PREDICTOR_SERVICE_PORT} "
-                    f"(mapped to the container's 8080); use port {PREDICTOR_SERVICE_PORT}",
+                    f"(mapped to the container's {kserve.CONTAINER_PORT}); use port {PREDICTOR_SERVICE_PORT}",
                 )
 
 
@@ -114,7 +115,7 @@ def route_header_is_a_served_name(manifests: Manifests) -> Iterator[Problem]:
                     )
 
 
-AI_GATEWAY_METADATA_NAMESPACE = "io.envoy.ai_gateway"
+AI_GATEWAY_METADATA_NAMESPACE = ai_gateway.METADATA_NAMESPACE
 """Dynamic-metadata namespace the AI Gateway's external processor writes each ``llmRequestCosts`` key under."""
 
 

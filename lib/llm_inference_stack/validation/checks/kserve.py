@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...facts import kserve, vllm
 from ...kube_expansion import expanded_args
 from ...names import is_gpu_resource_name
 from ..manifests import Manifests, Obj, dig, name_of, namespace_of
 
-CONTAINER_NAME = "kserve-container"
-DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
-AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
-PREDICTOR_SERVICE_PORT = 80
-VLLM_API_PREFIX = "/v1"
-VISIBILITY_LABEL = "networking.kserve.io/visibility"
-CLUSTER_LOCAL = "cluster-local"
-"""Without this label KServe (Standard mode) creates an Ingress per InferenceService that bypasses the gateway."""
-PROMETHEUS_SCRAPING_ANNOTATION = "serving.kserve.io/enable-prometheus-scraping"
-KSERVE_PROMETHEUS_PREFIX = "prometheus.kserve.io/"
-DEFAULT_MOUNT_PATH = "/mnt/models"
+CONTAINER_NAME = kserve.CONTAINER_NAME
+DEPLOYMENT_MODE = kserve.DEPLOYMENT_MODE_ANNOTATION
+AUTOSCALER_CLASS = kserve.AUTOSCALER_CLASS_ANNOTATION
+PREDICTOR_SERVICE_PORT = kserve.PREDICTOR_SERVICE_PORT
+VLLM_API_PREFIX = vllm.API_PREFIX
+VISIBILITY_LABEL = kserve.VISIBILITY_LABEL
+CLUSTER_LOCAL = kserve.CLUSTER_LOCAL
+PROMETHEUS_SCRAPING_ANNOTATION = kserve.PROMETHEUS_SCRAPING_ANNOTATION
+KSERVE_PROMETHEUS_PREFIX = kserve.PROMETHEUS_ANNOTATION_PREFIX
+DEFAULT_MOUNT_PATH = kserve.MODEL_MOUNT_PATH
 """``storageUris[].mountPath`` when it is not set."""
 
 
 def predictor_name(isvc: Obj) -> str:
     """Name of the Deployment and Service KServe (Standard mode) creates for the predictor."""
     component = dig(isvc, "spec", "predictor", "name")
-    return f"{name_of(isvc)}-{component}-predictor" if component else f"{name_of(isvc)}-predictor"
+    return kserve.predictor_name(name_of(isvc), str(component) if component else None)
 
 
 def predictor_host(isvc: Obj) -> str:
-    return f"{predictor_name(isvc)}.{namespace_of(isvc)}.svc.cluster.local"
+    component = dig(isvc, "spec", "predictor", "name")
+    return kserve.predictor_host(name_of(isvc), namespace_of(isvc), str(component) if component else None)
 
 
 def model_container(isvc: Obj) -> Mapping[str, Any] | None:
@@ -70,17 +70,6 @@ def model_argument(args: Sequence[str]) -> str | None:
     if model:
         return model[0]
     return args[0] if args and not args[0].startswith("-") else None
-
-
-def weights_path(uri: str, mount_path: str) -> str:
-    """Where the weights of storage URI ``uri`` are in the container: KServe (Standard mode) mounts a
-    ``pvc://claim/sub/path`` claim's root at ``mount_path``; other schemes are downloaded into it."""
-    base = posixpath.normpath(mount_path)
-    if uri.startswith("pvc://"):
-        _, _, sub_path = uri[len("pvc://") :].partition("/")
-        if sub_path.strip("/"):
-            return posixpath.normpath(f"{base}/{sub_path.strip('/')}")
-    return base
 
 
 def served_names(isvc: Obj) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from ...facts import ai_gateway
 from ..manifests import Manifests, Obj, annotations_of, dig, namespace_of
 from .registry import Problem, check
 
-GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config"
+GATEWAY_CONFIG_ANNOTATION = ai_gateway.GATEWAY_CONFIG_ANNOTATION
 GATEWAY_POLICIES = ("SecurityPolicy", "ClientTrafficPolicy", "BackendTrafficPolicy")
 
 

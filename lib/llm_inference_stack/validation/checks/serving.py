@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator, Mapping
 
+from ...facts.kserve import weights_path
 from ...names import DNS1035_LABEL
 from ..manifests import Manifests, annotations_of, dig, labels_of
 from .kserve import (
@@ -22,7 +23,6 @@ from .kserve import (
     model_argument,
     model_container,
     served_names,
-    weights_path,
 )
 from .registry import Problem, check
 
@@ -86,7 +86,7 @@ def served_model_name_is_set(manifests: Manifests) -> Iterator[Problem]:
             yield Problem(
                 isvc,
                 "the model container has no --served-model-name: vLLM would serve the model under its path "
-                "(/mnt/models), which neither the gateway route nor the autoscaler query selects; add it",
+                f"({DEFAULT_MOUNT_PATH}), which neither the gateway route nor the autoscaler query selects; add it",
             )
         for name in names:
             if name in owners:

@@ -1,0 +1,8 @@
+"""Arize Phoenix, the trace collector (for the release in :data:`..pins.PHOENIX_VERSION`)."""
+
+from __future__ import annotations
+
+HTTP_PORT = 6006
+"""Phoenix's HTTP port: its UI, API and OTLP/HTTP receiver (``/v1/traces``)."""
+GRPC_PORT = 4317
+"""Phoenix's OTLP gRPC receiver (OTLP's default port)."""
