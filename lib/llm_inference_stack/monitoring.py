@@ -238,8 +238,8 @@ def _alert(name: str, expr: str, for_: str, severity: str, summary: str, runbook
     }
 
 
-def alert_rules(models: Sequence[MonitoredModel], *, slo: SloConfig, ai_gateway: bool) -> list[dict[str, Any]]:
-    """One rule group of alerts, reading the recording rules of ``recording_rules``."""
+def _slo_burn_alerts(slo: SloConfig) -> list[dict[str, Any]]:
+    """For each latency and each of :data:`BURN_WINDOWS`: the SLO's error budget burns too fast."""
     budget = 1 - SLO_OBJECTIVE
     alerts: list[dict[str, Any]] = []
     what = {"ttft": ("time to first token", "Ttft"), "itl": ("inter-token latency", "Itl")}
@@ -264,6 +264,29 @@ def alert_rules(models: Sequence[MonitoredModel], *, slo: SloConfig, ai_gateway:
                     "maxModelLen or --max-num-seqs); neither means slow hardware or a model too large for it.",
                 )
             )
+    return alerts
+
+
+def _gateway_failed_requests_alert() -> dict[str, Any]:
+    ratio = _num(GATEWAY_FAILED_RATIO)
+    return _alert(
+        "LlmGatewayFailedRequests",
+        f"({GATEWAY_FAILED_RATE} / on (model_name) {GATEWAY_REQUEST_RATE}) > {ratio}",
+        "10m",
+        "warning",
+        "{{ $labels.model_name }}: more than "
+        + _num(GATEWAY_FAILED_RATIO * 100)
+        + "% of requests fail at the AI gateway",
+        "Envoy AI Gateway records these requests as failed (error_type set): the model answered with an "
+        "error status, the connection to it failed, or the gateway could not process the exchange. Check "
+        "the model's pods and vLLM's logs first (LlmVllmMetricsAbsent, LlmPredictorBelowMinReplicas), then "
+        "the gateway's extproc logs. Requests refused by the rate limit (429) are not counted here.",
+    )
+
+
+def alert_rules(models: Sequence[MonitoredModel], *, slo: SloConfig, ai_gateway: bool) -> list[dict[str, Any]]:
+    """One rule group of alerts, reading the recording rules of ``recording_rules``."""
+    alerts = _slo_burn_alerts(slo)
     alerts.append(
         _alert(
             "LlmQueueSaturatedAtMaxReplicas",
@@ -308,22 +331,7 @@ def alert_rules(models: Sequence[MonitoredModel], *, slo: SloConfig, ai_gateway:
         )
     )
     if ai_gateway:
-        ratio = _num(GATEWAY_FAILED_RATIO)
-        alerts.append(
-            _alert(
-                "LlmGatewayFailedRequests",
-                f"({GATEWAY_FAILED_RATE} / on (model_name) {GATEWAY_REQUEST_RATE}) > {ratio}",
-                "10m",
-                "warning",
-                "{{ $labels.model_name }}: more than "
-                + _num(GATEWAY_FAILED_RATIO * 100)
-                + "% of requests fail at the AI gateway",
-                "Envoy AI Gateway records these requests as failed (error_type set): the model answered with an "
-                "error status, the connection to it failed, or the gateway could not process the exchange. Check "
-                "the model's pods and vLLM's logs first (LlmVllmMetricsAbsent, LlmPredictorBelowMinReplicas), then "
-                "the gateway's extproc logs. Requests refused by the rate limit (429) are not counted here.",
-            )
-        )
+        alerts.append(_gateway_failed_requests_alert())
     return [{"name": "llm-stack.alerts", "rules": alerts}]
 
 
@@ -353,134 +361,148 @@ def _latency_panel(title: str, histogram: vm.Histogram, slo_seconds: float, desc
     )
 
 
+def _scaling_row() -> Row:
+    """What KEDA scales on and what it did: the queue against the scale-up point, replicas, finished requests."""
+    return Row(
+        "Requests and scaling",
+        (
+            Panel(
+                "Queue, threshold and replicas",
+                (
+                    Target(f"sum({vm.WAITING}{{{SEL}}})", "waiting (KEDA's scaling input)"),
+                    Target(f"sum({vm.RUNNING}{{{SEL}}})", "running"),
+                    Target(
+                        f"{THRESHOLD}{{{SEL}}} * on ({BY}) {HPA_CURRENT}{{{SEL}}}",
+                        "scale-up point (threshold × replicas)",
+                    ),
+                    Target(f"{THRESHOLD}{{{SEL}}}", "threshold per replica"),
+                    Target(f"{HPA_CURRENT}{{{SEL}}}", "replicas (KEDA HPA)"),
+                    Target(f"{HPA_MAX}{{{SEL}}}", "maxReplicas"),
+                ),
+                description="KEDA asks for ceil(waiting / threshold) replicas, between minReplicas and "
+                "maxReplicas: when 'waiting' crosses the scale-up point, another replica is added.",
+            ),
+            Panel(
+                "Finished requests per second",
+                (
+                    Target(
+                        f"sum by (finished_reason) (rate({vm.REQUEST_SUCCESS}{{{SEL}}}[$__rate_interval]))",
+                        "{{finished_reason}}",
+                    ),
+                ),
+                unit="reqps",
+            ),
+        ),
+    )
+
+
+def _latency_row(slo: SloConfig) -> Row:
+    """Time to first token and inter-token latency against their SLOs, and how fast the error budget burns."""
+    ttft, itl = slo.ttft_p95_seconds, slo.itl_p95_seconds
+    return Row(
+        "Latency against the SLO",
+        (
+            _latency_panel(
+                "Time to first token",
+                vm.TIME_TO_FIRST_TOKEN,
+                ttft,
+                f"SLO: 95% of requests get their first token within {_num(ttft)} s.",
+            ),
+            _latency_panel(
+                "Inter-token latency",
+                vm.INTER_TOKEN_LATENCY,
+                itl,
+                f"SLO: 95% of output tokens within {_num(itl)} s of the previous one.",
+            ),
+            Panel(
+                "SLO burn rate (1h)",
+                (
+                    Target(
+                        f"{slow_ratio_rule('ttft', '1h')}{{{SEL}}} / {_num(round(1 - SLO_OBJECTIVE, 6))}",
+                        "time to first token",
+                    ),
+                    Target(
+                        f"{slow_ratio_rule('itl', '1h')}{{{SEL}}} / {_num(round(1 - SLO_OBJECTIVE, 6))}",
+                        "inter-token latency",
+                    ),
+                ),
+                thresholds=(Threshold(BURN_WINDOWS[1][3], "orange"), Threshold(BURN_WINDOWS[0][3], "red")),
+                description="Share of requests over the SLO divided by the 5% budget: 1 spends the 30-day "
+                "budget in 30 days; the alerts fire at 6 (slow) and 14.4 (fast).",
+            ),
+        ),
+    )
+
+
+def _engine_row() -> Row:
+    """vLLM's KV cache and token throughput."""
+    return Row(
+        "Engine",
+        (
+            Panel(
+                "KV-cache usage",
+                (
+                    Target(f"max({vm.KV_CACHE_USAGE}{{{SEL}}})", "max over pods"),
+                    Target(f"avg({vm.KV_CACHE_USAGE}{{{SEL}}})", "average"),
+                ),
+                unit="percentunit",
+                min=0,
+                max=1,
+            ),
+            Panel(
+                "Tokens per second",
+                (
+                    Target(f"sum(rate({vm.PROMPT_TOKENS}{{{SEL}}}[$__rate_interval]))", "in (prompt)"),
+                    Target(f"sum(rate({vm.GENERATION_TOKENS}{{{SEL}}}[$__rate_interval]))", "out (generated)"),
+                ),
+            ),
+        ),
+    )
+
+
+def _gateway_row(client_id_header: str) -> Row:
+    """Envoy AI Gateway's view: tokens per client and the share of failed requests."""
+    gw = 'gen_ai_original_model="$model"'
+    return Row(
+        "Gateway, per client (Envoy AI Gateway)",
+        (
+            Panel(
+                "Tokens per second by client",
+                (
+                    Target(
+                        f"sum by ({AIGW_CLIENT_LABEL}, gen_ai_token_type) (rate({AIGW_TOKENS}"
+                        f'{{{gw}, gen_ai_token_type=~"input|output"}}[$__rate_interval]))',
+                        "{{" + AIGW_CLIENT_LABEL + "}} {{gen_ai_token_type}}",
+                    ),
+                ),
+                description=f"Needs the AI Gateway installed with controller.metricsRequestHeaderAttributes "
+                f'"{client_id_header}:client.id".',
+            ),
+            Panel(
+                "Failed requests at the gateway",
+                (
+                    Target(
+                        f'sum(rate({AIGW_REQUESTS}{{{gw}, error_type!=""}}[$__rate_interval])) '
+                        f"/ sum(rate({AIGW_REQUESTS}{{{gw}}}[$__rate_interval]))",
+                        "failed share",
+                    ),
+                ),
+                unit="percentunit",
+                thresholds=(Threshold(GATEWAY_FAILED_RATIO),),
+            ),
+        ),
+    )
+
+
 def dashboard(
     models: Sequence[MonitoredModel], *, release: str, slo: SloConfig, ai_gateway: bool, client_id_header: str
 ) -> Dashboard:
     """The stack's dashboard: per model (variables ``namespace`` and ``model``), and per client where the gateway
     exports it."""
     jobs = _regex_alternatives([m.job for m in models])
-    ttft, itl = slo.ttft_p95_seconds, slo.itl_p95_seconds
-    rows = [
-        Row(
-            "Requests and scaling",
-            (
-                Panel(
-                    "Queue, threshold and replicas",
-                    (
-                        Target(f"sum({vm.WAITING}{{{SEL}}})", "waiting (KEDA's scaling input)"),
-                        Target(f"sum({vm.RUNNING}{{{SEL}}})", "running"),
-                        Target(
-                            f"{THRESHOLD}{{{SEL}}} * on ({BY}) {HPA_CURRENT}{{{SEL}}}",
-                            "scale-up point (threshold × replicas)",
-                        ),
-                        Target(f"{THRESHOLD}{{{SEL}}}", "threshold per replica"),
-                        Target(f"{HPA_CURRENT}{{{SEL}}}", "replicas (KEDA HPA)"),
-                        Target(f"{HPA_MAX}{{{SEL}}}", "maxReplicas"),
-                    ),
-                    description="KEDA asks for ceil(waiting / threshold) replicas, between minReplicas and "
-                    "maxReplicas: when 'waiting' crosses the scale-up point, another replica is added.",
-                ),
-                Panel(
-                    "Finished requests per second",
-                    (
-                        Target(
-                            f"sum by (finished_reason) (rate({vm.REQUEST_SUCCESS}{{{SEL}}}[$__rate_interval]))",
-                            "{{finished_reason}}",
-                        ),
-                    ),
-                    unit="reqps",
-                ),
-            ),
-        ),
-        Row(
-            "Latency against the SLO",
-            (
-                _latency_panel(
-                    "Time to first token",
-                    vm.TIME_TO_FIRST_TOKEN,
-                    ttft,
-                    f"SLO: 95% of requests get their first token within {_num(ttft)} s.",
-                ),
-                _latency_panel(
-                    "Inter-token latency",
-                    vm.INTER_TOKEN_LATENCY,
-                    itl,
-                    f"SLO: 95% of output tokens within {_num(itl)} s of the previous one.",
-                ),
-                Panel(
-                    "SLO burn rate (1h)",
-                    (
-                        Target(
-                            f"{slow_ratio_rule('ttft', '1h')}{{{SEL}}} / {_num(round(1 - SLO_OBJECTIVE, 6))}",
-                            "time to first token",
-                        ),
-                        Target(
-                            f"{slow_ratio_rule('itl', '1h')}{{{SEL}}} / {_num(round(1 - SLO_OBJECTIVE, 6))}",
-                            "inter-token latency",
-                        ),
-                    ),
-                    thresholds=(Threshold(BURN_WINDOWS[1][3], "orange"), Threshold(BURN_WINDOWS[0][3], "red")),
-                    description="Share of requests over the SLO divided by the 5% budget: 1 spends the 30-day "
-                    "budget in 30 days; the alerts fire at 6 (slow) and 14.4 (fast).",
-                ),
-            ),
-        ),
-        Row(
-            "Engine",
-            (
-                Panel(
-                    "KV-cache usage",
-                    (
-                        Target(f"max({vm.KV_CACHE_USAGE}{{{SEL}}})", "max over pods"),
-                        Target(f"avg({vm.KV_CACHE_USAGE}{{{SEL}}})", "average"),
-                    ),
-                    unit="percentunit",
-                    min=0,
-                    max=1,
-                ),
-                Panel(
-                    "Tokens per second",
-                    (
-                        Target(f"sum(rate({vm.PROMPT_TOKENS}{{{SEL}}}[$__rate_interval]))", "in (prompt)"),
-                        Target(f"sum(rate({vm.GENERATION_TOKENS}{{{SEL}}}[$__rate_interval]))", "out (generated)"),
-                    ),
-                ),
-            ),
-        ),
-    ]
+    rows = [_scaling_row(), _latency_row(slo), _engine_row()]
     if ai_gateway:
-        gw = 'gen_ai_original_model="$model"'
-        rows.append(
-            Row(
-                "Gateway, per client (Envoy AI Gateway)",
-                (
-                    Panel(
-                        "Tokens per second by client",
-                        (
-                            Target(
-                                f"sum by ({AIGW_CLIENT_LABEL}, gen_ai_token_type) (rate({AIGW_TOKENS}"
-                                f'{{{gw}, gen_ai_token_type=~"input|output"}}[$__rate_interval]))',
-                                "{{" + AIGW_CLIENT_LABEL + "}} {{gen_ai_token_type}}",
-                            ),
-                        ),
-                        description=f"Needs the AI Gateway installed with controller.metricsRequestHeaderAttributes "
-                        f'"{client_id_header}:client.id".',
-                    ),
-                    Panel(
-                        "Failed requests at the gateway",
-                        (
-                            Target(
-                                f'sum(rate({AIGW_REQUESTS}{{{gw}, error_type!=""}}[$__rate_interval])) '
-                                f"/ sum(rate({AIGW_REQUESTS}{{{gw}}}[$__rate_interval]))",
-                                "failed share",
-                            ),
-                        ),
-                        unit="percentunit",
-                        thresholds=(Threshold(GATEWAY_FAILED_RATIO),),
-                    ),
-                ),
-            )
-        )
+        rows.append(_gateway_row(client_id_header))
     return Dashboard(
         uid=f"{release}-llm"[:40],
         title=f"LLM inference: {release}",
