@@ -18,11 +18,11 @@ from ._node import use_bundled_node
 use_bundled_node()
 
 _EXPORTS: dict[str, str] = {
-    "dashboard": "monitoring",
+    "dashboard": "monitoring.stack_dashboard",
     "SloConfig": "settings",
-    "StackDashboard": "monitoring",
-    "StackAlerts": "monitoring",
-    "MonitoredModel": "monitoring",
+    "StackDashboard": "monitoring.stack_dashboard",
+    "StackAlerts": "monitoring.rules",
+    "MonitoredModel": "monitoring.series",
     "AiGateway": "gateway",
     "ApiKeys": "api_keys",
     "ApiKeysConfig": "settings",
@@ -141,7 +141,9 @@ if TYPE_CHECKING:
     from .errors import ManifestError, PropError, SettingsError, ValuesError
     from .gateway import AiGateway, GatewayModel, ModelRoute
     from .model_server import ModelServer, vllm_args
-    from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
+    from .monitoring.rules import StackAlerts
+    from .monitoring.series import MonitoredModel
+    from .monitoring.stack_dashboard import StackDashboard, dashboard
     from .observability import GatewayTracing
     from .settings import (
         INHERIT,
