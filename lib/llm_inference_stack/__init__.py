@@ -18,11 +18,11 @@ from ._node import use_bundled_node
 use_bundled_node()
 
 _EXPORTS: dict[str, str] = {
-    "dashboard": "monitoring",
+    "dashboard": "monitoring.stack_dashboard",
     "SloConfig": "settings",
-    "StackDashboard": "monitoring",
-    "StackAlerts": "monitoring",
-    "MonitoredModel": "monitoring",
+    "StackDashboard": "monitoring.stack_dashboard",
+    "StackAlerts": "monitoring.rules",
+    "MonitoredModel": "monitoring.series",
     "AiGateway": "gateway",
     "ApiKeys": "api_keys",
     "ApiKeysConfig": "settings",
@@ -105,10 +105,10 @@ if TYPE_CHECKING:
     from .gateway import ModelRoute as ModelRoute
     from .model_server import ModelServer as ModelServer
     from .model_server import vllm_args as vllm_args
-    from .monitoring import MonitoredModel as MonitoredModel
-    from .monitoring import StackAlerts as StackAlerts
-    from .monitoring import StackDashboard as StackDashboard
-    from .monitoring import dashboard as dashboard
+    from .monitoring.rules import StackAlerts as StackAlerts
+    from .monitoring.series import MonitoredModel as MonitoredModel
+    from .monitoring.stack_dashboard import StackDashboard as StackDashboard
+    from .monitoring.stack_dashboard import dashboard as dashboard
     from .observability import GatewayTracing as GatewayTracing
     from .settings import INHERIT as INHERIT
     from .settings import ApiKeysConfig as ApiKeysConfig

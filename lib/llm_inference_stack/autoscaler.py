@@ -78,92 +78,26 @@ class Autoscaler(Construct):
         self.query = waiting_requests_query(target.served_model_name, self.namespace)
         target.min_replicas = config.min_replicas
         labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
-        namespace = self.namespace
-        target_deployment = self.target_deployment
         ChartValidation.of(self)
 
         self.trigger_authentication: keda.TriggerAuthentication | None = None
-        auth_ref = None
-        auth_modes = None
-        prometheus = config.prometheus
-        if prometheus.auth is not None:
-            keys = ["bearerToken"] if prometheus.auth.mode == "bearer" else ["username", "password"]
-            refs = [
-                keda.TriggerAuthenticationSpecSecretTargetRef(name=prometheus.auth.secret_name, key=key, parameter=key)
-                for key in keys
-            ]
-            if prometheus.tls is not None and prometheus.tls.ca_secret_name is not None:
-                # KEDA's Prometheus scaler verifies the server with the CA in parameter "ca" (PEM).
-                refs.append(
-                    keda.TriggerAuthenticationSpecSecretTargetRef(
-                        name=prometheus.tls.ca_secret_name, key=prometheus.tls.ca_key, parameter="ca"
-                    )
-                )
-            self.trigger_authentication = keda.TriggerAuthentication(
-                self,
-                "TriggerAuthentication",
-                metadata=cdk8s.ApiObjectMetadata(name=f"{self.name}-prometheus", namespace=namespace, labels=labels),
-                spec=keda.TriggerAuthenticationSpec(secret_target_ref=refs),
-            )
-            auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(
-                name=f"{self.name}-prometheus",
-                kind=keda.ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
-            )
-            auth_modes = prometheus.auth.mode
-
-        metadata = {
-            "serverAddress": prometheus.url,
-            "query": self.query,
-            "threshold": _number(config.threshold),
-            "activationThreshold": _number(config.activation_threshold),
-            # No series means no queue (no traffic yet); KEDA reads it as 0.
-            "ignoreNullValues": "true",
-        }
-        if auth_modes is not None:
-            metadata["authModes"] = auth_modes
-        if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
-            metadata["unsafeSsl"] = "true"
-
+        """The TriggerAuthentication of the Prometheus credentials; None without ``prometheus.auth``."""
+        auth_ref = self._add_trigger_authentication(labels)
         spec = keda.ScaledObjectSpec(
             scale_target_ref=keda.ScaledObjectSpecScaleTargetRef(
-                api_version="apps/v1", kind="Deployment", name=target_deployment
+                api_version="apps/v1", kind="Deployment", name=self.target_deployment
             ),
             min_replica_count=config.min_replicas,
             max_replica_count=config.max_replicas,
             polling_interval=config.polling_interval,
             cooldown_period=config.cooldown_period,
-            advanced=keda.ScaledObjectSpecAdvanced(
-                horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
-                    name=self.hpa_name,
-                    behavior=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
-                        scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
-                            stabilization_window_seconds=config.scale_down_stabilization_seconds,
-                            select_policy="Min",
-                            policies=[
-                                # One replica at a time: each one took minutes to load.
-                                keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
-                                    type="Pods", value=1, period_seconds=120
-                                )
-                            ],
-                        ),
-                        scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
-                            stabilization_window_seconds=config.scale_up_stabilization_seconds,
-                            select_policy="Max",
-                            policies=[
-                                keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
-                                    type="Pods", value=2, period_seconds=60
-                                )
-                            ],
-                        ),
-                    ),
-                )
-            ),
+            advanced=_advanced(config, hpa_name=self.hpa_name),
             triggers=[
                 keda.ScaledObjectSpecTriggers(
                     type="prometheus",
                     name="vllm-waiting-requests",
                     metric_type="AverageValue",
-                    metadata=metadata,
+                    metadata=_trigger_metadata(config, query=self.query),
                     authentication_ref=auth_ref,
                 )
             ],
@@ -172,8 +106,86 @@ class Autoscaler(Construct):
             self,
             "Resource",
             gvk=keda.ScaledObject.GVK,
-            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=labels),
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=labels),
             fields=("spec",),
             produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),
         )
         """The ScaledObject (``node.default_child``)."""
+
+    def _add_trigger_authentication(
+        self, labels: Mapping[str, str]
+    ) -> keda.ScaledObjectSpecTriggersAuthenticationRef | None:
+        """With ``prometheus.auth``: the TriggerAuthentication of its Secret (and the CA's), and the trigger's ref."""
+        prometheus = self.config.prometheus
+        if prometheus.auth is None:
+            return None
+        keys = ["bearerToken"] if prometheus.auth.mode == "bearer" else ["username", "password"]
+        refs = [
+            keda.TriggerAuthenticationSpecSecretTargetRef(name=prometheus.auth.secret_name, key=key, parameter=key)
+            for key in keys
+        ]
+        if prometheus.tls is not None and prometheus.tls.ca_secret_name is not None:
+            # KEDA's Prometheus scaler verifies the server with the CA in parameter "ca" (PEM).
+            refs.append(
+                keda.TriggerAuthenticationSpecSecretTargetRef(
+                    name=prometheus.tls.ca_secret_name, key=prometheus.tls.ca_key, parameter="ca"
+                )
+            )
+        self.trigger_authentication = keda.TriggerAuthentication(
+            self,
+            "TriggerAuthentication",
+            metadata=cdk8s.ApiObjectMetadata(name=f"{self.name}-prometheus", namespace=self.namespace, labels=labels),
+            spec=keda.TriggerAuthenticationSpec(secret_target_ref=refs),
+        )
+        return keda.ScaledObjectSpecTriggersAuthenticationRef(
+            name=f"{self.name}-prometheus",
+            kind=keda.ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
+        )
+
+
+def _trigger_metadata(config: AutoscalingConfig, *, query: str) -> dict[str, str]:
+    """The Prometheus scaler's parameters: where to ask, what, the thresholds, and how to authenticate."""
+    prometheus = config.prometheus
+    metadata = {
+        "serverAddress": prometheus.url,
+        "query": query,
+        "threshold": _number(config.threshold),
+        "activationThreshold": _number(config.activation_threshold),
+        # No series means no queue (no traffic yet); KEDA reads it as 0.
+        "ignoreNullValues": "true",
+    }
+    if prometheus.auth is not None:
+        metadata["authModes"] = prometheus.auth.mode
+    if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
+        metadata["unsafeSsl"] = "true"
+    return metadata
+
+
+def _advanced(config: AutoscalingConfig, *, hpa_name: str) -> keda.ScaledObjectSpecAdvanced:
+    """The HPA KEDA creates: its name, and how fast it scales each way."""
+    return keda.ScaledObjectSpecAdvanced(
+        horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
+            name=hpa_name,
+            behavior=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
+                scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
+                    stabilization_window_seconds=config.scale_down_stabilization_seconds,
+                    select_policy="Min",
+                    policies=[
+                        # One replica at a time: each one took minutes to load.
+                        keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
+                            type="Pods", value=1, period_seconds=120
+                        )
+                    ],
+                ),
+                scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
+                    stabilization_window_seconds=config.scale_up_stabilization_seconds,
+                    select_policy="Max",
+                    policies=[
+                        keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
+                            type="Pods", value=2, period_seconds=60
+                        )
+                    ],
+                ),
+            ),
+        )
+    )

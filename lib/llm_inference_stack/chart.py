@@ -108,49 +108,73 @@ class LlmInferenceStack(cdk8s.Chart):
         self.api_keys = ApiKeys(self, "ApiKeys", namespace=config.namespace, config=config.api_keys, labels=labels)
         """The API keys the gateway authenticates clients with."""
 
-        self.gateway: AiGateway | StandaloneGateway
+        self.gateway: AiGateway | StandaloneGateway = self._add_gateway(phoenix=phoenix, project=project, labels=labels)
         """The gateway: ``AiGateway``, or ``StandaloneGateway`` with ``gateway.mode: standalone``."""
-        if config.gateway.mode == "standalone":
-            # A plain Envoy Deployment: no Envoy Gateway / AI Gateway custom resources.
-            self.gateway = StandaloneGateway(
-                self,
-                "Gateway",
-                name=config.gateway_name,
-                api_keys=self.api_keys,
-                config=config.gateway,
-                tracing=phoenix,
-                project_name=project,
-                labels=labels,
-            )
-        else:
-            self.gateway = AiGateway(
-                self,
-                "Gateway",
-                name=config.gateway_name,
-                api_keys=self.api_keys,
-                config=config.gateway,
-                tracing=phoenix,
-                project_name=project,
-                labels=labels,
-            )
         for m in self.models:
             m.gateway_model = self.gateway.add_model(m.server, rate_limit=config.rate_limit_of(m.server.model))
         self.tracing: GatewayTracing | None = self.gateway.tracing if isinstance(self.gateway, AiGateway) else None
         """The AI Gateway's GatewayConfig sending traces to Phoenix, if any."""
-
         if config.network_policy.enabled:
-            # Standalone Envoy pods run in the stack's namespace, never in an Envoy Gateway controller's.
-            envoy_namespace = None if config.gateway.mode == "standalone" else config.network_policy.gateway_namespace
-            for m in self.models:
-                m.server.allow_ingress_only_from(
-                    gateway=self.gateway,
-                    gateway_namespace=envoy_namespace,
-                    prometheus_namespace=m.autoscaler.config.prometheus.namespace,
-                )
+            self._restrict_model_ingress()
+
+        self.alerts: StackAlerts | None = None
+        """The PrometheusRule (``observability.alerts``; kept for the dashboard's recording rules without them)."""
+        self.dashboard: StackDashboard | None = None
+        """The Grafana dashboard ConfigMap (``observability.dashboards``)."""
+        self._add_monitoring(labels)
+
+        self._add_common_metadata()
+        self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
+        """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
+        prints them on stderr."""
+        self.validation = ChartValidation.of(self)
+        """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
+
+    def _add_gateway(
+        self, *, phoenix: PhoenixConfig | None, project: str, labels: Mapping[str, str]
+    ) -> AiGateway | StandaloneGateway:
+        config = self.config
+        if config.gateway.mode == "standalone":
+            # A plain Envoy Deployment: no Envoy Gateway / AI Gateway custom resources.
+            return StandaloneGateway(
+                self,
+                "Gateway",
+                name=config.gateway_name,
+                api_keys=self.api_keys,
+                config=config.gateway,
+                tracing=phoenix,
+                project_name=project,
+                labels=labels,
+            )
+        return AiGateway(
+            self,
+            "Gateway",
+            name=config.gateway_name,
+            api_keys=self.api_keys,
+            config=config.gateway,
+            tracing=phoenix,
+            project_name=project,
+            labels=labels,
+        )
+
+    def _restrict_model_ingress(self) -> None:
+        """Each model server admits only the gateway's Envoy pods and Prometheus."""
+        config = self.config
+        # Standalone Envoy pods run in the stack's namespace, never in an Envoy Gateway controller's.
+        envoy_namespace = None if config.gateway.mode == "standalone" else config.network_policy.gateway_namespace
+        for m in self.models:
+            m.server.allow_ingress_only_from(
+                gateway=self.gateway,
+                gateway_namespace=envoy_namespace,
+                prometheus_namespace=m.autoscaler.config.prometheus.namespace,
+            )
+
+    def _add_monitoring(self, labels: Mapping[str, str]) -> None:
+        """The PrometheusRule and the dashboard, as ``observability`` asks."""
+        config = self.config
         observability = config.observability
         monitored = [MonitoredModel.of(m.server, m.autoscaler) for m in self.models]
         ai_gateway = config.gateway.mode == "ai-gateway"
-        self.alerts: StackAlerts | None = None
         if observability.alerts or observability.dashboards:
             # Without alerts the rule keeps the recording rules: the dashboard reads the model facts from them.
             self.alerts = StackAlerts(
@@ -164,7 +188,6 @@ class LlmInferenceStack(cdk8s.Chart):
                 alerts=observability.alerts,
                 labels=labels,
             )
-        self.dashboard: StackDashboard | None = None
         if observability.dashboards:
             self.dashboard = StackDashboard(
                 self,
@@ -181,14 +204,11 @@ class LlmInferenceStack(cdk8s.Chart):
                 labels=labels,
             )
 
+    def _add_common_metadata(self) -> None:
+        """``commonLabels`` and ``commonAnnotations`` on every object of the chart."""
         for obj in self.node.find_all():
             if isinstance(obj, cdk8s.ApiObject):
-                for key, value in config.common_labels.items():
+                for key, value in self.config.common_labels.items():
                     obj.metadata.add_label(key, value)
-                for key, value in config.common_annotations.items():
+                for key, value in self.config.common_annotations.items():
                     obj.metadata.add_annotation(key, value)
-        self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
-        """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
-        prints them on stderr."""
-        self.validation = ChartValidation.of(self)
-        """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""

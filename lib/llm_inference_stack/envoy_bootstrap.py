@@ -243,98 +243,107 @@ def _rate_limit(requests_per_minute: int, client_id_header: str) -> dict[str, An
     )
 
 
-def envoy_bootstrap(
-    *,
-    name: str,
-    routes: Sequence[ModelRoute],
-    config: GatewayConfig,
-    phoenix: PhoenixConfig | None,
-) -> dict[str, Any]:
-    """The Envoy 1.40 bootstrap of the standalone gateway (no key material: see :func:`render_script`)."""
-    if not routes:
-        raise ValueError("StandaloneGateway 'routes' is empty: pass at least one ModelRoute")
-    header = config.client_id_header
-    timeout = _duration(config.request_timeout_seconds)
-    buffer_limit = config.buffer_limit_bytes
-    multi = len(routes) > 1
+def _health_route() -> dict[str, Any]:
+    """Answered by Envoy's admin /ready (LIVE, or 503 while starting or draining); no key needed."""
+    return {
+        "name": "health",
+        "match": {"path": HEALTH_PATH},
+        "route": {"cluster": ADMIN_CLUSTER, "prefix_rewrite": "/ready", "timeout": "2s"},
+        "typed_per_filter_config": {API_KEY_FILTER_NAME: _typed("envoy.config.route.v3.FilterConfig", disabled=True)},
+    }
+
+
+def _inference_route(route: ModelRoute, cluster: str, *, config: GatewayConfig, multi: bool) -> dict[str, Any]:
+    """The POST inference paths of one model; with several models, matched on the body's ``model`` too."""
+    prefix = route.api_prefix.rstrip("/")
+    paths = "|".join(re.escape(p.lstrip("/")) for p in INFERENCE_PATHS)
+    match: dict[str, Any] = {"safe_regex": {"regex": f"{re.escape(prefix)}/({paths})"}}
+    if multi:
+        match["dynamic_metadata"] = [
+            {
+                "filter": METADATA_NAMESPACE,
+                "path": [{"key": MODEL_METADATA_KEY}],
+                "value": {"string_match": {"exact": route.served_model_name}},
+            }
+        ]
+    model_route: dict[str, Any] = {
+        "name": route.backend_name,
+        "match": match,
+        "route": {"cluster": cluster, "timeout": _duration(config.request_timeout_seconds)},
+    }
     requests_per_minute = config.standalone.requests_per_minute
+    if route.rate_limit is not None and requests_per_minute is not None:
+        model_route["typed_per_filter_config"] = {
+            "envoy.filters.http.local_ratelimit": _rate_limit(requests_per_minute, config.client_id_header)
+        }
+    return model_route
+
+
+def _model_listing_routes(name: str, routes: Sequence[ModelRoute]) -> list[dict[str, Any]]:
+    """With several models, Envoy answers ``/models`` itself: one listing per API prefix."""
     json_headers = [
         {"header": {"key": "content-type", "value": "application/json"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
     ]
-    no_auth = {API_KEY_FILTER_NAME: _typed("envoy.config.route.v3.FilterConfig", disabled=True)}
-
-    vhost_routes: list[dict[str, Any]] = [
+    listing = {
+        "object": "list",
+        "data": [{"id": r.served_model_name, "object": "model", "owned_by": name} for r in routes],
+    }
+    return [
         {
-            # Answered by Envoy's admin /ready (LIVE, or 503 while starting or draining); no key needed.
-            "name": "health",
-            "match": {"path": HEALTH_PATH},
-            "route": {"cluster": ADMIN_CLUSTER, "prefix_rewrite": "/ready", "timeout": "2s"},
-            "typed_per_filter_config": no_auth,
+            "name": f"models{prefix.replace('/', '-')}",
+            "match": {"path": f"{prefix}{MODELS_PATH}"},
+            "direct_response": {"status": 200, "body": {"inline_string": json.dumps(listing)}},
+            "response_headers_to_add": json_headers,
         }
+        for prefix in sorted({r.api_prefix.rstrip("/") for r in routes})
     ]
+
+
+def _not_found_route(*, multi: bool) -> dict[str, Any]:
+    return {
+        "name": "not-found",
+        "match": {"prefix": "/"},
+        "direct_response": {
+            "status": 404,
+            "body": {
+                "inline_string": "no served model matches this request: check the path and the body's 'model'"
+                if multi
+                else "not found"
+            },
+        },
+    }
+
+
+def _model_routes_and_clusters(
+    name: str, routes: Sequence[ModelRoute], config: GatewayConfig
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The virtual host's routes (health, each model, model listing, not-found) and one cluster per model."""
+    multi = len(routes) > 1
+    vhost_routes: list[dict[str, Any]] = [_health_route()]
     clusters: list[dict[str, Any]] = []
     for route in sorted(routes, key=lambda r: r.backend_name):
         cluster = f"{UPSTREAM_CLUSTER_PREFIX}{route.backend_name}"
-        clusters.append(_dns_cluster(cluster, route.service_host, route.service_port, buffer_limit=buffer_limit))
-        prefix = route.api_prefix.rstrip("/")
-        paths = "|".join(re.escape(p.lstrip("/")) for p in INFERENCE_PATHS)
-        match: dict[str, Any] = {"safe_regex": {"regex": f"{re.escape(prefix)}/({paths})"}}
-        if multi:
-            match["dynamic_metadata"] = [
-                {
-                    "filter": METADATA_NAMESPACE,
-                    "path": [{"key": MODEL_METADATA_KEY}],
-                    "value": {"string_match": {"exact": route.served_model_name}},
-                }
-            ]
-        model_route: dict[str, Any] = {
-            "name": route.backend_name,
-            "match": match,
-            "route": {"cluster": cluster, "timeout": timeout},
-        }
-        if route.rate_limit is not None and requests_per_minute is not None:
-            model_route["typed_per_filter_config"] = {
-                "envoy.filters.http.local_ratelimit": _rate_limit(requests_per_minute, header)
-            }
-        vhost_routes.append(model_route)
+        clusters.append(
+            _dns_cluster(cluster, route.service_host, route.service_port, buffer_limit=config.buffer_limit_bytes)
+        )
+        vhost_routes.append(_inference_route(route, cluster, config=config, multi=multi))
         if not multi:
             vhost_routes.append(
                 {
                     "name": f"{route.backend_name}-models",
-                    "match": {"path": f"{prefix}{MODELS_PATH}"},
+                    "match": {"path": f"{route.api_prefix.rstrip('/')}{MODELS_PATH}"},
                     "route": {"cluster": cluster, "timeout": "30s"},
                 }
             )
     if multi:
-        prefixes = sorted({r.api_prefix.rstrip("/") for r in routes})
-        listing = {
-            "object": "list",
-            "data": [{"id": r.served_model_name, "object": "model", "owned_by": name} for r in routes],
-        }
-        for prefix in prefixes:
-            vhost_routes.append(
-                {
-                    "name": f"models{prefix.replace('/', '-')}",
-                    "match": {"path": f"{prefix}{MODELS_PATH}"},
-                    "direct_response": {"status": 200, "body": {"inline_string": json.dumps(listing)}},
-                    "response_headers_to_add": json_headers,
-                }
-            )
-    vhost_routes.append(
-        {
-            "name": "not-found",
-            "match": {"prefix": "/"},
-            "direct_response": {
-                "status": 404,
-                "body": {
-                    "inline_string": "no served model matches this request: check the path and the body's 'model'"
-                    if multi
-                    else "not found"
-                },
-            },
-        }
-    )
+        vhost_routes += _model_listing_routes(name, routes)
+    vhost_routes.append(_not_found_route(multi=multi))
+    return vhost_routes, clusters
 
+
+def _http_filters(*, multi: bool) -> list[dict[str, Any]]:
+    """API-key auth (its configuration watched on disk), the body's model into metadata when routing on it,
+    the per-route rate limit, and the router."""
     http_filters: list[dict[str, Any]] = [
         {
             "name": API_KEY_FILTER_NAME,
@@ -381,124 +390,151 @@ def envoy_bootstrap(
         },
         {"name": "envoy.filters.http.router", "typed_config": _typed("envoy.extensions.filters.http.router.v3.Router")},
     ]
+    return http_filters
 
+
+def _access_log(client_id_header: str) -> list[dict[str, Any]]:
+    """One JSON line per request on stdout, with the client id the auth filter forwarded."""
+    return [
+        {
+            "name": "envoy.access_loggers.stdout",
+            "typed_config": _typed(
+                "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
+                log_format={
+                    "json_format": {
+                        "time": "%START_TIME%",
+                        "method": "%REQ(:METHOD)%",
+                        "path": "%REQ(:PATH)%",
+                        "status": "%RESPONSE_CODE%",
+                        "details": "%RESPONSE_CODE_DETAILS%",
+                        "client_id": f"%REQ({client_id_header})%",
+                        "route": "%ROUTE_NAME%",
+                        "duration_ms": "%DURATION%",
+                        "request_id": "%REQ(X-REQUEST-ID)%",
+                    }
+                },
+            ),
+        }
+    ]
+
+
+def _phoenix_tracing(name: str, phoenix: PhoenixConfig, client_id_header: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Phoenix cluster and the connection manager's OpenTelemetry tracing that exports to it."""
+    scheme, host, port, path = _split_url(phoenix.endpoint)
+    cluster = _dns_cluster(PHOENIX_CLUSTER, host, port, tls=scheme == "https")
+    tracing = {
+        "random_sampling": {"value": 100},
+        "spawn_upstream_span": True,
+        "custom_tags": [
+            {"tag": "client.id", "request_header": {"name": client_id_header}},
+            # OpenInference's attribute for the caller: Phoenix shows it as the user.
+            {"tag": "user.id", "request_header": {"name": client_id_header}},
+        ],
+        "provider": {
+            "name": "envoy.tracers.opentelemetry",
+            "typed_config": _typed(
+                "envoy.config.trace.v3.OpenTelemetryConfig",
+                service_name=name,
+                http_service={
+                    "http_uri": {
+                        "uri": f"{scheme}://{host}:{port}{path}{opentelemetry.TRACES_PATH}",
+                        "cluster": PHOENIX_CLUSTER,
+                        "timeout": "5s",
+                    }
+                },
+                # OTEL_RESOURCE_ATTRIBUTES (set on the container) carries openinference.project.name.
+                resource_detectors=[
+                    {
+                        "name": "envoy.tracers.opentelemetry.resource_detectors.environment",
+                        "typed_config": _typed(
+                            "envoy.extensions.tracers.opentelemetry.resource_detectors.v3.EnvironmentResourceDetectorConfig"
+                        ),
+                    }
+                ],
+            ),
+        },
+    }
+    return cluster, tracing
+
+
+def _admin_cluster() -> dict[str, Any]:
+    """Envoy's own admin listener, the target of the health route."""
+    return {
+        "name": ADMIN_CLUSTER,
+        "type": "STATIC",
+        "connect_timeout": "1s",
+        "load_assignment": {
+            "cluster_name": ADMIN_CLUSTER,
+            "endpoints": [
+                {
+                    "lb_endpoints": [
+                        {
+                            "endpoint": {
+                                "address": {"socket_address": {"address": ADMIN_ADDRESS, "port_value": ADMIN_PORT}}
+                            }
+                        }
+                    ]
+                }
+            ],
+        },
+    }
+
+
+def _listener(config: GatewayConfig, hcm: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": "gateway",
+        "address": {"socket_address": {"address": "0.0.0.0", "port_value": config.port}},
+        "per_connection_buffer_limit_bytes": config.buffer_limit_bytes,
+        "filter_chains": [
+            {
+                "filters": [
+                    {
+                        "name": "envoy.filters.network.http_connection_manager",
+                        "typed_config": _typed(
+                            "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                            **hcm,
+                        ),
+                    }
+                ]
+            }
+        ],
+    }
+
+
+def envoy_bootstrap(
+    *,
+    name: str,
+    routes: Sequence[ModelRoute],
+    config: GatewayConfig,
+    phoenix: PhoenixConfig | None,
+) -> dict[str, Any]:
+    """The Envoy 1.40 bootstrap of the standalone gateway (no key material: see :func:`render_script`)."""
+    if not routes:
+        raise ValueError("StandaloneGateway 'routes' is empty: pass at least one ModelRoute")
+    vhost_routes, clusters = _model_routes_and_clusters(name, routes, config)
     hcm: dict[str, Any] = {
         "stat_prefix": "gateway",
         "codec_type": "AUTO",
         "use_remote_address": True,
         # A non-streamed generation sends nothing until it is done: idle as long as a request may run.
-        "stream_idle_timeout": timeout,
+        "stream_idle_timeout": _duration(config.request_timeout_seconds),
         "route_config": {
             "name": "models",
             "virtual_hosts": [{"name": "openai", "domains": ["*"], "routes": vhost_routes}],
         },
-        "http_filters": http_filters,
+        "http_filters": _http_filters(multi=len(routes) > 1),
         "local_reply_config": _json_error_mapper(),
-        "access_log": [
-            {
-                "name": "envoy.access_loggers.stdout",
-                "typed_config": _typed(
-                    "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
-                    log_format={
-                        "json_format": {
-                            "time": "%START_TIME%",
-                            "method": "%REQ(:METHOD)%",
-                            "path": "%REQ(:PATH)%",
-                            "status": "%RESPONSE_CODE%",
-                            "details": "%RESPONSE_CODE_DETAILS%",
-                            "client_id": f"%REQ({header})%",
-                            "route": "%ROUTE_NAME%",
-                            "duration_ms": "%DURATION%",
-                            "request_id": "%REQ(X-REQUEST-ID)%",
-                        }
-                    },
-                ),
-            }
-        ],
+        "access_log": _access_log(config.client_id_header),
     }
     if phoenix is not None:
-        scheme, host, port, path = _split_url(phoenix.endpoint)
-        clusters.append(_dns_cluster(PHOENIX_CLUSTER, host, port, tls=scheme == "https"))
-        hcm["tracing"] = {
-            "random_sampling": {"value": 100},
-            "spawn_upstream_span": True,
-            "custom_tags": [
-                {"tag": "client.id", "request_header": {"name": header}},
-                # OpenInference's attribute for the caller: Phoenix shows it as the user.
-                {"tag": "user.id", "request_header": {"name": header}},
-            ],
-            "provider": {
-                "name": "envoy.tracers.opentelemetry",
-                "typed_config": _typed(
-                    "envoy.config.trace.v3.OpenTelemetryConfig",
-                    service_name=name,
-                    http_service={
-                        "http_uri": {
-                            "uri": f"{scheme}://{host}:{port}{path}{opentelemetry.TRACES_PATH}",
-                            "cluster": PHOENIX_CLUSTER,
-                            "timeout": "5s",
-                        }
-                    },
-                    # OTEL_RESOURCE_ATTRIBUTES (set on the container) carries openinference.project.name.
-                    resource_detectors=[
-                        {
-                            "name": "envoy.tracers.opentelemetry.resource_detectors.environment",
-                            "typed_config": _typed(
-                                "envoy.extensions.tracers.opentelemetry.resource_detectors.v3.EnvironmentResourceDetectorConfig"
-                            ),
-                        }
-                    ],
-                ),
-            },
-        }
-    clusters.append(
-        {
-            "name": ADMIN_CLUSTER,
-            "type": "STATIC",
-            "connect_timeout": "1s",
-            "load_assignment": {
-                "cluster_name": ADMIN_CLUSTER,
-                "endpoints": [
-                    {
-                        "lb_endpoints": [
-                            {
-                                "endpoint": {
-                                    "address": {"socket_address": {"address": ADMIN_ADDRESS, "port_value": ADMIN_PORT}}
-                                }
-                            }
-                        ]
-                    }
-                ],
-            },
-        }
-    )
+        phoenix_cluster, hcm["tracing"] = _phoenix_tracing(name, phoenix, config.client_id_header)
+        clusters.append(phoenix_cluster)
+    clusters.append(_admin_cluster())
     return {
         # ECDS needs a node identity; every replica may share it (no management server).
         "node": {"id": name, "cluster": name},
         "admin": {"address": {"socket_address": {"address": ADMIN_ADDRESS, "port_value": ADMIN_PORT}}},
-        "static_resources": {
-            "listeners": [
-                {
-                    "name": "gateway",
-                    "address": {"socket_address": {"address": "0.0.0.0", "port_value": config.port}},
-                    "per_connection_buffer_limit_bytes": buffer_limit,
-                    "filter_chains": [
-                        {
-                            "filters": [
-                                {
-                                    "name": "envoy.filters.network.http_connection_manager",
-                                    "typed_config": _typed(
-                                        "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-                                        **hcm,
-                                    ),
-                                }
-                            ]
-                        }
-                    ],
-                }
-            ],
-            "clusters": clusters,
-        },
+        "static_resources": {"listeners": [_listener(config, hcm)], "clusters": clusters},
         "layered_runtime": {"layers": [{"name": "static", "static_layer": {}}]},
     }
 

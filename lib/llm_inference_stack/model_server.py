@@ -29,6 +29,7 @@ from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
 
 if TYPE_CHECKING:
+    from .config import RuntimeConfig
     from .gateway import AiGateway
     from .standalone_gateway import StandaloneGateway
 
@@ -179,9 +180,14 @@ class ModelServer(Construct):
         field."""
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
-
         self.pod_monitor_name = self.name
-        self.pod_monitor = prom.PodMonitor(
+        self.pod_monitor = self._add_pod_monitor()
+        """The PodMonitor that has Prometheus scrape vLLM's ``/metrics``."""
+        self.disruption_budget = self._add_disruption_budget()
+        """The PodDisruptionBudget: at most one model pod down at a time."""
+
+    def _add_pod_monitor(self) -> prom.PodMonitor:
+        return prom.PodMonitor(
             self,
             "PodMonitor",
             metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=self.namespace, labels=self.labels),
@@ -193,7 +199,8 @@ class ModelServer(Construct):
             ),
         )
 
-        self.disruption_budget = k8s.KubePodDisruptionBudget(
+    def _add_disruption_budget(self) -> k8s.KubePodDisruptionBudget:
+        return k8s.KubePodDisruptionBudget(
             self,
             "DisruptionBudget",
             metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
@@ -277,8 +284,38 @@ class ModelServer(Construct):
     def _spec(self) -> ks.InferenceServiceSpec:
         model = self.model
         runtime = model.runtime
-        env = self._env()
-        container = ks.InferenceServiceSpecPredictorContainers(
+        return ks.InferenceServiceSpec(
+            predictor=ks.InferenceServiceSpecPredictor(
+                containers=[self._container()],
+                storage_uris=[
+                    ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)
+                ],
+                service_account_name=model.service_account_name,
+                min_replicas=self.min_replicas,
+                node_selector=dict(runtime.node_selector) or None,
+                tolerations=[
+                    ks.InferenceServiceSpecPredictorTolerations(
+                        key=t.key, operator=t.operator, value=t.value, effect=t.effect
+                    )
+                    for t in runtime.tolerations
+                ]
+                or None,
+                volumes=_shared_memory_volumes(runtime),
+                security_context=ks.InferenceServiceSpecPredictorSecurityContext(
+                    seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(
+                        type="RuntimeDefault"
+                    ),
+                ),
+                # Model pods load for minutes; give in-flight generations time to finish.
+                termination_grace_period_seconds=120,
+            )
+        )
+
+    def _container(self) -> ks.InferenceServiceSpecPredictorContainers:
+        """The vLLM container: ``vllm serve`` with its arguments and environment, GPUs, health probes."""
+        runtime = self.model.runtime
+        startup_probe, readiness_probe, liveness_probe = _health_probes(runtime)
+        return ks.InferenceServiceSpecPredictorContainers(
             name=CONTAINER_NAME,
             image=runtime.image,
             command=["vllm", "serve"],
@@ -286,68 +323,19 @@ class ModelServer(Construct):
             args=[
                 escape(a)
                 for a in vllm_args(
-                    model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None
+                    self.model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None
                 )
             ],
-            env=env,
+            env=self._env(),
             ports=[
                 ks.InferenceServiceSpecPredictorContainersPorts(
                     container_port=SERVING_PORT, name=PORT_NAME, protocol="TCP"
                 )
             ],
-            resources=ks.InferenceServiceSpecPredictorContainersResources(
-                requests={
-                    **{
-                        name: _value(ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string, q)
-                        for name, q in runtime.resources.requests.quantities().items()
-                    },
-                    runtime.gpu_resource_name: _value(
-                        ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number, runtime.gpu_count
-                    ),
-                },
-                limits={
-                    **{
-                        name: _value(ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string, q)
-                        for name, q in runtime.resources.limits.quantities().items()
-                    },
-                    runtime.gpu_resource_name: _value(
-                        ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number, runtime.gpu_count
-                    ),
-                },
-            ),
-            startup_probe=ks.InferenceServiceSpecPredictorContainersStartupProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=10,
-                timeout_seconds=5,
-                failure_threshold=math.ceil(runtime.startup_timeout_seconds / 10),
-            ),
-            readiness_probe=ks.InferenceServiceSpecPredictorContainersReadinessProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=10,
-                timeout_seconds=5,
-                failure_threshold=3,
-            ),
-            liveness_probe=ks.InferenceServiceSpecPredictorContainersLivenessProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=15,
-                timeout_seconds=10,
-                failure_threshold=6,
-            ),
+            resources=_resources(runtime),
+            startup_probe=startup_probe,
+            readiness_probe=readiness_probe,
+            liveness_probe=liveness_probe,
             # The vLLM image runs as root and writes caches under its home directory, so neither
             # runAsNonRoot nor a read-only root filesystem is possible with the upstream image.
             security_context=ks.InferenceServiceSpecPredictorContainersSecurityContext(
@@ -362,47 +350,6 @@ class ModelServer(Construct):
                 if runtime.gpu_count > 1
                 else None
             ),
-        )
-        volumes = (
-            [
-                ks.InferenceServiceSpecPredictorVolumes(
-                    name="dshm",
-                    empty_dir=ks.InferenceServiceSpecPredictorVolumesEmptyDir(
-                        medium="Memory",
-                        size_limit=_value(
-                            ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string, runtime.shm_size
-                        ),
-                    ),
-                )
-            ]
-            if runtime.gpu_count > 1
-            else None
-        )
-        return ks.InferenceServiceSpec(
-            predictor=ks.InferenceServiceSpecPredictor(
-                containers=[container],
-                storage_uris=[
-                    ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)
-                ],
-                service_account_name=model.service_account_name,
-                min_replicas=self.min_replicas,
-                node_selector=dict(runtime.node_selector) or None,
-                tolerations=[
-                    ks.InferenceServiceSpecPredictorTolerations(
-                        key=t.key, operator=t.operator, value=t.value, effect=t.effect
-                    )
-                    for t in runtime.tolerations
-                ]
-                or None,
-                volumes=volumes,
-                security_context=ks.InferenceServiceSpecPredictorSecurityContext(
-                    seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(
-                        type="RuntimeDefault"
-                    ),
-                ),
-                # Model pods load for minutes; give in-flight generations time to finish.
-                termination_grace_period_seconds=120,
-            )
         )
 
     @property
@@ -449,3 +396,74 @@ def _secret_env(name: str, secret: str, key: str) -> ks.InferenceServiceSpecPred
             secret_key_ref=ks.InferenceServiceSpecPredictorContainersEnvValueFromSecretKeyRef(name=secret, key=key)
         ),
     )
+
+
+def _resources(runtime: RuntimeConfig) -> ks.InferenceServiceSpecPredictorContainersResources:
+    """The configured requests and limits, each with the GPUs."""
+    requests = ks.InferenceServiceSpecPredictorContainersResourcesRequests
+    limits = ks.InferenceServiceSpecPredictorContainersResourcesLimits
+    return ks.InferenceServiceSpecPredictorContainersResources(
+        requests={
+            **{name: _value(requests.from_string, q) for name, q in runtime.resources.requests.quantities().items()},
+            runtime.gpu_resource_name: _value(requests.from_number, runtime.gpu_count),
+        },
+        limits={
+            **{name: _value(limits.from_string, q) for name, q in runtime.resources.limits.quantities().items()},
+            runtime.gpu_resource_name: _value(limits.from_number, runtime.gpu_count),
+        },
+    )
+
+
+def _health_probes(
+    runtime: RuntimeConfig,
+) -> tuple[
+    ks.InferenceServiceSpecPredictorContainersStartupProbe,
+    ks.InferenceServiceSpecPredictorContainersReadinessProbe,
+    ks.InferenceServiceSpecPredictorContainersLivenessProbe,
+]:
+    """Startup, readiness and liveness on vLLM's health path; startup waits ``startup_timeout_seconds``."""
+    startup = ks.InferenceServiceSpecPredictorContainersStartupProbe(
+        http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
+            path=HEALTH_PATH,
+            port=_value(ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number, SERVING_PORT),
+        ),
+        period_seconds=10,
+        timeout_seconds=5,
+        failure_threshold=math.ceil(runtime.startup_timeout_seconds / 10),
+    )
+    readiness = ks.InferenceServiceSpecPredictorContainersReadinessProbe(
+        http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
+            path=HEALTH_PATH,
+            port=_value(ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number, SERVING_PORT),
+        ),
+        period_seconds=10,
+        timeout_seconds=5,
+        failure_threshold=3,
+    )
+    liveness = ks.InferenceServiceSpecPredictorContainersLivenessProbe(
+        http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
+            path=HEALTH_PATH,
+            port=_value(ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number, SERVING_PORT),
+        ),
+        period_seconds=15,
+        timeout_seconds=10,
+        failure_threshold=6,
+    )
+    return startup, readiness, liveness
+
+
+def _shared_memory_volumes(runtime: RuntimeConfig) -> list[ks.InferenceServiceSpecPredictorVolumes] | None:
+    """With more than one GPU, a memory-backed ``/dev/shm`` for the tensor-parallel workers; else none."""
+    if runtime.gpu_count <= 1:
+        return None
+    return [
+        ks.InferenceServiceSpecPredictorVolumes(
+            name="dshm",
+            empty_dir=ks.InferenceServiceSpecPredictorVolumesEmptyDir(
+                medium="Memory",
+                size_limit=_value(
+                    ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string, runtime.shm_size
+                ),
+            ),
+        )
+    ]

@@ -30,13 +30,20 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llm_inference_stack.facts import phoenix as phoenix_facts
 
 from ..base.errors import HarnessError
 from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
 from .kube import JsonDict
+
+if TYPE_CHECKING:
+    from .cluster import LocalControlPlane
+    from .dataplane import GatewayDataPlane
+    from .phoenix import SandboxPhoenix
+    from .pods import PodNetwork
+    from .upstream import ModelUpstreams
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
 
@@ -46,15 +53,10 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
 
 
 def run_inner(job_file: Path) -> int:
-    from ..base.substitutions import lines
     from .cluster import Binaries, LocalControlPlane
     from .dataplane import GatewayDataPlane
-    from .phoenix import SandboxPhoenix, gateway_otlp_endpoint
     from .pods import PodNetwork
-    from .report import Report
     from .sources import ControlPlaneSources
-    from .upstream import ModelUpstreams
-    from .verify import apply_all, reset
 
     job = json.loads(job_file.read_text())
     sources = ControlPlaneSources(
@@ -65,29 +67,8 @@ def run_inner(job_file: Path) -> int:
     plane = LocalControlPlane(Binaries.from_build(built), sources, work_dir=work / "control-plane", log=_progress)
     reports: list[ProbeReport] = []
     network = PodNetwork()
-    vllm = job.get("vllm")
-    phoenix = (
-        SandboxPhoenix(
-            Path(vllm["phoenix"]), work_dir=work / "phoenix", network=network,
-            http_port=_phoenix_port(job["sets"][0]["objects"]), log=_progress,
-        )
-        if vllm and vllm.get("phoenix")
-        else None
-    )  # fmt: skip
-    models = (
-        ModelUpstreams(
-            Path(vllm["python"]), Path(vllm["model_dir"]), vllm["version"],
-            work_dir=work / "models", network=network, log=_progress,
-            phoenix_grpc_port=phoenix.grpc_port if phoenix else None,
-        )
-        if vllm
-        else None
-    )  # fmt: skip
-
-    parts = ["control plane", "pods", "data path", *(("model servers", "vLLM") if vllm else ())]
-    parts += ["Phoenix", *(("vLLM tracing",) if vllm else ())] if phoenix else []
-    substitutions = lines(*parts)
-    serving = job.get("serving")
+    phoenix, models = _sandbox_services(job, work=work, network=network)
+    substitutions = _substitutions(vllm=models is not None, phoenix=phoenix is not None)
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -110,13 +91,8 @@ def run_inner(job_file: Path) -> int:
                 objects: list[JsonDict] = entry["objects"]
                 report = ProbeReport(details={"substitutions": substitutions})
                 reports.append(report)
-                applied_report = Report()
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
-                admitted = apply_all(plane.client, objects, applied_report)
-                refused = [f"{f.kind} {f.name}: {f.detail}" for f in applied_report.findings if not f.ok]
-                if refused:
-                    report.error = "the API server refused: " + "; ".join(refused)
-                gateways = [o for o in admitted if o["kind"] == "Gateway"]
+                admitted = _apply_set(plane, objects, report)
                 data_plane = GatewayDataPlane(
                     plane.client,
                     plane.pki,
@@ -125,40 +101,11 @@ def run_inner(job_file: Path) -> int:
                     network=network,
                     log=_progress,
                 )
-                started = time.monotonic()
-                try:
-                    upstreams = []
-                    if models is not None:
-                        upstreams = models.serve(objects)
-                        data_plane.upstreams = models.hosts()
-                        report.details["modelStartSeconds"] = round(time.monotonic() - started, 1)
-                    if phoenix is not None:
-                        phoenix.wait_ready()
-                        data_plane.upstreams |= phoenix.hosts_for(objects)
-                        report.details["phoenix"] = {"url": phoenix.url, "otlpEndpoint": gateway_otlp_endpoint(objects)}
-                    with data_plane:
-                        data_plane.start(gateways)
-                        report.details["dataPlaneStartSeconds"] = round(time.monotonic() - started, 1)
-                        for gateway in data_plane.gateways:
-                            base_url = f"http://{gateway.address}:{_listener_port(gateways, gateway.gateway)}"
-                            report.details["gateway"] = base_url
-                            if serving is None or serving.get("checks"):
-                                probe_gateway(base_url, objects, report, upstreams, phoenix)
-                        data_plane.check_alive()
-                        if models is not None:
-                            models.check_alive()
-                        if serving is not None:
-                            from .serve import hold
-
-                            served = [u.served_model_name for u in upstreams]
-                            hold(serving, report.details["gateway"], phoenix, report, objects, served)
-                    report.details["seconds"] = round(time.monotonic() - started, 1)
-                except Exception as failure:  # reported with the component's log tail
-                    report.error = f"{type(failure).__name__}: {failure}"
+                _probe_set(
+                    report, objects, admitted, data_plane, models=models, phoenix=phoenix, serving=job.get("serving")
+                )
                 if index + 1 < len(job["sets"]):
-                    applied = admitted + [o for o in objects if o["kind"] == "Secret"]
-                    namespaces = sorted({o["metadata"]["namespace"] for o in applied if o["metadata"].get("namespace")})
-                    reset(plane.client, applied, namespaces)
+                    _reset_set(plane, objects, admitted)
     except KeyboardInterrupt:
         error = "interrupted"
     except Exception as failure:
@@ -169,6 +116,119 @@ def run_inner(job_file: Path) -> int:
         report.details |= {"controlPlane": plane.describe()}
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
+def _sandbox_services(
+    job: Mapping[str, Any], *, work: Path, network: PodNetwork
+) -> tuple[SandboxPhoenix | None, ModelUpstreams | None]:
+    """The real Phoenix and the vLLM upstreams the job asks for (``--vllm``), not yet started."""
+    from .phoenix import SandboxPhoenix
+    from .upstream import ModelUpstreams
+
+    vllm = job.get("vllm")
+    phoenix = (
+        SandboxPhoenix(
+            Path(vllm["phoenix"]), work_dir=work / "phoenix", network=network,
+            http_port=_phoenix_port(job["sets"][0]["objects"]), log=_progress,
+        )
+        if vllm and vllm.get("phoenix")
+        else None
+    )  # fmt: skip
+    models = (
+        ModelUpstreams(
+            Path(vllm["python"]), Path(vllm["model_dir"]), vllm["version"],
+            work_dir=work / "models", network=network, log=_progress,
+            phoenix_grpc_port=phoenix.grpc_port if phoenix else None,
+        )
+        if vllm
+        else None
+    )  # fmt: skip
+    return phoenix, models
+
+
+def _substitutions(*, vllm: bool, phoenix: bool) -> list[str]:
+    """Every way this run differs from a cluster, and why, for each report (each part registers its own)."""
+    from ..base import vllm as _vllm  # noqa: F401  (registers the vLLM parts)
+    from ..base.substitutions import lines
+    from . import (  # noqa: F401  (each registers its part)
+        cluster,
+        dataplane,
+        pods,
+        upstream,
+    )
+    from . import phoenix as _phoenix  # noqa: F401
+
+    parts = ["control plane", "pods", "data path", *(("model servers", "vLLM") if vllm else ())]
+    parts += ["Phoenix", *(("vLLM tracing",) if vllm else ())] if phoenix else []
+    return lines(*parts)
+
+
+def _apply_set(plane: LocalControlPlane, objects: Sequence[JsonDict], report: ProbeReport) -> list[JsonDict]:
+    """Apply one set of manifests; what the API server refuses is the report's error. Returns what it admitted."""
+    from .report import Report
+    from .verify import apply_all
+
+    applied_report = Report()
+    admitted = apply_all(plane.client, objects, applied_report)
+    refused = [f"{f.kind} {f.name}: {f.detail}" for f in applied_report.findings if not f.ok]
+    if refused:
+        report.error = "the API server refused: " + "; ".join(refused)
+    return admitted
+
+
+def _probe_set(
+    report: ProbeReport,
+    objects: Sequence[JsonDict],
+    admitted: Sequence[JsonDict],
+    data_plane: GatewayDataPlane,
+    *,
+    models: ModelUpstreams | None,
+    phoenix: SandboxPhoenix | None,
+    serving: Mapping[str, Any] | None,
+) -> None:
+    """Start the data path of one applied set and run the checks (or hold it for serving); a failure is reported."""
+    from .phoenix import gateway_otlp_endpoint
+
+    gateways = [o for o in admitted if o["kind"] == "Gateway"]
+    started = time.monotonic()
+    try:
+        upstreams = []
+        if models is not None:
+            upstreams = models.serve(objects)
+            data_plane.upstreams = models.hosts()
+            report.details["modelStartSeconds"] = round(time.monotonic() - started, 1)
+        if phoenix is not None:
+            phoenix.wait_ready()
+            data_plane.upstreams |= phoenix.hosts_for(objects)
+            report.details["phoenix"] = {"url": phoenix.url, "otlpEndpoint": gateway_otlp_endpoint(objects)}
+        with data_plane:
+            data_plane.start(gateways)
+            report.details["dataPlaneStartSeconds"] = round(time.monotonic() - started, 1)
+            for gateway in data_plane.gateways:
+                base_url = f"http://{gateway.address}:{_listener_port(gateways, gateway.gateway)}"
+                report.details["gateway"] = base_url
+                if serving is None or serving.get("checks"):
+                    probe_gateway(base_url, objects, report, upstreams, phoenix)
+            data_plane.check_alive()
+            if models is not None:
+                models.check_alive()
+            if serving is not None:
+                from .serve import hold
+
+                served = [u.served_model_name for u in upstreams]
+                hold(serving, report.details["gateway"], phoenix, report, objects, served)
+        report.details["seconds"] = round(time.monotonic() - started, 1)
+    except Exception as failure:  # reported with the component's log tail
+        report.error = f"{type(failure).__name__}: {failure}"
+
+
+def _reset_set(plane: LocalControlPlane, objects: Sequence[JsonDict], admitted: Sequence[JsonDict]) -> None:
+    """Remove one set's objects (and their namespaces) before the next set is applied."""
+    from .verify import reset
+
+    applied = [*admitted, *(o for o in objects if o["kind"] == "Secret")]
+    namespaces = sorted({o["metadata"]["namespace"] for o in applied if o["metadata"].get("namespace")})
+    reset(plane.client, applied, namespaces)
 
 
 def _phoenix_port(objects: Sequence[Mapping[str, Any]]) -> int:

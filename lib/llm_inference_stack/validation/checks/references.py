@@ -20,7 +20,16 @@ def _missing(manifests: Manifests, source: Obj, field: str, kind: str, name: obj
 @check("references")
 def referenced_objects_exist(manifests: Manifests) -> Iterator[Problem]:
     """Route -> Gateway, AIServiceBackend; AIServiceBackend -> Backend; policies -> Gateway or the HTTPRoute of an
-    AIGatewayRoute; Gateway -> config."""
+    AIGatewayRoute; Gateway -> config; ScaledObject -> TriggerAuthentication."""
+    yield from _route_references(manifests)
+    yield from _service_backend_references(manifests)
+    yield from _policy_references(manifests)
+    yield from _gateway_references(manifests)
+    yield from _scaled_object_references(manifests)
+
+
+def _route_references(manifests: Manifests) -> Iterator[Problem]:
+    """An AIGatewayRoute's parent Gateways and its rules' AIServiceBackends."""
     for route in manifests.of_kind("AIGatewayRoute"):
         for index, parent in enumerate(dig(route, "spec", "parentRefs") or []):
             if isinstance(parent, Mapping) and parent.get("kind", "Gateway") == "Gateway":
@@ -42,6 +51,10 @@ def referenced_objects_exist(manifests: Manifests) -> Iterator[Problem]:
                     ref.get("name") if isinstance(ref, Mapping) else None,
                     "add an AIServiceBackend of that name for the model, or fix the name",
                 )
+
+
+def _service_backend_references(manifests: Manifests) -> Iterator[Problem]:
+    """An AIServiceBackend's Envoy Gateway Backend."""
     for service_backend in manifests.of_kind("AIServiceBackend"):
         ref = dig(service_backend, "spec", "backendRef")
         if isinstance(ref, Mapping) and ref.get("kind", "Backend") != "Backend":
@@ -59,6 +72,10 @@ def referenced_objects_exist(manifests: Manifests) -> Iterator[Problem]:
             ref.get("name") if isinstance(ref, Mapping) else None,
             "add a Backend whose fqdn endpoint is the predictor Service, or fix the name",
         )
+
+
+def _policy_references(manifests: Manifests) -> Iterator[Problem]:
+    """A gateway policy's target: a Gateway, or the HTTPRoute the controller makes of an AIGatewayRoute."""
     for kind in GATEWAY_POLICIES:
         for policy in manifests.of_kind(kind):
             for index, target in enumerate(dig(policy, "spec", "targetRefs") or []):
@@ -81,6 +98,10 @@ def referenced_objects_exist(manifests: Manifests) -> Iterator[Problem]:
                         target.get("name"),
                         "target the HTTPRoute of an AIGatewayRoute in the output (it has the AIGatewayRoute's name)",
                     )
+
+
+def _gateway_references(manifests: Manifests) -> Iterator[Problem]:
+    """A Gateway's GatewayConfig annotation and its EnvoyProxy parameters."""
     for gateway in manifests.of_kind("Gateway"):
         config = annotations_of(gateway).get(GATEWAY_CONFIG_ANNOTATION)
         if config is not None:
@@ -102,6 +123,10 @@ def referenced_objects_exist(manifests: Manifests) -> Iterator[Problem]:
                 params.get("name"),
                 "add the EnvoyProxy (Envoy Deployment and Service settings) or fix the name",
             )
+
+
+def _scaled_object_references(manifests: Manifests) -> Iterator[Problem]:
+    """A ScaledObject trigger's TriggerAuthentication."""
     for scaled in manifests.of_kind("ScaledObject"):
         for index, trigger in enumerate(dig(scaled, "spec", "triggers") or []):
             ref = trigger.get("authenticationRef") if isinstance(trigger, Mapping) else None
