@@ -43,10 +43,12 @@ class Autoscaler(Construct):
 
     The ScaledObject is ``node.default_child``; it lives in the target's namespace (a ScaledObject scales a
     Deployment of its own namespace only). The target's ``min_replicas`` (the replicas KServe creates before KEDA
-    takes over) is set to ``config.min_replicas``.
+    takes over) is set to ``config.min_replicas``, and its ``prometheus_namespace`` (admitted by its NetworkPolicy)
+    to the namespace of ``config.prometheus``.
 
     :param target: the model server to scale (its Deployment ``<isvc>-predictor``).
-    :param config: thresholds, replica bounds and Prometheus. Default: ``AutoscalingConfig()``.
+    :param config: thresholds, replica bounds and Prometheus; given, it wins over the model's. Default: the
+        target's own (``ModelConfig.autoscaling`` of its model), else ``AutoscalingConfig()``.
     :param name: name of the ScaledObject (and of the HPA KEDA creates). Default: the target's name.
     :param labels: extra labels. Default: none.
     """
@@ -66,7 +68,8 @@ class Autoscaler(Construct):
             raise PropError(
                 "Autoscaler", "target", target, "pass the ModelServer construct to scale, not its name or Deployment"
             )
-        config = config if config is not None else AutoscalingConfig()
+        if config is None:
+            config = target.autoscaling if target.autoscaling is not None else AutoscalingConfig()
         self.config = config
         self.target = target
         self.name = name or target.name
@@ -77,6 +80,7 @@ class Autoscaler(Construct):
         own default, ``keda-hpa-<ScaledObject>``, is not used)."""
         self.query = waiting_requests_query(target.served_model_name, self.namespace)
         target.min_replicas = config.min_replicas
+        target.prometheus_namespace = config.prometheus.namespace
         labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
         namespace = self.namespace
         target_deployment = self.target_deployment

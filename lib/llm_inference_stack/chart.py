@@ -133,11 +133,6 @@ class LlmInferenceStack(cdk8s.Chart):
                 project_name=project,
                 labels=labels,
             )
-        for m in self.models:
-            m.gateway_model = self.gateway.add_model(m.server, rate_limit=config.rate_limit_of(m.server.model))
-        self.tracing: GatewayTracing | None = self.gateway.tracing if isinstance(self.gateway, AiGateway) else None
-        """The AI Gateway's GatewayConfig sending traces to Phoenix, if any."""
-
         if config.network_policy.enabled:
             # Standalone Envoy pods run in the stack's namespace, never in an Envoy Gateway controller's.
             envoy_namespace = None if config.gateway.mode == "standalone" else config.network_policy.gateway_namespace
@@ -147,6 +142,12 @@ class LlmInferenceStack(cdk8s.Chart):
                     gateway_namespace=envoy_namespace,
                     prometheus_namespace=m.autoscaler.config.prometheus.namespace,
                 )
+        for m in self.models:
+            m.gateway_model = self.gateway.add_model(
+                m.server, rate_limit=config.rate_limit_of(m.server.model), network_policy=config.network_policy.enabled
+            )
+        self.tracing: GatewayTracing | None = self.gateway.tracing if isinstance(self.gateway, AiGateway) else None
+        """The AI Gateway's GatewayConfig sending traces to Phoenix, if any."""
         observability = config.observability
         monitored = [MonitoredModel.of(m.server, m.autoscaler) for m in self.models]
         ai_gateway = config.gateway.mode == "ai-gateway"

@@ -16,13 +16,22 @@ import cdk8s
 from constructs import Construct
 
 from ._resource import body, check_label, cluster_scoped, lazy_api_object
-from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig, RateLimitConfig
+from .config import INHERIT, GatewayConfig, GatewayServiceConfig, Inherit, PhoenixConfig, RateLimitConfig
 from .errors import PropError
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
 from .imports.io.k8s.networking import gateway as gwapi
 from .observability import GatewayTracing
-from .routes import MAX_RULES_PER_ROUTE, ROUTE_PLANNED_RULES, ModelRoute, jump_hash, new_route, route_buckets, route_key
+from .routes import (
+    MAX_RULES_PER_ROUTE,
+    ROUTE_PLANNED_RULES,
+    ModelRoute,
+    jump_hash,
+    new_route,
+    rate_limit_for,
+    route_buckets,
+    route_key,
+)
 from .validation import ChartValidation
 from .validation.checks.gateway import AI_GATEWAY_METADATA_NAMESPACE
 from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
@@ -273,13 +282,27 @@ class AiGateway(Construct):
         self.gateway.metadata.add_annotation(GATEWAY_CONFIG_ANNOTATION, self.tracing.name)
         return self.tracing
 
-    def add_model(self, server: ModelServer, *, rate_limit: RateLimitConfig | None = None) -> GatewayModel:
+    def add_model(
+        self,
+        server: ModelServer,
+        *,
+        rate_limit: RateLimitConfig | Inherit | None = INHERIT,
+        network_policy: bool = True,
+    ) -> GatewayModel:
         """Route requests whose ``model`` is the server's served model name to it; returns what this created.
 
-        :param rate_limit: per-client token limits on this model. Default: none.
+        :param rate_limit: per-client token limits on this model; None: none. Default: the model's own
+            (``ModelConfig.rate_limit``, its fields over the gateway's), else ``config.rate_limit`` (100000 tokens
+            per minute by default).
+        :param network_policy: admit only this gateway's Envoy pods (and Prometheus) to the model's pods
+            (``server.allow_ingress_only_from``), unless the server has its NetworkPolicy already; False: leave
+            the pods open. Default: true.
         """
-        route = new_route("AiGateway", server, rate_limit, self.routes)
+        limits = rate_limit_for(server, rate_limit, self.config.rate_limit)
+        route = new_route("AiGateway", server, limits, self.routes)
         self.routes.append(route)
+        if network_policy and server.network_policy is None:
+            server.allow_ingress_only_from(gateway=self)
         meta = self._meta
         scope = Construct(self._backends_slot, route.backend_name)
         backend = eg.Backend(

@@ -17,7 +17,15 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._resource import body, lazy_api_object, namespace_for
-from .config import EnvFromSecret, ModelConfig, PhoenixConfig
+from .config import (
+    AutoscalingConfig,
+    EnvFromSecret,
+    Inherit,
+    ModelConfig,
+    PhoenixConfig,
+    PrometheusConfig,
+    RateLimitConfig,
+)
 from .errors import PropError
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
@@ -44,6 +52,7 @@ API_PREFIX = "/v1"
 METRICS_PATH = "/metrics"
 HEALTH_PATH = "/health"
 SCRAPE_INTERVAL = "15s"
+_DEFAULT_PROMETHEUS = PrometheusConfig()
 
 
 @functools.cache
@@ -144,6 +153,16 @@ class ModelServer(Construct):
         }
         self.min_replicas = min_replicas
         """``spec.predictor.minReplicas``, read at synthesis."""
+        self.autoscaling: AutoscalingConfig | None = model.autoscaling
+        """The model's own autoscaling, which an ``Autoscaler`` given no ``config`` uses."""
+        self.rate_limit: RateLimitConfig | Inherit | None = model.rate_limit
+        """The model's own token limits, which a gateway's ``add_model`` given no ``rate_limit`` uses."""
+        prometheus = model.autoscaling.prometheus if model.autoscaling else _DEFAULT_PROMETHEUS
+        self.prometheus_namespace = prometheus.namespace
+        """Namespace of the Prometheus that scrapes the pods (an ``Autoscaler`` sets its own)."""
+        self.network_policy: k8s.KubeNetworkPolicy | None = None
+        """The NetworkPolicy admitting only the gateway and Prometheus (``allow_ingress_only_from``, or a
+        gateway's ``add_model``); None until then."""
         self.tracing: PhoenixConfig | None = None
         """Where vLLM sends its spans (``add_tracing``); None: no vLLM tracing."""
         self._project_name = project_name
@@ -207,25 +226,37 @@ class ModelServer(Construct):
         self,
         *,
         gateway: AiGateway | StandaloneGateway,
-        prometheus_namespace: str = "monitoring",
+        prometheus_namespace: str | None = None,
         gateway_namespace: str | None = None,
     ) -> k8s.KubeNetworkPolicy:
         """Admit traffic to the model pods from ``gateway``'s Envoy pods and from Prometheus only; returns the
-        NetworkPolicy.
+        NetworkPolicy (also ``network_policy``). A gateway's ``add_model`` calls this unless the server has its
+        policy already (call this first to choose the namespaces) or ``add_model(..., network_policy=False)``.
 
         vLLM serves the API and ``/metrics`` on one port, so Prometheus is admitted on that port.
         Kubelet probes are not subject to NetworkPolicy. Needs a CNI that enforces NetworkPolicy.
 
         :param prometheus_namespace: namespace of the Prometheus that scrapes the pods (and that KEDA queries).
-            Default: monitoring.
+            Default: ``prometheus_namespace`` (the model's autoscaling Prometheus, or the one of the ``Autoscaler``
+            targeting this server; ``monitoring`` by default).
         :param gateway_namespace: namespace of the Envoy pods. Default: the gateway's namespace (Envoy Gateway's
             GatewayNamespace mode, and the standalone gateway); with Envoy Gateway's default mode, its controller
             namespace (e.g. ``envoy-gateway-system``).
         """
+        if self.network_policy is not None:
+            raise PropError(
+                "ModelServer",
+                "gateway",
+                getattr(gateway, "name", gateway),
+                f"model server {self.name!r} already has its NetworkPolicy (one policy admits one gateway): call "
+                "allow_ingress_only_from once, before the gateway's add_model (or pass add_model(..., "
+                "network_policy=False))",
+            )
         gateway_namespace = gateway_namespace or gateway.namespace
+        prometheus_namespace = prometheus_namespace or self.prometheus_namespace
         gateway_pod_labels = gateway.pod_selector
         port = [k8s.NetworkPolicyPort(port=_value(k8s.IntOrString.from_number, SERVING_PORT), protocol="TCP")]
-        return k8s.KubeNetworkPolicy(
+        self.network_policy = k8s.KubeNetworkPolicy(
             self,
             "NetworkPolicy",
             metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
@@ -257,6 +288,7 @@ class ModelServer(Construct):
                 ],
             ),
         )
+        return self.network_policy
 
     def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> None:
         """Send vLLM's own spans to ``phoenix`` (OTLP gRPC), unless its ``trace_vllm`` is off.

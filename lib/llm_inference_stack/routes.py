@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .config import RateLimitConfig
+from .config import INHERIT, Inherit, RateLimitConfig
 from .errors import PropError
+from .settings.inherit import over
 
 if TYPE_CHECKING:
     from .model_server import ModelServer
@@ -84,6 +85,26 @@ def jump_hash(key: int, buckets: int) -> int:
         key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
         candidate = int((bucket + 1) * (float(1 << 31) / float((key >> 33) + 1)))
     return bucket
+
+
+RATE_LIMIT_PRECEDENCE = (
+    "the rate_limit given to add_model (None: no limits), else the model's own (ModelConfig.rate_limit: None for "
+    "none, a block over the gateway's), else the gateway's (GatewayConfig.rate_limit)"
+)
+"""Which token limits ``add_model`` applies, first match wins."""
+
+
+def rate_limit_for(
+    server: ModelServer, given: RateLimitConfig | Inherit | None, gateway_limit: RateLimitConfig | None
+) -> RateLimitConfig | None:
+    """The limits of ``add_model(server, rate_limit=given)`` on a gateway limiting ``gateway_limit``
+    (``RATE_LIMIT_PRECEDENCE``)."""
+    if given is not INHERIT:
+        return given
+    own = server.rate_limit
+    if own is INHERIT:
+        return gateway_limit
+    return None if own is None else over(gateway_limit, own)
 
 
 def new_route(

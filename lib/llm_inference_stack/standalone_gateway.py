@@ -32,7 +32,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._resource import body, check_label, lazy_api_object, namespace_for
-from .config import GatewayConfig, PhoenixConfig, RateLimitConfig
+from .config import INHERIT, GatewayConfig, Inherit, PhoenixConfig, RateLimitConfig
 from .envoy_bootstrap import (
     ADMIN_ADDRESS,
     ADMIN_CLUSTER,
@@ -58,7 +58,7 @@ from .envoy_bootstrap import (
     render_script,
 )
 from .errors import PropError
-from .routes import ModelRoute, new_route
+from .routes import ModelRoute, new_route, rate_limit_for
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
@@ -349,15 +349,28 @@ class StandaloneGateway(Construct):
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
 
-    def add_model(self, server: ModelServer, *, rate_limit: RateLimitConfig | None = None) -> StandaloneModel:
+    def add_model(
+        self,
+        server: ModelServer,
+        *,
+        rate_limit: RateLimitConfig | Inherit | None = INHERIT,
+        network_policy: bool = True,
+    ) -> StandaloneModel:
         """Route requests for the server's served model name to it; returns what this created.
 
-        :param rate_limit: whether this model is rate limited: in this mode the limit is
+        :param rate_limit: whether this model is rate limited (None: not): in this mode the limit is
             ``config.standalone.requests_per_minute`` requests per client and replica (token budgets are not
-            enforced). Default: none.
+            enforced). Default: the model's own (``ModelConfig.rate_limit``), else ``config.rate_limit`` (set by
+            default).
+        :param network_policy: admit only this gateway's Envoy pods (and Prometheus) to the model's pods
+            (``server.allow_ingress_only_from``), unless the server has its NetworkPolicy already; False: leave
+            the pods open. Default: true.
         """
-        route = new_route("StandaloneGateway", server, rate_limit, self.routes)
+        limits = rate_limit_for(server, rate_limit, self.config.rate_limit)
+        route = new_route("StandaloneGateway", server, limits, self.routes)
         self.routes.append(route)
+        if network_policy and server.network_policy is None:
+            server.allow_ingress_only_from(gateway=self)
         model = StandaloneModel(gateway=self, server=server, route=route)
         self.models.append(model)
         return model

@@ -228,7 +228,11 @@ def stack_config_from_mapping(raw: Any) -> StackConfig:
 def _over_stack(model: Any, stack: Any) -> Any:
     """A model's values with its ``autoscaling`` and ``rateLimit`` blocks merged key by key over the stack's.
 
-    ``rateLimit: null`` stays null (no limits for this model), as ``gateway.rateLimit: null`` does for all.
+    The values-file spelling of ``settings.inherit.over`` (``StackConfig.autoscaling_of`` and ``rate_limit_of``
+    apply it to objects built in Python): merged here, before the block is built, so that its checks judge the
+    merged block (a model's ``minReplicas: 6`` under the stack's ``maxReplicas: 10``). The model then holds
+    the merged block, over which ``over`` changes nothing. ``rateLimit: null`` stays null (no limits for this
+    model), as ``gateway.rateLimit: null`` does for all.
     """
     if not isinstance(model, dict):
         return model

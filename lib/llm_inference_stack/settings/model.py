@@ -22,6 +22,7 @@ from ..pins import VLLM_IMAGE
 from ..quantity import parse_quantity
 from ._checks import check_dns1035_label, check_dns_label, check_image, check_label_map, check_quantity, require
 from .gateway import RateLimitConfig
+from .inherit import Settings, inherit_defaults
 from .scaling import AutoscalingConfig
 
 DEFAULT_VLLM_IMAGE = VLLM_IMAGE
@@ -45,15 +46,21 @@ def _generated_flag_fix(flag: str) -> Fix:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ResourceList:
-    """CPU, memory and ephemeral storage for one container (GPUs are added from ``gpuCount``)."""
+class ResourceList(Settings):
+    """CPU, memory and ephemeral storage for one container (GPUs are added from ``gpuCount``).
+
+    In ``Resources`` a list inherits what it does not set from the default requests or limits
+    (``settings.inherit``): ``ResourceList(cpu="4", memory="8Gi")`` keeps the default ephemeral storage,
+    ``ephemeral_storage=None`` sets none.
+    """
 
     cpu: str
     """CPU as a Kubernetes quantity, e.g. ``"8"`` or ``"500m"``."""
     memory: str
     """Memory as a Kubernetes quantity, e.g. ``"64Gi"``."""
     ephemeral_storage: str | None = None
-    """Node-local disk (``ephemeral-storage``), e.g. ``"150Gi"``; null sets none. Default: none."""
+    """Node-local disk (``ephemeral-storage``), e.g. ``"150Gi"``; None (given) sets none. Default: none; in
+    ``Resources`` a list not given it keeps the default's (150Gi requested, 300Gi limit)."""
 
     def __post_init__(self) -> None:
         check_quantity("cpu", self.cpu)
@@ -74,7 +81,7 @@ DEFAULT_LIMITS = ResourceList(cpu="16", memory="128Gi", ephemeral_storage="300Gi
 
 
 @dataclass(frozen=True, kw_only=True)
-class Resources:
+class Resources(Settings):
     """Requests and limits of the vLLM container.
 
     The storage initializer downloads the weights into an emptyDir on the node's disk, so the pod requests
@@ -82,11 +89,13 @@ class Resources:
     """
 
     requests: ResourceList = DEFAULT_REQUESTS
-    """Default: 8 CPUs, 64Gi memory, 150Gi ephemeral storage."""
+    """Default: 8 CPUs, 64Gi memory, 150Gi ephemeral storage; a list given keeps the fields it does not set."""
     limits: ResourceList = DEFAULT_LIMITS
-    """Default: 16 CPUs, 128Gi memory (model weights are read through page cache), 300Gi ephemeral storage."""
+    """Default: 16 CPUs, 128Gi memory (model weights are read through page cache), 300Gi ephemeral storage; a
+    list given keeps the fields it does not set."""
 
     def __post_init__(self) -> None:
+        inherit_defaults(self, "requests", "limits")
         for name in ("cpu", "memory", "ephemeral_storage"):
             request, limit = getattr(self.requests, name), getattr(self.limits, name)
             if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
@@ -338,11 +347,12 @@ class ModelConfig:
     object_name: str | None = None
     """Name of the InferenceService and its companions. Default: derived from ``name`` (DNS-1035)."""
     rate_limit: RateLimitConfig | Inherit | None = INHERIT
-    """Per-client token limits for this model; None turns them off. Default: ``INHERIT``, ``gateway.rateLimit``.
-    In a values file the block merges key by key over ``gateway.rateLimit``."""
+    """Per-client token limits for this model; None turns them off. A block given keeps the fields it does not
+    set from the gateway's (``gateway.rateLimit``; ``GatewayConfig.rate_limit`` of the gateway the model is
+    added to). Default: ``INHERIT``, the gateway's limits."""
     autoscaling: AutoscalingConfig | None = None
-    """Autoscaling of this model. Default: the stack's ``autoscaling``. In a values file the block merges key by
-    key over the stack's ``autoscaling``."""
+    """Autoscaling of this model; the fields it sets override the stack's ``autoscaling`` (an ``Autoscaler``
+    targeting the model's server: its defaults). Default: the stack's ``autoscaling``."""
 
     def __post_init__(self) -> None:
         require(

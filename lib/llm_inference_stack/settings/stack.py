@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..errors import Fix, Namer, SettingsError
 from ._checks import check_dns1035_label, check_dns_label, check_label_map, require
 from .gateway import ApiKeysConfig, GatewayConfig, RateLimitConfig
+from .inherit import over
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
 from .scaling import AutoscalingConfig
@@ -146,15 +147,26 @@ class StackConfig:
                     _object_name_taken_fix(seen_objects[where], self.namespace),
                 )
             seen_objects[where] = index
+            try:
+                self.autoscaling_of(model)
+            except SettingsError as error:
+                raise error.under_field(f"models[{index}].autoscaling") from None
 
     def namespace_of(self, model: ModelConfig) -> str:
         return model.namespace or self.namespace
 
     def autoscaling_of(self, model: ModelConfig) -> AutoscalingConfig:
-        return model.autoscaling or self.autoscaling
+        """The model's autoscaling: the fields its ``autoscaling`` sets over the stack's (``settings.inherit``)."""
+        merged = over(self.autoscaling, model.autoscaling)
+        assert merged is not None
+        return merged
 
     def rate_limit_of(self, model: ModelConfig) -> RateLimitConfig | None:
-        return self.gateway.rate_limit if model.rate_limit is INHERIT else model.rate_limit
+        """The model's token limits: the gateway's (``INHERIT``), none (None), or the fields its ``rate_limit``
+        sets over the gateway's."""
+        if model.rate_limit is INHERIT:
+            return self.gateway.rate_limit
+        return None if model.rate_limit is None else over(self.gateway.rate_limit, model.rate_limit)
 
     @property
     def namespaces(self) -> list[str]:
