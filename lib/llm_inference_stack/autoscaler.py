@@ -9,10 +9,9 @@ from constructs import Construct
 
 from ._resource import body, lazy_api_object, namespace_for
 from .config import AutoscalingConfig
-from .errors import PropError
+from .contracts import Scalable, check_contract
 from .imports.sh import keda
 from .keda_replicas import keda_desired_replicas
-from .model_server import ModelServer
 from .validation import ChartValidation
 from .vllm_metrics import WAITING, model_selector
 
@@ -46,7 +45,7 @@ class Autoscaler(Construct):
     takes over) is set to ``config.min_replicas``, and its ``prometheus_namespace`` (admitted by its NetworkPolicy)
     to the namespace of ``config.prometheus``.
 
-    :param target: the model server to scale (its Deployment ``<isvc>-predictor``).
+    :param target: the model server to scale (its Deployment ``<isvc>-predictor``), or any ``contracts.Scalable``.
     :param config: thresholds, replica bounds and Prometheus; given, it wins over the model's. Default: the
         target's own (``ModelConfig.autoscaling`` of its model), else ``AutoscalingConfig()``.
     :param name: name of the ScaledObject (and of the HPA KEDA creates). Default: the target's name.
@@ -58,16 +57,19 @@ class Autoscaler(Construct):
         scope: Construct,
         id: str,
         *,
-        target: ModelServer,
+        target: Scalable,
         config: AutoscalingConfig | None = None,
         name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(target, ModelServer):
-            raise PropError(
-                "Autoscaler", "target", target, "pass the ModelServer construct to scale, not its name or Deployment"
-            )
+        check_contract(
+            "Autoscaler",
+            "target",
+            target,
+            Scalable,
+            "pass the ModelServer construct to scale, not its name or Deployment",
+        )
         if config is None:
             config = target.autoscaling if target.autoscaling is not None else AutoscalingConfig()
         self.config = config

@@ -17,6 +17,7 @@ from constructs import Construct
 
 from ._resource import body, check_label, cluster_scoped, lazy_api_object
 from .config import INHERIT, GatewayConfig, GatewayServiceConfig, Inherit, PhoenixConfig, RateLimitConfig
+from .contracts import ServedModel
 from .errors import PropError
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
@@ -54,7 +55,6 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .api_keys import ApiKeys
-    from .model_server import ModelServer
 
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 MODEL_HEADER = "x-ai-eg-model"
@@ -73,7 +73,7 @@ class GatewayModel:
     """What ``AiGateway.add_model`` created for one model server."""
 
     gateway: AiGateway
-    server: ModelServer
+    server: ServedModel
     route: ModelRoute
     """The model as the gateway routes to it (served name, backend name, Service host, rate limit)."""
     backend: eg.Backend
@@ -284,7 +284,7 @@ class AiGateway(Construct):
 
     def add_model(
         self,
-        server: ModelServer,
+        server: ServedModel,
         *,
         rate_limit: RateLimitConfig | Inherit | None = INHERIT,
         network_policy: bool = True,

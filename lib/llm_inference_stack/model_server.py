@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cdk8s
 from cdk8s_plus_27 import k8s
@@ -26,6 +26,7 @@ from .config import (
     PrometheusConfig,
     RateLimitConfig,
 )
+from .contracts import PodPeer, check_contract
 from .errors import PropError
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
@@ -35,10 +36,6 @@ from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
 from .validation.checks.kserve import CLUSTER_LOCAL, VISIBILITY_LABEL, weights_path
-
-if TYPE_CHECKING:
-    from .gateway import AiGateway
-    from .standalone_gateway import StandaloneGateway
 
 CONTAINER_NAME = "kserve-container"
 """KServe's name for the first predictor container."""
@@ -225,11 +222,12 @@ class ModelServer(Construct):
     def allow_ingress_only_from(
         self,
         *,
-        gateway: AiGateway | StandaloneGateway,
+        gateway: PodPeer,
         prometheus_namespace: str | None = None,
         gateway_namespace: str | None = None,
     ) -> k8s.KubeNetworkPolicy:
-        """Admit traffic to the model pods from ``gateway``'s Envoy pods and from Prometheus only; returns the
+        """Admit traffic to the model pods from ``gateway``'s pods (any ``contracts.PodPeer``: a gateway) and from
+        Prometheus only; returns the
         NetworkPolicy (also ``network_policy``). A gateway's ``add_model`` calls this unless the server has its
         policy already (call this first to choose the namespaces) or ``add_model(..., network_policy=False)``.
 
@@ -243,6 +241,7 @@ class ModelServer(Construct):
             GatewayNamespace mode, and the standalone gateway); with Envoy Gateway's default mode, its controller
             namespace (e.g. ``envoy-gateway-system``).
         """
+        check_contract("ModelServer.allow_ingress_only_from", "gateway", gateway, PodPeer, "pass the gateway construct")
         if self.network_policy is not None:
             raise PropError(
                 "ModelServer",

@@ -16,7 +16,7 @@ from .errors import PropError
 from .settings.inherit import over
 
 if TYPE_CHECKING:
-    from .model_server import ModelServer
+    from .contracts import ServedModel
 
 MAX_RULES_PER_ROUTE = 15
 """AIGatewayRoute accepts at most 15 rules."""
@@ -95,7 +95,7 @@ RATE_LIMIT_PRECEDENCE = (
 
 
 def rate_limit_for(
-    server: ModelServer, given: RateLimitConfig | Inherit | None, gateway_limit: RateLimitConfig | None
+    server: ServedModel, given: RateLimitConfig | Inherit | None, gateway_limit: RateLimitConfig | None
 ) -> RateLimitConfig | None:
     """The limits of ``add_model(server, rate_limit=given)`` on a gateway limiting ``gateway_limit``
     (``RATE_LIMIT_PRECEDENCE``)."""
@@ -108,7 +108,7 @@ def rate_limit_for(
 
 
 def new_route(
-    owner: str, server: ModelServer, rate_limit: RateLimitConfig | None, routes: Sequence[ModelRoute]
+    owner: str, server: ServedModel, rate_limit: RateLimitConfig | None, routes: Sequence[ModelRoute]
 ) -> ModelRoute:
     """The route of ``owner.add_model(server, rate_limit=...)``: ``PropError`` when ``routes`` already has one with the
     server's object name or served model name."""

@@ -33,6 +33,7 @@ from constructs import Construct
 
 from ._resource import body, check_label, lazy_api_object, namespace_for
 from .config import INHERIT, GatewayConfig, Inherit, PhoenixConfig, RateLimitConfig
+from .contracts import ServedModel
 from .envoy_bootstrap import (
     ADMIN_ADDRESS,
     ADMIN_CLUSTER,
@@ -65,7 +66,6 @@ from .validation import ChartValidation
 
 if TYPE_CHECKING:
     from .api_keys import ApiKeys
-    from .model_server import ModelServer
 
 __all__ = [
     "ADMIN_ADDRESS",
@@ -98,7 +98,7 @@ class StandaloneModel:
     (cluster ``model-<route.backend_name>`` in ``config_map``)."""
 
     gateway: StandaloneGateway
-    server: ModelServer
+    server: ServedModel
     route: ModelRoute
 
 
@@ -351,7 +351,7 @@ class StandaloneGateway(Construct):
 
     def add_model(
         self,
-        server: ModelServer,
+        server: ServedModel,
         *,
         rate_limit: RateLimitConfig | Inherit | None = INHERIT,
         network_policy: bool = True,

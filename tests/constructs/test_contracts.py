@@ -1,0 +1,48 @@
+"""The constructs take what they need of each other as protocols (``contracts``), not as classes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from construct_helpers import chart, find, objects, server
+
+from llm_inference_stack import Autoscaler, AutoscalingConfig
+
+
+@dataclass
+class _Deployment:
+    """A scalable workload that is no ModelServer."""
+
+    name: str = "embedder"
+    namespace: str = "team-b"
+    served_model_name: str = "bge-m3"
+    predictor_name: str = "embedder-workers"
+    autoscaling: AutoscalingConfig | None = None
+    min_replicas: int = 1
+    prometheus_namespace: str = "monitoring"
+
+
+@dataclass
+class _Pods:
+    namespace: str = "ingress"
+    pod_selector: dict[str, str] = field(default_factory=lambda: {"app": "edge-proxy"})
+
+
+def test_an_autoscaler_scales_any_scalable_target() -> None:
+    scope = chart()
+    target = _Deployment()
+    Autoscaler(scope, "scaler", target=target, config=AutoscalingConfig(min_replicas=2, max_replicas=5))
+    scaled = find(objects(scope), "ScaledObject", "embedder")
+    assert scaled["metadata"]["namespace"] == "team-b"
+    assert scaled["spec"]["scaleTargetRef"]["name"] == "embedder-workers"
+    assert target.min_replicas == 2
+
+
+def test_a_model_server_admits_any_pod_peer() -> None:
+    scope = chart()
+    server(scope).allow_ingress_only_from(gateway=_Pods())
+    [gateway_rule, _] = find(objects(scope), "NetworkPolicy", "llama-3-70b")["spec"]["ingress"]
+    assert gateway_rule["from"][0] == {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}},
+        "podSelector": {"matchLabels": {"app": "edge-proxy"}},
+    }
