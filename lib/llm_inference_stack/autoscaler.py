@@ -83,40 +83,49 @@ class Autoscaler(Construct):
         self.query = waiting_requests_query(target.served_model_name, self.namespace)
         target.min_replicas = config.min_replicas
         target.prometheus_namespace = config.prometheus.namespace
-        labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
-        namespace = self.namespace
-        target_deployment = self.target_deployment
+        self._labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
         ChartValidation.of(self)
+        self.trigger_authentication = self._trigger_authentication()
+        """The TriggerAuthentication with the Prometheus credentials; None without ``prometheus.auth``."""
+        spec = self._spec()
+        self.scaled_object = lazy_api_object(
+            self,
+            "Resource",
+            gvk=keda.ScaledObject.GVK,
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self._labels),
+            fields=("spec",),
+            produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),
+        )
+        """The ScaledObject (``node.default_child``)."""
 
-        self.trigger_authentication: keda.TriggerAuthentication | None = None
-        auth_ref = None
-        auth_modes = None
-        prometheus = config.prometheus
-        if prometheus.auth is not None:
-            keys = ["bearerToken"] if prometheus.auth.mode == "bearer" else ["username", "password"]
-            refs = [
-                keda.TriggerAuthenticationSpecSecretTargetRef(name=prometheus.auth.secret_name, key=key, parameter=key)
-                for key in keys
-            ]
-            if prometheus.tls is not None and prometheus.tls.ca_secret_name is not None:
-                # KEDA's Prometheus scaler verifies the server with the CA in parameter "ca" (PEM).
-                refs.append(
-                    keda.TriggerAuthenticationSpecSecretTargetRef(
-                        name=prometheus.tls.ca_secret_name, key=prometheus.tls.ca_key, parameter="ca"
-                    )
+    def _trigger_authentication(self) -> keda.TriggerAuthentication | None:
+        prometheus = self.config.prometheus
+        if prometheus.auth is None:
+            return None
+        keys = ["bearerToken"] if prometheus.auth.mode == "bearer" else ["username", "password"]
+        refs = [
+            keda.TriggerAuthenticationSpecSecretTargetRef(name=prometheus.auth.secret_name, key=key, parameter=key)
+            for key in keys
+        ]
+        if prometheus.tls is not None and prometheus.tls.ca_secret_name is not None:
+            # KEDA's Prometheus scaler verifies the server with the CA in parameter "ca" (PEM).
+            refs.append(
+                keda.TriggerAuthenticationSpecSecretTargetRef(
+                    name=prometheus.tls.ca_secret_name, key=prometheus.tls.ca_key, parameter="ca"
                 )
-            self.trigger_authentication = keda.TriggerAuthentication(
-                self,
-                "TriggerAuthentication",
-                metadata=cdk8s.ApiObjectMetadata(name=f"{self.name}-prometheus", namespace=namespace, labels=labels),
-                spec=keda.TriggerAuthenticationSpec(secret_target_ref=refs),
             )
-            auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(
-                name=f"{self.name}-prometheus",
-                kind=keda.ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
-            )
-            auth_modes = prometheus.auth.mode
+        return keda.TriggerAuthentication(
+            self,
+            "TriggerAuthentication",
+            metadata=cdk8s.ApiObjectMetadata(
+                name=f"{self.name}-prometheus", namespace=self.namespace, labels=self._labels
+            ),
+            spec=keda.TriggerAuthenticationSpec(secret_target_ref=refs),
+        )
 
+    def _trigger(self) -> keda.ScaledObjectSpecTriggers:
+        """The Prometheus trigger on the model's waiting requests."""
+        config, prometheus = self.config, self.config.prometheus
         metadata = {
             "serverAddress": prometheus.url,
             "query": self.query,
@@ -125,14 +134,49 @@ class Autoscaler(Construct):
             # No series means no queue (no traffic yet); KEDA reads it as 0.
             "ignoreNullValues": "true",
         }
-        if auth_modes is not None:
-            metadata["authModes"] = auth_modes
+        auth_ref = None
+        if prometheus.auth is not None:
+            metadata["authModes"] = prometheus.auth.mode
+            auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(
+                name=f"{self.name}-prometheus",
+                kind=keda.ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
+            )
         if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
             metadata["unsafeSsl"] = "true"
+        return keda.ScaledObjectSpecTriggers(
+            type="prometheus",
+            name="vllm-waiting-requests",
+            metric_type="AverageValue",
+            metadata=metadata,
+            authentication_ref=auth_ref,
+        )
 
-        spec = keda.ScaledObjectSpec(
+    def _spec(self) -> keda.ScaledObjectSpec:
+        config = self.config
+        behavior = keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
+            scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
+                stabilization_window_seconds=config.scale_down_stabilization_seconds,
+                select_policy="Min",
+                policies=[
+                    # One replica at a time: each one took minutes to load.
+                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
+                        type="Pods", value=1, period_seconds=120
+                    )
+                ],
+            ),
+            scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
+                stabilization_window_seconds=config.scale_up_stabilization_seconds,
+                select_policy="Max",
+                policies=[
+                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
+                        type="Pods", value=2, period_seconds=60
+                    )
+                ],
+            ),
+        )
+        return keda.ScaledObjectSpec(
             scale_target_ref=keda.ScaledObjectSpecScaleTargetRef(
-                api_version="apps/v1", kind="Deployment", name=target_deployment
+                api_version="apps/v1", kind="Deployment", name=self.target_deployment
             ),
             min_replica_count=config.min_replicas,
             max_replica_count=config.max_replicas,
@@ -140,46 +184,8 @@ class Autoscaler(Construct):
             cooldown_period=config.cooldown_period,
             advanced=keda.ScaledObjectSpecAdvanced(
                 horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
-                    name=self.hpa_name,
-                    behavior=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
-                        scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
-                            stabilization_window_seconds=config.scale_down_stabilization_seconds,
-                            select_policy="Min",
-                            policies=[
-                                # One replica at a time: each one took minutes to load.
-                                keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
-                                    type="Pods", value=1, period_seconds=120
-                                )
-                            ],
-                        ),
-                        scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
-                            stabilization_window_seconds=config.scale_up_stabilization_seconds,
-                            select_policy="Max",
-                            policies=[
-                                keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
-                                    type="Pods", value=2, period_seconds=60
-                                )
-                            ],
-                        ),
-                    ),
+                    name=self.hpa_name, behavior=behavior
                 )
             ),
-            triggers=[
-                keda.ScaledObjectSpecTriggers(
-                    type="prometheus",
-                    name="vllm-waiting-requests",
-                    metric_type="AverageValue",
-                    metadata=metadata,
-                    authentication_ref=auth_ref,
-                )
-            ],
+            triggers=[self._trigger()],
         )
-        self.scaled_object = lazy_api_object(
-            self,
-            "Resource",
-            gvk=keda.ScaledObject.GVK,
-            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=labels),
-            fields=("spec",),
-            produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),
-        )
-        """The ScaledObject (``node.default_child``)."""

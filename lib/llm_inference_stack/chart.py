@@ -120,6 +120,22 @@ class LlmInferenceStack(cdk8s.Chart):
         tracing = self.gateway.add_tracing(phoenix, project_name=project) if phoenix is not None else None
         self.tracing: GatewayTracing | None = tracing if isinstance(tracing, GatewayTracing) else None
         """The AI Gateway's GatewayConfig sending traces to Phoenix, if any."""
+        self._route_models()
+        self.alerts: StackAlerts | None = None
+        """The PrometheusRule with the recording rules and alerts; None with neither alerts nor dashboards."""
+        self.dashboard: StackDashboard | None = None
+        """The Grafana dashboard ConfigMap; None without dashboards."""
+        self._monitor(labels)
+        self._stamp_common_metadata()
+        self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
+        """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
+        prints them on stderr."""
+        self.validation = ChartValidation.of(self)
+        """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
+
+    def _route_models(self) -> None:
+        """Add every model to the gateway, behind its NetworkPolicy unless ``networkPolicy.enabled`` is false."""
+        config = self.config
         if config.network_policy.enabled:
             envoy_namespace = self.gateway.envoy_pod_namespace(config.network_policy.gateway_namespace)
             for m in self.models:
@@ -132,10 +148,13 @@ class LlmInferenceStack(cdk8s.Chart):
             m.gateway_model = self.gateway.add_model(
                 m.server, rate_limit=config.rate_limit_of(m.server.model), network_policy=config.network_policy.enabled
             )
+
+    def _monitor(self, labels: Mapping[str, str]) -> None:
+        """The alerts and the dashboard, as ``observability`` asks."""
+        config = self.config
         observability = config.observability
         monitored = [MonitoredModel.of(m.server, m.autoscaler) for m in self.models]
         ai_gateway = self.gateway.emits_gen_ai_metrics
-        self.alerts: StackAlerts | None = None
         if observability.alerts or observability.dashboards:
             # Without alerts the rule keeps the recording rules: the dashboard reads the model facts from them.
             self.alerts = StackAlerts(
@@ -149,7 +168,6 @@ class LlmInferenceStack(cdk8s.Chart):
                 alerts=observability.alerts,
                 labels=labels,
             )
-        self.dashboard: StackDashboard | None = None
         if observability.dashboards:
             self.dashboard = StackDashboard(
                 self,
@@ -166,14 +184,11 @@ class LlmInferenceStack(cdk8s.Chart):
                 labels=labels,
             )
 
+    def _stamp_common_metadata(self) -> None:
+        """``commonLabels`` and ``commonAnnotations`` on every object."""
         for obj in self.node.find_all():
             if isinstance(obj, cdk8s.ApiObject):
-                for key, value in config.common_labels.items():
+                for key, value in self.config.common_labels.items():
                     obj.metadata.add_label(key, value)
-                for key, value in config.common_annotations.items():
+                for key, value in self.config.common_annotations.items():
                     obj.metadata.add_annotation(key, value)
-        self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
-        """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
-        prints them on stderr."""
-        self.validation = ChartValidation.of(self)
-        """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""

@@ -168,8 +168,25 @@ class ModelServer(Construct):
         )
         """Plain-text credentials in ``extra_args`` or ``env``; for the caller to show (constructs never print)."""
         ChartValidation.of(self)
-        isvc_labels = {**self.labels, VISIBILITY_LABEL: CLUSTER_LOCAL}
-        self.inference_service = lazy_api_object(
+        self.inference_service = self._inference_service()
+        """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
+        field."""
+        if tracing is not None:
+            self.add_tracing(tracing, project_name=project_name)
+        self.pod_monitor_name = self.name
+        self.pod_monitor = self._pod_monitor()
+        self.disruption_budget = k8s.KubePodDisruptionBudget(
+            self,
+            "DisruptionBudget",
+            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
+            spec=k8s.PodDisruptionBudgetSpec(
+                max_unavailable=_value(k8s.IntOrString.from_number, 1),
+                selector=k8s.LabelSelector(match_labels=self.pod_selector),
+            ),
+        )
+
+    def _inference_service(self) -> cdk8s.ApiObject:
+        return lazy_api_object(
             self,
             "Resource",
             gvk=ks.InferenceService.GVK,
@@ -177,27 +194,24 @@ class ModelServer(Construct):
                 name=self.name,
                 namespace=self.namespace,
                 # cluster-local: no KServe Ingress or HTTPRoute; the API-key gateway is the only way in.
-                labels=isvc_labels,
+                labels={**self.labels, VISIBILITY_LABEL: CLUSTER_LOCAL},
                 annotations={
                     # Standard (formerly RawDeployment): a plain Deployment that KEDA can scale.
                     "serving.kserve.io/deploymentMode": "Standard",
                     # KEDA owns the replicas; KServe must not create an HPA of its own.
                     "serving.kserve.io/autoscalerClass": "external",
                     # No KServe Prometheus annotations: they stamp the queue-proxy's prometheus.io/port on the
-                    # pods; the PodMonitor below is the scrape path.
+                    # pods; the PodMonitor is the scrape path.
                 },
             ),
             fields=("spec",),
             produce=lambda: body(ks.InferenceService.manifest(spec=self._spec())),
             inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
         )
-        """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
-        field."""
-        if tracing is not None:
-            self.add_tracing(tracing, project_name=project_name)
 
-        self.pod_monitor_name = self.name
-        self.pod_monitor = prom.PodMonitor(
+    def _pod_monitor(self) -> prom.PodMonitor:
+        """vLLM's ``/metrics`` scraped from the predictor pods."""
+        return prom.PodMonitor(
             self,
             "PodMonitor",
             metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=self.namespace, labels=self.labels),
@@ -206,16 +220,6 @@ class ModelServer(Construct):
                 pod_metrics_endpoints=[
                     prom.PodMonitorSpecPodMetricsEndpoints(port=PORT_NAME, path=METRICS_PATH, interval=SCRAPE_INTERVAL)
                 ],
-            ),
-        )
-
-        self.disruption_budget = k8s.KubePodDisruptionBudget(
-            self,
-            "DisruptionBudget",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
-            spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=_value(k8s.IntOrString.from_number, 1),
-                selector=k8s.LabelSelector(match_labels=self.pod_selector),
             ),
         )
 
@@ -308,92 +312,7 @@ class ModelServer(Construct):
     def _spec(self) -> ks.InferenceServiceSpec:
         model = self.model
         runtime = model.runtime
-        env = self._env()
-        container = ks.InferenceServiceSpecPredictorContainers(
-            name=CONTAINER_NAME,
-            image=runtime.image,
-            command=["vllm", "serve"],
-            # Escaped: the kubelet would expand "$(NAME)" in a model name or flag into another variable's value.
-            args=[
-                escape(a)
-                for a in vllm_args(
-                    model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None
-                )
-            ],
-            env=env,
-            ports=[
-                ks.InferenceServiceSpecPredictorContainersPorts(
-                    container_port=SERVING_PORT, name=PORT_NAME, protocol="TCP"
-                )
-            ],
-            resources=ks.InferenceServiceSpecPredictorContainersResources(
-                requests={
-                    **{
-                        name: _value(ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string, q)
-                        for name, q in runtime.resources.requests.quantities().items()
-                    },
-                    runtime.gpu_resource_name: _value(
-                        ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number, runtime.gpu_count
-                    ),
-                },
-                limits={
-                    **{
-                        name: _value(ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string, q)
-                        for name, q in runtime.resources.limits.quantities().items()
-                    },
-                    runtime.gpu_resource_name: _value(
-                        ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number, runtime.gpu_count
-                    ),
-                },
-            ),
-            startup_probe=ks.InferenceServiceSpecPredictorContainersStartupProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=10,
-                timeout_seconds=5,
-                failure_threshold=math.ceil(runtime.startup_timeout_seconds / 10),
-            ),
-            readiness_probe=ks.InferenceServiceSpecPredictorContainersReadinessProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=10,
-                timeout_seconds=5,
-                failure_threshold=3,
-            ),
-            liveness_probe=ks.InferenceServiceSpecPredictorContainersLivenessProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=15,
-                timeout_seconds=10,
-                failure_threshold=6,
-            ),
-            # The vLLM image runs as root and writes caches under its home directory, so neither
-            # runAsNonRoot nor a read-only root filesystem is possible with the upstream image.
-            security_context=ks.InferenceServiceSpecPredictorContainersSecurityContext(
-                allow_privilege_escalation=False,
-                capabilities=ks.InferenceServiceSpecPredictorContainersSecurityContextCapabilities(drop=["ALL"]),
-                seccomp_profile=ks.InferenceServiceSpecPredictorContainersSecurityContextSeccompProfile(
-                    type="RuntimeDefault"
-                ),
-            ),
-            volume_mounts=(
-                [ks.InferenceServiceSpecPredictorContainersVolumeMounts(name="dshm", mount_path="/dev/shm")]
-                if runtime.gpu_count > 1
-                else None
-            ),
-        )
+        container = self._container()
         volumes = (
             [
                 ks.InferenceServiceSpecPredictorVolumes(
@@ -434,6 +353,109 @@ class ModelServer(Construct):
                 # Model pods load for minutes; give in-flight generations time to finish.
                 termination_grace_period_seconds=120,
             )
+        )
+
+    def _container(self) -> ks.InferenceServiceSpecPredictorContainers:
+        """The vLLM container."""
+        model = self.model
+        runtime = model.runtime
+        env = self._env()
+        return ks.InferenceServiceSpecPredictorContainers(
+            name=CONTAINER_NAME,
+            image=runtime.image,
+            command=["vllm", "serve"],
+            # Escaped: the kubelet would expand "$(NAME)" in a model name or flag into another variable's value.
+            args=[
+                escape(a)
+                for a in vllm_args(
+                    model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None
+                )
+            ],
+            env=env,
+            ports=[
+                ks.InferenceServiceSpecPredictorContainersPorts(
+                    container_port=SERVING_PORT, name=PORT_NAME, protocol="TCP"
+                )
+            ],
+            resources=self._resources(),
+            **self._probes(),
+            # The vLLM image runs as root and writes caches under its home directory, so neither
+            # runAsNonRoot nor a read-only root filesystem is possible with the upstream image.
+            security_context=ks.InferenceServiceSpecPredictorContainersSecurityContext(
+                allow_privilege_escalation=False,
+                capabilities=ks.InferenceServiceSpecPredictorContainersSecurityContextCapabilities(drop=["ALL"]),
+                seccomp_profile=ks.InferenceServiceSpecPredictorContainersSecurityContextSeccompProfile(
+                    type="RuntimeDefault"
+                ),
+            ),
+            volume_mounts=(
+                [ks.InferenceServiceSpecPredictorContainersVolumeMounts(name="dshm", mount_path="/dev/shm")]
+                if runtime.gpu_count > 1
+                else None
+            ),
+        )
+
+    def _resources(self) -> ks.InferenceServiceSpecPredictorContainersResources:
+        """CPU, memory and ephemeral storage from the settings, and the GPUs."""
+        runtime = self.model.runtime
+        return ks.InferenceServiceSpecPredictorContainersResources(
+            requests={
+                **{
+                    name: _value(ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string, q)
+                    for name, q in runtime.resources.requests.quantities().items()
+                },
+                runtime.gpu_resource_name: _value(
+                    ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number, runtime.gpu_count
+                ),
+            },
+            limits={
+                **{
+                    name: _value(ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string, q)
+                    for name, q in runtime.resources.limits.quantities().items()
+                },
+                runtime.gpu_resource_name: _value(
+                    ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number, runtime.gpu_count
+                ),
+            },
+        )
+
+    def _probes(self) -> dict[str, Any]:
+        """The startup, readiness and liveness probes on vLLM's ``/health``, as container keyword arguments."""
+        runtime = self.model.runtime
+        return dict(
+            startup_probe=ks.InferenceServiceSpecPredictorContainersStartupProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
+                    path=HEALTH_PATH,
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
+                ),
+                period_seconds=10,
+                timeout_seconds=5,
+                failure_threshold=math.ceil(runtime.startup_timeout_seconds / 10),
+            ),
+            readiness_probe=ks.InferenceServiceSpecPredictorContainersReadinessProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
+                    path=HEALTH_PATH,
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
+                ),
+                period_seconds=10,
+                timeout_seconds=5,
+                failure_threshold=3,
+            ),
+            liveness_probe=ks.InferenceServiceSpecPredictorContainersLivenessProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
+                    path=HEALTH_PATH,
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
+                ),
+                period_seconds=15,
+                timeout_seconds=10,
+                failure_threshold=6,
+            ),
         )
 
     @property
