@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from ..errors import Fix, Namer, SettingsError
 from ._checks import check_dns1035_label, check_dns_label, check_label_map, require
@@ -53,6 +54,22 @@ def _object_name_taken_fix(first: int, namespace: str) -> Fix:
         f"models[{first}] already uses this object name (its gateway Backend lives in namespace {namespace} whatever "
         f"the model's namespace): set a distinct {n('object_name')}"
     )
+
+
+MODEL_INHERITS: Mapping[str, tuple[str, ...]] = {
+    "autoscaling": ("autoscaling",),
+    "rate_limit": ("gateway", "rate_limit"),
+}
+"""The model fields that inherit from the stack -> the stack field each inherits from (an attribute path): the
+fields a model's block sets override that one (``settings.inherit``). The values loader merges the same pairs."""
+
+
+def stack_base(stack: object, model_field: str) -> object:
+    """What ``model_field`` of a model inherits from ``stack`` (``MODEL_INHERITS``)."""
+    value = stack
+    for name in MODEL_INHERITS[model_field]:
+        value = getattr(value, name)
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,16 +174,17 @@ class StackConfig:
 
     def autoscaling_of(self, model: ModelConfig) -> AutoscalingConfig:
         """The model's autoscaling: the fields its ``autoscaling`` sets over the stack's (``settings.inherit``)."""
-        merged = over(self.autoscaling, model.autoscaling)
+        merged = over(cast(AutoscalingConfig, stack_base(self, "autoscaling")), model.autoscaling)
         assert merged is not None
         return merged
 
     def rate_limit_of(self, model: ModelConfig) -> RateLimitConfig | None:
         """The model's token limits: the gateway's (``INHERIT``), none (None), or the fields its ``rate_limit``
         sets over the gateway's."""
+        base = cast(RateLimitConfig | None, stack_base(self, "rate_limit"))
         if model.rate_limit is INHERIT:
-            return self.gateway.rate_limit
-        return None if model.rate_limit is None else over(self.gateway.rate_limit, model.rate_limit)
+            return base
+        return None if model.rate_limit is None else over(base, model.rate_limit)
 
     @property
     def namespaces(self) -> list[str]:
