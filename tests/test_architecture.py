@@ -44,3 +44,15 @@ def test_a_contract_that_the_code_breaks_is_reported_broken(tmp_path: Path) -> N
     )
     result = _lint(reversed_layers)
     assert result.returncode != 0 and "BROKEN" in result.stdout, result.stdout
+
+
+def test_the_library_layers_are_not_idle(tmp_path: Path) -> None:
+    # The chart imports the gateways, which import the model server: the opposite order must be reported.
+    reversed_layers = tmp_path / "reversed.ini"
+    reversed_layers.write_text(
+        "[importlinter]\nroot_packages =\n    llm_inference_stack\n\n"
+        "[importlinter:contract:reversed]\nname = reversed\ntype = layers\nlayers =\n"
+        "    llm_inference_stack.model_server\n    llm_inference_stack.gateway\n    llm_inference_stack.chart\n"
+    )
+    result = _lint(reversed_layers)
+    assert result.returncode != 0 and "BROKEN" in result.stdout, result.stdout

@@ -9,10 +9,9 @@ from constructs import Construct
 
 from ._resource import body, lazy_api_object, namespace_for
 from .config import AutoscalingConfig
-from .errors import PropError
+from .contracts import Scalable, check_contract
 from .imports.sh import keda
 from .keda_replicas import keda_desired_replicas
-from .model_server import ModelServer
 from .validation import ChartValidation
 from .vllm_metrics import WAITING, model_selector
 
@@ -43,10 +42,12 @@ class Autoscaler(Construct):
 
     The ScaledObject is ``node.default_child``; it lives in the target's namespace (a ScaledObject scales a
     Deployment of its own namespace only). The target's ``min_replicas`` (the replicas KServe creates before KEDA
-    takes over) is set to ``config.min_replicas``.
+    takes over) is set to ``config.min_replicas``, and its ``prometheus_namespace`` (admitted by its NetworkPolicy)
+    to the namespace of ``config.prometheus``.
 
-    :param target: the model server to scale (its Deployment ``<isvc>-predictor``).
-    :param config: thresholds, replica bounds and Prometheus. Default: ``AutoscalingConfig()``.
+    :param target: the model server to scale (its Deployment ``<isvc>-predictor``), or any ``contracts.Scalable``.
+    :param config: thresholds, replica bounds and Prometheus; given, it wins over the model's. Default: the
+        target's own (``ModelConfig.autoscaling`` of its model), else ``AutoscalingConfig()``.
     :param name: name of the ScaledObject (and of the HPA KEDA creates). Default: the target's name.
     :param labels: extra labels. Default: none.
     """
@@ -56,17 +57,21 @@ class Autoscaler(Construct):
         scope: Construct,
         id: str,
         *,
-        target: ModelServer,
+        target: Scalable,
         config: AutoscalingConfig | None = None,
         name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(target, ModelServer):
-            raise PropError(
-                "Autoscaler", "target", target, "pass the ModelServer construct to scale, not its name or Deployment"
-            )
-        config = config if config is not None else AutoscalingConfig()
+        check_contract(
+            "Autoscaler",
+            "target",
+            target,
+            Scalable,
+            "pass the ModelServer construct to scale, not its name or Deployment",
+        )
+        if config is None:
+            config = target.autoscaling if target.autoscaling is not None else AutoscalingConfig()
         self.config = config
         self.target = target
         self.name = name or target.name
@@ -77,45 +82,23 @@ class Autoscaler(Construct):
         own default, ``keda-hpa-<ScaledObject>``, is not used)."""
         self.query = waiting_requests_query(target.served_model_name, self.namespace)
         target.min_replicas = config.min_replicas
-        labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
+        target.prometheus_namespace = config.prometheus.namespace
+        self._labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
         ChartValidation.of(self)
-
-        self.trigger_authentication: keda.TriggerAuthentication | None = None
-        """The TriggerAuthentication of the Prometheus credentials; None without ``prometheus.auth``."""
-        auth_ref = self._add_trigger_authentication(labels)
-        spec = keda.ScaledObjectSpec(
-            scale_target_ref=keda.ScaledObjectSpecScaleTargetRef(
-                api_version="apps/v1", kind="Deployment", name=self.target_deployment
-            ),
-            min_replica_count=config.min_replicas,
-            max_replica_count=config.max_replicas,
-            polling_interval=config.polling_interval,
-            cooldown_period=config.cooldown_period,
-            advanced=_advanced(config, hpa_name=self.hpa_name),
-            triggers=[
-                keda.ScaledObjectSpecTriggers(
-                    type="prometheus",
-                    name="vllm-waiting-requests",
-                    metric_type="AverageValue",
-                    metadata=_trigger_metadata(config, query=self.query),
-                    authentication_ref=auth_ref,
-                )
-            ],
-        )
+        self.trigger_authentication = self._trigger_authentication()
+        """The TriggerAuthentication with the Prometheus credentials; None without ``prometheus.auth``."""
+        spec = self._spec()
         self.scaled_object = lazy_api_object(
             self,
             "Resource",
             gvk=keda.ScaledObject.GVK,
-            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=labels),
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self._labels),
             fields=("spec",),
             produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),
         )
         """The ScaledObject (``node.default_child``)."""
 
-    def _add_trigger_authentication(
-        self, labels: Mapping[str, str]
-    ) -> keda.ScaledObjectSpecTriggersAuthenticationRef | None:
-        """With ``prometheus.auth``: the TriggerAuthentication of its Secret (and the CA's), and the trigger's ref."""
+    def _trigger_authentication(self) -> keda.TriggerAuthentication | None:
         prometheus = self.config.prometheus
         if prometheus.auth is None:
             return None
@@ -131,61 +114,78 @@ class Autoscaler(Construct):
                     name=prometheus.tls.ca_secret_name, key=prometheus.tls.ca_key, parameter="ca"
                 )
             )
-        self.trigger_authentication = keda.TriggerAuthentication(
+        return keda.TriggerAuthentication(
             self,
             "TriggerAuthentication",
-            metadata=cdk8s.ApiObjectMetadata(name=f"{self.name}-prometheus", namespace=self.namespace, labels=labels),
+            metadata=cdk8s.ApiObjectMetadata(
+                name=f"{self.name}-prometheus", namespace=self.namespace, labels=self._labels
+            ),
             spec=keda.TriggerAuthenticationSpec(secret_target_ref=refs),
         )
-        return keda.ScaledObjectSpecTriggersAuthenticationRef(
-            name=f"{self.name}-prometheus",
-            kind=keda.ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
+
+    def _trigger(self) -> keda.ScaledObjectSpecTriggers:
+        """The Prometheus trigger on the model's waiting requests."""
+        config, prometheus = self.config, self.config.prometheus
+        metadata = {
+            "serverAddress": prometheus.url,
+            "query": self.query,
+            "threshold": _number(config.threshold),
+            "activationThreshold": _number(config.activation_threshold),
+            # No series means no queue (no traffic yet); KEDA reads it as 0.
+            "ignoreNullValues": "true",
+        }
+        auth_ref = None
+        if prometheus.auth is not None:
+            metadata["authModes"] = prometheus.auth.mode
+            auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(
+                name=f"{self.name}-prometheus",
+                kind=keda.ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
+            )
+        if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
+            metadata["unsafeSsl"] = "true"
+        return keda.ScaledObjectSpecTriggers(
+            type="prometheus",
+            name="vllm-waiting-requests",
+            metric_type="AverageValue",
+            metadata=metadata,
+            authentication_ref=auth_ref,
         )
 
-
-def _trigger_metadata(config: AutoscalingConfig, *, query: str) -> dict[str, str]:
-    """The Prometheus scaler's parameters: where to ask, what, the thresholds, and how to authenticate."""
-    prometheus = config.prometheus
-    metadata = {
-        "serverAddress": prometheus.url,
-        "query": query,
-        "threshold": _number(config.threshold),
-        "activationThreshold": _number(config.activation_threshold),
-        # No series means no queue (no traffic yet); KEDA reads it as 0.
-        "ignoreNullValues": "true",
-    }
-    if prometheus.auth is not None:
-        metadata["authModes"] = prometheus.auth.mode
-    if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
-        metadata["unsafeSsl"] = "true"
-    return metadata
-
-
-def _advanced(config: AutoscalingConfig, *, hpa_name: str) -> keda.ScaledObjectSpecAdvanced:
-    """The HPA KEDA creates: its name, and how fast it scales each way."""
-    return keda.ScaledObjectSpecAdvanced(
-        horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
-            name=hpa_name,
-            behavior=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
-                scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
-                    stabilization_window_seconds=config.scale_down_stabilization_seconds,
-                    select_policy="Min",
-                    policies=[
-                        # One replica at a time: each one took minutes to load.
-                        keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
-                            type="Pods", value=1, period_seconds=120
-                        )
-                    ],
-                ),
-                scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
-                    stabilization_window_seconds=config.scale_up_stabilization_seconds,
-                    select_policy="Max",
-                    policies=[
-                        keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
-                            type="Pods", value=2, period_seconds=60
-                        )
-                    ],
-                ),
+    def _spec(self) -> keda.ScaledObjectSpec:
+        config = self.config
+        behavior = keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
+            scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
+                stabilization_window_seconds=config.scale_down_stabilization_seconds,
+                select_policy="Min",
+                policies=[
+                    # One replica at a time: each one took minutes to load.
+                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
+                        type="Pods", value=1, period_seconds=120
+                    )
+                ],
+            ),
+            scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
+                stabilization_window_seconds=config.scale_up_stabilization_seconds,
+                select_policy="Max",
+                policies=[
+                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
+                        type="Pods", value=2, period_seconds=60
+                    )
+                ],
             ),
         )
-    )
+        return keda.ScaledObjectSpec(
+            scale_target_ref=keda.ScaledObjectSpecScaleTargetRef(
+                api_version="apps/v1", kind="Deployment", name=self.target_deployment
+            ),
+            min_replica_count=config.min_replicas,
+            max_replica_count=config.max_replicas,
+            polling_interval=config.polling_interval,
+            cooldown_period=config.cooldown_period,
+            advanced=keda.ScaledObjectSpecAdvanced(
+                horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
+                    name=self.hpa_name, behavior=behavior
+                )
+            ),
+            triggers=[self._trigger()],
+        )

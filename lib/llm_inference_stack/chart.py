@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import cdk8s
 from cdk8s_plus_27 import k8s
@@ -11,13 +11,18 @@ from constructs import Construct
 from .api_keys import ApiKeys
 from .autoscaler import Autoscaler
 from .config import AutoscalingConfig, ModelConfig, PhoenixConfig, StackConfig
-from .gateway import AiGateway, GatewayModel
+from .contracts import Gateway, RoutedModel
+from .gateway import AiGateway
 from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
 from .observability import GatewayTracing
-from .standalone_gateway import StandaloneGateway, StandaloneModel
+from .standalone_gateway import StandaloneGateway
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
+
+GATEWAYS: Mapping[str, Callable[..., Gateway]] = {"ai-gateway": AiGateway, "standalone": StandaloneGateway}
+"""``gateway.mode`` -> the gateway construct (called like ``AiGateway``: scope, id, name, api_keys, config, labels).
+The one place the chart reads the mode; after it, the chart speaks to the gateway through ``contracts.Gateway``."""
 
 
 def stack_labels(config: StackConfig) -> dict[str, str]:
@@ -63,7 +68,7 @@ class ModelDeployment(Construct):
             labels={**(labels or {}), "app.kubernetes.io/name": self.server.name},
         )
         """The autoscaler of ``server``."""
-        self.gateway_model: GatewayModel | StandaloneModel | None = None
+        self.gateway_model: RoutedModel | None = None
         """What the gateway created for this model (set when the stack adds it to its gateway)."""
 
 
@@ -108,73 +113,48 @@ class LlmInferenceStack(cdk8s.Chart):
         self.api_keys = ApiKeys(self, "ApiKeys", namespace=config.namespace, config=config.api_keys, labels=labels)
         """The API keys the gateway authenticates clients with."""
 
-        self.gateway: AiGateway | StandaloneGateway = self._add_gateway(phoenix=phoenix, project=project, labels=labels)
-        """The gateway: ``AiGateway``, or ``StandaloneGateway`` with ``gateway.mode: standalone``."""
-        for m in self.models:
-            m.gateway_model = self.gateway.add_model(m.server, rate_limit=config.rate_limit_of(m.server.model))
-        self.tracing: GatewayTracing | None = self.gateway.tracing if isinstance(self.gateway, AiGateway) else None
+        self.gateway: Gateway = GATEWAYS[config.gateway.mode](
+            self, "Gateway", name=config.gateway_name, api_keys=self.api_keys, config=config.gateway, labels=labels
+        )
+        """The gateway: ``AiGateway``, or ``StandaloneGateway`` with ``gateway.mode: standalone`` (``GATEWAYS``)."""
+        tracing = self.gateway.add_tracing(phoenix, project_name=project) if phoenix is not None else None
+        self.tracing: GatewayTracing | None = tracing if isinstance(tracing, GatewayTracing) else None
         """The AI Gateway's GatewayConfig sending traces to Phoenix, if any."""
-        if config.network_policy.enabled:
-            self._restrict_model_ingress()
-
+        self._route_models()
         self.alerts: StackAlerts | None = None
-        """The PrometheusRule (``observability.alerts``; kept for the dashboard's recording rules without them)."""
+        """The PrometheusRule with the recording rules and alerts; None with neither alerts nor dashboards."""
         self.dashboard: StackDashboard | None = None
-        """The Grafana dashboard ConfigMap (``observability.dashboards``)."""
-        self._add_monitoring(labels)
-
-        self._add_common_metadata()
+        """The Grafana dashboard ConfigMap; None without dashboards."""
+        self._monitor(labels)
+        self._stamp_common_metadata()
         self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
         """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
         prints them on stderr."""
         self.validation = ChartValidation.of(self)
         """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
 
-    def _add_gateway(
-        self, *, phoenix: PhoenixConfig | None, project: str, labels: Mapping[str, str]
-    ) -> AiGateway | StandaloneGateway:
+    def _route_models(self) -> None:
+        """Add every model to the gateway, behind its NetworkPolicy unless ``networkPolicy.enabled`` is false."""
         config = self.config
-        if config.gateway.mode == "standalone":
-            # A plain Envoy Deployment: no Envoy Gateway / AI Gateway custom resources.
-            return StandaloneGateway(
-                self,
-                "Gateway",
-                name=config.gateway_name,
-                api_keys=self.api_keys,
-                config=config.gateway,
-                tracing=phoenix,
-                project_name=project,
-                labels=labels,
-            )
-        return AiGateway(
-            self,
-            "Gateway",
-            name=config.gateway_name,
-            api_keys=self.api_keys,
-            config=config.gateway,
-            tracing=phoenix,
-            project_name=project,
-            labels=labels,
-        )
-
-    def _restrict_model_ingress(self) -> None:
-        """Each model server admits only the gateway's Envoy pods and Prometheus."""
-        config = self.config
-        # Standalone Envoy pods run in the stack's namespace, never in an Envoy Gateway controller's.
-        envoy_namespace = None if config.gateway.mode == "standalone" else config.network_policy.gateway_namespace
+        if config.network_policy.enabled:
+            envoy_namespace = self.gateway.envoy_pod_namespace(config.network_policy.gateway_namespace)
+            for m in self.models:
+                m.server.allow_ingress_only_from(
+                    gateway=self.gateway,
+                    gateway_namespace=envoy_namespace,
+                    prometheus_namespace=m.autoscaler.config.prometheus.namespace,
+                )
         for m in self.models:
-            m.server.allow_ingress_only_from(
-                gateway=self.gateway,
-                gateway_namespace=envoy_namespace,
-                prometheus_namespace=m.autoscaler.config.prometheus.namespace,
+            m.gateway_model = self.gateway.add_model(
+                m.server, rate_limit=config.rate_limit_of(m.server.model), network_policy=config.network_policy.enabled
             )
 
-    def _add_monitoring(self, labels: Mapping[str, str]) -> None:
-        """The PrometheusRule and the dashboard, as ``observability`` asks."""
+    def _monitor(self, labels: Mapping[str, str]) -> None:
+        """The alerts and the dashboard, as ``observability`` asks."""
         config = self.config
         observability = config.observability
         monitored = [MonitoredModel.of(m.server, m.autoscaler) for m in self.models]
-        ai_gateway = config.gateway.mode == "ai-gateway"
+        ai_gateway = self.gateway.emits_gen_ai_metrics
         if observability.alerts or observability.dashboards:
             # Without alerts the rule keeps the recording rules: the dashboard reads the model facts from them.
             self.alerts = StackAlerts(
@@ -204,8 +184,8 @@ class LlmInferenceStack(cdk8s.Chart):
                 labels=labels,
             )
 
-    def _add_common_metadata(self) -> None:
-        """``commonLabels`` and ``commonAnnotations`` on every object of the chart."""
+    def _stamp_common_metadata(self) -> None:
+        """``commonLabels`` and ``commonAnnotations`` on every object."""
         for obj in self.node.find_all():
             if isinstance(obj, cdk8s.ApiObject):
                 for key, value in self.config.common_labels.items():

@@ -105,6 +105,10 @@ class SettingsError(ValuesError):
             return f"{self.path}: missing: {self.fix}"
         return f"{self.path}: {show(self.value, self._path(values_key))} is not valid: {self.fix}"
 
+    def under_field(self, prefix: str) -> SettingsError:
+        """The same error with the Python field path ``prefix`` in front of its field (``models[0].autoscaling``)."""
+        return SettingsError(f"{prefix}.{self.field}", self.value, self._fix, key=self.key)
+
     def values_error(self) -> ValuesError:
         """The same error as a values file names it: camelCase keys, mapping keys after a dot."""
         fix = self._fix if isinstance(self._fix, str) else self._fix(values_key)

@@ -15,16 +15,23 @@ from typing import TYPE_CHECKING, Any
 import cdk8s
 from constructs import Construct
 
-from ._resource import body, check_label, cluster_scoped, lazy_api_object
-from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig, RateLimitConfig
-from .errors import PropError
+from ._resource import body, cluster_scoped, lazy_api_object
+from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig
+from .contracts import ServedModel
 from .facts import ai_gateway, envoy_gateway
+from .gateway_base import GatewayBase
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
 from .imports.io.k8s.networking import gateway as gwapi
 from .observability import GatewayTracing
-from .routes import MAX_RULES_PER_ROUTE, ROUTE_PLANNED_RULES, ModelRoute, jump_hash, new_route, route_buckets, route_key
-from .validation import ChartValidation
+from .routes import (
+    MAX_RULES_PER_ROUTE,
+    ROUTE_PLANNED_RULES,
+    ModelRoute,
+    jump_hash,
+    route_buckets,
+    route_key,
+)
 from .validation.checks.gateway import AI_GATEWAY_METADATA_NAMESPACE
 from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
 
@@ -46,7 +53,6 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .api_keys import ApiKeys
-    from .model_server import ModelServer
 
 CONTROLLER_NAME = envoy_gateway.CONTROLLER_NAME
 MODEL_HEADER = ai_gateway.MODEL_HEADER
@@ -65,7 +71,7 @@ class GatewayModel:
     """What ``AiGateway.add_model`` created for one model server."""
 
     gateway: AiGateway
-    server: ModelServer
+    server: ServedModel
     route: ModelRoute
     """The model as the gateway routes to it (served name, backend name, Service host, rate limit)."""
     backend: eg.Backend
@@ -84,7 +90,7 @@ class GatewayModel:
         return self.gateway.token_limits_of(self.route) if self.route.rate_limit is not None else None
 
 
-class AiGateway(Construct):
+class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
     """Envoy AI Gateway resources in front of model servers added with ``add_model``.
 
     The Gateway is ``node.default_child``. Routes and token-limit policies are computed at synthesis, so every
@@ -101,6 +107,10 @@ class AiGateway(Construct):
     :param labels: extra labels. Default: none.
     """
 
+    kind = "AiGateway"
+    namespace_reason = "the SecurityPolicy reads its Secret from its own namespace"
+    emits_gen_ai_metrics = True
+
     def __init__(
         self,
         scope: Construct,
@@ -114,173 +124,160 @@ class AiGateway(Construct):
         project_name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(scope, id)
-        check_label("AiGateway", "name", name)
-        config = config if config is not None else GatewayConfig()
-        namespace = namespace or api_keys.namespace
-        if namespace != api_keys.namespace:
-            raise PropError(
-                "AiGateway",
-                "namespace",
-                namespace,
-                f"use the namespace of api_keys ({api_keys.namespace!r}): the SecurityPolicy reads its Secret from "
-                "its own namespace",
-            )
-        self.name = name
-        self.namespace = namespace
-        self.config = config
-        self.api_keys = api_keys
-        self.routes: list[ModelRoute] = []
-        """The models routed to, in the order added."""
-        self.models: list[GatewayModel] = []
-        """What ``add_model`` created, in the order added."""
+        super().__init__(
+            scope, id, name=name, api_keys=api_keys, namespace=namespace, config=config, project_name=project_name
+        )
         self.labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "gateway", **(labels or {})}
         self.pod_selector = {GATEWAY_POD_LABEL: name}
         """Labels of the Envoy pods, for NetworkPolicies."""
         self.tracing: GatewayTracing | None = None
         """The GatewayConfig sending traces to Phoenix (``add_tracing``)."""
-        ChartValidation.of(self).add_construct_check(self._check_models)
-        meta = self._meta
-        class_name = config.gateway_class_name or name
         # Slots keep the output in one order (tracing, gateway, backends, routes, policies, token limits) whatever
         # the order of the calls that fill them.
         self._tracing_slot = Construct(self, "Tracing")
-
-        if config.gateway_class_name is None:
-            # Cluster-scoped: no namespace.
-            self.gateway_class: gwapi.GatewayClass | None = gwapi.GatewayClass(
-                self,
-                "GatewayClass",
-                metadata=cdk8s.ApiObjectMetadata(name=class_name, labels=self.labels),
-                spec=gwapi.GatewayClassSpec(controller_name=CONTROLLER_NAME),
-            )
-            cluster_scoped(self.gateway_class)
-        else:
-            self.gateway_class = None
-
-        self.envoy_proxy = eg.EnvoyProxy(
-            self,
-            "EnvoyProxy",
-            metadata=meta(name),
-            spec=eg.EnvoyProxySpec(
-                provider=eg.EnvoyProxySpecProvider(
-                    type=eg.EnvoyProxySpecProviderType.KUBERNETES,
-                    kubernetes=eg.EnvoyProxySpecProviderKubernetes(
-                        envoy_deployment=eg.EnvoyProxySpecProviderKubernetesEnvoyDeployment(
-                            name=name,
-                            replicas=config.replicas,
-                            container=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainer(
-                                resources=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResources(
-                                    requests={"cpu": _envoy_request("500m"), "memory": _envoy_request("512Mi")},
-                                    limits={"cpu": _envoy_limit("2"), "memory": _envoy_limit("1Gi")},
-                                )
-                            ),
-                        ),
-                        envoy_service=_envoy_service(name, config.service),
-                        envoy_pdb=eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
-                            min_available=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMinAvailable.from_number(1)
-                        ),
-                    ),
-                )
-            ),
-        )
-
-        gateway_spec = gwapi.GatewaySpec(
-            gateway_class_name=class_name,
-            listeners=[gwapi.GatewaySpecListeners(name="http", protocol="HTTP", port=config.port)],
-            infrastructure=gwapi.GatewaySpecInfrastructure(
-                parameters_ref=gwapi.GatewaySpecInfrastructureParametersRef(
-                    group="gateway.envoyproxy.io", kind="EnvoyProxy", name=name
-                )
-            ),
-        )
-        self.gateway = lazy_api_object(
-            self,
-            "Resource",
-            gvk=gwapi.Gateway.GVK,
-            metadata=cdk8s.ApiObjectMetadata(name=name, namespace=namespace, labels=self.labels),
-            fields=("spec",),
-            produce=lambda: body(gwapi.Gateway.manifest(spec=gateway_spec)),
-        )
+        self.gateway_class = self._gateway_class()
+        self.envoy_proxy = self._envoy_proxy()
+        self.gateway = self._gateway()
         """The Gateway (``node.default_child``)."""
-
         self._backends_slot = Construct(self, "Backends")
         self._routes_slot = Construct(self, "Routes")
-
-        target = [eg.SecurityPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)]
-        self.security_policy = eg.SecurityPolicy(
-            self,
-            "ApiKeyAuth",
-            metadata=meta(f"{name}-api-keys"),
-            spec=eg.SecurityPolicySpec(
-                target_refs=target,
-                api_key_auth=eg.SecurityPolicySpecApiKeyAuth(
-                    credential_refs=[
-                        eg.SecurityPolicySpecApiKeyAuthCredentialRefs(
-                            name=api_keys.secret_name, kind="Secret", group=""
-                        )
-                    ],
-                    # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
-                    extract_from=[eg.SecurityPolicySpecApiKeyAuthExtractFrom(headers=["authorization"])],
-                    forward_client_id_header=config.client_id_header,
-                    sanitize=True,
-                ),
-            ),
-        )
-
-        self.client_traffic_policy = eg.ClientTrafficPolicy(
-            self,
-            "ClientTrafficPolicy",
-            metadata=meta(name),
-            spec=eg.ClientTrafficPolicySpec(
-                target_refs=[
-                    eg.ClientTrafficPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=name)
-                ],
-                connection=eg.ClientTrafficPolicySpecConnection(
-                    buffer_limit=eg.ClientTrafficPolicySpecConnectionBufferLimit.from_string(config.buffer_limit)
-                ),
-            ),
-        )
-
+        self.security_policy = self._security_policy()
+        self.client_traffic_policy = self._client_traffic_policy()
         self._token_limits_slot = Construct(self, "TokenLimits")
         self._routes_by_index: dict[int, cdk8s.ApiObject] = {}
         self._limits_by_index: dict[int, cdk8s.ApiObject] = {}
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
 
-    def _check_models(self) -> list[str]:
-        if self.routes:
-            return []
-        where = f"AiGateway {self.name!r} ({self.node.path})"
-        return [f"{where} routes no model: call add_model(server) for each ModelServer"]
+    @property
+    def _class_name(self) -> str:
+        return self.config.gateway_class_name or self.name
+
+    def _gateway_class(self) -> gwapi.GatewayClass | None:
+        """The GatewayClass ``<name>``, unless the settings name one to use."""
+        if self.config.gateway_class_name is not None:
+            return None
+        # Cluster-scoped: no namespace.
+        gateway_class = gwapi.GatewayClass(
+            self,
+            "GatewayClass",
+            metadata=cdk8s.ApiObjectMetadata(name=self._class_name, labels=self.labels),
+            spec=gwapi.GatewayClassSpec(controller_name=CONTROLLER_NAME),
+        )
+        cluster_scoped(gateway_class)
+        return gateway_class
+
+    def _envoy_proxy(self) -> eg.EnvoyProxy:
+        """The Envoy Deployment, Service and PDB Envoy Gateway makes for the Gateway."""
+        kubernetes = eg.EnvoyProxySpecProviderKubernetes(
+            envoy_deployment=eg.EnvoyProxySpecProviderKubernetesEnvoyDeployment(
+                name=self.name,
+                replicas=self.config.replicas,
+                container=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainer(
+                    resources=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResources(
+                        requests={"cpu": _envoy_request("500m"), "memory": _envoy_request("512Mi")},
+                        limits={"cpu": _envoy_limit("2"), "memory": _envoy_limit("1Gi")},
+                    )
+                ),
+            ),
+            envoy_service=_envoy_service(self.name, self.config.service),
+            envoy_pdb=eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
+                min_available=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMinAvailable.from_number(1)
+            ),
+        )
+        return eg.EnvoyProxy(
+            self,
+            "EnvoyProxy",
+            metadata=self._meta(self.name),
+            spec=eg.EnvoyProxySpec(
+                provider=eg.EnvoyProxySpecProvider(type=eg.EnvoyProxySpecProviderType.KUBERNETES, kubernetes=kubernetes)
+            ),
+        )
+
+    def _gateway(self) -> cdk8s.ApiObject:
+        gateway_spec = gwapi.GatewaySpec(
+            gateway_class_name=self._class_name,
+            listeners=[gwapi.GatewaySpecListeners(name="http", protocol="HTTP", port=self.config.port)],
+            infrastructure=gwapi.GatewaySpecInfrastructure(
+                parameters_ref=gwapi.GatewaySpecInfrastructureParametersRef(
+                    group="gateway.envoyproxy.io", kind="EnvoyProxy", name=self.name
+                )
+            ),
+        )
+        return lazy_api_object(
+            self,
+            "Resource",
+            gvk=gwapi.Gateway.GVK,
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self.labels),
+            fields=("spec",),
+            produce=lambda: body(gwapi.Gateway.manifest(spec=gateway_spec)),
+        )
+
+    def _security_policy(self) -> eg.SecurityPolicy:
+        """API-key authentication on the Gateway, against the keys Secret."""
+        target = [eg.SecurityPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=self.name)]
+        return eg.SecurityPolicy(
+            self,
+            "ApiKeyAuth",
+            metadata=self._meta(f"{self.name}-api-keys"),
+            spec=eg.SecurityPolicySpec(
+                target_refs=target,
+                api_key_auth=eg.SecurityPolicySpecApiKeyAuth(
+                    credential_refs=[
+                        eg.SecurityPolicySpecApiKeyAuthCredentialRefs(
+                            name=self.api_keys.secret_name, kind="Secret", group=""
+                        )
+                    ],
+                    # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
+                    extract_from=[eg.SecurityPolicySpecApiKeyAuthExtractFrom(headers=["authorization"])],
+                    forward_client_id_header=self.config.client_id_header,
+                    sanitize=True,
+                ),
+            ),
+        )
+
+    def _client_traffic_policy(self) -> eg.ClientTrafficPolicy:
+        """The request buffer, sized for LLM prompts."""
+        return eg.ClientTrafficPolicy(
+            self,
+            "ClientTrafficPolicy",
+            metadata=self._meta(self.name),
+            spec=eg.ClientTrafficPolicySpec(
+                target_refs=[
+                    eg.ClientTrafficPolicySpecTargetRefs(
+                        group="gateway.networking.k8s.io", kind="Gateway", name=self.name
+                    )
+                ],
+                connection=eg.ClientTrafficPolicySpecConnection(
+                    buffer_limit=eg.ClientTrafficPolicySpecConnectionBufferLimit.from_string(self.config.buffer_limit)
+                ),
+            ),
+        )
 
     def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> GatewayTracing:
         """Send the AI Gateway's OpenInference spans to ``phoenix``: a GatewayConfig named like the Gateway,
-        attached by the Gateway's annotation. Returns it.
+        attached by the Gateway's annotation. Returns it. Once per gateway.
 
-        :param project_name: Phoenix project. Default: ``tracing_env.project_name(phoenix)``.
+        :param project_name: Phoenix project. Default: the value given at construction, else
+            ``tracing_env.project_name(phoenix)``.
         """
-        if self.tracing is not None:
-            raise PropError("AiGateway", "tracing", self.tracing.name, "add tracing once per gateway")
+        return super().add_tracing(phoenix, project_name=project_name)
+
+    def _attach_tracing(self, phoenix: PhoenixConfig) -> GatewayTracing:
         self.tracing = GatewayTracing(
             self._tracing_slot,
             "Resource",
             name=self.name,
             namespace=self.namespace,
             phoenix=phoenix,
-            project_name=project_name,
+            project_name=self._project_name,
             labels={k: v for k, v in self.labels.items() if k not in _OWN_LABELS},
         )
         self.gateway.metadata.add_annotation(GATEWAY_CONFIG_ANNOTATION, self.tracing.name)
         return self.tracing
 
-    def add_model(self, server: ModelServer, *, rate_limit: RateLimitConfig | None = None) -> GatewayModel:
-        """Route requests whose ``model`` is the server's served model name to it; returns what this created.
-
-        :param rate_limit: per-client token limits on this model. Default: none.
-        """
-        route = new_route("AiGateway", server, rate_limit, self.routes)
-        self.routes.append(route)
+    def _add_route(self, server: ServedModel, route: ModelRoute) -> GatewayModel:
+        """The model's Backend and AIServiceBackend; its rule and token limits land in the routes and policies."""
         meta = self._meta
         scope = Construct(self._backends_slot, route.backend_name)
         backend = eg.Backend(
@@ -309,9 +306,7 @@ class AiGateway(Construct):
             ),
         )
         self._place_routes()
-        model = GatewayModel(gateway=self, server=server, route=route, backend=backend, service_backend=service_backend)
-        self.models.append(model)
-        return model
+        return GatewayModel(gateway=self, server=server, route=route, backend=backend, service_backend=service_backend)
 
     def route_of(self, route: ModelRoute) -> cdk8s.ApiObject:
         """The AIGatewayRoute holding ``route``'s rule as the models stand now."""

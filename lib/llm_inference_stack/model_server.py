@@ -10,14 +10,23 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._resource import body, lazy_api_object, namespace_for
-from .config import EnvFromSecret, ModelConfig, PhoenixConfig
+from .config import (
+    AutoscalingConfig,
+    EnvFromSecret,
+    Inherit,
+    ModelConfig,
+    PhoenixConfig,
+    PrometheusConfig,
+    RateLimitConfig,
+)
+from .contracts import PodPeer, check_contract
 from .errors import PropError
 from .facts import kserve, vllm
 from .imports.com.coreos import monitoring as prom
@@ -27,11 +36,6 @@ from .redaction import credential_warnings
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
-
-if TYPE_CHECKING:
-    from .config import RuntimeConfig
-    from .gateway import AiGateway
-    from .standalone_gateway import StandaloneGateway
 
 CONTAINER_NAME = kserve.CONTAINER_NAME
 """KServe's name for the first predictor container."""
@@ -45,6 +49,7 @@ API_PREFIX = vllm.API_PREFIX
 METRICS_PATH = vllm.METRICS_PATH
 HEALTH_PATH = vllm.HEALTH_PATH
 SCRAPE_INTERVAL = "15s"
+_DEFAULT_PROMETHEUS = PrometheusConfig()
 
 
 @functools.cache
@@ -145,6 +150,16 @@ class ModelServer(Construct):
         }
         self.min_replicas = min_replicas
         """``spec.predictor.minReplicas``, read at synthesis."""
+        self.autoscaling: AutoscalingConfig | None = model.autoscaling
+        """The model's own autoscaling, which an ``Autoscaler`` given no ``config`` uses."""
+        self.rate_limit: RateLimitConfig | Inherit | None = model.rate_limit
+        """The model's own token limits, which a gateway's ``add_model`` given no ``rate_limit`` uses."""
+        prometheus = model.autoscaling.prometheus if model.autoscaling else _DEFAULT_PROMETHEUS
+        self.prometheus_namespace = prometheus.namespace
+        """Namespace of the Prometheus that scrapes the pods (an ``Autoscaler`` sets its own)."""
+        self.network_policy: k8s.KubeNetworkPolicy | None = None
+        """The NetworkPolicy admitting only the gateway and Prometheus (``allow_ingress_only_from``, or a
+        gateway's ``add_model``); None until then."""
         self.tracing: PhoenixConfig | None = None
         """Where vLLM sends its spans (``add_tracing``); None: no vLLM tracing."""
         self._project_name = project_name
@@ -153,8 +168,25 @@ class ModelServer(Construct):
         )
         """Plain-text credentials in ``extra_args`` or ``env``; for the caller to show (constructs never print)."""
         ChartValidation.of(self)
-        isvc_labels = {**self.labels, kserve.VISIBILITY_LABEL: kserve.CLUSTER_LOCAL}
-        self.inference_service = lazy_api_object(
+        self.inference_service = self._inference_service()
+        """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
+        field."""
+        if tracing is not None:
+            self.add_tracing(tracing, project_name=project_name)
+        self.pod_monitor_name = self.name
+        self.pod_monitor = self._pod_monitor()
+        self.disruption_budget = k8s.KubePodDisruptionBudget(
+            self,
+            "DisruptionBudget",
+            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
+            spec=k8s.PodDisruptionBudgetSpec(
+                max_unavailable=_value(k8s.IntOrString.from_number, 1),
+                selector=k8s.LabelSelector(match_labels=self.pod_selector),
+            ),
+        )
+
+    def _inference_service(self) -> cdk8s.ApiObject:
+        return lazy_api_object(
             self,
             "Resource",
             gvk=ks.InferenceService.GVK,
@@ -162,31 +194,23 @@ class ModelServer(Construct):
                 name=self.name,
                 namespace=self.namespace,
                 # cluster-local: no KServe Ingress or HTTPRoute; the API-key gateway is the only way in.
-                labels=isvc_labels,
+                labels={**self.labels, kserve.VISIBILITY_LABEL: kserve.CLUSTER_LOCAL},
                 annotations={
                     # Standard (formerly RawDeployment): a plain Deployment that KEDA can scale.
                     kserve.DEPLOYMENT_MODE_ANNOTATION: kserve.STANDARD_MODE,
                     # KEDA owns the replicas; KServe must not create an HPA of its own.
                     kserve.AUTOSCALER_CLASS_ANNOTATION: kserve.EXTERNAL_AUTOSCALER,
                     # No KServe Prometheus annotations: they stamp the queue-proxy's prometheus.io/port on the
-                    # pods; the PodMonitor below is the scrape path.
+                    # pods; the PodMonitor is the scrape path.
                 },
             ),
             fields=("spec",),
             produce=lambda: body(ks.InferenceService.manifest(spec=self._spec())),
             inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
         )
-        """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
-        field."""
-        if tracing is not None:
-            self.add_tracing(tracing, project_name=project_name)
-        self.pod_monitor_name = self.name
-        self.pod_monitor = self._add_pod_monitor()
-        """The PodMonitor that has Prometheus scrape vLLM's ``/metrics``."""
-        self.disruption_budget = self._add_disruption_budget()
-        """The PodDisruptionBudget: at most one model pod down at a time."""
 
-    def _add_pod_monitor(self) -> prom.PodMonitor:
+    def _pod_monitor(self) -> prom.PodMonitor:
+        """vLLM's ``/metrics`` scraped from the predictor pods."""
         return prom.PodMonitor(
             self,
             "PodMonitor",
@@ -199,40 +223,43 @@ class ModelServer(Construct):
             ),
         )
 
-    def _add_disruption_budget(self) -> k8s.KubePodDisruptionBudget:
-        return k8s.KubePodDisruptionBudget(
-            self,
-            "DisruptionBudget",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
-            spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=_value(k8s.IntOrString.from_number, 1),
-                selector=k8s.LabelSelector(match_labels=self.pod_selector),
-            ),
-        )
-
     def allow_ingress_only_from(
         self,
         *,
-        gateway: AiGateway | StandaloneGateway,
-        prometheus_namespace: str = "monitoring",
+        gateway: PodPeer,
+        prometheus_namespace: str | None = None,
         gateway_namespace: str | None = None,
     ) -> k8s.KubeNetworkPolicy:
-        """Admit traffic to the model pods from ``gateway``'s Envoy pods and from Prometheus only; returns the
-        NetworkPolicy.
+        """Admit traffic to the model pods from ``gateway``'s pods (any ``contracts.PodPeer``: a gateway) and from
+        Prometheus only; returns the
+        NetworkPolicy (also ``network_policy``). A gateway's ``add_model`` calls this unless the server has its
+        policy already (call this first to choose the namespaces) or ``add_model(..., network_policy=False)``.
 
         vLLM serves the API and ``/metrics`` on one port, so Prometheus is admitted on that port.
         Kubelet probes are not subject to NetworkPolicy. Needs a CNI that enforces NetworkPolicy.
 
         :param prometheus_namespace: namespace of the Prometheus that scrapes the pods (and that KEDA queries).
-            Default: monitoring.
+            Default: ``prometheus_namespace`` (the model's autoscaling Prometheus, or the one of the ``Autoscaler``
+            targeting this server; ``monitoring`` by default).
         :param gateway_namespace: namespace of the Envoy pods. Default: the gateway's namespace (Envoy Gateway's
             GatewayNamespace mode, and the standalone gateway); with Envoy Gateway's default mode, its controller
             namespace (e.g. ``envoy-gateway-system``).
         """
+        check_contract("ModelServer.allow_ingress_only_from", "gateway", gateway, PodPeer, "pass the gateway construct")
+        if self.network_policy is not None:
+            raise PropError(
+                "ModelServer",
+                "gateway",
+                getattr(gateway, "name", gateway),
+                f"model server {self.name!r} already has its NetworkPolicy (one policy admits one gateway): call "
+                "allow_ingress_only_from once, before the gateway's add_model (or pass add_model(..., "
+                "network_policy=False))",
+            )
         gateway_namespace = gateway_namespace or gateway.namespace
+        prometheus_namespace = prometheus_namespace or self.prometheus_namespace
         gateway_pod_labels = gateway.pod_selector
         port = [k8s.NetworkPolicyPort(port=_value(k8s.IntOrString.from_number, SERVING_PORT), protocol="TCP")]
-        return k8s.KubeNetworkPolicy(
+        self.network_policy = k8s.KubeNetworkPolicy(
             self,
             "NetworkPolicy",
             metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
@@ -264,6 +291,7 @@ class ModelServer(Construct):
                 ],
             ),
         )
+        return self.network_policy
 
     def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> None:
         """Send vLLM's own spans to ``phoenix`` (OTLP gRPC), unless its ``trace_vllm`` is off.
@@ -284,9 +312,25 @@ class ModelServer(Construct):
     def _spec(self) -> ks.InferenceServiceSpec:
         model = self.model
         runtime = model.runtime
+        container = self._container()
+        volumes = (
+            [
+                ks.InferenceServiceSpecPredictorVolumes(
+                    name="dshm",
+                    empty_dir=ks.InferenceServiceSpecPredictorVolumesEmptyDir(
+                        medium="Memory",
+                        size_limit=_value(
+                            ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string, runtime.shm_size
+                        ),
+                    ),
+                )
+            ]
+            if runtime.gpu_count > 1
+            else None
+        )
         return ks.InferenceServiceSpec(
             predictor=ks.InferenceServiceSpecPredictor(
-                containers=[self._container()],
+                containers=[container],
                 storage_uris=[
                     ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)
                 ],
@@ -300,7 +344,7 @@ class ModelServer(Construct):
                     for t in runtime.tolerations
                 ]
                 or None,
-                volumes=_shared_memory_volumes(runtime),
+                volumes=volumes,
                 security_context=ks.InferenceServiceSpecPredictorSecurityContext(
                     seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(
                         type="RuntimeDefault"
@@ -312,9 +356,10 @@ class ModelServer(Construct):
         )
 
     def _container(self) -> ks.InferenceServiceSpecPredictorContainers:
-        """The vLLM container: ``vllm serve`` with its arguments and environment, GPUs, health probes."""
-        runtime = self.model.runtime
-        startup_probe, readiness_probe, liveness_probe = _health_probes(runtime)
+        """The vLLM container."""
+        model = self.model
+        runtime = model.runtime
+        env = self._env()
         return ks.InferenceServiceSpecPredictorContainers(
             name=CONTAINER_NAME,
             image=runtime.image,
@@ -323,19 +368,17 @@ class ModelServer(Construct):
             args=[
                 escape(a)
                 for a in vllm_args(
-                    self.model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None
+                    model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None
                 )
             ],
-            env=self._env(),
+            env=env,
             ports=[
                 ks.InferenceServiceSpecPredictorContainersPorts(
                     container_port=SERVING_PORT, name=PORT_NAME, protocol="TCP"
                 )
             ],
-            resources=_resources(runtime),
-            startup_probe=startup_probe,
-            readiness_probe=readiness_probe,
-            liveness_probe=liveness_probe,
+            resources=self._resources(),
+            **self._probes(),
             # The vLLM image runs as root and writes caches under its home directory, so neither
             # runAsNonRoot nor a read-only root filesystem is possible with the upstream image.
             security_context=ks.InferenceServiceSpecPredictorContainersSecurityContext(
@@ -349,6 +392,69 @@ class ModelServer(Construct):
                 [ks.InferenceServiceSpecPredictorContainersVolumeMounts(name="dshm", mount_path="/dev/shm")]
                 if runtime.gpu_count > 1
                 else None
+            ),
+        )
+
+    def _resources(self) -> ks.InferenceServiceSpecPredictorContainersResources:
+        """CPU, memory and ephemeral storage from the settings, and the GPUs."""
+        runtime = self.model.runtime
+        return ks.InferenceServiceSpecPredictorContainersResources(
+            requests={
+                **{
+                    name: _value(ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string, q)
+                    for name, q in runtime.resources.requests.quantities().items()
+                },
+                runtime.gpu_resource_name: _value(
+                    ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number, runtime.gpu_count
+                ),
+            },
+            limits={
+                **{
+                    name: _value(ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string, q)
+                    for name, q in runtime.resources.limits.quantities().items()
+                },
+                runtime.gpu_resource_name: _value(
+                    ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number, runtime.gpu_count
+                ),
+            },
+        )
+
+    def _probes(self) -> dict[str, Any]:
+        """The startup, readiness and liveness probes on vLLM's ``/health``, as container keyword arguments."""
+        runtime = self.model.runtime
+        return dict(
+            startup_probe=ks.InferenceServiceSpecPredictorContainersStartupProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
+                    path=HEALTH_PATH,
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
+                ),
+                period_seconds=10,
+                timeout_seconds=5,
+                failure_threshold=math.ceil(runtime.startup_timeout_seconds / 10),
+            ),
+            readiness_probe=ks.InferenceServiceSpecPredictorContainersReadinessProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
+                    path=HEALTH_PATH,
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
+                ),
+                period_seconds=10,
+                timeout_seconds=5,
+                failure_threshold=3,
+            ),
+            liveness_probe=ks.InferenceServiceSpecPredictorContainersLivenessProbe(
+                http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
+                    path=HEALTH_PATH,
+                    port=_value(
+                        ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number, SERVING_PORT
+                    ),
+                ),
+                period_seconds=15,
+                timeout_seconds=10,
+                failure_threshold=6,
             ),
         )
 
@@ -396,74 +502,3 @@ def _secret_env(name: str, secret: str, key: str) -> ks.InferenceServiceSpecPred
             secret_key_ref=ks.InferenceServiceSpecPredictorContainersEnvValueFromSecretKeyRef(name=secret, key=key)
         ),
     )
-
-
-def _resources(runtime: RuntimeConfig) -> ks.InferenceServiceSpecPredictorContainersResources:
-    """The configured requests and limits, each with the GPUs."""
-    requests = ks.InferenceServiceSpecPredictorContainersResourcesRequests
-    limits = ks.InferenceServiceSpecPredictorContainersResourcesLimits
-    return ks.InferenceServiceSpecPredictorContainersResources(
-        requests={
-            **{name: _value(requests.from_string, q) for name, q in runtime.resources.requests.quantities().items()},
-            runtime.gpu_resource_name: _value(requests.from_number, runtime.gpu_count),
-        },
-        limits={
-            **{name: _value(limits.from_string, q) for name, q in runtime.resources.limits.quantities().items()},
-            runtime.gpu_resource_name: _value(limits.from_number, runtime.gpu_count),
-        },
-    )
-
-
-def _health_probes(
-    runtime: RuntimeConfig,
-) -> tuple[
-    ks.InferenceServiceSpecPredictorContainersStartupProbe,
-    ks.InferenceServiceSpecPredictorContainersReadinessProbe,
-    ks.InferenceServiceSpecPredictorContainersLivenessProbe,
-]:
-    """Startup, readiness and liveness on vLLM's health path; startup waits ``startup_timeout_seconds``."""
-    startup = ks.InferenceServiceSpecPredictorContainersStartupProbe(
-        http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
-            path=HEALTH_PATH,
-            port=_value(ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number, SERVING_PORT),
-        ),
-        period_seconds=10,
-        timeout_seconds=5,
-        failure_threshold=math.ceil(runtime.startup_timeout_seconds / 10),
-    )
-    readiness = ks.InferenceServiceSpecPredictorContainersReadinessProbe(
-        http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
-            path=HEALTH_PATH,
-            port=_value(ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number, SERVING_PORT),
-        ),
-        period_seconds=10,
-        timeout_seconds=5,
-        failure_threshold=3,
-    )
-    liveness = ks.InferenceServiceSpecPredictorContainersLivenessProbe(
-        http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
-            path=HEALTH_PATH,
-            port=_value(ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number, SERVING_PORT),
-        ),
-        period_seconds=15,
-        timeout_seconds=10,
-        failure_threshold=6,
-    )
-    return startup, readiness, liveness
-
-
-def _shared_memory_volumes(runtime: RuntimeConfig) -> list[ks.InferenceServiceSpecPredictorVolumes] | None:
-    """With more than one GPU, a memory-backed ``/dev/shm`` for the tensor-parallel workers; else none."""
-    if runtime.gpu_count <= 1:
-        return None
-    return [
-        ks.InferenceServiceSpecPredictorVolumes(
-            name="dshm",
-            empty_dir=ks.InferenceServiceSpecPredictorVolumesEmptyDir(
-                medium="Memory",
-                size_limit=_value(
-                    ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string, runtime.shm_size
-                ),
-            ),
-        )
-    ]

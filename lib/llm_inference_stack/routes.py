@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .config import RateLimitConfig
+from .config import INHERIT, Inherit, RateLimitConfig
 from .errors import PropError
 from .facts import ai_gateway, kserve, vllm
+from .settings.inherit import over
 
 if TYPE_CHECKING:
-    from .model_server import ModelServer
+    from .contracts import ServedModel
 
 MAX_RULES_PER_ROUTE = ai_gateway.MAX_RULES_PER_ROUTE
 """AIGatewayRoute accepts at most 15 rules."""
@@ -87,8 +88,28 @@ def jump_hash(key: int, buckets: int) -> int:
     return bucket
 
 
+RATE_LIMIT_PRECEDENCE = (
+    "the rate_limit given to add_model (None: no limits), else the model's own (ModelConfig.rate_limit: None for "
+    "none, a block over the gateway's), else the gateway's (GatewayConfig.rate_limit)"
+)
+"""Which token limits ``add_model`` applies, first match wins."""
+
+
+def rate_limit_for(
+    server: ServedModel, given: RateLimitConfig | Inherit | None, gateway_limit: RateLimitConfig | None
+) -> RateLimitConfig | None:
+    """The limits of ``add_model(server, rate_limit=given)`` on a gateway limiting ``gateway_limit``
+    (``RATE_LIMIT_PRECEDENCE``)."""
+    if given is not INHERIT:
+        return given
+    own = server.rate_limit
+    if own is INHERIT:
+        return gateway_limit
+    return None if own is None else over(gateway_limit, own)
+
+
 def new_route(
-    owner: str, server: ModelServer, rate_limit: RateLimitConfig | None, routes: Sequence[ModelRoute]
+    owner: str, server: ServedModel, rate_limit: RateLimitConfig | None, routes: Sequence[ModelRoute]
 ) -> ModelRoute:
     """The route of ``owner.add_model(server, rate_limit=...)``: ``PropError`` when ``routes`` already has one with the
     server's object name or served model name."""

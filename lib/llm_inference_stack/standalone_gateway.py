@@ -31,8 +31,9 @@ import yaml
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, check_label, lazy_api_object, namespace_for
-from .config import GatewayConfig, PhoenixConfig, RateLimitConfig
+from ._resource import body, lazy_api_object
+from .config import GatewayConfig, PhoenixConfig
+from .contracts import ServedModel
 from .envoy_bootstrap import (
     ADMIN_ADDRESS,
     ADMIN_CLUSTER,
@@ -58,14 +59,12 @@ from .envoy_bootstrap import (
     render_script,
 )
 from .errors import PropError
-from .routes import ModelRoute, new_route
+from .gateway_base import GatewayBase
+from .routes import ModelRoute
 from .tracing_env import otlp_env
-from .tracing_env import project_name as trace_project
-from .validation import ChartValidation
 
 if TYPE_CHECKING:
     from .api_keys import ApiKeys
-    from .model_server import ModelServer
 
 __all__ = [
     "ADMIN_ADDRESS",
@@ -98,16 +97,23 @@ class StandaloneModel:
     (cluster ``model-<route.backend_name>`` in ``config_map``)."""
 
     gateway: StandaloneGateway
-    server: ModelServer
+    server: ServedModel
     route: ModelRoute
 
 
-class StandaloneGateway(Construct):
+_MOUNTS = {"config": (CONFIG_DIR, True), "api-keys": (KEYS_DIR, True), "dynamic": (DYNAMIC_DIR, False)}
+"""Volume name -> (mount path, read-only) in the gateway's containers."""
+_RENDER = ["/bin/sh", f"{CONFIG_DIR}/{RENDER_SCRIPT_FILE}", KEYS_DIR, f"{DYNAMIC_DIR}/{API_KEY_AUTH_FILE}"]
+"""The API-key renderer's command: the keys directory in, the ECDS file out."""
+
+
+class StandaloneGateway(GatewayBase[StandaloneModel, None]):
     """A plain Envoy Deployment in front of model servers added with ``add_model`` (``gateway.mode: standalone``).
 
     The Deployment is ``node.default_child``. The Envoy bootstrap (ConfigMap) and the pod template that carries
     its checksum are computed at synthesis, so every ``add_model`` and ``add_tracing`` before ``App.synth()`` is
-    in the output.
+    in the output. A rate-limited model (``add_model``'s ``rate_limit``) is limited to
+    ``config.standalone.requests_per_minute`` requests per client and replica: this mode cannot charge tokens.
 
     :param name: name of the Deployment, Service and PDB (the ConfigMap is ``<name>-envoy``), e.g.
         ``<release>-ai-gateway``.
@@ -118,6 +124,9 @@ class StandaloneGateway(Construct):
     :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name(tracing)``.
     :param labels: extra labels. Default: none.
     """
+
+    kind = "StandaloneGateway"
+    namespace_reason = "the pods mount its Secret, which must be in their own namespace"
 
     def __init__(
         self,
@@ -132,215 +141,39 @@ class StandaloneGateway(Construct):
         project_name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(scope, id)
-        check_label("StandaloneGateway", "name", name)
-        config = config if config is not None else GatewayConfig()
-        if config.port == ADMIN_PORT:
-            raise PropError(
-                "StandaloneGateway", "config.port", config.port, f"use another port: {ADMIN_PORT} is Envoy's admin port"
-            )
-        namespace = namespace_for(self, namespace or api_keys.namespace)
-        if namespace != api_keys.namespace:
-            raise PropError(
-                "StandaloneGateway",
-                "namespace",
-                namespace,
-                f"use the namespace of api_keys ({api_keys.namespace!r}): the pods mount its Secret, which must be "
-                "in their own namespace",
-            )
-        self.name = name
-        self.namespace = namespace
-        self.config = config
-        self.api_keys = api_keys
-        self.routes: list[ModelRoute] = []
-        """The models routed to, in the order added."""
-        self.models: list[StandaloneModel] = []
-        self.tracing: PhoenixConfig | None = None
-        """Where Envoy sends its spans (``add_tracing``)."""
-        self._project_name = project_name
-        self.image = config.standalone.image
+        super().__init__(
+            scope, id, name=name, api_keys=api_keys, namespace=namespace, config=config, project_name=project_name
+        )
+        self.image = self.config.standalone.image
         self.config_map_name = f"{name}-envoy"
         self.pod_selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "gateway"}
         """Labels of the Envoy pods, for NetworkPolicies."""
         self.labels = {**self.pod_selector, **(labels or {})}
-        ChartValidation.of(self).add_construct_check(self._check_models)
-        meta = k8s.ObjectMeta(name=name, namespace=namespace, labels=self.labels)
-        api_keys_secret = api_keys.secret_name
-
         self.config_map = lazy_api_object(
             self,
             "ConfigMap",
             gvk=k8s.KubeConfigMap.GVK,
-            metadata=cdk8s.ApiObjectMetadata(name=self.config_map_name, namespace=namespace, labels=self.labels),
+            metadata=cdk8s.ApiObjectMetadata(name=self.config_map_name, namespace=self.namespace, labels=self.labels),
             fields=("data",),
             produce=lambda: {"data": self.config_data},
             inputs=self._inputs,
         )
         """The ConfigMap with the Envoy bootstrap and the API-key renderer script."""
-
-        security = k8s.SecurityContext(
-            allow_privilege_escalation=False,
-            read_only_root_filesystem=True,
-            run_as_non_root=True,
-            capabilities=k8s.Capabilities(drop=["ALL"]),
-        )
-        config_mount = k8s.VolumeMount(name="config", mount_path=CONFIG_DIR, read_only=True)
-        keys_mount = k8s.VolumeMount(name="api-keys", mount_path=KEYS_DIR, read_only=True)
-        dynamic_mount = k8s.VolumeMount(name="dynamic", mount_path=DYNAMIC_DIR)
-        small = k8s.ResourceRequirements(
-            requests={"cpu": k8s.Quantity.from_string("10m"), "memory": k8s.Quantity.from_string("16Mi")},
-            limits={"cpu": k8s.Quantity.from_string("100m"), "memory": k8s.Quantity.from_string("64Mi")},
-        )
-        render = ["/bin/sh", f"{CONFIG_DIR}/{RENDER_SCRIPT_FILE}", KEYS_DIR, f"{DYNAMIC_DIR}/{API_KEY_AUTH_FILE}"]
-        probe = k8s.HttpGetAction(path=HEALTH_PATH, port=k8s.IntOrString.from_string("http"))
-
-        def env() -> list[k8s.EnvVar] | None:
-            if self.tracing is None:
-                return None
-            return [
-                k8s.EnvVar(name=var.name, value=var.value)
-                for var in otlp_env(self.tracing, service_name=name, project_name=self.project_name, exporter="envoy")
-            ]
-
-        def deployment_spec() -> k8s.DeploymentSpec:
-            return k8s.DeploymentSpec(
-                replicas=config.replicas,
-                selector=k8s.LabelSelector(match_labels=self.pod_selector),
-                strategy=k8s.DeploymentStrategy(
-                    type="RollingUpdate",
-                    rolling_update=k8s.RollingUpdateDeployment(
-                        max_surge=k8s.IntOrString.from_number(1), max_unavailable=k8s.IntOrString.from_number(0)
-                    ),
-                ),
-                template=k8s.PodTemplateSpec(
-                    metadata=k8s.ObjectMeta(
-                        labels=self.labels, annotations={CHECKSUM_ANNOTATION: self.config_checksum}
-                    ),
-                    spec=k8s.PodSpec(
-                        automount_service_account_token=False,
-                        security_context=k8s.PodSecurityContext(
-                            run_as_non_root=True,
-                            run_as_user=ENVOY_UID,
-                            run_as_group=ENVOY_UID,
-                            fs_group=ENVOY_UID,
-                            seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
-                        ),
-                        # Renders the keys before Envoy starts, so Envoy never serves without them.
-                        init_containers=[
-                            k8s.Container(
-                                name="render-api-keys",
-                                image=self.image,
-                                command=render,
-                                security_context=security,
-                                resources=small,
-                                volume_mounts=[config_mount, keys_mount, dynamic_mount],
-                            )
-                        ],
-                        containers=[
-                            k8s.Container(
-                                name="envoy",
-                                image=self.image,
-                                command=[
-                                    "envoy",
-                                    "--config-path",
-                                    f"{CONFIG_DIR}/{BOOTSTRAP_FILE}",
-                                    "--disable-hot-restart",
-                                    "--concurrency",
-                                    str(CONCURRENCY),
-                                    "--drain-time-s",
-                                    "15",
-                                    "--log-level",
-                                    "info",
-                                ],
-                                env=env(),
-                                ports=[k8s.ContainerPort(name="http", container_port=config.port, protocol="TCP")],
-                                readiness_probe=k8s.Probe(
-                                    http_get=probe, period_seconds=5, timeout_seconds=2, failure_threshold=2
-                                ),
-                                liveness_probe=k8s.Probe(
-                                    http_get=probe, period_seconds=10, timeout_seconds=3, failure_threshold=6
-                                ),
-                                # Let the Service drop this pod before Envoy stops taking connections.
-                                lifecycle=k8s.Lifecycle(
-                                    pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["sleep", "10"]))
-                                ),
-                                resources=k8s.ResourceRequirements(
-                                    requests={
-                                        "cpu": k8s.Quantity.from_string("500m"),
-                                        "memory": k8s.Quantity.from_string("512Mi"),
-                                    },
-                                    limits={
-                                        "cpu": k8s.Quantity.from_string("2"),
-                                        "memory": k8s.Quantity.from_string("1Gi"),
-                                    },
-                                ),
-                                security_context=security,
-                                volume_mounts=[config_mount, dynamic_mount],
-                            ),
-                            # Re-renders the keys when the kubelet updates the Secret volume (key rotation).
-                            k8s.Container(
-                                name="api-key-renderer",
-                                image=self.image,
-                                command=[*render, str(KEY_RELOAD_SECONDS)],
-                                security_context=security,
-                                resources=small,
-                                volume_mounts=[config_mount, keys_mount, dynamic_mount],
-                            ),
-                        ],
-                        termination_grace_period_seconds=30,
-                        volumes=[
-                            k8s.Volume(name="config", config_map=k8s.ConfigMapVolumeSource(name=self.config_map_name)),
-                            k8s.Volume(
-                                name="api-keys",
-                                secret=k8s.SecretVolumeSource(secret_name=api_keys_secret, default_mode=0o440),
-                            ),
-                            # Memory-backed: the rendered keys never touch the node's disk.
-                            k8s.Volume(
-                                name="dynamic",
-                                empty_dir=k8s.EmptyDirVolumeSource(
-                                    medium="Memory", size_limit=k8s.Quantity.from_string("16Mi")
-                                ),
-                            ),
-                        ],
-                    ),
-                ),
-            )
-
         self.deployment = lazy_api_object(
             self,
             "Resource",
             gvk=k8s.KubeDeployment.GVK,
-            metadata=cdk8s.ApiObjectMetadata(name=name, namespace=namespace, labels=self.labels),
+            metadata=cdk8s.ApiObjectMetadata(name=name, namespace=self.namespace, labels=self.labels),
             fields=("spec",),
-            produce=lambda: body(k8s.KubeDeployment.manifest(spec=deployment_spec())),
+            produce=lambda: body(k8s.KubeDeployment.manifest(spec=self._deployment_spec())),
             inputs=self._inputs,
         )
         """The Envoy Deployment (``node.default_child``)."""
-
-        exposure = config.service
-        self.service = k8s.KubeService(
-            self,
-            "Service",
-            metadata=k8s.ObjectMeta(
-                name=name, namespace=namespace, labels=self.labels, annotations=dict(exposure.annotations) or None
-            ),
-            spec=k8s.ServiceSpec(
-                type=exposure.type,
-                load_balancer_source_ranges=list(exposure.load_balancer_source_ranges) or None,
-                external_traffic_policy=exposure.traffic_policy,
-                selector=self.pod_selector,
-                ports=[
-                    k8s.ServicePort(
-                        name="http", port=config.port, target_port=k8s.IntOrString.from_string("http"), protocol="TCP"
-                    )
-                ],
-            ),
-        )
-
+        self.service = self._service()
         self.disruption_budget = k8s.KubePodDisruptionBudget(
             self,
             "DisruptionBudget",
-            metadata=meta,
+            metadata=k8s.ObjectMeta(name=name, namespace=self.namespace, labels=self.labels),
             spec=k8s.PodDisruptionBudgetSpec(
                 max_unavailable=k8s.IntOrString.from_number(1),
                 selector=k8s.LabelSelector(match_labels=self.pod_selector),
@@ -349,31 +182,22 @@ class StandaloneGateway(Construct):
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
 
-    def add_model(self, server: ModelServer, *, rate_limit: RateLimitConfig | None = None) -> StandaloneModel:
-        """Route requests for the server's served model name to it; returns what this created.
+    @property
+    def tracing(self) -> PhoenixConfig | None:
+        """Where Envoy sends its spans (``add_tracing``): the same as ``phoenix``."""
+        return self.phoenix
 
-        :param rate_limit: whether this model is rate limited: in this mode the limit is
-            ``config.standalone.requests_per_minute`` requests per client and replica (token budgets are not
-            enforced). Default: none.
-        """
-        route = new_route("StandaloneGateway", server, rate_limit, self.routes)
-        self.routes.append(route)
-        model = StandaloneModel(gateway=self, server=server, route=route)
-        self.models.append(model)
-        return model
+    def envoy_pod_namespace(self, configured: str | None) -> str | None:
+        """The gateway's own namespace, whatever ``configured`` says: the Envoy pods are this construct's."""
+        return None
 
-    def _check_models(self) -> list[str]:
-        if self.routes:
-            return []
-        where = f"StandaloneGateway {self.name!r} ({self.node.path})"
-        return [f"{where} routes no model: call add_model(server) for each ModelServer"]
+    def _check_config(self, config: GatewayConfig) -> None:
+        if config.port == ADMIN_PORT:
+            raise PropError(
+                "StandaloneGateway", "config.port", config.port, f"use another port: {ADMIN_PORT} is Envoy's admin port"
+            )
 
-    def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> None:
-        """Send Envoy's spans to ``phoenix`` over OTLP/HTTP.
-
-        :param project_name: Phoenix project. Default: the value given at construction, else
-            ``tracing_env.project_name(phoenix)``.
-        """
+    def _check_tracing(self, phoenix: PhoenixConfig) -> None:
         if phoenix.auth_secret_name is not None:
             raise PropError(
                 "StandaloneGateway",
@@ -382,13 +206,134 @@ class StandaloneGateway(Construct):
                 "remove it: Envoy's OTLP exporter takes headers inline only, so this mode cannot send a Phoenix "
                 "API key (use AiGateway to send one)",
             )
-        self.tracing = phoenix
-        self._project_name = project_name or self._project_name
 
-    @property
-    def project_name(self) -> str:
-        """Phoenix project of Envoy's spans."""
-        return self._project_name or trace_project(self.tracing)
+    def _attach_tracing(self, phoenix: PhoenixConfig) -> None:
+        """Nothing to make: the bootstrap and the Envoy container read ``phoenix`` at synthesis."""
+        return None
+
+    def _add_route(self, server: ServedModel, route: ModelRoute) -> StandaloneModel:
+        """Nothing to make: the bootstrap reads ``routes`` at synthesis."""
+        return StandaloneModel(gateway=self, server=server, route=route)
+
+    def _service(self) -> k8s.KubeService:
+        """The Service ``<name>``, exposed as ``config.service`` says."""
+        exposure = self.config.service
+        return k8s.KubeService(
+            self,
+            "Service",
+            metadata=k8s.ObjectMeta(
+                name=self.name,
+                namespace=self.namespace,
+                labels=self.labels,
+                annotations=dict(exposure.annotations) or None,
+            ),
+            spec=k8s.ServiceSpec(
+                type=exposure.type,
+                load_balancer_source_ranges=list(exposure.load_balancer_source_ranges) or None,
+                external_traffic_policy=exposure.traffic_policy,
+                selector=self.pod_selector,
+                ports=[
+                    k8s.ServicePort(
+                        name="http",
+                        port=self.config.port,
+                        target_port=k8s.IntOrString.from_string("http"),
+                        protocol="TCP",
+                    )
+                ],
+            ),
+        )
+
+    def _deployment_spec(self) -> k8s.DeploymentSpec:
+        return k8s.DeploymentSpec(
+            replicas=self.config.replicas,
+            selector=k8s.LabelSelector(match_labels=self.pod_selector),
+            strategy=k8s.DeploymentStrategy(
+                type="RollingUpdate",
+                rolling_update=k8s.RollingUpdateDeployment(
+                    max_surge=k8s.IntOrString.from_number(1), max_unavailable=k8s.IntOrString.from_number(0)
+                ),
+            ),
+            template=k8s.PodTemplateSpec(
+                metadata=k8s.ObjectMeta(labels=self.labels, annotations={CHECKSUM_ANNOTATION: self.config_checksum}),
+                spec=self._pod_spec(),
+            ),
+        )
+
+    def _pod_spec(self) -> k8s.PodSpec:
+        return k8s.PodSpec(
+            automount_service_account_token=False,
+            security_context=k8s.PodSecurityContext(
+                run_as_non_root=True,
+                run_as_user=ENVOY_UID,
+                run_as_group=ENVOY_UID,
+                fs_group=ENVOY_UID,
+                seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
+            ),
+            # Renders the keys before Envoy starts, so Envoy never serves without them.
+            init_containers=[self._renderer("render-api-keys", _RENDER)],
+            containers=[
+                self._envoy_container(),
+                # Re-renders the keys when the kubelet updates the Secret volume (key rotation).
+                self._renderer("api-key-renderer", [*_RENDER, str(KEY_RELOAD_SECONDS)]),
+            ],
+            termination_grace_period_seconds=30,
+            volumes=[
+                k8s.Volume(name="config", config_map=k8s.ConfigMapVolumeSource(name=self.config_map_name)),
+                k8s.Volume(
+                    name="api-keys",
+                    secret=k8s.SecretVolumeSource(secret_name=self.api_keys.secret_name, default_mode=0o440),
+                ),
+                # Memory-backed: the rendered keys never touch the node's disk.
+                k8s.Volume(
+                    name="dynamic",
+                    empty_dir=k8s.EmptyDirVolumeSource(medium="Memory", size_limit=k8s.Quantity.from_string("16Mi")),
+                ),
+            ],
+        )
+
+    def _renderer(self, name: str, command: list[str]) -> k8s.Container:
+        """A container of the API-key renderer (the keys Secret in, the ECDS file out)."""
+        return k8s.Container(
+            name=name,
+            image=self.image,
+            command=command,
+            security_context=_security(),
+            resources=k8s.ResourceRequirements(
+                requests={"cpu": k8s.Quantity.from_string("10m"), "memory": k8s.Quantity.from_string("16Mi")},
+                limits={"cpu": k8s.Quantity.from_string("100m"), "memory": k8s.Quantity.from_string("64Mi")},
+            ),
+            volume_mounts=_mounts("config", "api-keys", "dynamic"),
+        )
+
+    def _envoy_container(self) -> k8s.Container:
+        probe = k8s.HttpGetAction(path=HEALTH_PATH, port=k8s.IntOrString.from_string("http"))
+        command = ["envoy", "--config-path", f"{CONFIG_DIR}/{BOOTSTRAP_FILE}", "--disable-hot-restart"]
+        command += ["--concurrency", str(CONCURRENCY), "--drain-time-s", "15", "--log-level", "info"]
+        return k8s.Container(
+            name="envoy",
+            image=self.image,
+            command=command,
+            env=self._env(),
+            ports=[k8s.ContainerPort(name="http", container_port=self.config.port, protocol="TCP")],
+            readiness_probe=k8s.Probe(http_get=probe, period_seconds=5, timeout_seconds=2, failure_threshold=2),
+            liveness_probe=k8s.Probe(http_get=probe, period_seconds=10, timeout_seconds=3, failure_threshold=6),
+            # Let the Service drop this pod before Envoy stops taking connections.
+            lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["sleep", "10"]))),
+            resources=k8s.ResourceRequirements(
+                requests={"cpu": k8s.Quantity.from_string("500m"), "memory": k8s.Quantity.from_string("512Mi")},
+                limits={"cpu": k8s.Quantity.from_string("2"), "memory": k8s.Quantity.from_string("1Gi")},
+            ),
+            security_context=_security(),
+            volume_mounts=_mounts("config", "dynamic"),
+        )
+
+    def _env(self) -> list[k8s.EnvVar] | None:
+        if self.phoenix is None:
+            return None
+        return [
+            k8s.EnvVar(name=var.name, value=var.value)
+            for var in otlp_env(self.phoenix, service_name=self.name, project_name=self.project_name, exporter="envoy")
+        ]
 
     def _inputs(self) -> object:
         """What the ConfigMap and the Deployment depend on that may change after construction."""
@@ -411,3 +356,20 @@ class StandaloneGateway(Construct):
     def config_checksum(self) -> str:
         """Hash of the ConfigMap data, on the pod template: a config change rolls the pods."""
         return hashlib.sha256(json.dumps(self.config_data, sort_keys=True).encode() + self.image.encode()).hexdigest()
+
+
+def _security() -> k8s.SecurityContext:
+    """The containers' security context: non-root, read-only root filesystem, no capabilities."""
+    return k8s.SecurityContext(
+        allow_privilege_escalation=False,
+        read_only_root_filesystem=True,
+        run_as_non_root=True,
+        capabilities=k8s.Capabilities(drop=["ALL"]),
+    )
+
+
+def _mounts(*names: str) -> list[k8s.VolumeMount]:
+    return [
+        k8s.VolumeMount(name=name, mount_path=_MOUNTS[name][0], read_only=True if _MOUNTS[name][1] else None)
+        for name in names
+    ]

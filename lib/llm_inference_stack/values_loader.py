@@ -19,14 +19,13 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from .errors import SettingsError, ValuesError, values_key
 from .settings import (
-    AutoscalingConfig,
     EnvFromSecret,
     EnvValue,
     Inherit,
     ModelConfig,
-    RateLimitConfig,
     StackConfig,
 )
+from .settings.stack import MODEL_INHERITS, stack_base
 from .values_sources import ValuesPath, merge_sources, not_a_mapping
 
 T = TypeVar("T")
@@ -226,17 +225,22 @@ def stack_config_from_mapping(raw: Any) -> StackConfig:
 
 
 def _over_stack(model: Any, stack: Any) -> Any:
-    """A model's values with its ``autoscaling`` and ``rateLimit`` blocks merged key by key over the stack's.
+    """A model's values with the blocks that inherit (``MODEL_INHERITS``: ``autoscaling``, ``rateLimit``) merged
+    key by key over the stack's.
 
-    ``rateLimit: null`` stays null (no limits for this model), as ``gateway.rateLimit: null`` does for all.
+    The values-file spelling of ``settings.inherit.over`` (``StackConfig.autoscaling_of`` and ``rate_limit_of``
+    apply it to objects built in Python): merged here, before the block is built, so that its checks judge the
+    merged block (a model's ``minReplicas: 6`` under the stack's ``maxReplicas: 10``). The model then holds
+    the merged block, over which ``over`` changes nothing. ``rateLimit: null`` stays null (no limits for this
+    model), as ``gateway.rateLimit: null`` does for all.
     """
     if not isinstance(model, dict):
         return model
     out = dict(model)
-    if isinstance(out.get("autoscaling"), dict):
-        out["autoscaling"] = merge_values(AutoscalingConfig, to_values(stack.autoscaling), out["autoscaling"])
-    if isinstance(out.get("rateLimit"), dict) and stack.gateway.rate_limit is not None:
-        out["rateLimit"] = merge_values(RateLimitConfig, to_values(stack.gateway.rate_limit), out["rateLimit"])
+    for field_name in MODEL_INHERITS:
+        key, base = values_key(field_name), stack_base(stack, field_name)
+        if isinstance(out.get(key), dict) and base is not None:
+            out[key] = merge_values(type(base), to_values(base), out[key])
     return out
 
 

@@ -62,6 +62,12 @@ def test_the_library_example_synthesizes_a_valid_stack(tmp_path: Path) -> None:
     }
     assert gpus == {"qwen2-5-7b-instruct": 1, "llama-3-70b": 4}
     assert {o["spec"]["maxReplicaCount"] for o in objs if o["kind"] == "ScaledObject"} == {3}
+    # Secure by default: add_model admits only the gateway's Envoy pods (and Prometheus) to each model's pods.
+    policies = {o["metadata"]["name"]: o["spec"] for o in objs if o["kind"] == "NetworkPolicy"}
+    assert set(policies) == {"qwen2-5-7b-instruct", "llama-3-70b"}
+    assert policies["llama-3-70b"]["ingress"][0]["from"][0]["podSelector"] == {
+        "matchLabels": {"gateway.envoyproxy.io/owning-gateway-name": "team-b-gw"}
+    }
 
 
 def test_add_model_returns_what_it_created() -> None:
@@ -72,7 +78,7 @@ def test_add_model_returns_what_it_created() -> None:
     assert added.backend.kind == "Backend" and added.service_backend.kind == "AIServiceBackend"
     assert added.ai_gateway_route.kind == "AIGatewayRoute" and added.ai_gateway_route.name == "gw"
     assert added.token_limits is not None and added.token_limits.name == "gw-token-limits"
-    assert gateway.add_model(server(scope, "other")).token_limits is None
+    assert gateway.add_model(server(scope, "other"), rate_limit=None).token_limits is None
     assert cdk8s.ApiObject.of(gateway.node.default_child).kind == "Gateway"
 
 

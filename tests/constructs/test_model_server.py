@@ -140,9 +140,9 @@ def test_admits_only_the_gateway_it_is_given_and_prometheus() -> None:
     scope = chart("team-b")
     model_server = server(scope)
     gateway = AiGateway(scope, "gateway", name="gw", api_keys=ApiKeys(scope, "keys"))
-    gateway.add_model(model_server)
     policy = model_server.allow_ingress_only_from(gateway=gateway)
-    assert policy.name == "llama-3-70b"
+    gateway.add_model(model_server)
+    assert policy.name == "llama-3-70b" and model_server.network_policy is policy
     peers = [rule["from"][0] for rule in find(objects(scope), "NetworkPolicy")["spec"]["ingress"]]
     assert peers == [
         {

@@ -11,10 +11,11 @@ from ..errors import SettingsError
 from ..pins import ENVOY_IMAGE
 from ..quantity import BUFFER_LIMIT_FIX, buffer_limit_bytes
 from ._checks import check_cidr, check_dns_label, check_image, check_label_map, require
+from .inherit import Settings, inherit_defaults
 
 
 @dataclass(frozen=True, kw_only=True)
-class RateLimitConfig:
+class RateLimitConfig(Settings):
     """Token budget per client **per model**, charged from the ``usage`` the model reports: each client has its
     own budget on each model."""
 
@@ -232,8 +233,9 @@ class GatewayConfig:
     """Envoy replicas. Default: 2."""
     rate_limit: RateLimitConfig | None = RateLimitConfig(tokens_per_minute=100_000)
     """Token budget **per client per model** (each client has its own budget on each model): ``tokensPerMinute``
-    and/or ``tokensPerSecond``, in a values file merged key by key over the default (set one to null to drop it);
-    null turns limits off. Default: 100000 tokens per minute."""
+    and/or ``tokensPerSecond``; a given block keeps the default's fields it does not set (in a values file merged key
+    by key over the default; in Python ``RateLimitConfig(tokens_per_second=50)`` also keeps 100000 tokens per minute;
+    set one to null / ``None`` to drop it); null turns limits off. Default: 100000 tokens per minute."""
     request_timeout_seconds: int = 600
     """Time allowed for one request, generation included. Default: 600."""
     buffer_limit: str = "16Mi"
@@ -249,6 +251,7 @@ class GatewayConfig:
     """Settings used when ``mode`` is ``standalone``. Default: see ``StandaloneGatewayConfig``."""
 
     def __post_init__(self) -> None:
+        inherit_defaults(self, "rate_limit")
         require(1 <= self.port <= 65535 and self.port not in (10000,), "port", self.port, "use a TCP port 1..65535")
         if self.mode == "standalone":
             require(

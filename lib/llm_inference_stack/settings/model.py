@@ -23,6 +23,7 @@ from ..pins import VLLM_IMAGE
 from ..quantity import parse_quantity
 from ._checks import check_dns1035_label, check_dns_label, check_image, check_label_map, check_quantity, require
 from .gateway import RateLimitConfig
+from .inherit import Settings, inherit_defaults
 from .scaling import AutoscalingConfig
 
 DEFAULT_VLLM_IMAGE = VLLM_IMAGE
@@ -46,15 +47,21 @@ def _generated_flag_fix(flag: str) -> Fix:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ResourceList:
-    """CPU, memory and ephemeral storage for one container (GPUs are added from ``gpuCount``)."""
+class ResourceList(Settings):
+    """CPU, memory and ephemeral storage for one container (GPUs are added from ``gpuCount``).
+
+    In ``Resources`` a list inherits what it does not set from the default requests or limits
+    (``settings.inherit``): ``ResourceList(cpu="4", memory="8Gi")`` keeps the default ephemeral storage,
+    ``ephemeral_storage=None`` sets none.
+    """
 
     cpu: str
     """CPU as a Kubernetes quantity, e.g. ``"8"`` or ``"500m"``."""
     memory: str
     """Memory as a Kubernetes quantity, e.g. ``"64Gi"``."""
     ephemeral_storage: str | None = None
-    """Node disk (``ephemeral-storage``) for the downloaded weights, e.g. ``"150Gi"``; null leaves it out.
+    """Node disk (``ephemeral-storage``) for the downloaded weights, e.g. ``"150Gi"``; null (``None`` given) leaves
+    it out. In ``Resources``, a list that does not set it keeps the default's (150Gi requested, 300Gi limit).
     Default: none."""
 
     def __post_init__(self) -> None:
@@ -76,7 +83,7 @@ DEFAULT_LIMITS = ResourceList(cpu="16", memory="128Gi", ephemeral_storage="300Gi
 
 
 @dataclass(frozen=True, kw_only=True)
-class Resources:
+class Resources(Settings):
     """Requests and limits of the vLLM container.
 
     The storage initializer downloads the weights into an emptyDir on the node's disk, so the pod requests
@@ -84,13 +91,14 @@ class Resources:
     """
 
     requests: ResourceList = DEFAULT_REQUESTS
-    """What the vLLM container requests; each may not exceed its limit. Default: 8 CPUs, 64Gi memory, 150Gi
-    ephemeral storage."""
+    """What the vLLM container requests; each may not exceed its limit. A list given keeps the default's fields it
+    does not set. Default: 8 CPUs, 64Gi memory, 150Gi ephemeral storage."""
     limits: ResourceList = DEFAULT_LIMITS
-    """Limits of the vLLM container. Default: 16 CPUs, 128Gi memory (model weights are read through page
-    cache), 300Gi ephemeral storage."""
+    """Limits of the vLLM container. A list given keeps the default's fields it does not set. Default: 16 CPUs,
+    128Gi memory (model weights are read through page cache), 300Gi ephemeral storage."""
 
     def __post_init__(self) -> None:
+        inherit_defaults(self, "requests", "limits")
         for name in ("cpu", "memory", "ephemeral_storage"):
             request, limit = getattr(self.requests, name), getattr(self.limits, name)
             if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
@@ -357,11 +365,14 @@ class ModelConfig:
     """Name of the InferenceService and its companions: a DNS-1035 label (starts with a letter, as KServe's
     webhook requires) of at most 45 characters. Default: derived from ``name``."""
     rate_limit: RateLimitConfig | Inherit | None = INHERIT
-    """Per-client token limits for this model; None (null) turns this model's limits off. In a values file the
-    block merges key by key over ``gateway.rateLimit``. Default: the stack's ``gateway.rateLimit`` (``INHERIT``)."""
+    """Per-client token limits for this model; None (null) turns this model's limits off. A block given keeps the
+    fields it does not set from the gateway's (in a values file it merges key by key over ``gateway.rateLimit``; in
+    Python over ``GatewayConfig.rate_limit`` of the gateway the model is added to). Default: the stack's
+    ``gateway.rateLimit`` (``INHERIT``)."""
     autoscaling: AutoscalingConfig | None = None
-    """Autoscaling of this model. In a values file the block merges key by key over the stack's ``autoscaling``
-    (so ``{maxReplicas: 6}`` keeps the stack's Prometheus, auth and TLS). Default: the stack's ``autoscaling``."""
+    """Autoscaling of this model. The fields it sets override the stack's ``autoscaling`` (so ``{maxReplicas: 6}``
+    keeps the stack's Prometheus, auth and TLS; an ``Autoscaler`` targeting the model's server takes it as its
+    defaults). Default: the stack's ``autoscaling``."""
 
     def __post_init__(self) -> None:
         require(

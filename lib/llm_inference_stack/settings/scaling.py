@@ -8,10 +8,11 @@ from typing import Literal
 
 from ..errors import SettingsError
 from ._checks import check_dns_label, check_url, require
+from .inherit import Settings
 
 
 @dataclass(frozen=True, kw_only=True)
-class PrometheusAuth:
+class PrometheusAuth(Settings):
     """Credentials KEDA uses to query a secured Prometheus (a TriggerAuthentication)."""
 
     mode: Literal["bearer", "basic"]
@@ -25,7 +26,7 @@ class PrometheusAuth:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PrometheusTls:
+class PrometheusTls(Settings):
     """How KEDA verifies the certificate of an ``https://`` Prometheus.
 
     KEDA's Prometheus scaler reads a CA (``ca`` in the TriggerAuthentication) only together with an auth mode,
@@ -63,7 +64,7 @@ class PrometheusTls:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PrometheusConfig:
+class PrometheusConfig(Settings):
     """Where KEDA reads vLLM's metrics."""
 
     url: str = "http://prometheus-operated.monitoring.svc.cluster.local:9090"
@@ -98,7 +99,7 @@ class PrometheusConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class AutoscalingConfig:
+class AutoscalingConfig(Settings):
     """KEDA scaling of the model replicas on ``vllm:num_requests_waiting``."""
 
     min_replicas: int = 1

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from ..errors import Fix, Namer, SettingsError
 from ..facts import ai_gateway, kserve
 from ._checks import check_dns1035_label, check_dns_label, check_label_map, require
 from .gateway import ApiKeysConfig, GatewayConfig, RateLimitConfig
+from .inherit import over
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
 from .scaling import AutoscalingConfig
@@ -53,6 +55,22 @@ def _object_name_taken_fix(first: int, namespace: str) -> Fix:
         f"models[{first}] already uses this object name (its gateway Backend lives in namespace {namespace} whatever "
         f"the model's namespace): set a distinct {n('object_name')}"
     )
+
+
+MODEL_INHERITS: Mapping[str, tuple[str, ...]] = {
+    "autoscaling": ("autoscaling",),
+    "rate_limit": ("gateway", "rate_limit"),
+}
+"""The model fields that inherit from the stack -> the stack field each inherits from (an attribute path): the
+fields a model's block sets override that one (``settings.inherit``). The values loader merges the same pairs."""
+
+
+def stack_base(stack: object, model_field: str) -> object:
+    """What ``model_field`` of a model inherits from ``stack`` (``MODEL_INHERITS``)."""
+    value = stack
+    for name in MODEL_INHERITS[model_field]:
+        value = getattr(value, name)
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,15 +169,27 @@ class StackConfig:
                     _object_name_taken_fix(seen_objects[where], self.namespace),
                 )
             seen_objects[where] = index
+            try:
+                self.autoscaling_of(model)
+            except SettingsError as error:
+                raise error.under_field(f"models[{index}].autoscaling") from None
 
     def namespace_of(self, model: ModelConfig) -> str:
         return model.namespace or self.namespace
 
     def autoscaling_of(self, model: ModelConfig) -> AutoscalingConfig:
-        return model.autoscaling or self.autoscaling
+        """The model's autoscaling: the fields its ``autoscaling`` sets over the stack's (``settings.inherit``)."""
+        merged = over(cast(AutoscalingConfig, stack_base(self, "autoscaling")), model.autoscaling)
+        assert merged is not None
+        return merged
 
     def rate_limit_of(self, model: ModelConfig) -> RateLimitConfig | None:
-        return self.gateway.rate_limit if model.rate_limit is INHERIT else model.rate_limit
+        """The model's token limits: the gateway's (``INHERIT``), none (None), or the fields its ``rate_limit``
+        sets over the gateway's."""
+        base = cast(RateLimitConfig | None, stack_base(self, "rate_limit"))
+        if model.rate_limit is INHERIT:
+            return base
+        return None if model.rate_limit is None else over(base, model.rate_limit)
 
     @property
     def namespaces(self) -> list[str]:

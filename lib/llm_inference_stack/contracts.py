@@ -1,0 +1,177 @@
+"""What the constructs need of each other, as small protocols (cdk8s-plus' ``IScalable``, ``IPodSelector``,
+``INetworkPolicyPeer``).
+
+A construct asks for the protocol, never for another construct's class: ``Autoscaler(target=...)`` takes any
+``Scalable``, a gateway's ``add_model`` any ``ServedModel``, ``ModelServer.allow_ingress_only_from`` any
+``PodPeer``, and the chart drives its gateway through ``Gateway``. So a new kind of target, model or gateway
+needs no change to the constructs that use it, and no construct module imports another one sideways.
+``check_contract`` turns a value that does not fit into a ``PropError`` naming what it lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from constructs import Construct
+
+from .errors import PropError
+from .settings import INHERIT, AutoscalingConfig, GatewayConfig, Inherit, PhoenixConfig, RateLimitConfig
+
+
+@runtime_checkable
+class PodPeer(Protocol):
+    """Pods a NetworkPolicy can admit: their namespace and the labels that select them."""
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def pod_selector(self) -> Mapping[str, str]:
+        """Labels of the pods."""
+        ...
+
+
+@runtime_checkable
+class ServedModel(PodPeer, Protocol):
+    """A model a gateway routes to (``ModelServer``): its names, where its API is, and its pods."""
+
+    @property
+    def name(self) -> str:
+        """Object name of the model (the gateway's Backend and rule are named after it)."""
+        ...
+
+    @property
+    def served_model_name(self) -> str:
+        """Value of ``model`` in client requests."""
+        ...
+
+    @property
+    def predictor_service_host(self) -> str:
+        """Cluster DNS name of the Service in front of the model's pods."""
+        ...
+
+    @property
+    def service_port(self) -> int: ...
+
+    @property
+    def api_prefix(self) -> str:
+        """Path prefix of the OpenAI API (``/v1``)."""
+        ...
+
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+    @property
+    def rate_limit(self) -> RateLimitConfig | Inherit | None:
+        """The model's own token limits (``INHERIT``: the gateway's; None: none)."""
+        ...
+
+    @property
+    def network_policy(self) -> Construct | None:
+        """The NetworkPolicy admitting the gateway to the model's pods, once made."""
+        ...
+
+    def allow_ingress_only_from(
+        self, *, gateway: PodPeer, prometheus_namespace: str | None = None, gateway_namespace: str | None = None
+    ) -> Construct:
+        """Admit only ``gateway``'s pods (and Prometheus) to the model's pods; returns the NetworkPolicy."""
+        ...
+
+
+@runtime_checkable
+class Scalable(Protocol):
+    """What an ``Autoscaler`` scales (``ModelServer``): a Deployment of a served model, and what the autoscaler
+    tells it back (the replicas to start with, the Prometheus that reads its metrics)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def served_model_name(self) -> str:
+        """The ``model_name`` label of the model's metrics."""
+        ...
+
+    @property
+    def predictor_name(self) -> str:
+        """Name of the Deployment to scale."""
+        ...
+
+    @property
+    def autoscaling(self) -> AutoscalingConfig | None:
+        """The target's own autoscaling, used when the autoscaler is given none."""
+        ...
+
+    min_replicas: int
+    """Replicas before the autoscaler takes over; the autoscaler sets it."""
+    prometheus_namespace: str
+    """Namespace of the Prometheus that reads the metrics; the autoscaler sets it."""
+
+
+@runtime_checkable
+class RoutedModel(Protocol):
+    """What a gateway's ``add_model`` returns: the model and its route."""
+
+    @property
+    def server(self) -> ServedModel: ...
+
+    @property
+    def route(self) -> Any:
+        """The ``routes.ModelRoute`` of the model."""
+        ...
+
+
+@runtime_checkable
+class Gateway(PodPeer, Protocol):
+    """A gateway in front of the models (``AiGateway``, ``StandaloneGateway``), as the chart drives it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def config(self) -> GatewayConfig: ...
+
+    @property
+    def emits_gen_ai_metrics(self) -> bool:
+        """The gateway exports the ``gen_ai_*`` token metrics the gateway alerts and panels read."""
+        ...
+
+    def envoy_pod_namespace(self, configured: str | None) -> str | None:
+        """Namespace of the Envoy pods given the NetworkPolicy's ``gateway_namespace`` setting (None: the
+        gateway's own)."""
+        ...
+
+    def add_model(
+        self,
+        server: ServedModel,
+        *,
+        rate_limit: RateLimitConfig | Inherit | None = INHERIT,
+        network_policy: bool = True,
+    ) -> RoutedModel: ...
+
+    def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> Construct | None:
+        """Send the gateway's spans to ``phoenix``, once; returns the object carrying the trace settings when the
+        gateway makes one."""
+        ...
+
+
+def _members(contract: type) -> list[str]:
+    names: list[str] = []
+    for cls in contract.__mro__:
+        if cls in (Protocol, object) or not getattr(cls, "_is_protocol", False):
+            continue
+        for name in [*vars(cls).get("__annotations__", {}), *vars(cls)]:
+            if not name.startswith("_") and name not in names:
+                names.append(name)
+    return names
+
+
+def check_contract(construct: str, prop: str, value: object, contract: type, fix: str) -> None:
+    """``PropError`` naming ``construct``, ``prop``, ``value`` and what it lacks of ``contract``, unless it fits."""
+    if isinstance(value, contract):
+        return
+    missing = [name for name in _members(contract) if not hasattr(value, name)]
+    raise PropError(construct, prop, value, f"{fix} (a {contract.__name__}; this value has no {', '.join(missing)})")
