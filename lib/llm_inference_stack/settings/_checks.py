@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import Fix, SettingsError
+from ..errors import Fix, Namer, SettingsError, python_name
 from ..images import IMAGE_REFERENCE, image_is_pinned
 from ..names import DNS1035_LABEL, DNS1123_LABEL, is_label_value, is_qualified_name
 from ..quantity import QUANTITY_EXAMPLE, is_quantity
@@ -107,3 +107,57 @@ def check_cidr(value: str) -> str | None:
     if str(network) != value:
         return f"use the network address {network} (no host bits, no leading zeros)"
     return None
+
+
+CONTROLLER_NAMESPACES: Mapping[str, str] = {
+    "default": "Kubernetes' default namespace",
+    "kserve": "KServe's controller namespace",
+    "keda": "KEDA's controller namespace",
+    "envoy-gateway-system": "Envoy Gateway's controller namespace",
+    "envoy-ai-gateway-system": "Envoy AI Gateway's controller namespace",
+    "external-secrets": "External Secrets Operator's namespace",
+    "cert-manager": "cert-manager's namespace",
+}
+"""Namespaces shared with the cluster or the controllers the stack drives (their charts' default namespaces),
+never the stack's own: ``namespace.create`` may not emit them. Every ``kube-*`` namespace is Kubernetes' own too."""
+
+
+def shared_namespace_reason(namespace: str, shared: Mapping[str, str]) -> str | None:
+    """Why ``namespace`` belongs to the cluster or another component (``shared`` adds the configured ones:
+    Prometheus', Phoenix's, the gateway's), or None when the stack may own it."""
+    if namespace.startswith("kube-"):
+        return "a Kubernetes system namespace"
+    return shared.get(namespace) or CONTROLLER_NAMESPACES.get(namespace)
+
+
+def service_namespace(url: str) -> str | None:
+    """The namespace of an in-cluster Service URL (``http://svc.ns.svc.cluster.local:6006`` -> ``ns``), else None."""
+    match = _URL.fullmatch(url)
+    host = re.sub(r"^https?://", "", url).split("/", 1)[0].rsplit(":", 1)[0] if match else ""
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[2] == "svc" and (len(labels) == 3 or labels[3:] == ["cluster", "local"]):
+        return labels[1]
+    return None
+
+
+def _create_key(n: Namer) -> str:
+    return "create_namespace" if n is python_name else "namespace.create"
+
+
+def check_created_namespaces(fields: Sequence[tuple[str, str]], shared: Mapping[str, str]) -> None:
+    """``namespace.create`` emits a Namespace labelled as the stack's for each ``(field, namespace)``: refuse the
+    ones the cluster or another component owns (pruning by the stack's labels, or deleting the stack, would
+    delete them with everything in them)."""
+    for name, namespace in fields:
+        reason = shared_namespace_reason(namespace, shared)
+        if reason is not None:
+            raise SettingsError(
+                name,
+                namespace,
+                lambda n, reason=reason, namespace=namespace: (
+                    f"{_create_key(n)} would emit Namespace {namespace!r} labelled as the stack's own, but it is "
+                    f"{reason}: deleting or pruning the stack's objects would delete it and everything in it. Use a "
+                    f"namespace only the stack uses, or set {_create_key(n)}: false and create the namespace "
+                    "yourself"
+                ),
+            )

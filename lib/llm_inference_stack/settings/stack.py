@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import Fix, Namer, SettingsError
-from ._checks import check_dns1035_label, check_dns_label, check_label_map, require
+from ._checks import (
+    check_created_namespaces,
+    check_dns1035_label,
+    check_dns_label,
+    check_label_map,
+    require,
+    service_namespace,
+)
 from .gateway import ApiKeysConfig, GatewayConfig, RateLimitConfig
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
@@ -146,6 +153,30 @@ class StackConfig:
                     _object_name_taken_fix(seen_objects[where], self.namespace),
                 )
             seen_objects[where] = index
+        if self.create_namespace:
+            check_created_namespaces(self._namespace_fields(), self._shared_namespaces())
+
+    def _namespace_fields(self) -> list[tuple[str, str]]:
+        """``(field, namespace)`` of every namespace ``create_namespace`` would emit, named by its first user."""
+        out = {self.namespace: "namespace"}
+        for index, model in enumerate(self.models):
+            out.setdefault(self.namespace_of(model), f"models[{index}].namespace")
+        return [(name, namespace) for namespace, name in out.items()]
+
+    def _shared_namespaces(self) -> dict[str, str]:
+        """Namespaces the configuration names as another component's, with what lives there."""
+        shared = {self.autoscaling_of(m).prometheus.namespace: "Prometheus' namespace" for m in self.models}
+        shared.setdefault(self.autoscaling.prometheus.namespace, "Prometheus' namespace")
+        phoenix = self.observability.phoenix
+        if phoenix is not None:
+            for url in (phoenix.endpoint, phoenix.grpc_endpoint):
+                namespace = service_namespace(url) if url else None
+                if namespace is not None:
+                    shared.setdefault(namespace, "Phoenix's namespace")
+        gateway = self.network_policy.gateway_namespace
+        if gateway is not None and gateway != self.namespace:
+            shared.setdefault(gateway, "the namespace of the Envoy pods (the gateway controller's)")
+        return shared
 
     def namespace_of(self, model: ModelConfig) -> str:
         return model.namespace or self.namespace
