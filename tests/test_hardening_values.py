@@ -106,3 +106,88 @@ def test_readme_prunes_only_by_the_stacks_labels_and_never_namespaces() -> None:
         allowed = [w.split("=", 1)[1] for w in words if w.startswith("--prune-allowlist=")]
         assert allowed
         assert not [kind for kind in allowed if kind.split("/")[-1] in ("Namespace", "Secret")]
+
+
+# --- strings that reach containers and URLs the stack does not write ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("uri", "fix"),
+    [
+        ("s3://bucket/$(HF_TOKEN)/", "the kubelet expands $(VAR)"),
+        ("s3://bucket/a$$b/", "the kubelet expands $(VAR)"),
+        ("s3:///llama/", "name the bucket"),
+        ("gs:///llama/", "name the bucket"),
+        ("s3://bucket/llama/ ", "remove the whitespace"),
+        ("s3://bucket/lla ma/", "remove the whitespace"),
+        ("s3://bucket/llama/\n", "remove the whitespace"),
+        ("s3://AKIA:secret@bucket/llama/", "remove the user name and password"),
+        ("https://user:pw@models.example.com/llama/", "remove the user name and password"),
+        ("https://models_store.example.com/llama/", "use a host that is a DNS name"),
+        ("https://models..example.com/llama/", "use a host that is a DNS name"),
+    ],
+)
+def test_storage_uri_is_refused_when_kserve_or_the_initializer_would_read_it_differently(uri: str, fix: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        model(storage_uri=uri)
+    assert caught.value.field == "storage_uri"
+    assert fix in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "uri", ["s3://bucket/llama/", "hf://meta-llama/Llama-3.1-8B", "pvc://claim/llama", "https://10.0.0.5/llama/"]
+)
+def test_storage_uris_that_kserve_reads_as_written_are_accepted(uri: str) -> None:
+    assert model(storage_uri=uri).storage_uri == uri
+
+
+def test_a_dollar_not_followed_by_a_parenthesis_or_dollar_is_not_expanded_and_is_kept() -> None:
+    assert model(storage_uri="s3://bucket/price$1/").storage_uri == "s3://bucket/price$1/"
+
+
+@pytest.mark.parametrize(
+    ("url", "fix"),
+    [
+        ("http://keda:pw@prometheus.monitoring.svc:9090", "set auth (bearer or basic) with a Secret instead"),
+        ("http://prometheus.monitoring.svc:9090/?tenant=a", "'/api/v1/query' (KEDA formats its query URL from it)"),
+        ("http://prometheus.monitoring.svc:9090/#top", "remove the query string and fragment"),
+        ("http://prometheus_operated.monitoring.svc:9090", "no '_'"),
+        ("http://prometheus..svc:9090", "empty labels"),
+        ("http://prometheus.:9090", "empty labels"),
+        ("http://-prometheus:9090", "use a host that is a DNS name"),
+        ("http://:9090", "use a host that is a DNS name"),
+        ("http://[::g]:9090", "valid IPv6 address"),
+        ("http://prometheus:0", "use a port from 1 to 65535"),
+        ("http://prometheus:x", "use a port from 1 to 65535"),
+    ],
+)
+def test_prometheus_url_that_keda_would_misread_is_refused(url: str, fix: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        PrometheusConfig(url=url)
+    assert caught.value.field == "url"
+    assert fix in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1:9090", "http://[2001:db8::1]:9090", "https://thanos.example.com/p"])
+def test_prometheus_urls_with_ip_literals_and_path_prefixes_are_accepted(url: str) -> None:
+    assert PrometheusConfig(url=url).url == url
+
+
+@pytest.mark.parametrize("field", ["endpoint", "grpc_endpoint"])
+@pytest.mark.parametrize(
+    ("url", "fix"),
+    [
+        ("http://admin:pw@phoenix.phoenix.svc:6006", "name it in auth_secret_name"),
+        ("http://phoenix.phoenix.svc:6006/?project=x", "remove the query string and fragment"),
+        ("http://phoenix svc:6006", "without spaces"),
+    ],
+)
+def test_phoenix_urls_that_the_exporters_would_misread_are_refused(field: str, url: str, fix: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        PhoenixConfig(**{field: url})
+    assert caught.value.field == field
+    assert fix in str(caught.value)
+
+
+def test_the_grpc_endpoint_of_an_ipv6_phoenix_keeps_the_brackets() -> None:
+    assert PhoenixConfig(endpoint="http://[2001:db8::1]:6006").otlp_grpc_endpoint == "http://[2001:db8::1]:4317"

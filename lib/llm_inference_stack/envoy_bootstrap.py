@@ -86,7 +86,7 @@ def _dns_cluster(
 
 
 def _split_url(url: str) -> tuple[str, str, int, str]:
-    match = re.fullmatch(r"(https?)://([^/:]+)(?::(\d+))?(/.*)?", url)
+    match = re.fullmatch(r"(https?)://(\[[0-9A-Fa-f:.]+\]|[^/:\[\]]+)(?::(\d+))?(/.*)?", url)
     if match is None:
         raise SettingsError("endpoint", url, "use an http:// or https:// URL")
     scheme, host, port, path = match.groups()
@@ -417,7 +417,7 @@ def envoy_bootstrap(
     }
     if phoenix is not None:
         scheme, host, port, path = _split_url(phoenix.endpoint)
-        clusters.append(_dns_cluster(PHOENIX_CLUSTER, host, port, tls=scheme == "https"))
+        clusters.append(_dns_cluster(PHOENIX_CLUSTER, host.strip("[]"), port, tls=scheme == "https"))
         hcm["tracing"] = {
             "random_sampling": {"value": 100},
             "spawn_upstream_span": True,

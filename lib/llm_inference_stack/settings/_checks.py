@@ -16,7 +16,7 @@ from ..images import IMAGE_REFERENCE, image_is_pinned
 from ..names import DNS1035_LABEL, DNS1123_LABEL, is_label_value, is_qualified_name
 from ..quantity import QUANTITY_EXAMPLE, is_quantity
 
-_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:(?P<port>\d+))?(/[^\s]*)?$")
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
 def require(ok: bool, name: str, value: Any, fix: Fix) -> None:
@@ -49,13 +49,78 @@ def check_quantity(name: str, value: str) -> None:
     require(is_quantity(value), name, value, QUANTITY_EXAMPLE)
 
 
-def check_url(name: str, value: str) -> None:
+def host_problem(host: str, example: str = "http://prometheus-operated.monitoring.svc:9090") -> str | None:
+    """Why ``host`` (of a URL, IPv6 literals in brackets) is neither a DNS hostname nor an IP literal, or None.
+
+    A hostname is dot-separated labels of letters, digits and '-' (1 to 63 each, no '-' at either end, no empty
+    label, 253 characters at most): what Go's and Python's resolvers and Envoy's clusters take alike. Underscores,
+    spaces and empty labels resolve differently or not at all between them.
+    """
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return "use a valid IPv6 address inside the brackets, e.g. http://[2001:db8::1]:9090"
+        return None
+    try:
+        ipaddress.IPv4Address(host)
+        return None
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if (
+        not host
+        or len(host) > 253
+        or not all(_HOST_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()  # 10.0.0.300: neither an address nor a name
+    ):
+        return (
+            "use a host that is a DNS name (letters, digits and '-' in dot-separated labels, no '_', spaces or empty "
+            f"labels) or an IP address, e.g. {example}"
+        )
+    return None
+
+
+def check_url(name: str, value: str, *, appends: str, credentials: Fix) -> None:
+    """An ``http://``/``https://`` base URL that a consumer extends with ``appends`` (a path such as
+    ``/api/v1/query``): no query string or fragment (the path would land inside them), no credentials (they would be
+    written in plain text; ``credentials`` says where they go instead), a hostname or IP literal and a valid port."""
     require(
-        bool(_URL.fullmatch(value)), name, value, "use an http:// or https:// URL, e.g. http://host.namespace.svc:9090"
+        isinstance(value, str) and bool(re.fullmatch(r"https?://[^\s]+", value)),
+        name,
+        value,
+        "use an http:// or https:// URL without spaces, e.g. http://host.namespace.svc:9090",
     )
-    match = _URL.fullmatch(value)
-    port = match.group("port") if match else None
-    require(port is None or 1 <= int(port) <= 65535, name, value, "use a port from 1 to 65535 in the URL")
+    netloc = value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    require(
+        "@" not in netloc,
+        name,
+        value,
+        lambda n: (
+            "remove the user name and password from the URL: they would be written in plain text into the manifests; "
+            + (credentials if isinstance(credentials, str) else credentials(n))
+        ),
+    )
+    require(
+        "?" not in value and "#" not in value,
+        name,
+        value,
+        f"remove the query string and fragment: {appends} is appended to this URL, and would land inside them",
+    )
+    host = netloc
+    port: str | None = None
+    match = re.fullmatch(r"(?P<host>\[[^\]]*\]|[^:\[\]]*)(?::(?P<port>[^:]*))?", host)
+    if match is not None:
+        host, port = match.group("host"), match.group("port")
+    problem = host_problem(host) if match is not None else host_problem("")
+    if problem is not None:
+        raise SettingsError(name, value, problem)
+    require(
+        port is None or (port.isdigit() and 1 <= int(port) <= 65535),
+        name,
+        value,
+        "use a port from 1 to 65535 in the URL",
+    )
 
 
 def check_label_map(name: str, values: Mapping[str, str], *, label_values: bool) -> None:
@@ -132,9 +197,7 @@ def shared_namespace_reason(namespace: str, shared: Mapping[str, str]) -> str | 
 
 def service_namespace(url: str) -> str | None:
     """The namespace of an in-cluster Service URL (``http://svc.ns.svc.cluster.local:6006`` -> ``ns``), else None."""
-    match = _URL.fullmatch(url)
-    host = re.sub(r"^https?://", "", url).split("/", 1)[0].rsplit(":", 1)[0] if match else ""
-    labels = host.split(".")
+    labels = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].split(".")
     if len(labels) >= 3 and labels[2] == "svc" and (len(labels) == 3 or labels[3:] == ["cluster", "local"]):
         return labels[1]
     return None
@@ -144,6 +207,14 @@ def _create_key(n: Namer) -> str:
     return "create_namespace" if n is python_name else "namespace.create"
 
 
+def _created_namespace_fix(namespace: str, reason: str) -> Fix:
+    return lambda n: (
+        f"{_create_key(n)} would emit Namespace {namespace!r} labelled as the stack's own, but it is {reason}: "
+        "deleting or pruning the stack's objects would delete it and everything in it. Use a namespace only the "
+        f"stack uses, or set {_create_key(n)}: false and create the namespace yourself"
+    )
+
+
 def check_created_namespaces(fields: Sequence[tuple[str, str]], shared: Mapping[str, str]) -> None:
     """``namespace.create`` emits a Namespace labelled as the stack's for each ``(field, namespace)``: refuse the
     ones the cluster or another component owns (pruning by the stack's labels, or deleting the stack, would
@@ -151,13 +222,35 @@ def check_created_namespaces(fields: Sequence[tuple[str, str]], shared: Mapping[
     for name, namespace in fields:
         reason = shared_namespace_reason(namespace, shared)
         if reason is not None:
-            raise SettingsError(
-                name,
-                namespace,
-                lambda n, reason=reason, namespace=namespace: (
-                    f"{_create_key(n)} would emit Namespace {namespace!r} labelled as the stack's own, but it is "
-                    f"{reason}: deleting or pruning the stack's objects would delete it and everything in it. Use a "
-                    f"namespace only the stack uses, or set {_create_key(n)}: false and create the namespace "
-                    "yourself"
-                ),
-            )
+            raise SettingsError(name, namespace, _created_namespace_fix(namespace, reason))
+
+
+def storage_uri_problem(uri: str) -> Fix | None:
+    """What is wrong with a model's ``storageUri`` beyond its scheme, or None.
+
+    KServe copies the URI verbatim into the storage initializer's ``args``, where the kubelet expands ``$(VAR)``
+    and turns ``$$`` into ``$`` (the stack does not write that container, so it cannot escape it: the
+    InferenceService's ``storageUri`` is also what KServe parses for the scheme and the PVC).
+    """
+    if any(char.isspace() for char in uri):
+        return "remove the whitespace: the storage initializer takes the URI as written, spaces and newlines included"
+    if "$(" in uri or "$$" in uri:
+        return (
+            "remove '$(' and '$$': KServe copies storageUri into the storage initializer's args, where the kubelet "
+            "expands $(VAR) to another variable's value and $$ to $"
+        )
+    scheme, _, rest = uri.partition("://")
+    if scheme == "pvc":
+        return None
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0] if scheme == "https" else rest.split("/", 1)[0]
+    if "@" in netloc:
+        return lambda n: (
+            "remove the user name and password from the URI: they would be written in plain text into the "
+            f"InferenceService; grant access through {n('service_account_name')} (or a Secret-backed env variable)"
+        )
+    if not netloc:
+        return f"name the bucket (or host, or organisation) after '{scheme}://', e.g. {scheme}://my-bucket/llama-3-70b/"
+    if scheme == "https":
+        host = re.sub(r":\d*$", "", netloc) if not netloc.endswith("]") else netloc
+        return host_problem(host, "https://models.example.com/llama-3-70b/")
+    return None

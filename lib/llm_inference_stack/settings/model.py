@@ -20,7 +20,15 @@ from ..names import (
 )
 from ..pins import VLLM_IMAGE
 from ..quantity import parse_quantity
-from ._checks import check_dns1035_label, check_dns_label, check_image, check_label_map, check_quantity, require
+from ._checks import (
+    check_dns1035_label,
+    check_dns_label,
+    check_image,
+    check_label_map,
+    check_quantity,
+    require,
+    storage_uri_problem,
+)
 from .gateway import RateLimitConfig
 from .scaling import AutoscalingConfig
 
@@ -359,6 +367,9 @@ class ModelConfig:
             f"use a URI with one of the schemes {', '.join(s + '://' for s in STORAGE_SCHEMES)}, "
             "e.g. s3://my-bucket/llama-3-70b/",
         )
+        problem = storage_uri_problem(self.storage_uri)
+        if problem is not None:
+            raise SettingsError("storage_uri", self.storage_uri, problem)
         if scheme == "pvc":
             claim, _, sub_path = self.storage_uri[len("pvc://") :].partition("/")
             require(

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from ..errors import Namer
 from ._checks import check_dns_label, check_url, require
+
+
+def _key_fix(n: Namer) -> str:
+    return f"keep a Phoenix API key in a Secret and name it in {n('auth_secret_name')}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,9 +31,9 @@ class PhoenixConfig:
     """Also send vLLM's own request spans (``--otlp-traces-endpoint``). Default: true."""
 
     def __post_init__(self) -> None:
-        check_url("endpoint", self.endpoint)
+        check_url("endpoint", self.endpoint, appends="'/v1/traces' (by the OTLP/HTTP exporters)", credentials=_key_fix)
         if self.grpc_endpoint is not None:
-            check_url("grpc_endpoint", self.grpc_endpoint)
+            check_url("grpc_endpoint", self.grpc_endpoint, appends="the OTLP gRPC service path", credentials=_key_fix)
         if self.auth_secret_name is not None:
             check_dns_label("auth_secret_name", self.auth_secret_name, 253)
         if self.project_name is not None:
@@ -42,8 +48,8 @@ class PhoenixConfig:
     def otlp_grpc_endpoint(self) -> str:
         if self.grpc_endpoint:
             return self.grpc_endpoint
-        host = re.sub(r"^https?://", "", self.endpoint).split("/", 1)[0].rsplit(":", 1)[0]
-        return f"http://{host}:4317"
+        host = urlsplit(self.endpoint).hostname or ""
+        return f"http://[{host}]:4317" if ":" in host else f"http://{host}:4317"
 
 
 @dataclass(frozen=True, kw_only=True)

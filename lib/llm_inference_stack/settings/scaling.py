@@ -73,7 +73,12 @@ class PrometheusConfig:
     """Namespace of the Prometheus pods (allowed to scrape the model pods). Default: monitoring."""
 
     def __post_init__(self) -> None:
-        check_url("url", self.url)
+        check_url(
+            "url",
+            self.url,
+            appends="'/api/v1/query' (KEDA formats its query URL from it)",
+            credentials=lambda n: f"set {n('auth')} (bearer or basic) with a Secret instead",
+        )
         check_dns_label("namespace", self.namespace)
         if self.tls is not None:
             require(
