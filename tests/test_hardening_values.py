@@ -14,6 +14,8 @@ from helpers import ROOT
 from llm_inference_stack import stack_config_from_mapping
 from llm_inference_stack.config import (
     AutoscalingConfig,
+    GatewayConfig,
+    GatewayServiceConfig,
     ModelConfig,
     NetworkPolicyConfig,
     ObservabilityConfig,
@@ -191,3 +193,81 @@ def test_phoenix_urls_that_the_exporters_would_misread_are_refused(field: str, u
 
 def test_the_grpc_endpoint_of_an_ipv6_phoenix_keeps_the_brackets() -> None:
     assert PhoenixConfig(endpoint="http://[2001:db8::1]:6006").otlp_grpc_endpoint == "http://[2001:db8::1]:4317"
+
+
+# --- keys and headers that mean something to a controller or the gateway -----------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "autoscaling.keda.sh/paused-replicas",
+        "autoscaling.keda.sh/paused",
+        "scaledobject.keda.sh/transfer-hpa-ownership",
+        "serving.kserve.io/stop",
+        "internal.serving.kserve.io/logger-sink-url",
+        "gateway.envoyproxy.io/owning-gateway-name",
+        "aigateway.envoyproxy.io/anything",
+    ],
+)
+@pytest.mark.parametrize("field", ["common_labels", "common_annotations"])
+def test_common_labels_and_annotations_may_not_carry_a_controllers_switch(field: str, key: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        StackConfig(models=(model(),), **{field: {key: "true"}})
+    assert caught.value.field == field
+    assert caught.value.key == key
+    assert "keys under this prefix are read by" in str(caught.value)
+
+
+def test_gateway_service_annotations_may_not_carry_a_gateway_switch_but_take_load_balancer_settings() -> None:
+    with pytest.raises(SettingsError) as caught:
+        GatewayServiceConfig(annotations={"gateway.envoyproxy.io/x": "y"})
+    assert (caught.value.field, caught.value.key) == ("annotations", "gateway.envoyproxy.io/x")
+    lb = {
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "cloud.google.com/load-balancer-type": "Internal",
+        "service.kubernetes.io/topology-mode": "Auto",
+    }
+    assert GatewayServiceConfig(type="LoadBalancer", annotations=lb).annotations == lb
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "authorization",
+        "content-length",
+        "content-type",
+        "host",
+        ":authority",
+        ":path",
+        "transfer-encoding",
+        "connection",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-ai-eg-model",
+        "x-envoy-original-path",
+        "-client",
+    ],
+)
+def test_client_id_header_may_not_be_a_header_that_already_means_something(header: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        GatewayConfig(client_id_header=header)
+    assert caught.value.field == "client_id_header"
+
+
+@pytest.mark.parametrize("header", ["x-client-id", "x-tenant", "team"])
+def test_client_id_headers_of_ones_own_are_accepted(header: str) -> None:
+    assert GatewayConfig(client_id_header=header).client_id_header == header
+
+
+@pytest.mark.parametrize("port", [19000, 19001, 19002, 19003])
+def test_gateway_port_may_not_be_one_envoy_gateway_gives_its_envoy_pods(port: int) -> None:
+    with pytest.raises(SettingsError, match=f"listen on {port} themselves"):
+        GatewayConfig(port=port)
+    # The standalone Envoy has none of Envoy Gateway's listeners.
+    assert GatewayConfig(mode="standalone", port=port).port == port
+
+
+def test_standalone_gateway_port_may_not_be_its_admin_port() -> None:
+    with pytest.raises(SettingsError, match="admin port"):
+        GatewayConfig(mode="standalone", port=9901)

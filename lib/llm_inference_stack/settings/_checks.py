@@ -254,3 +254,86 @@ def storage_uri_problem(uri: str) -> Fix | None:
         host = re.sub(r":\d*$", "", netloc) if not netloc.endswith("]") else netloc
         return host_problem(host, "https://models.example.com/llama-3-70b/")
     return None
+
+
+CONTROLLER_KEY_DOMAINS: Mapping[str, str] = {
+    "keda.sh": "KEDA (e.g. autoscaling.keda.sh/paused-replicas stops the autoscaler)",
+    "kserve.io": (
+        "KServe (e.g. serving.kserve.io/stop stops the model, internal.serving.kserve.io/logger-sink-url sends every "
+        "request out)"
+    ),
+    "envoyproxy.io": "Envoy Gateway and the AI Gateway (gateway.envoyproxy.io/*, aigateway.envoyproxy.io/*)",
+}
+"""Label and annotation key prefixes (DNS domains and their subdomains) that switch behaviour of the controllers
+the stack drives: user labels and annotations may not carry them."""
+
+
+def controller_key_owner(key: str) -> str | None:
+    """The controller whose switch the label or annotation key ``key`` is (by its prefix), or None."""
+    prefix, slash, _ = key.partition("/")
+    if not slash:
+        return None
+    domain = prefix.lower()
+    for owner_domain, owner in CONTROLLER_KEY_DOMAINS.items():
+        if domain == owner_domain or domain.endswith("." + owner_domain):
+            return owner
+    return None
+
+
+def check_controller_keys(name: str, values: Mapping[str, str]) -> None:
+    """No key of ``values`` (labels or annotations the user adds to objects) is a controller's switch."""
+    for key, value in values.items():
+        owner = controller_key_owner(key)
+        if owner is not None:
+            raise SettingsError(
+                name,
+                value,
+                f"keys under this prefix are read by {owner}; the stack sets the ones it needs itself: use a key "
+                "of your own domain (e.g. example.com/team)",
+                key=key,
+            )
+
+
+HOP_BY_HOP_AND_ROUTING_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "content-length",
+        "content-type",
+        "content-encoding",
+        "transfer-encoding",
+        "host",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "upgrade",
+        "te",
+        "trailer",
+        "expect",
+        "cookie",
+        "forwarded",
+        "via",
+        "x-request-id",
+        "x-real-ip",
+    }
+)
+"""Request headers that already mean something to HTTP, Envoy or the model server."""
+RESERVED_HEADER_PREFIXES = ("x-forwarded-", "x-envoy-", "x-ai-eg-", "grpc-")
+"""Header prefixes owned by proxies (``x-forwarded-*``), Envoy (``x-envoy-*``), the AI Gateway (``x-ai-eg-*``,
+e.g. ``x-ai-eg-model``, which routes the request) and gRPC."""
+
+
+def client_id_header_problem(header: str) -> str | None:
+    """Why ``header`` cannot carry the authenticated client id, or None. The gateway overwrites the header with
+    the client id, so a header that means something else would be clobbered or trusted wrongly."""
+    if header.startswith(":"):
+        return "use a regular header name: pseudo-headers (':authority', ':path', ...) belong to HTTP/2 itself"
+    if not re.fullmatch(r"^[a-z0-9][a-z0-9-]*$", header):
+        return "use a lowercase header name such as 'x-client-id'"
+    if header in HOP_BY_HOP_AND_ROUTING_HEADERS or header.startswith(RESERVED_HEADER_PREFIXES):
+        return (
+            "use a header of your own such as 'x-client-id': this one already means something to HTTP, Envoy or the "
+            "AI Gateway (authorization, content-*, host, connection, x-forwarded-*, x-envoy-*, x-ai-eg-*), and the "
+            "gateway overwrites it with the client id"
+        )
+    return None

@@ -10,7 +10,15 @@ from typing import Literal, get_args
 from ..errors import SettingsError
 from ..pins import ENVOY_IMAGE
 from ..quantity import BUFFER_LIMIT_FIX, buffer_limit_bytes
-from ._checks import check_cidr, check_dns_label, check_image, check_label_map, require
+from ._checks import (
+    check_cidr,
+    check_controller_keys,
+    check_dns_label,
+    check_image,
+    check_label_map,
+    client_id_header_problem,
+    require,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +178,7 @@ class GatewayServiceConfig:
     def __post_init__(self) -> None:
         require(self.type in get_args(ServiceType), "type", self.type, "use ClusterIP, LoadBalancer or NodePort")
         check_label_map("annotations", self.annotations, label_values=False)
+        check_controller_keys("annotations", self.annotations)
         for index, cidr in enumerate(self.load_balancer_source_ranges):
             problem = check_cidr(cidr)
             if problem is not None:
@@ -214,6 +223,11 @@ STANDALONE_ADMIN_PORT = 9901
 differ."""
 
 
+ENVOY_GATEWAY_PROXY_PORTS = {19000: "admin", 19001: "stats", 19002: "shutdown manager", 19003: "readiness"}
+"""Ports Envoy Gateway (v1.9) gives the Envoy pods it runs (internal/xds/bootstrap and the shutdown manager): a
+listener of the gateway on one of them cannot bind."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class GatewayConfig:
     """The gateway in front of the models."""
@@ -241,6 +255,14 @@ class GatewayConfig:
 
     def __post_init__(self) -> None:
         require(1 <= self.port <= 65535 and self.port not in (10000,), "port", self.port, "use a TCP port 1..65535")
+        if self.mode == "ai-gateway":
+            require(
+                self.port not in ENVOY_GATEWAY_PROXY_PORTS,
+                "port",
+                self.port,
+                f"use another port: Envoy Gateway's Envoy pods listen on {self.port} themselves "
+                f"({ENVOY_GATEWAY_PROXY_PORTS.get(self.port)}; 19000 to 19003 are taken)",
+            )
         if self.mode == "standalone":
             require(
                 self.port != STANDALONE_ADMIN_PORT,
@@ -256,12 +278,9 @@ class GatewayConfig:
             "use a number of seconds from 10 to 86400",
         )
         require(buffer_limit_bytes(self.buffer_limit) is not None, "buffer_limit", self.buffer_limit, BUFFER_LIMIT_FIX)
-        require(
-            bool(re.fullmatch(r"^[a-z0-9-]+$", self.client_id_header)),
-            "client_id_header",
-            self.client_id_header,
-            "use a lowercase header name such as 'x-client-id'",
-        )
+        header_problem = client_id_header_problem(self.client_id_header)
+        if header_problem is not None:
+            raise SettingsError("client_id_header", self.client_id_header, header_problem)
         if self.gateway_class_name is not None:
             check_dns_label("gateway_class_name", self.gateway_class_name, 253)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Fix, Namer, SettingsError
 from ._checks import (
+    check_controller_keys,
     check_created_namespaces,
     check_dns1035_label,
     check_dns_label,
@@ -122,6 +123,8 @@ class StackConfig:
                         "the stack sets this key itself (selectors and controllers rely on it): use another key",
                         key=key,
                     )
+        check_controller_keys("common_labels", self.common_labels)
+        check_controller_keys("common_annotations", self.common_annotations)
         for key, value in self.gateway.service.annotations.items():
             if self.common_annotations.get(key, value) != value:
                 raise SettingsError(
