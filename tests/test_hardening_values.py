@@ -4,14 +4,18 @@ the values path named (the catalogue in ``data/bad-values`` covers the values-fi
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import ROOT
 
-from llm_inference_stack import stack_config_from_mapping
+from llm_inference_stack import manifests, stack_config_from_mapping
 from llm_inference_stack.config import (
     AutoscalingConfig,
     GatewayConfig,
@@ -21,9 +25,19 @@ from llm_inference_stack.config import (
     ObservabilityConfig,
     PhoenixConfig,
     PrometheusConfig,
+    RuntimeConfig,
     StackConfig,
 )
 from llm_inference_stack.errors import SettingsError, ValuesError
+from llm_inference_stack.redaction import credential_warnings
+from llm_inference_stack.settings._vllm_flags import resolve, table
+from llm_inference_stack.settings.model import (
+    DEFAULT_VLLM_IMAGE,
+    GENERATED_VLLM_ENV,
+    GENERATED_VLLM_FLAGS,
+    WIRED_VLLM_FLAGS,
+)
+from llm_inference_stack.validation.vllm_args import image_version, vllm_python
 
 MODEL = {"name": "llama", "storageUri": "s3://models/llama/"}
 
@@ -271,3 +285,131 @@ def test_gateway_port_may_not_be_one_envoy_gateway_gives_its_envoy_pods(port: in
 def test_standalone_gateway_port_may_not_be_its_admin_port() -> None:
     with pytest.raises(SettingsError, match="admin port"):
         GatewayConfig(mode="standalone", port=9901)
+
+
+# --- vLLM flags as vLLM's parser resolves them ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arg", "flag"),
+    [
+        ("--ho", "--host"),
+        ("--hos=0.0.0.0", "--host"),
+        ("--por", "--port"),
+        ("--ten", "--tensor-parallel-size"),
+        ("--tensor_par", "--tensor-parallel-size"),
+        ("--served", "--served-model-name"),
+        ("--otlp", "--otlp-traces-endpoint"),
+        ("--download-dir", "--download-dir"),
+        ("--max-model", "--max-model-len"),
+        ("--gpu-mem", "--gpu-memory-utilization"),
+    ],
+)
+def test_extra_args_abbreviating_a_generated_flag_are_refused_as_that_flag(arg: str, flag: str) -> None:
+    assert resolve(arg).option == flag
+    with pytest.raises(SettingsError) as caught:
+        RuntimeConfig(extra_args=("--enforce-eager", arg, "x"))
+    assert caught.value.field == "extra_args[1]"
+    assert flag in str(caught.value) or "weights" in str(caught.value)
+
+
+@pytest.mark.parametrize("arg", ["--h", "--mod", "--p", "--s"])
+def test_extra_args_with_an_abbreviation_vllm_finds_ambiguous_are_refused(arg: str) -> None:
+    candidates = resolve(arg).ambiguous
+    assert candidates is not None and candidates.count("--") >= 2
+    with pytest.raises(SettingsError, match="vLLM's parser refuses this abbreviation"):
+        RuntimeConfig(extra_args=(arg, "x"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--enforce-eager",), ("--model-impl", "vllm"), ("-q", "fp8"), ("-O3",), ("--hostname-override", "x"), ("4096",)],
+)
+def test_extra_args_vllm_reads_as_other_flags_are_accepted(args: tuple[str, ...]) -> None:
+    assert RuntimeConfig(extra_args=args).extra_args == args
+
+
+def test_extra_args_after_a_double_dash_are_positional_to_vllm() -> None:
+    assert resolve("--host").dest == "host"
+    assert RuntimeConfig(extra_args=("--", "--host")).extra_args == ("--", "--host")
+
+
+@pytest.mark.parametrize(
+    ("gpus", "args"),
+    [
+        (2, ("-pp", "2")),
+        (1, ("--pipeline-parallel-size=2",)),
+        (4, ("--data-parallel-size", "2")),
+        (4, ("-dp", "2", "-dpl", "2")),
+        (2, ("--prefill-context-parallel-size", "2")),
+    ],
+)
+def test_parallelism_that_needs_more_gpus_than_the_pod_has_is_refused(gpus: int, args: tuple[str, ...]) -> None:
+    with pytest.raises(SettingsError, match=f"but the pod has gpu_count = {gpus} GPUs"):
+        RuntimeConfig(gpu_count=gpus, extra_args=args)
+
+
+@pytest.mark.parametrize("args", [("-pp", "1"), ("--data-parallel-size", "1"), ("-dp", "2", "-dpl", "1")])
+def test_parallelism_of_one_rank_per_tensor_parallel_group_is_accepted(args: tuple[str, ...]) -> None:
+    assert RuntimeConfig(gpu_count=2, extra_args=args).extra_args == args
+
+
+def test_more_than_one_node_is_refused() -> None:
+    with pytest.raises(SettingsError, match="one pod on one node"):
+        RuntimeConfig(extra_args=("--nnodes", "2"))
+
+
+def test_parallel_sizes_must_be_numbers() -> None:
+    with pytest.raises(SettingsError, match="positive integer"):
+        RuntimeConfig(extra_args=("-pp", "two"))
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED_VLLM_ENV))
+def test_env_may_not_set_a_variable_the_stack_sets(name: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        RuntimeConfig(env={name: "x"})
+    assert (caught.value.field, caught.value.key) == ("env", name)
+
+
+def test_the_stacks_own_variables_of_the_vllm_container_are_all_protected() -> None:
+    config = stack_config_from_mapping(
+        {"model": MODEL, "observability": {"phoenix": {"authSecretName": "phoenix-auth"}}}
+    )
+    isvc = next(o for o in manifests(config, validate=False) if o["kind"] == "InferenceService")
+    names = {e["name"] for e in isvc["spec"]["predictor"]["containers"][0]["env"]}
+    assert names and names <= GENERATED_VLLM_ENV
+
+
+def test_the_flag_table_is_from_the_vllm_of_the_default_image() -> None:
+    assert table()["vllm"] == image_version(DEFAULT_VLLM_IMAGE)
+    options = {o for action in table()["actions"] for o in action["options"]}
+    assert {"--host", "--port", "-tp", "--served-model-name", "--otlp-traces-endpoint"} <= options
+    for flag in (*GENERATED_VLLM_FLAGS, *WIRED_VLLM_FLAGS):
+        assert flag in options, f"{flag} is not a vllm serve flag of vLLM {table()['vllm']}"
+
+
+@pytest.mark.slow  # imports vLLM (tens of seconds)
+def test_the_committed_flag_table_is_what_the_generator_writes_from_vllm(tmp_path: Path) -> None:
+    python = vllm_python(str(table()["vllm"]))
+    if python is None:
+        pytest.skip(f"vLLM {table()['vllm']} is not installed (scripts/e2e/install.sh)")
+    out = tmp_path / "flags.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    script = ROOT / "scripts" / "gen_vllm_flags.py"
+    subprocess.run(
+        [str(python), str(script), str(out)], check=True, capture_output=True, env=env, cwd=tmp_path, timeout=600
+    )
+    written = json.loads(out.read_text())
+    assert written == table()
+
+
+def test_a_vllm_api_key_warns_that_every_request_through_the_gateway_would_fail() -> None:
+    warnings = credential_warnings(where="model m", args=["--api-key", "k"], env={"VLLM_API_KEY": "x"})
+    assert len(warnings) == 2
+    for warning in warnings:
+        assert "401" in warning and "strips the Authorization header" in warning
+        assert "VLLM_API_KEY: {secretKeyRef" not in warning
+    by_ref = credential_warnings(where="model m", args=[], env={"VLLM_API_KEY": object()}, literal=str)
+    assert len(by_ref) == 1 and "401" in by_ref[0]
+    hf = credential_warnings(where="model m", args=["--hf-token", "hf_abcdefghijkl"], env={})
+    assert hf and all("VLLM_API_KEY" not in w and "secretKeyRef" in w for w in hf)
