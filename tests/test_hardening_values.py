@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from helpers import ROOT
 
-from llm_inference_stack import manifests, stack_config_from_mapping
+from llm_inference_stack import load_values, manifests, stack_config_from_mapping
 from llm_inference_stack.config import (
+    ApiKeysConfig,
     AutoscalingConfig,
+    ExternalSecretConfig,
     GatewayConfig,
     GatewayServiceConfig,
     ModelConfig,
@@ -413,3 +415,122 @@ def test_a_vllm_api_key_warns_that_every_request_through_the_gateway_would_fail(
     assert len(by_ref) == 1 and "401" in by_ref[0]
     hf = credential_warnings(where="model m", args=["--hf-token", "hf_abcdefghijkl"], env={})
     assert hf and all("VLLM_API_KEY" not in w and "secretKeyRef" in w for w in hf)
+
+
+# --- values the next consumer reads differently ----------------------------------------------
+
+
+@pytest.mark.parametrize("interval", ["2562048h", "9999999999h", "153722868m", "9223372036854775808ns"])
+def test_refresh_intervals_beyond_gos_duration_are_refused(interval: str) -> None:
+    with pytest.raises(SettingsError, match=r"Go's time\.Duration overflows"):
+        ExternalSecretConfig(store_name="vault", remote_key="k", refresh_interval=interval)
+
+
+@pytest.mark.parametrize("interval", ["2562047h", "9223372036854775807ns", "1h30m", "0s"])
+def test_refresh_intervals_within_gos_duration_are_accepted(interval: str) -> None:
+    assert ExternalSecretConfig(store_name="vault", remote_key="k", refresh_interval=interval).refresh_interval
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fix"),
+    [
+        ("threshold", 0.0009, "would read a smaller one as 0"),
+        ("threshold", 1e-9, "would read a smaller one as 0"),
+        ("threshold", 5.0005, "would read it as 5"),
+        ("activation_threshold", 0.0001, "would read a smaller one as 0"),
+        ("activation_threshold", 1.23456, "would read it as 1.234"),
+    ],
+)
+def test_thresholds_keda_would_round_are_refused(field: str, value: float, fix: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        AutoscalingConfig(**{field: value})
+    assert caught.value.field == field
+    assert fix in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [0.001, 0.1, 0.3, 2.5, 5, 1234.567])
+def test_thresholds_in_thousandths_are_accepted(value: float) -> None:
+    assert AutoscalingConfig(threshold=value, activation_threshold=value).threshold == value
+    assert AutoscalingConfig(activation_threshold=0).activation_threshold == 0
+
+
+@pytest.mark.parametrize(
+    "key", ["test-key-0123456789abcdef\n", " test-key-0123456789abcdef", "test-key 0123456789abcdef", "k" * 16 + "\t"]
+)
+def test_dummy_keys_with_whitespace_are_refused(key: str) -> None:
+    with pytest.raises(SettingsError, match="never matches") as caught:
+        ApiKeysConfig(existing_secret=False, dummy_key=key)
+    assert key.strip() not in str(caught.value)
+
+
+def load_text(tmp_path: Path, text: str) -> StackConfig:
+    file = tmp_path / "values.yaml"
+    file.write_text(text)
+    return load_values(file)
+
+
+VALUES_HEAD = "model: {name: llama, storageUri: 's3://models/llama/'}\n"
+
+
+def test_a_second_merge_key_in_one_mapping_is_refused(tmp_path: Path) -> None:
+    text = VALUES_HEAD + "x: &a {threshold: 2}\ny: &b {maxReplicas: 2}\nautoscaling:\n  <<: *a\n  <<: *b\n"
+    with pytest.raises(
+        ValuesError, match=r"^autoscaling: '<<' is not valid: a second '<<' merge key \(lines 5 and 6\)"
+    ):
+        load_text(tmp_path, text)
+
+
+def test_one_merge_key_with_several_mappings_is_accepted(tmp_path: Path) -> None:
+    text = VALUES_HEAD + "autoscaling:\n  <<: [{threshold: 2}, {maxReplicas: 2}]\n"
+    config = load_text(tmp_path, text)
+    assert (config.autoscaling.threshold, config.autoscaling.max_replicas) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("scalar", "number"), [("1:30", "90"), ("1:02:03", "3723"), ("-1:30", "-90"), ("1:30.5", "90.5"), ("1_0:00", "600")]
+)
+def test_unquoted_sexagesimal_numbers_are_refused_at_the_loader(tmp_path: Path, scalar: str, number: str) -> None:
+    with pytest.raises(ValuesError) as caught:
+        load_text(tmp_path, VALUES_HEAD + f"autoscaling: {{cooldownPeriod: {scalar}}}\n")
+    assert caught.value.path == "autoscaling.cooldownPeriod"
+    assert f"base-60 number {number}," in str(caught.value)
+    assert f"quote it ('{scalar}')" in str(caught.value)
+
+
+def test_a_quoted_sexagesimal_is_a_string_and_an_unquoted_one_through_set_is_refused(tmp_path: Path) -> None:
+    config = load_text(tmp_path, "model: {name: '1:30', storageUri: 's3://models/llama/'}\n")
+    assert config.models[0].name == "1:30"
+    file = tmp_path / "v.yaml"
+    file.write_text(VALUES_HEAD)
+    with pytest.raises(ValuesError, match="base-60 number 90"):
+        load_values(file, sets=["autoscaling.cooldownPeriod=1:30"])
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("llama\u200b", "U+200B"),
+        ("lla\u200dma", "U+200D"),
+        ("llama\u2060", "U+2060"),
+        ("ll\u202eama", "U+202E"),
+        ("\u2066llama\u2069", "U+2066"),
+        ("llama\u200e", "U+200E"),
+        ("llama\u00a0x", "U+00A0"),
+        ("llama\u00ad", "U+00AD"),
+        ("ll\u0430ma", "mixes Cyrillic and Latin"),
+        ("\u03bfpt-13b", "mixes Greek and Latin"),
+        ("\uff4c\uff4c\uff41\uff4d\uff41", "write the name as 'llama'"),
+        ("\ufb01ne-tuned", "write the name as 'fine-tuned'"),
+        ("cafe\u0301", "Unicode NFKC"),
+    ],
+)
+def test_served_names_that_look_like_another_name_are_refused(name: str, fix: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        model(name=name)
+    assert caught.value.field == "name"
+    assert fix in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["Meta-Llama-3.1-8B", "Qwen2.5-中文", "caf\u00e9", "модель-7b", "claude 3"])
+def test_served_names_in_one_script_and_normal_form_are_accepted(name: str) -> None:
+    assert model(name=name).name == name

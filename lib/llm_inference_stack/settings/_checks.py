@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -336,4 +337,71 @@ def client_id_header_problem(header: str) -> str | None:
             "AI Gateway (authorization, content-*, host, connection, x-forwarded-*, x-envoy-*, x-ai-eg-*), and the "
             "gateway overwrites it with the client id"
         )
+    return None
+
+
+GO_DURATION_MAX_NS = (1 << 63) - 1
+"""Go's ``time.Duration`` is an int64 of nanoseconds: about 2562047h47m16s at most."""
+_GO_DURATION_PART = re.compile(r"(\d+)(ns|us|µs|ms|s|m|h)")
+_GO_UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+
+
+def go_duration_problem(value: str) -> str | None:
+    """Why ``value`` is not a Go duration (``1h``, ``15m``, ``1h30m``) that ``time.ParseDuration`` accepts, or None."""
+    if not isinstance(value, str) or not re.fullmatch(r"(?:\d+(?:ns|us|µs|ms|s|m|h))+", value):
+        return "use a Go duration such as '1h' or '15m'"
+    total = sum(int(number) * _GO_UNIT_NS[unit] for number, unit in _GO_DURATION_PART.findall(value))
+    if total > GO_DURATION_MAX_NS:
+        return "use a Go duration of at most 2562047h (Go's time.Duration overflows beyond it), e.g. '24h'"
+    return None
+
+
+def keda_threshold_problem(value: float, *, zero_ok: bool) -> str | None:
+    """Why KEDA would read the threshold ``value`` as another number, or None: KEDA turns thresholds into
+    Kubernetes quantities in thousandths (``NewMilliQuantity(int64(value * 1000))``), dropping anything finer."""
+    milli = value * 1000
+    if value == 0 and zero_ok:
+        return None
+    if milli < 1:
+        return "use at least 0.001: KEDA counts thresholds in thousandths and would read a smaller one as 0"
+    if abs(milli - round(milli)) > 1e-6 * max(1.0, milli):
+        return (
+            "use at most three decimals: KEDA counts thresholds in thousandths and would read it as "
+            f"{int(milli) / 1000:g}"
+        )
+    return None
+
+
+_BIDI_AND_INVISIBLE = "Cf"
+"""Unicode's format characters: zero-width spaces and joiners, bidirectional controls, soft hyphens."""
+_CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+"""Scripts with letters that look alike (Latin 'a', Cyrillic 'а', Greek 'α')."""
+
+
+def served_name_problem(name: str) -> str | None:
+    """Why clients could not tell the served model name ``name`` from another one, or None: invisible or
+    bidirectional-control characters, a form that Unicode normalization changes (full-width letters, ligatures),
+    or letters of look-alike scripts mixed in one word (``llаma`` with a Cyrillic ``а``; ``модель-7b`` is fine)."""
+    for char in name:
+        if unicodedata.category(char) in (_BIDI_AND_INVISIBLE, "Cc", "Zl", "Zp") or (char.isspace() and char != " "):
+            return (
+                f"remove the invisible or direction-changing character U+{ord(char):04X} "
+                f"({unicodedata.name(char, 'unnamed')}): two names that look the same would be two routes"
+            )
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        return f"write the name as {normal!r} (Unicode NFKC): the name as written looks like it but routes apart"
+    for word in re.findall(r"[^\W\d_]+", name):
+        scripts = {
+            script
+            for char in word
+            for script in _CONFUSABLE_SCRIPTS
+            if unicodedata.name(char, "").startswith(script + " ")
+        }
+        if len(scripts) > 1:
+            return (
+                f"use letters of one script in {word!r}: it mixes {' and '.join(sorted(s.title() for s in scripts))} "
+                "letters, which look alike (Latin 'a', Cyrillic 'а'), so two names that look the same would be two "
+                "routes"
+            )
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
@@ -17,6 +17,7 @@ from ._checks import (
     check_image,
     check_label_map,
     client_id_header_problem,
+    go_duration_problem,
     require,
 )
 
@@ -71,12 +72,9 @@ class ExternalSecretConfig:
     def __post_init__(self) -> None:
         check_dns_label("store_name", self.store_name, 253)
         require(bool(self.remote_key.strip()), "remote_key", self.remote_key, "use the path of the secret in the store")
-        require(
-            bool(re.fullmatch(r"^(\d+(ns|us|ms|s|m|h))+$", self.refresh_interval)),
-            "refresh_interval",
-            self.refresh_interval,
-            "use a Go duration such as '1h' or '15m'",
-        )
+        duration_problem = go_duration_problem(self.refresh_interval)
+        if duration_problem is not None:
+            raise SettingsError("refresh_interval", self.refresh_interval, duration_problem)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,6 +113,14 @@ class ApiKeysConfig:
                 ),
             )
         else:
+            require(
+                self.dummy_key is None
+                or not any(c.isspace() or unicodedata.category(c) == "Cc" for c in self.dummy_key),
+                "dummy_key",
+                "(a key with whitespace or control characters)",
+                "remove the spaces and newlines: clients send the key as written after 'Bearer ', so a key with "
+                "whitespace in it never matches",
+            )
             require(
                 self.dummy_key is not None and len(self.dummy_key) >= 16,
                 "dummy_key",

@@ -27,6 +27,7 @@ from ._checks import (
     check_label_map,
     check_quantity,
     require,
+    served_name_problem,
     storage_uri_problem,
 )
 from ._vllm_flags import resolve as resolve_vllm_flag
@@ -451,6 +452,9 @@ class ModelConfig:
             self.name,
             "use a non-empty served model name of at most 256 characters, without quotes or surrounding spaces",
         )
+        name_problem = served_name_problem(self.name)
+        if name_problem is not None:
+            raise SettingsError("name", self.name, name_problem)
         scheme = self.storage_uri.split("://", 1)[0] if "://" in self.storage_uri else ""
         require(
             scheme in STORAGE_SCHEMES and len(self.storage_uri) > len(scheme) + 3,

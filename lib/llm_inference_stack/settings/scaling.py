@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import SettingsError
-from ._checks import check_dns_label, check_url, require
+from ._checks import check_dns_label, check_url, keda_threshold_problem, require
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +140,10 @@ class AutoscalingConfig:
             self.activation_threshold,
             "use a number >= 0",
         )
+        for name, zero_ok in (("threshold", False), ("activation_threshold", True)):
+            problem = keda_threshold_problem(getattr(self, name), zero_ok=zero_ok)
+            if problem is not None:
+                raise SettingsError(name, getattr(self, name), problem)
         for name in ("polling_interval", "cooldown_period"):
             value = getattr(self, name)
             require(1 <= value <= 86400, name, value, "use a number of seconds from 1 to 86400")
