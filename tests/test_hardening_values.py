@@ -52,7 +52,18 @@ def model(**changes: Any) -> ModelConfig:
 
 
 @pytest.mark.parametrize(
-    "namespace", ["default", "kube-system", "kube-public", "kube-node-lease", "kserve", "keda", "envoy-gateway-system"]
+    "namespace",
+    [
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "kserve",
+        "keda",
+        "envoy-gateway-system",
+        "envoy-ai-gateway-system",
+        "istio-system",
+    ],
 )
 def test_create_namespace_refuses_a_namespace_the_stack_does_not_own(namespace: str) -> None:
     with pytest.raises(SettingsError) as caught:
@@ -207,6 +218,12 @@ def test_phoenix_urls_that_the_exporters_would_misread_are_refused(field: str, u
     assert fix in str(caught.value)
 
 
+@pytest.mark.parametrize("endpoint", ["http://phoenix:6006/v1/traces", "http://phoenix:6006/p/v1/traces/"])
+def test_a_phoenix_endpoint_that_already_ends_in_the_traces_path_is_refused(endpoint: str) -> None:
+    with pytest.raises(SettingsError, match="append /v1/traces themselves"):
+        PhoenixConfig(endpoint=endpoint)
+
+
 def test_the_grpc_endpoint_of_an_ipv6_phoenix_keeps_the_brackets() -> None:
     assert PhoenixConfig(endpoint="http://[2001:db8::1]:6006").otlp_grpc_endpoint == "http://[2001:db8::1]:4317"
 
@@ -262,6 +279,9 @@ def test_gateway_service_annotations_may_not_carry_a_gateway_switch_but_take_loa
         "x-forwarded-proto",
         "x-ai-eg-model",
         "x-envoy-original-path",
+        "content-md5",
+        "traceparent",
+        "x-b3-traceid",
         "-client",
     ],
 )

@@ -183,6 +183,9 @@ CONTROLLER_NAMESPACES: Mapping[str, str] = {
     "envoy-ai-gateway-system": "Envoy AI Gateway's controller namespace",
     "external-secrets": "External Secrets Operator's namespace",
     "cert-manager": "cert-manager's namespace",
+    "istio-system": "Istio's namespace (KServe's Serverless mode and many meshes)",
+    "knative-serving": "Knative Serving's namespace (KServe's Serverless mode)",
+    "gpu-operator": "the NVIDIA GPU Operator's namespace",
 }
 """Namespaces shared with the cluster or the controllers the stack drives (their charts' default namespaces),
 never the stack's own: ``namespace.create`` may not emit them. Every ``kube-*`` namespace is Kubernetes' own too."""
@@ -299,9 +302,6 @@ HOP_BY_HOP_AND_ROUTING_HEADERS = frozenset(
     {
         "authorization",
         "proxy-authorization",
-        "content-length",
-        "content-type",
-        "content-encoding",
         "transfer-encoding",
         "host",
         "connection",
@@ -316,12 +316,15 @@ HOP_BY_HOP_AND_ROUTING_HEADERS = frozenset(
         "via",
         "x-request-id",
         "x-real-ip",
+        "traceparent",
+        "tracestate",
+        "baggage",
     }
 )
 """Request headers that already mean something to HTTP, Envoy or the model server."""
-RESERVED_HEADER_PREFIXES = ("x-forwarded-", "x-envoy-", "x-ai-eg-", "grpc-")
-"""Header prefixes owned by proxies (``x-forwarded-*``), Envoy (``x-envoy-*``), the AI Gateway (``x-ai-eg-*``,
-e.g. ``x-ai-eg-model``, which routes the request) and gRPC."""
+RESERVED_HEADER_PREFIXES = ("content-", "x-forwarded-", "x-envoy-", "x-ai-eg-", "grpc-", "x-b3-")
+"""Header prefixes owned by HTTP (``content-*``), proxies (``x-forwarded-*``), Envoy (``x-envoy-*``), the AI Gateway
+(``x-ai-eg-*``, e.g. ``x-ai-eg-model``, which routes the request), gRPC and B3 tracing."""
 
 
 def client_id_header_problem(header: str) -> str | None:
@@ -334,8 +337,8 @@ def client_id_header_problem(header: str) -> str | None:
     if header in HOP_BY_HOP_AND_ROUTING_HEADERS or header.startswith(RESERVED_HEADER_PREFIXES):
         return (
             "use a header of your own such as 'x-client-id': this one already means something to HTTP, Envoy or the "
-            "AI Gateway (authorization, content-*, host, connection, x-forwarded-*, x-envoy-*, x-ai-eg-*), and the "
-            "gateway overwrites it with the client id"
+            "AI Gateway (authorization, content-*, host, connection, x-forwarded-*, x-envoy-*, x-ai-eg-*, tracing "
+            "headers), and the gateway overwrites it with the client id"
         )
     return None
 

@@ -32,6 +32,13 @@ class PhoenixConfig:
 
     def __post_init__(self) -> None:
         check_url("endpoint", self.endpoint, appends="'/v1/traces' (by the OTLP/HTTP exporters)", credentials=_key_fix)
+        require(
+            not self.endpoint.rstrip("/").endswith("/v1/traces"),
+            "endpoint",
+            self.endpoint,
+            "give Phoenix's base address, e.g. http://phoenix-svc.phoenix.svc.cluster.local:6006: the exporters "
+            "append /v1/traces themselves",
+        )
         if self.grpc_endpoint is not None:
             check_url("grpc_endpoint", self.grpc_endpoint, appends="the OTLP gRPC service path", credentials=_key_fix)
         if self.auth_secret_name is not None:
