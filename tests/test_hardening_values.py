@@ -154,6 +154,9 @@ def test_readme_prunes_only_by_the_stacks_labels_and_never_namespaces() -> None:
         ("https://user:pw@models.example.com/llama/", "remove the user name and password"),
         ("https://models_store.example.com/llama/", "use a host that is a DNS name"),
         ("https://models..example.com/llama/", "use a host that is a DNS name"),
+        ("oci://registry_1.example.com/llama:v1", "use a host that is a DNS name"),
+        ("s3://bucket/llama\u200b/", "remove the whitespace and invisible characters"),
+        ("s3://bucket/llama\x00/", "remove the whitespace and invisible characters"),
     ],
 )
 def test_storage_uri_is_refused_when_kserve_or_the_initializer_would_read_it_differently(uri: str, fix: str) -> None:
@@ -164,7 +167,15 @@ def test_storage_uri_is_refused_when_kserve_or_the_initializer_would_read_it_dif
 
 
 @pytest.mark.parametrize(
-    "uri", ["s3://bucket/llama/", "hf://meta-llama/Llama-3.1-8B", "pvc://claim/llama", "https://10.0.0.5/llama/"]
+    "uri",
+    [
+        "s3://bucket/llama/",
+        "hf://meta-llama/Llama-3.1-8B",
+        "pvc://claim/llama",
+        "https://10.0.0.5/llama/",
+        "oci://registry.example.com:5000/llama:v1",
+        "oci://ghcr.io/org/llama@sha256:" + "a" * 64,
+    ],
 )
 def test_storage_uris_that_kserve_reads_as_written_are_accepted(uri: str) -> None:
     assert model(storage_uri=uri).storage_uri == uri

@@ -236,8 +236,11 @@ def storage_uri_problem(uri: str) -> Fix | None:
     and turns ``$$`` into ``$`` (the stack does not write that container, so it cannot escape it: the
     InferenceService's ``storageUri`` is also what KServe parses for the scheme and the PVC).
     """
-    if any(char.isspace() for char in uri):
-        return "remove the whitespace: the storage initializer takes the URI as written, spaces and newlines included"
+    if any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in uri):
+        return (
+            "remove the whitespace and invisible characters: the storage initializer takes the URI as written, "
+            "spaces and newlines included"
+        )
     if "$(" in uri or "$$" in uri:
         return (
             "remove '$(' and '$$': KServe copies storageUri into the storage initializer's args, where the kubelet "
@@ -254,9 +257,10 @@ def storage_uri_problem(uri: str) -> Fix | None:
         )
     if not netloc:
         return f"name the bucket (or host, or organisation) after '{scheme}://', e.g. {scheme}://my-bucket/llama-3-70b/"
-    if scheme == "https":
+    if scheme in ("https", "oci"):
+        # A web server or an OCI registry: a host, optionally with a port.
         host = re.sub(r":\d*$", "", netloc) if not netloc.endswith("]") else netloc
-        return host_problem(host, "https://models.example.com/llama-3-70b/")
+        return host_problem(host, f"{scheme}://models.example.com/llama-3-70b/")
     return None
 
 
