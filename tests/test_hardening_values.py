@@ -199,6 +199,8 @@ def test_a_dollar_not_followed_by_a_parenthesis_or_dollar_is_not_expanded_and_is
         ("http://[::g]:9090", "valid IPv6 address"),
         ("http://prometheus:0", "use a port from 1 to 65535"),
         ("http://prometheus:x", "use a port from 1 to 65535"),
+        ("http://prometheus:\u0669\u0660\u0669\u0660", "use a port from 1 to 65535"),
+        ("http://prometheus\x00:9090", "without spaces"),
     ],
 )
 def test_prometheus_url_that_keda_would_misread_is_refused(url: str, fix: str) -> None:
@@ -336,6 +338,9 @@ def test_standalone_gateway_port_may_not_be_its_admin_port() -> None:
         ("--download-dir", "--download-dir"),
         ("--max-model", "--max-model-len"),
         ("--gpu-mem", "--gpu-memory-utilization"),
+        ("--served-model-name.x", "--served-model-name"),
+        ("--ho.x", "--host"),
+        ("-tp.x", "-tp"),
     ],
 )
 def test_extra_args_abbreviating_a_generated_flag_are_refused_as_that_flag(arg: str, flag: str) -> None:
@@ -356,7 +361,15 @@ def test_extra_args_with_an_abbreviation_vllm_finds_ambiguous_are_refused(arg: s
 
 @pytest.mark.parametrize(
     "args",
-    [("--enforce-eager",), ("--model-impl", "vllm"), ("-q", "fp8"), ("-O3",), ("--hostname-override", "x"), ("4096",)],
+    [
+        ("--enforce-eager",),
+        ("--model-impl", "vllm"),
+        ("-q", "fp8"),
+        ("-O3",),
+        ("--hostname-override", "x"),
+        ("4096",),
+        ("--compilation-config.level", "3"),
+    ],
 )
 def test_extra_args_vllm_reads_as_other_flags_are_accepted(args: tuple[str, ...]) -> None:
     assert RuntimeConfig(extra_args=args).extra_args == args
@@ -392,9 +405,10 @@ def test_more_than_one_node_is_refused() -> None:
         RuntimeConfig(extra_args=("--nnodes", "2"))
 
 
-def test_parallel_sizes_must_be_numbers() -> None:
+@pytest.mark.parametrize("args", [("-pp", "two"), ("-pp", "0"), ("--pipeline-parallel-size.x", "1"), ("-pp",)])
+def test_parallel_sizes_must_be_numbers(args: tuple[str, ...]) -> None:
     with pytest.raises(SettingsError, match="positive integer"):
-        RuntimeConfig(extra_args=("-pp", "two"))
+        RuntimeConfig(extra_args=args)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATED_VLLM_ENV))

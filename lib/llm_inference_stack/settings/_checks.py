@@ -87,7 +87,7 @@ def check_url(name: str, value: str, *, appends: str, credentials: Fix) -> None:
     ``/api/v1/query``): no query string or fragment (the path would land inside them), no credentials (they would be
     written in plain text; ``credentials`` says where they go instead), a hostname or IP literal and a valid port."""
     require(
-        isinstance(value, str) and bool(re.fullmatch(r"https?://[^\s]+", value)),
+        isinstance(value, str) and bool(re.fullmatch(r"https?://[^\s\x00-\x1f\x7f-\x9f]+", value)),
         name,
         value,
         "use an http:// or https:// URL without spaces, e.g. http://host.namespace.svc:9090",
@@ -117,7 +117,7 @@ def check_url(name: str, value: str, *, appends: str, credentials: Fix) -> None:
     if problem is not None:
         raise SettingsError(name, value, problem)
     require(
-        port is None or (port.isdigit() and 1 <= int(port) <= 65535),
+        port is None or (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535),
         name,
         value,
         "use a port from 1 to 65535 in the URL",

@@ -82,8 +82,13 @@ def rewrite(arg: str) -> list[str]:
 def resolve(arg: str) -> Resolved:
     """The option vLLM's parser takes ``arg`` for (see ``Resolved``)."""
     first = rewrite(arg)[0]
-    if not first.startswith("-") or "." in first.split("=", 1)[0]:
-        return Resolved()  # a value, or a dotted JSON sub-key (``--compilation-config.level``)
+    if not first.startswith("-"):
+        return Resolved()  # a value
+    name = first.split("=", 1)[0]
+    if "." in name:
+        # A dotted sub-key (``--compilation-config.level 3``): vLLM gathers these into one JSON value and appends
+        # ``<key> <json>`` after every other argument, so the key before the dot is an option like any other.
+        first = name.split(".", 1)[0]
     try:
         found: Any = _parser()._parse_optional(first)
     except _Ambiguous as error:
@@ -98,14 +103,17 @@ def resolve(arg: str) -> Resolved:
 
 
 def values(args: Sequence[str], dest: str) -> list[tuple[int, str | None]]:
-    """``(index, value)`` of every argument of ``args`` setting option ``dest`` (value None: none given)."""
+    """``(index, value)`` of every argument of ``args`` setting option ``dest`` (value None: none given, or a dotted
+    sub-key, whose value vLLM turns into a JSON object)."""
     out: list[tuple[int, str | None]] = []
     for index, arg in enumerate(args):
         if resolve(arg).dest != dest:
             continue
         rewritten = rewrite(arg)
         first = rewritten[-1] if len(rewritten) > 1 else rewritten[0]
-        if len(rewritten) > 1:
+        if "." in first.split("=", 1)[0]:
+            out.append((index, None))  # a JSON object, never a number
+        elif len(rewritten) > 1:
             out.append((index, first))
         elif "=" in first:
             out.append((index, first.split("=", 1)[1]))
