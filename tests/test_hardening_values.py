@@ -458,6 +458,8 @@ def test_a_vllm_api_key_warns_that_every_request_through_the_gateway_would_fail(
         assert "VLLM_API_KEY: {secretKeyRef" not in warning
     by_ref = credential_warnings(where="model m", args=[], env={"VLLM_API_KEY": object()}, literal=str)
     assert len(by_ref) == 1 and "401" in by_ref[0]
+    [abbreviated] = credential_warnings(where="model m", args=["--api-k=x"], env={})
+    assert "401" in abbreviated
     hf = credential_warnings(where="model m", args=["--hf-token", "hf_abcdefghijkl"], env={})
     assert hf and all("VLLM_API_KEY" not in w and "secretKeyRef" in w for w in hf)
 

@@ -127,7 +127,11 @@ _GATEWAY_STRIPS_AUTHORIZATION = (
 
 
 def _is_api_key_flag(flag: str) -> bool:
-    return words(flag) == ["api", "key"]
+    """Whether vLLM's parser reads ``flag`` as ``--api-key`` (abbreviations and underscores included)."""
+    # Imported here: the settings import this module (through errors) at import time.
+    from .settings._vllm_flags import resolve
+
+    return words(flag) == ["api", "key"] or resolve(flag).dest == "api_key"
 
 
 def credential_warnings(
