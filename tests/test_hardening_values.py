@@ -199,6 +199,7 @@ def test_a_dollar_not_followed_by_a_parenthesis_or_dollar_is_not_expanded_and_is
         ("http://[::g]:9090", "valid IPv6 address"),
         ("http://prometheus:0", "use a port from 1 to 65535"),
         ("http://prometheus:x", "use a port from 1 to 65535"),
+        ("http://prometheus:9090/", "remove the trailing '/'"),
         ("http://prometheus:\u0669\u0660\u0669\u0660", "use a port from 1 to 65535"),
         ("http://prometheus\x00:9090", "without spaces"),
     ],
@@ -254,6 +255,8 @@ def test_the_grpc_endpoint_of_an_ipv6_phoenix_keeps_the_brackets() -> None:
         "internal.serving.kserve.io/logger-sink-url",
         "gateway.envoyproxy.io/owning-gateway-name",
         "aigateway.envoyproxy.io/anything",
+        "pod-security.kubernetes.io/enforce",
+        "kubectl.kubernetes.io/last-applied-configuration",
     ],
 )
 @pytest.mark.parametrize("field", ["common_labels", "common_annotations"])
@@ -263,6 +266,11 @@ def test_common_labels_and_annotations_may_not_carry_a_controllers_switch(field:
     assert caught.value.field == field
     assert caught.value.key == key
     assert "keys under this prefix are read by" in str(caught.value)
+
+
+def test_the_recommended_labels_stay_allowed_on_every_object() -> None:
+    labels = {"app.kubernetes.io/version": "1.0", "app.kubernetes.io/instance": "prod", "example.com/team": "ml"}
+    assert StackConfig(models=(model(),), common_labels=labels).common_labels == labels
 
 
 def test_gateway_service_annotations_may_not_carry_a_gateway_switch_but_take_load_balancer_settings() -> None:

@@ -271,9 +271,15 @@ CONTROLLER_KEY_DOMAINS: Mapping[str, str] = {
         "request out)"
     ),
     "envoyproxy.io": "Envoy Gateway and the AI Gateway (gateway.envoyproxy.io/*, aigateway.envoyproxy.io/*)",
+    "pod-security.kubernetes.io": (
+        "Kubernetes' Pod Security admission (on the Namespaces namespace.create emits, 'enforce: privileged' would "
+        "lift the namespace's pod restrictions)"
+    ),
+    "kubectl.kubernetes.io": "kubectl (last-applied-configuration is what kubectl apply and --prune compare with)",
 }
 """Label and annotation key prefixes (DNS domains and their subdomains) that switch behaviour of the controllers
-the stack drives: user labels and annotations may not carry them."""
+the stack drives, or of Kubernetes on the objects the stack emits: user labels and annotations may not carry them.
+``app.kubernetes.io/*`` (the recommended labels) and cloud load-balancer annotations stay allowed."""
 
 
 def controller_key_owner(key: str) -> str | None:

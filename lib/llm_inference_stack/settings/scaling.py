@@ -79,6 +79,12 @@ class PrometheusConfig:
             appends="'/api/v1/query' (KEDA formats its query URL from it)",
             credentials=lambda n: f"set {n('auth')} (bearer or basic) with a Secret instead",
         )
+        require(
+            not self.url.endswith("/"),
+            "url",
+            self.url,
+            f"remove the trailing '/': KEDA appends /api/v1/query, which would make {self.url}/api/v1/query",
+        )
         check_dns_label("namespace", self.namespace)
         if self.tls is not None:
             require(
