@@ -518,6 +518,12 @@ def test_dummy_keys_with_whitespace_are_refused(key: str) -> None:
     assert key.strip() not in str(caught.value)
 
 
+def test_dummy_keys_with_non_ascii_characters_are_refused() -> None:
+    with pytest.raises(SettingsError, match="printable ASCII"):
+        ApiKeysConfig(existing_secret=False, dummy_key="test-key-0123456789-clé")
+    assert ApiKeysConfig(existing_secret=False, dummy_key="test-key-0123456789abcdef").dummy_key
+
+
 def load_text(tmp_path: Path, text: str) -> StackConfig:
     file = tmp_path / "values.yaml"
     file.write_text(text)

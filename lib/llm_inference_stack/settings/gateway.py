@@ -122,6 +122,13 @@ class ApiKeysConfig:
                 "whitespace in it never matches",
             )
             require(
+                self.dummy_key is None or self.dummy_key.isascii(),
+                "dummy_key",
+                "(a key with non-ASCII characters)",
+                "use printable ASCII only: HTTP header values are ASCII, so clients and Envoy may encode other "
+                "characters differently and the key would not match",
+            )
+            require(
                 self.dummy_key is not None and len(self.dummy_key) >= 16,
                 "dummy_key",
                 None if self.dummy_key is None else "(a key shorter than 16 characters)",
