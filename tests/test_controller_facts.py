@@ -96,7 +96,6 @@ def test_a_fleet_whose_token_limits_exceed_one_policy_synthesizes() -> None:
         "--tensor_parallel_size=2",
         "-tp",
         "-tp=2",
-        "-tp2",
         "--max-model-len",
         "--gpu-memory-utilization=0.5",
         "--model",
@@ -111,7 +110,7 @@ def test_fails_when_extra_args_repeat_a_generated_flag(arg: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "arg", ["--enforce-eager", "--model-impl", "--portable", "-O3", "--hostname-override", "4096", "-q"]
+    "arg", ["--enforce-eager", "--model-impl", "--portable", "-O3", "--hostname-override", "4096", "-q", "-tp2"]
 )
 def test_other_extra_args_are_accepted(arg: str) -> None:
     assert generated_flag_owner(arg) is None

@@ -24,7 +24,7 @@ PIECES = ["$", "(", ")", "$(", "$$", "PHOENIX_API_KEY", "HF_TOKEN", "KUBERNETES_
 TRICKY = st.lists(st.sampled_from([*PIECES, ".", "/", " ", "é", "猫", "🙂"]), min_size=1, max_size=8).map(
     lambda parts: "".join(parts).strip() or "x"
 )
-ENV_NAMES = st.sampled_from(["USER_VALUE", "HF_HOME", "OTHER_VAR", "HF_HUB_OFFLINE"])
+ENV_NAMES = st.sampled_from(["USER_VALUE", "HF_HOME", "OTHER_VAR", "HF_HUB_CACHE"])
 
 
 def container_of(objects: list[dict[str, Any]]) -> dict[str, Any]:
@@ -45,7 +45,8 @@ def values(name: str, extra_args: list[str], env: dict[str, Any]) -> dict[str, A
 @given(
     # A name starting with "-" reads as a flag: refusing those is the values checks' business, not this test's.
     name=TRICKY.filter(lambda s: '"' not in s and not s.startswith("-")),
-    extra_args=st.lists(TRICKY, max_size=3),
+    # Likewise an argument starting with "-" reads as a (possibly abbreviated) vLLM flag.
+    extra_args=st.lists(TRICKY.filter(lambda s: not s.startswith("-")), max_size=3),
     env=st.dictionaries(ENV_NAMES, TRICKY, max_size=3),
 )
 @pytest.mark.slow  # a property test: 20 syntheses
@@ -69,7 +70,7 @@ def test_the_kubelet_gives_vllm_exactly_the_strings_the_user_wrote(
 
 def test_fails_when_a_model_name_would_expand_into_a_secret() -> None:
     """The issue's case: without escaping, the served name became the Phoenix key on the pod."""
-    objects = manifests(stack_config_from_mapping(values("$(PHOENIX_API_KEY)", ["--download-dir", "$(HF_TOKEN)"], {})))
+    objects = manifests(stack_config_from_mapping(values("$(PHOENIX_API_KEY)", ["--tokenizer", "$(HF_TOKEN)"], {})))
     container = container_of(objects)
     _command, args, _env = run_container(container, secrets=SECRETS, service_env=SERVICE_ENV)
     assert args[args.index("--served-model-name") + 1] == "$(PHOENIX_API_KEY)"
@@ -123,11 +124,11 @@ def test_local_run_starts_vllm_with_the_strings_the_user_wrote(tmp_path: Path) -
     from llm_inference_stack import synthesize
     from llm_stack_harness.base import SynthesizedStack
 
-    raw = values("cost$$(x)", ["--download-dir", "$(HF_HOME)"], {"HF_HOME": "/c$(DO_NOT_TRACK)"})
+    raw = values("cost$$(x)", ["--tokenizer", "$(HF_HOME)"], {"HF_HOME": "/c$(DO_NOT_TRACK)"})
     raw["observability"] = {"phoenix": None}  # no Secret-backed variable: local-run needs literal values
     config = stack_config_from_mapping(raw)
     synthesize(config, tmp_path / "out", on_note=lambda _note: None)
     stack = SynthesizedStack.from_dir(tmp_path / "out")
     assert stack.served_model_name == "cost$$(x)"
-    assert stack.args[-2:] == ["--download-dir", "$(HF_HOME)"]
+    assert stack.args[-2:] == ["--tokenizer", "$(HF_HOME)"]
     assert stack.env["HF_HOME"] == "/c$(DO_NOT_TRACK)"

@@ -87,7 +87,7 @@ def _dns_cluster(
 
 
 def _split_url(url: str) -> tuple[str, str, int, str]:
-    match = re.fullmatch(r"(https?)://([^/:]+)(?::(\d+))?(/.*)?", url)
+    match = re.fullmatch(r"(https?)://(\[[0-9A-Fa-f:.]+\]|[^/:\[\]]+)(?::(\d+))?(/.*)?", url)
     if match is None:
         raise SettingsError("endpoint", url, "use an http:// or https:// URL")
     scheme, host, port, path = match.groups()
@@ -421,7 +421,7 @@ def _access_log(client_id_header: str) -> list[dict[str, Any]]:
 def _phoenix_tracing(name: str, phoenix: PhoenixConfig, client_id_header: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The Phoenix cluster and the connection manager's OpenTelemetry tracing that exports to it."""
     scheme, host, port, path = _split_url(phoenix.endpoint)
-    cluster = _dns_cluster(PHOENIX_CLUSTER, host, port, tls=scheme == "https")
+    cluster = _dns_cluster(PHOENIX_CLUSTER, host.strip("[]"), port, tls=scheme == "https")
     tracing = {
         "random_sampling": {"value": 100},
         "spawn_upstream_span": True,

@@ -116,26 +116,49 @@ def show(value: Any, path: str | Sequence[str | int] = "", *, limit: int = 80) -
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+VLLM_API_KEY_ENV = "VLLM_API_KEY"
+"""vLLM's variable for the key it would require on every request (the same as ``--api-key``)."""
+
+_GATEWAY_STRIPS_AUTHORIZATION = (
+    "vLLM would require that key on every request, but the gateway checks each client's API key and strips the "
+    "Authorization header before forwarding, so every request through it would get 401 Unauthorized. Remove it: "
+    "the gateway's API keys guard the model, and its NetworkPolicy admits only the gateway and Prometheus"
+)
+
+
+def _is_api_key_flag(flag: str) -> bool:
+    """Whether vLLM's parser reads ``flag`` as ``--api-key`` (abbreviations and underscores included)."""
+    # Imported here: the settings import this module (through errors) at import time.
+    from .settings._vllm_flags import resolve
+
+    return words(flag) == ["api", "key"] or resolve(flag).dest == "api_key"
+
+
 def credential_warnings(
     *, where: str, args: Iterable[str], env: Mapping[str, object], literal: type = str
 ) -> list[str]:
     """Warnings for credentials given in plain text: a secret-looking flag (``--api-key``) or key material in
     ``args``, and literal values of secret-looking variables (``HF_TOKEN``) in ``env`` (values of type
-    ``literal``; references to Secrets are fine)."""
+    ``literal``; references to Secrets are fine). vLLM's own API key (``--api-key``, ``VLLM_API_KEY`` in any form)
+    gets a warning of its own: behind the gateway it fails every request."""
     out = []
     items = list(args)
     for index, arg in enumerate(items):
         flag = arg.split("=", 1)[0] if arg.startswith("--") else ""
         given = flag and ("=" in arg or (index + 1 < len(items) and not items[index + 1].startswith("--")))
-        if (flag and given and name_looks_secret(flag)) or value_looks_secret(arg):
+        if flag and _is_api_key_flag(flag):
+            out.append(f"{where}: runtime.extraArgs passes {flag} in plain text, and {_GATEWAY_STRIPS_AUTHORIZATION}")
+        elif (flag and given and name_looks_secret(flag)) or value_looks_secret(arg):
             what = flag or f"extraArgs[{index}]"
             out.append(
                 f"{where}: runtime.extraArgs passes {what} in plain text: it lands in the InferenceService, readable "
-                "by anyone who can read the pod spec. Keep it in a Secret and pass it through runtime.env "
-                "(e.g. VLLM_API_KEY: {secretKeyRef: {name: <secret>, key: <key>}} instead of --api-key)"
+                "by anyone who can read the pod spec. Keep it in a Secret and pass it through runtime.env with "
+                "{secretKeyRef: {name: <secret>, key: <key>}} (e.g. HF_TOKEN instead of --hf-token)"
             )
     for name, value in env.items():
-        if isinstance(value, literal) and (name_looks_secret(name) or value_looks_secret(value)):
+        if name == VLLM_API_KEY_ENV:
+            out.append(f"{where}: runtime.env.{name} is set: {_GATEWAY_STRIPS_AUTHORIZATION}")
+        elif isinstance(value, literal) and (name_looks_secret(name) or value_looks_secret(value)):
             out.append(
                 f"{where}: runtime.env.{name} is set in plain text: it lands in the InferenceService, readable by "
                 f"anyone who can read the pod spec. Use {name}: {{secretKeyRef: {{name: <secret>, key: <key>}}}}"

@@ -55,9 +55,14 @@ class Limits:
     """Nodes that aliases may stand for, summed over every alias use (each use counts its whole subtree)."""
     forbid_characters: bool = False
     """Refuse ``FORBIDDEN_CHARACTERS`` in keys and values (values files; manifests are checked by their readers)."""
+    forbid_sexagesimal: bool = False
+    """Refuse plain scalars that YAML 1.1 reads as base-60 numbers (``1:30`` is 90 to PyYAML, the string "1:30" to
+    Helm, kubectl and every YAML 1.2 reader): values files, which both kinds of reader take."""
 
 
-VALUES_LIMITS = Limits(max_bytes=1 << 20, max_depth=32, max_alias_nodes=10_000, forbid_characters=True)
+VALUES_LIMITS = Limits(
+    max_bytes=1 << 20, max_depth=32, max_alias_nodes=10_000, forbid_characters=True, forbid_sexagesimal=True
+)
 """A values file: 1 MiB (a 100-model fleet takes ~30 KiB), 32 levels (the deepest key has 6), 10,000 alias nodes."""
 MANIFEST_LIMITS = Limits(max_bytes=64 << 20, max_depth=64, max_alias_nodes=100_000)
 """One manifest file: 64 MiB (a 100-model output is ~1 MiB), 64 levels, 100,000 alias nodes."""
@@ -253,6 +258,20 @@ class _BoundedComposer:
                     value=event.value,
                     line=event.start_mark.line + 1,
                 )
+        if (
+            self.limits.forbid_sexagesimal
+            and event.style is None
+            and ":" in event.value
+            and tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        ):
+            raise YamlInputError(
+                f"YAML 1.1 (this reader) takes the unquoted {event.value} for the base-60 number "
+                f"{_sexagesimal(event.value)}, Helm and kubectl for the string {event.value!r}: quote it "
+                f"('{event.value}') or write the number you mean",
+                path=self._path(),
+                value=event.value,
+                line=event.start_mark.line + 1,
+            )
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         if anchor is not None:
             self._anchors[anchor] = (node, 1)
@@ -300,11 +319,23 @@ class _BoundedComposer:
             self._anchors[anchor] = (node, None)
         size = 1
         seen: dict[tuple[str, str], int] = {}
+        merge_line: int | None = None
         segments = self._segments
         while not self.check_event(MappingEndEvent):
             segments.append("?")
             key, key_size = self._compose_node(node, None, depth)
             segments.pop()
+            if isinstance(key, ScalarNode) and key.tag == MERGE_TAG:
+                line = key.start_mark.line + 1
+                if merge_line is not None:
+                    raise YamlInputError(
+                        f"a second '<<' merge key (lines {merge_line} and {line}): readers differ on which one wins; "
+                        "merge both in one: '<<: [*first, *second]'",
+                        path=self._path(),
+                        value="<<",
+                        line=line,
+                    )
+                merge_line = line
             if isinstance(key, ScalarNode) and key.tag != MERGE_TAG:
                 line = key.start_mark.line + 1
                 ident = (key.tag, key.value)
@@ -329,6 +360,16 @@ class _BoundedComposer:
         if anchor is not None:
             self._anchors[anchor] = (node, size)
         return node, size
+
+
+def _sexagesimal(text: str) -> str:
+    """The number YAML 1.1 reads in a base-60 scalar (``1:30`` -> ``90``)."""
+    sign = -1 if text.startswith("-") else 1
+    value = 0.0
+    for part in text.lstrip("+-").replace("_", "").split(":"):
+        value = value * 60 + float(part)
+    number = sign * value
+    return str(int(number)) if number == int(number) and "." not in text else repr(number)
 
 
 def _not_a_merge(node: Node) -> None:

@@ -252,7 +252,8 @@ class NamespaceConfig:
     """Namespace of every namespaced object, as ``namespace: <name>`` sets it. Default: kserve-inference."""
     create: bool = False
     """Emit a Namespace object for every namespace the stack uses (the stack's and each model's), first in the
-    output. Default: false."""
+    output; refused for namespaces the stack does not own (``default``, ``kube-*``, the controllers', Prometheus'
+    and Phoenix's). Default: false."""
 
 
 _NOT_IN_VALUES = ("models", "create_namespace")

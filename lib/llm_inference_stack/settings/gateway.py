@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
@@ -10,7 +10,16 @@ from typing import Literal, get_args
 from ..errors import SettingsError
 from ..pins import ENVOY_IMAGE
 from ..quantity import BUFFER_LIMIT_FIX, buffer_limit_bytes
-from ._checks import check_cidr, check_dns_label, check_image, check_label_map, require
+from ._checks import (
+    check_cidr,
+    check_controller_keys,
+    check_dns_label,
+    check_image,
+    check_label_map,
+    client_id_header_problem,
+    go_duration_problem,
+    require,
+)
 from .inherit import Settings, inherit_defaults
 
 
@@ -64,12 +73,9 @@ class ExternalSecretConfig:
     def __post_init__(self) -> None:
         check_dns_label("store_name", self.store_name, 253)
         require(bool(self.remote_key.strip()), "remote_key", self.remote_key, "use the path of the secret in the store")
-        require(
-            bool(re.fullmatch(r"^(\d+(ns|us|ms|s|m|h))+$", self.refresh_interval)),
-            "refresh_interval",
-            self.refresh_interval,
-            "use a Go duration such as '1h' or '15m'",
-        )
+        duration_problem = go_duration_problem(self.refresh_interval)
+        if duration_problem is not None:
+            raise SettingsError("refresh_interval", self.refresh_interval, duration_problem)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +115,21 @@ class ApiKeysConfig:
                 ),
             )
         else:
+            require(
+                self.dummy_key is None
+                or not any(c.isspace() or unicodedata.category(c) == "Cc" for c in self.dummy_key),
+                "dummy_key",
+                "(a key with whitespace or control characters)",
+                "remove the spaces and newlines: clients send the key as written after 'Bearer ', so a key with "
+                "whitespace in it never matches",
+            )
+            require(
+                self.dummy_key is None or self.dummy_key.isascii(),
+                "dummy_key",
+                "(a key with non-ASCII characters)",
+                "use printable ASCII only: HTTP header values are ASCII, so clients and Envoy may encode other "
+                "characters differently and the key would not match",
+            )
             require(
                 self.dummy_key is not None and len(self.dummy_key) >= 16,
                 "dummy_key",
@@ -176,6 +197,7 @@ class GatewayServiceConfig:
     def __post_init__(self) -> None:
         require(self.type in get_args(ServiceType), "type", self.type, "use ClusterIP, LoadBalancer or NodePort")
         check_label_map("annotations", self.annotations, label_values=False)
+        check_controller_keys("annotations", self.annotations)
         for index, cidr in enumerate(self.load_balancer_source_ranges):
             problem = check_cidr(cidr)
             if problem is not None:
@@ -220,6 +242,11 @@ STANDALONE_ADMIN_PORT = 9901
 differ."""
 
 
+ENVOY_GATEWAY_PROXY_PORTS = {19000: "admin", 19001: "stats", 19002: "shutdown manager", 19003: "readiness"}
+"""Ports Envoy Gateway (v1.9) gives the Envoy pods it runs (internal/xds/bootstrap and the shutdown manager): a
+listener of the gateway on one of them cannot bind."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class GatewayConfig:
     """The gateway in front of the models."""
@@ -253,6 +280,14 @@ class GatewayConfig:
     def __post_init__(self) -> None:
         inherit_defaults(self, "rate_limit")
         require(1 <= self.port <= 65535 and self.port not in (10000,), "port", self.port, "use a TCP port 1..65535")
+        if self.mode == "ai-gateway":
+            require(
+                self.port not in ENVOY_GATEWAY_PROXY_PORTS,
+                "port",
+                self.port,
+                f"use another port: Envoy Gateway's Envoy pods listen on {self.port} themselves "
+                f"({ENVOY_GATEWAY_PROXY_PORTS.get(self.port)}; 19000 to 19003 are taken)",
+            )
         if self.mode == "standalone":
             require(
                 self.port != STANDALONE_ADMIN_PORT,
@@ -268,12 +303,9 @@ class GatewayConfig:
             "use a number of seconds from 10 to 86400",
         )
         require(buffer_limit_bytes(self.buffer_limit) is not None, "buffer_limit", self.buffer_limit, BUFFER_LIMIT_FIX)
-        require(
-            bool(re.fullmatch(r"^[a-z0-9-]+$", self.client_id_header)),
-            "client_id_header",
-            self.client_id_header,
-            "use a lowercase header name such as 'x-client-id'",
-        )
+        header_problem = client_id_header_problem(self.client_id_header)
+        if header_problem is not None:
+            raise SettingsError("client_id_header", self.client_id_header, header_problem)
         if self.gateway_class_name is not None:
             check_dns_label("gateway_class_name", self.gateway_class_name, 253)
 

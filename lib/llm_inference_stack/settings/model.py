@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,7 +21,18 @@ from ..names import (
 )
 from ..pins import VLLM_IMAGE
 from ..quantity import parse_quantity
-from ._checks import check_dns1035_label, check_dns_label, check_image, check_label_map, check_quantity, require
+from ._checks import (
+    check_dns1035_label,
+    check_dns_label,
+    check_image,
+    check_label_map,
+    check_quantity,
+    require,
+    served_name_problem,
+    storage_uri_problem,
+)
+from ._vllm_flags import resolve as resolve_vllm_flag
+from ._vllm_flags import values as flag_values
 from .gateway import RateLimitConfig
 from .inherit import Settings, inherit_defaults
 from .scaling import AutoscalingConfig
@@ -36,13 +47,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 def _over_limit_fix(name: str, limit: str) -> Fix:
     return lambda n: (
         f"a request may not exceed its limit ({n(f'limits.{name}')} is {limit!r}): lower the request or raise the limit"
-    )
-
-
-def _generated_flag_fix(flag: str) -> Fix:
-    return lambda n: (
-        f"the stack generates this vLLM flag ({generated_flag_owner(flag, n)}); a second one would override it "
-        f"(vLLM's parser keeps the last): remove it from {n('extra_args')}"
     )
 
 
@@ -196,21 +200,66 @@ EnvValue = str | EnvFromSecret
 """A literal value, or a reference to a Secret's key."""
 
 
-GENERATED_VLLM_FLAGS: Mapping[str, tuple[tuple[str, ...], str, str | None]] = {
-    "--served-model-name": ((), "from {}", "model.name"),
-    "--host": ((), "vLLM listens on every interface of the pod", None),
+GENERATED_VLLM_FLAGS: Mapping[str, tuple[str, str | None]] = {
+    "--served-model-name": ("from {}", "model.name"),
+    "--host": ("vLLM listens on every interface of the pod", None),
     "--port": (
-        (),
         f"KServe's predictor Service sends port {kserve.PREDICTOR_SERVICE_PORT} to {kserve.CONTAINER_PORT}",
         None,
     ),
-    "--tensor-parallel-size": (("-tp",), "from {}", "model.runtime.gpu_count"),
-    "--gpu-memory-utilization": ((), "set {} instead", "model.runtime.gpu_memory_utilization"),
-    "--max-model-len": ((), "set {} instead", "model.runtime.max_model_len"),
-    "--model": ((), "the model path is the positional argument, where KServe mounts the weights", None),
+    "--tensor-parallel-size": ("from {}", "model.runtime.gpu_count"),
+    "--gpu-memory-utilization": ("set {} instead", "model.runtime.gpu_memory_utilization"),
+    "--max-model-len": ("set {} instead", "model.runtime.max_model_len"),
+    "--model": ("the model path is the positional argument, where KServe mounts the weights", None),
+    "--otlp-traces-endpoint": (
+        "from {}, or the Phoenix endpoint's host on 4317",
+        "observability.phoenix.grpc_endpoint",
+    ),
 }
-"""``vllm serve`` flags the stack writes itself: long flag -> (vLLM's short aliases, where the value comes from,
-the settings field it comes from for the ``{}`` in that text)."""
+"""``vllm serve`` flags the stack writes itself: long flag -> (where the value comes from, the settings field it
+comes from for the ``{}`` in that text)."""
+
+WIRED_VLLM_FLAGS: Mapping[str, str] = {
+    "--download-dir": "the weights are where KServe's storage initializer puts them, in the model path",
+    "--uds": "vLLM would listen on a Unix socket instead of port 8080, where the probes and the gateway connect",
+    "--headless": "vLLM would run no API server for the probes and the gateway",
+    "--ssl-keyfile": "vLLM would speak TLS on port 8080, where the probes and the gateway speak plain HTTP",
+    "--ssl-certfile": "vLLM would speak TLS on port 8080, where the probes and the gateway speak plain HTTP",
+    "--config": "a config file could set any flag the stack generates, out of sight of these checks",
+}
+"""``vllm serve`` flags that would undo what the stack wires around vLLM: long flag -> why."""
+
+GENERATED_VLLM_ENV = frozenset(
+    {
+        "HF_HUB_OFFLINE",
+        "VLLM_NO_USAGE_STATS",
+        "DO_NOT_TRACK",
+        "PHOENIX_API_KEY",
+        "OTEL_SERVICE_NAME",
+        "OTEL_RESOURCE_ATTRIBUTES",
+        "OTEL_TRACES_EXPORTER",
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    }
+)
+"""Variables of the vLLM container the stack sets (the model server's and the trace exporter's; a test holds this
+list against the synthesized container) or whose override would redirect the spans: ``env`` may not set them."""
+
+_PARALLEL_DESTS = (
+    "pipeline_parallel_size",
+    "prefill_context_parallel_size",
+    "data_parallel_size",
+    "data_parallel_size_local",
+    "nnodes",
+)
+
+
+def _dest(flag: str) -> str:
+    return flag[2:].replace("-", "_")
 
 
 def _owner(text: str, field: str | None, namer: Namer) -> str:
@@ -218,26 +267,63 @@ def _owner(text: str, field: str | None, namer: Namer) -> str:
 
 
 def generated_flag_owner(arg: str, namer: Namer = values_key) -> str | None:
-    """Where the value of ``arg`` comes from when it names a flag the stack generates, else None; settings
-    fields spelled by ``namer`` (default: as a values file spells them).
+    """Where the value of ``arg`` comes from when vLLM's parser reads it as a flag the stack generates or wires,
+    else None; settings fields spelled by ``namer`` (default: as a values file spells them).
 
-    Matches what vLLM's parser would take for that flag: the ``--flag=value`` form, underscores for dashes
-    (vLLM accepts both), the short aliases (``-tp``, ``-tp=2``, ``-tp2``) and unambiguous abbreviations
-    (argparse's ``allow_abbrev``: ``--served-model`` is ``--served-model-name``).
+    Decided by vLLM 0.32's own parser (``_vllm_flags``): ``--flag=value``, underscores for dashes, the short
+    aliases (``-tp``, ``-tp=2``) and every abbreviation argparse resolves (``--ho`` is ``--host``).
     """
-    if not arg.startswith("-"):
+    dest = resolve_vllm_flag(arg).dest
+    if dest is None:
         return None
-    name = arg.split("=", 1)[0]
-    if name.startswith("--"):
-        name = "--" + name[2:].replace("_", "-")
-        for flag, (_, text, field) in GENERATED_VLLM_FLAGS.items():
-            if name == flag or (len(name) >= 6 and flag.startswith(name) and flag != "--model"):
-                return _owner(text, field, namer)
-        return None
-    for aliases, text, field in GENERATED_VLLM_FLAGS.values():
-        if any(name == alias or (name.startswith(alias) and name[len(alias) :].isdigit()) for alias in aliases):
-            return _owner(text, field, namer)
+    for flag, (text, source) in GENERATED_VLLM_FLAGS.items():
+        if _dest(flag) == dest:
+            return _owner(text, source, namer)
+    for flag, why in WIRED_VLLM_FLAGS.items():
+        if _dest(flag) == dest:
+            return why
     return None
+
+
+def _flag_fix(arg: str) -> Fix:
+    resolved = resolve_vllm_flag(arg)
+    read_as = "" if resolved.option == arg.split("=", 1)[0] else f"vLLM's parser reads it as {resolved.option}: "
+    if any(_dest(flag) == resolved.dest for flag in WIRED_VLLM_FLAGS):
+        return lambda n: f"{read_as}{generated_flag_owner(arg, n)}: remove it from {n('extra_args')}"
+    return lambda n: (
+        f"{read_as}the stack generates this vLLM flag ({generated_flag_owner(arg, n)}); a second one would override "
+        f"it (vLLM's parser keeps the last): remove it from {n('extra_args')}"
+    )
+
+
+def _check_parallelism(extra_args: Sequence[str], gpu_count: int) -> None:
+    """vLLM runs pipeline x tensor x prefill-context x local data-parallel ranks, one GPU each, in the pod; the
+    stack sets tensor parallelism to ``gpu_count``, so the others must stay 1."""
+    given = {dest: flag_values(extra_args, dest) for dest in _PARALLEL_DESTS}
+    sizes: dict[str, int] = {}
+    for dest, found in given.items():
+        for index, value in found:
+            if value is None or not value.isdigit() or int(value) < 1:
+                raise SettingsError(f"extra_args[{index}]", extra_args[index], "give it a positive integer")
+            sizes[dest] = int(value)
+    if sizes.get("nnodes", 1) != 1:
+        index = given["nnodes"][-1][0]
+        raise SettingsError(
+            f"extra_args[{index}]", extra_args[index], "a replica is one pod on one node: remove the --nnodes flag"
+        )
+    local_dp = sizes.get("data_parallel_size_local", sizes.get("data_parallel_size", 1))
+    product = sizes.get("pipeline_parallel_size", 1) * sizes.get("prefill_context_parallel_size", 1) * local_dp
+    if product != 1:
+        index = min(i for dest in _PARALLEL_DESTS[:-1] for i, _ in given[dest])
+        raise SettingsError(
+            f"extra_args[{index}]",
+            extra_args[index],
+            lambda n: (
+                f"vLLM would start pipeline x tensor x prefill-context x local data-parallel = {product * gpu_count} "
+                f"ranks, one GPU each, but the pod has {n('gpu_count')} = {gpu_count} GPUs (the stack sets "
+                f"--tensor-parallel-size to {n('gpu_count')}): remove the flag or set it to 1"
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,14 +343,18 @@ class RuntimeConfig:
     gpu_memory_utilization: float = 0.9
     """``--gpu-memory-utilization``, a fraction in (0, 1]. Default: 0.9."""
     extra_args: tuple[str, ...] = ()
-    """Further ``vllm serve`` flags, appended after the generated ones. Flags the stack generates are refused in
-    every spelling (``--port``, ``--host``, ``--served-model-name``, ``--tensor-parallel-size``/``-tp``,
-    ``--max-model-len``, ``--gpu-memory-utilization``, ``--model``; ``--flag=value``, underscores and abbreviations
-    included). Default: none."""
+    """Further ``vllm serve`` flags, appended after the generated ones. Flags the stack generates or wires are
+    refused in every spelling vLLM 0.32's parser accepts (``--port``, ``--host``, ``--served-model-name``,
+    ``--tensor-parallel-size``/``-tp``, ``--max-model-len``, ``--gpu-memory-utilization``, ``--model``,
+    ``--otlp-traces-endpoint``, ``--download-dir``, ``--uds``, ``--headless``, ``--ssl-keyfile``/``--ssl-certfile``,
+    ``--config``; ``--flag=value``, underscores and every abbreviation argparse resolves, e.g. ``--ho``); ambiguous
+    abbreviations are refused; pipeline, prefill-context and local data parallelism must stay 1 (the pod's GPUs are
+    the tensor-parallel ranks). Default: none."""
     env: Mapping[str, EnvValue] = field(default_factory=dict)
     """Extra environment variables of the vLLM container: a literal string, or ``{secretKeyRef: {name, key}}``
-    for credentials (``HF_TOKEN``, ``VLLM_API_KEY``). Literal values reach the process exactly as written
-    (``$(...)`` is not expanded). Default: none."""
+    for credentials (``HF_TOKEN``); not the ones the stack sets (``GENERATED_VLLM_ENV``: ``HF_HUB_OFFLINE``,
+    ``VLLM_NO_USAGE_STATS``, ``DO_NOT_TRACK``, ``PHOENIX_API_KEY``, the ``OTEL_*`` of the trace exporter). Literal
+    values reach the process exactly as written (``$(...)`` is not expanded). Default: none."""
     resources: Resources = Resources()
     """CPU, memory and ephemeral-storage requests and limits; in a values file merged key by key over the
     defaults. Default: see ``Resources``."""
@@ -311,14 +401,28 @@ class RuntimeConfig:
                 flag,
                 "use non-empty strings without surrounding spaces, one flag or value per item",
             )
-            if generated_flag_owner(flag) is not None:
+            if flag == "--":
+                break  # vLLM's parser reads everything after it as positional
+            candidates = resolve_vllm_flag(flag).ambiguous
+            if candidates is not None:
                 raise SettingsError(
                     f"extra_args[{index}]",
                     flag,
-                    _generated_flag_fix(flag),
+                    f"vLLM's parser refuses this abbreviation: it could be any of {candidates}; spell the flag out",
                 )
+            if generated_flag_owner(flag) is not None:
+                raise SettingsError(f"extra_args[{index}]", flag, _flag_fix(flag))
+        _check_parallelism(self.extra_args, self.gpu_count)
         for name, value in self.env.items():
             require(bool(_ENV_NAME.fullmatch(name)), "env", name, "use environment variable names like 'HF_HOME'")
+            if name in GENERATED_VLLM_ENV:
+                raise SettingsError(
+                    "env",
+                    value if isinstance(value, str) else "(secretKeyRef)",
+                    "the stack sets this variable of the vLLM container itself (its value would be replaced, or would "
+                    "redirect vLLM's spans): remove it",
+                    key=name,
+                )
             require(
                 isinstance(value, (str, EnvFromSecret)),
                 "env",
@@ -381,6 +485,9 @@ class ModelConfig:
             self.name,
             "use a non-empty served model name of at most 256 characters, without quotes or surrounding spaces",
         )
+        name_problem = served_name_problem(self.name)
+        if name_problem is not None:
+            raise SettingsError("name", self.name, name_problem)
         scheme = self.storage_uri.split("://", 1)[0] if "://" in self.storage_uri else ""
         require(
             scheme in STORAGE_SCHEMES and len(self.storage_uri) > len(scheme) + 3,
@@ -389,6 +496,9 @@ class ModelConfig:
             f"use a URI with one of the schemes {', '.join(s + '://' for s in STORAGE_SCHEMES)}, "
             "e.g. s3://my-bucket/llama-3-70b/",
         )
+        problem = storage_uri_problem(self.storage_uri)
+        if problem is not None:
+            raise SettingsError("storage_uri", self.storage_uri, problem)
         if scheme == "pvc":
             claim, _, sub_path = self.storage_uri[len("pvc://") :].partition("/")
             require(

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from ..errors import Namer
+from ..facts import opentelemetry
 from ..facts import phoenix as phoenix_facts
 from ._checks import check_dns_label, check_url, require
+
+
+def _key_fix(n: Namer) -> str:
+    return f"keep a Phoenix API key in a Secret and name it in {n('auth_secret_name')}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,9 +35,17 @@ class PhoenixConfig:
     """Also send vLLM's own request spans (``--otlp-traces-endpoint``). Default: true."""
 
     def __post_init__(self) -> None:
-        check_url("endpoint", self.endpoint)
+        traces = opentelemetry.TRACES_PATH
+        check_url("endpoint", self.endpoint, appends=f"'{traces}' (by the OTLP/HTTP exporters)", credentials=_key_fix)
+        require(
+            not self.endpoint.rstrip("/").endswith(traces),
+            "endpoint",
+            self.endpoint,
+            "give Phoenix's base address, e.g. http://phoenix-svc.phoenix.svc.cluster.local:6006: the exporters "
+            f"append {traces} themselves",
+        )
         if self.grpc_endpoint is not None:
-            check_url("grpc_endpoint", self.grpc_endpoint)
+            check_url("grpc_endpoint", self.grpc_endpoint, appends="the OTLP gRPC service path", credentials=_key_fix)
         if self.auth_secret_name is not None:
             check_dns_label("auth_secret_name", self.auth_secret_name, 253)
         if self.project_name is not None:
@@ -45,8 +60,10 @@ class PhoenixConfig:
     def otlp_grpc_endpoint(self) -> str:
         if self.grpc_endpoint:
             return self.grpc_endpoint
-        host = re.sub(r"^https?://", "", self.endpoint).split("/", 1)[0].rsplit(":", 1)[0]
-        return f"http://{host}:{phoenix_facts.GRPC_PORT}"
+        host = urlsplit(self.endpoint).hostname or ""
+        return (
+            f"http://[{host}]:{phoenix_facts.GRPC_PORT}" if ":" in host else f"http://{host}:{phoenix_facts.GRPC_PORT}"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

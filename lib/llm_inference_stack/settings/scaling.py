@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import SettingsError
-from ._checks import check_dns_label, check_url, require
+from ._checks import check_dns_label, check_url, keda_threshold_problem, require
 from .inherit import Settings
 
 
@@ -80,7 +80,18 @@ class PrometheusConfig(Settings):
     """Namespace of the Prometheus pods (admitted to the model pods by the NetworkPolicy). Default: monitoring."""
 
     def __post_init__(self) -> None:
-        check_url("url", self.url)
+        check_url(
+            "url",
+            self.url,
+            appends="'/api/v1/query' (KEDA formats its query URL from it)",
+            credentials=lambda n: f"set {n('auth')} (bearer or basic) with a Secret instead",
+        )
+        require(
+            not self.url.endswith("/"),
+            "url",
+            self.url,
+            f"remove the trailing '/': KEDA appends /api/v1/query, which would make {self.url}/api/v1/query",
+        )
         check_dns_label("namespace", self.namespace)
         if self.tls is not None:
             require(
@@ -144,6 +155,10 @@ class AutoscalingConfig(Settings):
             self.activation_threshold,
             "use a number >= 0",
         )
+        for name, zero_ok in (("threshold", False), ("activation_threshold", True)):
+            problem = keda_threshold_problem(getattr(self, name), zero_ok=zero_ok)
+            if problem is not None:
+                raise SettingsError(name, getattr(self, name), problem)
         for name in ("polling_interval", "cooldown_period"):
             value = getattr(self, name)
             require(1 <= value <= 86400, name, value, "use a number of seconds from 1 to 86400")

@@ -8,7 +8,15 @@ from typing import cast
 
 from ..errors import Fix, Namer, SettingsError
 from ..facts import ai_gateway, kserve
-from ._checks import check_dns1035_label, check_dns_label, check_label_map, require
+from ._checks import (
+    check_controller_keys,
+    check_created_namespaces,
+    check_dns1035_label,
+    check_dns_label,
+    check_label_map,
+    require,
+    service_namespace,
+)
 from .gateway import ApiKeysConfig, GatewayConfig, RateLimitConfig
 from .inherit import over
 from .model import INHERIT, ModelConfig
@@ -113,7 +121,8 @@ class StackConfig:
     """Who may reach the model pods. Default: see ``NetworkPolicyConfig``."""
     create_namespace: bool = False
     """Emit a Namespace object for every namespace in ``namespaces`` (the stack's and each model's), first in
-    the output (values key ``namespace.create``). Default: false (the namespaces exist)."""
+    the output (values key ``namespace.create``); refused for namespaces the stack does not own (``default``,
+    ``kube-*``, the controllers', Prometheus' and Phoenix's). Default: false (the namespaces exist)."""
     common_labels: Mapping[str, str] = field(default_factory=dict)
     """Labels on every object, e.g. ``release: <kube-prometheus-stack release>``, which its Prometheus selects
     PodMonitors by; keys and values as Kubernetes checks labels; the stack's own keys are refused. Default: none."""
@@ -138,6 +147,8 @@ class StackConfig:
                         "the stack sets this key itself (selectors and controllers rely on it): use another key",
                         key=key,
                     )
+        check_controller_keys("common_labels", self.common_labels)
+        check_controller_keys("common_annotations", self.common_annotations)
         for key, value in self.gateway.service.annotations.items():
             if self.common_annotations.get(key, value) != value:
                 raise SettingsError(
@@ -173,6 +184,30 @@ class StackConfig:
                 self.autoscaling_of(model)
             except SettingsError as error:
                 raise error.under_field(f"models[{index}].autoscaling") from None
+        if self.create_namespace:
+            check_created_namespaces(self._namespace_fields(), self._shared_namespaces())
+
+    def _namespace_fields(self) -> list[tuple[str, str]]:
+        """``(field, namespace)`` of every namespace ``create_namespace`` would emit, named by its first user."""
+        out = {self.namespace: "namespace"}
+        for index, model in enumerate(self.models):
+            out.setdefault(self.namespace_of(model), f"models[{index}].namespace")
+        return [(name, namespace) for namespace, name in out.items()]
+
+    def _shared_namespaces(self) -> dict[str, str]:
+        """Namespaces the configuration names as another component's, with what lives there."""
+        shared = {self.autoscaling_of(m).prometheus.namespace: "Prometheus' namespace" for m in self.models}
+        shared.setdefault(self.autoscaling.prometheus.namespace, "Prometheus' namespace")
+        phoenix = self.observability.phoenix
+        if phoenix is not None:
+            for url in (phoenix.endpoint, phoenix.grpc_endpoint):
+                namespace = service_namespace(url) if url else None
+                if namespace is not None:
+                    shared.setdefault(namespace, "Phoenix's namespace")
+        gateway = self.network_policy.gateway_namespace
+        if gateway is not None and gateway != self.namespace:
+            shared.setdefault(gateway, "the namespace of the Envoy pods (the gateway controller's)")
+        return shared
 
     def namespace_of(self, model: ModelConfig) -> str:
         return model.namespace or self.namespace
