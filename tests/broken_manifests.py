@@ -44,6 +44,35 @@ def annotations(objs: Objs, kind: str) -> dict[str, str]:
     return find(objs, kind)["metadata"].setdefault("annotations", {})
 
 
+def _container(**fields: Any) -> dict[str, Any]:
+    resources = {"cpu": "100m", "memory": "64Mi"}
+    return {"name": "c", "image": "busybox:1.36", "resources": {"requests": resources, "limits": resources}, **fields}
+
+
+def _pod_deployment(**pod: Any) -> dict[str, Any]:
+    """A Deployment the stack never writes, with ``pod`` fields added to its pod spec."""
+    labels = {"app": "extra"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "extra", "namespace": "kserve-inference"},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [_container()], **pod}},
+        },
+    }
+
+
+def _cron_job(**container: Any) -> dict[str, Any]:
+    template = {"spec": {"restartPolicy": "Never", "containers": [_container(**container)]}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "extra", "namespace": "kserve-inference"},
+        "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": template}}},
+    }
+
+
 Q = 'vllm:num_requests_waiting{model_name="llama-3-70b", namespace="kserve-inference"}'
 
 CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
@@ -239,6 +268,52 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         lambda o: find(o, "BackendTrafficPolicy")["spec"]["rateLimit"]["global"]["rules"][0]["cost"]["response"][
             "metadata"
         ].update(namespace="envoy.filters.http.ext_proc"),
+    ),
+    "cluster-admin-binding": (
+        "binds-cluster-admin | binds ClusterRole 'cluster-admin'",
+        lambda o: o.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": {"name": "gateway-admin"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "kserve-inference"}],
+            }
+        ),
+    ),
+    "cluster-admin-role-binding": (
+        "binds-cluster-admin | may do anything in the cluster",
+        lambda o: o.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "admin", "namespace": "kserve-inference"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [
+                    {"kind": "Group", "name": "system:authenticated", "apiGroup": "rbac.authorization.k8s.io"}
+                ],
+            }
+        ),
+    ),
+    "privileged-model-server": (
+        "pod-privileges | spec.predictor.containers[0].securityContext.privileged is true",
+        lambda o: container(o).update(securityContext={"privileged": True}),
+    ),
+    "model-server-on-host-network": (
+        "pod-privileges | spec.predictor.hostNetwork is true",
+        lambda o: find(o, "InferenceService")["spec"]["predictor"].update(hostNetwork=True),
+    ),
+    "gateway-deployment-host-pid": (
+        "pod-privileges | spec.template.spec.hostPID is true",
+        lambda o: o.append(_pod_deployment(hostPID=True)),
+    ),
+    "host-path-volume": (
+        "pod-privileges | volumes[0] (root) is a hostPath volume",
+        lambda o: o.append(_pod_deployment(volumes=[{"name": "root", "hostPath": {"path": "/"}}])),
+    ),
+    "privileged-cron-job": (
+        "pod-privileges | spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged is true",
+        lambda o: o.append(_cron_job(securityContext={"privileged": True})),
     ),
     "removed-vllm-flag": (
         "vllm-args | unrecognized arguments: --disable-log-requests\nrequires: vllm",

@@ -3,13 +3,16 @@
 Every message that echoes a value (``ValuesError``, the schema checks) renders it with ``show``: a value under a
 field whose name or path looks secret (``apiKeys.*``, ``env.HF_TOKEN``, ``password``, ...), or that looks like key
 material itself (``sk-...``, ``hf_...``, a URL with a password), is replaced by ``HIDDEN``. The same word test
-finds plain-text credentials in a model's environment and ``extraArgs`` (``credential_warnings``).
+finds plain-text credentials in a model's environment and ``extraArgs`` (``credential_warnings``), and
+``redact_object`` marks what ``llm-stack diff`` must not print of a manifest (a Secret's values, a secret-looking
+variable, flag or field).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 HIDDEN = "(hidden: looks secret)"
@@ -45,6 +48,8 @@ NOT_SECRET_FIELDS = frozenset(
     {
         "secretName",
         "authSecretName",
+        "caSecretName",
+        "caKey",
         "existingSecret",
         "storeName",
         "storeKind",
@@ -56,8 +61,15 @@ NOT_SECRET_FIELDS = frozenset(
 )
 """Values-file fields that name where a secret lives (or how it is used), never the secret itself."""
 
-_NOT_SECRET_IN = {"secretKeyRef": {"name", "key"}, "tolerations": {"key", "operator", "value", "effect"}}
-"""Fields that are not secret under a given parent: a Secret's name and key, a toleration's key and value."""
+_NOT_SECRET_IN = {
+    "secretKeyRef": {"name", "key"},
+    "configMapKeyRef": {"name", "key"},
+    "secretTargetRef": {"name", "key", "parameter"},
+    "tolerations": {"key", "operator", "value", "effect"},
+    "matchExpressions": {"key", "operator", "values"},
+}
+"""Fields that are not secret under a given parent: a Secret's name and key (in a pod's environment and in a KEDA
+TriggerAuthentication), a toleration's or a selector expression's key and value."""
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SEGMENT = re.compile(r"[^.\[\]]+")
@@ -116,28 +128,194 @@ def show(value: Any, path: str | Sequence[str | int] = "", *, limit: int = 80) -
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def credential_warnings(
-    *, where: str, args: Iterable[str], env: Mapping[str, object], literal: type = str
-) -> list[str]:
-    """Warnings for credentials given in plain text: a secret-looking flag (``--api-key``) or key material in
-    ``args``, and literal values of secret-looking variables (``HF_TOKEN``) in ``env`` (values of type
-    ``literal``; references to Secrets are fine)."""
+def plain_text_flags(args: Iterable[str]) -> list[str]:
+    """What in ``args`` passes a credential in plain text: each secret-looking flag given a value (``--api-key``,
+    ``--api-key=...``), or ``[<index>]`` for an argument that looks like key material itself."""
     out = []
     items = list(args)
     for index, arg in enumerate(items):
         flag = arg.split("=", 1)[0] if arg.startswith("--") else ""
         given = flag and ("=" in arg or (index + 1 < len(items) and not items[index + 1].startswith("--")))
         if (flag and given and name_looks_secret(flag)) or value_looks_secret(arg):
-            what = flag or f"extraArgs[{index}]"
-            out.append(
-                f"{where}: runtime.extraArgs passes {what} in plain text: it lands in the InferenceService, readable "
-                "by anyone who can read the pod spec. Keep it in a Secret and pass it through runtime.env "
-                "(e.g. VLLM_API_KEY: {secretKeyRef: {name: <secret>, key: <key>}} instead of --api-key)"
-            )
-    for name, value in env.items():
-        if isinstance(value, literal) and (name_looks_secret(name) or value_looks_secret(value)):
-            out.append(
-                f"{where}: runtime.env.{name} is set in plain text: it lands in the InferenceService, readable by "
-                f"anyone who can read the pod spec. Use {name}: {{secretKeyRef: {{name: <secret>, key: <key>}}}}"
-            )
+            out.append(flag or f"[{index}]")
     return out
+
+
+def plain_text_variables(env: Mapping[str, object], literal: type = str) -> list[str]:
+    """The variables of ``env`` whose literal value (of type ``literal``) may be a credential: a secret-looking
+    name (``HF_TOKEN``) or key material (``sk-...``). References to Secrets are not literals."""
+    return [
+        name
+        for name, value in env.items()
+        if isinstance(value, literal) and (name_looks_secret(name) or value_looks_secret(value))
+    ]
+
+
+def credential_warnings(
+    *, where: str, args: Iterable[str], env: Mapping[str, object], literal: type = str
+) -> list[str]:
+    """Warnings for credentials given in plain text in a model's values: a secret-looking flag (``--api-key``) or
+    key material in ``args`` (``runtime.extraArgs``), and literal values of secret-looking variables (``HF_TOKEN``)
+    in ``env`` (``runtime.env``; values of type ``literal``; references to Secrets are fine)."""
+    out = []
+    for flag in plain_text_flags(args):
+        what = flag if flag.startswith("--") else f"extraArgs{flag}"
+        out.append(
+            f"{where}: runtime.extraArgs passes {what} in plain text: it lands in the InferenceService, readable "
+            "by anyone who can read the pod spec. Keep it in a Secret and pass it through runtime.env "
+            "(e.g. VLLM_API_KEY: {secretKeyRef: {name: <secret>, key: <key>}} instead of --api-key)"
+        )
+    for name in plain_text_variables(env, literal):
+        out.append(
+            f"{where}: runtime.env.{name} is set in plain text: it lands in the InferenceService, readable by "
+            f"anyone who can read the pod spec. Use {name}: {{secretKeyRef: {{name: <secret>, key: <key>}}}}"
+        )
+    return out
+
+
+def container_credential_warnings(*, where: str, path: str, container: Mapping[str, Any]) -> list[str]:
+    """The same warnings for a container of a manifest (``llm-stack validate`` of a hand-edited directory):
+    ``args`` and ``command`` with a credential in plain text, and ``env`` entries with a literal ``value``."""
+    out = []
+    for field in ("command", "args"):
+        items = container.get(field)
+        strings = [str(item) for item in items] if isinstance(items, list) else []
+        for flag in plain_text_flags(strings):
+            what = flag if flag.startswith("--") else f"{path}.{field}{flag}"
+            out.append(
+                f"{where}: {path}.{field} passes {what} in plain text: anyone who can read the pod spec reads it. "
+                "Keep it in a Secret and pass it as an environment variable with valueFrom.secretKeyRef"
+            )
+    env = container.get("env")
+    literals = {
+        str(item.get("name")): item.get("value")
+        for item in (env if isinstance(env, list) else [])
+        if isinstance(item, Mapping) and "value" in item
+    }
+    for name in plain_text_variables(literals):
+        out.append(
+            f"{where}: {path}.env {name} is set in plain text: anyone who can read the pod spec reads it. Use "
+            "valueFrom: {secretKeyRef: {name: <secret>, key: <key>}} instead of value"
+        )
+    return out
+
+
+REDACTED = "(hidden)"
+"""What ``llm-stack diff`` prints instead of a manifest value that may be a credential (the key is shown)."""
+
+
+@dataclass(frozen=True)
+class Redacted:
+    """A manifest value that must not be printed, kept so that two outputs can still be compared."""
+
+    value: Any
+    prefix: str = ""
+    """What of the value may be shown: ``--api-key=`` of ``--api-key=sk-...``. Default: nothing."""
+
+    def shown(self, note: str = "") -> str:
+        return f"{self.prefix}{REDACTED[:-1]}{note})"
+
+
+def _field_looks_secret(path: Sequence[str | int]) -> bool:
+    """Whether the scalar at ``path`` of a manifest is named like a credential by its own field name
+    (``password: ...``); the names of Secrets and keys (``secretName``, ``secretKeyRef.key``) are not."""
+    segments = [s for s in path if isinstance(s, str)]
+    if not segments or segments[-1] in NOT_SECRET_FIELDS:
+        return False
+    if len(segments) > 1 and segments[-1] in _NOT_SECRET_IN.get(segments[-2], ()):
+        return False
+    return name_looks_secret(segments[-1])
+
+
+def redact_object(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the Kubernetes object ``obj`` with every value that may be a credential wrapped in ``Redacted``:
+    the values of a Secret's ``data`` and ``stringData`` (its keys stay), the literal value of a secret-looking
+    environment variable (``{name: HF_TOKEN, value: ...}``), the value of a secret-looking flag in a list of
+    arguments (``--api-key=...``, ``--api-key ...``), any string field named like a credential, and any string that
+    looks like key material (``hide``, ``value_looks_secret``)."""
+    copy: dict[str, Any] = _redact(obj, ())
+    if obj.get("kind") == "Secret" and str(obj.get("apiVersion", "")) == "v1":
+        for part in ("data", "stringData"):
+            values = obj.get(part)
+            if isinstance(values, Mapping):
+                copy[part] = {key: Redacted(value) for key, value in values.items()}
+    return copy
+
+
+def _redact(node: Any, path: tuple[str | int, ...]) -> Any:
+    if isinstance(node, Mapping):
+        name = node.get("name")
+        secret_variable = isinstance(name, str) and name_looks_secret(name) and isinstance(node.get("value"), str)
+        out = {}
+        for key, value in node.items():
+            if (secret_variable and key == "value") or (isinstance(value, str) and _field_looks_secret((*path, key))):
+                out[key] = Redacted(value)
+            else:
+                out[key] = _redact(value, (*path, str(key)))
+        return out
+    if isinstance(node, list):
+        items: list[Any] = []
+        for index, item in enumerate(node):
+            previous = node[index - 1] if index else None
+            if (
+                isinstance(item, str)
+                and isinstance(previous, str)
+                and previous.startswith("--")
+                and "=" not in previous
+                and not item.startswith("--")
+                and name_looks_secret(previous)
+            ):
+                items.append(Redacted(item))
+            elif (
+                isinstance(item, str)
+                and item.startswith("--")
+                and "=" in item
+                and name_looks_secret(item.split("=")[0])
+            ):
+                flag = item.split("=", 1)[0]
+                items.append(Redacted(item, prefix=f"{flag}="))
+            else:
+                items.append(_redact(item, (*path, index)))
+        return items
+    if isinstance(node, str) and value_looks_secret(node):
+        return Redacted(node)
+    return node
+
+
+def reveal_pair(old: Any, new: Any) -> tuple[Any, Any]:
+    """Two redacted versions of one object (``redact_object``) as they may be printed side by side: every
+    ``Redacted`` value becomes ``(hidden)``, and ``(hidden, changed)`` on the new side where the hidden value
+    differs, so a diff shows that a credential changed without showing it."""
+    if isinstance(old, Redacted) or isinstance(new, Redacted):
+        changed = old != new
+        return (
+            old.shown() if isinstance(old, Redacted) else reveal(old),
+            new.shown(", changed" if changed and isinstance(old, Redacted) else "")
+            if isinstance(new, Redacted)
+            else reveal(new),
+        )
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        old_out, new_out = {}, {}
+        for key, value in old.items():
+            old_out[key] = reveal_pair(value, new[key])[0] if key in new else reveal(value)
+        for key, value in new.items():
+            new_out[key] = reveal_pair(old[key], value)[1] if key in old else reveal(value)
+        return old_out, new_out
+    if isinstance(old, list) and isinstance(new, list):
+        pairs = [reveal_pair(a, b) for a, b in zip(old, new, strict=False)]
+        return (
+            [a for a, _ in pairs] + [reveal(x) for x in old[len(new) :]],
+            [b for _, b in pairs] + [reveal(x) for x in new[len(old) :]],
+        )
+    return reveal(old), reveal(new)
+
+
+def reveal(node: Any) -> Any:
+    """A redacted object (``redact_object``) as it may be printed: every ``Redacted`` value is ``(hidden)``."""
+    if isinstance(node, Redacted):
+        return node.shown()
+    if isinstance(node, Mapping):
+        return {key: reveal(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [reveal(item) for item in node]
+    return node

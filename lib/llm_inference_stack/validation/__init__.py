@@ -12,7 +12,7 @@ output in; ``ChartValidation`` gives ``cdk8s synth`` users of the construct the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from constructs import Construct, IValidation
 
 from ..errors import ManifestError
 from .checks import REGISTRY, run_checks
+from .credentials import credential_warnings
 from .manifests import Manifests, from_objects, load_directory
 from .schema import KUBERNETES_VERSION, check_schemas, validate_object
 from .vllm_args import VLLM_PYTHON_ENV, VllmArgsResult, check_vllm_args
@@ -46,10 +47,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """A passed validation: how many objects, and what became of the optional vLLM argument check."""
+    """A passed validation: how many objects, what became of the optional vLLM argument check, and warnings."""
 
     count: int
     vllm_args: VllmArgsResult
+    warnings: tuple[str, ...] = field(default=())
+    """What the user must know although the objects are valid (plain-text credentials in a directory). Default:
+    none."""
 
     @property
     def notes(self) -> list[str]:
@@ -93,12 +97,15 @@ def validate_objects(
 
 
 def validate_directory_report(path: str | Path, *, vllm_args: bool = True) -> ValidationReport:
-    """Validate every ``*.yaml`` under ``path`` (``llm-stack validate``), vLLM arguments included when possible."""
-    return validate_manifests(load_directory(path), vllm_args=vllm_args)
+    """Validate every manifest file under ``path`` (``llm-stack validate``), vLLM arguments included when possible;
+    the report warns about credentials in plain text (``credentials.credential_warnings``)."""
+    manifests = load_directory(path)
+    report = validate_manifests(manifests, vllm_args=vllm_args)
+    return replace(report, warnings=tuple(credential_warnings(manifests)))
 
 
 def validate_directory(path: str | Path) -> int:
-    """Validate every ``*.yaml`` under ``path``; returns the number of objects, raises ``ManifestError``."""
+    """Validate every manifest file under ``path``; returns the number of objects, raises ``ManifestError``."""
     return validate_directory_report(path).count
 
 
