@@ -315,6 +315,21 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         "pod-privileges | spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged is true",
         lambda o: o.append(_cron_job(securityContext={"privileged": True})),
     ),
+    "envoy-pdb-blocks-drain-of-one-replica": (
+        "pdb-allows-drain | envoyPDB: minAvailable is 1 with 1 replica(s)",
+        lambda o: find(o, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyDeployment"].update(replicas=1),
+    ),
+    "model-pdb-min-available-at-min-replicas": (
+        "pdb-allows-drain | minAvailable is 1 with 1 replica(s): no pod may ever be evicted",
+        lambda o: (
+            find(o, "PodDisruptionBudget")["spec"].update(minAvailable=1, maxUnavailable=None)
+            or find(o, "PodDisruptionBudget")["spec"].pop("maxUnavailable")
+        ),
+    ),
+    "object-too-large-for-kubectl-apply": (
+        "apply-size | more than the 262144 bytes the API server allows in annotations",
+        lambda o: find(o, "ConfigMap", "llm-stack-llm-dashboard")["data"].update(padding="x" * 300_000),
+    ),
     "removed-vllm-flag": (
         "vllm-args | unrecognized arguments: --disable-log-requests\nrequires: vllm",
         lambda o: container(o)["args"].append("--disable-log-requests"),

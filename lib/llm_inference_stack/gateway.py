@@ -176,8 +176,13 @@ class AiGateway(Construct):
                             ),
                         ),
                         envoy_service=_envoy_service(name, config.service),
+                        # minAvailable 1 of a single replica would block every node drain: allow one down then.
                         envoy_pdb=eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
                             min_available=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMinAvailable.from_number(1)
+                        )
+                        if config.replicas > 1
+                        else eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
+                            max_unavailable=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMaxUnavailable.from_number(1)
                         ),
                     ),
                 )

@@ -1,6 +1,6 @@
 """Cross-object checks, one module per family; importing this package registers them all."""
 
-from . import autoscaling, gateway, privileges, references, serving, workloads
+from . import autoscaling, disruption, gateway, privileges, references, serving, size, workloads
 from .registry import REGISTRY, Problem, check, run_checks
 
 __all__ = [
@@ -8,10 +8,12 @@ __all__ = [
     "Problem",
     "autoscaling",
     "check",
+    "disruption",
     "gateway",
     "privileges",
     "references",
     "run_checks",
     "serving",
+    "size",
     "workloads",
 ]
