@@ -326,10 +326,6 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
             or find(o, "PodDisruptionBudget")["spec"].pop("maxUnavailable")
         ),
     ),
-    "object-too-large-for-kubectl-apply": (
-        "apply-size | more than the 262144 bytes the API server allows in annotations",
-        lambda o: find(o, "ConfigMap", "llm-stack-llm-dashboard")["data"].update(padding="x" * 300_000),
-    ),
     "removed-vllm-flag": (
         "vllm-args | unrecognized arguments: --disable-log-requests\nrequires: vllm",
         lambda o: container(o)["args"].append("--disable-log-requests"),

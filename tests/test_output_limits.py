@@ -3,11 +3,13 @@ over several PrometheusRules of bounded size, and no PodDisruptionBudget blocks 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import cdk8s
 import pytest
-from helpers import find, synth_objects, with_changes
+import yaml
+from helpers import ROOT, find, run_cli, synth_objects, with_changes
 
 from llm_inference_stack import monitoring
 from llm_inference_stack.config import SloConfig
@@ -142,3 +144,14 @@ def test_no_disruption_budget_blocks_a_node_drain_with_one_replica(
         assert obj["spec"]["provider"]["kubernetes"]["envoyPDB"] == budget
     else:
         assert obj["spec"]["maxUnavailable"] == 1 and "minAvailable" not in obj["spec"]
+
+
+def test_validate_warns_about_an_object_too_large_for_kubectl_apply(tmp_path: Path) -> None:
+    objects = [d for d in yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()) if d]
+    find(objects, "ConfigMap", "llm-stack-llm-dashboard")["data"]["padding"] = "x" * LAST_APPLIED_LIMIT
+    (tmp_path / "out.yaml").write_text(yaml.safe_dump_all(objects))
+    result = run_cli("validate", str(tmp_path), env={"LLM_STACK_VLLM_CHECK": "never"})
+    assert result.returncode == 0, result.stderr  # server-side apply takes it: a warning, not a failure
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and "ConfigMap kserve-inference/llm-stack-llm-dashboard is " in warnings[0]
+    assert "kubectl apply fails on it. Apply with kubectl apply --server-side" in warnings[0]

@@ -21,6 +21,7 @@ import jsii
 from constructs import Construct, IValidation
 
 from ..errors import ManifestError
+from .apply_size import apply_size_warnings
 from .checks import REGISTRY, run_checks
 from .credentials import credential_warnings
 from .manifests import Manifests, from_objects, load_directory
@@ -52,8 +53,8 @@ class ValidationReport:
     count: int
     vllm_args: VllmArgsResult
     warnings: tuple[str, ...] = field(default=())
-    """What the user must know although the objects are valid (plain-text credentials in a directory). Default:
-    none."""
+    """What the user must know although the objects are valid: objects too large for ``kubectl apply``
+    (``apply_size``), and in a directory plain-text credentials (``credentials``). Default: none."""
 
     @property
     def notes(self) -> list[str]:
@@ -74,7 +75,7 @@ def validate_manifests(manifests: Manifests, *, vllm_args: bool = False) -> Vali
     problems += vllm.problems
     if problems:
         raise ManifestError(problems)
-    return ValidationReport(len(manifests), vllm)
+    return ValidationReport(len(manifests), vllm, warnings=tuple(apply_size_warnings(manifests)))
 
 
 def validate_objects(
@@ -101,7 +102,7 @@ def validate_directory_report(path: str | Path, *, vllm_args: bool = True) -> Va
     the report warns about credentials in plain text (``credentials.credential_warnings``)."""
     manifests = load_directory(path)
     report = validate_manifests(manifests, vllm_args=vllm_args)
-    return replace(report, warnings=tuple(credential_warnings(manifests)))
+    return replace(report, warnings=(*credential_warnings(manifests), *report.warnings))
 
 
 def validate_directory(path: str | Path) -> int:

@@ -1,6 +1,6 @@
 """Cross-object checks, one module per family; importing this package registers them all."""
 
-from . import autoscaling, disruption, gateway, privileges, references, serving, size, workloads
+from . import autoscaling, disruption, gateway, privileges, references, serving, workloads
 from .registry import REGISTRY, Problem, check, run_checks
 
 __all__ = [
@@ -14,6 +14,5 @@ __all__ = [
     "references",
     "run_checks",
     "serving",
-    "size",
     "workloads",
 ]
