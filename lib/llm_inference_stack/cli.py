@@ -82,8 +82,8 @@ def _values_options(command: argparse.ArgumentParser) -> None:
         action="append",
         type=Path,
         metavar="FILE",
-        help="values file (YAML); repeat to merge several in order, as Helm does (maps merge, lists and scalars "
-        "replace, null deletes)",
+        help="values file (YAML), or - to read it from standard input (at most 1 MiB); repeat to merge several in "
+        "order, as Helm does (maps merge, lists and scalars replace, null deletes)",
     )
     command.add_argument(
         "--set",

@@ -10,8 +10,10 @@ variable, flag or field).
 
 from __future__ import annotations
 
+import datetime
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,16 +118,88 @@ def value_looks_secret(value: Any) -> bool:
 
 
 def hide(value: Any, path: str | Sequence[str | int] = "") -> bool:
-    """Whether a message must not show ``value`` found at ``path``."""
+    """Whether a message must not show ``value`` found at ``path`` (``null``, ``true`` and ``false`` are never
+    credentials: a missing key reads ``null``, not hidden)."""
+    if value is None or isinstance(value, bool):
+        return False
     return path_looks_secret(path) or value_looks_secret(value)
 
 
 def show(value: Any, path: str | Sequence[str | int] = "", *, limit: int = 80) -> str:
-    """``repr(value)`` shortened to ``limit`` characters, or ``HIDDEN`` when it may be a credential."""
+    """``value`` as YAML spells it (``yaml_text``) shortened to ``limit`` characters, or ``HIDDEN`` when it may be
+    a credential."""
     if hide(value, path):
         return HIDDEN
-    text = repr(value)
+    text = yaml_text(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
+
+
+def _double_quoted(text: str) -> str:
+    out = []
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
+def yaml_text(value: Any) -> str:
+    """``value`` as a YAML file spells it, in flow style, for messages: ``null``, ``true``, ``false``,
+    ``2024-01-01``, ``.inf``, ``'text'`` (double-quoted with escapes when it holds a character that cannot be
+    shown), ``[1, 'a']``, ``{'key': 1}``; never Python's ``None``, ``False`` or ``datetime.date(...)``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'" if value.isprintable() else _double_quoted(value)
+    if isinstance(value, (bytes, bytearray)):
+        return _double_quoted(value.decode("latin-1"))
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{yaml_text(k)}: {yaml_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple, Set)):
+        return "[" + ", ".join(yaml_text(item) for item in value) + "]"
+    return str(value)
+
+
+def yaml_kind(value: Any) -> str:
+    """What a YAML reader calls the kind of ``value``: ``a mapping``, ``a list``, ``a string``, ``null``..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return "a date"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
 
 
 def plain_text_flags(args: Iterable[str]) -> list[str]:

@@ -19,7 +19,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.events import (
@@ -127,6 +127,30 @@ def read_bounded(path: str | Path, max_bytes: int) -> bytes:
             left -= len(chunk)
     finally:
         os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise YamlInputError(f"it is larger than {_size(max_bytes)}, the most that is read", bound=True)
+    return data
+
+
+def read_bounded_stream(stream: BinaryIO, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` of ``stream`` (standard input for ``-f -``), reading at most ``max_bytes + 1``: a
+    stream without end (``/dev/zero``) fails as a file too large does. A terminal is refused: nothing was piped in.
+    """
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty():
+        raise YamlInputError("standard input is a terminal: pipe the values in (llm-stack synth -f - < values.yaml)")
+    chunks: list[bytes] = []
+    left = max_bytes + 1
+    while left > 0:
+        try:
+            chunk = stream.read(min(left, 1 << 20))
+        except OSError as error:
+            raise YamlInputError(f"cannot read it: {error.strerror or error}", bound=True) from None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise YamlInputError(f"it is larger than {_size(max_bytes)}, the most that is read", bound=True)

@@ -18,6 +18,7 @@ from os import PathLike
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from .errors import SettingsError, ValuesError, values_key
+from .redaction import yaml_text
 from .settings import (
     AutoscalingConfig,
     EnvFromSecret,
@@ -43,7 +44,7 @@ def _type_name(tp: Any) -> str:
     if tp is float:
         return "a number"
     if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+        return "one of " + ", ".join(yaml_text(a) for a in get_args(tp))
     if origin in (tuple, list):
         return "a list"
     if origin in (Mapping, dict) or tp is Mapping:
@@ -277,11 +278,12 @@ def load_values(values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str
     ``path=value`` flags applied after them in order. Each file is read within ``safe_yaml.VALUES_LIMITS`` (a
     regular file of at most 1 MiB, 32 levels of nesting, bounded aliases); duplicate keys and control
     characters are refused with their field path. Every ``ValuesError`` names its source: the file and line,
-    or the ``--set`` flag. Default of ``sets``: none.
+    or the ``--set`` flag. A file named ``-`` is standard input (``-f -``, as Helm reads it). Default of ``sets``:
+    none.
     """
     files = [values] if isinstance(values, str | PathLike) else list(values)
     merged = merge_sources(files, sets)
     try:
         return stack_config_from_mapping(merged.data)
     except ValuesError as error:
-        raise error.from_source(merged.source_of(error.path)) from None
+        raise error.from_source(merged.source_of(error.path, error.fix)) from None

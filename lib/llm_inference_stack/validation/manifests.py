@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import ManifestError, ManifestInputError
+from ..redaction import yaml_kind
 from ..safe_yaml import (
     MANIFEST_LIMITS,
     MANIFEST_MAX_FILES,
@@ -190,7 +191,7 @@ def load_directory(path: str | Path) -> Manifests:
                 continue
             if not isinstance(doc, dict):
                 problems.append(
-                    f"[yaml] {rel}#{index}: a document must be a Kubernetes object (mapping), not {type(doc).__name__}"
+                    f"[yaml] {rel}#{index}: a document must be a Kubernetes object (mapping), not {yaml_kind(doc)}"
                 )
                 continue
             objects.append(doc)
