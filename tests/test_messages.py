@@ -64,8 +64,10 @@ def test_kinds_are_named_as_yaml_names_them() -> None:
     ]
 
 
-def test_prop_errors_show_values_as_yaml() -> None:
+def test_prop_errors_show_values_as_yaml_and_hide_what_looks_secret() -> None:
     assert "(null)" in str(PropError("ModelServer", "min_replicas", None, "use an integer"))
+    assert "('phoenix-key')" in str(PropError("Gateway", "tracing.auth_secret_name", "phoenix-key", "remove it"))
+    assert f"({HIDDEN})" in str(PropError("ApiKeys", "dummy_key", "test-key-0123456789", "remove it"))
 
 
 def test_a_flag_that_empties_a_block_is_named_not_the_file_line_of_the_block() -> None:
