@@ -295,6 +295,42 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
             }
         ),
     ),
+    "wildcard-role-binding": (
+        "binds-cluster-admin | grants every verb on every resource (cluster-admin by another name)",
+        lambda o: o.extend(
+            [
+                {
+                    "apiVersion": "rbac.authorization.k8s.io/v1",
+                    "kind": "ClusterRole",
+                    "metadata": {"name": "everything"},
+                    "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
+                },
+                {
+                    "apiVersion": "rbac.authorization.k8s.io/v1",
+                    "kind": "ClusterRoleBinding",
+                    "metadata": {"name": "everything"},
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "everything"},
+                    "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "kserve-inference"}],
+                },
+            ]
+        ),
+    ),
+    "anonymous-role-binding": (
+        "binds-cluster-admin | subjects[0] is system:anonymous: anyone who reaches the API server",
+        lambda o: o.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "view", "namespace": "kserve-inference"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                "subjects": [{"kind": "User", "name": "system:anonymous", "apiGroup": "rbac.authorization.k8s.io"}],
+            }
+        ),
+    ),
+    "model-server-with-sys-admin": (
+        "pod-privileges | securityContext.capabilities.add grants SYS_ADMIN",
+        lambda o: container(o).update(securityContext={"capabilities": {"add": ["SYS_ADMIN", "NET_BIND_SERVICE"]}}),
+    ),
     "privileged-model-server": (
         "pod-privileges | spec.predictor.containers[0].securityContext.privileged is true",
         lambda o: container(o).update(securityContext={"privileged": True}),

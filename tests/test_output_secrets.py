@@ -40,6 +40,19 @@ def test_redact_object_keeps_secret_keys_and_hides_their_values() -> None:
     assert redacted["metadata"] == {"name": "k"}
 
 
+def test_redact_object_hides_a_hand_edited_secret_and_its_last_applied_copy() -> None:
+    recorded = json.dumps({"kind": "Secret", "data": {"client": "a2V5"}})
+    secret = {
+        "kind": "Secret",
+        "metadata": {"name": "k", "annotations": {"kubectl.kubernetes.io/last-applied-configuration": recorded}},
+        "data": {"client": "a2V5"},
+        "stringData": "not-a-mapping",
+    }
+    shown = reveal(redact_object(secret))
+    assert shown["data"] == {"client": REDACTED} and shown["stringData"] == REDACTED
+    assert shown["metadata"]["annotations"] == {"kubectl.kubernetes.io/last-applied-configuration": REDACTED}
+
+
 def test_redact_object_hides_secret_variables_flags_fields_and_key_material_but_not_secret_names() -> None:
     pod = {
         "apiVersion": "v1",

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
+from .kube_limits import LAST_APPLIED_KEY
+
 HIDDEN = "(hidden: looks secret)"
 """What a message shows instead of a value that may be a credential."""
 
@@ -308,11 +310,17 @@ def redact_object(obj: Mapping[str, Any]) -> dict[str, Any]:
     arguments (``--api-key=...``, ``--api-key ...``), any string field named like a credential, and any string that
     looks like key material (``hide``, ``value_looks_secret``)."""
     copy: dict[str, Any] = _redact(obj, ())
-    if obj.get("kind") == "Secret" and str(obj.get("apiVersion", "")) == "v1":
+    if obj.get("kind") == "Secret":  # whatever its apiVersion says: a hand-edited one may have none
         for part in ("data", "stringData"):
             values = obj.get(part)
             if isinstance(values, Mapping):
                 copy[part] = {key: Redacted(value) for key, value in values.items()}
+            elif values is not None:
+                copy[part] = Redacted(values)
+        meta = copy.get("metadata")
+        annotations = meta.get("annotations") if isinstance(meta, dict) else None
+        if isinstance(annotations, dict) and LAST_APPLIED_KEY in annotations:  # holds the whole Secret, data included
+            annotations[LAST_APPLIED_KEY] = Redacted(annotations[LAST_APPLIED_KEY])
     return copy
 
 
