@@ -146,6 +146,12 @@ def test_standard_input_is_read_with_the_bounds_of_a_file(
     assert "stdin" in str(caught.value)
 
 
+def test_no_standard_input_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(ValuesError, match=r"there is no standard input to read \(-f -\): pass a values file"):
+        load_values("-")
+
+
 def test_standard_input_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     _stdin(monkeypatch, b"gateway: {replicas: 3}\n")
     with pytest.raises(ValuesError, match="standard input can be read once: give -f - at most once"):

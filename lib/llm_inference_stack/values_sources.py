@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import yaml
 
@@ -161,6 +161,13 @@ STDIN_LABEL = "stdin"
 """How messages name values read from standard input."""
 
 
+def _stdin() -> BinaryIO:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise YamlInputError("there is no standard input to read (-f -): pass a values file", bound=True)
+    return cast(BinaryIO, stream)
+
+
 def read_values_file(path: ValuesPath) -> tuple[dict[str, Any], dict[str, int | None]]:
     """The mapping in values file ``path`` and the line of each field path, read within ``VALUES_LIMITS``:
     a regular file of at most 1 MiB, UTF-8, bounded nesting and aliases, no duplicate keys or control
@@ -170,7 +177,7 @@ def read_values_file(path: ValuesPath) -> tuple[dict[str, Any], dict[str, int | 
     label = STDIN_LABEL if str(path) == STDIN else str(path)
     try:
         data = (
-            read_bounded_stream(sys.stdin.buffer, VALUES_LIMITS.max_bytes)
+            read_bounded_stream(_stdin(), VALUES_LIMITS.max_bytes)
             if str(path) == STDIN
             else read_bounded(file, VALUES_LIMITS.max_bytes)
         )
