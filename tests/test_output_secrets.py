@@ -122,6 +122,8 @@ def test_validate_warns_about_plain_text_credentials_in_a_hand_edited_directory(
     container = isvc["spec"]["predictor"]["containers"][0]
     container.setdefault("env", []).append({"name": "HF_TOKEN", "value": HF})
     container["args"] += ["--api-key", "plain-text-key"]
+    dashboard = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].endswith("dashboard"))
+    dashboard["metadata"].setdefault("annotations", {})["grafana.example.com/token"] = f"Bearer {HF}"
     objects.append(
         {
             "apiVersion": "v1",
@@ -137,6 +139,12 @@ def test_validate_warns_about_plain_text_credentials_in_a_hand_edited_directory(
     assert any("InferenceService kserve-inference/llama-3-70b" in w and "env HF_TOKEN" in w for w in warnings)
     assert any("containers[0].args passes --api-key in plain text" in w for w in warnings)
     assert any("Secret kserve-inference/keys" in w and "keys client-a" in w for w in warnings)
+    assert any(
+        "ConfigMap kserve-inference/llm-stack-llm-dashboard" in w
+        and "metadata.annotations.grafana.example.com/token holds what looks like a credential" in w
+        for w in warnings
+    ), warnings
+    assert sum("containers[0]" in w for w in warnings) == 2, "container values are warned about once"
     for secret in (HF, OLD_KEY, "plain-text-key"):
         assert secret not in result.stderr
 
