@@ -155,3 +155,27 @@ def test_validate_warns_about_an_object_too_large_for_kubectl_apply(tmp_path: Pa
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
     assert len(warnings) == 1 and "ConfigMap kserve-inference/llm-stack-llm-dashboard is " in warnings[0]
     assert "kubectl apply fails on it. Apply with kubectl apply --server-side" in warnings[0]
+
+
+@pytest.mark.slow  # a synthesis of 180 models (~45 s)
+def test_a_fleet_of_180_models_synthesizes_prometheus_rules_kubectl_can_apply() -> None:
+    values = {
+        "commonLabels": {"release": "kube-prometheus-stack"},
+        "commonAnnotations": {"team.example.com/owner": "platform"},
+        "models": [
+            {
+                "name": f"organisation-model-{i:04d}-instruct",
+                "storageUri": f"s3://models/m{i}/",
+                "namespace": f"t{i % 7}",
+            }
+            for i in range(180)
+        ],
+    }
+    objects = synth_objects(values)
+    rules = [o for o in objects if o["kind"] == "PrometheusRule"]
+    assert [r["metadata"]["name"] for r in rules] == [f"llm-stack-llm-{i}" for i in range(1, len(rules) + 1)]
+    assert len(rules) > 1
+    assert max(last_applied_size(o) for o in objects) < LAST_APPLIED_LIMIT
+    assert all(r["metadata"]["annotations"] == {"team.example.com/owner": "platform"} for r in rules)
+    records = [rule.get("record") for r in rules for g in r["spec"]["groups"] for rule in g["rules"]]
+    assert records.count("llm_stack:model_info") == 180
