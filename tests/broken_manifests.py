@@ -331,6 +331,16 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         "pod-privileges | securityContext.capabilities.add grants SYS_ADMIN",
         lambda o: container(o).update(securityContext={"capabilities": {"add": ["SYS_ADMIN", "NET_BIND_SERVICE"]}}),
     ),
+    "privileged-kserve-model-spec": (
+        "pod-privileges | spec.predictor.model.securityContext.privileged is true",
+        lambda o: find(o, "InferenceService")["spec"]["predictor"].update(
+            model={"modelFormat": {"name": "huggingface"}, "securityContext": {"privileged": True}}
+        ),
+    ),
+    "windows-host-process": (
+        "pod-privileges | spec.template.spec.securityContext.windowsOptions.hostProcess is true",
+        lambda o: o.append(_pod_deployment(securityContext={"windowsOptions": {"hostProcess": True}})),
+    ),
     "privileged-model-server": (
         "pod-privileges | spec.predictor.containers[0].securityContext.privileged is true",
         lambda o: container(o).update(securityContext={"privileged": True}),

@@ -14,7 +14,15 @@ import yaml
 from helpers import ROOT, run_cli, with_changes
 
 from llm_inference_stack.errors import ManifestError, ManifestInputError
-from llm_inference_stack.redaction import REDACTED, Redacted, redact_object, reveal, reveal_pair
+from llm_inference_stack.redaction import (
+    REDACTED,
+    Redacted,
+    container_credential_warnings,
+    inline_secret,
+    redact_object,
+    reveal,
+    reveal_pair,
+)
 from llm_inference_stack.validation.manifests import load_directory
 
 OLD_KEY = "old-key-0123456789abcdef"
@@ -80,6 +88,40 @@ def test_redact_object_hides_secret_variables_flags_fields_and_key_material_but_
     assert container["env"][2] == pod["spec"]["containers"][0]["env"][2]  # type: ignore[index]
     assert shown["spec"]["volumes"] == pod["spec"]["volumes"]
     assert shown["spec"]["config"] == {"password": REDACTED, "url": REDACTED}
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("vllm serve --api-key abc123 --port 8080", "--api-key"),
+        ("HF_TOKEN=hf_x python -m app", "HF_TOKEN"),
+        ('export OPENAI_API_KEY="xyz" && run', "OPENAI_API_KEY"),
+        ("SECRET_DIR=$1; key=$(cat $SECRET_DIR/k)", None),  # expansions, not literals
+        ("--api-key=$(cat /keys/k) serve", None),
+        ("vllm serve --port 8080 --served-model-name a", None),
+        ("--api-key", None),  # one argument: the list rule's
+    ],
+)
+def test_inline_secret_finds_a_credential_given_inside_a_command_line(text: str, found: str | None) -> None:
+    assert inline_secret(text) == found
+
+
+def test_a_command_line_with_a_credential_is_hidden_in_a_diff_and_warned_about() -> None:
+    container = {"command": ["sh", "-c", "vllm serve --api-key abc123"], "args": ["TOKEN=abc run"]}
+    shown = reveal(redact_object({"kind": "Pod", "spec": {"containers": [container]}}))
+    assert shown["spec"]["containers"][0] == {"command": ["sh", "-c", REDACTED], "args": [REDACTED]}
+    warnings = container_credential_warnings(where="Pod p", path="spec.containers[0]", container=container)
+    assert [w.split(" in plain text")[0] for w in warnings] == [
+        "Pod p: spec.containers[0].command passes --api-key",
+        "Pod p: spec.containers[0].args passes spec.containers[0].args[0]",
+    ]
+
+
+def test_validate_of_a_standalone_output_warns_about_nothing(default_values: dict[str, Any], tmp_path: Path) -> None:
+    values = _write(tmp_path / "v.yaml", with_changes(default_values, {"gateway.mode": "standalone"}))
+    assert run_cli("synth", "-f", str(values), "--out", str(tmp_path / "out"), env=VLLM_NEVER).returncode == 0
+    result = run_cli("validate", str(tmp_path / "out"), env=VLLM_NEVER)
+    assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
 
 
 def test_reveal_pair_says_a_hidden_value_changed_without_showing_it() -> None:

@@ -204,9 +204,30 @@ def yaml_kind(value: Any) -> str:
     return type(value).__name__
 
 
+_INLINE_ASSIGNMENT = re.compile(
+    r"(?:^|\s)(--[A-Za-z0-9][A-Za-z0-9_-]*)(?:=|\s+)(?![-\"']?\$)(?!-)\S"
+    r"|(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(?![\"']?\$)\S"
+)
+"""A flag or a variable given a literal value inside a command line (``sh -c "vllm serve --api-key abc"``,
+``HF_TOKEN=abc python ...``); a value that expands a variable (``$1``, ``$(cat ...)``) is no literal."""
+
+
+def inline_secret(text: str) -> str | None:
+    """The secret-looking flag or variable given a literal value inside the command line ``text`` (a string with
+    spaces, as ``sh -c`` takes), or None."""
+    if not any(c.isspace() for c in text):
+        return None
+    for match in _INLINE_ASSIGNMENT.finditer(text):
+        name = match.group(1) or match.group(2)
+        if name_looks_secret(name):
+            return name
+    return None
+
+
 def plain_text_flags(args: Iterable[str]) -> list[str]:
     """What in ``args`` passes a credential in plain text: each secret-looking flag given a value (``--api-key``,
-    ``--api-key=...``), or ``[<index>]`` for an argument that looks like key material itself."""
+    ``--api-key=...``, also inside a command line such as ``sh -c`` takes), or ``[<index>]`` for an argument that
+    looks like key material itself."""
     out = []
     items = list(args)
     for index, arg in enumerate(items):
@@ -214,6 +235,8 @@ def plain_text_flags(args: Iterable[str]) -> list[str]:
         given = flag and ("=" in arg or (index + 1 < len(items) and not items[index + 1].startswith("--")))
         if (flag and given and name_looks_secret(flag)) or value_looks_secret(arg):
             out.append(flag or f"[{index}]")
+        elif not flag and (inline := inline_secret(arg)) is not None:
+            out.append(inline if inline.startswith("--") else f"[{index}]")
     return out
 
 
@@ -359,7 +382,7 @@ def _redact(node: Any, path: tuple[str | int, ...]) -> Any:
             else:
                 items.append(_redact(item, (*path, index)))
         return items
-    if isinstance(node, str) and value_looks_secret(node):
+    if isinstance(node, str) and (value_looks_secret(node) or inline_secret(node) is not None):
         return Redacted(node)
     return node
 

@@ -67,6 +67,24 @@ def no_binding_to_cluster_admin(manifests: Manifests) -> Iterator[Problem]:
                     )
 
 
+def _security_contexts(obj: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """``(field path, holder)`` of every container-like spec with a ``securityContext`` in a workload: containers,
+    init and ephemeral containers, and an InferenceService component's own container fields (``predictor.model``,
+    ``predictor.huggingface``, ...), which KServe turns into a container too; and the pod's own context."""
+    out = list(containers(obj))
+    for path, pod in pod_specs(obj):
+        items = pod.get("ephemeralContainers")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, Mapping):
+                out.append((f"{path}.ephemeralContainers[{index}]", item))
+        for key, value in pod.items():
+            if isinstance(value, Mapping) and isinstance(value.get("securityContext"), Mapping):
+                out.append((f"{path}.{key}", value))
+        if isinstance(pod.get("securityContext"), Mapping):
+            out.append((path, pod))
+    return out
+
+
 @check("pod-privileges")
 def pods_are_not_privileged(manifests: Manifests) -> Iterator[Problem]:
     """A privileged container, a node's network, PID or IPC namespace, or a ``hostPath`` volume gives the pod (and
@@ -88,7 +106,7 @@ def pods_are_not_privileged(manifests: Manifests) -> Iterator[Problem]:
                         f"{path}.volumes[{index}] ({volume.get('name')!s}) is a hostPath volume: it exposes the "
                         "node's file system to the pod; use a PersistentVolumeClaim, a ConfigMap or an emptyDir",
                     )
-        for path, container in containers(obj):
+        for path, container in _security_contexts(obj):
             context = container.get("securityContext")
             if not isinstance(context, Mapping):
                 continue
@@ -103,6 +121,12 @@ def pods_are_not_privileged(manifests: Manifests) -> Iterator[Problem]:
                     obj,
                     f"{path}.securityContext.capabilities.add grants {', '.join(granted)}: enough to take over the "
                     "node; the stack's containers need no added capability: remove them",
+                )
+            if dig(context, "windowsOptions", "hostProcess") is True:
+                yield Problem(
+                    obj,
+                    f"{path}.securityContext.windowsOptions.hostProcess is true: the container would run as a process "
+                    "of the Windows node itself; the stack never sets it: remove it",
                 )
             if context.get("privileged") is True:
                 yield Problem(
