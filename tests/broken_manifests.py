@@ -97,7 +97,7 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         lambda o: annotations(o, "InferenceService").update({"serving.kserve.io/deploymentMode": "RawDeployment"}),
     ),
     "autoscaler-class-missing": (
-        "isvc-autoscaler-class | set it to 'external'",
+        "isvc-autoscaler-class | is not set: set it to 'external'",
         lambda o: annotations(o, "InferenceService").pop("serving.kserve.io/autoscalerClass"),
     ),
     "query-model-label": (
@@ -227,7 +227,7 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         lambda o: o.append(copy.deepcopy(find(o, "PodMonitor"))),
     ),
     "isvc-without-cluster-local-label": (
-        "isvc-visibility | label networking.kserve.io/visibility is None: set it to 'cluster-local'",
+        "isvc-visibility | label networking.kserve.io/visibility is not set: set it to 'cluster-local'",
         lambda o: find(o, "InferenceService")["metadata"]["labels"].pop("networking.kserve.io/visibility"),
     ),
     "isvc-name-starts-with-a-digit": (

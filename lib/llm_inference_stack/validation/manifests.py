@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import ManifestError, ManifestInputError
-from ..redaction import yaml_kind
+from ..redaction import yaml_kind, yaml_text
 from ..safe_yaml import (
     MANIFEST_LIMITS,
     MANIFEST_MAX_FILES,
@@ -59,6 +59,11 @@ def annotations_of(obj: Obj) -> Mapping[str, Any]:
     meta = obj.get("metadata")
     annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
     return annotations if isinstance(annotations, Mapping) else {}
+
+
+def shown(value: Any) -> str:
+    """A field's value in a message, as YAML spells it (``'Knative'``, ``true``), or ``not set`` when absent."""
+    return "not set" if value is None else yaml_text(value)
 
 
 def describe(obj: Obj) -> str:
