@@ -152,6 +152,15 @@ def test_no_standard_input_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
         load_values("-")
 
 
+def test_a_pipe_given_as_a_file_points_to_dash(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "values.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(ValuesError, match=r"not a regular file .*: pass a YAML file \(standard input: -f -\)"):
+        load_values(fifo)
+
+
 def test_standard_input_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     _stdin(monkeypatch, b"gateway: {replicas: 3}\n")
     with pytest.raises(ValuesError, match="standard input can be read once: give -f - at most once"):

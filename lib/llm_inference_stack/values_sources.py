@@ -182,7 +182,8 @@ def read_values_file(path: ValuesPath) -> tuple[dict[str, Any], dict[str, int | 
             else read_bounded(file, VALUES_LIMITS.max_bytes)
         )
     except YamlInputError as error:
-        raise ValuesError("(file)", label, f"cannot use the values file: {error.reason}", source=label) from None
+        hint = " (standard input: -f -)" if "not a regular file" in error.reason else ""
+        raise ValuesError("(file)", label, f"cannot use the values file: {error.reason}{hint}", source=label) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
