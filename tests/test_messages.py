@@ -96,6 +96,16 @@ def test_a_check_across_fields_names_the_overlay_that_changed_the_other_field(tm
     assert str(caught.value).endswith(f"(from {VALUES}, line 18, with {overlay}, line 3)")
 
 
+def test_a_check_across_blocks_names_the_flag_that_changed_the_other_block(tmp_path: Path) -> None:
+    values = tmp_path / "v.yaml"
+    values.write_text(VALUES.read_text().replace("  phoenix:\n", "  phoenix:\n    authSecretName: phoenix-key\n", 1))
+    with pytest.raises(ValuesError) as caught:
+        load_values(values, sets=["apiKeys.secretName=phoenix-key", "gateway.replicas=3"])
+    message = str(caught.value)
+    assert message.startswith("observability.phoenix.authSecretName: 'phoenix-key' is not valid: this is also apiKeys")
+    assert message.endswith(", with --set apiKeys.secretName)") and "gateway.replicas" not in message
+
+
 def test_a_flag_value_is_shown_as_yaml_with_the_flag_as_its_source() -> None:
     with pytest.raises(ValuesError) as caught:
         load_values(VALUES, sets=["gateway.replicas=2024-01-01"])

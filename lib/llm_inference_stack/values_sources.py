@@ -55,12 +55,13 @@ class Source:
         return f"{self.label}, line {line}" if line is not None else self.label
 
     def named_in(self, block: str | None, fix: str) -> str | None:
-        """Where this source gives a field inside ``block`` whose path below it ``fix`` names (``minReplicas``)."""
-        if block is None or not fix:
+        """Where this source gives a field that ``fix`` names: by its path below ``block`` (``minReplicas``
+        beside ``maxReplicas``), or by its whole path (``apiKeys.secretName``)."""
+        if not fix:
             return None
         for path in self.lines:
-            key = path[len(block) + 1 :]
-            if path.startswith(f"{block}.") and key and re.search(rf"\b{re.escape(key)}\b", fix):
+            key = path[len(block) + 1 :] if block is not None and path.startswith(f"{block}.") else None
+            if any(re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", fix) for name in (key, path) if name):
                 return self.where(path)
         return None
 
