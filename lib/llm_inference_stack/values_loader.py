@@ -54,6 +54,12 @@ def _type_name(tp: Any) -> str:
     return str(tp)
 
 
+def _key_text(key: Any) -> str:
+    """A mapping key in a field path as the values file spells it: ``true`` for ``yes:`` or ``on:`` (YAML 1.1
+    booleans), ``null``, ``1``; a string as it is."""
+    return key if isinstance(key, str) else yaml_text(key)
+
+
 def _convert(tp: Any, raw: Any, path: str) -> Any:
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -104,7 +110,7 @@ def _convert(tp: Any, raw: Any, path: str) -> Any:
                 fix = "use string keys and string values (quote numbers in YAML)"
                 if value_type == EnvValue:
                     fix += ", or {secretKeyRef: {name: <secret>, key: <key>}} for a value kept in a Secret"
-                raise ValuesError(f"{path}.{k}", v, fix)
+                raise ValuesError(f"{path}.{_key_text(k)}", v, fix)
             out[k] = v
         return out
     if dataclasses.is_dataclass(tp):
@@ -120,7 +126,7 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
     fields = {values_key(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
-        where = f"{path}.{key}" if path else str(key)
+        where = f"{path}.{_key_text(key)}" if path else _key_text(key)
         if key not in fields:
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
