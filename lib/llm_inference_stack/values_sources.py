@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, cast
 import yaml
 
 from .errors import ValuesError
-from .redaction import yaml_kind
+from .redaction import yaml_kind, yaml_text
 from .safe_yaml import (
     VALUES_LIMITS,
     YamlInputError,
@@ -377,7 +377,7 @@ def _field_paths(value: Any, prefix: str) -> Iterable[str]:
         node, path = stack.pop()
         if isinstance(node, dict):
             for key, child in node.items():
-                inner = _join(path, str(key))
+                inner = _join(path, key if isinstance(key, str) else yaml_text(key))
                 yield inner
                 stack.append((child, inner))
         elif isinstance(node, list):
