@@ -44,6 +44,35 @@ def annotations(objs: Objs, kind: str) -> dict[str, str]:
     return find(objs, kind)["metadata"].setdefault("annotations", {})
 
 
+def _container(**fields: Any) -> dict[str, Any]:
+    resources = {"cpu": "100m", "memory": "64Mi"}
+    return {"name": "c", "image": "busybox:1.36", "resources": {"requests": resources, "limits": resources}, **fields}
+
+
+def _pod_deployment(**pod: Any) -> dict[str, Any]:
+    """A Deployment the stack never writes, with ``pod`` fields added to its pod spec."""
+    labels = {"app": "extra"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "extra", "namespace": "kserve-inference"},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [_container()], **pod}},
+        },
+    }
+
+
+def _cron_job(**container: Any) -> dict[str, Any]:
+    template = {"spec": {"restartPolicy": "Never", "containers": [_container(**container)]}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "extra", "namespace": "kserve-inference"},
+        "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": template}}},
+    }
+
+
 Q = 'vllm:num_requests_waiting{model_name="llama-3-70b", namespace="kserve-inference"}'
 
 CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
@@ -68,7 +97,7 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         lambda o: annotations(o, "InferenceService").update({"serving.kserve.io/deploymentMode": "RawDeployment"}),
     ),
     "autoscaler-class-missing": (
-        "isvc-autoscaler-class | set it to 'external'",
+        "isvc-autoscaler-class | is not set: set it to 'external'",
         lambda o: annotations(o, "InferenceService").pop("serving.kserve.io/autoscalerClass"),
     ),
     "query-model-label": (
@@ -198,7 +227,7 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         lambda o: o.append(copy.deepcopy(find(o, "PodMonitor"))),
     ),
     "isvc-without-cluster-local-label": (
-        "isvc-visibility | label networking.kserve.io/visibility is None: set it to 'cluster-local'",
+        "isvc-visibility | label networking.kserve.io/visibility is not set: set it to 'cluster-local'",
         lambda o: find(o, "InferenceService")["metadata"]["labels"].pop("networking.kserve.io/visibility"),
     ),
     "isvc-name-starts-with-a-digit": (
@@ -239,6 +268,109 @@ CASES: dict[str, tuple[str, Callable[[Objs], None]]] = {
         lambda o: find(o, "BackendTrafficPolicy")["spec"]["rateLimit"]["global"]["rules"][0]["cost"]["response"][
             "metadata"
         ].update(namespace="envoy.filters.http.ext_proc"),
+    ),
+    "cluster-admin-binding": (
+        "binds-cluster-admin | binds ClusterRole 'cluster-admin'",
+        lambda o: o.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": {"name": "gateway-admin"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "kserve-inference"}],
+            }
+        ),
+    ),
+    "cluster-admin-role-binding": (
+        "binds-cluster-admin | may do anything in the cluster",
+        lambda o: o.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "admin", "namespace": "kserve-inference"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [
+                    {"kind": "Group", "name": "system:authenticated", "apiGroup": "rbac.authorization.k8s.io"}
+                ],
+            }
+        ),
+    ),
+    "wildcard-role-binding": (
+        "binds-cluster-admin | grants every verb on every resource (cluster-admin by another name)",
+        lambda o: o.extend(
+            [
+                {
+                    "apiVersion": "rbac.authorization.k8s.io/v1",
+                    "kind": "ClusterRole",
+                    "metadata": {"name": "everything"},
+                    "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
+                },
+                {
+                    "apiVersion": "rbac.authorization.k8s.io/v1",
+                    "kind": "ClusterRoleBinding",
+                    "metadata": {"name": "everything"},
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "everything"},
+                    "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "kserve-inference"}],
+                },
+            ]
+        ),
+    ),
+    "anonymous-role-binding": (
+        "binds-cluster-admin | subjects[0] is system:anonymous: anyone who reaches the API server",
+        lambda o: o.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "view", "namespace": "kserve-inference"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                "subjects": [{"kind": "User", "name": "system:anonymous", "apiGroup": "rbac.authorization.k8s.io"}],
+            }
+        ),
+    ),
+    "model-server-with-sys-admin": (
+        "pod-privileges | securityContext.capabilities.add grants SYS_ADMIN",
+        lambda o: container(o).update(securityContext={"capabilities": {"add": ["SYS_ADMIN", "NET_BIND_SERVICE"]}}),
+    ),
+    "privileged-kserve-model-spec": (
+        "pod-privileges | spec.predictor.model.securityContext.privileged is true",
+        lambda o: find(o, "InferenceService")["spec"]["predictor"].update(
+            model={"modelFormat": {"name": "huggingface"}, "securityContext": {"privileged": True}}
+        ),
+    ),
+    "windows-host-process": (
+        "pod-privileges | spec.template.spec.securityContext.windowsOptions.hostProcess is true",
+        lambda o: o.append(_pod_deployment(securityContext={"windowsOptions": {"hostProcess": True}})),
+    ),
+    "privileged-model-server": (
+        "pod-privileges | spec.predictor.containers[0].securityContext.privileged is true",
+        lambda o: container(o).update(securityContext={"privileged": True}),
+    ),
+    "model-server-on-host-network": (
+        "pod-privileges | spec.predictor.hostNetwork is true",
+        lambda o: find(o, "InferenceService")["spec"]["predictor"].update(hostNetwork=True),
+    ),
+    "gateway-deployment-host-pid": (
+        "pod-privileges | spec.template.spec.hostPID is true",
+        lambda o: o.append(_pod_deployment(hostPID=True)),
+    ),
+    "host-path-volume": (
+        "pod-privileges | volumes[0] (root) is a hostPath volume",
+        lambda o: o.append(_pod_deployment(volumes=[{"name": "root", "hostPath": {"path": "/"}}])),
+    ),
+    "privileged-cron-job": (
+        "pod-privileges | spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged is true",
+        lambda o: o.append(_cron_job(securityContext={"privileged": True})),
+    ),
+    "envoy-pdb-blocks-drain-of-one-replica": (
+        "pdb-allows-drain | envoyPDB: minAvailable is 1 with 1 replica(s)",
+        lambda o: find(o, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyDeployment"].update(replicas=1),
+    ),
+    "model-pdb-min-available-at-min-replicas": (
+        "pdb-allows-drain | minAvailable is 1 with 1 replica(s): no pod may ever be evicted",
+        lambda o: (
+            find(o, "PodDisruptionBudget")["spec"].update(minAvailable=1, maxUnavailable=None)
+            or find(o, "PodDisruptionBudget")["spec"].pop("maxUnavailable")
+        ),
     ),
     "removed-vllm-flag": (
         "vllm-args | unrecognized arguments: --disable-log-requests\nrequires: vllm",

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -107,6 +108,21 @@ def test_fails_with_one_message_naming_field_value_and_fix(
     file: Path, results: dict[str, tuple[subprocess.CompletedProcess[str], Path]]
 ) -> None:
     check_one_message(file, *results[file.name])
+
+
+PYTHON_SPELLINGS = re.compile(r"\b(?:None|True|False)\b|datetime\.|\bNoneType\b")
+"""How Python, not YAML, writes a value: a message shows ``null``, ``true``, ``false``, ``2024-01-01``."""
+
+
+def test_no_message_spells_a_value_as_python_does(
+    results: dict[str, tuple[subprocess.CompletedProcess[str], Path]],
+) -> None:
+    python = {
+        name: stderr
+        for name, (completed, _out) in results.items()
+        if PYTHON_SPELLINGS.search(stderr := completed.stderr)
+    }
+    assert python == {}
 
 
 @pytest.mark.slow  # one process per file

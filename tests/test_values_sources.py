@@ -146,7 +146,9 @@ def test_fails_on_a_duplicate_key_in_an_overlay_naming_the_file(tmp_path: Path) 
 def test_fails_when_an_overlay_is_not_a_mapping(tmp_path: Path) -> None:
     overlay = write(tmp_path, "prod.yaml", "- a\n- b\n")
     message = error_of(BASE, overlay)
-    assert message.startswith("(top level): ['a', 'b'] is not valid: the values file must be a YAML mapping, not list")
+    assert message.startswith(
+        "(top level): ['a', 'b'] is not valid: the values file must be a YAML mapping, not a list"
+    )
     assert message.endswith(f"(from {overlay})")
 
 

@@ -36,7 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     _values_options(diff)
     diff.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
     validate = sub.add_parser("validate", help="validate a directory of synthesized manifests")
-    validate.add_argument("directory", type=Path, help="directory of YAML manifests, e.g. dist/")
+    validate.add_argument(
+        "directory",
+        type=Path,
+        help="directory of manifests (*.yaml, *.yml, *.json, as kubectl apply -f reads them), e.g. dist/",
+    )
     for name, (summary, _) in HARNESS_COMMANDS.items():
         sub.add_parser(name, help=summary)
     return parser
@@ -78,8 +82,8 @@ def _values_options(command: argparse.ArgumentParser) -> None:
         action="append",
         type=Path,
         metavar="FILE",
-        help="values file (YAML); repeat to merge several in order, as Helm does (maps merge, lists and scalars "
-        "replace, null deletes)",
+        help="values file (YAML), or - to read it from standard input (at most 1 MiB); repeat to merge several in "
+        "order, as Helm does (maps merge, lists and scalars replace, null deletes)",
     )
     command.add_argument(
         "--set",
@@ -205,6 +209,8 @@ def _run(args: argparse.Namespace) -> int:
             report = validate_directory_report(args.directory)
             for note in report.notes:
                 _note(note)
+            for warning in report.warnings:
+                _warning(warning)
             print(f"{args.directory}: {report.count} objects valid", file=sys.stderr)
             return 0
     except ValuesError as error:

@@ -5,6 +5,10 @@ existing output is read with the bounds of ``llm-stack validate``; objects are m
 namespace and name and compared as parsed YAML. Changed objects are shown as unified diffs of their YAML,
 added and removed objects by name. When every object is the same but a file's bytes are not (order, layout),
 the file is named, so "no changes" means a synth would leave every byte as it is.
+
+A diff lands in CI logs: what may be a credential (a Secret's values, a secret-looking variable, flag or field; see
+``redaction.redact_object``) is printed as ``(hidden)``, and ``(hidden, changed)`` where it changed; keys and names
+are shown.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ import yaml
 from .config import StackConfig
 from .errors import ManifestInputError
 from .output_dir import output_path, previous_output
+from .redaction import redact_object, reveal_pair
 from .safe_yaml import MANIFEST_LIMITS, YamlInputError, read_bounded
 from .synth import synthesize
-from .validation.manifests import describe, load_directory, name_of, namespace_of
+from .validation.manifests import MANIFEST_SUFFIXES, describe, load_directory, name_of, namespace_of
 
 ObjectKey = tuple[str, str, str | None, str]
 """``(apiVersion, kind, namespace, name)``: what identifies one object across two outputs."""
@@ -81,7 +86,7 @@ def diff_output(
 
 
 def _objects(directory: Path) -> tuple[dict[ObjectKey, Mapping[str, Any]], dict[str, bytes]]:
-    names = sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and not p.is_dir())
+    names = sorted(p for p in directory.rglob("*") if p.suffix in MANIFEST_SUFFIXES and not p.is_dir())
     if not names:
         return {}, {}
     manifests = load_directory(directory)  # bounded: regular files, size, nesting, aliases
@@ -113,8 +118,9 @@ def _compare(old_dir: Path, new_dir: Path, *, label: str) -> OutputDiff:
             result.added.append(describe(obj))
         elif old[key] != obj:
             name = describe(obj)
+            before, after = reveal_pair(redact_object(old[key]), redact_object(obj))
             lines = difflib.unified_diff(
-                _yaml(old[key]), _yaml(obj), fromfile=f"{label}: {name}", tofile=f"synth: {name}", n=3
+                _yaml(before), _yaml(after), fromfile=f"{label}: {name}", tofile=f"synth: {name}", n=3
             )
             result.changed.append("".join(line if line.endswith("\n") else line + "\n" for line in lines))
     result.removed = [describe(obj) for key, obj in old.items() if key not in new]

@@ -123,7 +123,7 @@ class PropError(LlmStackError, ValueError):
         self.prop = prop
         self.value = value
         self.fix = fix
-        super().__init__(f"{construct} '{prop}' ({value!r}) is not valid: {fix}")
+        super().__init__(f"{construct} '{prop}' ({show(value, values_key(prop))}) is not valid: {fix}")
 
 
 class ManifestError(LlmStackError, ValueError):

@@ -181,8 +181,13 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
                 ),
             ),
             envoy_service=_envoy_service(self.name, self.config.service),
+            # minAvailable 1 of a single replica would block every node drain: allow one down then.
             envoy_pdb=eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
                 min_available=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMinAvailable.from_number(1)
+            )
+            if self.config.replicas > 1
+            else eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
+                max_unavailable=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMaxUnavailable.from_number(1)
             ),
         )
         return eg.EnvoyProxy(

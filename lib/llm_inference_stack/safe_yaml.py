@@ -12,13 +12,14 @@ depth check runs before anything recurses.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.events import (
@@ -131,6 +132,30 @@ def read_bounded(path: str | Path, max_bytes: int) -> bytes:
             left -= len(chunk)
     finally:
         os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise YamlInputError(f"it is larger than {_size(max_bytes)}, the most that is read", bound=True)
+    return data
+
+
+def read_bounded_stream(stream: BinaryIO, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` of ``stream`` (standard input for ``-f -``), reading at most ``max_bytes + 1``: a
+    stream without end (``/dev/zero``) fails as a file too large does. A terminal is refused: nothing was piped in.
+    """
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty():
+        raise YamlInputError("standard input is a terminal: pipe the values in (llm-stack synth -f - < values.yaml)")
+    chunks: list[bytes] = []
+    left = max_bytes + 1
+    while left > 0:
+        try:
+            chunk = stream.read(min(left, 1 << 20))
+        except OSError as error:
+            raise YamlInputError(f"cannot read it: {error.strerror or error}", bound=True) from None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise YamlInputError(f"it is larger than {_size(max_bytes)}, the most that is read", bound=True)
@@ -517,3 +542,54 @@ def load_all(text: str, limits: Limits) -> Iterator[Any]:
             yield loader.get_data()
     finally:
         loader.dispose()
+
+
+def _no_constant(name: str) -> Any:
+    raise YamlInputError(f"{name} is not JSON (Kubernetes' JSON reader refuses it): write a number or a string")
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise YamlInputError(f"duplicate key {key!r}: a later value would silently replace the first")
+        out[key] = value
+    return out
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def starts_as_json(text: str) -> bool:
+    """Whether a manifest file is read as a stream of JSON objects: it starts with ``{``, as Kubernetes'
+    ``YAMLOrJSONDecoder`` (``kubectl apply -f``) decides; anything else is read as YAML."""
+    return text.lstrip(" \t\r\n").startswith("{")
+
+
+def load_json_all(text: str, limits: Limits) -> list[Any]:
+    """Every JSON value of ``text``, one after another as ``kubectl`` reads a ``.json`` file (concatenated objects),
+    within ``limits``' depth; duplicate keys and ``NaN``/``Infinity`` are errors (``YamlInputError``)."""
+    decoder = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_constant=_no_constant)
+    out: list[Any] = []
+    index, end = 0, len(text)
+    while True:
+        while index < end and text[index] in " \t\r\n":
+            index += 1
+        if index == end:
+            return out
+        try:
+            value, index = decoder.raw_decode(text, index)
+        except RecursionError:
+            raise YamlInputError(f"nested deeper than {limits.max_depth} levels", bound=True) from None
+        except json.JSONDecodeError as error:
+            raise YamlInputError(f"not valid JSON: {error.msg}", line=error.lineno) from None
+        if _depth(value) > limits.max_depth:
+            raise YamlInputError(f"nested deeper than {limits.max_depth} levels", bound=True)
+        out.append(value)

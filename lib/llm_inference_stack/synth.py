@@ -74,7 +74,8 @@ def synthesize(
     previous output stays untouched and no staging directory, nor any parent directory synth created, is left.
     ``out_dir`` must be absent, empty, or an earlier output of synth holding nothing else (``OutputError``).
     ``on_note`` receives notes such as a skipped vLLM argument check; ``on_warning`` the stack's warnings
-    (``LlmInferenceStack.warnings``: a test key in the output, plain-text credentials). Default: both printed
+    (``LlmInferenceStack.warnings``: a test key in the output, plain-text credentials) and the validation's (an
+    object too large for ``kubectl apply``). Default: both printed
     to stderr.
     """
     out = output_path(out_dir)
@@ -102,7 +103,7 @@ def synthesize(
         raise
     for note in report.notes:
         (on_note or _print_note)(note)
-    for warning in chart.warnings:
+    for warning in [*chart.warnings, *report.warnings]:
         (on_warning or _print_warning)(warning)
     return [out / f for f in files]
 

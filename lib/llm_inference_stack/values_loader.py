@@ -18,6 +18,7 @@ from os import PathLike
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from .errors import SettingsError, ValuesError, values_key
+from .redaction import yaml_text
 from .settings import (
     EnvFromSecret,
     EnvValue,
@@ -42,7 +43,7 @@ def _type_name(tp: Any) -> str:
     if tp is float:
         return "a number"
     if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+        return "one of " + ", ".join(yaml_text(a) for a in get_args(tp))
     if origin in (tuple, list):
         return "a list"
     if origin in (Mapping, dict) or tp is Mapping:
@@ -50,6 +51,12 @@ def _type_name(tp: Any) -> str:
     if dataclasses.is_dataclass(tp):
         return "a mapping"
     return str(tp)
+
+
+def _key_text(key: Any) -> str:
+    """A mapping key in a field path as the values file spells it: ``true`` for ``yes:`` or ``on:`` (YAML 1.1
+    booleans), ``null``, ``1``; a string as it is."""
+    return key if isinstance(key, str) else yaml_text(key)
 
 
 def _convert(tp: Any, raw: Any, path: str) -> Any:
@@ -102,7 +109,7 @@ def _convert(tp: Any, raw: Any, path: str) -> Any:
                 fix = "use string keys and string values (quote numbers in YAML)"
                 if value_type == EnvValue:
                     fix += ", or {secretKeyRef: {name: <secret>, key: <key>}} for a value kept in a Secret"
-                raise ValuesError(f"{path}.{k}", v, fix)
+                raise ValuesError(f"{path}.{_key_text(k)}", v, fix)
             out[k] = v
         return out
     if dataclasses.is_dataclass(tp):
@@ -118,7 +125,7 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
     fields = {values_key(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
-        where = f"{path}.{key}" if path else str(key)
+        where = f"{path}.{_key_text(key)}" if path else _key_text(key)
         if key not in fields:
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
@@ -283,11 +290,12 @@ def load_values(values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str
     ``path=value`` flags applied after them in order. Each file is read within ``safe_yaml.VALUES_LIMITS`` (a
     regular file of at most 1 MiB, 32 levels of nesting, bounded aliases); duplicate keys and control
     characters are refused with their field path. Every ``ValuesError`` names its source: the file and line,
-    or the ``--set`` flag. Default of ``sets``: none.
+    or the ``--set`` flag. A file named ``-`` is standard input (``-f -``, as Helm reads it). Default of ``sets``:
+    none.
     """
     files = [values] if isinstance(values, str | PathLike) else list(values)
     merged = merge_sources(files, sets)
     try:
         return stack_config_from_mapping(merged.data)
     except ValuesError as error:
-        raise error.from_source(merged.source_of(error.path)) from None
+        raise error.from_source(merged.source_of(error.path, error.fix)) from None

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import yaml
 
 from .errors import ValuesError
+from .redaction import yaml_kind, yaml_text
 from .safe_yaml import (
     VALUES_LIMITS,
     YamlInputError,
@@ -32,6 +34,7 @@ from .safe_yaml import (
     describe_character,
     load_one_located,
     read_bounded,
+    read_bounded_stream,
 )
 
 ValuesPath = str | PathLike[str]
@@ -51,6 +54,27 @@ class Source:
         line = self.lines.get(path)
         return f"{self.label}, line {line}" if line is not None else self.label
 
+    def named_in(self, block: str | None, fix: str) -> str | None:
+        """Where this source gives a field that ``fix`` names: by its path below ``block`` (``minReplicas``
+        beside ``maxReplicas``), or by its whole path (``apiKeys.secretName``)."""
+        if not fix:
+            return None
+        for path in self.lines:
+            key = path[len(block) + 1 :] if block is not None and path.startswith(f"{block}.") else None
+            if any(re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", fix) for name in (key, path) if name):
+                return self.where(path)
+        return None
+
+    def within(self, block: str | None) -> str | None:
+        """Where this source gives a field inside ``block`` (the first one's line) or ``block`` itself, or None when
+        it gives nothing there (or ``block`` is None: the top level, which every source touches)."""
+        if block is None:
+            return None
+        inner = [p for p in self.lines if p.startswith((f"{block}.", f"{block}["))]
+        if inner:
+            return self.where(min(inner, key=lambda p: (self.lines[p] or 0, p)))
+        return self.where(block) if block in self.lines else None
+
 
 @dataclass(frozen=True)
 class MergedValues:
@@ -59,22 +83,37 @@ class MergedValues:
     data: dict[str, Any]
     sources: tuple[Source, ...]
 
-    def source_of(self, path: str) -> str | None:
+    def source_of(self, path: str, fix: str = "") -> str | None:
         """Where the value at field path ``path`` was given (``prod.yaml, line 7``), for an error message.
 
         The last source giving a path that the merged values hold gave its value: an earlier one can only have
-        been replaced. For a path the values do not hold (a missing key) the nearest enclosing field is named.
+        been replaced; a later source that gave a field beside it which the error's ``fix`` names is named too
+        (``values.yaml, line 18, with --set autoscaling.minReplicas``: a check across two fields reports one of
+        them, and the other may be what changed). For a path the values do not
+        hold (a missing key) the last source that gave anything in the nearest enclosing field is named: a
+        ``--set`` that emptied it, or the file that wrote the block.
         """
         present = set(_field_paths(self.data, ""))
-        candidate: str | None = path
+        if path in present:
+            for index in range(len(self.sources) - 1, -1, -1):
+                if path in self.sources[index].lines:
+                    later = [w for s in self.sources[index + 1 :] if (w := s.named_in(_parent(path), fix))]
+                    return ", with ".join([self.sources[index].where(path), *later])
+        candidate: str | None = _parent(path)
         while candidate:
             if candidate in present:
                 for source in reversed(self.sources):
-                    if candidate in source.lines:
-                        return source.where(candidate)
-            shorter = _LAST_SEGMENT.sub("", candidate)
-            candidate = shorter if shorter != candidate else None
+                    where = source.within(candidate)
+                    if where is not None:
+                        return where
+            candidate = _parent(candidate)
         return self.sources[0].label if len(self.sources) == 1 else None
+
+
+def _parent(path: str) -> str | None:
+    """``a.b`` of ``a.b.c`` or ``a.b[0]``; None for a top-level key."""
+    shorter = _LAST_SEGMENT.sub("", path)
+    return shorter if shorter and shorter != path else None
 
 
 def merge_sources(files: Sequence[ValuesPath], sets: Sequence[str] = ()) -> MergedValues:
@@ -87,10 +126,12 @@ def merge_sources(files: Sequence[ValuesPath], sets: Sequence[str] = ()) -> Merg
         raise ValuesError("--values", ValuesError.MISSING, "give at least one values file (-f values.yaml)")
     data: dict[str, Any] = {}
     sources: list[Source] = []
+    if sum(str(file) == STDIN for file in files) > 1:
+        raise ValuesError("--values", STDIN, "standard input can be read once: give -f - at most once")
     for file in files:
         raw, lines = read_values_file(file)
         data = merge_maps(data, raw)
-        sources.append(Source(label=str(file), lines=lines))
+        sources.append(Source(label=STDIN_LABEL if str(file) == STDIN else str(file), lines=lines))
     for flag in sets:
         path, value = parse_set(flag)
         where = format_path(path)
@@ -109,22 +150,41 @@ def merge_sources(files: Sequence[ValuesPath], sets: Sequence[str] = ()) -> Merg
 
 def not_a_mapping(raw: Any, *, source: str | None = None) -> ValuesError:
     """The error for a values document that is not a mapping (an empty file, a list, a string)."""
-    kind = "empty" if raw is None else type(raw).__name__
+    kind = "empty" if raw is None else yaml_kind(raw)
     return ValuesError(
         "(top level)", raw, f"the values file must be a YAML mapping, not {kind}; start from values.yaml", source=source
     )
 
 
+STDIN = "-"
+"""The values file name that means standard input (``-f -``, as Helm reads it)."""
+STDIN_LABEL = "stdin"
+"""How messages name values read from standard input."""
+
+
+def _stdin() -> BinaryIO:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise YamlInputError("there is no standard input to read (-f -): pass a values file", bound=True)
+    return cast(BinaryIO, stream)
+
+
 def read_values_file(path: ValuesPath) -> tuple[dict[str, Any], dict[str, int | None]]:
     """The mapping in values file ``path`` and the line of each field path, read within ``VALUES_LIMITS``:
     a regular file of at most 1 MiB, UTF-8, bounded nesting and aliases, no duplicate keys or control
-    characters. Every ``ValuesError`` names the file."""
+    characters. Every ``ValuesError`` names the file. ``-`` reads standard input with the same bounds (at most
+    1 MiB is read; a terminal is refused)."""
     file = Path(path)
-    label = str(path)
+    label = STDIN_LABEL if str(path) == STDIN else str(path)
     try:
-        data = read_bounded(file, VALUES_LIMITS.max_bytes)
+        data = (
+            read_bounded_stream(_stdin(), VALUES_LIMITS.max_bytes)
+            if str(path) == STDIN
+            else read_bounded(file, VALUES_LIMITS.max_bytes)
+        )
     except YamlInputError as error:
-        raise ValuesError("(file)", label, f"cannot use the values file: {error.reason}", source=label) from None
+        hint = " (standard input: -f -)" if "not a regular file" in error.reason else ""
+        raise ValuesError("(file)", label, f"cannot use the values file: {error.reason}{hint}", source=label) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -317,7 +377,7 @@ def _field_paths(value: Any, prefix: str) -> Iterable[str]:
         node, path = stack.pop()
         if isinstance(node, dict):
             for key, child in node.items():
-                inner = _join(path, str(key))
+                inner = _join(path, key if isinstance(key, str) else yaml_text(key))
                 yield inner
                 stack.append((child, inner))
         elif isinstance(node, list):

@@ -16,7 +16,7 @@ Grafana dashboard and ``StackDashboard``. Their public names are importable from
 
 from __future__ import annotations
 
-from .rules import StackAlerts, alert_rules, recording_rules
+from .rules import RULE_OBJECT_MAX_BYTES, StackAlerts, alert_rules, recording_rules, split_rule_groups
 from .series import (
     AIGW_CLIENT_LABEL,
     AIGW_REQUESTS,
@@ -82,6 +82,7 @@ __all__ = [
     "QUEUE",
     "RATIO_WINDOWS",
     "REQUEST_RATE",
+    "RULE_OBJECT_MAX_BYTES",
     "RUNNING",
     "SLO_OBJECTIVE",
     "THRESHOLD",
@@ -96,4 +97,5 @@ __all__ = [
     "regex_alternatives",
     "slo_seconds",
     "slow_ratio_rule",
+    "split_rule_groups",
 ]

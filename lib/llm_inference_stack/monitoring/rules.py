@@ -15,8 +15,10 @@ from constructs import Construct
 
 from .. import vllm_metrics as vm
 from ..config import SloConfig
+from ..errors import PropError
 from ..facts import kserve
 from ..imports.com.coreos import monitoring as prom
+from ..kube_limits import LAST_APPLIED_LIMIT, kubectl_json_size
 from ..model_server import SCRAPE_INTERVAL
 from .series import (
     AIGW_REQUESTS,
@@ -255,10 +257,67 @@ def alert_rules(models: Sequence[MonitoredModel], *, slo: SloConfig, ai_gateway:
     return [{"name": "llm-stack.alerts", "rules": alerts}]
 
 
-class StackAlerts(Construct):
-    """A PrometheusRule with the stack's recording rules and (optionally) its alerts.
+RULE_OBJECT_MAX_BYTES = LAST_APPLIED_LIMIT * 3 // 4
+"""Largest PrometheusRule the stack writes, as compact JSON (192 KiB): ``kubectl apply`` records the object in an
+annotation of at most ``LAST_APPLIED_LIMIT`` bytes; the rest is left for ``commonLabels`` and
+``commonAnnotations`` (the annotations count twice)."""
 
-    :param name: name of the PrometheusRule.
+
+def split_rule_groups(
+    groups: Sequence[Mapping[str, Any]], *, empty_size: int, max_bytes: int = RULE_OBJECT_MAX_BYTES
+) -> list[list[dict[str, Any]]]:
+    """``groups`` packed in order into as few lists as keep each PrometheusRule within ``max_bytes``.
+
+    ``empty_size`` is the size (``kubectl_json_size``) of the object with no groups. A group too large for an
+    object of its own is cut into consecutive runs of its rules, named ``<group>-1``, ``<group>-2``, ...
+    (recording rules of one group never read each other here, so they may be evaluated apart). Deterministic: the
+    same groups always give the same lists; groups that fit one object give ``[groups]``, unchanged.
+    """
+    room = max_bytes - empty_size
+
+    def size(group: Mapping[str, Any]) -> int:
+        return kubectl_json_size(group) + 1  # and a comma
+
+    pieces: list[dict[str, Any]] = []
+    for group in groups:
+        if size(group) <= room:
+            pieces.append(dict(group))
+            continue
+        shell = size({**group, "rules": []})
+        runs: list[list[Any]] = [[]]
+        used = shell
+        for rule in group["rules"]:
+            rule_size = size(rule)
+            if shell + rule_size > room:
+                raise PropError(
+                    "StackAlerts",
+                    "models",
+                    f"rule {rule.get('record') or rule.get('alert')} of group {group['name']}",
+                    f"the rule alone is larger than a PrometheusRule may be ({max_bytes} bytes as JSON): too many "
+                    "models for one stack; split the fleet over several releases",
+                )
+            if runs[-1] and used + rule_size > room:
+                runs.append([])
+                used = shell
+            runs[-1].append(rule)
+            used += rule_size
+        pieces += [{**group, "name": f"{group['name']}-{i}", "rules": run} for i, run in enumerate(runs, 1)]
+    parts: list[list[dict[str, Any]]] = [[]]
+    used = 0
+    for piece in pieces:
+        if parts[-1] and used + size(piece) > room:
+            parts.append([])
+            used = 0
+        parts[-1].append(piece)
+        used += size(piece)
+    return parts
+
+
+class StackAlerts(Construct):
+    """A PrometheusRule with the stack's recording rules and (optionally) its alerts; several for a fleet whose rules
+    are too large for one object ``kubectl apply`` can take (``split_rule_groups``).
+
+    :param name: name of the PrometheusRule (``<name>-1``, ``<name>-2``, ... when they are split).
     :param namespace: its namespace (the Prometheus must select it: ``ruleNamespaceSelector``, ``ruleSelector``).
     :param models: the models to watch.
     :param slo: the latency objectives.
@@ -285,12 +344,39 @@ class StackAlerts(Construct):
         self.groups = recording_rules(models, slo=slo, ai_gateway=ai_gateway)
         if alerts:
             self.groups += alert_rules(models, slo=slo, ai_gateway=ai_gateway)
-        self.prometheus_rule = prom.PrometheusRule(
+        all_labels = {"app.kubernetes.io/component": "monitoring", **(labels or {})}
+        metadata = {"name": name, "namespace": namespace, "labels": all_labels}
+        empty = {"apiVersion": prom.PrometheusRule.GVK.api_version, "kind": prom.PrometheusRule.GVK.kind}
+        # Measured with room for the suffix of a part's name (-1 ... -999).
+        empty_size = kubectl_json_size(
+            {**empty, "metadata": {**metadata, "name": f"{name}-999"}, "spec": {"groups": []}}
+        )
+        self.parts = split_rule_groups(self.groups, empty_size=empty_size)
+        """The rule groups of each PrometheusRule: one list, ``groups`` itself, unless they are too large for one."""
+        self.prometheus_rules = [
+            self._rule(
+                "Resource" if index == 0 else f"Resource{index + 1}",
+                cdk8s.ApiObjectMetadata(
+                    name=name if len(self.parts) == 1 else f"{name}-{index + 1}",
+                    namespace=namespace,
+                    labels=all_labels,
+                ),
+                part,
+            )
+            for index, part in enumerate(self.parts)
+        ]
+        """The PrometheusRules: one, named ``name``, or ``<name>-1``, ``<name>-2``, ... for a fleet too large for one
+        (``RULE_OBJECT_MAX_BYTES``)."""
+        self.prometheus_rule = self.prometheus_rules[0]
+        """The (first) PrometheusRule."""
+
+    def _rule(
+        self, id: str, metadata: cdk8s.ApiObjectMetadata, groups: Sequence[Mapping[str, Any]]
+    ) -> prom.PrometheusRule:
+        return prom.PrometheusRule(
             self,
-            "Resource",
-            metadata=cdk8s.ApiObjectMetadata(
-                name=name, namespace=namespace, labels={"app.kubernetes.io/component": "monitoring", **(labels or {})}
-            ),
+            id,
+            metadata=metadata,
             spec=prom.PrometheusRuleSpec(
                 groups=[
                     prom.PrometheusRuleSpecGroups(
@@ -308,7 +394,7 @@ class StackAlerts(Construct):
                             for rule in group["rules"]
                         ],
                     )
-                    for group in self.groups
+                    for group in groups
                 ]
             ),
         )

@@ -51,6 +51,13 @@ def _phoenix_key_fix(n: Namer) -> str:
     )
 
 
+def _keys_secret_fix(what: str) -> Fix:
+    return lambda n: (
+        f"this is also {n('api_keys.secret_name')}: the gateway takes every entry of that Secret for a client's API "
+        f"key, so the {what} in it would be accepted as one too: give the {what} a Secret of its own"
+    )
+
+
 def _annotation_conflict_fix(common: str) -> Fix:
     return lambda n: (
         f"{n('common_annotations')} sets this key to {common!r} on every object, the gateway Service included: give "
@@ -184,6 +191,8 @@ class StackConfig:
                 self.autoscaling_of(model)
             except SettingsError as error:
                 raise error.under_field(f"models[{index}].autoscaling") from None
+        # After the models' autoscaling is known to fit: this check reads each model's Prometheus credentials.
+        self._check_keys_secret_is_only_keys()
         if self.create_namespace:
             check_created_namespaces(self._namespace_fields(), self._shared_namespaces())
 
@@ -208,6 +217,30 @@ class StackConfig:
         if gateway is not None and gateway != self.namespace:
             shared.setdefault(gateway, "the namespace of the Envoy pods (the gateway controller's)")
         return shared
+
+    def _check_keys_secret_is_only_keys(self) -> None:
+        """The API-keys Secret (in the stack's namespace) must not also hold another credential the stack reads
+        there: every entry of it becomes a valid API key."""
+        keys = self.api_keys.secret_name
+        phoenix = self.observability.phoenix
+        if phoenix is not None and phoenix.auth_secret_name == keys:
+            raise SettingsError(
+                "observability.phoenix.auth_secret_name", keys, _keys_secret_fix("Phoenix API key (key api-key)")
+            )
+        for index, model in enumerate(self.models):
+            # KEDA reads the Prometheus Secrets in the model's namespace: the same Secret only there.
+            if self.namespace_of(model) != self.namespace:
+                continue
+            where = "autoscaling" if model.autoscaling is None else f"models[{index}].autoscaling"
+            prometheus = self.autoscaling_of(model).prometheus
+            if prometheus.auth is not None and prometheus.auth.secret_name == keys:
+                raise SettingsError(
+                    f"{where}.prometheus.auth.secret_name", keys, _keys_secret_fix("Prometheus credential")
+                )
+            if prometheus.tls is not None and prometheus.tls.ca_secret_name == keys:
+                raise SettingsError(
+                    f"{where}.prometheus.tls.ca_secret_name", keys, _keys_secret_fix("Prometheus CA certificate")
+                )
 
     def namespace_of(self, model: ModelConfig) -> str:
         return model.namespace or self.namespace

@@ -13,12 +13,14 @@ the construct the same checks.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ManifestError
+from .apply_size import apply_size_warnings
 from .checks import REGISTRY, run_checks
+from .credentials import credential_warnings
 from .manifests import Manifests, from_objects, load_directory
 from .schema import KUBERNETES_VERSION, check_schemas, validate_object
 from .vllm_args import VLLM_PYTHON_ENV, VllmArgsResult, check_vllm_args
@@ -46,10 +48,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """A passed validation: how many objects, and what became of the optional vLLM argument check."""
+    """A passed validation: how many objects, what became of the optional vLLM argument check, and warnings."""
 
     count: int
     vllm_args: VllmArgsResult
+    warnings: tuple[str, ...] = field(default=())
+    """What the user must know although the objects are valid: objects too large for ``kubectl apply``
+    (``apply_size``), and in a directory plain-text credentials (``credentials``). Default: none."""
 
     @property
     def notes(self) -> list[str]:
@@ -70,7 +75,7 @@ def validate_manifests(manifests: Manifests, *, vllm_args: bool = False) -> Vali
     problems += vllm.problems
     if problems:
         raise ManifestError(problems)
-    return ValidationReport(len(manifests), vllm)
+    return ValidationReport(len(manifests), vllm, warnings=tuple(apply_size_warnings(manifests)))
 
 
 def validate_objects(
@@ -93,12 +98,15 @@ def validate_objects(
 
 
 def validate_directory_report(path: str | Path, *, vllm_args: bool = True) -> ValidationReport:
-    """Validate every ``*.yaml`` under ``path`` (``llm-stack validate``), vLLM arguments included when possible."""
-    return validate_manifests(load_directory(path), vllm_args=vllm_args)
+    """Validate every manifest file under ``path`` (``llm-stack validate``), vLLM arguments included when possible;
+    the report warns about credentials in plain text (``credentials.credential_warnings``)."""
+    manifests = load_directory(path)
+    report = validate_manifests(manifests, vllm_args=vllm_args)
+    return replace(report, warnings=(*credential_warnings(manifests), *report.warnings))
 
 
 def validate_directory(path: str | Path) -> int:
-    """Validate every ``*.yaml`` under ``path``; returns the number of objects, raises ``ManifestError``."""
+    """Validate every manifest file under ``path``; returns the number of objects, raises ``ManifestError``."""
     return validate_directory_report(path).count
 
 

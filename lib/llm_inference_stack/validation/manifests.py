@@ -10,14 +10,20 @@ from typing import Any
 import yaml
 
 from ..errors import ManifestError, ManifestInputError
+from ..redaction import yaml_kind, yaml_text
 from ..safe_yaml import (
     MANIFEST_LIMITS,
     MANIFEST_MAX_FILES,
     MANIFEST_TOTAL_BYTES,
     YamlInputError,
     load_all,
+    load_json_all,
     read_bounded,
+    starts_as_json,
 )
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+"""The files of a directory that are manifests, as ``kubectl apply -f DIR`` reads them."""
 
 Obj = Mapping[str, Any]
 """One Kubernetes object as parsed from YAML."""
@@ -53,6 +59,11 @@ def annotations_of(obj: Obj) -> Mapping[str, Any]:
     meta = obj.get("metadata")
     annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
     return annotations if isinstance(annotations, Mapping) else {}
+
+
+def shown(value: Any) -> str:
+    """A field's value in a message, as YAML spells it (``'Knative'``, ``true``), or ``not set`` when absent."""
+    return "not set" if value is None else yaml_text(value)
 
 
 def describe(obj: Obj) -> str:
@@ -124,7 +135,9 @@ class Manifests:
 
 
 def load_directory(path: str | Path) -> Manifests:
-    """Every object in the ``*.yaml`` / ``*.yml`` files under ``path`` (sorted, recursive).
+    """Every object in the ``*.yaml``, ``*.yml`` and ``*.json`` files under ``path`` (sorted, recursive): the files
+    ``kubectl apply -f`` reads; a ``*.json`` file starting with ``{`` is read as a stream of JSON objects, one after
+    another, as kubectl reads it (any other file as YAML).
 
     Reading is bounded (``safe_yaml.MANIFEST_LIMITS`` per file, ``MANIFEST_TOTAL_BYTES`` and
     ``MANIFEST_MAX_FILES`` per directory): a hostile directory fails with ``ManifestInputError``.
@@ -135,15 +148,17 @@ def load_directory(path: str | Path) -> Manifests:
         raise ManifestError([f"{root}: not a directory of manifests (pass the output directory, e.g. dist/)"])
     files: list[Path] = []
     for p in root.rglob("*"):
-        if p.suffix in (".yaml", ".yml") and not p.is_dir():
+        if p.suffix in MANIFEST_SUFFIXES and not p.is_dir():
             files.append(p)
             if len(files) > MANIFEST_MAX_FILES:
                 raise ManifestInputError(
-                    f"{root}: more than {MANIFEST_MAX_FILES} *.yaml files: not an output directory"
+                    f"{root}: more than {MANIFEST_MAX_FILES} manifest files: not an output directory"
                 )
     files.sort()
     if not files:
-        raise ManifestError([f"{root}: no *.yaml files found (synthesize first: llm-stack synth --out {root})"])
+        raise ManifestError(
+            [f"{root}: no *.yaml, *.yml or *.json files found (synthesize first: llm-stack synth --out {root})"]
+        )
     objects: list[Obj] = []
     sources: dict[int, str] = {}
     problems: list[str] = []
@@ -156,12 +171,17 @@ def load_directory(path: str | Path) -> Manifests:
         except YamlInputError as error:
             if budget < MANIFEST_LIMITS.max_bytes and "larger than" in error.reason:
                 raise ManifestInputError(
-                    f"{root}: the *.yaml files together are larger than {MANIFEST_TOTAL_BYTES >> 20} MiB"
+                    f"{root}: the manifest files together are larger than {MANIFEST_TOTAL_BYTES >> 20} MiB"
                 ) from None
             raise ManifestInputError(f"{rel}: {error.reason}") from None
         total += len(data)
         try:
-            docs = list(load_all(data.decode("utf-8"), MANIFEST_LIMITS))
+            text = data.decode("utf-8")
+            docs = (
+                load_json_all(text, MANIFEST_LIMITS)
+                if file.suffix == ".json" and starts_as_json(text)
+                else list(load_all(text, MANIFEST_LIMITS))
+            )
         except YamlInputError as error:
             where = f"line {error.line}: " if error.line is not None else ""
             if error.bound:
@@ -176,7 +196,7 @@ def load_directory(path: str | Path) -> Manifests:
                 continue
             if not isinstance(doc, dict):
                 problems.append(
-                    f"[yaml] {rel}#{index}: a document must be a Kubernetes object (mapping), not {type(doc).__name__}"
+                    f"[yaml] {rel}#{index}: a document must be a Kubernetes object (mapping), not {yaml_kind(doc)}"
                 )
                 continue
             objects.append(doc)

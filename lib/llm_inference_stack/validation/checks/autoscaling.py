@@ -7,7 +7,7 @@ from typing import Any
 
 import promql_parser
 
-from ..manifests import Manifests, Obj, dig, name_of, namespace_of
+from ..manifests import Manifests, Obj, dig, name_of, namespace_of, shown
 from .kserve import isvc_for_deployment, predictors_in, served_names
 from .registry import Problem, check
 
@@ -43,8 +43,8 @@ def targets_the_predictor_deployment(manifests: Manifests) -> Iterator[Problem]:
         else:
             yield Problem(
                 scaled,
-                f"spec.scaleTargetRef names Deployment {name!r}, which no InferenceService in namespace {namespace} "
-                f"creates: KServe names the predictor Deployment '<isvc>-predictor'; target {expected}",
+                f"spec.scaleTargetRef names Deployment {shown(name)}, which no InferenceService in namespace "
+                f"{namespace} creates: KServe names the predictor Deployment '<isvc>-predictor'; target {expected}",
             )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ...facts import ai_gateway
-from ..manifests import Manifests, Obj, annotations_of, dig, namespace_of
+from ..manifests import Manifests, Obj, annotations_of, dig, namespace_of, shown
 from .registry import Problem, check
 
 GATEWAY_CONFIG_ANNOTATION = ai_gateway.GATEWAY_CONFIG_ANNOTATION
@@ -14,7 +14,7 @@ GATEWAY_POLICIES = ("SecurityPolicy", "ClientTrafficPolicy", "BackendTrafficPoli
 
 def _missing(manifests: Manifests, source: Obj, field: str, kind: str, name: object, fix: str) -> Iterator[Problem]:
     if not isinstance(name, str) or manifests.get(kind, namespace_of(source), name) is None:
-        yield Problem(source, f"{field} names {kind} {name!r}, which is not in the output: {fix}")
+        yield Problem(source, f"{field} names {kind} {shown(name)}, which is not in the output: {fix}")
 
 
 @check("references")

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 
 from ...facts.kserve import weights_path
 from ...names import DNS1035_LABEL
-from ..manifests import Manifests, annotations_of, dig, labels_of
+from ..manifests import Manifests, annotations_of, dig, labels_of, shown
 from .kserve import (
     AUTOSCALER_CLASS,
     CLUSTER_LOCAL,
@@ -60,7 +60,7 @@ def deployment_mode_is_standard(manifests: Manifests) -> Iterator[Problem]:
             )
         else:
             fix = "set it to 'Standard' so KServe creates the plain Deployment '<name>-predictor' that KEDA scales"
-        yield Problem(isvc, f"annotation {DEPLOYMENT_MODE} is {mode!r}: {fix}")
+        yield Problem(isvc, f"annotation {DEPLOYMENT_MODE} is {shown(mode)}: {fix}")
 
 
 @check("isvc-autoscaler-class")
@@ -71,8 +71,8 @@ def autoscaler_class_is_external(manifests: Manifests) -> Iterator[Problem]:
         if value != "external":
             yield Problem(
                 isvc,
-                f"annotation {AUTOSCALER_CLASS} is {value!r}: set it to 'external' so KServe creates no HPA of its own "
-                "and the KEDA ScaledObject alone owns the replicas",
+                f"annotation {AUTOSCALER_CLASS} is {shown(value)}: set it to 'external' so KServe creates no HPA of "
+                "its own and the KEDA ScaledObject alone owns the replicas",
             )
 
 
@@ -128,8 +128,8 @@ def inference_service_is_cluster_local(manifests: Manifests) -> Iterator[Problem
         if value != CLUSTER_LOCAL:
             yield Problem(
                 isvc,
-                f"label {VISIBILITY_LABEL} is {value!r}: set it to {CLUSTER_LOCAL!r}, or KServe creates an Ingress "
-                "for the model that bypasses the API-key gateway",
+                f"label {VISIBILITY_LABEL} is {shown(value)}: set it to {CLUSTER_LOCAL!r}, or KServe creates an "
+                "Ingress for the model that bypasses the API-key gateway",
             )
 
 

@@ -9,32 +9,45 @@ from ...images import image_is_pinned
 from ..manifests import Manifests, Obj, dig, name_of, namespace_of
 from .registry import Problem, check
 
-_POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
-    "InferenceService": ("spec", "predictor"),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "Pod": ("spec",),
+_POD_SPEC_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "InferenceService": (("spec", "predictor"), ("spec", "transformer"), ("spec", "explainer")),
+    "Deployment": (("spec", "template", "spec"),),
+    "StatefulSet": (("spec", "template", "spec"),),
+    "DaemonSet": (("spec", "template", "spec"),),
+    "ReplicaSet": (("spec", "template", "spec"),),
+    "ReplicationController": (("spec", "template", "spec"),),
+    "Job": (("spec", "template", "spec"),),
+    "CronJob": (("spec", "jobTemplate", "spec", "template", "spec"),),
+    "PodTemplate": (("template", "spec"),),
+    "Pod": (("spec",),),
 }
+"""Where each kind that makes pods holds its pod spec (an InferenceService: one per component)."""
+
+
+def pod_specs(obj: Obj) -> list[tuple[str, Mapping[str, Any]]]:
+    """``(field path, pod spec)`` of every pod spec or pod template spec in a workload object."""
+    out = []
+    for path in _POD_SPEC_PATHS.get(str(obj.get("kind")), ()):
+        pod = dig(obj, *path)
+        if isinstance(pod, Mapping):
+            out.append((".".join(path), pod))
+    return out
 
 
 def containers(obj: Obj) -> list[tuple[str, Mapping[str, Any]]]:
     """``(field path, container)`` of every container and init container of a workload object."""
-    path = _POD_SPEC_PATHS.get(str(obj.get("kind")))
-    if path is None:
-        return []
-    pod = dig(obj, *path)
     out = []
-    for field in ("initContainers", "containers"):
-        items = dig(pod, field)
-        for index, container in enumerate(items if isinstance(items, list) else []):
-            if isinstance(container, Mapping):
-                out.append((f"{'.'.join(path)}.{field}[{index}]", container))
+    for path, pod in pod_specs(obj):
+        for field in ("initContainers", "containers"):
+            items = dig(pod, field)
+            for index, container in enumerate(items if isinstance(items, list) else []):
+                if isinstance(container, Mapping):
+                    out.append((f"{path}.{field}[{index}]", container))
     return out
 
 
-def _workloads(manifests: Manifests) -> Iterator[Obj]:
+def workloads(manifests: Manifests) -> Iterator[Obj]:
+    """Every object that makes pods."""
     for kind in _POD_SPEC_PATHS:
         yield from manifests.of_kind(kind)
 
@@ -42,7 +55,7 @@ def _workloads(manifests: Manifests) -> Iterator[Obj]:
 @check("image-pinned")
 def images_are_pinned(manifests: Manifests) -> Iterator[Problem]:
     """``latest`` or untagged images change under a running deployment: pin a version tag or digest."""
-    for obj in _workloads(manifests):
+    for obj in workloads(manifests):
         for path, container in containers(obj):
             image = str(container.get("image", ""))
             if not image_is_pinned(image):
@@ -54,7 +67,7 @@ def images_are_pinned(manifests: Manifests) -> Iterator[Problem]:
 @check("container-resources")
 def containers_have_requests_and_limits(manifests: Manifests) -> Iterator[Problem]:
     """Every container requests and is limited in CPU and memory, so the scheduler and the node can plan."""
-    for obj in _workloads(manifests):
+    for obj in workloads(manifests):
         for path, container in containers(obj):
             for part in ("requests", "limits"):
                 values = dig(container, "resources", part)
