@@ -49,9 +49,11 @@ verify: $(STAMP)
 test: $(STAMP) e2e-deps controlplane-deps
 	$(BIN)/python -m pytest
 
-# The inner loop: everything but the end-to-end, control-plane and slow tests (wheels, venvs, imports, lint, types).
+# The inner loop: everything but the end-to-end, control-plane and slow tests (wheels, venvs, imports, lint, types),
+# on every core (pytest-xdist), a test module's tests in one worker so its module fixtures are built once. tests/e2e
+# and tests/controlplane hold only e2e and controlplane tests (tests/test_markers.py), so they are not even imported.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not e2e and not controlplane and not slow"
+	$(BIN)/python -m pytest -m "not e2e and not controlplane and not slow" --ignore=tests/e2e --ignore=tests/controlplane -n auto --dist loadfile
 
 imports: $(STAMP)
 	$(BIN)/python scripts/gen_imports.py --crd-dir $(CRD_DIR)

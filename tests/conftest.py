@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import default_values_copy
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def default_values() -> dict[str, Any]:
-    values: dict[str, Any] = yaml.safe_load((ROOT / "values.yaml").read_text())
-    return values
+    """values.yaml, parsed: each test its own copy, so what one test changes never reaches another."""
+    return default_values_copy()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
+import json
 import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +28,18 @@ EXPOSED = {
     }
 }
 """A production exposure: a cloud load balancer admitting two client networks."""
+
+
+@functools.cache
+def _default_values() -> dict[str, Any]:
+    values: dict[str, Any] = yaml.safe_load((ROOT / "values.yaml").read_text())
+    return values
+
+
+def default_values_copy() -> dict[str, Any]:
+    """values.yaml, parsed once per test process: each call returns its own deep copy (the ``default_values``
+    fixture; for module-scoped fixtures, which cannot use that per-test fixture)."""
+    return copy.deepcopy(_default_values())
 
 
 def with_changes(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -85,9 +100,29 @@ def run_console(
 
 
 def synth_objects(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The validated objects of ``values``, synthesized now (for a test of what synthesis does: prints, calls,
+    reads; a test that only reads the output uses ``synthesized``)."""
     from llm_inference_stack import manifests, stack_config_from_mapping
 
     return manifests(stack_config_from_mapping(values))
+
+
+_SYNTHESIZED: dict[str, list[dict[str, Any]]] = {}
+"""``synthesized``'s objects by their values (canonical JSON), one synthesis per test process."""
+
+
+def synthesized(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """``synth_objects(values)``, synthesized once per test process for equal values: each call returns its own
+    deep copy, so a test may change what it gets without reaching another test. Values that fail raise every
+    time. Only for tests that read the output: whatever synthesis would do again (print, call a patched
+    function, read the environment) happens once at most."""
+    try:
+        key = json.dumps(values, sort_keys=True)
+    except (TypeError, ValueError):  # not JSON (keys of several types, dates): synthesized each time
+        return synth_objects(values)
+    if key not in _SYNTHESIZED:
+        _SYNTHESIZED[key] = synth_objects(values)
+    return copy.deepcopy(_SYNTHESIZED[key])
 
 
 def find(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:

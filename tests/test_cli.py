@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import run_cli
 
 from llm_inference_stack.cli import main
 
@@ -19,6 +20,16 @@ VALUES = ROOT / "values.yaml"
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(LLM_STACK), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+RUNS = [pytest.param("inner-loop", id="inner-loop"), pytest.param("console", marks=pytest.mark.slow, id="console")]
+"""An error case runs ``cli.main`` in this process in the inner loop, and the console script too in ``make test``."""
+
+
+def run_as(how: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``llm-stack ARGS`` from the repository root: the console script (``console``) or its ``main`` in this
+    process (``inner-loop``)."""
+    return run(*args) if how == "console" else run_cli(*args, cwd=ROOT)
 
 
 def test_help_lists_the_commands() -> None:
@@ -34,13 +45,14 @@ def test_synth_writes_the_default_stack(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "llm-stack.k8s.yaml").read_text() == (ROOT / "dist" / "llm-stack.k8s.yaml").read_text()
 
 
-def test_fails_with_exit_2_naming_field_value_and_fix(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", RUNS)
+def test_fails_with_exit_2_naming_field_value_and_fix(how: str, tmp_path: Path) -> None:
     values = tmp_path / "values.yaml"
     values.write_text((ROOT / "values.yaml").read_text().replace("gpuCount: 2", "gpuCount: 0"))
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.yaml").write_text("sentinel")
-    result = run("synth", "--values", str(values), "--out", str(out))
+    result = run_as(how, "synth", "--values", str(values), "--out", str(out))
     assert result.returncode == 2
     assert "model.runtime.gpuCount" in result.stderr and "0" in result.stderr and "from 1 to 16" in result.stderr
     assert "Traceback" not in result.stderr
@@ -125,8 +137,9 @@ def test_diff_of_a_directory_that_does_not_exist_lists_every_object_as_added(
     assert not (tmp_path / "none").exists()
 
 
-def test_diff_fails_with_exit_2_on_bad_values_naming_the_flag(tmp_path: Path) -> None:
-    result = run("diff", "-f", "values.yaml", "--set", "model.runtime.gpuCount=0")
+@pytest.mark.parametrize("how", RUNS)
+def test_diff_fails_with_exit_2_on_bad_values_naming_the_flag(how: str) -> None:
+    result = run_as(how, "diff", "-f", "values.yaml", "--set", "model.runtime.gpuCount=0")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "llm-stack: invalid values: model.runtime.gpuCount: 0 is not valid: use an integer from 1 to 16 (GPUs per "
@@ -134,11 +147,12 @@ def test_diff_fails_with_exit_2_on_bad_values_naming_the_flag(tmp_path: Path) ->
     ]
 
 
-def test_diff_fails_with_exit_2_where_synth_would_refuse_the_directory(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", RUNS)
+def test_diff_fails_with_exit_2_where_synth_would_refuse_the_directory(how: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "kustomization.yaml").write_text("resources: []\n")
-    result = run("diff", "-f", "values.yaml", "--out", str(out))
+    result = run_as(how, "diff", "-f", "values.yaml", "--out", str(out))
     assert result.returncode == 2 and "cannot write the output" in result.stderr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import find, synth_objects, with_changes
+from helpers import find, synthesized, with_changes
 
 from llm_inference_stack import ValuesError, stack_config_from_mapping
 from llm_inference_stack.config import generated_flag_owner
@@ -21,12 +21,12 @@ def isvc_of(objects: list[dict[str, Any]]) -> dict[str, Any]:
 
 def test_every_inference_service_is_cluster_local(default_values: dict[str, Any]) -> None:
     # Without the label KServe Standard mode creates an Ingress that bypasses the API-key gateway.
-    labels = isvc_of(synth_objects(default_values))["metadata"]["labels"]
+    labels = isvc_of(synthesized(default_values))["metadata"]["labels"]
     assert labels["networking.kserve.io/visibility"] == "cluster-local"
 
 
 def test_no_kserve_prometheus_annotations_the_pod_monitor_scrapes(default_values: dict[str, Any]) -> None:
-    objects = synth_objects(default_values)
+    objects = synthesized(default_values)
     annotations = isvc_of(objects)["metadata"]["annotations"]
     assert "serving.kserve.io/enable-prometheus-scraping" not in annotations
     assert not [k for k in annotations if k.startswith("prometheus.kserve.io/")]
@@ -45,14 +45,14 @@ def test_no_kserve_prometheus_annotations_the_pod_monitor_scrapes(default_values
 def test_vllm_serves_the_pvc_sub_path_kserve_mounts_the_claim_root_of(
     uri: str, model_path: str, default_values: dict[str, Any]
 ) -> None:
-    isvc = isvc_of(synth_objects(with_changes(default_values, {"model.storageUri": uri})))
+    isvc = isvc_of(synthesized(with_changes(default_values, {"model.storageUri": uri})))
     predictor = isvc["spec"]["predictor"]
     assert predictor["storageUris"] == [{"uri": uri, "mountPath": "/mnt/models"}]
     assert predictor["containers"][0]["args"][0] == model_path
 
 
 def test_default_phoenix_endpoint_is_the_official_charts_service() -> None:
-    objects = synth_objects({"model": {"name": "m", "storageUri": "s3://b/m/"}})
+    objects = synthesized({"model": {"name": "m", "storageUri": "s3://b/m/"}})
     env = {e["name"]: e.get("value") for e in find(objects, "GatewayConfig")["spec"]["extProc"]["kubernetes"]["env"]}
     assert env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == "http://phoenix-svc.phoenix.svc.cluster.local:6006/v1/traces"
     args = isvc_of(objects)["spec"]["predictor"]["containers"][0]["args"]
@@ -60,7 +60,7 @@ def test_default_phoenix_endpoint_is_the_official_charts_service() -> None:
 
 
 def test_model_pods_request_ephemeral_storage_for_the_weights(default_values: dict[str, Any]) -> None:
-    resources = isvc_of(synth_objects(default_values))["spec"]["predictor"]["containers"][0]["resources"]
+    resources = isvc_of(synthesized(default_values))["spec"]["predictor"]["containers"][0]["resources"]
     assert resources["requests"]["ephemeral-storage"] == "150Gi"
     assert resources["limits"]["ephemeral-storage"] == "300Gi"
 
@@ -72,7 +72,7 @@ def test_a_fleet_whose_token_limits_exceed_one_policy_synthesizes() -> None:
         "gateway": {"rateLimit": {"tokensPerMinute": 60000, "tokensPerSecond": 2000}},
         "models": [{"name": f"model-{i:03d}", "storageUri": f"s3://models/{i}/"} for i in range(140)],
     }
-    objects = synth_objects(values)  # validated against the CRD schemas, maxItems included
+    objects = synthesized(values)  # validated against the CRD schemas, maxItems included
     policies = [o for o in objects if o["kind"] == "BackendTrafficPolicy"]
     routes = {o["metadata"]["name"] for o in objects if o["kind"] == "AIGatewayRoute"}
     assert len(policies) == len(routes) > 1

@@ -68,18 +68,27 @@ def route_of_each_model(objects: list[dict[str, Any]]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def fleet_documents(tmp_path_factory: pytest.TempPathFactory) -> dict[Key, str]:
-    return synth_documents(fleet_values(), tmp_path_factory.mktemp("fleet") / "dist")
+def fleet_synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[Key, str], list[dict[str, Any]]]:
+    """The fleet's documents and their objects, synthesized once for the module (hand out copies only)."""
+    documents = synth_documents(fleet_values(), tmp_path_factory.mktemp("fleet") / "dist")
+    return documents, parsed(documents)
 
 
 def parsed(documents: dict[Key, str]) -> list[dict[str, Any]]:
     return [yaml.safe_load(text) for text in documents.values()]
 
 
-@pytest.fixture(scope="module")
-def fleet(fleet_documents: dict[Key, str]) -> list[dict[str, Any]]:
-    """The fleet's objects as written (synthesize reads its files back and requires the same objects)."""
-    return parsed(fleet_documents)
+@pytest.fixture
+def fleet_documents(fleet_synthesized: tuple[dict[Key, str], list[dict[str, Any]]]) -> dict[Key, str]:
+    """The fleet's synthesized documents, byte for byte: a test's own copy."""
+    return dict(fleet_synthesized[0])
+
+
+@pytest.fixture
+def fleet(fleet_synthesized: tuple[dict[Key, str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The fleet's objects as written (synthesize reads its files back and requires the same objects): a test's
+    own copy."""
+    return copy.deepcopy(fleet_synthesized[1])
 
 
 # --- the 20-model fleet ------------------------------------------------------------------------

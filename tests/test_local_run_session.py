@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from helpers import ROOT, synth_objects, with_changes
+from helpers import ROOT, synthesized, with_changes
 
 from llm_inference_stack import stack_config_from_mapping
 from llm_stack_harness.localrun.session import (
@@ -72,7 +72,7 @@ def test_the_session_keys_replace_the_key_secret_and_an_external_secret() -> Non
          "remoteKey": "llm/keys"}, "apiKeys.existingSecret": False},
     )  # fmt: skip
     config = stack_config_from_mapping(values)
-    objects = synth_objects(values)
+    objects = synthesized(values)
     assert any(o["kind"] == "ExternalSecret" for o in objects)
     keys = session_keys()
     assert sorted(keys) == ["local-run", "local-run-other"] and len(set(keys.values())) == 2
@@ -93,6 +93,6 @@ def test_the_session_keys_replace_the_key_secret_and_an_external_secret() -> Non
 
 def test_manifests_without_values_name_the_secret_their_gateway_reads() -> None:
     values = with_changes(yaml.safe_load(E2E_VALUES.read_text()), {"apiKeys.secretName": "edge-keys"})
-    assert api_key_secret_name(synth_objects(values), None) == ("kserve-inference", "edge-keys")  # SecurityPolicy
+    assert api_key_secret_name(synthesized(values), None) == ("kserve-inference", "edge-keys")  # SecurityPolicy
     standalone = with_changes(values, {"gateway.mode": "standalone"})
-    assert api_key_secret_name(synth_objects(standalone), None) == ("kserve-inference", "edge-keys")  # Pod volume
+    assert api_key_secret_name(synthesized(standalone), None) == ("kserve-inference", "edge-keys")  # Pod volume

@@ -18,7 +18,7 @@ from typing import Any
 import promql_parser
 import pytest
 import yaml
-from helpers import ROOT, find, synth_objects, with_changes
+from helpers import ROOT, find, synthesized, with_changes
 
 from llm_inference_stack import grafana, load_values, monitoring
 from llm_inference_stack.errors import ValuesError
@@ -40,9 +40,9 @@ def promtool() -> str:
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def default_objects(default_values: dict[str, Any]) -> list[dict[str, Any]]:
-    return synth_objects(default_values)
+    return synthesized(default_values)
 
 
 def _rules(objects: list[dict[str, Any]]) -> dict[str, Any]:
@@ -85,13 +85,13 @@ def test_dist_holds_rules_and_dashboard() -> None:
 
 def test_facts_come_from_the_values(default_values: dict[str, Any]) -> None:
     values = with_changes(default_values, {"autoscaling.threshold": 7, "autoscaling.maxReplicas": 9})
-    rules = _rules(synth_objects(values))
+    rules = _rules(synthesized(values))
     facts = {r["record"]: r for r in rules["groups"][0]["rules"]}
     assert facts["llm_stack:autoscaling_threshold"]["expr"] == "vector(7)"
     assert facts["llm_stack:autoscaling_max_replicas"]["expr"] == "vector(9)"
     info = facts["llm_stack:model_info"]["labels"]
     # The KEDA HPA is named by the ScaledObject's advanced.horizontalPodAutoscalerConfig.name, not keda-hpa-<name>.
-    so = find(synth_objects(values), "ScaledObject")
+    so = find(synthesized(values), "ScaledObject")
     assert info["horizontalpodautoscaler"] == so["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"]
     assert info["deployment"] == so["spec"]["scaleTargetRef"]["name"]
     assert info["model_name"] == MODEL
@@ -99,7 +99,7 @@ def test_facts_come_from_the_values(default_values: dict[str, Any]) -> None:
 
 def test_slo_threshold_is_the_bucket_the_ratio_reads(default_values: dict[str, Any]) -> None:
     values = with_changes(default_values, {"observability.slo": {"ttftP95Seconds": 5, "itlP95Seconds": 0.05}})
-    rules = _rules(synth_objects(values))
+    rules = _rules(synthesized(values))
     exprs = {r["record"]: r["expr"] for g in rules["groups"] for r in g["rules"] if "record" in r}
     assert 'le="5.0"' in exprs[monitoring.slow_ratio_rule("ttft", "1h")]
     assert 'le="0.05"' in exprs[monitoring.slow_ratio_rule("itl", "6h")]
@@ -114,7 +114,7 @@ def test_slo_threshold_is_the_bucket_the_ratio_reads(default_values: dict[str, A
     ],
 )
 def test_switches(default_values: dict[str, Any], changes: dict[str, Any], rule: bool, dashboard: bool) -> None:
-    objects = synth_objects(with_changes(default_values, changes))
+    objects = synthesized(with_changes(default_values, changes))
     rules = [o for o in objects if o["kind"] == "PrometheusRule"]
     dashboards = [o for o in objects if o["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
     assert (len(rules), len(dashboards)) == (int(rule), int(dashboard))
@@ -135,7 +135,7 @@ def test_slo_must_be_a_bucket_boundary(default_values: dict[str, Any], value: fl
 
 
 def test_standalone_mode_has_no_ai_gateway_rules_or_panels(default_values: dict[str, Any]) -> None:
-    objects = synth_objects(with_changes(default_values, {"gateway.mode": "standalone"}))
+    objects = synthesized(with_changes(default_values, {"gateway.mode": "standalone"}))
     text = json.dumps([o for o in objects if o["kind"] in ("PrometheusRule", "ConfigMap")])
     assert "gen_ai_" not in text
 
@@ -146,7 +146,7 @@ def test_fleet_facts_and_selectors(default_values: dict[str, Any]) -> None:
         {"name": "Meta-Llama-3.1-8B", "storageUri": "s3://m/a/", "namespace": "team-a"},
         {"name": "qwen.2+7b", "storageUri": "s3://m/b/", "autoscaling": {"threshold": 3}},
     ]
-    rules = _rules(synth_objects(values))
+    rules = _rules(synthesized(values))
     infos = [r["labels"] for r in rules["groups"][0]["rules"] if r["record"] == "llm_stack:model_info"]
     assert [(i["namespace"], i["model_name"]) for i in infos] == [("team-a", "Meta-Llama-3.1-8B"), (NS, "qwen.2+7b")]
     queue = next(r["expr"] for r in rules["groups"][1]["rules"] if r["record"] == monitoring.QUEUE)

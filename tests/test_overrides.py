@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers import find, synth_objects
+from helpers import find, synthesized
 
 from llm_inference_stack import stack_config_from_mapping
 
@@ -39,7 +39,7 @@ def limits_by_model(objects: list[dict[str, Any]]) -> dict[str, set[tuple[str, i
 
 
 def test_model_autoscaling_block_keeps_the_stacks_secured_prometheus() -> None:
-    objects = synth_objects(
+    objects = synthesized(
         fleet(
             {"name": "big", "autoscaling": {"maxReplicas": 6}},
             {"name": "small"},
@@ -78,7 +78,7 @@ def test_model_prometheus_url_override_keeps_the_stacks_credentials() -> None:
 
 
 def test_model_rate_limit_merges_over_the_gateways_and_null_turns_it_off() -> None:
-    objects = synth_objects(
+    objects = synthesized(
         fleet(
             {"name": "merged", "rateLimit": {"tokensPerSecond": 500}},
             {"name": "replaced", "rateLimit": {"tokensPerSecond": 200, "tokensPerMinute": None}},
@@ -95,7 +95,7 @@ def test_model_rate_limit_merges_over_the_gateways_and_null_turns_it_off() -> No
 
 
 def test_model_rate_limit_stands_alone_when_the_gateway_has_none() -> None:
-    objects = synth_objects(
+    objects = synthesized(
         fleet({"name": "a", "rateLimit": {"tokensPerSecond": 50}}, {"name": "b"}, gateway={"rateLimit": None})
     )
     assert limits_by_model(objects) == {"a": {("Second", 50)}}
@@ -105,14 +105,14 @@ def test_model_rate_limit_stands_alone_when_the_gateway_has_none() -> None:
 
 
 def test_partial_resources_merge_over_the_defaults() -> None:
-    objects = synth_objects(fleet({"name": "a", "runtime": {"resources": {"requests": {"cpu": "4"}}}}))
+    objects = synthesized(fleet({"name": "a", "runtime": {"resources": {"requests": {"cpu": "4"}}}}))
     resources = find(objects, "InferenceService")["spec"]["predictor"]["containers"][0]["resources"]
     assert resources["requests"] == {"cpu": "4", "memory": "64Gi", "ephemeral-storage": "150Gi", "nvidia.com/gpu": 1}
     assert resources["limits"] == {"cpu": "16", "memory": "128Gi", "ephemeral-storage": "300Gi", "nvidia.com/gpu": 1}
 
 
 def test_ephemeral_storage_null_leaves_it_out() -> None:
-    objects = synth_objects(
+    objects = synthesized(
         fleet(
             {
                 "name": "a",
@@ -131,7 +131,7 @@ def test_ephemeral_storage_null_leaves_it_out() -> None:
 
 
 def test_namespace_create_emits_every_namespace_the_stack_uses_before_anything_else() -> None:
-    objects = synth_objects(
+    objects = synthesized(
         fleet(
             {"name": "a"},
             {"name": "b", "namespace": "team-b"},
@@ -147,7 +147,7 @@ def test_namespace_create_emits_every_namespace_the_stack_uses_before_anything_e
 
 
 def test_namespaces_are_not_created_by_default(default_values: dict[str, Any]) -> None:
-    assert not [o for o in synth_objects(default_values) if o["kind"] == "Namespace"]
+    assert not [o for o in synthesized(default_values) if o["kind"] == "Namespace"]
     assert stack_config_from_mapping({**default_values, "namespace": {"name": "x"}}).namespace == "x"
 
 
@@ -159,7 +159,7 @@ def test_common_labels_and_annotations_are_on_every_object(default_values: dict[
         "commonAnnotations": {"example.com/owner": "ml-platform"},
         "apiKeys": {"externalSecret": {"storeName": "vault", "remoteKey": "llm/api-keys"}},
     }
-    objects = synth_objects(values)
+    objects = synthesized(values)
     assert len({o["kind"] for o in objects}) >= 15
     for obj in objects:
         assert obj["metadata"]["labels"]["release"] == "kube-prometheus-stack", obj["kind"]
@@ -172,7 +172,7 @@ def test_common_labels_and_annotations_are_on_every_object(default_values: dict[
 
 
 def test_insecure_skip_verify_sets_keda_unsafe_ssl_and_nothing_else() -> None:
-    objects = synth_objects(
+    objects = synthesized(
         fleet(
             {"name": "a"},
             autoscaling={
@@ -187,5 +187,5 @@ def test_insecure_skip_verify_sets_keda_unsafe_ssl_and_nothing_else() -> None:
 
 
 def test_https_prometheus_without_tls_block_verifies_with_kedas_roots() -> None:
-    objects = synth_objects(fleet({"name": "a"}, autoscaling={"prometheus": {"url": "https://p.monitoring:9090"}}))
+    objects = synthesized(fleet({"name": "a"}, autoscaling={"prometheus": {"url": "https://p.monitoring:9090"}}))
     assert "unsafeSsl" not in scaled_object(objects, "a")["spec"]["triggers"][0]["metadata"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import synth_objects, with_changes
+from helpers import synthesized, with_changes
 
 from llm_stack_harness.controlplane.gateway_checks import api_keys, served_models, token_budget
 from llm_stack_harness.controlplane.phoenix import (
@@ -26,7 +26,7 @@ def _objects(changes: dict[str, Any]) -> list[dict[str, Any]]:
     values = with_changes(
         yaml.safe_load(VALUES_FILE.read_text()), {"apiKeys.existingSecret": False, "apiKeys.dummyKey": "k" * 24}
     )
-    return synth_objects(with_changes(values, changes))
+    return synthesized(with_changes(values, changes))
 
 
 def test_default_endpoint_resolves_to_the_sandbox_phoenix(tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_clients_models_and_budgets() -> None:
     )
     model = values.pop("model")
     values["models"] = [model, model | {"name": "tiny-b", "rateLimit": {"tokensPerMinute": 80}}]
-    objects = synth_objects(values)
+    objects = synthesized(values)
     assert api_keys(objects) == {"test-client": "k" * 24}
     assert served_models(objects) == ["tiny", "tiny-b"]
     assert (token_budget(objects, "tiny"), token_budget(objects, "tiny-b")) == (40, 80)
@@ -72,7 +72,7 @@ def test_the_demo_values_send_gateway_spans_to_a_phoenix_the_envoy_pod_reaches(t
         yaml.safe_load((root / DEMO_VALUES).read_text()),
         {"apiKeys.existingSecret": False, "apiKeys.dummyKey": "k" * 24},
     )
-    objects = synth_objects(values)
+    objects = synthesized(values)
     phoenix = SandboxPhoenix(Path("phoenix"), work_dir=tmp_path, network=PodNetwork())
     assert gateway_otlp_endpoint(objects) == "http://phoenix-svc.phoenix.svc.cluster.local:6006/v1/traces"
     assert phoenix.hosts_for(objects) != {}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import find, run_cli, synth_objects, with_changes
+from helpers import find, run_cli, synth_objects, synthesized, with_changes
 
 from llm_inference_stack.validation.checks.workloads import containers, image_is_pinned
 
@@ -60,7 +60,7 @@ def test_dummy_key_produces_a_secret_and_a_warning(default_values: dict[str, Any
 @pytest.mark.parametrize("mode", ["ai-gateway", "standalone"])
 def test_every_container_has_requests_limits_and_a_pinned_image(default_values: dict[str, Any], mode: str) -> None:
 
-    objects = synth_objects(with_changes(default_values, {"gateway.mode": mode}))
+    objects = synthesized(with_changes(default_values, {"gateway.mode": mode}))
     found = [(o, path, c) for o in objects for path, c in containers(o)]
     assert found
     for obj, path, container in found:
@@ -78,7 +78,7 @@ def test_model_pods_have_a_disruption_budget_and_admit_only_gateway_and_promethe
     default_values: dict[str, Any],
 ) -> None:
 
-    objects = synth_objects(default_values)
+    objects = synthesized(default_values)
     selector = {"serving.kserve.io/inferenceservice": "llama-3-70b", "component": "predictor"}
     pdb = find(objects, "PodDisruptionBudget", "llama-3-70b")
     assert pdb["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": selector}}

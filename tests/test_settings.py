@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import find, synth_objects, with_changes
+from helpers import find, synthesized, with_changes
 
 from llm_inference_stack import (
     AutoscalingConfig,
@@ -112,7 +112,7 @@ def test_python_and_values_spellings_hide_the_same_secret_values() -> None:
 
 @pytest.mark.parametrize("name", ["nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915", "nvidia.com/mig-1g.10gb"])
 def test_a_gpu_resource_the_settings_accept_passes_the_output_checks(default_values: dict[str, Any], name: str) -> None:
-    objects = synth_objects(with_changes(default_values, {"model.runtime.gpuResourceName": name}))
+    objects = synthesized(with_changes(default_values, {"model.runtime.gpuResourceName": name}))
     validate_objects(objects)
     limits = find(objects, "InferenceService")["spec"]["predictor"]["containers"][0]["resources"]["limits"]
     assert limits[name] == default_values["model"]["runtime"]["gpuCount"]
@@ -137,7 +137,7 @@ def test_buffer_limit_bytes_are_read_by_one_parser(default_values: dict[str, Any
     assert buffer_limit_bytes("4294967295") == MAX_UINT32
     assert parse_quantity("500m") == parse_quantity("0.5")
     values = with_changes(default_values, {"gateway.mode": "standalone", "gateway.bufferLimit": "3Gi"})
-    config = find(synth_objects(values), "ConfigMap", "llm-stack-ai-gateway-envoy")
+    config = find(synthesized(values), "ConfigMap", "llm-stack-ai-gateway-envoy")
     assert f"per_connection_buffer_limit_bytes: {3 * 2**30}" in config["data"]["envoy.yaml"]
 
 
@@ -165,7 +165,7 @@ def test_phoenix_project_defaults_to_the_release_everywhere(default_values: dict
         values = with_changes(
             default_values, {"release": "team-a", "gateway.mode": mode, "observability.phoenix.projectName": None}
         )
-        objects = synth_objects(values)
+        objects = synthesized(values)
         isvc = find(objects, "InferenceService")
         env = {e["name"]: e.get("value") for e in isvc["spec"]["predictor"]["containers"][0]["env"]}
         assert env["OTEL_RESOURCE_ATTRIBUTES"] == "openinference.project.name=team-a"

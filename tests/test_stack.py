@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import EXPOSED, find, kinds, synth_objects, with_changes
+from helpers import EXPOSED, find, kinds, synthesized, with_changes
 from yaml_snapshot import YamlSnapshotExtension
 
 # Upstream facts (kserve-container, /mnt/models, x-ai-eg-model, ...) are written out here on purpose, not imported from
@@ -35,9 +35,22 @@ def _values(default_values: dict[str, Any], name: str) -> dict[str, Any]:
     return values
 
 
-@pytest.fixture(scope="module")
+class _Scenarios(dict[str, list[dict[str, Any]]]):
+    """Each scenario's objects, synthesized when first asked for (``synthesized``: once per test process)."""
+
+    def __init__(self, default_values: dict[str, Any]) -> None:
+        super().__init__()
+        self._default_values = default_values
+
+    def __missing__(self, name: str) -> list[dict[str, Any]]:
+        self[name] = synthesized(_values(self._default_values, name))
+        return self[name]
+
+
+@pytest.fixture
 def scenario_objects(default_values: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    return {name: synth_objects(_values(default_values, name)) for name in SCENARIOS}
+    """The objects of each scenario by name: a test's own copies."""
+    return _Scenarios(default_values)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -249,7 +262,7 @@ def test_pod_monitor_scrapes_the_vllm_metrics_port(scenario_objects: dict[str, l
 
 
 def test_model_name_that_is_not_a_dns_label_keeps_its_served_name(default_values: dict[str, Any]) -> None:
-    objects = synth_objects(with_changes(default_values, {"model.name": "Meta-Llama-3.1-8B-Instruct"}))
+    objects = synthesized(with_changes(default_values, {"model.name": "Meta-Llama-3.1-8B-Instruct"}))
     isvc = find(objects, "InferenceService", "meta-llama-3-1-8b-instruct")
     args = isvc["spec"]["predictor"]["containers"][0]["args"]
     assert args[args.index("--served-model-name") + 1] == "Meta-Llama-3.1-8B-Instruct"
@@ -269,7 +282,7 @@ def test_gateway_service_is_cluster_ip_without_external_policy_by_default(
 def test_load_balancer_exposure_reaches_the_gateway_service_in_both_modes(
     mode: str, default_values: dict[str, Any]
 ) -> None:
-    objects = synth_objects(with_changes(default_values, {**EXPOSED, "gateway.mode": mode}))
+    objects = synthesized(with_changes(default_values, {**EXPOSED, "gateway.mode": mode}))
     if mode == "ai-gateway":
         spec = find(objects, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyService"]
         annotations = spec["annotations"]
@@ -287,7 +300,7 @@ def test_load_balancer_exposure_reaches_the_gateway_service_in_both_modes(
 def test_node_port_keeps_the_chosen_traffic_policy(mode: str, default_values: dict[str, Any]) -> None:
     node_port = {"type": "NodePort", "externalTrafficPolicy": "Local"}
     values = with_changes(default_values, {"gateway.mode": mode, "gateway.service": node_port})
-    objects = synth_objects(values)
+    objects = synthesized(values)
     if mode == "ai-gateway":
         spec = find(objects, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyService"]
     else:

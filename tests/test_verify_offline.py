@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import ROOT, run_cli, synth_objects, with_changes
+from helpers import ROOT, run_cli, synthesized, with_changes
 
 from llm_stack_harness.controlplane import checks, verify
 from llm_stack_harness.controlplane.report import Report
@@ -65,7 +65,7 @@ def test_standins_cover_the_secrets_the_stack_reads_but_does_not_create(default_
     values = with_changes(
         default_values, {"autoscaling.prometheus.auth": {"mode": "bearer", "secretName": "prometheus-token"}}
     )
-    standins = verify.standin_secrets(synth_objects(values))
+    standins = verify.standin_secrets(synthesized(values))
     by_name = {s["metadata"]["name"]: s for s in standins}
     assert set(by_name) == {"ai-gateway-api-keys", "prometheus-token"}
     assert by_name["prometheus-token"]["stringData"] == {"bearerToken": "stand-in"}
@@ -75,7 +75,7 @@ def test_no_standin_for_a_secret_the_stack_writes(default_values: dict[str, Any]
     values = with_changes(
         default_values, {"apiKeys.existingSecret": False, "apiKeys.dummyKey": "test-key-0123456789abcdef"}
     )
-    assert verify.standin_secrets(synth_objects(values)) == []
+    assert verify.standin_secrets(synthesized(values)) == []
 
 
 def test_subset_allows_server_defaults_and_additions_but_not_changes() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import EXPOSED, ROOT, synth_objects, with_changes
+from helpers import EXPOSED, ROOT, default_values_copy, synth_objects, with_changes
 
 pytestmark = pytest.mark.controlplane
 
@@ -75,8 +75,9 @@ DEFECTS: dict[str, Callable[[list[Obj]], None]] = {
 
 
 @pytest.fixture(scope="session")
-def verified(tmp_path_factory: pytest.TempPathFactory, default_values: dict[str, Any]) -> dict[str, Any]:
+def verified(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One ``llm-stack verify DIR...`` run (one control plane) over every scenario and planted defect."""
+    default_values = default_values_copy()
     root = tmp_path_factory.mktemp("verify")
     directories: dict[str, Path] = {"dist": ROOT / "dist"}
     for snapshot in SNAPSHOTS:
