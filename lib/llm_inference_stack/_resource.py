@@ -15,6 +15,7 @@ whose body is computed at synthesis. Two reasons:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -75,10 +76,29 @@ def lazy_api_object(
     """
     obj = cdk8s.ApiObject(scope, id, api_version=gvk.api_version, kind=gvk.kind, metadata=metadata)
     obj.metadata.add(_BODY, cdk8s.Lazy.any(_Producer(produce, inputs)))
-    for name in fields:
-        obj.add_json_patch(cdk8s.JsonPatch.move(from_=f"/metadata/{_BODY}/{name}", path=f"/{name}"))
-    obj.add_json_patch(cdk8s.JsonPatch.remove(f"/metadata/{_BODY}"))
+    obj.add_json_patch(*_body_patches(tuple(fields)))
     return obj
+
+
+_PATCHES: dict[tuple[str, ...], tuple[cdk8s.JsonPatch, ...]] = {}
+
+
+@functools.cache
+def gvk_of(api_object_class: Any) -> cdk8s.GroupVersionKind:
+    """``api_object_class.GVK`` (a generated class's type), read once per process: each read is three round trips
+    to the jsii kernel (the static and both fields), and a fleet makes a few hundred main objects."""
+    gvk: cdk8s.GroupVersionKind = api_object_class.GVK
+    return gvk
+
+
+def _body_patches(fields: tuple[str, ...]) -> tuple[cdk8s.JsonPatch, ...]:
+    """The patches moving ``fields`` out of the body entry, then removing it. A ``JsonPatch`` is an immutable value
+    (``JsonPatch.apply`` copies it), so one set serves every object with the same fields."""
+    patches = _PATCHES.get(fields)
+    if patches is None:
+        moves = [cdk8s.JsonPatch.move(from_=f"/metadata/{_BODY}/{name}", path=f"/{name}") for name in fields]
+        patches = _PATCHES[fields] = (*moves, cdk8s.JsonPatch.remove(f"/metadata/{_BODY}"))
+    return patches
 
 
 def body(manifest: Mapping[str, Any]) -> dict[str, Any]:

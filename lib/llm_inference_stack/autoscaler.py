@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object, namespace_for
+from ._resource import body, gvk_of, lazy_api_object, namespace_for
 from .config import AutoscalingConfig
 from .errors import PropError
 from .imports.sh import keda
@@ -171,7 +171,7 @@ class Autoscaler(Construct):
         self.scaled_object = lazy_api_object(
             self,
             "Resource",
-            gvk=keda.ScaledObject.GVK,
+            gvk=gvk_of(keda.ScaledObject),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=labels),
             fields=("spec",),
             produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),

@@ -16,7 +16,7 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object, namespace_for
+from ._resource import body, gvk_of, lazy_api_object, namespace_for
 from .config import EnvFromSecret, ModelConfig, PhoenixConfig
 from .errors import PropError
 from .imports.com.coreos import monitoring as prom
@@ -156,7 +156,7 @@ class ModelServer(Construct):
         self.inference_service = lazy_api_object(
             self,
             "Resource",
-            gvk=ks.InferenceService.GVK,
+            gvk=gvk_of(ks.InferenceService),
             metadata=cdk8s.ApiObjectMetadata(
                 name=self.name,
                 namespace=self.namespace,
