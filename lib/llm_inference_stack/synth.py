@@ -90,7 +90,7 @@ def synthesize(
         wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
         objects = chart.to_json()
         report = validate_objects(objects, vllm_args=wanted, external_secrets=chart.validation.external_secrets)
-        app.synth()
+        _write_chart(app, chart, objects)
         files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
         _check_reads_back(staging, files, objects)
         write_marker(staging, files)
@@ -105,6 +105,16 @@ def synthesize(
     for warning in chart.warnings:
         (on_warning or _print_warning)(warning)
     return [out / f for f in files]
+
+
+def _write_chart(app: cdk8s.App, chart: LlmInferenceStack, objects: list[Any]) -> None:
+    """Write ``objects`` (``chart.to_json()``) as ``app.synth()`` writes the chart: the same file name and the same
+    YAML writer (``cdk8s.Yaml.save``), without resolving every object a second time.
+
+    ``app.synth()`` would also run the construct validations (here only the chart's ``ChartValidation``, disabled:
+    the objects were validated) and turn construct dependencies into object order (the stack declares none).
+    """
+    cdk8s.Yaml.save(str(Path(app.outdir) / f"{chart.node.id}{app.output_file_extension}"), objects)
 
 
 def _print_note(note: str) -> None:
