@@ -5,6 +5,11 @@ synthesis succeeded, so a failure never leaves a half-written (or emptied) ``dis
 with ``OUTPUT_MARKER``, a file listing what it wrote; it replaces only a directory so marked and holding
 nothing else, or an empty one, and refuses anything else (a project directory, a regular file, a directory with
 a ``kustomization.yaml`` added by hand) with ``OutputError``.
+
+Synthesis runs with Python's cyclic garbage collector paused (``_import_gc.collection_paused``): it allocates
+hundreds of thousands of short-lived objects (jsii messages, typed structs, parsed documents) that reference
+counting frees, and every collector pass would also rescan the large heap of the generated modules. Cycles made
+meanwhile are collected when the collector resumes.
 """
 
 from __future__ import annotations
@@ -51,11 +56,12 @@ def build_app(config: StackConfig, outdir: str | None = None) -> tuple[cdk8s.App
 
 def manifests(config: StackConfig, *, validate: bool = True) -> list[dict[str, Any]]:
     """The synthesized objects as dictionaries, in output order; validated unless ``validate`` is False."""
-    _app, chart = build_app(config)
-    # The resolved objects, exactly what synthesis writes as YAML (JSON from jsii; no YAML round trip).
-    objects: list[dict[str, Any]] = list(chart.to_json())
-    if validate:
-        validate_objects(objects, external_secrets=chart.validation.external_secrets)
+    with collection_paused():  # see the module docstring
+        _app, chart = build_app(config)
+        # The resolved objects, exactly what synthesis writes as YAML (JSON from jsii; no YAML round trip).
+        objects: list[dict[str, Any]] = list(chart.to_json())
+        if validate:
+            validate_objects(objects, external_secrets=chart.validation.external_secrets)
     return objects
 
 
@@ -83,16 +89,17 @@ def synthesize(
     staging: Path | None = None
     try:
         staging = make_dir_beside(out, "tmp")
-        app, chart = build_app(config, str(staging))
-        # Validate the resolved objects (the content app.synth() writes) before anything is written; the
-        # construct validation would do the same checks again inside synth and raise jsii's RuntimeError.
-        chart.validation.enabled = False
-        wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
-        objects = chart.to_json()
-        report = validate_objects(objects, vllm_args=wanted, external_secrets=chart.validation.external_secrets)
-        _write_chart(app, chart, objects)
-        files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
-        _check_reads_back(staging, files, objects)
+        with collection_paused():  # see the module docstring
+            app, chart = build_app(config, str(staging))
+            # Validate the resolved objects (the content app.synth() writes) before anything is written; the
+            # construct validation would do the same checks again inside synth and raise jsii's RuntimeError.
+            chart.validation.enabled = False
+            wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
+            objects = chart.to_json()
+            report = validate_objects(objects, vllm_args=wanted, external_secrets=chart.validation.external_secrets)
+            _write_chart(app, chart, objects)
+            files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+            _check_reads_back(staging, files, objects)
         write_marker(staging, files)
         swap_in(staging, out)
     except BaseException:
