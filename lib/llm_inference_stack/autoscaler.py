@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from ._resource import body, gvk_of, lazy_api_object, namespace_for
+from ._resource import gvk_of, lazy_api_object, namespace_for, struct_body
 from .config import AutoscalingConfig
 from .errors import PropError
 from .imports.sh import keda
@@ -174,6 +174,6 @@ class Autoscaler(Construct):
             gvk=gvk_of(keda.ScaledObject),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=labels),
             fields=("spec",),
-            produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),
+            produce=lambda: struct_body(keda.ScaledObject, spec=spec),
         )
         """The ScaledObject (``node.default_child``)."""

@@ -16,7 +16,7 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, gvk_of, lazy_api_object, namespace_for
+from ._resource import gvk_of, lazy_api_object, namespace_for, struct_body
 from .config import EnvFromSecret, ModelConfig, PhoenixConfig
 from .errors import PropError
 from .imports.com.coreos import monitoring as prom
@@ -172,7 +172,7 @@ class ModelServer(Construct):
                 },
             ),
             fields=("spec",),
-            produce=lambda: body(ks.InferenceService.manifest(spec=self._spec())),
+            produce=lambda: struct_body(ks.InferenceService, spec=self._spec()),
             inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
         )
         """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
