@@ -22,6 +22,7 @@ from typing import Any
 import cdk8s
 import yaml
 
+from ._cdk8s_yaml import dump_document
 from ._import_gc import collection_paused
 from .config import StackConfig
 from .errors import ManifestError
@@ -115,13 +116,26 @@ def synthesize(
 
 
 def _write_chart(app: cdk8s.App, chart: LlmInferenceStack, objects: list[Any]) -> None:
-    """Write ``objects`` (``chart.to_json()``) as ``app.synth()`` writes the chart: the same file name and the same
-    YAML writer (``cdk8s.Yaml.save``), without resolving every object a second time.
+    """Write ``objects`` (``chart.to_json()``) as ``app.synth()`` writes the chart, byte for byte: the same file name
+    and what ``cdk8s.Yaml.save`` writes (each document as ``cdk8s.Yaml.stringify`` writes it, joined by ``---``
+    lines), without resolving every object a second time.
 
-    ``app.synth()`` would also run the construct validations (here only the chart's ``ChartValidation``, disabled:
-    the objects were validated) and turn construct dependencies into object order (the stack declares none).
+    Each document is written by ``_cdk8s_yaml`` when it can be sure to write the same bytes (every document of the
+    stack but the Grafana dashboard and the Envoy configuration), else by the kernel's writer. ``app.synth()`` would
+    also run the construct validations (here only the chart's ``ChartValidation``, disabled: the objects were
+    validated) and turn construct dependencies into object order (the stack declares none).
     """
-    cdk8s.Yaml.save(str(Path(app.outdir) / f"{chart.node.id}{app.output_file_extension}"), objects)
+    path = Path(app.outdir) / f"{chart.node.id}{app.output_file_extension}"
+    texts = [dump_document(o) for o in objects]
+    for index, text in enumerate(texts):
+        if text is None:
+            texts[index] = cdk8s.Yaml.stringify(objects[index])
+    try:
+        data = "---\n".join(t or "" for t in texts).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: Node.js writes it as U+FFFD
+        cdk8s.Yaml.save(str(path), objects)
+        return
+    path.write_bytes(data)
 
 
 def _print_note(note: str) -> None:
