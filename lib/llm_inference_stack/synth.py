@@ -59,6 +59,9 @@ def manifests(config: StackConfig, *, validate: bool = True) -> list[dict[str, A
     """The synthesized objects as dictionaries, in output order; validated unless ``validate`` is False."""
     with collection_paused():  # see the module docstring
         _app, chart = build_app(config)
+        # Chart.to_json() runs the construct validation, which would resolve and check every object once more: the
+        # resolved objects are validated below instead (as synthesize does), or not at all when validate is False.
+        chart.validation.enabled = False
         # The resolved objects, exactly what synthesis writes as YAML (JSON from jsii; no YAML round trip).
         objects: list[dict[str, Any]] = list(chart.to_json())
         if validate:
@@ -93,7 +96,7 @@ def synthesize(
         with collection_paused():  # see the module docstring
             app, chart = build_app(config, str(staging))
             # Validate the resolved objects (the content app.synth() writes) before anything is written; the
-            # construct validation would do the same checks again inside synth and raise jsii's RuntimeError.
+            # construct validation would do the same checks again inside to_json() and raise jsii's RuntimeError.
             chart.validation.enabled = False
             wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
             objects = chart.to_json()
