@@ -19,7 +19,10 @@ all of them alike. Per run:
 * peak tree RSS: a sampler thread sums the RSS of the child and all its descendants (Python + Node.js)
   every ``--interval`` ms from ``/proc``; this is the memory the synth really needs at once.
 
-Usage: ``python bench/synth.py [--runs 5] [--fleets 10,100] [--json out.json] [--profile fleet-100]``
+Usage: ``python bench/synth.py [--runs 5] [--fleets 10,100] [--json out.json] [--profile fleet-100] [--baseline DIR]``
+
+``--baseline DIR`` also runs every stack case with another checkout (``DIR/main.py`` on ``DIR/lib``), each right
+after the same case of this one, and reports the paired ratios and whether both wrote the same bytes.
 """
 
 from __future__ import annotations
@@ -51,8 +54,10 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # The project's targets (README; 2 cores, bytecode compiled, validation included).
 TARGET_DEFAULT_RATIO = 2.0
 WANTED_DEFAULT_RATIO = 1.5
-TARGET_FLEET_RATIO = 4.0
+TARGET_FLEET_RATIO = 3.0
 TARGET_FLEET_RSS_MB = 600.0
+TARGET_MS_PER_MODEL = 25.0
+"""Marginal wall time of one more model, between the smallest and the largest fleet."""
 
 
 # --- values files ------------------------------------------------------------------------------
@@ -176,10 +181,23 @@ def count_objects(outdir: Path) -> int:
     return count
 
 
-def stack_case(name: str, python: str, values: Path, work: Path) -> Case:
+def stack_case(name: str, python: str, values: Path, work: Path, root: Path = ROOT) -> Case:
+    """``root/main.py`` on ``values``; ``root`` other than this checkout: its own library (``--baseline``)."""
     outdir = work / "out" / name
     env = {**os.environ, "CDK8S_OUTDIR": str(outdir), "LLM_STACK_VALUES": str(values)}
-    return Case(name, [python, str(ROOT / "main.py")], env, outdir)
+    if root != ROOT:
+        env["PYTHONPATH"] = os.pathsep.join(str(root / part) for part in ("lib", "harness"))
+    return Case(name, [python, str(root / "main.py")], env, outdir)
+
+
+BASE = "@base"
+"""Suffix of the ``--baseline`` cases."""
+
+
+def same_output(a: Path, b: Path) -> bool:
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    return files_a == files_b and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
 
 
 def floor_case(count: int, python: str, work: Path) -> Case:
@@ -223,25 +241,28 @@ def mb(value: float) -> str:
     return f"{value / 2**20:.0f}"
 
 
-def report(stacks: Sequence[Case], floors: dict[int, Case], fleet_sizes: dict[str, int]) -> list[str]:
+def report(
+    stacks: Sequence[Case], floors: dict[int, Case], fleet_sizes: dict[str, int], bases: Sequence[Case] = ()
+) -> list[str]:
     lines = []
     head = (
         f"{'case':<12} {'objects':>7} {'wall s':>7} {'min s':>6} {'cpu s':>6} "
         f"{'floor s':>7} {'x floor':>7} {'cpu x':>6} {'tree MB':>7} {'max MB':>6}  target"
     )
     lines += [head, "-" * len(head)]
-    for case in stacks:
+    for case in [*stacks, *bases]:
         floor = floors[case.objects]
         ratio = case.median("wall") / floor.median("wall")
         cpu_ratio = case.median("cpu") / floor.median("cpu")
         tree = max(r.tree_rss for r in case.runs)
-        if case.name == "default":
+        name = case.name.removesuffix(BASE)
+        if name == "default":
             verdict = "met" if ratio <= TARGET_DEFAULT_RATIO else "NOT met"
             target = f"<= {TARGET_DEFAULT_RATIO}x ({WANTED_DEFAULT_RATIO}x wanted): {verdict}"
         else:
             ok = ratio <= TARGET_FLEET_RATIO and tree / 2**20 <= TARGET_FLEET_RSS_MB
             target = f"<= {TARGET_FLEET_RATIO}x, < {TARGET_FLEET_RSS_MB:.0f} MB: {'met' if ok else 'NOT met'}"
-            if fleet_sizes[case.name] < 100:
+            if fleet_sizes[name] < 100:
                 target = "(no target)"
         lines.append(
             f"{case.name:<12} {case.objects:>7} {case.median('wall'):>7.2f} {min(r.wall for r in case.runs):>6.2f} "
@@ -255,11 +276,32 @@ def report(stacks: Sequence[Case], floors: dict[int, Case], fleet_sizes: dict[st
             f"{mb(max(r.tree_rss for r in floor.runs)):>7} {mb(max(r.max_rss for r in floor.runs)):>6}"
         )
 
-    fleets = sorted((c for c in stacks if c.name in fleet_sizes), key=lambda c: fleet_sizes[c.name])
+    lines += growth(stacks, floors, fleet_sizes)
+    if bases:
+        lines += ["", f"baseline ({BASE}), same rounds:"]
+        lines += growth(bases, floors, fleet_sizes)
+        lines += ["", "paired, this checkout / baseline (median of the per-round ratios):"]
+        by_name = {c.name: c for c in stacks}
+        for base in bases:
+            case = by_name[base.name.removesuffix(BASE)]
+            wall = statistics.median(r.wall / b.wall for r, b in zip(case.runs, base.runs, strict=True))
+            cpu = statistics.median(r.cpu / b.cpu for r, b in zip(case.runs, base.runs, strict=True))
+            lines.append(
+                f"  {case.name:<12} wall x{wall:.2f}  cpu x{cpu:.2f}  "
+                f"({base.median('wall'):.2f} s -> {case.median('wall'):.2f} s wall, "
+                f"{base.median('cpu'):.2f} s -> {case.median('cpu'):.2f} s cpu)"
+            )
+    return lines
+
+
+def growth(stacks: Sequence[Case], floors: dict[int, Case], fleet_sizes: dict[str, int]) -> list[str]:
+    lines: list[str] = []
+    size = {c.name: fleet_sizes[c.name.removesuffix(BASE)] for c in stacks if c.name.removesuffix(BASE) in fleet_sizes}
+    fleets = sorted((c for c in stacks if c.name in size), key=lambda c: size[c.name])
     if len(fleets) >= 2:
         lines += ["", "growth (linear check), between consecutive fleet sizes:"]
         for small, large in itertools.pairwise(fleets):
-            n_small, n_large = fleet_sizes[small.name], fleet_sizes[large.name]
+            n_small, n_large = size[small.name], size[large.name]
             d_wall = large.median("wall") - small.median("wall")
             d_cpu = large.median("cpu") - small.median("cpu")
             d_obj = large.objects - small.objects
@@ -275,13 +317,17 @@ def report(stacks: Sequence[Case], floors: dict[int, Case], fleet_sizes: dict[st
         if len(fleets) >= 3:
             slopes = []
             for small, large in itertools.pairwise(fleets):
-                n = fleet_sizes[large.name] - fleet_sizes[small.name]
+                n = size[large.name] - size[small.name]
                 slopes.append((large.median("wall") - small.median("wall")) / n)
             lines.append(
                 "  per-model slope "
                 + " -> ".join(f"{1000 * s:.1f} ms" for s in slopes)
                 + " (equal slopes: linear; rising: super-linear)"
             )
+        first, last = fleets[0], fleets[-1]
+        per_model = 1000 * (last.median("wall") - first.median("wall")) / (size[last.name] - size[first.name])
+        verdict = "met" if per_model <= TARGET_MS_PER_MODEL else "NOT met"
+        lines.append(f"  {per_model:.1f} ms wall per added model: <= {TARGET_MS_PER_MODEL:.0f} ms: {verdict}")
     return lines
 
 
@@ -307,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the raw runs to this file")
     parser.add_argument("--profile", metavar="CASE", help="instead: cProfile one run of CASE (default, fleet-N)")
     parser.add_argument("--top", type=int, default=30, help="rows of the profile (default 30)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also run every stack case with the checkout in DIR (e.g. `git worktree add DIR <commit>`), in the "
+        "same rounds, and compare (its cases are named NAME@base)",
+    )
     args = parser.parse_args(argv)
 
     sizes = [int(s) for s in args.fleets.split(",") if s.strip()]
@@ -329,12 +382,26 @@ def main(argv: list[str] | None = None) -> int:
             profile(case, work, args.top)
             return 0
 
+        bases: list[Case] = []
+        if args.baseline:
+            root = args.baseline.resolve()
+            bases = [
+                stack_case(c.name + BASE, args.python, Path(c.env["LLM_STACK_VALUES"]), work, root) for c in stacks
+            ]
+
         # One synth of each case first: it gives the object counts the floors must match.
-        for case in stacks:
+        for case in [*stacks, *bases]:
             measure(case.argv, case.env, args.interval / 1000)
             case.objects = count_objects(case.outdir)
-        floors = {count: floor_case(count, args.python, work) for count in sorted({c.objects for c in stacks})}
-        everything = [*stacks, *floors.values()]
+        identical = {
+            b.name: same_output(b.outdir, next(c for c in stacks if c.name + BASE == b.name).outdir) for b in bases
+        }
+        floors = {
+            count: floor_case(count, args.python, work) for count in sorted({c.objects for c in [*stacks, *bases]})
+        }
+        # A case and its baseline run back to back, so that their per-round ratio is a paired measure.
+        paired = [c for case in stacks for c in [case, *(b for b in bases if b.name == case.name + BASE)]]
+        everything = [*paired, *floors.values()]
         for _ in range(max(0, args.warmup - 1)):
             run_round(everything, args.interval / 1000, record=False)
         for floor in floors.values():  # the floors' warm-up
@@ -351,7 +418,13 @@ def main(argv: list[str] | None = None) -> int:
         f"load avg before {info['loadavg']}, after {info['loadavg after']}"
     )
     print(f"{args.runs} runs per case (medians; 'min s' is the fastest run); cpu = user+sys of all processes\n")
-    for line in report(stacks, floors, fleet_sizes):
+    if bases:
+        print(
+            f"baseline: {args.baseline} ({BASE}); same output bytes as this checkout: "
+            + ", ".join(f"{name.removesuffix(BASE)} {'yes' if same else 'NO'}" for name, same in identical.items())
+            + "\n"
+        )
+    for line in report(stacks, floors, fleet_sizes, bases):
         print(line)
     if args.json:
         raw = {

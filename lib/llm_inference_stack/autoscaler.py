@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object, namespace_for
+from ._resource import gvk_of, lazy_api_object, namespace_for, struct_body
 from .config import AutoscalingConfig
 from .contracts import Scalable, check_contract
 from .imports.sh import keda
@@ -91,10 +91,10 @@ class Autoscaler(Construct):
         self.scaled_object = lazy_api_object(
             self,
             "Resource",
-            gvk=keda.ScaledObject.GVK,
+            gvk=gvk_of(keda.ScaledObject),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self._labels),
             fields=("spec",),
-            produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),
+            produce=lambda: struct_body(keda.ScaledObject, spec=spec),
         )
         """The ScaledObject (``node.default_child``)."""
 

@@ -16,7 +16,7 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object, namespace_for
+from ._resource import gvk_of, lazy_api_object, namespace_for, struct_body
 from .config import (
     AutoscalingConfig,
     EnvFromSecret,
@@ -189,7 +189,7 @@ class ModelServer(Construct):
         return lazy_api_object(
             self,
             "Resource",
-            gvk=ks.InferenceService.GVK,
+            gvk=gvk_of(ks.InferenceService),
             metadata=cdk8s.ApiObjectMetadata(
                 name=self.name,
                 namespace=self.namespace,
@@ -205,7 +205,7 @@ class ModelServer(Construct):
                 },
             ),
             fields=("spec",),
-            produce=lambda: body(ks.InferenceService.manifest(spec=self._spec())),
+            produce=lambda: struct_body(ks.InferenceService, spec=self._spec()),
             inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
         )
 

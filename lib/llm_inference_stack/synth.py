@@ -5,6 +5,11 @@ synthesis succeeded, so a failure never leaves a half-written (or emptied) ``dis
 with ``OUTPUT_MARKER``, a file listing what it wrote; it replaces only a directory so marked and holding
 nothing else, or an empty one, and refuses anything else (a project directory, a regular file, a directory with
 a ``kustomization.yaml`` added by hand) with ``OutputError``.
+
+Synthesis runs with Python's cyclic garbage collector paused (``_import_gc.collection_paused``): it allocates
+hundreds of thousands of short-lived objects (jsii messages, typed structs, parsed documents) that reference
+counting frees, and every collector pass would also rescan the large heap of the generated modules. Cycles made
+meanwhile are collected when the collector resumes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 import cdk8s
 import yaml
 
+from ._cdk8s_yaml import dump_document
 from ._import_gc import collection_paused
 from .config import StackConfig
 from .errors import ManifestError
@@ -51,11 +57,15 @@ def build_app(config: StackConfig, outdir: str | None = None) -> tuple[cdk8s.App
 
 def manifests(config: StackConfig, *, validate: bool = True) -> list[dict[str, Any]]:
     """The synthesized objects as dictionaries, in output order; validated unless ``validate`` is False."""
-    _app, chart = build_app(config)
-    # The resolved objects, exactly what synthesis writes as YAML (JSON from jsii; no YAML round trip).
-    objects: list[dict[str, Any]] = list(chart.to_json())
-    if validate:
-        validate_objects(objects, external_secrets=chart.validation.external_secrets)
+    with collection_paused():  # see the module docstring
+        _app, chart = build_app(config)
+        # Chart.to_json() runs the construct validation, which would resolve and check every object once more: the
+        # resolved objects are validated below instead (as synthesize does), or not at all when validate is False.
+        chart.validation.enabled = False
+        # The resolved objects, exactly what synthesis writes as YAML (JSON from jsii; no YAML round trip).
+        objects: list[dict[str, Any]] = list(chart.to_json())
+        if validate:
+            validate_objects(objects, external_secrets=chart.validation.external_secrets)
     return objects
 
 
@@ -84,16 +94,17 @@ def synthesize(
     staging: Path | None = None
     try:
         staging = make_dir_beside(out, "tmp")
-        app, chart = build_app(config, str(staging))
-        # Validate the resolved objects (the content app.synth() writes) before anything is written; the
-        # construct validation would do the same checks again inside synth and raise jsii's RuntimeError.
-        chart.validation.enabled = False
-        wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
-        objects = chart.to_json()
-        report = validate_objects(objects, vllm_args=wanted, external_secrets=chart.validation.external_secrets)
-        app.synth()
-        files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
-        _check_reads_back(staging, files, objects)
+        with collection_paused():  # see the module docstring
+            app, chart = build_app(config, str(staging))
+            # Validate the resolved objects (the content app.synth() writes) before anything is written; the
+            # construct validation would do the same checks again inside to_json() and raise jsii's RuntimeError.
+            chart.validation.enabled = False
+            wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
+            objects = chart.to_json()
+            report = validate_objects(objects, vllm_args=wanted, external_secrets=chart.validation.external_secrets)
+            _write_chart(app, chart, objects)
+            files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+            _check_reads_back(staging, files, objects)
         write_marker(staging, files)
         swap_in(staging, out)
     except BaseException:
@@ -106,6 +117,29 @@ def synthesize(
     for warning in [*chart.warnings, *report.warnings]:
         (on_warning or _print_warning)(warning)
     return [out / f for f in files]
+
+
+def _write_chart(app: cdk8s.App, chart: LlmInferenceStack, objects: list[Any]) -> None:
+    """Write ``objects`` (``chart.to_json()``) as ``app.synth()`` writes the chart, byte for byte: the same file name
+    and what ``cdk8s.Yaml.save`` writes (each document as ``cdk8s.Yaml.stringify`` writes it, joined by ``---``
+    lines), without resolving every object a second time.
+
+    Each document is written by ``_cdk8s_yaml`` when it can be sure to write the same bytes (every document of the
+    stack but the Grafana dashboard and the Envoy configuration), else by the kernel's writer. ``app.synth()`` would
+    also run the construct validations (here only the chart's ``ChartValidation``, disabled: the objects were
+    validated) and turn construct dependencies into object order (the stack declares none).
+    """
+    path = Path(app.outdir) / f"{chart.node.id}{app.output_file_extension}"
+    texts = [dump_document(o) for o in objects]
+    for index, text in enumerate(texts):
+        if text is None:
+            texts[index] = cdk8s.Yaml.stringify(objects[index])
+    try:
+        data = "---\n".join(t or "" for t in texts).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: Node.js writes it as U+FFFD
+        cdk8s.Yaml.save(str(path), objects)
+        return
+    path.write_bytes(data)
 
 
 def _print_note(note: str) -> None:
