@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-# The project's targets (README; 2 cores, bytecode compiled, validation included).
+# The project's targets (docs/performance.md; 2 cores, bytecode compiled, validation included).
 TARGET_DEFAULT_RATIO = 2.0
 WANTED_DEFAULT_RATIO = 1.5
 TARGET_FLEET_RATIO = 3.0

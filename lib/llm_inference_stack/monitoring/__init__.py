@@ -6,7 +6,7 @@ other rule, alert and panel is one generic expression joined on those facts by `
 so a fleet of 100 models has 100 facts, not 100 copies of each rule, and the dashboard works for any model.
 
 Metrics used (nothing else): vLLM's own (``vllm_metrics``), kube-state-metrics' HPA and Deployment series, and
-with ``gateway.mode: ai-gateway`` Envoy AI Gateway's ``gen_ai_*`` series. See the README for what each alert
+with ``gateway.mode: ai-gateway`` Envoy AI Gateway's ``gen_ai_*`` series. See docs/operations.md for what each alert
 means and what to do when it fires.
 
 :mod:`.series` holds what both sides share (the recorded names, the metrics read, the SLO windows,
