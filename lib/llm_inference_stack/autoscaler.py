@@ -9,13 +9,19 @@ from constructs import Construct
 
 from ._resource import body, lazy_api_object, namespace_for
 from .config import AutoscalingConfig
-from .contracts import Scalable, check_contract
+from .contracts import Scalable, check_contract, typed_props
+from .errors import PropError
 from .imports.sh import keda
 from .keda_replicas import keda_desired_replicas
 from .validation import ChartValidation
 from .vllm_metrics import WAITING, model_selector
 
 WAITING_METRIC = WAITING
+
+_SCALED: dict[int, tuple[Scalable, str]] = {}
+"""``id(target)`` -> (the target, path of the Autoscaler scaling it): KEDA's admission webhook refuses a second
+ScaledObject on a workload that one already scales, so a second Autoscaler of one target is refused at
+construction. (Two targets writing one Deployment are two objects written twice, which synthesis refuses.)"""
 
 
 def waiting_requests_query(served_model_name: str, namespace: str) -> str:
@@ -37,6 +43,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+@typed_props
 class Autoscaler(Construct):
     """A KEDA ScaledObject on a model server's predictor Deployment, with a Prometheus trigger on waiting requests.
 
@@ -77,6 +84,7 @@ class Autoscaler(Construct):
         self.name = name or target.name
         self.target_deployment = target.predictor_name
         self.namespace = namespace_for(self, target.namespace)
+        self._claim_target()
         self.hpa_name = self.name
         """Name of the HorizontalPodAutoscaler KEDA creates (``advanced.horizontalPodAutoscalerConfig.name``; KEDA's
         own default, ``keda-hpa-<ScaledObject>``, is not used)."""
@@ -97,6 +105,19 @@ class Autoscaler(Construct):
             produce=lambda: body(keda.ScaledObject.manifest(spec=spec)),
         )
         """The ScaledObject (``node.default_child``)."""
+
+    def _claim_target(self) -> None:
+        """One Autoscaler per target (``PropError`` naming the one that has it)."""
+        _, owner = _SCALED.setdefault(id(self.target), (self.target, self.node.path))
+        if owner != self.node.path:
+            raise PropError(
+                "Autoscaler",
+                "target",
+                self.target.name,
+                f"Deployment {self.namespace}/{self.target_deployment} is already scaled by the Autoscaler at "
+                f"{owner!r}: KEDA's webhook refuses a second ScaledObject on one workload. Give each model server "
+                "one Autoscaler (change the first one's config instead)",
+            )
 
     def _trigger_authentication(self) -> keda.TriggerAuthentication | None:
         prometheus = self.config.prometheus

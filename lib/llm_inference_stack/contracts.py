@@ -6,15 +6,27 @@ A construct asks for the protocol, never for another construct's class: ``Autosc
 ``PodPeer``, and the chart drives its gateway through ``Gateway``. So a new kind of target, model or gateway
 needs no change to the constructs that use it, and no construct module imports another one sideways.
 ``check_contract`` turns a value that does not fit into a ``PropError`` naming what it lacks.
+
+``typed_props`` is the other half of a construct's contract with its caller: every public construct's constructor
+and public methods check what they are given against their annotations (``_typed.conform``) before anything reads
+it, so misuse (``ModelServer(chart, "m", model="llama")``, a typo'd or missing prop) is a ``PropError`` naming
+the construct, the prop, the value and the fix, never an ``AttributeError``, ``TypeError`` or jsii error; and
+``help(ModelServer)`` and ``inspect.signature(ModelServer)`` show the real keyword-only props, not the
+``(*args, **kwargs)`` of jsii's metaclass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+import difflib
+import functools
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from constructs import Construct
 
+from ._typed import Mismatch, conform, hints
 from .errors import PropError
 from .settings import INHERIT, AutoscalingConfig, GatewayConfig, Inherit, PhoenixConfig, RateLimitConfig
 
@@ -175,3 +187,85 @@ def check_contract(construct: str, prop: str, value: object, contract: type, fix
         return
     missing = [name for name in _members(contract) if not hasattr(value, name)]
     raise PropError(construct, prop, value, f"{fix} (a {contract.__name__}; this value has no {', '.join(missing)})")
+
+
+C = TypeVar("C", bound=type)
+_TYPED = "_typed_props"
+
+
+def _public_name(name: str) -> Any:
+    """A name an annotation uses that its module imports for type checkers only (``ApiKeys``)."""
+    return getattr(importlib.import_module(__package__ or "llm_inference_stack"), name)
+
+
+def _call_error(owner: str, signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> PropError:
+    """The ``PropError`` for a call that does not bind: too many positional arguments, an unknown prop, a missing
+    one (Python would raise ``TypeError``)."""
+    parameters = list(signature.parameters.values())[1:]
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    props = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+    if len(args) > len(positional):
+        value = args[len(positional)]
+        return PropError(
+            owner,
+            props[0] if props else "(arguments)",
+            value,
+            f"props are keyword-only: pass {', '.join(f'{n}=...' for n in props)} by name",
+        )
+    for name in kwargs:
+        if name not in signature.parameters:
+            close = difflib.get_close_matches(name, props, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            return PropError(owner, name, kwargs[name], f"no such prop: {hint}the props are {', '.join(props)}")
+    given = {p.name for p in positional[: len(args)]} | set(kwargs)
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    missing = [p.name for p in parameters if p.default is p.empty and p.kind not in variadic and p.name not in given]
+    name = missing[0] if missing else "(arguments)"
+    return PropError(owner, name, PropError.MISSING, f"pass {name}=... (it has no default)")
+
+
+def _checking(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` (a constructor or method) with its arguments checked against its annotations first."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        owner = type(self).__name__ + ("" if func.__name__ == "__init__" else f".{func.__name__}")
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError:
+            raise _call_error(owner, signature, args, kwargs) from None
+        annotations = hints(func, _public_name)
+        for name, value in list(bound.arguments.items())[1:]:
+            try:
+                conform(annotations.get(name, Any), value)
+            except Mismatch as mismatch:
+                raise PropError(owner, name + mismatch.where, mismatch.value, mismatch.fix(name)) from None
+        return func(self, *args, **kwargs)
+
+    setattr(checked, _TYPED, True)
+    return checked
+
+
+class _InitSignature:
+    """``inspect.signature(cls)`` (and so ``help(cls)``): ``cls.__init__``'s parameters after ``self``, for the class
+    it is read on, subclasses included."""
+
+    def __get__(self, instance: object, owner: type) -> inspect.Signature | None:
+        if instance is not None:
+            return None
+        signature = inspect.signature(owner.__init__)  # type: ignore[misc]
+        return signature.replace(
+            parameters=list(signature.parameters.values())[1:], return_annotation=inspect.Signature.empty
+        )
+
+
+def typed_props(cls: C) -> C:
+    """Class decorator of a public construct: its ``__init__`` and public methods check their arguments
+    (``PropError``), and the class shows its real signature."""
+    for name, member in list(vars(cls).items()):
+        public = name == "__init__" or not name.startswith("_")
+        if public and inspect.isfunction(member) and not getattr(member, _TYPED, False):
+            setattr(cls, name, _checking(member))
+    cls.__signature__ = _InitSignature()  # type: ignore[attr-defined]
+    return cls

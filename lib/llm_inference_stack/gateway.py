@@ -17,7 +17,7 @@ from constructs import Construct
 
 from ._resource import body, cluster_scoped, lazy_api_object
 from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig
-from .contracts import ServedModel
+from .contracts import ServedModel, typed_props
 from .facts import ai_gateway, envoy_gateway
 from .gateway_base import GatewayBase
 from .imports.io.envoyproxy import aigateway as aig
@@ -90,6 +90,7 @@ class GatewayModel:
         return self.gateway.token_limits_of(self.route) if self.route.rate_limit is not None else None
 
 
+@typed_props
 class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
     """Envoy AI Gateway resources in front of model servers added with ``add_model``.
 

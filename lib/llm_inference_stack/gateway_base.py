@@ -10,7 +10,7 @@ from constructs import Construct
 
 from ._resource import check_label, namespace_for
 from .config import INHERIT, GatewayConfig, Inherit, PhoenixConfig, RateLimitConfig
-from .contracts import ServedModel, check_contract
+from .contracts import ServedModel, check_contract, typed_props
 from .errors import PropError
 from .routes import ModelRoute, new_route, rate_limit_for
 from .tracing_env import project_name as trace_project
@@ -25,6 +25,7 @@ T = TypeVar("T", bound="Construct | None")
 """What ``add_tracing`` returns."""
 
 
+@typed_props
 class GatewayBase(Construct, Generic[M, T]):
     """A gateway in front of model servers added with ``add_model`` (the ``contracts.Gateway`` protocol).
 

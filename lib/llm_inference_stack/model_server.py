@@ -26,7 +26,7 @@ from .config import (
     PrometheusConfig,
     RateLimitConfig,
 )
-from .contracts import PodPeer, check_contract
+from .contracts import PodPeer, check_contract, typed_props
 from .errors import PropError
 from .facts import kserve, vllm
 from .imports.com.coreos import monitoring as prom
@@ -95,6 +95,7 @@ def vllm_args(
     return args + list(runtime.extra_args)
 
 
+@typed_props
 class ModelServer(Construct):
     """A vLLM InferenceService in KServe Standard mode, scaled by an external autoscaler (KEDA).
 

@@ -33,7 +33,7 @@ from constructs import Construct
 
 from ._resource import body, lazy_api_object
 from .config import GatewayConfig, PhoenixConfig
-from .contracts import ServedModel
+from .contracts import ServedModel, typed_props
 from .envoy_bootstrap import (
     ADMIN_ADDRESS,
     ADMIN_CLUSTER,
@@ -107,6 +107,7 @@ _RENDER = ["/bin/sh", f"{CONFIG_DIR}/{RENDER_SCRIPT_FILE}", KEYS_DIR, f"{DYNAMIC
 """The API-key renderer's command: the keys directory in, the ECDS file out."""
 
 
+@typed_props
 class StandaloneGateway(GatewayBase[StandaloneModel, None]):
     """A plain Envoy Deployment in front of model servers added with ``add_model`` (``gateway.mode: standalone``).
 

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from .. import vllm_metrics as vm
 from ..config import SloConfig
+from ..contracts import typed_props
 from ..facts import kserve
 from ..imports.com.coreos import monitoring as prom
 from ..model_server import SCRAPE_INTERVAL
@@ -255,6 +256,7 @@ def alert_rules(models: Sequence[MonitoredModel], *, slo: SloConfig, ai_gateway:
     return [{"name": "llm-stack.alerts", "rules": alerts}]
 
 
+@typed_props
 class StackAlerts(Construct):
     """A PrometheusRule with the stack's recording rules and (optionally) its alerts.
 

@@ -12,6 +12,7 @@ from ..pins import ENVOY_IMAGE
 from ..quantity import BUFFER_LIMIT_FIX, buffer_limit_bytes
 from ._checks import check_cidr, check_dns_label, check_image, check_label_map, require
 from .inherit import Settings, inherit_defaults
+from .typed import Typed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +50,7 @@ class RateLimitConfig(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExternalSecretConfig:
+class ExternalSecretConfig(Typed):
     """Sync the API keys from a secret store (e.g. Vault) with External Secrets Operator."""
 
     store_name: str
@@ -73,7 +74,7 @@ class ExternalSecretConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ApiKeysConfig:
+class ApiKeysConfig(Typed):
     """Where the gateway's API keys come from: a Secret with one entry per client (client id -> key)."""
 
     secret_name: str = "ai-gateway-api-keys"
@@ -127,7 +128,7 @@ class ApiKeysConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class StandaloneGatewayConfig:
+class StandaloneGatewayConfig(Typed):
     """Settings of ``gateway.mode: standalone`` (a plain Envoy Deployment instead of Envoy AI Gateway)."""
 
     image: str = ENVOY_IMAGE
@@ -152,7 +153,7 @@ TrafficPolicy = Literal["Cluster", "Local"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class GatewayServiceConfig:
+class GatewayServiceConfig(Typed):
     """How the gateway Service ``<release>-ai-gateway`` is exposed (the same in both gateway modes)."""
 
     type: ServiceType = "ClusterIP"
@@ -221,7 +222,7 @@ differ."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class GatewayConfig:
+class GatewayConfig(Typed):
     """The gateway in front of the models."""
 
     mode: Literal["ai-gateway", "standalone"] = "ai-gateway"

@@ -25,6 +25,7 @@ from ._checks import check_dns1035_label, check_dns_label, check_image, check_la
 from .gateway import RateLimitConfig
 from .inherit import Settings, inherit_defaults
 from .scaling import AutoscalingConfig
+from .typed import Typed
 
 DEFAULT_VLLM_IMAGE = VLLM_IMAGE
 """The vLLM image the stack runs; its tag is the vLLM version the arguments are checked against."""
@@ -110,7 +111,7 @@ class Resources(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Toleration:
+class Toleration(Typed):
     """A Kubernetes toleration for the model pods (checked as the API server checks it)."""
 
     key: str | None = None
@@ -161,7 +162,7 @@ _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 
 
 @dataclass(frozen=True, kw_only=True)
-class SecretKeyRef:
+class SecretKeyRef(Typed):
     """One key of a Secret in the model's namespace."""
 
     name: str
@@ -185,7 +186,7 @@ class SecretKeyRef:
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnvFromSecret:
+class EnvFromSecret(Typed):
     """An environment variable read from a Secret (``valueFrom.secretKeyRef``), so no credential is written out."""
 
     secret_key_ref: SecretKeyRef
@@ -241,7 +242,7 @@ def generated_flag_owner(arg: str, namer: Namer = values_key) -> str | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RuntimeConfig:
+class RuntimeConfig(Typed):
     """How vLLM runs: image, GPUs, engine settings and pod placement."""
 
     image: str = DEFAULT_VLLM_IMAGE
@@ -345,7 +346,7 @@ INHERIT = Inherit.STACK
 
 
 @dataclass(frozen=True, kw_only=True)
-class ModelConfig:
+class ModelConfig(Typed):
     """One served model: its name, weights, runtime and optional per-model overrides."""
 
     name: str

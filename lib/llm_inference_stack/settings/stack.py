@@ -14,6 +14,7 @@ from .inherit import over
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
 from .scaling import AutoscalingConfig
+from .typed import Typed
 
 RESERVED_LABELS = frozenset(
     {
@@ -74,7 +75,7 @@ def stack_base(stack: object, model_field: str) -> object:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NetworkPolicyConfig:
+class NetworkPolicyConfig(Typed):
     """Who may reach the model pods."""
 
     enabled: bool = True
@@ -89,7 +90,7 @@ class NetworkPolicyConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class StackConfig:
+class StackConfig(Typed):
     """The whole stack: one gateway in front of one or more models."""
 
     models: tuple[ModelConfig, ...]
