@@ -140,6 +140,9 @@ class LlmInferenceStack(cdk8s.Chart):
         config = self.config
         if config.network_policy.enabled:
             envoy_namespace = self.gateway.envoy_pod_namespace(config.network_policy.gateway_namespace)
+            self.gateway.add_network_policy(
+                prometheus_namespace=config.autoscaling.prometheus.namespace, pod_namespace=envoy_namespace
+            )
             for m in self.models:
                 m.server.allow_ingress_only_from(
                     gateway=self.gateway,

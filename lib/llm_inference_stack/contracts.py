@@ -67,6 +67,11 @@ class ServedModel(PodPeer, Protocol):
     def service_port(self) -> int: ...
 
     @property
+    def port(self) -> int:
+        """The pods' port behind ``service_port`` (what a NetworkPolicy toward the pods admits)."""
+        ...
+
+    @property
     def api_prefix(self) -> str:
         """Path prefix of the OpenAI API (``/v1``)."""
         ...
@@ -167,6 +172,12 @@ class Gateway(PodPeer, Protocol):
     def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> Construct | None:
         """Send the gateway's spans to ``phoenix``, once; returns the object carrying the trace settings when the
         gateway makes one."""
+        ...
+
+    def add_network_policy(
+        self, *, prometheus_namespace: str | None = None, pod_namespace: str | None = None
+    ) -> Construct:
+        """Restrict the gateway's own Envoy pods to the traffic they need; returns the NetworkPolicy."""
         ...
 
 

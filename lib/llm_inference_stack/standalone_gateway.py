@@ -316,8 +316,18 @@ class StandaloneGateway(GatewayBase[StandaloneModel, None]):
             command=command,
             env=self._env(),
             ports=[k8s.ContainerPort(name="http", container_port=self.config.port, protocol="TCP")],
+            # Ready: the health route, answered by Envoy's admin /ready (503 while starting or draining, so the
+            # Service drops a pod on its way out).
             readiness_probe=k8s.Probe(http_get=probe, period_seconds=5, timeout_seconds=2, failure_threshold=2),
-            liveness_probe=k8s.Probe(http_get=probe, period_seconds=10, timeout_seconds=3, failure_threshold=6),
+            # Alive: the listener accepts connections. Not /ready: a draining Envoy must finish its requests, not
+            # be restarted, and under load a slow health answer must not kill the pod; six misses 10s apart
+            # (a minute without a listening socket) restart it.
+            liveness_probe=k8s.Probe(
+                tcp_socket=k8s.TcpSocketAction(port=k8s.IntOrString.from_string("http")),
+                period_seconds=10,
+                timeout_seconds=5,
+                failure_threshold=6,
+            ),
             # Let the Service drop this pod before Envoy stops taking connections.
             lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["sleep", "10"]))),
             resources=k8s.ResourceRequirements(

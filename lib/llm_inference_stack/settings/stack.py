@@ -80,7 +80,8 @@ class NetworkPolicyConfig(Typed):
 
     enabled: bool = True
     """Emit a NetworkPolicy per model admitting only the gateway's Envoy pods and Prometheus (on the metrics port)
-    to the model pods. Default: true."""
+    to the model pods, and one for the gateway's Envoy pods: clients to the listener, Prometheus to the metrics
+    ports, and egress only to the models, DNS, Phoenix and Envoy Gateway. Default: true."""
     gateway_namespace: str | None = None
     """Namespace of the Envoy pods. Default: the stack's namespace (Envoy Gateway in GatewayNamespace mode)."""
 

@@ -1,6 +1,17 @@
 """Cross-object checks, one module per family; importing this package registers them all."""
 
-from . import autoscaling, gateway, references, serving, workloads
+from . import autoscaling, gateway, network, references, serving, workloads
 from .registry import REGISTRY, Problem, check, run_checks
 
-__all__ = ["REGISTRY", "Problem", "autoscaling", "check", "gateway", "references", "run_checks", "serving", "workloads"]
+__all__ = [
+    "REGISTRY",
+    "Problem",
+    "autoscaling",
+    "check",
+    "gateway",
+    "network",
+    "references",
+    "run_checks",
+    "serving",
+    "workloads",
+]
