@@ -49,7 +49,7 @@ def article(name: str) -> str:
 _SIMPLE = {str: "a string", bool: "True or False", int: "an integer", float: "a finite number", type(None): "None"}
 _SEQUENCES = (tuple, list, collections.abc.Sequence)
 _MAPPINGS = (dict, collections.abc.Mapping)
-_STRING_AS_SEQUENCE = ": a string would be taken one character per item, so wrap it, e.g. ('--flag',)"
+_STRING_AS_SEQUENCE = ": a string would be taken one character per item, so wrap it in a list or tuple"
 
 
 def expected(tp: Any) -> str:
@@ -86,6 +86,8 @@ def _plural(tp: Any) -> str:
 def conform(tp: Any, value: Any, where: str = "") -> Any:
     """``value`` if it fits annotation ``tp`` (a list given for a tuple comes back as the tuple); ``Mismatch``
     otherwise. Annotations this does not know (``Any``, a protocol, a callable, a type variable) take anything."""
+    if tp is Any:
+        return value
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         for option in get_args(tp):

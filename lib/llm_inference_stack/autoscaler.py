@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object, namespace_for
+from ._resource import body, check_label, lazy_api_object, namespace_for
 from .config import AutoscalingConfig
-from .contracts import Scalable, check_contract, typed_props
+from .contracts import Scalable, check_contract, typed_call, typed_props
 from .errors import PropError
 from .imports.sh import keda
 from .keda_replicas import keda_desired_replicas
@@ -24,11 +24,13 @@ ScaledObject on a workload that one already scales, so a second Autoscaler of on
 construction. (Two targets writing one Deployment are two objects written twice, which synthesis refuses.)"""
 
 
+@typed_call
 def waiting_requests_query(served_model_name: str, namespace: str) -> str:
     """PromQL for the queued requests of one model: one series (``sum``), by a label vLLM exports."""
     return f"sum({WAITING_METRIC}{{{model_selector(served_model_name, namespace)}}})"
 
 
+@typed_call
 def desired_replicas(waiting: float, config: AutoscalingConfig) -> int:
     """Replicas KEDA's HPA settles on for a steady ``waiting`` value: ``keda_replicas.keda_desired_replicas``.
 
@@ -82,6 +84,8 @@ class Autoscaler(Construct):
         self.config = config
         self.target = target
         self.name = name or target.name
+        # KEDA labels the HPA with the ScaledObject's name: a label value, so a DNS-1123 label of 63 at most.
+        check_label("Autoscaler", "name", self.name)
         self.target_deployment = target.predictor_name
         self.namespace = namespace_for(self, target.namespace)
         self._claim_target()

@@ -21,13 +21,16 @@ import difflib
 import functools
 import importlib
 import inspect
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+import cdk8s
 from constructs import Construct
 
 from ._typed import Mismatch, conform, hints
 from .errors import PropError
+from .names import is_label_value, is_qualified_name
 from .settings import INHERIT, AutoscalingConfig, GatewayConfig, Inherit, PhoenixConfig, RateLimitConfig
 
 
@@ -201,6 +204,7 @@ def check_contract(construct: str, prop: str, value: object, contract: type, fix
 
 
 C = TypeVar("C", bound=type)
+F = TypeVar("F", bound=Callable[..., Any])
 _TYPED = "_typed_props"
 
 
@@ -209,10 +213,11 @@ def _public_name(name: str) -> Any:
     return getattr(importlib.import_module(__package__ or "llm_inference_stack"), name)
 
 
-def _call_error(owner: str, signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> PropError:
+def _call_error(
+    owner: str, parameters: list[inspect.Parameter], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> PropError:
     """The ``PropError`` for a call that does not bind: too many positional arguments, an unknown prop, a missing
     one (Python would raise ``TypeError``)."""
-    parameters = list(signature.parameters.values())[1:]
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     props = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
     if len(args) > len(positional):
@@ -223,11 +228,12 @@ def _call_error(owner: str, signature: inspect.Signature, args: tuple[Any, ...],
             value,
             f"props are keyword-only: pass {', '.join(f'{n}=...' for n in props)} by name",
         )
+    names = [p.name for p in parameters]
     for name in kwargs:
-        if name not in signature.parameters:
-            close = difflib.get_close_matches(name, props, n=1)
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            return PropError(owner, name, kwargs[name], f"no such prop: {hint}the props are {', '.join(props)}")
+            return PropError(owner, name, kwargs[name], f"no such argument: {hint}it takes {', '.join(names)}")
     given = {p.name for p in positional[: len(args)]} | set(kwargs)
     variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     missing = [p.name for p in parameters if p.default is p.empty and p.kind not in variadic and p.name not in given]
@@ -235,27 +241,82 @@ def _call_error(owner: str, signature: inspect.Signature, args: tuple[Any, ...],
     return PropError(owner, name, PropError.MISSING, f"pass {name}=... (it has no default)")
 
 
-def _checking(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``func`` (a constructor or method) with its arguments checked against its annotations first."""
+def _check_labels(owner: str, labels: Mapping[str, str]) -> None:
+    """A ``labels`` prop holds Kubernetes labels: qualified names as keys, label values."""
+    for key, value in labels.items():
+        if not is_qualified_name(key):
+            raise PropError(
+                owner,
+                "labels",
+                key,
+                "use a qualified name as the label key: an optional DNS-1123 prefix and '/', then at most 63 "
+                "letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+            )
+        if not is_label_value(value):
+            raise PropError(
+                owner,
+                f"labels[{key!r}]",
+                value,
+                "use a label value: empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending "
+                "with a letter or digit",
+            )
+
+
+def _check_place(owner: str, cls: type, scope: Construct, id: str) -> None:
+    """Where a construct goes: a unique, non-empty id in a scope inside a chart (else a jsii error, later)."""
+    if not id:
+        raise PropError(owner, "id", id, "use a non-empty id, unique among the scope's children")
+    if scope.node.try_find_child(id) is not None:
+        where = scope.node.path or "the app"
+        raise PropError(owner, "id", id, f"{where} already has a child {id!r}: give each construct its own id")
+    if not issubclass(cls, cdk8s.Chart):
+        try:
+            cdk8s.Chart.of(scope)
+        except RuntimeError:
+            raise PropError(
+                owner,
+                "scope",
+                scope.node.path or "(the app)",
+                "create it inside a chart, e.g. scope=cdk8s.Chart(app, 'models'), not in the App itself",
+            ) from None
+
+
+def _checking(func: Callable[..., Any], *, method: bool = True) -> Callable[..., Any]:
+    """``func`` (a constructor, a method, or with ``method=False`` a function) with its arguments checked against
+    its annotations first."""
     signature = inspect.signature(func)
+    parameters = list(signature.parameters.values())[1 if method else 0 :]
 
     @functools.wraps(func)
-    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        owner = type(self).__name__ + ("" if func.__name__ == "__init__" else f".{func.__name__}")
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if method:
+            owner = type(args[0]).__name__ + ("" if func.__name__ == "__init__" else f".{func.__name__}")
+        else:
+            owner = func.__qualname__
         try:
-            bound = signature.bind(self, *args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
         except TypeError:
-            raise _call_error(owner, signature, args, kwargs) from None
+            raise _call_error(owner, parameters, args[1:] if method else args, kwargs) from None
         annotations = hints(func, _public_name)
-        for name, value in list(bound.arguments.items())[1:]:
+        given = list(bound.arguments.items())[1 if method else 0 :]
+        for name, value in given:
             try:
                 conform(annotations.get(name, Any), value)
             except Mismatch as mismatch:
                 raise PropError(owner, name + mismatch.where, mismatch.value, mismatch.fix(name)) from None
-        return func(self, *args, **kwargs)
+            if name == "labels" and isinstance(value, Mapping):
+                _check_labels(owner, value)
+        if method and func.__name__ == "__init__":
+            _check_place(owner, type(args[0]), bound.arguments["scope"], bound.arguments["id"])
+        return func(*args, **kwargs)
 
     setattr(checked, _TYPED, True)
     return checked
+
+
+def typed_call(func: F) -> F:
+    """Decorator of a public function: its arguments are checked against its annotations (``PropError``)."""
+    return typing.cast(F, _checking(func, method=False))
 
 
 class _InitSignature:

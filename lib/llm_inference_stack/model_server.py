@@ -26,7 +26,7 @@ from .config import (
     PrometheusConfig,
     RateLimitConfig,
 )
-from .contracts import PodPeer, check_contract, typed_props
+from .contracts import PodPeer, check_contract, typed_call, typed_props
 from .errors import PropError
 from .facts import kserve, vllm
 from .imports.com.coreos import monitoring as prom
@@ -68,6 +68,7 @@ def model_path(storage_uri: str) -> str:
     return kserve.weights_path(storage_uri, MODEL_MOUNT_PATH)
 
 
+@typed_call
 def vllm_args(
     model: ModelConfig,
     *,

@@ -24,7 +24,9 @@ from llm_inference_stack import (
     GatewayTracing,
     LlmInferenceStack,
     ModelConfig,
+    ModelRoute,
     ModelServer,
+    MonitoredModel,
     NetworkPolicyConfig,
     ObservabilityConfig,
     PhoenixConfig,
@@ -44,6 +46,10 @@ from llm_inference_stack import (
     StandaloneGateway,
     StandaloneGatewayConfig,
     Toleration,
+    dashboard,
+    desired_replicas,
+    vllm_args,
+    waiting_requests_query,
 )
 from llm_inference_stack.errors import LlmStackError
 from llm_inference_stack.redaction import HIDDEN
@@ -189,6 +195,12 @@ CONSTRUCT_MISUSE: list[tuple[str, Callable[[cdk8s.Chart], object], str]] = [
     ("alerts-models-one", lambda c: _alerts(c, models="m"), "models"),
     ("alerts-slo-dict", lambda c: _alerts(c, slo={}), "slo"),
     ("dashboard-json", lambda c: StackDashboard(c, "d", name="d", namespace="n", dashboard="{}"), "dashboard"),  # type: ignore[arg-type]
+    ("duplicate-id", lambda c: (server(c, "m"), server(c, "m")), "id"),
+    ("empty-id", lambda c: ModelServer(c, "", model=ModelConfig(**MODEL)), "id"),
+    ("app-as-scope", lambda c: ModelServer(c.node.scope, "m", model=ModelConfig(**MODEL)), "scope"),  # type: ignore[arg-type]
+    ("label-key", lambda c: ApiKeys(c, "k", labels={"team name": "a"}), "labels"),
+    ("label-value", lambda c: ApiKeys(c, "k", labels={"team": "a b"}), "labels['team']"),
+    ("autoscaler-name", lambda c: Autoscaler(c, "a", target=server(c), name="Llama_Scaler"), "name"),
     ("stack-config-models", lambda c: LlmInferenceStack(c, "s", config=(ModelConfig(**MODEL),)), "config"),  # type: ignore[arg-type]
 ]
 
@@ -259,3 +271,31 @@ def test_two_stacks_of_distinct_releases_share_one_app(tmp_path: Any) -> None:
         LlmInferenceStack(app, release, config=config)
     app.synth()
     assert len(list(tmp_path.iterdir())) == 2
+
+
+FUNCTION_MISUSE: list[tuple[str, Callable[[], object], str]] = [
+    ("desired-replicas-string", lambda: desired_replicas("5", AutoscalingConfig()), "waiting"),  # type: ignore[arg-type]
+    ("desired-replicas-config", lambda: desired_replicas(5, {"threshold": 5}), "config"),  # type: ignore[arg-type]
+    ("vllm-args-name", lambda: vllm_args("llama"), "model"),  # type: ignore[arg-type]
+    ("waiting-query-number", lambda: waiting_requests_query(3, "ns"), "served_model_name"),  # type: ignore[arg-type]
+    (
+        "dashboard-string",
+        lambda: dashboard("m", release="r", slo=SloConfig(), ai_gateway=True, client_id_header="x"),
+        "models",
+    ),  # type: ignore[arg-type]
+    ("monitored-model-names", lambda: MonitoredModel.of("llama", "scaler"), "server"),  # type: ignore[arg-type]
+    ("route-number", lambda: ModelRoute(served_model_name=3, backend_name="b", service_host="h"), "served_model_name"),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize("call, argument", [c[1:] for c in FUNCTION_MISUSE], ids=[c[0] for c in FUNCTION_MISUSE])
+def test_fails_when_a_public_function_is_misused(call: Callable[[], object], argument: str) -> None:
+    with pytest.raises(LlmStackError) as raised:
+        call()
+    assert isinstance(raised.value, (PropError, SettingsError))
+    assert f"{argument}" in str(raised.value)
+
+
+def test_the_functions_still_answer_good_input() -> None:
+    assert desired_replicas(12, AutoscalingConfig(threshold=5, max_replicas=10)) == 3
+    assert vllm_args(ModelConfig(**MODEL))[0] == "/mnt/models"
