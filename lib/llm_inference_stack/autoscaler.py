@@ -18,8 +18,8 @@ from .vllm_metrics import WAITING, model_selector
 
 WAITING_METRIC = WAITING
 
-_SCALED: dict[int, tuple[Scalable, str]] = {}
-"""``id(target)`` -> (the target, path of the Autoscaler scaling it): KEDA's admission webhook refuses a second
+_SCALED: dict[int, tuple[Scalable, Autoscaler]] = {}
+"""``id(target)`` -> (the target, the Autoscaler scaling it): KEDA's admission webhook refuses a second
 ScaledObject on a workload that one already scales, so a second Autoscaler of one target is refused at
 construction. (Two targets writing one Deployment are two objects written twice, which synthesis refuses.)"""
 
@@ -112,15 +112,15 @@ class Autoscaler(Construct):
 
     def _claim_target(self) -> None:
         """One Autoscaler per target (``PropError`` naming the one that has it)."""
-        _, owner = _SCALED.setdefault(id(self.target), (self.target, self.node.path))
-        if owner != self.node.path:
+        _, owner = _SCALED.setdefault(id(self.target), (self.target, self))
+        if owner is not self:
             raise PropError(
                 "Autoscaler",
                 "target",
                 self.target.name,
                 f"Deployment {self.namespace}/{self.target_deployment} is already scaled by the Autoscaler at "
-                f"{owner!r}: KEDA's webhook refuses a second ScaledObject on one workload. Give each model server "
-                "one Autoscaler (change the first one's config instead)",
+                f"{owner.node.path!r}: KEDA's webhook refuses a second ScaledObject on one workload. Give each model "
+                "server one Autoscaler (change the first one's config instead)",
             )
 
     def _trigger_authentication(self) -> keda.TriggerAuthentication | None:

@@ -25,7 +25,6 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-import cdk8s
 from constructs import Construct
 
 from ._typed import Mismatch, conform, hints
@@ -262,23 +261,25 @@ def _check_labels(owner: str, labels: Mapping[str, str]) -> None:
             )
 
 
-def _check_place(owner: str, cls: type, scope: Construct, id: str) -> None:
-    """Where a construct goes: a unique, non-empty id in a scope inside a chart (else a jsii error, later)."""
-    if not id:
-        raise PropError(owner, "id", id, "use a non-empty id, unique among the scope's children")
-    if scope.node.try_find_child(id) is not None:
-        where = scope.node.path or "the app"
-        raise PropError(owner, "id", id, f"{where} already has a child {id!r}: give each construct its own id")
-    if not issubclass(cls, cdk8s.Chart):
-        try:
-            cdk8s.Chart.of(scope)
-        except RuntimeError:
-            raise PropError(
-                owner,
-                "scope",
-                scope.node.path or "(the app)",
-                "create it inside a chart, e.g. scope=cdk8s.Chart(app, 'models'), not in the App itself",
-            ) from None
+_PLACE_ERRORS = {
+    "There is already a Construct with name": (
+        "id",
+        "the scope already has a child with this id: give each construct its own id",
+    ),
+    "cannot find a parent chart": (
+        "scope",
+        "create it inside a chart, e.g. scope=cdk8s.Chart(app, 'models'), not in the App itself",
+    ),
+}
+"""What the constructs library says when a construct is put where it cannot go -> the prop and the fix. Read from
+its error rather than checked before, so that a construct put in the right place costs no extra call to it."""
+
+
+def _place_error(owner: str, error: RuntimeError, scope: object, id: object) -> PropError | None:
+    for text, (prop, fix) in _PLACE_ERRORS.items():
+        if text in str(error):
+            return PropError(owner, prop, id if prop == "id" else scope, fix)
+    return None
 
 
 def _checking(func: Callable[..., Any], *, method: bool = True) -> Callable[..., Any]:
@@ -306,9 +307,17 @@ def _checking(func: Callable[..., Any], *, method: bool = True) -> Callable[...,
                 raise PropError(owner, name + mismatch.where, mismatch.value, mismatch.fix(name)) from None
             if name == "labels" and isinstance(value, Mapping):
                 _check_labels(owner, value)
-        if method and func.__name__ == "__init__":
-            _check_place(owner, type(args[0]), bound.arguments["scope"], bound.arguments["id"])
-        return func(*args, **kwargs)
+        if not (method and func.__name__ == "__init__"):
+            return func(*args, **kwargs)
+        if not bound.arguments["id"]:
+            raise PropError(owner, "id", "", "use a non-empty id, unique among the scope's children")
+        try:
+            return func(*args, **kwargs)
+        except RuntimeError as error:
+            translated = _place_error(owner, error, bound.arguments["scope"], bound.arguments["id"])
+            if translated is None:
+                raise
+            raise translated from None
 
     setattr(checked, _TYPED, True)
     return checked

@@ -5,6 +5,8 @@ same objects into one app."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +56,7 @@ from llm_inference_stack import (
 from llm_inference_stack.errors import LlmStackError
 from llm_inference_stack.redaction import HIDDEN
 from llm_inference_stack.settings import EnvFromSecret, SecretKeyRef
+from llm_inference_stack.settings.inherit import given_fields
 from llm_inference_stack.validation import StackValidationError
 
 MODEL = {"name": "llama", "storage_uri": "s3://models/llama/"}
@@ -299,3 +302,11 @@ def test_fails_when_a_public_function_is_misused(call: Callable[[], object], arg
 def test_the_functions_still_answer_good_input() -> None:
     assert desired_replicas(12, AutoscalingConfig(threshold=5, max_replicas=10)) == 3
     assert vllm_args(ModelConfig(**MODEL))[0] == "/mnt/models"
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy, lambda obj: pickle.loads(pickle.dumps(obj))])
+def test_settings_copy_and_pickle_as_they_were(duplicate: Callable[[Any], Any]) -> None:
+    config = StackConfig(models=(ModelConfig(**MODEL, autoscaling=AutoscalingConfig(max_replicas=3)),))
+    copied = duplicate(config)
+    assert copied == config
+    assert given_fields(copied.models[0].autoscaling) == {"max_replicas"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Any, Self, SupportsIndex
 
 from .._typed import Mismatch, conform, hints
 from ..errors import SettingsError, ValuesError
@@ -64,6 +64,18 @@ class Typed:
 
     def __post_init__(self) -> None:
         _check_fields(self)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        # copy, deepcopy and pickle would call __new__ without the fields, which reads as a call missing them.
+        return (_restore, (type(self), dict(vars(self))))
+
+
+def _restore(cls: type[Typed], state: dict[str, Any]) -> Typed:
+    """A copied or unpickled settings object: its fields as they were (they were checked when it was made)."""
+    obj = object.__new__(cls)
+    for name, value in state.items():
+        object.__setattr__(obj, name, value)
+    return obj
 
 
 def _check_names(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:

@@ -87,25 +87,26 @@ class ChartValidation:
             return list(error.problems)
         return []
 
-    def _objects(self) -> list[tuple[str, dict[str, object]]]:
-        """The chart's objects as they are now, each with its construct path."""
-        return [(c.node.path, c.to_json()) for c in self._chart.node.find_all() if isinstance(c, cdk8s.ApiObject)]
+    def _objects(self) -> list[tuple[cdk8s.ApiObject, dict[str, object]]]:
+        """The chart's objects as they are now, each with the construct that writes it."""
+        return [(c, c.to_json()) for c in self._chart.node.find_all() if isinstance(c, cdk8s.ApiObject)]
 
-    def _written_twice(self, written: list[tuple[str, dict[str, object]]]) -> list[str]:
+    def _written_twice(self, written: list[tuple[cdk8s.ApiObject, dict[str, object]]]) -> list[str]:
         """Objects of this chart that an earlier construct of the app writes too (same group, kind, namespace and
         name; an earlier chart's, or this chart's): applied together, the later one silently replaces the earlier."""
-        seen: dict[Identity, str] = {}
+        seen: dict[Identity, cdk8s.ApiObject] = {}
         for validation in _APPS.get(self._app, [self]):
             if validation is self:
                 break
-            for path, obj in validation._objects():
-                seen.setdefault(_identity(obj), path)
+            for construct, obj in validation._objects():
+                seen.setdefault(_identity(obj), construct)
         problems = []
-        for path, obj in written:
-            first = seen.setdefault(_identity(obj), path)
-            if first != path:
+        for construct, obj in written:
+            first = seen.setdefault(_identity(obj), construct)
+            if first is not construct:
                 _, kind, namespace, name = _identity(obj)
-                problems.append(f"{kind} {f'{namespace}/{name}' if namespace else name} by {first!r} and {path!r}")
+                where = f"{namespace}/{name}" if namespace else name
+                problems.append(f"{kind} {where} by {first.node.path!r} and {construct.node.path!r}")
         if not problems:
             return []
         shown = problems[:_SHOWN_TWICE] + (
