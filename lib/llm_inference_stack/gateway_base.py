@@ -14,7 +14,15 @@ from ._resource import body, check_label, lazy_api_object, namespace_for
 from .config import INHERIT, GatewayConfig, Inherit, PhoenixConfig, PrometheusConfig, RateLimitConfig
 from .contracts import ServedModel, check_contract, typed_props
 from .errors import PropError
-from .network_policy import dns_egress, namespace_peer, phoenix_egress, pods_egress, ports
+from .network_policy import (
+    all_pods_peer,
+    dns_egress,
+    ip_block_peers,
+    namespace_peer,
+    phoenix_egress,
+    pods_egress,
+    ports,
+)
 from .routes import ModelRoute, new_route, rate_limit_for
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
@@ -148,9 +156,10 @@ class GatewayBase(Construct, Generic[M, T]):
     ) -> cdk8s.ApiObject:
         """A NetworkPolicy of the gateway's own Envoy pods; returns it (also ``network_policy``). Once per gateway.
 
-        Ingress: the listener from anywhere (the public entry point, guarded by the API keys; the Service's
-        ``loadBalancerSourceRanges`` filter at the load balancer, as with ``externalTrafficPolicy: Cluster`` the
-        pods see node addresses, not the clients'), and Prometheus to the metrics ports (``AiGateway`` only: the
+        Ingress: the listener from anywhere (the public entry point, guarded by the API keys); with the Service's
+        ``loadBalancerSourceRanges`` and ``externalTrafficPolicy: Local``, from those ranges and the cluster's pods
+        only (with ``Cluster`` the pods see node addresses, not the clients', so the ranges apply at the load
+        balancer alone); and Prometheus to the metrics ports (``AiGateway`` only: the
         standalone Envoy's admin is on loopback). Egress: each model's pods on their port, the cluster DNS, Phoenix
         once tracing is added, and the gateway's control plane (``AiGateway``: Envoy Gateway's xDS and, with token
         limits, its rate-limit service). Computed at synthesis: models and tracing added later are in it.
@@ -178,7 +187,7 @@ class GatewayBase(Construct, Generic[M, T]):
         return self.network_policy
 
     def _network_policy_spec(self, prometheus_namespace: str) -> k8s.NetworkPolicySpec:
-        ingress = [k8s.NetworkPolicyIngressRule(ports=ports(self.listener_container_port))]
+        ingress = [self._listener_ingress()]
         if self.metrics_ports:
             ingress.append(
                 k8s.NetworkPolicyIngressRule(
@@ -196,6 +205,16 @@ class GatewayBase(Construct, Generic[M, T]):
             ingress=ingress,
             egress=egress,
         )
+
+    def _listener_ingress(self) -> k8s.NetworkPolicyIngressRule:
+        """Clients to the listener: from anywhere; with ``loadBalancerSourceRanges`` and ``externalTrafficPolicy:
+        Local`` (the pods see the clients' addresses), from those ranges and from the cluster's pods only."""
+        service = self.config.service
+        listener = ports(self.listener_container_port)
+        if service.load_balancer_source_ranges and service.traffic_policy == "Local":
+            peers = [*ip_block_peers(service.load_balancer_source_ranges), all_pods_peer()]
+            return k8s.NetworkPolicyIngressRule(from_=peers, ports=listener)
+        return k8s.NetworkPolicyIngressRule(ports=listener)
 
     def _served(self) -> list[_HasServer]:
         return [m for m in self.models if isinstance(m, _HasServer)]

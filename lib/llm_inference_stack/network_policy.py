@@ -53,7 +53,17 @@ def pods_peer(namespace: str, labels: Mapping[str, str]) -> k8s.NetworkPolicyPee
 
 def anywhere_peers() -> list[k8s.NetworkPolicyPeer]:
     """Every address, in and outside the cluster."""
-    return [k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=cidr)) for cidr in ANYWHERE]
+    return ip_block_peers(ANYWHERE)
+
+
+def all_pods_peer() -> k8s.NetworkPolicyPeer:
+    """Every pod of the cluster (every namespace; no address outside the cluster)."""
+    every_namespace = k8s.LabelSelectorRequirement(key=NAMESPACE_LABEL, operator="Exists")
+    return k8s.NetworkPolicyPeer(namespace_selector=k8s.LabelSelector(match_expressions=[every_namespace]))
+
+
+def ip_block_peers(cidrs: Iterable[str]) -> list[k8s.NetworkPolicyPeer]:
+    return [k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=cidr)) for cidr in cidrs]
 
 
 def dns_egress() -> k8s.NetworkPolicyEgressRule:

@@ -15,6 +15,7 @@ from llm_inference_stack import (
     AiGateway,
     ApiKeys,
     GatewayConfig,
+    GatewayServiceConfig,
     ModelConfig,
     NetworkPolicyConfig,
     PhoenixConfig,
@@ -187,3 +188,25 @@ def test_a_gateway_policy_closed_to_clients_is_refused(mode: str) -> None:
     [problem] = _broken(lambda spec: spec["ingress"][0]["ports"][0].update(port=9999), mode)
     assert problem.startswith("[gateway-listener-ingress] ")
     assert "container port 8080" in problem
+
+
+def _service(**service: Any) -> dict[str, Any]:
+    config = StackConfig(models=(MODEL,), gateway=GatewayConfig(service=GatewayServiceConfig(**service)))
+    return find(manifests(config), "NetworkPolicy", "llm-stack-ai-gateway")["spec"]["ingress"][0]
+
+
+def test_with_source_ranges_and_local_traffic_the_listener_admits_those_ranges_and_the_cluster() -> None:
+    rule = _service(
+        type="LoadBalancer", load_balancer_source_ranges=("203.0.113.0/24",), external_traffic_policy="Local"
+    )
+    assert rule == {
+        "from": [
+            {"ipBlock": {"cidr": "203.0.113.0/24"}},
+            {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "Exists"}]}},
+        ],
+        "ports": _tcp(8080),
+    }
+
+
+def test_with_cluster_traffic_the_pods_see_node_addresses_so_the_listener_stays_open() -> None:
+    assert _service(type="LoadBalancer", load_balancer_source_ranges=("203.0.113.0/24",)) == {"ports": _tcp(8080)}

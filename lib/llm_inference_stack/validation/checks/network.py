@@ -104,15 +104,21 @@ def _listener_ports(manifests: Manifests, policy: Obj) -> list[int]:
     return out
 
 
+def _from_clients(rule: Mapping[str, Any]) -> bool:
+    """Whether the rule admits clients from outside the cluster: no ``from`` (everyone), or address blocks."""
+    peers = rule.get("from") or []
+    return not peers or any(isinstance(peer, Mapping) and "ipBlock" in peer for peer in peers)
+
+
 @check("gateway-listener-ingress")
 def gateway_policy_admits_its_listener(manifests: Manifests) -> Iterator[Problem]:
     """The gateway is the public entry point: its policy must admit clients to the port its Envoy listens on."""
     for policy in _egress_policies(manifests):
-        open_ports = {p for r in _rules(policy, "ingress") if not r.get("from") for p in _ports(r)}
+        open_ports = {p for r in _rules(policy, "ingress") if _from_clients(r) for p in _ports(r)}
         for port in _listener_ports(manifests, policy):
             if port not in open_ports:
                 yield Problem(
                     policy,
                     f"ingress to the gateway's listener (container port {port}) is not admitted from clients: add an "
-                    f"ingress rule for TCP port {port} without 'from'",
+                    f"ingress rule for TCP port {port} without 'from' (or from the clients' address blocks)",
                 )
