@@ -19,6 +19,7 @@ import collections.abc
 import dataclasses
 import enum
 import math
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -186,19 +187,20 @@ def hints(obj: Callable[..., Any] | type, fallback: Callable[[str], Any] | None 
     cached = _HINTS.get(obj)
     if cached is not None:
         return cached
-    if isinstance(obj, type):
+    try:
         out = typing.get_type_hints(obj)
-    else:
-        names = _Names(fallback)
+    except Exception:  # a name imported for type checkers only: resolve one annotation at a time
         out = {}
-        for name, annotation in getattr(obj, "__annotations__", {}).items():
-            try:
-                out[name] = (
-                    eval(annotation, getattr(obj, "__globals__", {}), names)  # the library's own annotations
-                    if isinstance(annotation, str)
-                    else annotation
-                )
-            except Exception:  # an annotation that cannot be resolved is not checked
-                out[name] = Any
+        names = _Names(fallback)
+        for cls in reversed(obj.__mro__) if isinstance(obj, type) else (obj,):
+            module = sys.modules.get(getattr(cls, "__module__", ""))
+            namespace = getattr(cls, "__globals__", None) or (vars(module) if module is not None else {})
+            own = vars(cls).get("__annotations__", {}) if isinstance(obj, type) else obj.__annotations__
+            for name, annotation in own.items():
+                try:
+                    # the library's own annotations
+                    out[name] = eval(annotation, namespace, names) if isinstance(annotation, str) else annotation
+                except Exception:  # an annotation that cannot be resolved is not checked
+                    out[name] = Any
     _HINTS[obj] = out
     return out

@@ -34,6 +34,7 @@ from .routes import (
     route_buckets,
     route_key,
 )
+from .settings.typed import Typed
 from .validation.checks.gateway import AI_GATEWAY_METADATA_NAMESPACE
 from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
 
@@ -69,7 +70,7 @@ _OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
 
 
 @dataclass(frozen=True)
-class GatewayModel:
+class GatewayModel(Typed):
     """What ``AiGateway.add_model`` created for one model server."""
 
     gateway: AiGateway

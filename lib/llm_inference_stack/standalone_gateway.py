@@ -61,6 +61,7 @@ from .envoy_bootstrap import (
 from .errors import PropError
 from .gateway_base import GatewayBase
 from .routes import ModelRoute
+from .settings.typed import Typed
 from .tracing_env import otlp_env
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class StandaloneModel:
+class StandaloneModel(Typed):
     """What ``StandaloneGateway.add_model`` created for one model server: its route in the Envoy bootstrap
     (cluster ``model-<route.backend_name>`` in ``config_map``)."""
 
