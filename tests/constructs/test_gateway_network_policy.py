@@ -210,3 +210,14 @@ def test_with_source_ranges_and_local_traffic_the_listener_admits_those_ranges_a
 
 def test_with_cluster_traffic_the_pods_see_node_addresses_so_the_listener_stays_open() -> None:
     assert _service(type="LoadBalancer", load_balancer_source_ranges=("203.0.113.0/24",)) == {"ports": _tcp(8080)}
+
+
+def test_a_model_policy_admitting_another_port_is_refused() -> None:
+    objs = copy.deepcopy(manifests(StackConfig(models=(MODEL,))))
+    for rule in find(objs, "NetworkPolicy", "llama")["spec"]["ingress"]:
+        rule["ports"][0]["port"] = 80
+    with pytest.raises(ManifestError) as raised:
+        validate_objects(objs)
+    [problem] = raised.value.problems
+    assert problem.startswith("[ingress-to-models] NetworkPolicy kserve-inference/llama: ")
+    assert "not admitted on port 8080" in problem

@@ -310,3 +310,14 @@ def test_settings_copy_and_pickle_as_they_were(duplicate: Callable[[Any], Any]) 
     copied = duplicate(config)
     assert copied == config
     assert given_fields(copied.models[0].autoscaling) == {"max_replicas"}
+
+
+def test_fails_when_two_servers_of_one_chart_write_one_inference_service(tmp_path: Any) -> None:
+    app = cdk8s.App(outdir=str(tmp_path))
+    scope = cdk8s.Chart(app, "models")
+    ModelServer(scope, "first", model=ModelConfig(**MODEL))
+    ModelServer(scope, "second", model=ModelConfig(**MODEL))
+    with pytest.raises(StackValidationError) as raised:
+        app.synth()
+    [problem] = raised.value.problems
+    assert "InferenceService kserve-inference/llama by 'models/first/Resource' and 'models/second/Resource'" in problem

@@ -122,3 +122,26 @@ def gateway_policy_admits_its_listener(manifests: Manifests) -> Iterator[Problem
                     f"ingress to the gateway's listener (container port {port}) is not admitted from clients: add an "
                     f"ingress rule for TCP port {port} without 'from' (or from the clients' address blocks)",
                 )
+
+
+@check("ingress-to-models")
+def model_policy_admits_the_model_port(manifests: Manifests) -> Iterator[Problem]:
+    """A policy selecting a model's pods must admit traffic on the port vLLM listens on: the gateway (and
+    Prometheus) reach the pods there, whatever port the predictor Service shows."""
+    for isvc in inference_services(manifests):
+        labels = kserve.predictor_pod_labels(name_of(isvc))
+        port = model_port(isvc)
+        for policy in manifests.of_kind("NetworkPolicy"):
+            selector = dig(policy, "spec", "podSelector", "matchLabels") or {}
+            if namespace_of(policy) != namespace_of(isvc) or not selector:
+                continue
+            if not all(labels.get(k) == v for k, v in selector.items()):
+                continue
+            if "Ingress" in (dig(policy, "spec", "policyTypes") or ["Ingress"]) and not any(
+                port in _ports(rule) for rule in _rules(policy, "ingress")
+            ):
+                yield Problem(
+                    policy,
+                    f"ingress to model {name_of(isvc)!r} is not admitted on port {port} (its vLLM --port): the gateway "
+                    f"and Prometheus could not reach it. Admit TCP port {port}",
+                )
