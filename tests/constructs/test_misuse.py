@@ -6,6 +6,8 @@ same objects into one app."""
 from __future__ import annotations
 
 import copy
+import dataclasses
+import inspect
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -321,3 +323,87 @@ def test_fails_when_two_servers_of_one_chart_write_one_inference_service(tmp_pat
         app.synth()
     [problem] = raised.value.problems
     assert "InferenceService kserve-inference/llama by 'models/first/Resource' and 'models/second/Resource'" in problem
+
+
+WRONG_VALUES: list[object] = [object(), 2.5, True, b"bytes", ["x"], {"a": 1}]
+"""Values no field or prop of the library takes as they are (each wrong for some, all wrong for most)."""
+
+REQUIRED: dict[type, dict[str, object]] = {
+    ModelConfig: MODEL,
+    StackConfig: {"models": (ModelConfig(**MODEL),)},
+    ResourceList: {"cpu": "1", "memory": "1Gi"},
+    PrometheusAuth: {"mode": "bearer", "secret_name": "prometheus"},
+    ExternalSecretConfig: {"store_name": "vault", "remote_key": "keys"},
+    RateLimitConfig: {"tokens_per_minute": 5},
+    PrometheusTls: {"insecure_skip_verify": True},
+    SecretKeyRef: {"name": "s", "key": "k"},
+    EnvFromSecret: {"secret_key_ref": SecretKeyRef(name="s", key="k")},
+}
+SETTINGS_CLASSES = [
+    ApiKeysConfig, AutoscalingConfig, EnvFromSecret, ExternalSecretConfig, GatewayConfig, GatewayServiceConfig,
+    ModelConfig, NetworkPolicyConfig, ObservabilityConfig, PhoenixConfig, PrometheusAuth, PrometheusConfig,
+    PrometheusTls, RateLimitConfig, ResourceList, Resources, RuntimeConfig, SecretKeyRef, SloConfig, StackConfig,
+    StandaloneGatewayConfig, Toleration,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cls", SETTINGS_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_settings_field_refuses_values_of_the_wrong_type_with_a_settings_error(cls: type) -> None:
+    base = REQUIRED.get(cls, {})
+    cls(**base)
+    for f in dataclasses.fields(cls):
+        with pytest.raises(SettingsError) as raised:
+            cls(**{**base, f.name: object()})
+        assert raised.value.path == f.name
+        assert f"{cls.__name__}.{f.name}" in str(raised.value)
+        for wrong in WRONG_VALUES:
+            try:
+                cls(**{**base, f.name: wrong})
+            except SettingsError:
+                pass
+            except Exception as error:
+                pytest.fail(f"{cls.__name__}({f.name}={wrong!r}) raised {type(error).__name__}: {error}")
+
+
+def _props(cls: type, scope: cdk8s.Chart) -> dict[str, object]:
+    """The required props of a public construct, built in ``scope``."""
+    keys = ApiKeys(scope, "keys") if cls in (AiGateway, StandaloneGateway) else None
+    slo = SloConfig()
+    return {
+        ModelServer: lambda: {"model": ModelConfig(**MODEL)},
+        Autoscaler: lambda: {"target": server(scope)},
+        AiGateway: lambda: {"name": "gw", "api_keys": keys},
+        StandaloneGateway: lambda: {"name": "gw", "api_keys": keys},
+        ApiKeys: dict,
+        GatewayTracing: lambda: {"name": "t", "phoenix": PhoenixConfig()},
+        StackAlerts: lambda: {"name": "a", "namespace": "n", "models": [], "slo": slo, "ai_gateway": True},
+        StackDashboard: lambda: {
+            "name": "d",
+            "namespace": "n",
+            "dashboard": dashboard([], release="r", slo=slo, ai_gateway=True, client_id_header="x"),
+        },
+        LlmInferenceStack: lambda: {"config": StackConfig(models=(ModelConfig(**MODEL),))},
+    }[cls]()
+
+
+CONSTRUCTS = [
+    ModelServer,
+    Autoscaler,
+    AiGateway,
+    StandaloneGateway,
+    ApiKeys,
+    GatewayTracing,
+    StackAlerts,
+    StackDashboard,
+]
+
+
+@pytest.mark.parametrize("cls", [*CONSTRUCTS, LlmInferenceStack], ids=lambda cls: cls.__name__)
+def test_every_construct_prop_refuses_a_value_of_the_wrong_type_with_a_prop_error(cls: type) -> None:
+    props = [p.name for p in inspect.signature(cls).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    for prop in props:
+        scope = chart()
+        where = scope.node.scope if cls is LlmInferenceStack else scope
+        with pytest.raises(PropError) as raised:
+            cls(where, "under-test", **{**_props(cls, scope), prop: object()})
+        assert (raised.value.construct, raised.value.prop) == (cls.__name__, prop)
