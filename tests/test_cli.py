@@ -122,7 +122,9 @@ def test_diff_shows_changed_added_and_removed_objects_and_exits_1(capsys: pytest
     assert f"--- {dist}: InferenceService kserve-inference/llama-3-70b\n" in stdout
     assert "+++ synth: InferenceService kserve-inference/llama-3-70b\n" in stdout
     assert "-          nvidia.com/gpu: 2\n+          nvidia.com/gpu: 4\n" in stdout
-    assert "1 changed, 0 added, 1 removed" in stderr
+    # No token limits: the gateway's NetworkPolicy drops its egress to the rate-limit service.
+    assert f"--- {dist}: NetworkPolicy kserve-inference/llm-stack-ai-gateway\n" in stdout
+    assert "2 changed, 0 added, 1 removed" in stderr
     assert _tree(ROOT / "dist") == before, "diff must not write the output directory"
     code, stdout, _stderr = diff(capsys, "-f", str(VALUES), "--out", dist, "--set", "namespace.create=true")
     assert code == 1 and "added: Namespace kserve-inference" in stdout

@@ -151,7 +151,11 @@ def test_every_model_has_its_own_objects_in_its_namespace(fleet: list[dict[str, 
 
 
 def test_per_model_namespaces_hold_the_model_side_and_admit_the_gateway(fleet: list[dict[str, Any]]) -> None:
-    by_namespace = Counter(o["metadata"].get("namespace") for o in fleet if o["kind"] in PER_MODEL_KINDS)
+    by_namespace = Counter(
+        o["metadata"].get("namespace")
+        for o in fleet
+        if o["kind"] in PER_MODEL_KINDS and o["metadata"]["name"] != GATEWAY
+    )
     assert by_namespace == {
         GATEWAY_NAMESPACE: 15 * len(PER_MODEL_KINDS),
         "team-a": 2 * len(PER_MODEL_KINDS),
@@ -175,9 +179,13 @@ def test_per_model_namespaces_hold_the_model_side_and_admit_the_gateway(fleet: l
 def test_network_policy_admits_envoy_from_a_separate_gateway_namespace() -> None:
     values = with_changes(fleet_values(), {"networkPolicy": {"gatewayNamespace": "envoy-gateway-system"}})
     objects = synth_objects(values)
-    for policy in (o for o in objects if o["kind"] == "NetworkPolicy"):
+    model_policies = [o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] != GATEWAY]
+    assert len(model_policies) == 20
+    for policy in model_policies:
         peer = policy["spec"]["ingress"][0]["from"][0]
         assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "envoy-gateway-system"}
+    # The gateway's own policy lives with its Envoy pods.
+    assert find(objects, "NetworkPolicy", GATEWAY)["metadata"]["namespace"] == "envoy-gateway-system"
 
 
 def token_limits(objects: list[dict[str, Any]]) -> dict[str, set[tuple[str, int]]]:
@@ -278,7 +286,11 @@ def test_adding_or_removing_a_model_leaves_every_other_models_objects_byte_for_b
     models_before, models_after = set(model_names(base)), set(model_names(changed))
     kept = models_before & models_after
 
-    per_model = {k for k in before.keys() | after.keys() if k[0] in PER_MODEL_KINDS + PER_MODEL_GATEWAY_KINDS}
+    per_model = {
+        k
+        for k in before.keys() | after.keys()
+        if k[0] in PER_MODEL_KINDS + PER_MODEL_GATEWAY_KINDS and k[2] != GATEWAY  # the gateway's NetworkPolicy
+    }
     for key in per_model:
         if key[2] in kept:
             assert before.get(key) == after.get(key), f"{key} changed"

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from library_example import EXAMPLE
 from packaging.requirements import Requirement
 from packaging.version import Version
@@ -154,7 +155,11 @@ def test_the_readme_library_example_runs_verbatim_against_the_installed_wheel(tm
         timeout=600,
     )
     assert validate.returncode == 0, validate.stdout + validate.stderr
-    assert "19 objects" in validate.stdout + validate.stderr
+    written = [d for d in yaml.safe_load_all((platform / "dist" / "platform.k8s.yaml").read_text()) if d]
+    kinds = [d["kind"] for d in written]
+    # Secure by default from the library too: the model's and the gateway's NetworkPolicies, the token limits.
+    assert kinds.count("NetworkPolicy") >= 2 and "BackendTrafficPolicy" in kinds, kinds
+    assert f"{len(written)} objects" in validate.stdout + validate.stderr
     # Without the harness distribution, its commands say what to install (and nothing is imported from it).
     for command in ("verify", "local-run"):
         missing = subprocess.run(

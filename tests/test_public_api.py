@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import pydoc
 import re
 from pathlib import Path
 
@@ -111,3 +112,21 @@ def test_each_documentation_fault_of_a_construct_is_reported() -> None:
         "_Planted: prop 'name' has no ':param name:' in the class docstring",
         "_Planted: the docstring documents 'colour', which is not a prop",
     ]
+
+
+def test_help_and_signature_show_each_public_constructs_props() -> None:
+    for cls in _constructs():
+        shown = inspect.signature(cls)
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]  # after self
+        assert list(shown.parameters.values()) == parameters, cls.__name__
+        assert "*args" not in str(shown), cls.__name__
+    text = pydoc.render_doc(llm_inference_stack.ModelServer, renderer=pydoc.plaintext)
+    assert "ModelServer(scope: 'Construct', id: 'str', *, model: 'ModelConfig', namespace:" in text
+
+
+def test_a_subclass_of_a_construct_shows_its_own_signature() -> None:
+    class Tuned(llm_inference_stack.ModelServer):
+        def __init__(self, scope: constructs.Construct, id: str, *, size: str) -> None:
+            super().__init__(scope, id, model=llm_inference_stack.ModelConfig(name=size, storage_uri="s3://m/"))
+
+    assert list(inspect.signature(Tuned).parameters) == ["scope", "id", "size"]

@@ -148,7 +148,7 @@ def test_core_kinds_agree_with_kubernetes_validate_strict(
     values = with_changes(
         default_values, {"apiKeys.existingSecret": False, "apiKeys.dummyKey": "test-key-0123456789ab"}
     )
-    obj = copy.deepcopy(find(synthesized(values), kind))
+    obj = copy.deepcopy(find(synthesized(values), kind, "llama-3-70b" if kind == "NetworkPolicy" else None))
     assert validate_object(obj) == []
     kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     mutate(obj)

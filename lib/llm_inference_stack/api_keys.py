@@ -16,12 +16,14 @@ from constructs import Construct
 
 from ._resource import namespace_for
 from .config import ApiKeysConfig
+from .contracts import typed_props
 from .validation import ChartValidation
 
 if TYPE_CHECKING:
     from .imports.io import external_secrets as eso
 
 
+@typed_props
 class ApiKeys(Construct):
     """The keys Secret, by reference or created; pass it to a gateway (``AiGateway(api_keys=...)``).
 

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from ._resource import gvk_of, lazy_api_object, namespace_for, struct_body
+from ._resource import check_label, gvk_of, lazy_api_object, namespace_for, struct_body
 from .config import AutoscalingConfig
-from .contracts import Scalable, check_contract
+from .contracts import Scalable, check_contract, typed_call, typed_props
+from .errors import PropError
 from .imports.sh import keda
 from .keda_replicas import keda_desired_replicas
 from .validation import ChartValidation
@@ -17,12 +18,19 @@ from .vllm_metrics import WAITING, model_selector
 
 WAITING_METRIC = WAITING
 
+_SCALED: dict[int, tuple[Scalable, Autoscaler]] = {}
+"""``id(target)`` -> (the target, the Autoscaler scaling it): KEDA's admission webhook refuses a second
+ScaledObject on a workload that one already scales, so a second Autoscaler of one target is refused at
+construction. (Two targets writing one Deployment are two objects written twice, which synthesis refuses.)"""
 
+
+@typed_call
 def waiting_requests_query(served_model_name: str, namespace: str) -> str:
     """PromQL for the queued requests of one model: one series (``sum``), by a label vLLM exports."""
     return f"sum({WAITING_METRIC}{{{model_selector(served_model_name, namespace)}}})"
 
 
+@typed_call
 def desired_replicas(waiting: float, config: AutoscalingConfig) -> int:
     """Replicas KEDA's HPA settles on for a steady ``waiting`` value: ``keda_replicas.keda_desired_replicas``.
 
@@ -37,6 +45,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+@typed_props
 class Autoscaler(Construct):
     """A KEDA ScaledObject on a model server's predictor Deployment, with a Prometheus trigger on waiting requests.
 
@@ -75,8 +84,11 @@ class Autoscaler(Construct):
         self.config = config
         self.target = target
         self.name = name or target.name
+        # KEDA labels the HPA with the ScaledObject's name: a label value, so a DNS-1123 label of 63 at most.
+        check_label("Autoscaler", "name", self.name)
         self.target_deployment = target.predictor_name
         self.namespace = namespace_for(self, target.namespace)
+        self._claim_target()
         self.hpa_name = self.name
         """Name of the HorizontalPodAutoscaler KEDA creates (``advanced.horizontalPodAutoscalerConfig.name``; KEDA's
         own default, ``keda-hpa-<ScaledObject>``, is not used)."""
@@ -97,6 +109,19 @@ class Autoscaler(Construct):
             produce=lambda: struct_body(keda.ScaledObject, spec=spec),
         )
         """The ScaledObject (``node.default_child``)."""
+
+    def _claim_target(self) -> None:
+        """One Autoscaler per target (``PropError`` naming the one that has it)."""
+        _, owner = _SCALED.setdefault(id(self.target), (self.target, self))
+        if owner is not self:
+            raise PropError(
+                "Autoscaler",
+                "target",
+                self.target.name,
+                f"Deployment {self.namespace}/{self.target_deployment} is already scaled by the Autoscaler at "
+                f"{owner.node.path!r}: KEDA's webhook refuses a second ScaledObject on one workload. Give each model "
+                "server one Autoscaler (change the first one's config instead)",
+            )
 
     def _trigger_authentication(self) -> keda.TriggerAuthentication | None:
         prometheus = self.config.prometheus

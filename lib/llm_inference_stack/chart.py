@@ -11,7 +11,7 @@ from constructs import Construct
 from .api_keys import ApiKeys
 from .autoscaler import Autoscaler
 from .config import AutoscalingConfig, ModelConfig, PhoenixConfig, StackConfig
-from .contracts import Gateway, RoutedModel
+from .contracts import Gateway, RoutedModel, typed_props
 from .gateway import AiGateway
 from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
@@ -30,6 +30,7 @@ def stack_labels(config: StackConfig) -> dict[str, str]:
     return {"app.kubernetes.io/part-of": config.release, "app.kubernetes.io/managed-by": "llm-inference-stack"}
 
 
+@typed_props
 class ModelDeployment(Construct):
     """One model of the stack: its server (InferenceService, PodMonitor, PDB) and its autoscaler (ScaledObject).
 
@@ -72,6 +73,7 @@ class ModelDeployment(Construct):
         """What the gateway created for this model (set when the stack adds it to its gateway)."""
 
 
+@typed_props
 class LlmInferenceStack(cdk8s.Chart):
     """The whole stack from one ``StackConfig``: the public constructs, wired as a user could wire them.
 
@@ -138,6 +140,9 @@ class LlmInferenceStack(cdk8s.Chart):
         config = self.config
         if config.network_policy.enabled:
             envoy_namespace = self.gateway.envoy_pod_namespace(config.network_policy.gateway_namespace)
+            self.gateway.add_network_policy(
+                prometheus_namespace=config.autoscaling.prometheus.namespace, pod_namespace=envoy_namespace
+            )
             for m in self.models:
                 m.server.allow_ingress_only_from(
                     gateway=self.gateway,

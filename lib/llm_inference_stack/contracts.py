@@ -6,16 +6,30 @@ A construct asks for the protocol, never for another construct's class: ``Autosc
 ``PodPeer``, and the chart drives its gateway through ``Gateway``. So a new kind of target, model or gateway
 needs no change to the constructs that use it, and no construct module imports another one sideways.
 ``check_contract`` turns a value that does not fit into a ``PropError`` naming what it lacks.
+
+``typed_props`` is the other half of a construct's contract with its caller: every public construct's constructor
+and public methods check what they are given against their annotations (``_typed.conform``) before anything reads
+it, so misuse (``ModelServer(chart, "m", model="llama")``, a typo'd or missing prop) is a ``PropError`` naming
+the construct, the prop, the value and the fix, never an ``AttributeError``, ``TypeError`` or jsii error; and
+``help(ModelServer)`` and ``inspect.signature(ModelServer)`` show the real keyword-only props, not the
+``(*args, **kwargs)`` of jsii's metaclass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+import difflib
+import functools
+import importlib
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from constructs import Construct
 
+from ._typed import Mismatch, conform, hints
 from .errors import PropError
+from .names import is_label_value, is_qualified_name
 from .settings import INHERIT, AutoscalingConfig, GatewayConfig, Inherit, PhoenixConfig, RateLimitConfig
 
 
@@ -53,6 +67,11 @@ class ServedModel(PodPeer, Protocol):
 
     @property
     def service_port(self) -> int: ...
+
+    @property
+    def port(self) -> int:
+        """The pods' port behind ``service_port`` (what a NetworkPolicy toward the pods admits)."""
+        ...
 
     @property
     def api_prefix(self) -> str:
@@ -157,6 +176,12 @@ class Gateway(PodPeer, Protocol):
         gateway makes one."""
         ...
 
+    def add_network_policy(
+        self, *, prometheus_namespace: str | None = None, pod_namespace: str | None = None
+    ) -> Construct:
+        """Restrict the gateway's own Envoy pods to the traffic they need; returns the NetworkPolicy."""
+        ...
+
 
 def _members(contract: type) -> list[str]:
     names: list[str] = []
@@ -175,3 +200,153 @@ def check_contract(construct: str, prop: str, value: object, contract: type, fix
         return
     missing = [name for name in _members(contract) if not hasattr(value, name)]
     raise PropError(construct, prop, value, f"{fix} (a {contract.__name__}; this value has no {', '.join(missing)})")
+
+
+C = TypeVar("C", bound=type)
+F = TypeVar("F", bound=Callable[..., Any])
+_TYPED = "_typed_props"
+
+
+def _public_name(name: str) -> Any:
+    """A name an annotation uses that its module imports for type checkers only (``ApiKeys``)."""
+    return getattr(importlib.import_module(__package__ or "llm_inference_stack"), name)
+
+
+def _call_error(
+    owner: str, parameters: list[inspect.Parameter], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> PropError:
+    """The ``PropError`` for a call that does not bind: too many positional arguments, an unknown prop, a missing
+    one (Python would raise ``TypeError``)."""
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    props = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+    if len(args) > len(positional):
+        value = args[len(positional)]
+        return PropError(
+            owner,
+            props[0] if props else "(arguments)",
+            value,
+            f"props are keyword-only: pass {', '.join(f'{n}=...' for n in props)} by name",
+        )
+    names = [p.name for p in parameters]
+    for name in kwargs:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            return PropError(owner, name, kwargs[name], f"no such argument: {hint}it takes {', '.join(names)}")
+    given = {p.name for p in positional[: len(args)]} | set(kwargs)
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    missing = [p.name for p in parameters if p.default is p.empty and p.kind not in variadic and p.name not in given]
+    name = missing[0] if missing else "(arguments)"
+    return PropError(owner, name, PropError.MISSING, f"pass {name}=... (it has no default)")
+
+
+def _check_labels(owner: str, labels: Mapping[str, str]) -> None:
+    """A ``labels`` prop holds Kubernetes labels: qualified names as keys, label values."""
+    for key, value in labels.items():
+        if not is_qualified_name(key):
+            raise PropError(
+                owner,
+                "labels",
+                key,
+                "use a qualified name as the label key: an optional DNS-1123 prefix and '/', then at most 63 "
+                "letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+            )
+        if not is_label_value(value):
+            raise PropError(
+                owner,
+                f"labels[{key!r}]",
+                value,
+                "use a label value: empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending "
+                "with a letter or digit",
+            )
+
+
+_PLACE_ERRORS = {
+    "There is already a Construct with name": (
+        "id",
+        "the scope already has a child with this id: give each construct its own id",
+    ),
+    "cannot find a parent chart": (
+        "scope",
+        "create it inside a chart, e.g. scope=cdk8s.Chart(app, 'models'), not in the App itself",
+    ),
+}
+"""What the constructs library says when a construct is put where it cannot go -> the prop and the fix. Read from
+its error rather than checked before, so that a construct put in the right place costs no extra call to it."""
+
+
+def _place_error(owner: str, error: RuntimeError, scope: object, id: object) -> PropError | None:
+    for text, (prop, fix) in _PLACE_ERRORS.items():
+        if text in str(error):
+            return PropError(owner, prop, id if prop == "id" else scope, fix)
+    return None
+
+
+def _checking(func: Callable[..., Any], *, method: bool = True) -> Callable[..., Any]:
+    """``func`` (a constructor, a method, or with ``method=False`` a function) with its arguments checked against
+    its annotations first."""
+    signature = inspect.signature(func)
+    parameters = list(signature.parameters.values())[1 if method else 0 :]
+
+    @functools.wraps(func)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if method:
+            owner = type(args[0]).__name__ + ("" if func.__name__ == "__init__" else f".{func.__name__}")
+        else:
+            owner = func.__qualname__
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:
+            raise _call_error(owner, parameters, args[1:] if method else args, kwargs) from None
+        annotations = hints(func, _public_name)
+        given = list(bound.arguments.items())[1 if method else 0 :]
+        for name, value in given:
+            try:
+                conform(annotations.get(name, Any), value)
+            except Mismatch as mismatch:
+                raise PropError(owner, name + mismatch.where, mismatch.value, mismatch.fix(name)) from None
+            if name == "labels" and isinstance(value, Mapping):
+                _check_labels(owner, value)
+        if not (method and func.__name__ == "__init__"):
+            return func(*args, **kwargs)
+        if not bound.arguments["id"]:
+            raise PropError(owner, "id", "", "use a non-empty id, unique among the scope's children")
+        try:
+            return func(*args, **kwargs)
+        except RuntimeError as error:
+            translated = _place_error(owner, error, bound.arguments["scope"], bound.arguments["id"])
+            if translated is None:
+                raise
+            raise translated from None
+
+    setattr(checked, _TYPED, True)
+    return checked
+
+
+def typed_call(func: F) -> F:
+    """Decorator of a public function: its arguments are checked against its annotations (``PropError``)."""
+    return typing.cast(F, _checking(func, method=False))
+
+
+class _InitSignature:
+    """``inspect.signature(cls)`` (and so ``help(cls)``): ``cls.__init__``'s parameters after ``self``, for the class
+    it is read on, subclasses included."""
+
+    def __get__(self, instance: object, owner: type) -> inspect.Signature | None:
+        if instance is not None:
+            return None
+        signature = inspect.signature(owner.__init__)  # type: ignore[misc]
+        return signature.replace(
+            parameters=list(signature.parameters.values())[1:], return_annotation=inspect.Signature.empty
+        )
+
+
+def typed_props(cls: C) -> C:
+    """Class decorator of a public construct: its ``__init__`` and public methods check their arguments
+    (``PropError``), and the class shows its real signature."""
+    for name, member in list(vars(cls).items()):
+        public = name == "__init__" or not name.startswith("_")
+        if public and inspect.isfunction(member) and not getattr(member, _TYPED, False):
+            setattr(cls, name, _checking(member))
+    cls.__signature__ = _InitSignature()  # type: ignore[attr-defined]
+    return cls

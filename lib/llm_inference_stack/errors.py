@@ -116,14 +116,21 @@ class SettingsError(ValuesError):
 
 
 class PropError(LlmStackError, ValueError):
-    """A construct was given a property value it cannot use: names the construct, the prop, the value, the fix."""
+    """A construct was given a property value it cannot use: names the construct, the prop, the value (shown with
+    ``redaction.show``: a secret-looking one is hidden) and the fix."""
+
+    MISSING: Any = _MISSING
+    """The ``value`` of a required prop that was not given."""
 
     def __init__(self, construct: str, prop: str, value: Any, fix: str) -> None:
         self.construct = construct
         self.prop = prop
         self.value = value
         self.fix = fix
-        super().__init__(f"{construct} '{prop}' ({show(value, values_key(prop))}) is not valid: {fix}")
+        if value is _MISSING:
+            super().__init__(f"{construct} '{prop}': missing: {fix}")
+        else:
+            super().__init__(f"{construct} '{prop}' ({show(value, values_key(prop))}) is not valid: {fix}")
 
 
 class ManifestError(LlmStackError, ValueError):

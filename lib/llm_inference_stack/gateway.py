@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import cdk8s
+from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._resource import body, cluster_scoped, lazy_api_object
 from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig
-from .contracts import ServedModel
+from .contracts import ServedModel, typed_props
 from .facts import ai_gateway, envoy_gateway
 from .gateway_base import GatewayBase
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
 from .imports.io.k8s.networking import gateway as gwapi
+from .network_policy import namespace_peer, ports
 from .observability import GatewayTracing
 from .routes import (
     MAX_RULES_PER_ROUTE,
@@ -32,6 +34,7 @@ from .routes import (
     route_buckets,
     route_key,
 )
+from .settings.typed import Typed
 from .validation.checks.gateway import AI_GATEWAY_METADATA_NAMESPACE
 from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
 
@@ -67,7 +70,7 @@ _OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
 
 
 @dataclass(frozen=True)
-class GatewayModel:
+class GatewayModel(Typed):
     """What ``AiGateway.add_model`` created for one model server."""
 
     gateway: AiGateway
@@ -90,6 +93,7 @@ class GatewayModel:
         return self.gateway.token_limits_of(self.route) if self.route.rate_limit is not None else None
 
 
+@typed_props
 class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
     """Envoy AI Gateway resources in front of model servers added with ``add_model``.
 
@@ -148,6 +152,24 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         self._limits_by_index: dict[int, cdk8s.ApiObject] = {}
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
+
+    @property
+    def listener_container_port(self) -> int:
+        """The Envoy container's port for the listener: Envoy Gateway shifts a privileged port by 10000."""
+        return envoy_gateway.container_port(self.config.port)
+
+    @property
+    def metrics_ports(self) -> tuple[int, ...]:
+        """Envoy's ``/stats/prometheus`` and the external processor's ``gen_ai_*`` metrics."""
+        return (envoy_gateway.PROXY_METRICS_PORT, ai_gateway.EXTPROC_METRICS_PORT)
+
+    def _control_plane_egress(self) -> list[k8s.NetworkPolicyEgressRule]:
+        """Envoy Gateway's xDS and, when a model has token limits, its rate-limit service (the external processor
+        is a sidecar in the Envoy pods: no rule needed)."""
+        control_plane = list(envoy_gateway.XDS_PORTS)
+        if any(route.rate_limit is not None for route in self.routes):
+            control_plane.append(envoy_gateway.RATE_LIMIT_PORT)
+        return [k8s.NetworkPolicyEgressRule(to=[namespace_peer(envoy_gateway.NAMESPACE)], ports=ports(*control_plane))]
 
     @property
     def _class_name(self) -> str:

@@ -4,14 +4,25 @@ meaning of ``add_model`` and ``add_tracing``. Each gateway adds what it makes of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
+import cdk8s
+from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import check_label, namespace_for
-from .config import INHERIT, GatewayConfig, Inherit, PhoenixConfig, RateLimitConfig
-from .contracts import ServedModel, check_contract
+from ._resource import body, check_label, lazy_api_object, namespace_for
+from .config import INHERIT, GatewayConfig, Inherit, PhoenixConfig, PrometheusConfig, RateLimitConfig
+from .contracts import ServedModel, check_contract, typed_props
 from .errors import PropError
+from .network_policy import (
+    all_pods_peer,
+    dns_egress,
+    ip_block_peers,
+    namespace_peer,
+    phoenix_egress,
+    pods_egress,
+    ports,
+)
 from .routes import ModelRoute, new_route, rate_limit_for
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
@@ -19,12 +30,25 @@ from .validation import ChartValidation
 if TYPE_CHECKING:
     from .api_keys import ApiKeys
 
+_DEFAULT_PROMETHEUS_NAMESPACE = PrometheusConfig().namespace
+"""Namespace of the Prometheus that scrapes the gateway unless told: the default Prometheus's."""
+
+
+@runtime_checkable
+class _HasServer(Protocol):
+    """What ``add_model`` returns carries the model server it routes to."""
+
+    @property
+    def server(self) -> ServedModel: ...
+
+
 M = TypeVar("M")
 """What ``add_model`` returns."""
 T = TypeVar("T", bound="Construct | None")
 """What ``add_tracing`` returns."""
 
 
+@typed_props
 class GatewayBase(Construct, Generic[M, T]):
     """A gateway in front of model servers added with ``add_model`` (the ``contracts.Gateway`` protocol).
 
@@ -80,6 +104,8 @@ class GatewayBase(Construct, Generic[M, T]):
         self.phoenix: PhoenixConfig | None = None
         """Where the gateway sends its spans (``add_tracing``); None: no tracing."""
         self._project_name = project_name
+        self.network_policy: cdk8s.ApiObject | None = None
+        """The NetworkPolicy of the gateway's Envoy pods (``add_network_policy``); None until then."""
         ChartValidation.of(self).add_construct_check(self._check_models)
 
     def add_model(
@@ -96,8 +122,9 @@ class GatewayBase(Construct, Generic[M, T]):
             (``ModelConfig.rate_limit``, its fields over the gateway's), else ``config.rate_limit`` (100000 tokens
             per minute by default). ``StandaloneGateway`` limits requests, not tokens (see its docstring).
         :param network_policy: admit only this gateway's pods (and Prometheus) to the model's pods
-            (``server.allow_ingress_only_from``), unless the server has its NetworkPolicy already; False: leave
-            the pods open. Default: true.
+            (``server.allow_ingress_only_from``), unless the server has its NetworkPolicy already, and give the
+            gateway's own pods theirs (``add_network_policy`` with its defaults) unless it has one already (call
+            ``add_network_policy`` first for other namespaces); False: leave the pods open. Default: true.
         """
         check_contract(
             f"{self.kind}.add_model", "server", server, ServedModel, "pass the ModelServer construct, not its name"
@@ -107,6 +134,8 @@ class GatewayBase(Construct, Generic[M, T]):
         self.routes.append(route)
         if network_policy and server.network_policy is None:
             server.allow_ingress_only_from(gateway=self)
+        if network_policy and self.network_policy is None:
+            self.add_network_policy()
         model = self._add_route(server, route)
         self.models.append(model)
         return model
@@ -124,6 +153,88 @@ class GatewayBase(Construct, Generic[M, T]):
         self.phoenix = phoenix
         self._project_name = project_name or self._project_name
         return self._attach_tracing(phoenix)
+
+    def add_network_policy(
+        self, *, prometheus_namespace: str | None = None, pod_namespace: str | None = None
+    ) -> cdk8s.ApiObject:
+        """A NetworkPolicy of the gateway's own Envoy pods; returns it (also ``network_policy``). Once per gateway.
+
+        Ingress: the listener from anywhere (the public entry point, guarded by the API keys); with the Service's
+        ``loadBalancerSourceRanges`` and ``externalTrafficPolicy: Local``, from those ranges and the cluster's pods
+        only (with ``Cluster`` the pods see node addresses, not the clients', so the ranges apply at the load
+        balancer alone); and Prometheus to the metrics ports (``AiGateway`` only: the
+        standalone Envoy's admin is on loopback). Egress: each model's pods on their port, the cluster DNS, Phoenix
+        once tracing is added, and the gateway's control plane (``AiGateway``: Envoy Gateway's xDS and, with token
+        limits, its rate-limit service). Computed at synthesis: models and tracing added later are in it.
+
+        :param prometheus_namespace: namespace of the Prometheus that scrapes the gateway. Default: that of
+            ``PrometheusConfig()`` (``monitoring``).
+        :param pod_namespace: namespace of the Envoy pods. Default: ``envoy_pod_namespace(None)``, else the
+            gateway's namespace (the standalone gateway's pods are always there).
+        """
+        if self.network_policy is not None:
+            raise PropError(self.kind, "network_policy", self.name, "call add_network_policy once per gateway")
+        namespace = self.envoy_pod_namespace(pod_namespace) or self.namespace
+        check_label(self.kind, "pod_namespace", namespace)
+        prometheus = prometheus_namespace or _DEFAULT_PROMETHEUS_NAMESPACE
+        check_label(self.kind, "prometheus_namespace", prometheus)
+        self.network_policy = lazy_api_object(
+            self,
+            "NetworkPolicy",
+            gvk=k8s.KubeNetworkPolicy.GVK,
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=dict(self.labels)),
+            fields=("spec",),
+            produce=lambda: body(k8s.KubeNetworkPolicy.manifest(spec=self._network_policy_spec(prometheus))),
+            inputs=lambda: (tuple(self.routes), self.phoenix),
+        )
+        return self.network_policy
+
+    def _network_policy_spec(self, prometheus_namespace: str) -> k8s.NetworkPolicySpec:
+        ingress = [self._listener_ingress()]
+        if self.metrics_ports:
+            ingress.append(
+                k8s.NetworkPolicyIngressRule(
+                    from_=[namespace_peer(prometheus_namespace)], ports=ports(*self.metrics_ports)
+                )
+            )
+        models = pods_egress((m.server.namespace, m.server.pod_selector, m.server.port) for m in self._served())
+        egress = [*models, dns_egress()]
+        if self.phoenix is not None:
+            egress.append(phoenix_egress(self.phoenix))
+        egress += self._control_plane_egress()
+        return k8s.NetworkPolicySpec(
+            pod_selector=k8s.LabelSelector(match_labels=dict(self.pod_selector)),
+            policy_types=["Ingress", "Egress"],
+            ingress=ingress,
+            egress=egress,
+        )
+
+    def _listener_ingress(self) -> k8s.NetworkPolicyIngressRule:
+        """Clients to the listener: from anywhere; with ``loadBalancerSourceRanges`` and ``externalTrafficPolicy:
+        Local`` (the pods see the clients' addresses), from those ranges and from the cluster's pods only."""
+        service = self.config.service
+        listener = ports(self.listener_container_port)
+        if service.load_balancer_source_ranges and service.traffic_policy == "Local":
+            peers = [*ip_block_peers(service.load_balancer_source_ranges), all_pods_peer()]
+            return k8s.NetworkPolicyIngressRule(from_=peers, ports=listener)
+        return k8s.NetworkPolicyIngressRule(ports=listener)
+
+    def _served(self) -> list[_HasServer]:
+        return [m for m in self.models if isinstance(m, _HasServer)]
+
+    @property
+    def listener_container_port(self) -> int:
+        """The port the Envoy container listens on for clients (``config.port``, unless the gateway maps it)."""
+        return self.config.port
+
+    @property
+    def metrics_ports(self) -> tuple[int, ...]:
+        """Ports of the Envoy pods that Prometheus scrapes. Default: none."""
+        return ()
+
+    def _control_plane_egress(self) -> list[k8s.NetworkPolicyEgressRule]:
+        """What else the Envoy pods must reach (their control plane). Default: nothing."""
+        return []
 
     @property
     def project_name(self) -> str:

@@ -26,12 +26,13 @@ from .config import (
     PrometheusConfig,
     RateLimitConfig,
 )
-from .contracts import PodPeer, check_contract
+from .contracts import PodPeer, check_contract, typed_call, typed_props
 from .errors import PropError
 from .facts import kserve, vllm
 from .imports.com.coreos import monitoring as prom
 from .imports.io.kserve import serving as ks
 from .kube_expansion import escape
+from .network_policy import namespace_peer, pods_peer, ports
 from .redaction import credential_warnings
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
@@ -67,6 +68,7 @@ def model_path(storage_uri: str) -> str:
     return kserve.weights_path(storage_uri, MODEL_MOUNT_PATH)
 
 
+@typed_call
 def vllm_args(
     model: ModelConfig,
     *,
@@ -95,6 +97,7 @@ def vllm_args(
     return args + list(runtime.extra_args)
 
 
+@typed_props
 class ModelServer(Construct):
     """A vLLM InferenceService in KServe Standard mode, scaled by an external autoscaler (KEDA).
 
@@ -257,8 +260,7 @@ class ModelServer(Construct):
             )
         gateway_namespace = gateway_namespace or gateway.namespace
         prometheus_namespace = prometheus_namespace or self.prometheus_namespace
-        gateway_pod_labels = gateway.pod_selector
-        port = [k8s.NetworkPolicyPort(port=_value(k8s.IntOrString.from_number, SERVING_PORT), protocol="TCP")]
+        port = ports(SERVING_PORT)
         self.network_policy = k8s.KubeNetworkPolicy(
             self,
             "NetworkPolicy",
@@ -268,26 +270,9 @@ class ModelServer(Construct):
                 policy_types=["Ingress"],
                 ingress=[
                     k8s.NetworkPolicyIngressRule(
-                        from_=[
-                            k8s.NetworkPolicyPeer(
-                                namespace_selector=k8s.LabelSelector(
-                                    match_labels={"kubernetes.io/metadata.name": gateway_namespace}
-                                ),
-                                pod_selector=k8s.LabelSelector(match_labels=dict(gateway_pod_labels)),
-                            )
-                        ],
-                        ports=port,
+                        from_=[pods_peer(gateway_namespace, gateway.pod_selector)], ports=port
                     ),
-                    k8s.NetworkPolicyIngressRule(
-                        from_=[
-                            k8s.NetworkPolicyPeer(
-                                namespace_selector=k8s.LabelSelector(
-                                    match_labels={"kubernetes.io/metadata.name": prometheus_namespace}
-                                )
-                            )
-                        ],
-                        ports=port,
-                    ),
+                    k8s.NetworkPolicyIngressRule(from_=[namespace_peer(prometheus_namespace)], ports=port),
                 ],
             ),
         )

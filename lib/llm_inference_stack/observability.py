@@ -14,11 +14,13 @@ from constructs import Construct
 
 from ._resource import body, check_label, lazy_api_object, namespace_for
 from .config import PhoenixConfig
+from .contracts import typed_props
 from .imports.io.envoyproxy import aigateway as aig
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 
 
+@typed_props
 class GatewayTracing(Construct):
     """A GatewayConfig that points the AI Gateway's trace exporter at Phoenix.
 

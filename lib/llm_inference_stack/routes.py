@@ -15,6 +15,7 @@ from .config import INHERIT, Inherit, RateLimitConfig
 from .errors import PropError
 from .facts import ai_gateway, kserve, vllm
 from .settings.inherit import over
+from .settings.typed import Typed
 
 if TYPE_CHECKING:
     from .contracts import ServedModel
@@ -26,7 +27,7 @@ ROUTE_PLANNED_RULES = 12
 
 
 @dataclass(frozen=True, kw_only=True)
-class ModelRoute:
+class ModelRoute(Typed):
     """One served model as a gateway sees it (made by ``add_model`` from a ``ModelServer``)."""
 
     served_model_name: str

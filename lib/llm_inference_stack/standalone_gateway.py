@@ -33,7 +33,7 @@ from constructs import Construct
 
 from ._resource import body, lazy_api_object
 from .config import GatewayConfig, PhoenixConfig
-from .contracts import ServedModel
+from .contracts import ServedModel, typed_props
 from .envoy_bootstrap import (
     ADMIN_ADDRESS,
     ADMIN_CLUSTER,
@@ -59,6 +59,7 @@ from .envoy_bootstrap import (
 from .errors import PropError
 from .gateway_base import GatewayBase
 from .routes import ModelRoute
+from .settings.typed import Typed
 from .tracing_env import otlp_env
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class StandaloneModel:
+class StandaloneModel(Typed):
     """What ``StandaloneGateway.add_model`` created for one model server: its route in the Envoy bootstrap
     (cluster ``model-<route.backend_name>`` in ``config_map``)."""
 
@@ -103,6 +104,7 @@ _RENDER = ["/bin/sh", f"{CONFIG_DIR}/{RENDER_SCRIPT_FILE}", KEYS_DIR, f"{DYNAMIC
 """The API-key renderer's command: the keys directory in, the ECDS file out."""
 
 
+@typed_props
 class StandaloneGateway(GatewayBase[StandaloneModel, None]):
     """A plain Envoy Deployment in front of model servers added with ``add_model`` (``gateway.mode: standalone``).
 
@@ -311,8 +313,18 @@ class StandaloneGateway(GatewayBase[StandaloneModel, None]):
             command=command,
             env=self._env(),
             ports=[k8s.ContainerPort(name="http", container_port=self.config.port, protocol="TCP")],
+            # Ready: the health route, answered by Envoy's admin /ready (503 while starting or draining, so the
+            # Service drops a pod on its way out).
             readiness_probe=k8s.Probe(http_get=probe, period_seconds=5, timeout_seconds=2, failure_threshold=2),
-            liveness_probe=k8s.Probe(http_get=probe, period_seconds=10, timeout_seconds=3, failure_threshold=6),
+            # Alive: the listener accepts connections. Not /ready: a draining Envoy must finish its requests, not
+            # be restarted, and under load a slow health answer must not kill the pod; six misses 10s apart
+            # (a minute without a listening socket) restart it.
+            liveness_probe=k8s.Probe(
+                tcp_socket=k8s.TcpSocketAction(port=k8s.IntOrString.from_string("http")),
+                period_seconds=10,
+                timeout_seconds=5,
+                failure_threshold=6,
+            ),
             # Let the Service drop this pod before Envoy stops taking connections.
             lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["sleep", "10"]))),
             resources=k8s.ResourceRequirements(

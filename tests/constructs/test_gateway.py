@@ -62,9 +62,13 @@ def test_the_library_example_synthesizes_a_valid_stack(tmp_path: Path) -> None:
     }
     assert gpus == {"qwen2-5-7b-instruct": 1, "llama-3-70b": 4}
     assert {o["spec"]["maxReplicaCount"] for o in objs if o["kind"] == "ScaledObject"} == {3}
-    # Secure by default: add_model admits only the gateway's Envoy pods (and Prometheus) to each model's pods.
+    # Secure by default: add_model admits only the gateway's Envoy pods (and Prometheus) to each model's pods, and
+    # gives the gateway's own pods their NetworkPolicy.
     policies = {o["metadata"]["name"]: o["spec"] for o in objs if o["kind"] == "NetworkPolicy"}
-    assert set(policies) == {"qwen2-5-7b-instruct", "llama-3-70b"}
+    assert set(policies) == {"qwen2-5-7b-instruct", "llama-3-70b", "team-b-gw"}
+    assert policies["team-b-gw"]["podSelector"] == {
+        "matchLabels": {"gateway.envoyproxy.io/owning-gateway-name": "team-b-gw"}
+    }
     assert policies["llama-3-70b"]["ingress"][0]["from"][0]["podSelector"] == {
         "matchLabels": {"gateway.envoyproxy.io/owning-gateway-name": "team-b-gw"}
     }

@@ -143,7 +143,7 @@ def test_admits_only_the_gateway_it_is_given_and_prometheus() -> None:
     policy = model_server.allow_ingress_only_from(gateway=gateway)
     gateway.add_model(model_server)
     assert policy.name == "llama-3-70b" and model_server.network_policy is policy
-    peers = [rule["from"][0] for rule in find(objects(scope), "NetworkPolicy")["spec"]["ingress"]]
+    peers = [rule["from"][0] for rule in find(objects(scope), "NetworkPolicy", "llama-3-70b")["spec"]["ingress"]]
     assert peers == [
         {
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "team-b"}},

@@ -28,3 +28,5 @@ MAX_RULES_PER_ROUTE = 15
 """AIGatewayRoute ``spec.rules`` has ``maxItems: 15``."""
 EXTPROC_CONTAINER = "ai-gateway-extproc"
 """Name of the external-processor sidecar the controller's pod mutator adds to the Envoy pods."""
+EXTPROC_METRICS_PORT = 1064
+"""Port of the external processor's Prometheus endpoint (the ``gen_ai_*`` metrics) in the Envoy pods."""

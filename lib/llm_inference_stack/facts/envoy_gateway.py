@@ -22,3 +22,20 @@ RATE_LIMIT_NAME = "envoy-ratelimit"
 
 MAX_RATE_LIMIT_RULES = 256
 """BackendTrafficPolicy ``spec.rateLimit.global.rules`` has ``maxItems: 256``."""
+
+XDS_PORTS = (18000, 18001)
+"""Ports of the controller's xDS servers (in :data:`NAMESPACE`): the Envoy proxies' configuration (18000) and the
+rate-limit service's (18001)."""
+RATE_LIMIT_PORT = 8081
+"""gRPC port of the rate-limit service (:data:`RATE_LIMIT_NAME`), which Envoy asks about each limited request."""
+PROXY_METRICS_PORT = 19001
+"""Port of the Envoy proxies' Prometheus endpoint (``/stats/prometheus``)."""
+MIN_EPHEMERAL_PORT = 1024
+WELL_KNOWN_PORT_SHIFT = 10000
+"""A listener on a privileged port (below :data:`MIN_EPHEMERAL_PORT`) listens in the Envoy container on the port
+plus this shift (no ``NET_BIND_SERVICE`` capability needed); the Service maps the listener port to it."""
+
+
+def container_port(listener_port: int) -> int:
+    """The port the Envoy container listens on for a Gateway listener on ``listener_port``."""
+    return listener_port + WELL_KNOWN_PORT_SHIFT if listener_port < MIN_EPHEMERAL_PORT else listener_port

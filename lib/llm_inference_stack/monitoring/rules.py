@@ -15,6 +15,7 @@ from constructs import Construct
 
 from .. import vllm_metrics as vm
 from ..config import SloConfig
+from ..contracts import typed_props
 from ..errors import PropError
 from ..facts import kserve
 from ..imports.com.coreos import monitoring as prom
@@ -313,6 +314,7 @@ def split_rule_groups(
     return parts
 
 
+@typed_props
 class StackAlerts(Construct):
     """A PrometheusRule with the stack's recording rules and (optionally) its alerts; several for a fleet whose rules
     are too large for one object ``kubectl apply`` can take (``split_rule_groups``).

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .. import vllm_metrics as vm
 from ..autoscaler import Autoscaler
 from ..config import SloConfig
+from ..contracts import typed_call
 from ..model_server import ModelServer
 
 BY = "namespace, model_name"
@@ -55,6 +56,7 @@ class MonitoredModel:
     max_replicas: int
 
     @classmethod
+    @typed_call
     def of(cls, server: ModelServer, autoscaler: Autoscaler) -> MonitoredModel:
         return cls(
             served_name=server.served_model_name,

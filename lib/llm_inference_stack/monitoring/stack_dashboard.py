@@ -14,6 +14,7 @@ from constructs import Construct
 
 from .. import vllm_metrics as vm
 from ..config import SloConfig
+from ..contracts import typed_call, typed_props
 from ..grafana import Dashboard, Panel, QueryVariable, Row, Target, Threshold
 from .series import (
     AIGW_CLIENT_LABEL,
@@ -192,6 +193,7 @@ def _gateway_row(client_id_header: str) -> Row:
     )
 
 
+@typed_call
 def dashboard(
     models: Sequence[MonitoredModel], *, release: str, slo: SloConfig, ai_gateway: bool, client_id_header: str
 ) -> Dashboard:
@@ -214,6 +216,7 @@ def dashboard(
     )
 
 
+@typed_props
 class StackDashboard(Construct):
     """The Grafana dashboard as a ConfigMap labelled ``grafana_dashboard: "1"`` (kube-prometheus-stack's sidecar).
 

@@ -21,6 +21,7 @@ from ._checks import (
     require,
 )
 from .inherit import Settings, inherit_defaults
+from .typed import Typed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +59,7 @@ class RateLimitConfig(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExternalSecretConfig:
+class ExternalSecretConfig(Typed):
     """Sync the API keys from a secret store (e.g. Vault) with External Secrets Operator."""
 
     store_name: str
@@ -79,7 +80,7 @@ class ExternalSecretConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ApiKeysConfig:
+class ApiKeysConfig(Typed):
     """Where the gateway's API keys come from: a Secret with one entry per client (client id -> key)."""
 
     secret_name: str = "ai-gateway-api-keys"
@@ -148,7 +149,7 @@ class ApiKeysConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class StandaloneGatewayConfig:
+class StandaloneGatewayConfig(Typed):
     """Settings of ``gateway.mode: standalone`` (a plain Envoy Deployment instead of Envoy AI Gateway)."""
 
     image: str = ENVOY_IMAGE
@@ -173,7 +174,7 @@ TrafficPolicy = Literal["Cluster", "Local"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class GatewayServiceConfig:
+class GatewayServiceConfig(Typed):
     """How the gateway Service ``<release>-ai-gateway`` is exposed (the same in both gateway modes)."""
 
     type: ServiceType = "ClusterIP"
@@ -248,7 +249,7 @@ listener of the gateway on one of them cannot bind."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class GatewayConfig:
+class GatewayConfig(Typed):
     """The gateway in front of the models."""
 
     mode: Literal["ai-gateway", "standalone"] = "ai-gateway"

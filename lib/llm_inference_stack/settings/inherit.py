@@ -21,19 +21,21 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Self, TypeVar
 
+from .typed import Typed
+
 S = TypeVar("S", bound="Settings")
 
 _GIVEN = "_given_fields"
 
 
-class Settings:
+class Settings(Typed):
     """Base of the settings classes that inherit: remembers the fields the constructor was given.
 
     The record is not a dataclass field, so it takes no part in ``==``, ``hash`` or ``repr``; a copy keeps it.
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
-        obj = super().__new__(cls)
+        obj = super().__new__(cls, *args, **kwargs)
         object.__setattr__(obj, _GIVEN, frozenset(kwargs))
         return obj
 

@@ -36,6 +36,7 @@ from ._vllm_flags import values as flag_values
 from .gateway import RateLimitConfig
 from .inherit import Settings, inherit_defaults
 from .scaling import AutoscalingConfig
+from .typed import Typed
 
 DEFAULT_VLLM_IMAGE = VLLM_IMAGE
 """The vLLM image the stack runs; its tag is the vLLM version the arguments are checked against."""
@@ -114,7 +115,7 @@ class Resources(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Toleration:
+class Toleration(Typed):
     """A Kubernetes toleration for the model pods (checked as the API server checks it)."""
 
     key: str | None = None
@@ -165,7 +166,7 @@ _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 
 
 @dataclass(frozen=True, kw_only=True)
-class SecretKeyRef:
+class SecretKeyRef(Typed):
     """One key of a Secret in the model's namespace."""
 
     name: str
@@ -189,7 +190,7 @@ class SecretKeyRef:
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnvFromSecret:
+class EnvFromSecret(Typed):
     """An environment variable read from a Secret (``valueFrom.secretKeyRef``), so no credential is written out."""
 
     secret_key_ref: SecretKeyRef
@@ -327,7 +328,7 @@ def _check_parallelism(extra_args: Sequence[str], gpu_count: int) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RuntimeConfig:
+class RuntimeConfig(Typed):
     """How vLLM runs: image, GPUs, engine settings and pod placement."""
 
     image: str = DEFAULT_VLLM_IMAGE
@@ -449,7 +450,7 @@ INHERIT = Inherit.STACK
 
 
 @dataclass(frozen=True, kw_only=True)
-class ModelConfig:
+class ModelConfig(Typed):
     """One served model: its name, weights, runtime and optional per-model overrides."""
 
     name: str

@@ -10,6 +10,7 @@ from ..errors import Namer
 from ..facts import opentelemetry
 from ..facts import phoenix as phoenix_facts
 from ._checks import check_dns_label, check_url, require
+from .typed import Typed
 
 
 def _key_fix(n: Namer) -> str:
@@ -17,7 +18,7 @@ def _key_fix(n: Namer) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PhoenixConfig:
+class PhoenixConfig(Typed):
     """Arize Phoenix, the trace collector."""
 
     endpoint: str = "http://phoenix-svc.phoenix.svc.cluster.local:6006"
@@ -67,7 +68,7 @@ class PhoenixConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SloConfig:
+class SloConfig(Typed):
     """Latency objectives of every model, alerted on as multi-window burn rates.
 
     Each is "95% of requests (tokens, for inter-token latency) within N seconds", measured on vLLM's own
@@ -98,7 +99,7 @@ class SloConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ObservabilityConfig:
+class ObservabilityConfig(Typed):
     """Tracing, alerts and dashboards."""
 
     phoenix: PhoenixConfig | None = PhoenixConfig()

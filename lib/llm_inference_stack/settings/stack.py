@@ -22,6 +22,7 @@ from .inherit import over
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
 from .scaling import AutoscalingConfig
+from .typed import Typed
 
 RESERVED_LABELS = frozenset(
     {
@@ -89,12 +90,13 @@ def stack_base(stack: object, model_field: str) -> object:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NetworkPolicyConfig:
+class NetworkPolicyConfig(Typed):
     """Who may reach the model pods."""
 
     enabled: bool = True
     """Emit a NetworkPolicy per model admitting only the gateway's Envoy pods and Prometheus (on the metrics port)
-    to the model pods. Default: true."""
+    to the model pods, and one for the gateway's Envoy pods: clients to the listener, Prometheus to the metrics
+    ports, and egress only to the models, DNS, Phoenix and Envoy Gateway. Default: true."""
     gateway_namespace: str | None = None
     """Namespace of the Envoy pods. Default: the stack's namespace (Envoy Gateway in GatewayNamespace mode)."""
 
@@ -104,7 +106,7 @@ class NetworkPolicyConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class StackConfig:
+class StackConfig(Typed):
     """The whole stack: one gateway in front of one or more models."""
 
     models: tuple[ModelConfig, ...]

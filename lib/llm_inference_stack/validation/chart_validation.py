@@ -17,6 +17,14 @@ from . import StackValidationError, validate_objects
 
 _VALIDATIONS: dict[str, ChartValidation] = {}
 """The validation of each chart holding the stack's constructs, by the chart's jsii reference."""
+_APPS: dict[str, list[ChartValidation]] = {}
+"""The validations of each app (by its jsii reference), in the order their charts were made."""
+
+_SHOWN_TWICE = 3
+"""Objects written twice that a message names (it counts the rest)."""
+
+Identity = tuple[str, str, str | None, str]
+"""What an object is to the API server: group, kind, namespace, name."""
 
 
 @jsii.implements(IValidation)
@@ -35,6 +43,7 @@ class ChartValidation:
         self.external_secrets: set[tuple[str, str]] = set()
         """``(namespace, name)`` of the Secrets created outside the output, as the constructs declared them."""
         self._construct_checks: list[Callable[[], list[str]]] = []
+        self._app: str = chart.node.root.__jsii_ref__.ref  # type: ignore[attr-defined]
 
     @classmethod
     def of(cls, scope: Construct) -> ChartValidation:
@@ -47,6 +56,7 @@ class ChartValidation:
         if validation is None:
             validation = cls(chart)
             _VALIDATIONS[key] = validation
+            _APPS.setdefault(validation._app, []).append(validation)
             chart.node.add_validation(validation)
         return validation
 
@@ -66,12 +76,47 @@ class ChartValidation:
             return unfinished
         # Chart.to_json() cannot be called from inside a jsii callback ("unexpected completion of callback");
         # each ApiObject's to_json() can.
-        objects = [c.to_json() for c in self._chart.node.find_all() if isinstance(c, cdk8s.ApiObject)]
+        written = self._objects()
+        twice = self._written_twice(written)
+        if twice:
+            return twice
+        objects = [obj for _, obj in written]
         try:
             validate_objects(objects, external_secrets=self.external_secrets)
         except ManifestError as error:
             return list(error.problems)
         return []
+
+    def _objects(self) -> list[tuple[cdk8s.ApiObject, dict[str, object]]]:
+        """The chart's objects as they are now, each with the construct that writes it."""
+        return [(c, c.to_json()) for c in self._chart.node.find_all() if isinstance(c, cdk8s.ApiObject)]
+
+    def _written_twice(self, written: list[tuple[cdk8s.ApiObject, dict[str, object]]]) -> list[str]:
+        """Objects of this chart that an earlier construct of the app writes too (same group, kind, namespace and
+        name; an earlier chart's, or this chart's): applied together, the later one silently replaces the earlier."""
+        seen: dict[Identity, cdk8s.ApiObject] = {}
+        for validation in _APPS.get(self._app, [self]):
+            if validation is self:
+                break
+            for construct, obj in validation._objects():
+                seen.setdefault(_identity(obj), construct)
+        problems = []
+        for construct, obj in written:
+            first = seen.setdefault(_identity(obj), construct)
+            if first is not construct:
+                _, kind, namespace, name = _identity(obj)
+                where = f"{namespace}/{name}" if namespace else name
+                problems.append(f"{kind} {where} by {first.node.path!r} and {construct.node.path!r}")
+        if not problems:
+            return []
+        shown = problems[:_SHOWN_TWICE] + (
+            [f"and {len(problems) - _SHOWN_TWICE} more"] if problems[_SHOWN_TWICE:] else []
+        )
+        return [
+            f"[written-twice] objects written by two constructs of the app (applied together, one replaces the "
+            f"other): {'; '.join(shown)}. Give each stack its own release name or namespace (object names derive "
+            "from them), or synthesize the stacks in separate apps"
+        ]
 
     def validate(self) -> list[str]:
         if not self.enabled:
@@ -84,3 +129,12 @@ class ChartValidation:
             # kernel stays usable (later calls nest inside the abandoned callback), so tests can go on.
             raise StackValidationError(self._chart.node.path, problems)
         return []
+
+
+def _identity(obj: dict[str, object]) -> Identity:
+    metadata = obj.get("metadata")
+    meta = metadata if isinstance(metadata, dict) else {}
+    api_version = str(obj.get("apiVersion", ""))
+    group = api_version.rpartition("/")[0]
+    namespace = meta.get("namespace")
+    return (group, str(obj.get("kind", "")), str(namespace) if namespace else None, str(meta.get("name", "")))

@@ -1,6 +1,6 @@
 """Cross-object checks, one module per family; importing this package registers them all."""
 
-from . import autoscaling, disruption, gateway, privileges, references, serving, workloads
+from . import autoscaling, disruption, gateway, network, privileges, references, serving, workloads
 from .registry import REGISTRY, Problem, check, run_checks
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "check",
     "disruption",
     "gateway",
+    "network",
     "privileges",
     "references",
     "run_checks",
