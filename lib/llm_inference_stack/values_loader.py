@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
-from .errors import SettingsError, ValuesError, values_key
+from .errors import PropError, SettingsError, ValuesError, values_key
 from .redaction import yaml_text
 from .settings import (
     EnvFromSecret,
@@ -293,8 +293,12 @@ def load_values(values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str
     or the ``--set`` flag. A file named ``-`` is standard input (``-f -``, as Helm reads it). Default of ``sets``:
     none.
     """
-    files = [values] if isinstance(values, str | PathLike) else list(values)
-    merged = merge_sources(files, sets)
+    files = [values] if isinstance(values, str | PathLike) else values
+    if not isinstance(files, Sequence) or not all(isinstance(f, str | PathLike) for f in files):
+        raise PropError("load_values", "values", values, "pass a values file's path, or a list of paths")
+    if isinstance(sets, str) or not isinstance(sets, Sequence) or not all(isinstance(x, str) for x in sets):
+        raise PropError("load_values", "sets", sets, "pass a list of 'path=value' strings, e.g. ['model.name=x']")
+    merged = merge_sources(list(files), sets)
     try:
         return stack_config_from_mapping(merged.data)
     except ValuesError as error:

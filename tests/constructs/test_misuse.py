@@ -10,6 +10,7 @@ import dataclasses
 import inspect
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import cdk8s
@@ -60,6 +61,7 @@ from llm_inference_stack.redaction import HIDDEN
 from llm_inference_stack.settings import EnvFromSecret, SecretKeyRef
 from llm_inference_stack.settings.inherit import given_fields
 from llm_inference_stack.validation import StackValidationError
+from llm_inference_stack.values_loader import load_values
 
 MODEL = {"name": "llama", "storage_uri": "s3://models/llama/"}
 
@@ -407,3 +409,19 @@ def test_every_construct_prop_refuses_a_value_of_the_wrong_type_with_a_prop_erro
         with pytest.raises(PropError) as raised:
             cls(where, "under-test", **{**_props(cls, scope), prop: object()})
         assert (raised.value.construct, raised.value.prop) == (cls.__name__, prop)
+
+
+@pytest.mark.parametrize(
+    ("call", "prop"),
+    [
+        (lambda: load_values(3), "values"),
+        (lambda: load_values([Path("values.yaml"), 7]), "values"),
+        (lambda: load_values("values.yaml", sets="model.name=x"), "sets"),
+        (lambda: load_values("values.yaml", sets=[1]), "sets"),
+    ],
+)
+def test_load_values_refuses_arguments_of_the_wrong_type_with_a_prop_error(
+    call: Callable[[], object], prop: str
+) -> None:
+    with pytest.raises(PropError, match=rf"^load_values '{prop}' "):
+        call()
