@@ -3,7 +3,7 @@
 - :mod:`.errors`: the harness family of errors (under the library's ``LlmStackError``);
 - :mod:`.processes`: processes in their own process groups, stopped by PID; free ports, HTTP waits;
 - :mod:`.manifests`: the synthesized objects as the harnesses read them (one model's data path);
-- :mod:`.vllm`: the pinned installs and the ``kserve-container`` as a local vLLM command;
+- :mod:`.installs`: where the pinned local runtime is; :mod:`.vllm`: the ``kserve-container`` as a local vLLM command;
 - :mod:`.tiny_model`: the tiny local model and the launcher the vLLM venv runs (standard library only at import);
 - :mod:`.telemetry`: Prometheus' HTTP API and Phoenix's spans, read back;
 - :mod:`.substitutions`: the one type and registry of what differs from a cluster, with the reason for each.
@@ -14,6 +14,7 @@ Nothing here imports :mod:`..controlplane` or :mod:`..localrun` (an import-linte
 from __future__ import annotations
 
 from .errors import HarnessError, InstallsMissing
+from .installs import Installs, installed_vllm_version, locate_installs
 from .manifests import (
     JsonDict,
     ScalingPolicy,
@@ -29,12 +30,9 @@ from .telemetry import phoenix_spans, query_instant, query_range
 from .tiny_model import ensure_tiny_model
 from .vllm import (
     LOCAL_SUBSTITUTIONS,
-    Installs,
     LocalCommand,
     LocalizedValue,
-    installed_vllm_version,
     localize_vllm_container,
-    locate_installs,
     unexplained_differences,
     vllm_environment,
 )

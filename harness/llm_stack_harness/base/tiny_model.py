@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .vllm import Installs
+    from .installs import Installs
 
 # Tiny model (built inside the vLLM venv: transformers, tokenizers and torch come with vLLM)
 

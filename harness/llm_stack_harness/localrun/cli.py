@@ -32,10 +32,11 @@ from llm_inference_stack.errors import ManifestError, ValuesError
 from llm_inference_stack.standalone_gateway import BOOTSTRAP_FILE
 
 from ..base.errors import HarnessError, InstallsMissing
+from ..base.installs import Installs, locate_installs
 from ..base.manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
 from ..base.substitutions import lines as substitution_lines
 from ..base.tiny_model import ensure_tiny_model
-from ..base.vllm import LOCAL_SUBSTITUTIONS, Installs, localize_vllm_container, locate_installs
+from ..base.vllm import LOCAL_SUBSTITUTIONS, localize_vllm_container
 from . import standalone as _standalone  # noqa: F401  (registers the Envoy part)
 from .session import Change, api_key_secret_name, localize_config, session_keys, with_session_keys
 

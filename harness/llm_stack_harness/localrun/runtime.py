@@ -19,6 +19,7 @@ from pathlib import Path
 from llm_inference_stack.facts import kserve
 
 from ..base.errors import HarnessError
+from ..base.installs import Installs, installed_vllm_version
 from ..base.manifests import (
     PREDICTOR_CONTAINER_NAME,
     JsonDict,
@@ -28,7 +29,7 @@ from ..base.manifests import (
     option_value,
 )
 from ..base.processes import ManagedProcess, base_env, free_port, wait_until_ready
-from ..base.vllm import Installs, LocalCommand, installed_vllm_version, localize_vllm_container, vllm_environment
+from ..base.vllm import LocalCommand, localize_vllm_container, vllm_environment
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 _DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
