@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -117,11 +118,18 @@ def _convert(tp: Any, raw: Any, path: str) -> Any:
     raise TypeError(f"unsupported field type {tp!r} at {path}")
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints(cls)``, resolved once per settings class: a fleet builds each class hundreds of times,
+    and resolving the (stringized) annotations is the larger part of building one."""
+    return typing.get_type_hints(cls)
+
+
 def build(cls: type[T], raw: Any, path: str = "") -> T:
     """Build dataclass ``cls`` from the mapping ``raw`` (values-file spelling), with field paths in errors."""
     if not isinstance(raw, dict):
         raise ValuesError(path or "(top level)", raw, f"use a mapping with keys {', '.join(_keys(cls))}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = {values_key(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
@@ -179,7 +187,7 @@ def merge_values(cls: type, base: Mapping[str, Any], override: Mapping[str, Any]
     Blocks of settings merge recursively; any other value (lists, free-form maps such as ``env``, and null)
     replaces the base value. Keys ``cls`` does not know are kept, for ``build`` to report.
     """
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = {values_key(f.name): f.name for f in dataclasses.fields(cls)}
     out = dict(base)
     for key, value in override.items():
