@@ -5,19 +5,21 @@ where the controllers resolve the reference whenever it appears). ``synth --layo
 files by phase, so ``kubectl apply -f DIR`` (files in lexical order) applies them in this order; with
 ``gitops.argocd.syncWaves`` every object carries its phase's index as its Argo CD sync wave.
 
-1. ``namespaces``: Namespaces (and CustomResourceDefinitions, should an output hold one);
-2. ``config``: ServiceAccounts, RBAC, ConfigMaps, Secrets, External Secrets' ExternalSecrets and SecretStores;
-3. ``network-policies``: NetworkPolicies, before the pods they guard exist, so that no pod is ever reachable
-   beyond them;
-4. ``backends``: what the gateway routes to (Envoy Gateway's Backend, the AI Gateway's AIServiceBackend and
-   BackendSecurityPolicy);
-5. ``model-servers``: KServe's InferenceServices (and ServingRuntimes);
-6. ``gateways``: the gateway, its routes and policies (GatewayClass, Gateway, EnvoyProxy, HTTPRoute,
-   AIGatewayRoute, GatewayConfig, SecurityPolicy, ClientTrafficPolicy, BackendTrafficPolicy, ...; the standalone
-   gateway's Deployment and Service);
-7. ``scalers``: KEDA's ScaledObjects and TriggerAuthentications, HorizontalPodAutoscalers, PodDisruptionBudgets;
-8. ``monitoring``: PodMonitors, ServiceMonitors, PrometheusRules and Grafana dashboards (a ConfigMap carrying the
-   sidecar's ``grafana_dashboard`` label is a dashboard, not configuration).
+- 0 ``namespaces``: Namespaces, their ResourceQuotas and LimitRanges (and CustomResourceDefinitions, should an
+  output hold one);
+- 1 ``config``: ServiceAccounts, RBAC, ConfigMaps, Secrets, PersistentVolumeClaims, External Secrets'
+  ExternalSecrets and SecretStores;
+- 2 ``network-policies``: NetworkPolicies, before the pods they guard exist, so that no pod is ever reachable
+  beyond them;
+- 3 ``backends``: what the gateway routes to (Envoy Gateway's Backend, the AI Gateway's AIServiceBackend and
+  BackendSecurityPolicy);
+- 4 ``model-servers``: KServe's InferenceServices (and ServingRuntimes);
+- 5 ``gateways``: the gateway, its routes and policies (GatewayClass, Gateway, EnvoyProxy, HTTPRoute,
+  AIGatewayRoute, GatewayConfig, SecurityPolicy, ClientTrafficPolicy, BackendTrafficPolicy, ...; the standalone
+  gateway's Deployment and Service);
+- 6 ``scalers``: KEDA's ScaledObjects and TriggerAuthentications, HorizontalPodAutoscalers, PodDisruptionBudgets;
+- 7 ``monitoring``: PodMonitors, ServiceMonitors, PrometheusRules and Grafana dashboards (a ConfigMap carrying the
+  sidecar's ``grafana_dashboard`` label is a dashboard, not configuration).
 
 A kind this module does not know (another controller's custom resource a library user adds) goes into the phase
 ``other``, after every known one: it may refer to anything the stack makes, and nothing of the stack refers to it.
@@ -81,6 +83,8 @@ _RBAC = "rbac.authorization.k8s.io"
 KIND_PHASES: Mapping[tuple[str, str], Phase] = {
     ("", "Namespace"): NAMESPACES,
     ("apiextensions.k8s.io", "CustomResourceDefinition"): NAMESPACES,
+    ("", "ResourceQuota"): NAMESPACES,
+    ("", "LimitRange"): NAMESPACES,
     ("", "ServiceAccount"): CONFIG,
     (_RBAC, "Role"): CONFIG,
     (_RBAC, "RoleBinding"): CONFIG,
@@ -88,6 +92,7 @@ KIND_PHASES: Mapping[tuple[str, str], Phase] = {
     (_RBAC, "ClusterRoleBinding"): CONFIG,
     ("", "ConfigMap"): CONFIG,
     ("", "Secret"): CONFIG,
+    ("", "PersistentVolumeClaim"): CONFIG,
     ("scheduling.k8s.io", "PriorityClass"): CONFIG,
     (_EXTERNAL_SECRETS, "SecretStore"): CONFIG,
     (_EXTERNAL_SECRETS, "ClusterSecretStore"): CONFIG,
@@ -172,5 +177,5 @@ M = TypeVar("M", bound=Mapping[str, Any])
 
 def in_apply_order(objects: Iterable[M]) -> list[M]:
     """``objects`` sorted by phase; within a phase they keep their order (the synthesized order, which the
-    constructs keep meaningful: a server before its autoscaler, a Secret's store before the Secret)."""
+    constructs keep meaningful: a GatewayClass before its Gateway, a TriggerAuthentication beside its ScaledObject)."""
     return sorted(objects, key=lambda o: phase_of(o).index)
