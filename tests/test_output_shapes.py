@@ -255,3 +255,39 @@ def test_a_long_name_is_shortened_below_the_file_system_limit() -> None:
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a" * 253, "namespace": "n" * 63}}
     ((name, _),) = object_files([obj])
     assert len(name.encode()) <= 255 and name.startswith("00-config-configmap-") and name.endswith(".yaml")
+
+
+def _console(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "llm_inference_stack.cli", *args], cwd=cwd, capture_output=True, timeout=300, check=False
+    )
+
+
+@pytest.mark.slow  # four processes of the console script
+def test_the_console_script_writes_validates_and_prints_the_values_of_a_file_per_object_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    synth = _console(
+        "synth", "-f", str(VALUES), "--layout", "file-per-object", "--kustomization", "--out", str(out), cwd=tmp_path
+    )
+    assert synth.returncode == 0, synth.stderr.decode()
+    assert synth.stdout == b""
+    validate = _console("validate", str(out), cwd=tmp_path)
+    assert validate.returncode == 0, validate.stderr.decode()
+    objects = [yaml.safe_load(p.read_text()) for p in _manifests(out)]
+    single = [d for d in yaml.safe_load_all(DIST.read_text()) if d]
+    assert sorted(map(_key, objects)) == sorted(map(_key, single))
+    values = _console("values", "-f", str(VALUES), cwd=tmp_path)
+    assert values.returncode == 0, values.stderr.decode()
+    (tmp_path / "printed.yaml").write_bytes(values.stdout)
+    streamed = _console("synth", "-f", str(tmp_path / "printed.yaml"), "--out", "-", cwd=tmp_path)
+    assert streamed.returncode == 0, streamed.stderr.decode()
+    assert streamed.stdout == DIST.read_bytes()
+
+
+def test_synthesize_refuses_an_unknown_layout_before_writing(tmp_path: Path) -> None:
+    from llm_inference_stack import load_values, synthesize
+    from llm_inference_stack.errors import PropError
+
+    with pytest.raises(PropError, match=r"synthesize 'layout' \('one-big-file'\) is not valid: use one of single-file"):
+        synthesize(load_values(VALUES), tmp_path / "out", layout="one-big-file")  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()

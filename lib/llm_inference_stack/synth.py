@@ -28,7 +28,7 @@ from . import output_layout
 from ._cdk8s_yaml import dump_document
 from ._import_gc import collection_paused
 from .config import StackConfig
-from .errors import ManifestError, OutputError
+from .errors import ManifestError, PropError
 from .output_dir import (
     OUTPUT_MARKER,
     check_output_dir,
@@ -105,8 +105,10 @@ def synthesize(
     warnings (``LlmInferenceStack.warnings``: a test key in the output, plain-text credentials) and the
     validation's (an object too large for ``kubectl apply``). Default: both printed to stderr.
     """
-    if layout not in LAYOUTS:
-        raise OutputError(f"--layout {layout!r}: not a layout: use one of {', '.join(LAYOUTS)}")
+    if layout not in LAYOUTS or not isinstance(kustomization, bool):
+        wrong, value = ("layout", layout) if layout not in LAYOUTS else ("kustomization", kustomization)
+        fix = f"use one of {', '.join(LAYOUTS)}" if wrong == "layout" else "use True or False"
+        raise PropError("synthesize", wrong, value, fix)
     out = output_path(out_dir)
     previous_output(out)
     created = make_parents(out.parent)
