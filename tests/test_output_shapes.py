@@ -291,3 +291,20 @@ def test_synthesize_refuses_an_unknown_layout_before_writing(tmp_path: Path) -> 
     with pytest.raises(PropError, match=r"synthesize 'layout' \('one-big-file'\) is not valid: use one of single-file"):
         synthesize(load_values(VALUES), tmp_path / "out", layout="one-big-file")  # type: ignore[arg-type]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow  # a process of the console script
+def test_out_dash_into_a_closed_pipe_says_so_in_one_line(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llm_inference_stack.cli", "synth", "-f", str(VALUES), "--out", "-"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before anything is written (`| head` that already exited)
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 141
+    assert stderr.strip().splitlines()[-1] == "llm-stack: standard output was closed before the manifests were written"
+    assert "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []

@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         "-o",
         default=Path("dist"),
         type=Path,
+        metavar="DIR",
         help="output directory (default: dist/), or - to write the YAML stream to standard output",
     )
     _layout_options(synth)
@@ -80,8 +81,8 @@ def _layout_options(command: argparse.ArgumentParser) -> None:
 def _add_values_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     values = sub.add_parser(
         "values",
-        help="print the merged values with every default filled in, as a values file (secrets hidden, each "
-        "non-default value's source in a comment)",
+        help="print the merged values with every default filled in, as a values file that synth reads back (what "
+        "may be a credential left out, each given value's file and line or --set flag in a comment)",
     )
     _values_options(values)
 
@@ -116,12 +117,17 @@ def _synth_to_stdout(args: argparse.Namespace) -> int:
 
     data = synthesize_stream(config, on_note=_note, on_warning=_warning)
     stream = getattr(sys.stdout, "buffer", None)
-    sys.stdout.flush()
-    if stream is not None:
-        stream.write(data)
-        stream.flush()
-    else:  # a text stream (tests capture stdout as text)
-        sys.stdout.write(data.decode("utf-8"))
+    try:
+        sys.stdout.flush()
+        if stream is not None:
+            stream.write(data)
+            stream.flush()
+        else:  # a text stream (tests capture stdout as text)
+            sys.stdout.write(data.decode("utf-8"))
+    except BrokenPipeError:  # the reader left (`| head`): say so once, and exit as a killed writer would
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open until exit; Python flushes stdout at exit
+        print("llm-stack: standard output was closed before the manifests were written", file=sys.stderr)
+        return 128 + signal.SIGPIPE
     print(f"llm-stack: wrote the manifests ({len(data)} bytes) to standard output", file=sys.stderr)
     return 0
 
