@@ -139,7 +139,7 @@ def _print_values(args: argparse.Namespace) -> int:
     printed = effective_values(args.values, sets=args.sets)
     sys.stdout.write(printed.text)
     for path in printed.hidden:
-        _note(f"{path}: hidden (looks secret); the printed values give it again only with -f or --set")
+        _note(f"{path}: hidden (it may be a credential): give it again with -f or --set for the same stack")
     return 0
 
 
