@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "AiGateway": "gateway",
     "ApiKeys": "api_keys",
     "ApiKeysConfig": "settings",
+    "ArgoCdConfig": "settings",
     "Autoscaler": "autoscaler",
     "AutoscalingConfig": "settings",
     "ExternalSecretConfig": "settings",
@@ -33,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "GatewayModel": "gateway",
     "GatewayServiceConfig": "settings",
     "GatewayTracing": "observability",
+    "GitOpsConfig": "settings",
     "INHERIT": "settings",
     "LlmInferenceStack": "chart",
     "ManifestError": "errors",
@@ -59,11 +61,13 @@ _EXPORTS: dict[str, str] = {
     "Toleration": "settings",
     "SettingsError": "errors",
     "ValuesError": "errors",
+    "add_sync_waves": "sync_waves",
     "desired_replicas": "autoscaler",
     "load_values": "values_loader",
     "manifests": "synth",
     "stack_config_from_mapping": "values_loader",
     "synthesize": "synth",
+    "synthesize_stream": "synth",
     "vllm_args": "model_server",
     "waiting_requests_query": "autoscaler",
 }
@@ -112,10 +116,12 @@ if TYPE_CHECKING:
     from .observability import GatewayTracing as GatewayTracing
     from .settings import INHERIT as INHERIT
     from .settings import ApiKeysConfig as ApiKeysConfig
+    from .settings import ArgoCdConfig as ArgoCdConfig
     from .settings import AutoscalingConfig as AutoscalingConfig
     from .settings import ExternalSecretConfig as ExternalSecretConfig
     from .settings import GatewayConfig as GatewayConfig
     from .settings import GatewayServiceConfig as GatewayServiceConfig
+    from .settings import GitOpsConfig as GitOpsConfig
     from .settings import ModelConfig as ModelConfig
     from .settings import NetworkPolicyConfig as NetworkPolicyConfig
     from .settings import ObservabilityConfig as ObservabilityConfig
@@ -133,8 +139,10 @@ if TYPE_CHECKING:
     from .settings import Toleration as Toleration
     from .standalone_gateway import StandaloneGateway as StandaloneGateway
     from .standalone_gateway import StandaloneModel as StandaloneModel
+    from .sync_waves import add_sync_waves as add_sync_waves
     from .synth import manifests as manifests
     from .synth import synthesize as synthesize
+    from .synth import synthesize_stream as synthesize_stream
     from .validation import StackValidationError as StackValidationError
     from .values_loader import load_values as load_values
     from .values_loader import stack_config_from_mapping as stack_config_from_mapping

@@ -17,6 +17,7 @@ from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
 from .observability import GatewayTracing
 from .standalone_gateway import StandaloneGateway
+from .sync_waves import add_sync_waves
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
 
@@ -129,6 +130,8 @@ class LlmInferenceStack(cdk8s.Chart):
         """The Grafana dashboard ConfigMap; None without dashboards."""
         self._monitor(labels)
         self._stamp_common_metadata()
+        if config.gitops.argocd.sync_waves:
+            add_sync_waves(self)
         self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
         """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
         prints them on stderr."""

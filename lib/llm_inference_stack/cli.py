@@ -28,22 +28,119 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     synth = sub.add_parser("synth", help="synthesize manifests from values files")
     _values_options(synth)
-    synth.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
+    synth.add_argument(
+        "--out",
+        "-o",
+        default=Path("dist"),
+        type=Path,
+        metavar="DIR",
+        help="output directory (default: dist/), or - to write the YAML stream to standard output",
+    )
+    _layout_options(synth)
     diff = sub.add_parser(
         "diff",
         help="show what a synth would change in an existing output directory (exit 1 if anything, 0 if nothing)",
     )
     _values_options(diff)
     diff.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
+    _layout_options(diff)
     validate = sub.add_parser("validate", help="validate a directory of synthesized manifests")
     validate.add_argument(
         "directory",
         type=Path,
         help="directory of manifests (*.yaml, *.yml, *.json, as kubectl apply -f reads them), e.g. dist/",
     )
+    _add_values_command(sub)
     for name, (summary, _) in HARNESS_COMMANDS.items():
         sub.add_parser(name, help=summary)
     return parser
+
+
+STDOUT = "-"
+"""``--out -``: synth writes the YAML stream to standard output."""
+
+
+def _layout_options(command: argparse.ArgumentParser) -> None:
+    from .output_layout import DEFAULT_LAYOUT, KUSTOMIZATION_FILE, LAYOUTS
+
+    command.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default=DEFAULT_LAYOUT,
+        help=f"{DEFAULT_LAYOUT}: every object in llm-stack.k8s.yaml (the default); file-per-object: one file per "
+        "object, named NN-<phase>-<kind>-<namespace>-<name>.yaml so that kubectl apply -f DIR applies them in "
+        "dependency order",
+    )
+    command.add_argument(
+        "--kustomization",
+        action="store_true",
+        help=f"also write {KUSTOMIZATION_FILE}, a kustomization listing the files in apply order (kubectl apply -k)",
+    )
+
+
+def _add_values_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    values = sub.add_parser(
+        "values",
+        help="print the merged values with every default filled in, as a values file that synth reads back (what "
+        "may be a credential left out, each given value's file and line or --set flag in a comment)",
+    )
+    _values_options(values)
+
+
+def _to_stdout(args: argparse.Namespace) -> bool:
+    return str(args.out) == STDOUT
+
+
+def _stdout_refusal(args: argparse.Namespace) -> str | None:
+    """Why ``args`` (with ``--out -``) cannot be done, or None."""
+    if args.command == "diff":
+        return (
+            "diff --out -: diff compares with an output directory and never writes one; give the directory "
+            "(--out DIR), or compare the stream yourself: llm-stack synth --out - ... | kubectl diff -f -"
+        )
+    if args.layout != "single-file":
+        return f"--out - writes one YAML stream: --layout {args.layout} needs a directory (--out DIR)"
+    if args.kustomization:
+        return "--out - writes one YAML stream: --kustomization needs a directory (--out DIR)"
+    return None
+
+
+def _synth_to_stdout(args: argparse.Namespace) -> int:
+    """``synth --out -``: the bytes synth would write to its one file, on standard output and nothing else there."""
+    refusal = _stdout_refusal(args)
+    if refusal is not None:
+        print(f"llm-stack: {refusal}", file=sys.stderr)
+        return EXIT_INVALID
+    config = load_values(args.values, sets=args.sets)
+
+    from .synth import synthesize_stream
+
+    data = synthesize_stream(config, on_note=_note, on_warning=_warning)
+    stream = getattr(sys.stdout, "buffer", None)
+    try:
+        sys.stdout.flush()
+        if stream is not None:
+            stream.write(data)
+            stream.flush()
+        else:  # a text stream (tests capture stdout as text)
+            sys.stdout.write(data.decode("utf-8"))
+    except BrokenPipeError:  # the reader left (`| head`): say so once, and exit as a killed writer would
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open until exit; Python flushes stdout at exit
+        print("llm-stack: standard output was closed before the manifests were written", file=sys.stderr)
+        return 128 + signal.SIGPIPE
+    print(f"llm-stack: wrote the manifests ({len(data)} bytes) to standard output", file=sys.stderr)
+    return 0
+
+
+def _print_values(args: argparse.Namespace) -> int:
+    """``values``: the merged values as a values file."""
+    from .effective_values import effective_values
+
+    printed = effective_values(args.values, sets=args.sets)
+    sys.stdout.write(printed.text)
+    for path in printed.hidden:
+        _note(f"{path}: hidden (it may be a credential): give it again with -f or --set for the same stack")
+    return 0
 
 
 HARNESS_DISTRIBUTION = "llm-inference-stack-harness"
@@ -177,13 +274,24 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        if args.command in ("synth", "diff") and _to_stdout(args):
+            return _synth_to_stdout(args)
+        if args.command == "values":
+            return _print_values(args)
         if args.command == "synth":
             config = load_values(args.values, sets=args.sets)  # fails fast, before the generated modules load
             check_output_dir(args.out)
 
             from .synth import synthesize
 
-            files = synthesize(config, args.out, on_note=_note, on_warning=_warning)
+            files = synthesize(
+                config,
+                args.out,
+                layout=args.layout,
+                kustomization=args.kustomization,
+                on_note=_note,
+                on_warning=_warning,
+            )
             print(f"wrote {len(files)} file(s) to {args.out}/", file=sys.stderr)
             return 0
         if args.command == "diff":
@@ -192,7 +300,14 @@ def _run(args: argparse.Namespace) -> int:
 
             from .diff import diff_output
 
-            result = diff_output(config, args.out, on_note=_note, on_warning=_warning)
+            result = diff_output(
+                config,
+                args.out,
+                layout=args.layout,
+                kustomization=args.kustomization,
+                on_note=_note,
+                on_warning=_warning,
+            )
             for name in result.added:
                 print(f"added: {name}")
             for name in result.removed:

@@ -26,6 +26,7 @@ import yaml
 from .config import StackConfig
 from .errors import ManifestInputError
 from .output_dir import output_path, previous_output
+from .output_layout import DEFAULT_LAYOUT, KUSTOMIZATION_FILE, Layout
 from .redaction import redact_object, reveal_pair
 from .safe_yaml import MANIFEST_LIMITS, YamlInputError, read_bounded
 from .synth import synthesize
@@ -65,21 +66,26 @@ def diff_output(
     config: StackConfig,
     out_dir: str | Path,
     *,
+    layout: Layout = DEFAULT_LAYOUT,
+    kustomization: bool = False,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
 ) -> OutputDiff:
-    """Compare ``out_dir`` with what ``synthesize(config, out_dir)`` would write; ``out_dir`` is not touched.
+    """Compare ``out_dir`` with what ``synthesize(config, out_dir, layout=layout, kustomization=kustomization)`` would
+    write; ``out_dir`` is not touched. Objects are compared whatever files hold them; a file whose bytes would change
+    (another layout, a kustomization added or removed) is named when the objects are the same.
 
     Raises what synth raises for the same input (``ValuesError``, ``ManifestError``, ``OutputError`` when
     synth would refuse ``out_dir``), and ``ManifestError`` when the existing output cannot be read.
-    ``on_note`` and ``on_warning`` as for ``synthesize``. Default: printed to stderr.
+    ``layout``, ``kustomization``, ``on_note`` and ``on_warning`` as for ``synthesize``. Default: single-file, no
+    kustomization, notes and warnings printed to stderr.
     """
     out = output_path(out_dir)
     previous_output(out)  # OutputError where synth would refuse to write
     staging = Path(tempfile.mkdtemp(prefix="llm-stack-diff-"))
     try:
         new_dir = staging / "out"
-        synthesize(config, new_dir, on_note=on_note, on_warning=on_warning)
+        synthesize(config, new_dir, layout=layout, kustomization=kustomization, on_note=on_note, on_warning=on_warning)
         return _compare(out, new_dir, label=str(out_dir).rstrip("/") or ".")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -90,6 +96,9 @@ def _objects(directory: Path) -> tuple[dict[ObjectKey, Mapping[str, Any]], dict[
     if not names:
         return {}, {}
     manifests = load_directory(directory)  # bounded: regular files, size, nesting, aliases
+    kustomization = directory / KUSTOMIZATION_FILE
+    if kustomization.is_file() and not kustomization.is_symlink():
+        names.append(kustomization)  # not a manifest, but synth writes it: its bytes may change
     try:
         files = {str(p.relative_to(directory)): read_bounded(p, MANIFEST_LIMITS.max_bytes) for p in names}
     except YamlInputError as error:

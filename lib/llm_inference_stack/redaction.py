@@ -390,32 +390,36 @@ def _redact(node: Any, path: tuple[str | int, ...]) -> Any:
                 out[key] = _redact(value, (*path, str(key)))
         return out
     if isinstance(node, list):
-        items: list[Any] = []
-        for index, item in enumerate(node):
-            previous = node[index - 1] if index else None
-            if (
-                isinstance(item, str)
-                and isinstance(previous, str)
-                and previous.startswith("--")
-                and "=" not in previous
-                and not item.startswith("--")
-                and name_looks_secret(previous)
-            ):
-                items.append(Redacted(item))
-            elif (
-                isinstance(item, str)
-                and item.startswith("--")
-                and "=" in item
-                and name_looks_secret(item.split("=")[0])
-            ):
-                flag = item.split("=", 1)[0]
-                items.append(Redacted(item, prefix=f"{flag}="))
-            else:
-                items.append(_redact(item, (*path, index)))
-        return items
+        secret = secret_arguments(node)
+        return [
+            Redacted(item, prefix=secret[index]) if index in secret else _redact(item, (*path, index))
+            for index, item in enumerate(node)
+        ]
     if isinstance(node, str) and (value_looks_secret(node) or inline_secret(node) is not None):
         return Redacted(node)
     return node
+
+
+def secret_arguments(items: Sequence[Any]) -> dict[int, str]:
+    """The items of a list of arguments that pass a credential, by index -> what of the item may be shown: the value
+    after a secret-looking flag (``--api-key``, ``abc``: ``""``) and a secret-looking flag with its value
+    (``--api-key=abc``: ``--api-key=``)."""
+    out: dict[int, str] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            continue
+        previous = items[index - 1] if index else None
+        if (
+            isinstance(previous, str)
+            and previous.startswith("--")
+            and "=" not in previous
+            and not item.startswith("--")
+            and name_looks_secret(previous)
+        ):
+            out[index] = ""
+        elif item.startswith("--") and "=" in item and name_looks_secret(item.split("=")[0]):
+            out[index] = f"{item.split('=', 1)[0]}="
+    return out
 
 
 def reveal_pair(old: Any, new: Any) -> tuple[Any, Any]:

@@ -14,18 +14,21 @@ meanwhile are collected when the collector resumes.
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cdk8s
 import yaml
 
+from . import output_layout
 from ._cdk8s_yaml import dump_document
 from ._import_gc import collection_paused
 from .config import StackConfig
-from .errors import ManifestError
+from .errors import ManifestError, PropError
 from .output_dir import (
     OUTPUT_MARKER,
     check_output_dir,
@@ -38,15 +41,25 @@ from .output_dir import (
     swap_in,
     write_marker,
 )
+from .output_layout import DEFAULT_LAYOUT, KUSTOMIZATION_FILE, LAYOUTS, Layout
 from .safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, read_bounded
 
 with collection_paused():  # the generated CRD modules (see _import_gc)
     from .chart import LlmInferenceStack
-    from .validation import validate_objects
+    from .validation import ValidationReport, validate_objects
     from .validation.vllm_args import vllm_check_wanted
 
 CHART_ID = "llm-stack"
-__all__ = ["CHART_ID", "OUTPUT_MARKER", "build_app", "check_output_dir", "manifests", "synthesize"]
+__all__ = [
+    "CHART_ID",
+    "LAYOUTS",
+    "OUTPUT_MARKER",
+    "build_app",
+    "check_output_dir",
+    "manifests",
+    "synthesize",
+    "synthesize_stream",
+]
 
 
 def build_app(config: StackConfig, outdir: str | None = None) -> tuple[cdk8s.App, LlmInferenceStack]:
@@ -73,38 +86,48 @@ def synthesize(
     config: StackConfig,
     out_dir: str | Path,
     *,
+    layout: Layout = DEFAULT_LAYOUT,
+    kustomization: bool = False,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write the stack's manifests to ``out_dir`` atomically; returns the manifest files written.
+    """Write the stack's manifests to ``out_dir`` atomically; returns the files written (the kustomization included).
 
     The objects are validated (``llm_inference_stack.validation``) before they are written to a staging
     directory; the written YAML is read back and must give the same objects; only then does the staging
     directory replace ``out_dir``. On any failure (``ManifestError``, ``OutputError``, an interrupt) the
     previous output stays untouched and no staging directory, nor any parent directory synth created, is left.
     ``out_dir`` must be absent, empty, or an earlier output of synth holding nothing else (``OutputError``).
-    ``on_note`` receives notes such as a skipped vLLM argument check; ``on_warning`` the stack's warnings
-    (``LlmInferenceStack.warnings``: a test key in the output, plain-text credentials) and the validation's (an
-    object too large for ``kubectl apply``). Default: both printed
-    to stderr.
+    ``layout`` is ``single-file`` (every object in ``llm-stack.k8s.yaml``, as ``cdk8s synth`` writes it) or
+    ``file-per-object`` (one file per object, named in apply order: ``output_layout``). Default: single-file.
+    ``kustomization`` adds a kustomization listing the files in apply order (``output_layout.KUSTOMIZATION_FILE``).
+    Default: false. ``on_note`` receives notes such as a skipped vLLM argument check; ``on_warning`` the stack's
+    warnings (``LlmInferenceStack.warnings``: a test key in the output, plain-text credentials) and the
+    validation's (an object too large for ``kubectl apply``). Default: both printed to stderr.
     """
+    if layout not in LAYOUTS or not isinstance(kustomization, bool):
+        wrong, value = ("layout", layout) if layout not in LAYOUTS else ("kustomization", kustomization)
+        fix = f"use one of {', '.join(LAYOUTS)}" if wrong == "layout" else "use True or False"
+        raise PropError("synthesize", wrong, value, fix)
     out = output_path(out_dir)
     previous_output(out)
     created = make_parents(out.parent)
     staging: Path | None = None
     try:
         staging = make_dir_beside(out, "tmp")
-        with collection_paused():  # see the module docstring
-            app, chart = build_app(config, str(staging))
-            # Validate the resolved objects (the content app.synth() writes) before anything is written; the
-            # construct validation would do the same checks again inside to_json() and raise jsii's RuntimeError.
-            chart.validation.enabled = False
-            wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
-            objects = chart.to_json()
-            report = validate_objects(objects, vllm_args=wanted, external_secrets=chart.validation.external_secrets)
-            _write_chart(app, chart, objects)
-            files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
-            _check_reads_back(staging, files, objects)
+        built = _build(config)
+        expected = _layout_files(built, layout)
+        names = list(expected)
+        for name, documents in expected.items():
+            (staging / name).write_bytes(_yaml_stream(documents))
+        if kustomization:
+            (staging / KUSTOMIZATION_FILE).write_bytes(output_layout.kustomization(names))
+        with collection_paused():
+            _check_reads_back(lambda name: read_bounded(staging / name, MANIFEST_LIMITS.max_bytes), expected)
+        written = (staging / KUSTOMIZATION_FILE).read_bytes() if kustomization else None
+        if written is not None and output_layout.kustomization_resources(written) != names:
+            raise ManifestError([f"[yaml] the written {KUSTOMIZATION_FILE} does not list the manifests in order"])
+        files = sorted(Path(n) for n in [*names, *([KUSTOMIZATION_FILE] if kustomization else [])])
         write_marker(staging, files)
         swap_in(staging, out)
     except BaseException:
@@ -112,34 +135,87 @@ def synthesize(
             remove_tree(staging)
         remove_empty(created)
         raise
-    for note in report.notes:
-        (on_note or _print_note)(note)
-    for warning in [*chart.warnings, *report.warnings]:
-        (on_warning or _print_warning)(warning)
+    built.report_to(on_note, on_warning)
     return [out / f for f in files]
 
 
-def _write_chart(app: cdk8s.App, chart: LlmInferenceStack, objects: list[Any]) -> None:
-    """Write ``objects`` (``chart.to_json()``) as ``app.synth()`` writes the chart, byte for byte: the same file name
-    and what ``cdk8s.Yaml.save`` writes (each document as ``cdk8s.Yaml.stringify`` writes it, joined by ``---``
-    lines), without resolving every object a second time.
+def synthesize_stream(
+    config: StackConfig,
+    *,
+    on_note: Callable[[str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> bytes:
+    """The bytes ``synthesize(config, DIR)`` writes to its one file (``llm-stack synth --out -``), validated and read
+    back as synth checks them, without writing anything. ``on_note`` and ``on_warning`` as for ``synthesize``."""
+    built = _build(config)
+    ((_name, documents),) = _layout_files(built, "single-file").items()
+    data = _yaml_stream(documents)
+    with collection_paused():
+        _check_reads_back(lambda _name: data, {"(standard output)": documents})
+    built.report_to(on_note, on_warning)
+    return data
+
+
+@dataclass(frozen=True)
+class _Built:
+    """The validated objects of one synthesis, and what to tell the user about them."""
+
+    file_name: str
+    """The single file's name, as ``app.synth()`` names the chart's file (``llm-stack.k8s.yaml``)."""
+    objects: list[Any]
+    report: ValidationReport
+    warnings: list[str]
+
+    def report_to(self, on_note: Callable[[str], None] | None, on_warning: Callable[[str], None] | None) -> None:
+        for note in self.report.notes:
+            (on_note or _print_note)(note)
+        for warning in [*self.warnings, *self.report.warnings]:
+            (on_warning or _print_warning)(warning)
+
+
+def _build(config: StackConfig) -> _Built:
+    with collection_paused():  # see the module docstring
+        app, chart = build_app(config)
+        # Validate the resolved objects (the content app.synth() writes) before anything is written; the
+        # construct validation would do the same checks again inside to_json() and raise jsii's RuntimeError.
+        chart.validation.enabled = False
+        wanted = vllm_check_wanted(any(m.runtime.extra_args for m in config.models))
+        objects = chart.to_json()
+        report = validate_objects(objects, vllm_args=wanted, external_secrets=chart.validation.external_secrets)
+    return _Built(f"{chart.node.id}{app.output_file_extension}", objects, report, list(chart.warnings))
+
+
+def _layout_files(built: _Built, layout: Layout) -> dict[str, list[Any]]:
+    """File name -> the objects it holds, in order."""
+    if layout == "single-file":
+        return {built.file_name: list(built.objects)}
+    return {name: [obj] for name, obj in output_layout.object_files(built.objects)}
+
+
+def _yaml_stream(objects: list[Any]) -> bytes:
+    """``objects`` as ``app.synth()`` writes a chart's file, byte for byte: what ``cdk8s.Yaml.save`` writes (each
+    document as ``cdk8s.Yaml.stringify`` writes it, joined by ``---`` lines), without resolving every object a
+    second time.
 
     Each document is written by ``_cdk8s_yaml`` when it can be sure to write the same bytes (every document of the
     stack but the Grafana dashboard and the Envoy configuration), else by the kernel's writer. ``app.synth()`` would
     also run the construct validations (here only the chart's ``ChartValidation``, disabled: the objects were
-    validated) and turn construct dependencies into object order (the stack declares none).
+    validated) and turn construct dependencies into object order (the stack declares none). Node.js writes a lone
+    surrogate as U+FFFD; so does this.
     """
-    path = Path(app.outdir) / f"{chart.node.id}{app.output_file_extension}"
-    texts = [dump_document(o) for o in objects]
-    for index, text in enumerate(texts):
-        if text is None:
-            texts[index] = cdk8s.Yaml.stringify(objects[index])
+    with collection_paused():
+        texts = [dump_document(o) for o in objects]
+        for index, text in enumerate(texts):
+            if text is None:
+                texts[index] = cdk8s.Yaml.stringify(objects[index])
+    data = "---\n".join(t or "" for t in texts)
     try:
-        data = "---\n".join(t or "" for t in texts).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: Node.js writes it as U+FFFD
-        cdk8s.Yaml.save(str(path), objects)
-        return
-    path.write_bytes(data)
+        return data.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", data).encode("utf-8")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _print_note(note: str) -> None:
@@ -150,19 +226,22 @@ def _print_warning(warning: str) -> None:
     print(f"llm-stack: WARNING: {warning}", file=sys.stderr)
 
 
-def _check_reads_back(staging: Path, files: list[Path], objects: list[Any]) -> None:
-    """The written YAML must parse (within the bounds ``llm-stack validate`` applies) into the validated objects:
-    a last guard against any string the YAML writer and readers disagree on."""
-    documents: list[Any] = []
-    try:
-        for name in files:
-            data = read_bounded(staging / name, MANIFEST_LIMITS.max_bytes)
-            documents += [d for d in load_all(data.decode("utf-8"), MANIFEST_LIMITS) if d is not None]
-    except (YamlInputError, UnicodeDecodeError, ValueError, yaml.YAMLError) as error:
-        problem = str(error).splitlines()[0]
-        raise ManifestError([f"[yaml] the written manifests do not read back: {problem}"]) from None
-    if documents != [o for o in objects if o]:
-        differ = next((i for i, (a, b) in enumerate(zip(documents, objects, strict=False)) if a != b), len(documents))
-        raise ManifestError(
-            [f"[yaml] the written manifests read back differently from what was validated (object {differ})"]
-        )
+def _check_reads_back(read: Callable[[str], bytes], expected: Mapping[str, list[Any]]) -> None:
+    """Each written file (``read(name)``) must parse (within the bounds ``llm-stack validate`` applies) into the
+    validated objects it was written from (``expected[name]``): a last guard against any string the YAML writer and
+    readers disagree on."""
+    for name, objects in expected.items():
+        documents: list[Any] = []
+        try:
+            data = read(name)
+            documents = [d for d in load_all(data.decode("utf-8"), MANIFEST_LIMITS) if d is not None]
+        except (YamlInputError, UnicodeDecodeError, ValueError, yaml.YAMLError) as error:
+            problem = str(error).splitlines()[0]
+            raise ManifestError([f"[yaml] the written manifests do not read back: {problem}"]) from None
+        wanted = [o for o in objects if o]
+        if documents != wanted:
+            pairs = enumerate(zip(documents, wanted, strict=False))
+            differ = next((i for i, (a, b) in pairs if a != b), len(documents))
+            where = f"object {differ}" if len(expected) == 1 else f"{name}, object {differ}"
+            problem = f"[yaml] the written manifests read back differently from what was validated ({where})"
+            raise ManifestError([problem])

@@ -28,7 +28,7 @@ from .settings import (
     StackConfig,
 )
 from .settings.stack import MODEL_INHERITS, stack_base
-from .values_sources import ValuesPath, merge_sources, not_a_mapping
+from .values_sources import MergedValues, ValuesPath, merge_sources, not_a_mapping
 
 T = TypeVar("T")
 
@@ -301,13 +301,21 @@ def load_values(values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str
     or the ``--set`` flag. A file named ``-`` is standard input (``-f -``, as Helm reads it). Default of ``sets``:
     none.
     """
+    return load_merged(values, sets=sets, caller="load_values")[1]
+
+
+def load_merged(
+    values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str] = (), caller: str = "load_merged"
+) -> tuple[MergedValues, StackConfig]:
+    """``load_values``, also returning the merged values with their sources (``values_sources.MergedValues``).
+    ``caller`` names the function in a ``PropError``. Default of ``sets``: none."""
     files = [values] if isinstance(values, str | PathLike) else values
     if not isinstance(files, Sequence) or not all(isinstance(f, str | PathLike) for f in files):
-        raise PropError("load_values", "values", values, "pass a values file's path, or a list of paths")
+        raise PropError(caller, "values", values, "pass a values file's path, or a list of paths")
     if isinstance(sets, str) or not isinstance(sets, Sequence) or not all(isinstance(x, str) for x in sets):
-        raise PropError("load_values", "sets", sets, "pass a list of 'path=value' strings, e.g. ['model.name=x']")
+        raise PropError(caller, "sets", sets, "pass a list of 'path=value' strings, e.g. ['model.name=x']")
     merged = merge_sources(list(files), sets)
     try:
-        return stack_config_from_mapping(merged.data)
+        return merged, stack_config_from_mapping(merged.data)
     except ValuesError as error:
         raise error.from_source(merged.source_of(error.path, error.fix)) from None

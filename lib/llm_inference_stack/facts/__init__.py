@@ -8,9 +8,11 @@ fact on purpose (an independent oracle against the construct), a comment at that
 - :mod:`.kserve`: the InferenceService's predictor (container, mount path, ports, labels, the ``<isvc>-predictor``
   rule) and KServe's annotations;
 - :mod:`.vllm`: the paths the vLLM OpenAI server serves;
+- :mod:`.argocd`: the annotation Argo CD orders a sync by;
 - :mod:`.ai_gateway`: Envoy AI Gateway's model header, metadata namespace, token-cost keys and route limits;
 - :mod:`.envoy_gateway`: Envoy Gateway's controller name, labels, install names and policy limits;
 - :mod:`.gateway_api`: the Kubernetes Gateway API group;
+- :mod:`.grafana`: the label Grafana's sidecar finds dashboards by;
 - :mod:`.keda`: KEDA's API group and the name of the HPA it creates;
 - :mod:`.opentelemetry`: the OTLP traces path and port;
 - :mod:`.phoenix`: Arize Phoenix's ports.

@@ -16,6 +16,7 @@ Grafana dashboard and ``StackDashboard``. Their public names are importable from
 
 from __future__ import annotations
 
+from ..facts.grafana import DASHBOARD_LABEL
 from .rules import RULE_OBJECT_MAX_BYTES, StackAlerts, alert_rules, recording_rules, split_rule_groups
 from .series import (
     AIGW_CLIENT_LABEL,
@@ -53,7 +54,7 @@ from .series import (
     slo_seconds,
     slow_ratio_rule,
 )
-from .stack_dashboard import DASHBOARD_LABEL, StackDashboard, dashboard
+from .stack_dashboard import StackDashboard, dashboard
 
 __all__ = [
     "AIGW_CLIENT_LABEL",

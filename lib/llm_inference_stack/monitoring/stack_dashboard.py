@@ -15,6 +15,7 @@ from constructs import Construct
 from .. import vllm_metrics as vm
 from ..config import SloConfig
 from ..contracts import typed_call, typed_props
+from ..facts.grafana import DASHBOARD_LABEL
 from ..grafana import Dashboard, Panel, QueryVariable, Row, Target, Threshold
 from .series import (
     AIGW_CLIENT_LABEL,
@@ -33,9 +34,6 @@ from .series import (
     regex_alternatives,
     slow_ratio_rule,
 )
-
-DASHBOARD_LABEL = ("grafana_dashboard", "1")
-"""The label kube-prometheus-stack's Grafana sidecar collects dashboards by."""
 
 NS = 'namespace="$namespace"'
 MODEL = 'model_name="$model"'

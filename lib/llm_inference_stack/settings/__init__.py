@@ -16,6 +16,7 @@ from .gateway import (
     StandaloneGatewayConfig,
     TrafficPolicy,
 )
+from .gitops import ArgoCdConfig, GitOpsConfig
 from .model import (
     DEFAULT_LIMITS,
     DEFAULT_REQUESTS,
@@ -50,12 +51,14 @@ __all__ = [
     "RESERVED_LABELS",
     "STORAGE_SCHEMES",
     "ApiKeysConfig",
+    "ArgoCdConfig",
     "AutoscalingConfig",
     "EnvFromSecret",
     "EnvValue",
     "ExternalSecretConfig",
     "GatewayConfig",
     "GatewayServiceConfig",
+    "GitOpsConfig",
     "Inherit",
     "ModelConfig",
     "NetworkPolicyConfig",

@@ -1,4 +1,4 @@
-"""Settings of the whole stack: release, namespaces, models, shared labels, and the NetworkPolicy."""
+"""Settings of the whole stack: release, namespaces, models, shared labels, the NetworkPolicy, and GitOps."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from ..errors import Fix, Namer, SettingsError
-from ..facts import ai_gateway, kserve
+from ..facts import ai_gateway, argocd, kserve
 from ._checks import (
     check_controller_keys,
     check_created_namespaces,
@@ -18,6 +18,7 @@ from ._checks import (
     service_namespace,
 )
 from .gateway import ApiKeysConfig, GatewayConfig, RateLimitConfig
+from .gitops import GitOpsConfig
 from .inherit import over
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
@@ -49,6 +50,13 @@ def _phoenix_key_fix(n: Namer) -> str:
     return (
         f"{n('gateway.mode')} 'standalone' cannot send a Phoenix API key (Envoy's OTLP exporter takes headers inline "
         f"only): remove {n('auth_secret_name')}, or use {n('gateway.mode')} 'ai-gateway'"
+    )
+
+
+def _sync_wave_fix(n: Namer) -> str:
+    return (
+        f"{n('gitops.argocd.sync_waves')} gives each object the sync wave of its apply phase: remove this key, or set "
+        f"{n('gitops.argocd.sync_waves')} to false to give every object this one wave"
     )
 
 
@@ -128,6 +136,8 @@ class StackConfig(Typed):
     """Tracing, alerts and dashboards. Default: see ``ObservabilityConfig``."""
     network_policy: NetworkPolicyConfig = NetworkPolicyConfig()
     """Who may reach the model pods. Default: see ``NetworkPolicyConfig``."""
+    gitops: GitOpsConfig = GitOpsConfig()
+    """What the output tells a GitOps controller (Argo CD's sync waves). Default: see ``GitOpsConfig``."""
     create_namespace: bool = False
     """Emit a Namespace object for every namespace in ``namespaces`` (the stack's and each model's), first in
     the output (values key ``namespace.create``); refused for namespaces the stack does not own (``default``,
@@ -158,6 +168,14 @@ class StackConfig(Typed):
                     )
         check_controller_keys("common_labels", self.common_labels)
         check_controller_keys("common_annotations", self.common_annotations)
+        wave = argocd.SYNC_WAVE_ANNOTATION
+        if self.gitops.argocd.sync_waves and wave in self.common_annotations:
+            raise SettingsError(
+                "common_annotations",
+                self.common_annotations[wave],
+                _sync_wave_fix,
+                key=wave,
+            )
         for key, value in self.gateway.service.annotations.items():
             if self.common_annotations.get(key, value) != value:
                 raise SettingsError(
