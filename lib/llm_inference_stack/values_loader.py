@@ -129,7 +129,7 @@ def build(cls: type[T], raw: Any, path: str = "") -> T:
     """Build dataclass ``cls`` from the mapping ``raw`` (values-file spelling), with field paths in errors."""
     if not isinstance(raw, dict):
         raise ValuesError(path or "(top level)", raw, f"use a mapping with keys {', '.join(_keys(cls))}")
-    hints = _hints(cls)
+    hints = _hints(typing.cast(type, cls))
     fields = {values_key(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
