@@ -262,3 +262,16 @@ def test_the_schema_takes_what_the_loader_takes_and_refuses_what_it_refuses_for_
             assert not valid, f"the schema accepts a shape the loader refuses: {error}"
         return
     assert valid, [e.message for e in VALIDATOR.iter_errors(raw)]
+
+
+def test_an_error_says_whether_a_settings_check_or_the_shape_refused_it(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("model: {name: m, storageUri: 's3://bucket/m/', runtime: {gpuCount: 2}}\n")
+    for sets, by_settings in ((["model.runtime.gpuCount=0"], True), (["model.runtime.gpuCount=two"], False)):
+        with pytest.raises(ValuesError) as refused:
+            load_values(values, sets=sets)
+        assert refused.value.source == "--set model.runtime.gpuCount"
+        assert refused.value.settings_check is by_settings, refused.value
+    with pytest.raises(ValuesError) as refused:
+        stack_config_from_mapping({"models": [MINIMAL["model"], MINIMAL["model"]]})  # the stack's check
+    assert refused.value.settings_check and refused.value.path == "models[1].name"
