@@ -69,6 +69,14 @@ def test_llm_stack_schema_prints_the_schema_and_the_path_of_its_shipped_copy(
     assert path == PACKAGE_COPY and path.read_text() == printed
 
 
+def test_an_installation_without_the_shipped_copy_says_how_to_write_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_schema, "PACKAGE_COPY", tmp_path / "values.schema.json")
+    assert main(["schema", "--path"]) == 2
+    assert "llm-stack schema > values.schema.json" in capsys.readouterr().err
+
+
 def test_keys_are_spelled_as_the_values_file_spells_them() -> None:
     runtime = SCHEMA["properties"]["model"]["properties"]["runtime"]["properties"]
     assert {"gpuCount", "maxModelLen", "extraArgs", "startupTimeoutSeconds"} <= set(runtime)
