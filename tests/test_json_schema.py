@@ -259,7 +259,7 @@ def _document(draw: st.DrawFn) -> Any:
     return raw
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_document())
 def test_the_schema_takes_what_the_loader_takes_and_refuses_what_it_refuses_for_its_shape(raw: Any) -> None:
     valid = VALIDATOR.is_valid(raw)
