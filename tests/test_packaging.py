@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ensurepip
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tarfile
 import tomllib
 import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
@@ -78,10 +81,16 @@ def test_license_ships_in_the_wheel_and_the_sdist(tmp_path: Path) -> None:
         packages = {n.split("/")[0] for n in wheel.namelist() if n.endswith(".py")}
         assert packages == {"llm_inference_stack"}, packages
         assert not [n for n in wheel.namelist() if "/controlplane/" in n or "/localrun/" in n]
+        # The values file's JSON Schema, for llm-stack schema --path.
+        schema = wheel.read("llm_inference_stack/schemas/values.schema.json")
+        assert schema == (ROOT / "values.schema.json").read_bytes()
     with tarfile.open(built["sdist"]) as sdist:
         [member] = [m for m in sdist.getmembers() if m.name.endswith("/LICENSE") and m.name.count("/") == 1]
         extracted = sdist.extractfile(member)
         assert extracted is not None and extracted.read().decode() == license_text
+        # The generated imports as files where the package's symlink points (an sdist keeps no symlink).
+        names = {m.name.partition("/")[2] for m in sdist.getmembers() if m.isfile()}
+        assert "lib/llm_inference_stack/imports/io/kserve/serving/__init__.py" in names
 
 
 def _install(tmp_path: Path, constraints: Path) -> Path:
@@ -172,3 +181,96 @@ def test_the_readme_library_example_runs_verbatim_against_the_installed_wheel(tm
         )
         assert missing.returncode == 2, missing.stderr
         assert "llm-inference-stack-harness" in missing.stderr and "pip install ./harness" in missing.stderr
+
+
+def _metadata(wheel: Path) -> dict[str, list[str]]:
+    """The wheel's METADATA fields, each with its values."""
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        message = Parser().parsestr(archive.read(name).decode())
+    return {key: message.get_all(key) or [] for key in set(message.keys())}
+
+
+def _bundled_pip_venv(path: Path) -> Path:
+    """A fresh venv with the pip this Python bundles (``ensurepip``: 23.2.1 for Python 3.11), not upgraded."""
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    pip = subprocess.run(
+        [str(path / "bin" / "python"), "-m", "pip", "--version"], capture_output=True, text=True, check=True
+    )
+    assert pip.stdout.startswith(f"pip {ensurepip.version()} "), pip.stdout
+    return path
+
+
+def _cli(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(venv / "bin" / "llm-stack"), *args],
+        cwd=cwd,
+        env=_clean_env(venv),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The library's sdist and wheel, built from this checkout."""
+    return _build(tmp_path_factory.mktemp("built"), "sdist", "wheel")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_the_wheel_and_the_sdist_install_with_the_bundled_pip_and_synthesize(
+    tmp_path: Path, built: dict[str, Path], kind: str
+) -> None:
+    # pip builds a wheel from the sdist itself: that wheel must hold everything the tree-built one does.
+    venv = _bundled_pip_venv(tmp_path / "venv")
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--constraint", str(ROOT / "requirements.lock"), str(built[kind])], check=True, timeout=900)
+    app = tmp_path / "app"
+    app.mkdir()
+    synth = _cli(venv, app, "synth", "-f", str(ROOT / "values.yaml"), "--out", "dist")
+    assert synth.returncode == 0, synth.stderr
+    assert (app / "dist" / "llm-stack.k8s.yaml").read_text() == (ROOT / "dist" / "llm-stack.k8s.yaml").read_text()
+    (version,) = _metadata(built["wheel"])["Version"]
+    assert _cli(venv, app, "--version").stdout == f"llm-stack {version}\n"
+    assert built["sdist"].name == f"llm_inference_stack-{version}.tar.gz"
+
+
+@pytest.mark.slow
+def test_the_harness_requires_the_library_of_its_own_version(tmp_path: Path, built: dict[str, Path]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path), str(ROOT / "harness")],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    (harness,) = tmp_path.glob("*.whl")
+    (version,) = _metadata(built["wheel"])["Version"]
+    metadata = _metadata(harness)
+    assert metadata["Version"] == [version]
+    assert f"llm-inference-stack=={version}" in metadata["Requires-Dist"], metadata["Requires-Dist"]
+
+
+@pytest.mark.slow
+def test_the_readme_install_line_works_as_written_with_the_bundled_pip(tmp_path: Path) -> None:
+    # The line as the README writes it, for a clone of this checkout's commit, tagged as the line names it.
+    readme = (ROOT / "README.md").read_text()
+    (line,) = re.findall(r'^pip install "git\+<URL of this repository>@v\S+".*$', readme, re.MULTILINE)
+    args = shlex.split(line, comments=True)
+    tag = args[-1].rpartition("@")[2]
+    clone = tmp_path / "clone"
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)], check=True)
+    subprocess.run(["git", "checkout", "--quiet", commit.stdout.strip()], cwd=clone, check=True)
+    tags = subprocess.run(["git", "tag", "--list", tag], cwd=clone, capture_output=True, text=True, check=True)
+    if not tags.stdout.strip():
+        subprocess.run(["git", "tag", tag], cwd=clone, check=True)
+    venv = _bundled_pip_venv(tmp_path / "venv")
+    args = [str(venv / "bin" / "pip"), *[a.replace("<URL of this repository>", clone.as_uri()) for a in args[1:]]]
+    subprocess.run([*args, "--quiet"], check=True, timeout=900)
+    app = tmp_path / "app"
+    app.mkdir()
+    assert _cli(venv, app, "--version").stdout == f"llm-stack {tag.removeprefix('v')}\n"
+    synth = _cli(venv, app, "synth", "-f", str(ROOT / "values.yaml"), "--out", "dist")
+    assert synth.returncode == 0, synth.stderr

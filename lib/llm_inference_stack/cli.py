@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         help="directory of manifests (*.yaml, *.yml, *.json, as kubectl apply -f reads them), e.g. dist/",
     )
     _add_values_command(sub)
+    schema = sub.add_parser(
+        "schema", help="print the JSON Schema of a values file (for editors' completion and Helm's values.schema.json)"
+    )
+    schema.add_argument(
+        "--path", action="store_true", help="print the path of the copy shipped in the package instead of the schema"
+    )
     for name, (summary, _) in HARNESS_COMMANDS.items():
         sub.add_parser(name, help=summary)
     return parser
@@ -318,6 +324,21 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"rewritten (same objects, other bytes): {name}")
             print(f"llm-stack: {args.out}/: {result.summary()}", file=sys.stderr)
             return EXIT_CHANGED if not result.empty else 0
+        if args.command == "schema":
+            from .settings.json_schema import PACKAGE_COPY, schema_text
+
+            if args.path:
+                if not PACKAGE_COPY.is_file():
+                    print(
+                        f"llm-stack: this installation holds no copy of the schema ({PACKAGE_COPY}): write one with "
+                        "llm-stack schema > values.schema.json",
+                        file=sys.stderr,
+                    )
+                    return EXIT_INVALID
+                print(PACKAGE_COPY)
+            else:
+                sys.stdout.write(schema_text())
+            return 0
         if args.command == "validate":
             from .validation import validate_directory_report
 

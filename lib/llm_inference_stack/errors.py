@@ -35,13 +35,20 @@ class ValuesError(LlmStackError, ValueError):
 
     MISSING: Any = _MISSING
 
-    def __init__(self, path: str, value: Any, fix: str, *, source: str | None = None) -> None:
+    def __init__(
+        self, path: str, value: Any, fix: str, *, source: str | None = None, settings_check: bool = False
+    ) -> None:
         self.path = path
         self.value = value
         self.fix = fix
         self.source = source
         """Where the value was given (``prod.yaml, line 7``, ``--set model.runtime.gpuCount``). Default: None
         (built in Python, or not yet known)."""
+        self.settings_check = settings_check
+        """A settings class refused the value in its own check (a range, a name, a pair of fields), after the
+        values file's shape was read: what the values file's JSON Schema does not say. False when the file could
+        not be read or its shape is wrong (an unknown key, a wrong type, a missing key, a value not among the
+        allowed ones). Default: false."""
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -53,11 +60,11 @@ class ValuesError(LlmStackError, ValueError):
     def under(self, prefix: str) -> ValuesError:
         """The same error with ``prefix`` put in front of its path."""
         path = f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else f"{prefix}{self.path}"
-        return ValuesError(path, self.value, self.fix, source=self.source)
+        return ValuesError(path, self.value, self.fix, source=self.source, settings_check=self.settings_check)
 
     def from_source(self, source: str | None) -> ValuesError:
         """The same error naming where its value was given."""
-        return ValuesError(self.path, self.value, self.fix, source=source)
+        return ValuesError(self.path, self.value, self.fix, source=source, settings_check=self.settings_check)
 
 
 Namer = Callable[[str], str]
@@ -93,7 +100,9 @@ class SettingsError(ValuesError):
         self.key = key
         """A key of the mapping field ``field`` (a label, an environment variable), or None."""
         self._fix = fix
-        super().__init__(self._path(python_name), value, fix if isinstance(fix, str) else fix(python_name))
+        super().__init__(
+            self._path(python_name), value, fix if isinstance(fix, str) else fix(python_name), settings_check=True
+        )
 
     def _path(self, namer: Namer) -> str:
         return namer(self.field) + (
@@ -112,7 +121,7 @@ class SettingsError(ValuesError):
     def values_error(self) -> ValuesError:
         """The same error as a values file names it: camelCase keys, mapping keys after a dot."""
         fix = self._fix if isinstance(self._fix, str) else self._fix(values_key)
-        return ValuesError(self._path(values_key), self.value, fix)
+        return ValuesError(self._path(values_key), self.value, fix, settings_check=True)
 
 
 class PropError(LlmStackError, ValueError):

@@ -186,9 +186,14 @@ def yaml_literal(value: Any) -> str:
     return text.removesuffix("...").strip()
 
 
+def markdown(text: str) -> str:
+    """Docstring markup as Markdown: a code span in double backticks takes single ones."""
+    return re.sub(r"``(.+?)``", r"`\1`", text)
+
+
 def _markdown(text: str) -> str:
     """Docstring markup as Markdown inside a table cell."""
-    return re.sub(r"``(.+?)``", r"`\1`", text).replace("|", "\\|")
+    return markdown(text).replace("|", "\\|")
 
 
 def _code(text: str) -> str:
