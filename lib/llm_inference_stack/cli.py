@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     synth = sub.add_parser("synth", help="synthesize manifests from values files")
     _values_options(synth)
     synth.add_argument("--out", "-o", default=Path("dist"), type=Path, help="output directory (default: dist/)")
+    _format_options(synth)
     diff = sub.add_parser(
         "diff",
         help="show what a synth would change in an existing output directory (exit 1 if anything, 0 if nothing)",
@@ -93,6 +94,51 @@ def _values_options(command: argparse.ArgumentParser) -> None:
         metavar="PATH=VALUE",
         help="set one value after the files, read as YAML (model.runtime.gpuCount=4, models[0].name=x); repeatable",
     )
+
+
+FORMATS = ("manifests", "helm")
+"""What ``synth`` writes: the manifests (``llm-stack.k8s.yaml``), or a Helm chart of them (``helm_chart``)."""
+
+
+def _format_options(synth: argparse.ArgumentParser) -> None:
+    synth.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="manifests",
+        help="manifests: the Kubernetes YAML (default); helm: a Helm chart directory whose templates are those "
+        "objects, byte for byte (values are not templated: change the values and synthesize again)",
+    )
+    synth.add_argument(
+        "--chart-version",
+        metavar="SEMVER",
+        help="with --format helm: the chart's version (default: the library's version)",
+    )
+
+
+def _format_problem(args: argparse.Namespace) -> str | None:
+    """Why synth's ``--format``, ``--chart-version`` and ``--out`` do not go together, or None."""
+    if args.format != "helm":
+        return "--chart-version: only with --format helm" if args.chart_version is not None else None
+    if str(args.out) == "-":
+        return "--format helm writes a chart directory, not one stream: give --out DIR (standard output is for manifests)"
+    from .helm_chart import chart_version_problem
+
+    return chart_version_problem(args.chart_version)
+
+
+def _synth_helm(args: argparse.Namespace) -> int:
+    from .values_loader import load_values_with_data
+
+    config, values = load_values_with_data(args.values, sets=args.sets)
+    check_output_dir(args.out)
+
+    from .helm_chart import synthesize_chart
+
+    files = synthesize_chart(
+        config, values, args.out, chart_version=args.chart_version, on_note=_note, on_warning=_warning
+    )
+    print(f"wrote a Helm chart of {len(files)} file(s) to {args.out}/", file=sys.stderr)
+    return 0
 
 
 def _version() -> str:
@@ -177,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        if args.command == "synth" and (problem := _format_problem(args)) is not None:
+            print(f"llm-stack: {problem}", file=sys.stderr)
+            return EXIT_INVALID
+        if args.command == "synth" and args.format == "helm":
+            return _synth_helm(args)
         if args.command == "synth":
             config = load_values(args.values, sets=args.sets)  # fails fast, before the generated modules load
             check_output_dir(args.out)

@@ -293,6 +293,15 @@ def load_values(values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str
     or the ``--set`` flag. A file named ``-`` is standard input (``-f -``, as Helm reads it). Default of ``sets``:
     none.
     """
+    return load_values_with_data(values, sets=sets)[0]
+
+
+def load_values_with_data(
+    values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str] = ()
+) -> tuple[StackConfig, dict[str, Any]]:
+    """``load_values``, and the merged values document it validated (values-file spelling, as the files and flags
+    gave it, before defaults): what ``llm-stack synth --format helm`` writes as the chart's ``values.yaml``. Each
+    source is read once (``-f -`` too). Default of ``sets``: none."""
     files = [values] if isinstance(values, str | PathLike) else values
     if not isinstance(files, Sequence) or not all(isinstance(f, str | PathLike) for f in files):
         raise PropError("load_values", "values", values, "pass a values file's path, or a list of paths")
@@ -300,6 +309,6 @@ def load_values(values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str
         raise PropError("load_values", "sets", sets, "pass a list of 'path=value' strings, e.g. ['model.name=x']")
     merged = merge_sources(list(files), sets)
     try:
-        return stack_config_from_mapping(merged.data)
+        return stack_config_from_mapping(merged.data), merged.data
     except ValuesError as error:
         raise error.from_source(merged.source_of(error.path, error.fix)) from None
