@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from helpers import ROOT, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llm_inference_stack import helm_chart
+from llm_inference_stack import helm_chart, pins
 from llm_inference_stack.output_dir import OUTPUT_MARKER
 
 VALUES = ROOT / "values.yaml"
@@ -89,7 +90,9 @@ def test_chart_yaml_values_and_schema(tmp_path: Path) -> None:
     from llm_inference_stack.settings.json_schema import values_schema
 
     chart = tmp_path / "chart"
-    result = synth("--set", "release=edge", "--set", "model.runtime.gpuCount=4", "--format", "helm", "--out", str(chart))
+    result = synth(
+        "--set", "release=edge", "--set", "model.runtime.gpuCount=4", "--format", "helm", "--out", str(chart)
+    )
     assert result.returncode == 0, result.stderr
     meta = yaml.safe_load((chart / "Chart.yaml").read_text())
     version = helm_chart.library_version()
@@ -103,7 +106,9 @@ def test_chart_yaml_values_and_schema(tmp_path: Path) -> None:
     assert json.loads((chart / "values.schema.json").read_text()) == values_schema()
     assert (chart / ".helmignore").read_text().splitlines()[-1] == OUTPUT_MARKER
     listed = (chart / OUTPUT_MARKER).read_text().splitlines()[2:]
-    assert listed == sorted(str(p.relative_to(chart)) for p in chart.rglob("*") if p.is_file() and p.name != OUTPUT_MARKER)
+    assert listed == sorted(
+        str(p.relative_to(chart)) for p in chart.rglob("*") if p.is_file() and p.name != OUTPUT_MARKER
+    )
     assert "templates/00-inferenceservice-kserve-inference-llama-3-70b.yaml" in listed
 
 
@@ -148,7 +153,9 @@ def test_a_new_synth_replaces_its_chart_and_nothing_else(tmp_path: Path) -> None
     ],
     ids=["bogus-format", "chart-to-stdout", "chart-version-without-helm", "short-version", "v-prefix"],
 )
-def test_bad_format_options_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str) -> None:
+def test_bad_format_options_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     out = ["--out", str(tmp_path / "out")] if "--out" not in args else []
     result = synth(*args, *out)
@@ -184,6 +191,19 @@ def test_helm_problems_of_a_document() -> None:
     assert "line starting with '---'" in separator
     [blank] = helm_chart.helm_problems("t.yaml", "data: |+\n  x\n\n", obj)
     assert "white space that Helm trims" in blank
+
+
+def test_the_helm_build_is_pinned_with_its_kubernetes_version() -> None:
+    from llm_stack_harness.controlplane.build import COMPONENTS_BY_NAME
+
+    helm = COMPONENTS_BY_NAME["helm"]
+    go_mod = (helm.module_dir / "go.mod").read_text()
+    assert re.search(rf"^require {re.escape(helm.module)} {re.escape(pins.HELM_VERSION)}$", go_mod, re.M)
+    # Helm's Makefile stamps the client-go minor it builds with as the Kubernetes version lint and template assume.
+    assert re.search(rf"^\s+k8s.io/client-go v0\.{pins.HELM_KUBERNETES_MINOR}\.\d+ // indirect$", go_mod, re.M)
+    assert f"helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor={pins.HELM_KUBERNETES_MINOR}" in helm.ldflags_string
+    assert f"helm.sh/helm/v3/internal/version.version={pins.HELM_VERSION}" in helm.ldflags_string
+    assert not helm.default  # verify does not need it
 
 
 def test_chart_version_problems() -> None:

@@ -120,7 +120,7 @@ def _format_problem(args: argparse.Namespace) -> str | None:
     if args.format != "helm":
         return "--chart-version: only with --format helm" if args.chart_version is not None else None
     if str(args.out) == "-":
-        return "--format helm writes a chart directory, not one stream: give --out DIR (standard output is for manifests)"
+        return "--format helm writes a chart directory, not one stream: give --out DIR (--out - is for manifests)"
     from .helm_chart import chart_version_problem
 
     return chart_version_problem(args.chart_version)

@@ -37,6 +37,7 @@ from ._cdk8s_yaml import dump_document
 from .config import StackConfig
 from .errors import ManifestError
 from .output_dir import (
+    OUTPUT_MARKER,
     check_output_dir,
     make_dir_beside,
     make_parents,
@@ -47,7 +48,6 @@ from .output_dir import (
     swap_in,
     write_marker,
 )
-from .output_dir import OUTPUT_MARKER as OUTPUT_MARKER
 
 CHART_FILE = "Chart.yaml"
 VALUES_FILE = "values.yaml"
@@ -129,7 +129,7 @@ def helm_problems(name: str, document: str, obj: Any) -> list[str]:
         )
     if _DOCUMENT_SEPARATOR.search(document):
         problems.append(f"[helm] {name}: has a line starting with '---', where Helm would split the document")
-    if render_as_helm(document.replace(_NO_VALUE, "")) != document.replace(_NO_VALUE, ""):
+    if document.strip() + "\n" != document:
         problems.append(
             f"[helm] {name}: starts or ends with white space that Helm trims (a value ending in blank lines): "
             "change that value, or use --format manifests"

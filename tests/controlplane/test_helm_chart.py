@@ -1,5 +1,5 @@
-"""The chart of ``llm-stack synth --format helm`` as Helm itself reads it (marker ``controlplane``: Helm v3.22.0 is built
-from its Go module, ``make controlplane-deps``).
+"""The chart of ``llm-stack synth --format helm`` as Helm itself reads it (marker ``controlplane``: Helm v3.22.0 is
+built from its Go module, ``make controlplane-deps``).
 
 What "byte for byte" means here: ``helm template`` prints each manifest as ``---\\n# Source: <chart>/<template>\\n``
 followed by the manifest and a newline. With those two header lines taken off, each template's manifest is the
@@ -44,7 +44,7 @@ BRACES = [
     "{{- trim -}}",
     "{{/* comment */}}",
     '{{"{{"}}',
-    "{{ .Release.Name }} {{ include \"x\" . }}",
+    '{{ .Release.Name }} {{ include "x" . }}',
     "`{{`}}`",
     "{{{{{",
     "<no value",
