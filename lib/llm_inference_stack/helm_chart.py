@@ -181,7 +181,8 @@ def chart_version_problem(chart_version: str | None) -> str | None:
     if chart_version is None or not _SEMVER.match(chart_version):
         return (
             f"--chart-version {chart_version!r}: not a SemVer 2 version, which Helm requires of a chart: use "
-            "MAJOR.MINOR.PATCH, e.g. 1.4.0 (a pre-release or build suffix may follow: 1.4.0-rc.1)"
+            "MAJOR.MINOR.PATCH, three numbers without a leading v or zeros (a pre-release or build suffix may follow: "
+            "-rc.1, +build.7)"
         )
     return None
 
