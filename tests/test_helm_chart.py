@@ -7,9 +7,11 @@ server) is ``tests/controlplane/test_helm_chart.py``: it needs the Helm binary b
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,21 @@ def test_chart_yaml_values_and_schema(tmp_path: Path) -> None:
         str(p.relative_to(chart)) for p in chart.rglob("*") if p.is_file() and p.name != OUTPUT_MARKER
     )
     assert "templates/00-inferenceservice-kserve-inference-llama-3-70b.yaml" in listed
+
+
+@needs_schema
+def test_values_from_standard_input_are_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.BytesIO(b"gateway:\n  replicas: 3\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stream))
+    chart = tmp_path / "chart"
+    result = run_cli("synth", "-f", str(VALUES), "-f", "-", "--format", "helm", "--out", str(chart), env=NO_VLLM_CHECK)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load((chart / "values.yaml").read_text())["gateway"] == {
+        "rateLimit": {"tokensPerMinute": 100000},
+        "replicas": 3,
+    }
+    gateway = next(p for p in templates(chart) if "-envoyproxy-" in p.name)
+    assert "replicas: 3" in gateway.read_text()
 
 
 @needs_schema
