@@ -71,6 +71,7 @@ def run_helm(helm: str, env: dict[str, str], *args: str) -> subprocess.Completed
 
 
 def synth(values: dict[str, Any], out: Path, *args: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
     values_file = out.parent / f"{out.name}-values.yaml"
     values_file.write_text(yaml.safe_dump(values, sort_keys=False))
     result = run_cli("synth", "-f", str(values_file), "--out", str(out), *args, env={"LLM_STACK_VLLM_CHECK": "never"})
@@ -157,7 +158,6 @@ def test_install_dry_run_upgrade_and_rollback_on_the_api_server(
     values = default_values_copy()
     first, _ = chart_and_manifests(values, tmp_path / "first")
     second = tmp_path / "second"
-    second.mkdir()
     synth(with_changes(values, {"model.runtime.gpuCount": 4}), second / "chart", "--format", "helm", "--chart-version",
           "0.2.0")  # fmt: skip
     unknown = tmp_path / "unknown-kind"
@@ -190,7 +190,7 @@ def test_install_dry_run_upgrade_and_rollback_on_the_api_server(
 
     def gpus(result: dict[str, Any]) -> Any:
         predictor = _inference_service(result)["spec"]["predictor"]
-        return predictor["model"]["resources"]["limits"]["nvidia.com/gpu"]
+        return predictor["containers"][0]["resources"]["limits"]["nvidia.com/gpu"]
 
     assert [gpus(installed), gpus(upgraded), gpus(rolled_back)] == [2, 4, 2]
     assert _inference_service(installed)["metadata"]["annotations"]["meta.helm.sh/release-name"] == "llm"
