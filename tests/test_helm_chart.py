@@ -1,7 +1,7 @@
 """``llm-stack synth --format helm``: the chart's files, its templates as synth's documents, and bad input.
 
 What Helm itself makes of the chart (``helm lint``, ``helm template`` byte for byte, ``helm install`` against the API
-server) is ``tests/controlplane/test_helm_chart.py``: it needs the Helm binary built from its Go module.
+server) is ``tests/controlplane/test_chart_with_helm.py``: it needs the Helm binary built from its Go module.
 """
 
 from __future__ import annotations
