@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,12 @@ def test_helm_lint_and_template_render_what_synth_writes(
     assert sorted(by_source) == [f"{values.get('release', 'llm-stack')}/{t}" for t in templates]
     in_template_order = [by_source[source] for source in sorted(by_source)]
     assert "---\n".join(in_template_order).encode() == manifests
+    packaged = run_helm(helm, helm_env, "package", str(chart), "--destination", str(tmp_path / "packaged"))
+    assert packaged.returncode == 0, packaged.stderr
+    (archive,) = (tmp_path / "packaged").iterdir()
+    with tarfile.open(archive) as tar:
+        members = sorted(m.name.split("/", 1)[1] for m in tar.getmembers() if m.isfile())
+    assert members == sorted([".helmignore", "Chart.yaml", "values.yaml", "values.schema.json", *templates])
     if scenario == "braces":  # the texts reached the objects, and the templates escape them
         for obj in yaml.safe_load_all(manifests):
             annotations = obj["metadata"]["annotations"]
