@@ -100,7 +100,7 @@ def test_chart_yaml_values_and_schema(tmp_path: Path) -> None:
     version = helm_chart.library_version()
     assert version is not None
     assert meta["apiVersion"] == "v2" and meta["name"] == "edge" and meta["type"] == "application"
-    assert meta["version"] == version and meta["appVersion"] == version
+    assert meta["version"] == helm_chart.semver_of(version) and meta["appVersion"] == version
     values = yaml.safe_load((chart / "values.yaml").read_text())
     expected = yaml.safe_load(VALUES.read_text())
     expected["release"], expected["model"]["runtime"]["gpuCount"] = "edge", 4
@@ -221,6 +221,26 @@ def test_the_helm_build_is_pinned_with_its_kubernetes_version() -> None:
     assert f"helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor={pins.HELM_KUBERNETES_MINOR}" in helm.ldflags_string
     assert f"helm.sh/helm/v3/internal/version.version={pins.HELM_VERSION}" in helm.ldflags_string
     assert not helm.default  # verify does not need it
+
+
+@pytest.mark.parametrize(
+    ("pep440", "semver"),
+    [
+        ("0.2.0", "0.2.0"),
+        ("0.0.0", "0.0.0"),
+        ("0.2.1.dev3+g1a2b3c4", "0.2.1-dev.3+g1a2b3c4"),
+        ("0.2.1.dev3+g1a2b3c4.d20261202", "0.2.1-dev.3+g1a2b3c4.d20261202"),
+        ("1.0rc1", "1.0.0-rc.1"),
+        ("2", "2.0.0"),
+        ("1.0.0.post2", "1.0.0+post.2"),
+        ("1!2.0.0", None),
+        ("1.2.3.4", None),
+    ],
+)
+def test_the_library_version_in_semver(pep440: str, semver: str | None) -> None:
+    assert helm_chart.semver_of(pep440) == semver
+    if semver is not None:
+        assert helm_chart.chart_version_problem(semver) is None
 
 
 def test_chart_version_problems() -> None:

@@ -9,6 +9,7 @@ too); change the values and synthesize again.
 What the chart holds::
 
     Chart.yaml            apiVersion v2, name = the stack's release, version = --chart-version or the library's
+                          (in SemVer 2), appVersion = the library's
     values.yaml           the merged values (values-file spelling), as the files and --set flags gave them
     values.schema.json    settings.json_schema.values_schema()
     .helmignore           leaves synth's output marker out of the packaged chart
@@ -75,6 +76,11 @@ _SEMVER = re.compile(
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
 """SemVer 2.0.0 (semver.org's expression): what Helm requires of a chart's version."""
+_PEP440 = re.compile(
+    r"^(?P<release>\d+(?:\.\d+){0,2})(?:(?P<pre>a|b|rc)(?P<pre_n>\d+))?(?:\.post(?P<post>\d+))?"
+    r"(?:\.dev(?P<dev>\d+))?(?:\+(?P<local>[a-z0-9]+(?:\.[a-z0-9]+)*))?$"
+)
+"""A normalized PEP 440 version as the package metadata holds it (no epoch, at most three release numbers)."""
 
 __all__ = [
     "CHART_FILE",
@@ -83,10 +89,12 @@ __all__ = [
     "VALUES_FILE",
     "chart_files",
     "chart_version_problem",
+    "default_chart_version",
     "escape_template",
     "helm_problems",
     "library_version",
     "render_as_helm",
+    "semver_of",
     "split_documents",
     "synthesize_chart",
     "template_names",
@@ -168,17 +176,42 @@ def library_version() -> str | None:
         return None
 
 
+def semver_of(version: str) -> str | None:
+    """The SemVer 2 spelling of a PEP 440 version: ``0.2.1.dev3+g1a2b3c4`` (three commits after
+    a tag) is ``0.2.1-dev.3+g1a2b3c4``, ``1.0rc1`` is ``1.0.0-rc.1``; a post-release's number goes into the build
+    metadata (``1.0.0.post1``: ``1.0.0+post.1``), which SemVer does not order. None for what has no such spelling
+    (an epoch, four release numbers)."""
+    parsed = _PEP440.match(version)
+    if parsed is None:
+        return None
+    release = [*parsed["release"].split("."), "0", "0"][:3]
+    pre = [
+        *([parsed["pre"], parsed["pre_n"]] if parsed["pre"] else []),
+        *(["dev", parsed["dev"]] if parsed["dev"] else []),
+    ]
+    build = [*(["post", parsed["post"]] if parsed["post"] else []), *([parsed["local"]] if parsed["local"] else [])]
+    text = ".".join(str(int(n)) for n in release)
+    text += f"-{'.'.join(pre)}" if pre else ""
+    return text + (f"+{'.'.join(build)}" if build else "")
+
+
+def default_chart_version() -> str | None:
+    """The chart's version without ``--chart-version``: the library's, in SemVer 2 (:func:`semver_of`)."""
+    version = library_version()
+    return semver_of(version) if version is not None else None
+
+
 def chart_version_problem(chart_version: str | None) -> str | None:
     """Why ``chart_version`` (``--chart-version``; None: the library's version) cannot be the chart's version, or
     None when it can."""
     if chart_version is None:
-        if library_version() is None:
+        if default_chart_version() is None:
             return (
-                "--chart-version: not given, and the library's version is unknown (not installed): give "
-                "--chart-version MAJOR.MINOR.PATCH"
+                f"--chart-version: not given, and the library's version ({library_version() or 'not installed'}) "
+                "has no SemVer 2 spelling: give --chart-version MAJOR.MINOR.PATCH"
             )
-        chart_version = library_version()
-    if chart_version is None or not _SEMVER.match(chart_version):
+        return None
+    if not _SEMVER.match(chart_version):
         return (
             f"--chart-version {chart_version!r}: not a SemVer 2 version, which Helm requires of a chart: use "
             "MAJOR.MINOR.PATCH, three numbers without a leading v or zeros (a pre-release or build suffix may follow: "
@@ -321,7 +354,7 @@ def synthesize_chart(
         synthesized.documents,
         synthesized.objects,
         name=config.release,
-        version=chart_version or app_version or "",
+        version=chart_version or default_chart_version() or "",
         app_version=app_version,
         values=values,
     )

@@ -25,7 +25,7 @@ import yaml
 from apiserver_session import run_steps
 from helpers import default_values_copy, run_cli, with_changes
 
-from llm_inference_stack.helm_chart import library_version, unescape_template
+from llm_inference_stack.helm_chart import default_chart_version, unescape_template
 from llm_inference_stack.pins import HELM_VERSION
 
 pytestmark = pytest.mark.controlplane
@@ -129,6 +129,10 @@ def test_helm_lint_and_template_render_what_synth_writes(
     assert sorted(by_source) == [f"{values.get('release', 'llm-stack')}/{t}" for t in templates]
     in_template_order = [by_source[source] for source in sorted(by_source)]
     assert "---\n".join(in_template_order).encode() == manifests
+    # Values change nothing, but Helm checks them against the values' schema: what the stack refuses, Helm refuses.
+    for bad in (["--set-string", "model.runtime.gpuCount=four"], ["--set", "model.bogus=1"]):
+        refused = run_helm(helm, helm_env, "template", "llm", str(chart), *bad)
+        assert refused.returncode != 0 and "values don't meet the specifications of the schema" in refused.stderr
     packaged = run_helm(helm, helm_env, "package", str(chart), "--destination", str(tmp_path / "packaged"))
     assert packaged.returncode == 0, packaged.stderr
     (archive,) = (tmp_path / "packaged").iterdir()
@@ -206,7 +210,7 @@ def test_install_dry_run_upgrade_and_rollback_on_the_api_server(
     assert [gpus(installed), gpus(upgraded), gpus(rolled_back)] == [2, 4, 2]
     assert _inference_service(installed)["metadata"]["annotations"]["meta.helm.sh/release-name"] == "llm"
     revisions = json.loads(history["stdout"])
-    version = library_version()
+    version = default_chart_version()
     assert [(r["revision"], r["chart"], r["status"]) for r in revisions] == [
         (1, f"llm-stack-{version}", "superseded"),
         (2, "llm-stack-0.2.0", "superseded"),
