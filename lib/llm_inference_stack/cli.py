@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         help="output directory (default: dist/), or - to write the YAML stream to standard output",
     )
     _layout_options(synth)
+    _format_options(synth)
     diff = sub.add_parser(
         "diff",
         help="show what a synth would change in an existing output directory (exit 1 if anything, 0 if nothing)",
@@ -198,6 +199,58 @@ def _values_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+FORMATS = ("manifests", "helm")
+"""What ``synth`` writes: the manifests (``llm-stack.k8s.yaml``), or a Helm chart of them (``helm_chart``)."""
+
+
+def _format_options(synth: argparse.ArgumentParser) -> None:
+    synth.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="manifests",
+        help="manifests: the Kubernetes YAML (default); helm: a Helm chart directory whose templates are those "
+        "objects, byte for byte (values are not templated: change the values and synthesize again)",
+    )
+    synth.add_argument(
+        "--chart-version",
+        metavar="SEMVER",
+        help="with --format helm: the chart's version (default: the library's version)",
+    )
+
+
+def _format_problem(args: argparse.Namespace) -> str | None:
+    """Why synth's ``--format``, ``--chart-version`` and ``--out`` do not go together, or None."""
+    if args.format != "helm":
+        return "--chart-version: only with --format helm" if args.chart_version is not None else None
+    if str(args.out) == "-":
+        return "--format helm writes a chart directory, not one stream: give --out DIR (--out - is for manifests)"
+    from .output_layout import DEFAULT_LAYOUT
+
+    if args.layout != DEFAULT_LAYOUT or args.kustomization:
+        return (
+            "--format helm lays out its own templates (one per object, in synthesized order): leave out --layout and "
+            "--kustomization, or use them with --format manifests"
+        )
+    from .helm_chart import chart_version_problem
+
+    return chart_version_problem(args.chart_version)
+
+
+def _synth_helm(args: argparse.Namespace) -> int:
+    from .values_loader import load_values_with_data
+
+    config, values = load_values_with_data(args.values, sets=args.sets)
+    check_output_dir(args.out)
+
+    from .helm_chart import synthesize_chart
+
+    files = synthesize_chart(
+        config, values, args.out, chart_version=args.chart_version, on_note=_note, on_warning=_warning
+    )
+    print(f"wrote a Helm chart of {len(files)} file(s) to {args.out}/", file=sys.stderr)
+    return 0
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -280,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        if args.command == "synth" and (problem := _format_problem(args)) is not None:
+            print(f"llm-stack: {problem}", file=sys.stderr)
+            return EXIT_INVALID
+        if args.command == "synth" and args.format == "helm":
+            return _synth_helm(args)
         if args.command in ("synth", "diff") and _to_stdout(args):
             return _synth_to_stdout(args)
         if args.command == "values":

@@ -69,12 +69,7 @@ def previous_output(out: Path) -> list[str] | None:
             f"replace it: {hint} (if it holds only manifests of an earlier version, delete it yourself)"
         )
     written = _read_marker(out / OUTPUT_MARKER)
-    foreign = []
-    for name in names:
-        if name == OUTPUT_MARKER:
-            continue
-        if name not in written or not stat.S_ISREG((out / name).lstat().st_mode):
-            foreign.append(name)
+    foreign = [path for name in names if name != OUTPUT_MARKER for path in _foreign(out, name, set(written))]
     if foreign:
         more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
         raise OutputError(
@@ -84,6 +79,24 @@ def previous_output(out: Path) -> list[str] | None:
     return written
 
 
+def _foreign(out: Path, name: str, written: set[str]) -> list[str]:
+    """The paths at and under ``name`` (relative to ``out``) that synth did not write: a regular file it listed is its
+    own, and so is a directory holding only its own files (a Helm chart's ``templates/``)."""
+    try:
+        mode = (out / name).lstat().st_mode
+    except OSError:
+        return [name]
+    if stat.S_ISREG(mode):
+        return [] if name in written else [name]
+    if not stat.S_ISDIR(mode) or not any(w.startswith(f"{name}/") for w in written):
+        return [name]
+    try:
+        entries = sorted(os.listdir(out / name))
+    except OSError:
+        return [name]
+    return [path for entry in entries for path in _foreign(out, f"{name}/{entry}", written)]
+
+
 def _read_marker(marker: Path) -> list[str]:
     try:
         text = read_bounded(marker, _MARKER_MAX_BYTES).decode("utf-8")
@@ -91,17 +104,22 @@ def _read_marker(marker: Path) -> list[str]:
         raise OutputError(f"--out {marker.parent}: {OUTPUT_MARKER} is not one synth wrote; leaving it alone") from None
     if not text.startswith(_MARKER_HEADER):
         raise OutputError(f"--out {marker.parent}: {OUTPUT_MARKER} is not one synth wrote; leaving it alone")
-    return [line for line in text[len(_MARKER_HEADER) :].splitlines() if _plain_name(line)]
+    return [line for line in text[len(_MARKER_HEADER) :].splitlines() if _relative_name(line)]
 
 
 def _plain_name(name: str) -> bool:
     return bool(name) and "/" not in name and name not in (".", "..") and not name.startswith("#")
 
 
+def _relative_name(name: str) -> bool:
+    """A path the marker may list: plain names joined by ``/`` (``templates/00-namespace-x.yaml`` of a Helm chart)."""
+    return not name.startswith("#") and all(_plain_name(part) for part in name.split("/"))
+
+
 def write_marker(staging: Path, files: list[Path]) -> None:
-    names = [str(f) for f in files]
-    if not all(_plain_name(n) for n in names):  # pragma: no cover - cdk8s writes one flat file per chart
-        raise OutputError(f"synth wrote nested paths {names}; the output marker lists plain file names only")
+    names = [f.as_posix() for f in files]
+    if not all(_relative_name(n) for n in names):  # pragma: no cover - synth writes relative paths of plain names
+        raise OutputError(f"synth wrote paths {names}; the output marker lists relative paths of plain names only")
     (staging / OUTPUT_MARKER).write_text(_MARKER_HEADER + "".join(f"{n}\n" for n in names), encoding="utf-8")
 
 
@@ -181,5 +199,14 @@ def swap_in(staging: Path, out: Path) -> None:
         for name in [*written, OUTPUT_MARKER]:
             with contextlib.suppress(OSError):
                 (old / name).unlink()
+        for directory in _directories_of(written):
+            with contextlib.suppress(OSError):
+                (old / directory).rmdir()
         with contextlib.suppress(OSError):
             old.rmdir()
+
+
+def _directories_of(written: list[str]) -> list[str]:
+    """The directories of the paths ``written``, deepest first."""
+    directories = {"/".join(name.split("/")[:cut]) for name in written for cut in range(1, name.count("/") + 1)}
+    return sorted(directories, key=lambda d: (-d.count("/"), d))

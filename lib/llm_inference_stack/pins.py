@@ -69,6 +69,12 @@ AI_GATEWAY_CONTROLLER_VERSION = "v1.0.0"
 """Envoy AI Gateway controller and external processor: :data:`AI_GATEWAY_VERSION` is not served by the Go module
 proxy, this is the newest release it serves."""
 AI_GATEWAY_CONTROLLER_COMMIT = "3e7b0bf02dad2cf6b88a523af829a7b93eb5b8e1"
+HELM_VERSION = "v3.22.0"
+"""Helm (module ``helm.sh/helm/v3``, ``cmd/helm``): the tests lint, render and dry-run install the chart
+``llm-stack synth --format helm`` writes with it. Built on request (``controlplane/build.py``), not for verify."""
+HELM_KUBERNETES_MINOR = "37"
+"""Minor version of the ``k8s.io/client-go`` that Helm v3.22.0's go.mod requires (v0.37.0): its Makefile stamps it
+as the Kubernetes version ``helm lint`` and ``helm template`` assume (1.37) without a cluster."""
 
 # --------------------------------------------------------------------------------------------------------------
 # Other upstream releases the CRDs come from (``scripts/gen_imports.py``, harness ``controlplane/sources.py``)

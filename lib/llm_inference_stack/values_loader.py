@@ -304,6 +304,16 @@ def load_values(values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str
     return load_merged(values, sets=sets, caller="load_values")[1]
 
 
+def load_values_with_data(
+    values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str] = ()
+) -> tuple[StackConfig, dict[str, Any]]:
+    """``load_values``, and the merged values document it validated (values-file spelling, as the files and flags
+    gave it, before defaults): what ``llm-stack synth --format helm`` writes as the chart's ``values.yaml``. Each
+    source is read once (``-f -`` too). Default of ``sets``: none."""
+    merged, config = load_merged(values, sets=sets, caller="load_values_with_data")
+    return config, merged.data
+
+
 def load_merged(
     values: ValuesPath | Sequence[ValuesPath], *, sets: Sequence[str] = (), caller: str = "load_merged"
 ) -> tuple[MergedValues, StackConfig]:

@@ -39,6 +39,8 @@ from llm_inference_stack.pins import (
     ENVOY_GATEWAY_VERSION,
     ETCD_VERSION,
     GO_VERSION,
+    HELM_KUBERNETES_MINOR,
+    HELM_VERSION,
     KEDA_COMMIT,
     KEDA_VERSION,
     KSERVE_VERSION,
@@ -138,6 +140,23 @@ def _kube_version_ldflags() -> tuple[str, ...]:
     return tuple(flags)
 
 
+def _helm_version_ldflags() -> tuple[str, ...]:
+    """What Helm's Makefile stamps for a tagged release: the version (no ``unreleased`` metadata), a clean tree, and
+    the Kubernetes version of its client-go (major + 1, as the Makefile computes it) in the two packages that assume
+    one without a cluster. The Go module proxy does not report the tag's commit, so ``gitCommit`` stays empty."""
+    kube = ("1", HELM_KUBERNETES_MINOR)
+    return _x(
+        f"helm.sh/helm/v3/internal/version.version={HELM_VERSION}",
+        "helm.sh/helm/v3/internal/version.metadata=",
+        "helm.sh/helm/v3/internal/version.gitTreeState=clean",
+        *(
+            f"helm.sh/helm/v3/{package}.{name}={value}"
+            for package in ("pkg/lint/rules", "pkg/chartutil")
+            for name, value in zip(("k8sVersionMajor", "k8sVersionMinor"), kube, strict=True)
+        ),
+    )
+
+
 #: Build order: etcd and kube-apiserver first (the API server is usable while the controllers still build),
 #: the largest (KEDA, every scaler) last.
 COMPONENTS: tuple[Component, ...] = (
@@ -216,6 +235,17 @@ COMPONENTS: tuple[Component, ...] = (
         version=RATELIMIT_VERSION,
         main_package="github.com/envoyproxy/ratelimit/src/service_cmd",
         binary="ratelimit",
+        default=False,
+    ),
+    Component(
+        # Not a control-plane component: the tests lint, render and dry-run install `llm-stack synth --format helm`'s
+        # chart with it (`make test` builds it with `--only helm`); verify never needs it.
+        name="helm",
+        module="helm.sh/helm/v3",
+        version=HELM_VERSION,
+        main_package="helm.sh/helm/v3/cmd/helm",
+        binary="helm",
+        ldflags=_helm_version_ldflags(),
         default=False,
     ),
 )
@@ -413,6 +443,7 @@ BUILD_MINUTES_HINT = {
     "keda-operator": "~8.5 min",
     "aigw-extproc": "~2 min",
     "ratelimit": "~1 min",
+    "helm": "~4 min",
 }
 
 
