@@ -16,6 +16,7 @@ from .. import vllm_metrics as vm
 from ..config import SloConfig
 from ..contracts import typed_call, typed_props
 from ..grafana import Dashboard, Panel, QueryVariable, Row, Target, Threshold
+from ..validation import ChartValidation
 from .series import (
     AIGW_CLIENT_LABEL,
     AIGW_REQUESTS,
@@ -237,6 +238,7 @@ class StackDashboard(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        ChartValidation.own(self)
         self.name = name
         self.dashboard = dashboard
         key, value = DASHBOARD_LABEL

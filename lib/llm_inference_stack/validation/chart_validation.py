@@ -1,5 +1,11 @@
 """The cdk8s side of validation: :class:`ChartValidation` runs the checks of :mod:`llm_inference_stack.validation`
-on a chart's objects when ``App.synth()`` validates it.
+on the stack's objects of a chart when ``App.synth()`` validates it, and knows which objects those are.
+
+The stack's own objects are every ``ApiObject`` under a construct of the stack (``ChartValidation.own``: each
+construct of the library registers itself when it is made): the construct tree decides, not a name or a label. The
+other objects of the app (a platform's Argo CD ``Application``, a cert-manager ``Certificate``, in the same chart
+or in another) pass through unchecked, but for their references into the stack's objects
+(``checks.into_stack``).
 
 Apart from the rest of the package, which reads plain manifests: validating a directory never starts Node.js.
 """
@@ -13,6 +19,7 @@ import jsii
 from constructs import Construct, IValidation
 
 from ..errors import ManifestError
+from ..stack_marker import MANAGED_BY, MANAGED_BY_LABEL
 from . import StackValidationError, validate_objects
 
 _VALIDATIONS: dict[str, ChartValidation] = {}
@@ -25,6 +32,8 @@ _SHOWN_TWICE = 3
 
 Identity = tuple[str, str, str | None, str]
 """What an object is to the API server: group, kind, namespace, name."""
+Written = tuple[cdk8s.ApiObject, dict[str, object]]
+"""An object as it is now (``ApiObject.to_json()``), with the construct that writes it."""
 
 
 @jsii.implements(IValidation)
@@ -43,6 +52,10 @@ class ChartValidation:
         self.external_secrets: set[tuple[str, str]] = set()
         """``(namespace, name)`` of the Secrets created outside the output, as the constructs declared them."""
         self._construct_checks: list[Callable[[], list[str]]] = []
+        self._owners: list[Construct] = []
+        """The constructs of the stack in this chart (``own``), in the order they were made."""
+        self._marked: set[str] = set()
+        """The objects already given the stack's marker label, by jsii reference."""
         self._app: str = chart.node.root.__jsii_ref__.ref  # type: ignore[attr-defined]
 
     @classmethod
@@ -60,6 +73,43 @@ class ChartValidation:
             chart.node.add_validation(validation)
         return validation
 
+    @classmethod
+    def own(cls, construct: Construct) -> ChartValidation:
+        """The validation of ``construct``'s chart (as ``of``), which takes ``construct`` for one of the stack's: every
+        ``ApiObject`` under it, itself included, is the stack's own, made now or later (``add_model``). Every construct
+        of the library calls it once, when it is made; nothing else decides what the stack's objects are."""
+        validation = cls.of(construct)
+        validation._owners.append(construct)
+        return validation
+
+    def stack_objects(self) -> list[cdk8s.ApiObject]:
+        """Every ``ApiObject`` the stack wrote into this chart, nested ones included, in the order the chart writes
+        them (its ``cdk8s.DependencyGraph`` order: the construct tree's, unless objects depend on one another)."""
+        owned = self._owned()
+        if not owned:
+            return []
+        return [
+            c
+            for c in cdk8s.DependencyGraph(self._chart.node).topology()
+            if isinstance(c, cdk8s.ApiObject) and _ref(c) in owned
+        ]
+
+    def _owned_objects(self) -> dict[str, cdk8s.ApiObject]:
+        """The stack's objects in this chart as the tree is now, by jsii reference."""
+        return {_ref(c): c for owner in self._owners for c in owner.node.find_all() if isinstance(c, cdk8s.ApiObject)}
+
+    def _owned(self) -> set[str]:
+        """The jsii references of the stack's objects in this chart as the tree is now."""
+        return set(self._owned_objects())
+
+    def mark(self) -> None:
+        """Put the stack's marker label (``stack_marker``) on each of the stack's objects, so that YAML alone tells them
+        from others' (``llm-stack validate --only-stack``). Runs before synthesis writes anything (``validate``)."""
+        for ref, obj in self._owned_objects().items():
+            if ref not in self._marked:
+                obj.metadata.add_label(MANAGED_BY_LABEL, MANAGED_BY)
+                self._marked.add(ref)
+
     def declare_external_secret(self, namespace: str, name: str) -> None:
         """Secret ``name`` in ``namespace`` is created outside the output (e.g. an existing API-keys Secret)."""
         self.external_secrets.add((namespace, name))
@@ -70,40 +120,66 @@ class ChartValidation:
         self._construct_checks.append(check)
 
     def problems(self) -> list[str]:
-        """Every problem of the chart's objects as they are now (patches included)."""
+        """Every problem of the stack's objects in this chart as they are now (patches included), and of the references
+        the app's other objects make to them."""
         unfinished = [problem for check in self._construct_checks for problem in check()]
         if unfinished:
             return unfinished
         # Chart.to_json() cannot be called from inside a jsii callback ("unexpected completion of callback");
         # each ApiObject's to_json() can.
         written = self._objects()
-        twice = self._written_twice(written)
+        owned = self._owned()
+        twice = self._written_twice(written, owned)
         if twice:
             return twice
-        objects = [obj for _, obj in written]
+        stack = [obj for construct, obj in written if _ref(construct) in owned]
+        others = self._others(written, owned)
         try:
-            validate_objects(objects, external_secrets=self.external_secrets)
+            validate_objects(
+                stack,
+                external_secrets=self.external_secrets,
+                others=[obj for _, obj in others],
+                others_sources={id(obj): construct.node.path for construct, obj in others},
+            )
         except ManifestError as error:
             return list(error.problems)
         return []
 
-    def _objects(self) -> list[tuple[cdk8s.ApiObject, dict[str, object]]]:
+    def _objects(self) -> list[Written]:
         """The chart's objects as they are now, each with the construct that writes it."""
         return [(c, c.to_json()) for c in self._chart.node.find_all() if isinstance(c, cdk8s.ApiObject)]
 
-    def _written_twice(self, written: list[tuple[cdk8s.ApiObject, dict[str, object]]]) -> list[str]:
+    def _others(self, written: list[Written], owned: set[str]) -> list[Written]:
+        """The objects of the app that no stack wrote (this chart's and other charts'), as they are now."""
+        validations = _APPS.get(self._app, [self])
+        stacks = owned.union(*(v._owned() for v in validations if v is not self))
+        here = {_ref(c) for c, _ in written}
+        mine = [(c, obj) for c, obj in written if _ref(c) not in stacks]
+        root = self._chart.node.root
+        rest = [
+            (c, c.to_json())
+            for c in root.node.find_all()
+            if isinstance(c, cdk8s.ApiObject) and _ref(c) not in here and _ref(c) not in stacks
+        ]
+        return mine + rest
+
+    def _written_twice(self, written: list[Written], owned: set[str]) -> list[str]:
         """Objects of this chart that an earlier construct of the app writes too (same group, kind, namespace and
-        name; an earlier chart's, or this chart's): applied together, the later one silently replaces the earlier."""
-        seen: dict[Identity, cdk8s.ApiObject] = {}
+        name; an earlier chart's, or this chart's), where one of the two is the stack's: applied together, the later
+        one silently replaces the earlier. (Two objects of the platform's own are the platform's business.)"""
+        seen: dict[Identity, tuple[cdk8s.ApiObject, bool]] = {}
         for validation in _APPS.get(self._app, [self]):
             if validation is self:
                 break
+            theirs = validation._owned()
             for construct, obj in validation._objects():
-                seen.setdefault(_identity(obj), construct)
+                if _ref(construct) in theirs:
+                    seen.setdefault(_identity(obj), (construct, True))
         problems = []
         for construct, obj in written:
-            first = seen.setdefault(_identity(obj), construct)
-            if first is not construct:
+            mine = _ref(construct) in owned
+            first, first_is_stack = seen.setdefault(_identity(obj), (construct, mine))
+            if first is not construct and (mine or first_is_stack):
                 _, kind, namespace, name = _identity(obj)
                 where = f"{namespace}/{name}" if namespace else name
                 problems.append(f"{kind} {where} by {first.node.path!r} and {construct.node.path!r}")
@@ -115,10 +191,13 @@ class ChartValidation:
         return [
             f"[written-twice] objects written by two constructs of the app (applied together, one replaces the "
             f"other): {'; '.join(shown)}. Give each stack its own release name or namespace (object names derive "
-            "from them), or synthesize the stacks in separate apps"
+            "from them), rename the platform's own object, or synthesize the stacks in separate apps"
         ]
 
     def validate(self) -> list[str]:
+        # cdk8s runs the construct validations before it resolves any object (App.synth(), Chart.to_json()): the one
+        # moment that sees every object the stack and the user made, and precedes every write.
+        self.mark()
         if not self.enabled:
             return []
         problems = self.problems()
@@ -129,6 +208,12 @@ class ChartValidation:
             # kernel stays usable (later calls nest inside the abandoned callback), so tests can go on.
             raise StackValidationError(self._chart.node.path, problems)
         return []
+
+
+def _ref(construct: Construct) -> str:
+    """What identifies a construct across its Python proxies: its jsii reference."""
+    ref: str = construct.__jsii_ref__.ref  # type: ignore[attr-defined]
+    return ref
 
 
 def _identity(obj: dict[str, object]) -> Identity:
