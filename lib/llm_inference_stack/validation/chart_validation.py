@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 import cdk8s
 import jsii
-from constructs import Construct, IValidation
+from constructs import Construct, IConstruct, IValidation
 
 from ..errors import ManifestError
-from ..stack_marker import MANAGED_BY, MANAGED_BY_LABEL
+from ..stack_marker import MANAGED_BY, MANAGED_BY_LABEL, is_stack_object
 from . import StackValidationError, validate_objects
 
 _VALIDATIONS: dict[str, ChartValidation] = {}
@@ -48,14 +48,13 @@ class ChartValidation:
     def __init__(self, chart: cdk8s.Chart, *, enabled: bool = True) -> None:
         self._chart = chart
         self.enabled = enabled
-        """False skips the checks (``synth.synthesize`` validates the resolved objects before writing instead)."""
+        """False skips the checks, and the marker label on objects that lack it (``synth.synthesize`` validates the
+        resolved objects before writing instead; the objects of the stack it builds carry the marker already)."""
         self.external_secrets: set[tuple[str, str]] = set()
         """``(namespace, name)`` of the Secrets created outside the output, as the constructs declared them."""
         self._construct_checks: list[Callable[[], list[str]]] = []
         self._owners: list[Construct] = []
         """The constructs of the stack in this chart (``own``), in the order they were made."""
-        self._marked: set[str] = set()
-        """The objects already given the stack's marker label, by jsii reference."""
         self._app: str = chart.node.root.__jsii_ref__.ref  # type: ignore[attr-defined]
 
     @classmethod
@@ -96,19 +95,21 @@ class ChartValidation:
 
     def _owned_objects(self) -> dict[str, cdk8s.ApiObject]:
         """The stack's objects in this chart as the tree is now, by jsii reference."""
-        return {_ref(c): c for owner in self._owners for c in owner.node.find_all() if isinstance(c, cdk8s.ApiObject)}
+        seen: set[str] = set()
+        owned: dict[str, cdk8s.ApiObject] = {}
+        for owner in self._owners:
+            if _ref(owner) in seen:  # made inside an earlier owner (a ModelServer in its ModelDeployment)
+                continue
+            for construct in owner.node.find_all():
+                ref = _ref(construct)
+                seen.add(ref)
+                if isinstance(construct, cdk8s.ApiObject):
+                    owned[ref] = construct
+        return owned
 
     def _owned(self) -> set[str]:
         """The jsii references of the stack's objects in this chart as the tree is now."""
         return set(self._owned_objects())
-
-    def mark(self) -> None:
-        """Put the stack's marker label (``stack_marker``) on each of the stack's objects, so that YAML alone tells them
-        from others' (``llm-stack validate --only-stack``). Runs before synthesis writes anything (``validate``)."""
-        for ref, obj in self._owned_objects().items():
-            if ref not in self._marked:
-                obj.metadata.add_label(MANAGED_BY_LABEL, MANAGED_BY)
-                self._marked.add(ref)
 
     def declare_external_secret(self, namespace: str, name: str) -> None:
         """Secret ``name`` in ``namespace`` is created outside the output (e.g. an existing API-keys Secret)."""
@@ -122,28 +123,32 @@ class ChartValidation:
     def problems(self) -> list[str]:
         """Every problem of the stack's objects in this chart as they are now (patches included), and of the references
         the app's other objects make to them."""
+        return self._check()[0]
+
+    def _check(self) -> tuple[list[str], list[cdk8s.ApiObject]]:
+        """``problems()``, and the stack's objects that do not carry its marker label yet."""
         unfinished = [problem for check in self._construct_checks for problem in check()]
         if unfinished:
-            return unfinished
+            return unfinished, []
         # Chart.to_json() cannot be called from inside a jsii callback ("unexpected completion of callback");
         # each ApiObject's to_json() can.
         written = self._objects()
         owned = self._owned()
         twice = self._written_twice(written, owned)
         if twice:
-            return twice
-        stack = [obj for construct, obj in written if _ref(construct) in owned]
+            return twice, []
+        stack = [(construct, obj) for construct, obj in written if _ref(construct) in owned]
         others = self._others(written, owned)
         try:
             validate_objects(
-                stack,
+                [obj for _, obj in stack],
                 external_secrets=self.external_secrets,
                 others=[obj for _, obj in others],
                 others_sources={id(obj): construct.node.path for construct, obj in others},
             )
         except ManifestError as error:
-            return list(error.problems)
-        return []
+            return list(error.problems), []
+        return [], [construct for construct, obj in stack if not is_stack_object(obj)]
 
     def _objects(self) -> list[Written]:
         """The chart's objects as they are now, each with the construct that writes it."""
@@ -195,12 +200,15 @@ class ChartValidation:
         ]
 
     def validate(self) -> list[str]:
-        # cdk8s runs the construct validations before it resolves any object (App.synth(), Chart.to_json()): the one
-        # moment that sees every object the stack and the user made, and precedes every write.
-        self.mark()
         if not self.enabled:
             return []
-        problems = self.problems()
+        problems, unmarked = self._check()
+        # cdk8s runs the construct validations before it resolves any object for writing (App.synth(),
+        # Chart.to_json()): the one moment that sees every object the stack and the user made, before every write.
+        # The stack's objects carry the marker from their labels (``chart.stack_labels``); objects made otherwise
+        # under the stack's constructs (by the constructs in a chart of the user's, or by the user) get it here.
+        for obj in unmarked if not problems else []:
+            obj.metadata.add_label(MANAGED_BY_LABEL, MANAGED_BY)
         if problems:
             # Not returned to cdk8s, nor raised as an Exception: jsii's callback loop catches Exception and hands its
             # text to JavaScript, and App.synth() then fails with a RuntimeError chained to a JavaScript stack trace.
@@ -210,7 +218,7 @@ class ChartValidation:
         return []
 
 
-def _ref(construct: Construct) -> str:
+def _ref(construct: IConstruct) -> str:
     """What identifies a construct across its Python proxies: its jsii reference."""
     ref: str = construct.__jsii_ref__.ref  # type: ignore[attr-defined]
     return ref
