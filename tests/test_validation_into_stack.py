@@ -12,6 +12,8 @@ from helpers import synthesized, with_changes
 from llm_inference_stack.errors import ManifestError
 from llm_inference_stack.stack_marker import is_stack_object
 from llm_inference_stack.validation import REFERENCE_CHECKS, validate_objects
+from llm_inference_stack.validation.checks.into_stack import run_reference_checks
+from llm_inference_stack.validation.manifests import from_objects
 
 NS = "kserve-inference"
 MODEL = "llama-3-70b"
@@ -288,3 +290,62 @@ def test_an_empty_budget_selector_selects_the_gateways_pods_too(stack: list[dict
         f"PodDisruptionBudget {NS}/{MODEL}",
         f"the envoyPDB of EnvoyProxy {NS}/{GATEWAY}",
     ]
+
+
+MALFORMED: list[Any] = [None, "x", 7, True, [], {}, [None, "x", {"a": 1}], {"a": None}]
+"""Values of the wrong type for any field: the others' objects are not schema-checked, so the reference checks read
+whatever they find."""
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "HTTPRoute",
+        "Ingress",
+        "Backend",
+        "NetworkPolicy",
+        "HorizontalPodAutoscaler",
+        "ScaledObject",
+        "PodDisruptionBudget",
+        "ExternalSecret",
+        "Job",
+    ],
+)
+def test_malformed_objects_of_others_give_problems_or_none_never_a_crash(
+    default_values: dict[str, Any], kind: str
+) -> None:
+    stack = synthesized(
+        with_changes(default_values, {"apiKeys": {"existingSecret": False, "dummyKey": "test-key-0123456789"}})
+    )
+    mine = from_objects(stack)
+    groups = {
+        "HTTPRoute": "gateway.networking.k8s.io/v1",
+        "Ingress": "networking.k8s.io/v1",
+        "Backend": "gateway.envoyproxy.io/v1alpha1",
+        "NetworkPolicy": "networking.k8s.io/v1",
+        "HorizontalPodAutoscaler": "autoscaling/v2",
+        "ScaledObject": "keda.sh/v1alpha1",
+        "PodDisruptionBudget": "policy/v1",
+        "ExternalSecret": "external-secrets.io/v1",
+        "Job": "batch/v1",
+    }
+    fields = [
+        "rules",
+        "parentRefs",
+        "backendRefs",
+        "defaultBackend",
+        "endpoints",
+        "podSelector",
+        "ingress",
+        "egress",
+        "policyTypes",
+        "scaleTargetRef",
+        "selector",
+        "target",
+        "template",
+    ]
+    for field in fields:
+        for value in MALFORMED:
+            for nested in (value, [{field: value}], {"spec": value, field: value}):
+                other = obj(groups[kind], kind, "odd", spec={field: nested})
+                assert isinstance(run_reference_checks(mine, from_objects([other])), list)

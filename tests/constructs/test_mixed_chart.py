@@ -18,6 +18,7 @@ from llm_inference_stack import (
     StackValidationError,
     load_values,
 )
+from llm_inference_stack.validation import ChartValidation
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = ("app.kubernetes.io/managed-by", "llm-inference-stack")
@@ -88,6 +89,8 @@ def test_app_synth_passes_with_the_platforms_objects_of_unknown_kinds_in_the_cha
     assert {o["kind"] for o in written if not marked(o)} == {"Application", "Certificate"}
     assert find(written, "Certificate")["spec"]["secretName"] == "gw-tls"
     assert len([o for o in written if marked(o)]) == len(written) - 2
+    listed = ChartValidation.of(chart).stack_objects()
+    assert [o.to_json() for o in listed] == [o for o in cdk8s.Testing.synth(chart) if marked(o)]
 
 
 def test_ownership_is_the_construct_tree_not_a_label() -> None:

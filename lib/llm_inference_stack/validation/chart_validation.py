@@ -38,11 +38,12 @@ Written = tuple[cdk8s.ApiObject, dict[str, object]]
 
 @jsii.implements(IValidation)
 class ChartValidation:
-    """A construct validation running the schema and cross-object checks on a chart's objects.
+    """A construct validation running the schema and cross-object checks on the stack's objects of a chart, and on
+    the references of the app's other objects into them.
 
-    Every construct of the stack adds one to its chart (``ChartValidation.of(construct)``), so ``App.synth()``
-    checks what it writes, patches included (each ``ApiObject.to_json()``). On a problem synthesis stops with
-    ``StackValidationError``.
+    Every construct of the stack adds one to its chart and registers itself with it (``ChartValidation.own``), so
+    ``App.synth()`` checks what the stack writes, patches included (each ``ApiObject.to_json()``). On a problem
+    synthesis stops with ``StackValidationError``.
     """
 
     def __init__(self, chart: cdk8s.Chart, *, enabled: bool = True) -> None:
@@ -54,7 +55,7 @@ class ChartValidation:
         """``(namespace, name)`` of the Secrets created outside the output, as the constructs declared them."""
         self._construct_checks: list[Callable[[], list[str]]] = []
         self._owners: list[Construct] = []
-        """The constructs of the stack in this chart (``own``), in the order they were made."""
+        """The constructs of the stack in this chart (``own``), in the order they registered."""
         self._app: str = chart.node.root.__jsii_ref__.ref  # type: ignore[attr-defined]
 
     @classmethod

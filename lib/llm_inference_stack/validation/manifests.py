@@ -62,6 +62,11 @@ def annotations_of(obj: Obj) -> Mapping[str, Any]:
     return annotations if isinstance(annotations, Mapping) else {}
 
 
+def listed(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty one: for reading a field of an object no schema has checked."""
+    return value if isinstance(value, list) else []
+
+
 def shown(value: Any) -> str:
     """A field's value in a message, as YAML spells it (``'Knative'``, ``true``), or ``not set`` when absent."""
     return "not set" if value is None else yaml_text(value)

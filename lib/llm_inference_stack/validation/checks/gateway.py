@@ -23,7 +23,8 @@ MODEL_HEADER = ai_gateway.MODEL_HEADER
 
 def fqdn_endpoints(backend: Obj) -> list[Mapping[str, object]]:
     endpoints = dig(backend, "spec", "endpoints")
-    return [e["fqdn"] for e in endpoints or [] if isinstance(e, Mapping) and isinstance(e.get("fqdn"), Mapping)]
+    entries = endpoints if isinstance(endpoints, list) else []
+    return [e["fqdn"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("fqdn"), Mapping)]
 
 
 def isvc_behind(manifests: Manifests, service_backend: Obj) -> Obj | None:

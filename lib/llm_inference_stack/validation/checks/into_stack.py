@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ...facts import gateway_api, kserve
-from ..manifests import Manifests, Obj, dig, group_version, name_of, namespace_of, shown
+from ..manifests import Manifests, Obj, dig, group_version, listed, name_of, namespace_of, shown
 from .autoscaling import scale_target
 from .gateway import fqdn_endpoints
 from .kserve import inference_services, predictor_host
@@ -110,9 +110,9 @@ def _service_refs(obj: Obj) -> Iterator[tuple[str, str | None, object, object]]:
     namespace = namespace_of(obj)
     group = group_version(obj)[0]
     if group == gateway_api.GROUP and obj.get("kind") in ROUTE_KINDS:
-        for r_index, rule in enumerate(dig(obj, "spec", "rules") or []):
+        for r_index, rule in enumerate(listed(dig(obj, "spec", "rules"))):
             refs = rule.get("backendRefs") if isinstance(rule, Mapping) else None
-            for b_index, ref in enumerate(refs if isinstance(refs, list) else []):
+            for b_index, ref in enumerate(listed(refs)):
                 if isinstance(ref, Mapping) and ref.get("group", "") == "" and ref.get("kind", "Service") == "Service":
                     yield (
                         f"spec.rules[{r_index}].backendRefs[{b_index}]",
@@ -122,8 +122,8 @@ def _service_refs(obj: Obj) -> Iterator[tuple[str, str | None, object, object]]:
                     )
     elif group == "networking.k8s.io" and obj.get("kind") == "Ingress":
         backends = [("spec.defaultBackend.service", dig(obj, "spec", "defaultBackend", "service"))]
-        for r_index, rule in enumerate(dig(obj, "spec", "rules") or []):
-            for p_index, path in enumerate(dig(rule, "http", "paths") or []):
+        for r_index, rule in enumerate(listed(dig(obj, "spec", "rules"))):
+            for p_index, path in enumerate(listed(dig(rule, "http", "paths"))):
                 backends.append(
                     (f"spec.rules[{r_index}].http.paths[{p_index}].backend.service", dig(path, "backend", "service"))
                 )
@@ -194,7 +194,7 @@ def routes_attach_to_a_listener(stack: Manifests, others: Manifests) -> Iterator
     if not gateways:
         return
     for route in _routes(others):
-        for index, parent in enumerate(dig(route, "spec", "parentRefs") or []):
+        for index, parent in enumerate(listed(dig(route, "spec", "parentRefs"))):
             if not isinstance(parent, Mapping) or parent.get("kind", "Gateway") != "Gateway":
                 continue
             if parent.get("group", gateway_api.GROUP) != gateway_api.GROUP:
@@ -202,7 +202,7 @@ def routes_attach_to_a_listener(stack: Manifests, others: Manifests) -> Iterator
             gateway = gateways.get((str(parent.get("namespace") or namespace_of(route)), str(parent.get("name"))))
             if gateway is None:
                 continue
-            listeners = [item for item in dig(gateway, "spec", "listeners") or [] if isinstance(item, Mapping)]
+            listeners = [item for item in listed(dig(gateway, "spec", "listeners")) if isinstance(item, Mapping)]
             section, port = parent.get("sectionName"), parent.get("port")
             named = [
                 item
@@ -247,7 +247,7 @@ def _port_admitted(rule: Mapping[str, Any], port: int, protocol: str = "TCP") ->
     entries = rule.get("ports")
     if not entries:
         return True
-    for entry in entries if isinstance(entries, list) else []:
+    for entry in listed(entries):
         if not isinstance(entry, Mapping) or entry.get("protocol", "TCP") != protocol:
             continue
         value, end = entry.get("port"), entry.get("endPort")
@@ -334,7 +334,7 @@ def gateway_pods_reach_the_models(stack: Manifests, others: Manifests) -> Iterat
                             _port_admitted(rule, port)
                             and (
                                 not rule.get("to")
-                                or any(_peer_admits(peer, where, model, model_namespace) for peer in rule["to"])
+                                or any(_peer_admits(peer, where, model, model_namespace) for peer in listed(rule["to"]))
                             )
                             for where, rule in rules
                         ):
@@ -456,7 +456,7 @@ def secret_keys_exist(stack: Manifests, others: Manifests) -> Iterator[Problem]:
         return
     for obj in workloads(others):
         for path, container in containers(obj):
-            for index, env in enumerate(container.get("env") or []):
+            for index, env in enumerate(listed(container.get("env"))):
                 ref = dig(env, "valueFrom", "secretKeyRef")
                 if not isinstance(ref, Mapping) or ref.get("optional") is True:
                     continue

@@ -21,7 +21,7 @@ def _egress_policies(manifests: Manifests) -> list[Obj]:
 
 def policy_rules(policy: Obj, direction: str) -> list[Mapping[str, Any]]:
     rules = dig(policy, "spec", direction)
-    return [r for r in rules or [] if isinstance(r, Mapping)]
+    return [r for r in rules if isinstance(r, Mapping)] if isinstance(rules, list) else []
 
 
 def _ports(rule: Mapping[str, Any], protocol: str = "TCP") -> set[object]:
@@ -107,6 +107,8 @@ def _listener_ports(manifests: Manifests, policy: Obj) -> list[int]:
 def from_clients(rule: Mapping[str, Any]) -> bool:
     """Whether the rule admits clients from outside the cluster: no ``from`` (everyone), or address blocks."""
     peers = rule.get("from") or []
+    if not isinstance(peers, list):
+        return False
     return not peers or any(isinstance(peer, Mapping) and "ipBlock" in peer for peer in peers)
 
 

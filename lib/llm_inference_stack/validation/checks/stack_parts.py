@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...facts import envoy_gateway, gateway_api, kserve
-from ..manifests import Manifests, Obj, dig, name_of, namespace_of
+from ..manifests import Manifests, Obj, dig, listed, name_of, namespace_of
 from .kserve import inference_services, predictor_name
 from .network import model_port
 
@@ -28,12 +28,12 @@ def selects(selector: Any, labels: Mapping[str, Any]) -> bool:
     match_labels = selector.get("matchLabels") or {}
     if not isinstance(match_labels, Mapping) or any(labels.get(k) != v for k, v in match_labels.items()):
         return False
-    for expression in selector.get("matchExpressions") or []:
+    for expression in listed(selector.get("matchExpressions")):
         if not isinstance(expression, Mapping):
             return False
         key, operator = expression.get("key"), expression.get("operator")
-        values = expression.get("values") or []
-        present = key in labels
+        values = listed(expression.get("values"))
+        present = isinstance(key, str) and key in labels
         if operator == "In":
             ok = present and labels.get(str(key)) in values
         elif operator == "NotIn":
@@ -97,8 +97,8 @@ def model_pods(stack: Manifests) -> list[StackPods]:
 
 def _envoy_pod_namespaces(stack: Manifests, gateway: Obj) -> tuple[str | None, ...]:
     for policy in stack.of_kind("NetworkPolicy"):
-        selector = dig(policy, "spec", "podSelector", "matchLabels") or {}
-        if selector.get(envoy_gateway.OWNING_GATEWAY_LABEL) == name_of(gateway):
+        selector = dig(policy, "spec", "podSelector", "matchLabels")
+        if isinstance(selector, Mapping) and selector.get(envoy_gateway.OWNING_GATEWAY_LABEL) == name_of(gateway):
             return (namespace_of(policy),)
     return (namespace_of(gateway), envoy_gateway.NAMESPACE)
 
@@ -114,24 +114,34 @@ def gateway_pods(stack: Manifests) -> list[StackPods]:
     """The Envoy pods of each Gateway (Envoy Gateway makes them), and of each Deployment (the standalone gateway)."""
     out = []
     for gateway in stack.of_kind("Gateway"):
-        listeners = [listener for listener in dig(gateway, "spec", "listeners") or [] if isinstance(listener, Mapping)]
-        ports = tuple(envoy_gateway.container_port(int(listener.get("port", 0))) for listener in listeners)
+        listeners = [
+            listener for listener in listed(dig(gateway, "spec", "listeners")) if isinstance(listener, Mapping)
+        ]
+        ports = tuple(
+            envoy_gateway.container_port(listener["port"])
+            for listener in listeners
+            if isinstance(listener.get("port"), int) and not isinstance(listener.get("port"), bool)
+        )
         proxy = _envoy_proxy(stack, gateway)
         budget = (
             f"the envoyPDB of EnvoyProxy {namespace_of(proxy)}/{name_of(proxy)}"
             if proxy is not None and dig(proxy, "spec", "provider", "kubernetes", "envoyPDB")
             else None
         )
-        labels = {envoy_gateway.OWNING_GATEWAY_LABEL: name_of(gateway)}
+        envoy_labels = {envoy_gateway.OWNING_GATEWAY_LABEL: name_of(gateway)}
         out.append(
-            StackPods(f"gateway {name_of(gateway)!r}", _envoy_pod_namespaces(stack, gateway), labels, ports, budget)
+            StackPods(
+                f"gateway {name_of(gateway)!r}", _envoy_pod_namespaces(stack, gateway), envoy_labels, ports, budget
+            )
         )
     for deployment in stack.of_kind("Deployment"):
-        labels = dig(deployment, "spec", "template", "metadata", "labels") or {}
+        template_labels = dig(deployment, "spec", "template", "metadata", "labels")
+        labels: Mapping[str, Any] = template_labels if isinstance(template_labels, Mapping) else {}
         ports = tuple(
             int(port["containerPort"])
-            for container in dig(deployment, "spec", "template", "spec", "containers") or []
-            for port in container.get("ports") or []
+            for container in listed(dig(deployment, "spec", "template", "spec", "containers"))
+            if isinstance(container, Mapping)
+            for port in listed(container.get("ports"))
             if isinstance(port, Mapping) and port.get("name") == "http" and isinstance(port.get("containerPort"), int)
         )
         namespace = namespace_of(deployment)
@@ -178,7 +188,7 @@ def stack_services(stack: Manifests) -> list[StackService]:
             continue
         listener_ports: dict[int, str | None] = {
             int(listener["port"]): None
-            for listener in dig(gateway, "spec", "listeners") or []
+            for listener in listed(dig(gateway, "spec", "listeners"))
             if isinstance(listener, Mapping) and isinstance(listener.get("port"), int)
         }
         out.append(
@@ -193,7 +203,7 @@ def stack_services(stack: Manifests) -> list[StackService]:
     for service in stack.of_kind("Service"):
         ports = {
             int(port["port"]): (str(port["name"]) if port.get("name") is not None else None)
-            for port in dig(service, "spec", "ports") or []
+            for port in listed(dig(service, "spec", "ports"))
             if isinstance(port, Mapping) and isinstance(port.get("port"), int)
         }
         out.append(
@@ -213,7 +223,9 @@ def secret_keys(stack: Manifests) -> dict[tuple[str | None, str], tuple[str, fro
     """``(namespace, name)`` of every Secret the stack writes -> (what writes it, its keys when the output says)."""
     out: dict[tuple[str | None, str], tuple[str, frozenset[str] | None]] = {}
     for secret in stack.of_kind("Secret"):
-        held = frozenset(str(k) for part in ("data", "stringData") for k in (secret.get(part) or {}))
+        held = frozenset(
+            str(k) for part in ("data", "stringData") if isinstance(secret.get(part), Mapping) for k in secret[part]
+        )
         out[(namespace_of(secret), name_of(secret))] = (f"Secret {namespace_of(secret)}/{name_of(secret)}", held)
     for external in stack.of_kind("ExternalSecret"):
         target = dig(external, "spec", "target", "name") or name_of(external)
