@@ -60,7 +60,7 @@ class ApiKeys(Construct):
         self.warnings: list[str] = []
         """What the user must know about this output (a test key in it); the CLI prints them, constructs never do."""
 
-        validation = ChartValidation.of(self)
+        validation = ChartValidation.own(self)
         if config.source == "existing":
             validation.declare_external_secret(namespace, config.secret_name)
         if config.external_secret is not None:

@@ -16,6 +16,7 @@ from .gateway import AiGateway
 from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
 from .observability import GatewayTracing
+from .stack_marker import MANAGED_BY, MANAGED_BY_LABEL
 from .standalone_gateway import StandaloneGateway
 from .sync_waves import add_sync_waves
 from .tracing_env import project_name as trace_project
@@ -28,7 +29,7 @@ The one place the chart reads the mode; after it, the chart speaks to the gatewa
 
 def stack_labels(config: StackConfig) -> dict[str, str]:
     """Labels on every object of the stack."""
-    return {"app.kubernetes.io/part-of": config.release, "app.kubernetes.io/managed-by": "llm-inference-stack"}
+    return {"app.kubernetes.io/part-of": config.release, MANAGED_BY_LABEL: MANAGED_BY}
 
 
 @typed_props
@@ -56,6 +57,7 @@ class ModelDeployment(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        ChartValidation.own(self)
         self.server = ModelServer(
             self, "ModelServer", model=model, namespace=namespace, project_name=project_name, labels=labels
         )
@@ -99,6 +101,8 @@ class LlmInferenceStack(cdk8s.Chart):
             else []
         )
         """The Namespace objects (``namespace.create``); none by default."""
+        for namespace in self.namespaces:
+            ChartValidation.own(namespace)
         self.models: list[ModelDeployment] = [
             ModelDeployment(
                 self,
@@ -137,6 +141,17 @@ class LlmInferenceStack(cdk8s.Chart):
         prints them on stderr."""
         self.validation = ChartValidation.of(self)
         """Schema and cross-object checks, run by ``App.synth()`` (``synth.synthesize`` checks the objects first)."""
+
+    @property
+    def api_objects(self) -> list[cdk8s.ApiObject]:
+        """Every ``cdk8s.ApiObject`` the stack wrote, nested ones included, in the order the chart writes them: for
+        platform code to decorate (an annotation, a label, a ``JsonPatch`` on each).
+
+        ``cdk8s.Chart.api_objects`` lists the chart's direct children only, and the stack's objects are nested in its
+        constructs; this lists all of them, and only them: an object added to the chart by its user (an Argo CD
+        ``Application``) is the user's and not listed (``ChartValidation.own`` decides, by the construct tree).
+        """
+        return self.validation.stack_objects()
 
     def _route_models(self) -> None:
         """Add every model to the gateway, behind its NetworkPolicy unless ``networkPolicy.enabled`` is false."""

@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="directory of manifests (*.yaml, *.yml, *.json, as kubectl apply -f reads them), e.g. dist/",
     )
+    _only_stack_option(validate)
     _add_values_command(sub)
     schema = sub.add_parser(
         "schema", help="print the JSON Schema of a values file (for editors' completion and Helm's values.schema.json)"
@@ -176,6 +177,28 @@ def _harness_command(name: str) -> Callable[[list[str]], int] | None:
         command: Callable[[list[str]], int] = entry.load()
         return command
     return None
+
+
+def _only_stack_option(validate: argparse.ArgumentParser) -> None:
+    validate.add_argument(
+        "--only-stack",
+        action="store_true",
+        help="validate the objects the stack wrote (label app.kubernetes.io/managed-by: llm-inference-stack) and, of "
+        "the others in DIR (a platform's own, of any kind), only their references into the stack's objects",
+    )
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """``llm-stack validate DIR [--only-stack]``."""
+    from .validation import validate_directory_report
+
+    report = validate_directory_report(args.directory, only_stack=args.only_stack)
+    for note in report.notes:
+        _note(note)
+    for warning in report.warnings:
+        _warning(warning)
+    print(f"{args.directory}: {report.count} objects valid", file=sys.stderr)
+    return 0
 
 
 def _values_options(command: argparse.ArgumentParser) -> None:
@@ -398,15 +421,7 @@ def _run(args: argparse.Namespace) -> int:
                 sys.stdout.write(schema_text())
             return 0
         if args.command == "validate":
-            from .validation import validate_directory_report
-
-            report = validate_directory_report(args.directory)
-            for note in report.notes:
-                _note(note)
-            for warning in report.warnings:
-                _warning(warning)
-            print(f"{args.directory}: {report.count} objects valid", file=sys.stderr)
-            return 0
+            return _validate(args)
     except ValuesError as error:
         print(f"llm-stack: invalid values: {error}", file=sys.stderr)
         return EXIT_INVALID

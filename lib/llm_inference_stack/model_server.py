@@ -170,7 +170,7 @@ class ModelServer(Construct):
             where=f"model {self.name}", args=model.runtime.extra_args, env=model.runtime.env
         )
         """Plain-text credentials in ``extra_args`` or ``env``; for the caller to show (constructs never print)."""
-        ChartValidation.of(self)
+        ChartValidation.own(self)
         self.inference_service = self._inference_service()
         """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
         field."""

@@ -18,6 +18,7 @@ from .contracts import typed_props
 from .imports.io.envoyproxy import aigateway as aig
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
+from .validation import ChartValidation
 
 
 @typed_props
@@ -45,6 +46,7 @@ class GatewayTracing(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        ChartValidation.own(self)
         check_label("GatewayTracing", "name", name, 253)
         namespace = namespace_for(self, namespace)
         project_name = project_name or trace_project(phoenix)

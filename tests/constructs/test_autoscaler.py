@@ -24,7 +24,7 @@ def test_scales_the_predictor_deployment_of_its_target() -> None:
     autoscaler = Autoscaler(scope, "scaler", target=model_server, config=AutoscalingConfig(max_replicas=3))
     scaled = find(objects(scope), "ScaledObject")
     assert scaled["metadata"] == {
-        "labels": {"app.kubernetes.io/component": "autoscaler"},
+        "labels": {"app.kubernetes.io/component": "autoscaler", "app.kubernetes.io/managed-by": "llm-inference-stack"},
         "name": "qwen2-5-7b-instruct",
         "namespace": "team-b",
     }

@@ -21,6 +21,7 @@ from ..facts import kserve
 from ..imports.com.coreos import monitoring as prom
 from ..kube_limits import LAST_APPLIED_LIMIT, kubectl_json_size
 from ..model_server import SCRAPE_INTERVAL
+from ..validation import ChartValidation
 from .series import (
     AIGW_REQUESTS,
     AVAILABLE,
@@ -342,6 +343,7 @@ class StackAlerts(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        ChartValidation.own(self)
         self.name = name
         self.groups = recording_rules(models, slo=slo, ai_gateway=ai_gateway)
         if alerts:

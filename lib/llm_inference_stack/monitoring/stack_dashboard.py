@@ -17,6 +17,7 @@ from ..config import SloConfig
 from ..contracts import typed_call, typed_props
 from ..facts.grafana import DASHBOARD_LABEL
 from ..grafana import Dashboard, Panel, QueryVariable, Row, Target, Threshold
+from ..validation import ChartValidation
 from .series import (
     AIGW_CLIENT_LABEL,
     AIGW_REQUESTS,
@@ -235,6 +236,7 @@ class StackDashboard(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        ChartValidation.own(self)
         self.name = name
         self.dashboard = dashboard
         key, value = DASHBOARD_LABEL

@@ -21,6 +21,7 @@ from ..safe_yaml import (
     read_bounded,
     starts_as_json,
 )
+from ..stack_marker import is_stack_object
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 """The files of a directory that are manifests, as ``kubectl apply -f DIR`` reads them."""
@@ -59,6 +60,11 @@ def annotations_of(obj: Obj) -> Mapping[str, Any]:
     meta = obj.get("metadata")
     annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
     return annotations if isinstance(annotations, Mapping) else {}
+
+
+def listed(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty one: for reading a field of an object no schema has checked."""
+    return value if isinstance(value, list) else []
 
 
 def shown(value: Any) -> str:
@@ -208,3 +214,14 @@ def load_directory(path: str | Path) -> Manifests:
 
 def from_objects(objects: Iterable[Obj]) -> Manifests:
     return Manifests([o for o in objects if o])
+
+
+def split_stack(manifests: Manifests) -> tuple[Manifests, Manifests]:
+    """``(the objects the stack wrote, every other object)`` of a directory, told apart by the stack's marker label
+    (``stack_marker``); each keeps where it came from."""
+    stack = [obj for obj in manifests if is_stack_object(obj)]
+    others = [obj for obj in manifests if not is_stack_object(obj)]
+    return (
+        Manifests(stack, manifests.sources, manifests.external_secrets),
+        Manifests(others, manifests.sources),
+    )

@@ -16,7 +16,8 @@ MODEL_LABEL = "model_name"
 ONE_SERIES_AGGREGATIONS = frozenset({"sum", "max", "min", "avg", "count"})
 
 
-def _target(scaled_object: Obj) -> tuple[str, str, str]:
+def scale_target(scaled_object: Obj) -> tuple[str, str, str]:
+    """``(apiVersion, kind, name)`` of a ScaledObject's target, KEDA's defaults filled in."""
     ref = dig(scaled_object, "spec", "scaleTargetRef")
     ref = ref if isinstance(ref, Mapping) else {}
     return str(ref.get("apiVersion", "apps/v1")), str(ref.get("kind", "Deployment")), str(ref.get("name", ""))
@@ -26,7 +27,7 @@ def _target(scaled_object: Obj) -> tuple[str, str, str]:
 def targets_the_predictor_deployment(manifests: Manifests) -> Iterator[Problem]:
     """The target must be the Deployment KServe creates: apps/v1 ``<isvc>-predictor`` in the same namespace."""
     for scaled in manifests.of_kind("ScaledObject"):
-        api_version, kind, name = _target(scaled)
+        api_version, kind, name = scale_target(scaled)
         namespace = namespace_of(scaled)
         if (api_version, kind) == ("apps/v1", "Deployment") and isvc_for_deployment(manifests, namespace, name):
             continue
@@ -117,7 +118,7 @@ def _op(op: Any) -> str:
 def query_selects_one_series_of_the_model(manifests: Manifests) -> Iterator[Problem]:
     """The Prometheus query parses, is aggregated to one series and selects the target's served model."""
     for scaled in manifests.of_kind("ScaledObject"):
-        _api, _kind, target = _target(scaled)
+        _api, _kind, target = scale_target(scaled)
         isvc = isvc_for_deployment(manifests, namespace_of(scaled), target)
         served = served_names(isvc) if isvc is not None else []
         triggers = dig(scaled, "spec", "triggers")

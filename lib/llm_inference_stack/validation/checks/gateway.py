@@ -21,9 +21,10 @@ from .registry import Problem, check
 MODEL_HEADER = ai_gateway.MODEL_HEADER
 
 
-def _fqdn_endpoints(backend: Obj) -> list[Mapping[str, object]]:
+def fqdn_endpoints(backend: Obj) -> list[Mapping[str, object]]:
     endpoints = dig(backend, "spec", "endpoints")
-    return [e["fqdn"] for e in endpoints or [] if isinstance(e, Mapping) and isinstance(e.get("fqdn"), Mapping)]
+    entries = endpoints if isinstance(endpoints, list) else []
+    return [e["fqdn"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("fqdn"), Mapping)]
 
 
 def isvc_behind(manifests: Manifests, service_backend: Obj) -> Obj | None:
@@ -32,7 +33,7 @@ def isvc_behind(manifests: Manifests, service_backend: Obj) -> Obj | None:
     backend = manifests.get("Backend", namespace_of(service_backend), str(name))
     if backend is None:
         return None
-    for fqdn in _fqdn_endpoints(backend):
+    for fqdn in fqdn_endpoints(backend):
         isvc = isvc_for_host(manifests, str(fqdn.get("hostname")))
         if isvc is not None:
             return isvc
@@ -44,7 +45,7 @@ def backend_points_at_a_predictor(manifests: Manifests) -> Iterator[Problem]:
     """Each Backend endpoint is ``<isvc>-predictor.<ns>.svc.cluster.local:80`` of an InferenceService here."""
     hosts = {predictor_host(i): i for i in inference_services(manifests)}
     for backend in manifests.of_kind("Backend"):
-        endpoints = _fqdn_endpoints(backend)
+        endpoints = fqdn_endpoints(backend)
         if not endpoints:
             yield Problem(backend, "spec.endpoints has no fqdn endpoint: point it at the predictor Service")
         for fqdn in endpoints:

@@ -19,9 +19,9 @@ def _egress_policies(manifests: Manifests) -> list[Obj]:
     return [p for p in manifests.of_kind("NetworkPolicy") if "Egress" in (dig(p, "spec", "policyTypes") or [])]
 
 
-def _rules(policy: Obj, direction: str) -> list[Mapping[str, Any]]:
+def policy_rules(policy: Obj, direction: str) -> list[Mapping[str, Any]]:
     rules = dig(policy, "spec", direction)
-    return [r for r in rules or [] if isinstance(r, Mapping)]
+    return [r for r in rules if isinstance(r, Mapping)] if isinstance(rules, list) else []
 
 
 def _ports(rule: Mapping[str, Any], protocol: str = "TCP") -> set[object]:
@@ -66,7 +66,7 @@ def gateway_egress_reaches_every_model(manifests: Manifests) -> Iterator[Problem
         for isvc in models:
             labels = kserve.predictor_pod_labels(name_of(isvc))
             port = model_port(isvc)
-            rules = [r for r in _rules(policy, "egress") if _admits(r, namespace_of(isvc), labels)]
+            rules = [r for r in policy_rules(policy, "egress") if _admits(r, namespace_of(isvc), labels)]
             if not any(port in _ports(r) for r in rules):
                 yield Problem(
                     policy,
@@ -80,7 +80,7 @@ def gateway_egress_reaches_every_model(manifests: Manifests) -> Iterator[Problem
 def egress_policy_admits_dns(manifests: Manifests) -> Iterator[Problem]:
     """Without DNS (UDP 53) a pod whose egress is restricted resolves no Service name, the models' included."""
     for policy in _egress_policies(manifests):
-        if not any(53 in _ports(r, "UDP") for r in _rules(policy, "egress")):
+        if not any(53 in _ports(r, "UDP") for r in policy_rules(policy, "egress")):
             yield Problem(policy, "egress admits no DNS (UDP port 53): add a rule to the cluster DNS (kube-system)")
 
 
@@ -104,9 +104,11 @@ def _listener_ports(manifests: Manifests, policy: Obj) -> list[int]:
     return out
 
 
-def _from_clients(rule: Mapping[str, Any]) -> bool:
+def from_clients(rule: Mapping[str, Any]) -> bool:
     """Whether the rule admits clients from outside the cluster: no ``from`` (everyone), or address blocks."""
     peers = rule.get("from") or []
+    if not isinstance(peers, list):
+        return False
     return not peers or any(isinstance(peer, Mapping) and "ipBlock" in peer for peer in peers)
 
 
@@ -114,7 +116,7 @@ def _from_clients(rule: Mapping[str, Any]) -> bool:
 def gateway_policy_admits_its_listener(manifests: Manifests) -> Iterator[Problem]:
     """The gateway is the public entry point: its policy must admit clients to the port its Envoy listens on."""
     for policy in _egress_policies(manifests):
-        open_ports = {p for r in _rules(policy, "ingress") if _from_clients(r) for p in _ports(r)}
+        open_ports = {p for r in policy_rules(policy, "ingress") if from_clients(r) for p in _ports(r)}
         for port in _listener_ports(manifests, policy):
             if port not in open_ports:
                 yield Problem(
@@ -138,7 +140,7 @@ def model_policy_admits_the_model_port(manifests: Manifests) -> Iterator[Problem
             if not all(labels.get(k) == v for k, v in selector.items()):
                 continue
             if "Ingress" in (dig(policy, "spec", "policyTypes") or ["Ingress"]) and not any(
-                port in _ports(rule) for rule in _rules(policy, "ingress")
+                port in _ports(rule) for rule in policy_rules(policy, "ingress")
             ):
                 yield Problem(
                     policy,
