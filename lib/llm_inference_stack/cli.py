@@ -354,6 +354,24 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signum
 
 
+def _schema(args: argparse.Namespace) -> int:
+    """``llm-stack schema``: the values file's JSON Schema, or with ``--path`` where the package's copy is."""
+    from .settings.json_schema import PACKAGE_COPY, schema_text
+
+    if not args.path:
+        sys.stdout.write(schema_text())
+        return 0
+    if not PACKAGE_COPY.is_file():
+        print(
+            f"llm-stack: this installation holds no copy of the schema ({PACKAGE_COPY}): write one with "
+            "llm-stack schema > values.schema.json",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    print(PACKAGE_COPY)
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "synth" and (problem := _format_problem(args)) is not None:
@@ -406,20 +424,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"llm-stack: {args.out}/: {result.summary()}", file=sys.stderr)
             return EXIT_CHANGED if not result.empty else 0
         if args.command == "schema":
-            from .settings.json_schema import PACKAGE_COPY, schema_text
-
-            if args.path:
-                if not PACKAGE_COPY.is_file():
-                    print(
-                        f"llm-stack: this installation holds no copy of the schema ({PACKAGE_COPY}): write one with "
-                        "llm-stack schema > values.schema.json",
-                        file=sys.stderr,
-                    )
-                    return EXIT_INVALID
-                print(PACKAGE_COPY)
-            else:
-                sys.stdout.write(schema_text())
-            return 0
+            return _schema(args)
         if args.command == "validate":
             return _validate(args)
     except ValuesError as error:
