@@ -41,9 +41,40 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="directory of manifests (*.yaml, *.yml, *.json, as kubectl apply -f reads them), e.g. dist/",
     )
+    _add_argocd_health(sub)
     for name, (summary, _) in HARNESS_COMMANDS.items():
         sub.add_parser(name, help=summary)
     return parser
+
+
+def _add_argocd_health(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .gitops.argocd import FORMATS
+
+    command = sub.add_parser(
+        "argocd-health",
+        help="print the argocd-cm patch that adds Argo CD health checks for the stack's kinds Argo CD does not "
+        "assess itself (Envoy Gateway, Envoy AI Gateway, InferencePool)",
+    )
+    command.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
+    command.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="configmap",
+        help="configmap: the argocd-cm ConfigMap with only the health keys, for kubectl patch or kustomize "
+        "(default); helm-values: the same keys under configs.cm, for Argo CD's Helm chart",
+    )
+
+
+def _argocd_health(args: argparse.Namespace) -> int:
+    from .gitops.argocd import render
+
+    try:
+        text = render(args.format, namespace=args.namespace)  # checked before anything is printed
+    except ValuesError as error:
+        print(f"llm-stack: argocd-health: --{error}", file=sys.stderr)
+        return EXIT_INVALID
+    sys.stdout.write(text)
+    return 0
 
 
 HARNESS_DISTRIBUTION = "llm-inference-stack-harness"
@@ -203,6 +234,8 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"rewritten (same objects, other bytes): {name}")
             print(f"llm-stack: {args.out}/: {result.summary()}", file=sys.stderr)
             return EXIT_CHANGED if not result.empty else 0
+        if args.command == "argocd-health":
+            return _argocd_health(args)
         if args.command == "validate":
             from .validation import validate_directory_report
 
