@@ -16,11 +16,38 @@ from typing import Any
 from lupa import lua51
 
 STATUSES = ("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown")
-_BASE = (
-    "assert collectgarbage dofile error getfenv getmetatable load loadfile loadstring next pcall print rawequal "
-    "rawget rawset select setfenv setmetatable tonumber tostring type unpack xpcall module newproxy ipairs pairs "
-    "_VERSION require package"
-).split()
+_BASE = [
+    "assert",
+    "collectgarbage",
+    "dofile",
+    "error",
+    "getfenv",
+    "getmetatable",
+    "load",
+    "loadfile",
+    "loadstring",
+    "next",
+    "pcall",
+    "print",
+    "rawequal",
+    "rawget",
+    "rawset",
+    "select",
+    "setfenv",
+    "setmetatable",
+    "tonumber",
+    "tostring",
+    "type",
+    "unpack",
+    "xpcall",
+    "module",
+    "newproxy",
+    "ipairs",
+    "pairs",
+    "_VERSION",
+    "require",
+    "package",
+]
 
 _SANDBOX = """
 local source, base_names = ...

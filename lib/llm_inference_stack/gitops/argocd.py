@@ -59,7 +59,6 @@ _ANCESTORS = "status.ancestors[].conditions: Accepted, with observedGeneration"
 HEALTH_CHECKS: tuple[HealthCheck, ...] = (
     HealthCheck(_AI_GATEWAY, "AIGatewayRoute", "aigateway_conditions.lua", _AI_CONDITIONS),
     HealthCheck(_AI_GATEWAY, "AIServiceBackend", "aigateway_conditions.lua", _AI_CONDITIONS),
-    HealthCheck(_AI_GATEWAY, "GatewayConfig", "aigateway_conditions.lua", _AI_CONDITIONS),
     HealthCheck(_ENVOY_GATEWAY, "Backend", "envoy_gateway_backend.lua", "status.conditions, with observedGeneration"),
     HealthCheck(_ENVOY_GATEWAY, "SecurityPolicy", "envoy_gateway_ancestors.lua", _ANCESTORS),
     HealthCheck(_ENVOY_GATEWAY, "BackendTrafficPolicy", "envoy_gateway_ancestors.lua", _ANCESTORS),
@@ -92,9 +91,8 @@ def config_map_patch(*, namespace: str = argocd.NAMESPACE) -> dict[str, Any]:
     :param namespace: Argo CD's namespace. Default: ``argocd``.
     """
     if not (DNS1123_LABEL.fullmatch(namespace) and len(namespace) <= 63):
-        raise ValuesError(
-            "namespace", namespace, "Argo CD's namespace: a DNS-1123 label (lower-case letters, digits, '-'; at most 63)"
-        )
+        fix = "Argo CD's namespace: a DNS-1123 label (lower-case letters, digits, '-'; at most 63)"
+        raise ValuesError("namespace", namespace, fix)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",

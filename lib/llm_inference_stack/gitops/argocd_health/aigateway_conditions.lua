@@ -1,11 +1,10 @@
--- Argo CD health check for Envoy AI Gateway's AIGatewayRoute, AIServiceBackend and GatewayConfig
+-- Argo CD health check for Envoy AI Gateway's AIGatewayRoute and AIServiceBackend
 -- (aigateway.envoyproxy.io/v1beta1), shipped by llm-inference-stack (`llm-stack argocd-health`).
 --
 -- What the controller writes (envoyproxy/ai-gateway v1.0.0 and v1.1.0, internal/controller/controller.go
--- newConditions and gateway_config.go gatewayConfigConditions): after every reconcile it replaces
--- status.conditions with exactly one condition,
---   type Accepted,    status True,  reason ReconciliationSucceeded (GatewayConfig: Accepted)    -> Healthy
---   type NotAccepted, status False, reason ReconciliationFailed (GatewayConfig: NotAccepted)   -> Degraded
+-- newConditions): after every reconcile it replaces status.conditions with exactly one condition,
+--   type Accepted,    status True,  reason ReconciliationSucceeded                          -> Healthy
+--   type NotAccepted, status False, reason ReconciliationFailed                             -> Degraded
 -- and the message says why (an AIGatewayRoute naming an AIServiceBackend that does not exist, two
 -- BackendSecurityPolicies on one AIServiceBackend, ...). No status yet -> Progressing. The controller sets no
 -- observedGeneration, so a status written for an earlier spec cannot be told apart; a condition that does
