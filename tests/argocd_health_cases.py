@@ -118,9 +118,9 @@ def _inference_pools(objects: list[Obj]) -> None:
 CASES: dict[str, Callable[[list[Obj]], None] | None] = {
     "dist": None,
     "policies-envoy-gateway-rejects": _policies_envoy_gateway_rejects,
-    "routes-ai-gateway-rejects": _routes_ai_gateway_rejects,
     "envoy-proxy-envoy-gateway-rejects": _envoy_proxy_envoy_gateway_rejects,
     "inference-pools": _inference_pools,
+    "routes-ai-gateway-rejects": _routes_ai_gateway_rejects,
 }
 """Manifest set name -> what is planted into ``dist/`` (None: ``dist/`` as it is)."""
 
