@@ -5,8 +5,8 @@
 Writes the manifest sets of ``tests/argocd_health_cases.py`` (``dist/`` and ``dist/`` with planted defects), runs
 one ``llm-stack verify SET... --collect DIR``, and replaces ``tests/fixtures/argocd-health/`` with the collected
 objects of every kind a check is shipped for: those the cases name with their verdict, every other one of ``dist``
-(Healthy once settled), and every one of ``dist`` as the API server answered the apply (Progressing: no controller
-has written a status yet). Each file opens with the expected verdict and how it was recorded.
+(Healthy once settled), and one of each kind as the API server answered the apply (Progressing: no controller has
+written a status yet). Each file opens with the expected verdict and how it was recorded.
 """
 
 from __future__ import annotations
@@ -28,11 +28,16 @@ from llm_inference_stack.gitops.argocd import health_check  # noqa: E402
 from llm_stack_harness.controlplane.collect import CONTROL_PLANE, STAGES, set_directory  # noqa: E402
 
 
-def expected_verdict(case: str, stage: str, obj: dict[str, object]) -> str | None:
+def expected_verdict(case: str, stage: str, obj: dict[str, object], applied_kinds: set[str]) -> str | None:
+    """The verdict to record ``obj`` with, or None to leave it out: a kind right after the apply once (from the
+    first set that has it), each object a case names, and every other object of ``dist`` once settled."""
     metadata = obj["metadata"]
     assert isinstance(metadata, dict)
     if stage == "applied":
-        return "Progressing" if case == "dist" else None
+        if obj["kind"] in applied_kinds:
+            return None
+        applied_kinds.add(str(obj["kind"]))
+        return "Progressing"
     named = EXPECTED.get((case, str(obj["kind"]), str(metadata["name"])))
     return named or ("Healthy" if case == "dist" else None)
 
@@ -50,13 +55,16 @@ def main() -> int:
             return 1
         shutil.rmtree(FIXTURES, ignore_errors=True)
         written = 0
+        applied_kinds: set[str] = set()
         for index, (case, directory) in enumerate(zip(CASES, directories, strict=True), start=1):
             for stage in STAGES:
                 for path in sorted((set_directory(collected, index, str(directory)) / stage).glob("*.yaml")):
                     obj = yaml.safe_load(path.read_text())
                     group = str(obj["apiVersion"]).rpartition("/")[0]
-                    verdict = expected_verdict(case, stage, obj)
-                    if health_check(group, obj["kind"]) is None or verdict is None:
+                    if health_check(group, obj["kind"]) is None:
+                        continue
+                    verdict = expected_verdict(case, stage, obj, applied_kinds)
+                    if verdict is None:
                         continue
                     body = "".join(line for line in path.read_text().splitlines(True) if not line.startswith("#"))
                     header = (
