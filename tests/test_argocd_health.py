@@ -17,6 +17,7 @@ from argocd_lua import LuaScriptError, run_health
 from helpers import ROOT, default_values_copy, run_cli, synthesized, with_changes
 from lupa import lua51
 
+from llm_inference_stack import pins
 from llm_inference_stack.facts import argocd as argocd_facts
 from llm_inference_stack.gitops import argocd
 
@@ -164,6 +165,8 @@ def _docs_table() -> dict[str, list[str]]:
 
 
 def test_the_docs_say_for_every_kind_the_stack_emits_who_assesses_its_health() -> None:
+    text = (ROOT / "docs" / "gitops.md").read_text()
+    assert f"Argo CD **{pins.ARGO_CD_VERSION}** (`argoproj/argo-cd` at `{pins.ARGO_CD_COMMIT[:7]}`)" in text
     rows = _docs_table()
     kinds = _emitted_kinds() | {("inference.networking.k8s.io", "InferencePool")}
     assert {f"{g}/{k}" for g, k in kinds} <= set(rows), sorted({f"{g}/{k}" for g, k in kinds} - set(rows))
