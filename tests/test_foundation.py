@@ -143,6 +143,7 @@ def test_wheel_installs_one_package_and_synthesizes_outside_the_repo(tmp_path: P
     assert "llm_inference_stack/py.typed" in names
     assert "llm_inference_stack/imports/io/kserve/serving/_jsii/iokserveserving@0.0.0.jsii.tgz" in names
     assert "llm_inference_stack/schemas/crds.json.gz" in names
+    assert "llm_inference_stack/gitops/argocd_health/envoy_gateway_ancestors.lua" in names  # `llm-stack argocd-health`
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

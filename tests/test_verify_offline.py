@@ -114,3 +114,49 @@ def test_report_table_ends_with_the_plain_count() -> None:
     report.add(objects[0], "KServe Deployment", False, "no Deployment")
     assert report.table().splitlines()[-1] == "1 passed, 1 failed"
     assert not report.ok
+
+
+def test_fails_when_collect_names_a_directory_with_something_in_it(tmp_path: Path) -> None:
+    (tmp_path / "left-over.yaml").write_text("kind: ConfigMap\n")
+    result = run_verify(str(ROOT / "dist"), "--collect", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == f"llm-stack verify: --collect {tmp_path}: not empty; name a new or empty directory\n"
+    file = tmp_path / "left-over.yaml"
+    result = run_verify(str(ROOT / "dist"), "--collect", str(file))
+    assert result.returncode == 2
+    assert "not a directory; name a new or empty directory" in result.stderr
+
+
+def test_collect_writes_one_file_per_object_without_managed_fields_or_secret_values(tmp_path: Path) -> None:
+    from llm_stack_harness.controlplane import collect
+
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "keys", "namespace": "team-a", "managedFields": [{"manager": "llm-stack"}]},
+        "data": {"client": "c2VjcmV0"},
+        "stringData": {"other": "secret"},
+        "type": "Opaque",
+    }
+    policy = {
+        "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+        "kind": "SecurityPolicy",
+        "metadata": {"name": "keys", "namespace": "team-a", "generation": 2, "managedFields": []},
+        "status": {"ancestors": [{"conditions": [{"type": "Accepted", "status": "True"}]}]},
+    }
+    cluster_scoped = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "gc"}}
+    target = collect.set_directory(tmp_path, 2, "/somewhere/my stack")
+    assert target == tmp_path / "2-my_stack"
+    assert collect.write_objects(target, "settled", [secret, policy, cluster_scoped], source="dir") == 3
+    files = {p.name: p.read_text() for p in (target / "settled").iterdir()}
+    assert set(files) == {"Secret_team-a_keys.yaml", "SecurityPolicy_team-a_keys.yaml", "GatewayClass_gc.yaml"}
+    written = yaml.safe_load(files["Secret_team-a_keys.yaml"])
+    assert written == {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "keys", "namespace": "team-a"},
+                       "type": "Opaque"}  # fmt: skip
+    assert "c2VjcmV0" not in files["Secret_team-a_keys.yaml"] and "secret" not in files["Secret_team-a_keys.yaml"]
+    assert yaml.safe_load(files["SecurityPolicy_team-a_keys.yaml"])["status"] == policy["status"]
+    assert "managedFields" not in files["SecurityPolicy_team-a_keys.yaml"]
+    assert files["GatewayClass_gc.yaml"].startswith(
+        "# gateway.networking.k8s.io/v1 GatewayClass gc: as kube-apiserver held it after the controllers settled\n"
+        "# llm-stack verify dir --collect (kube-apiserver v1.34"
+    )

@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--path", action="store_true", help="print the path of the copy shipped in the package instead of the schema"
     )
+    _add_argocd_health(sub)
     for name, (summary, _) in HARNESS_COMMANDS.items():
         sub.add_parser(name, help=summary)
     return parser
@@ -148,6 +149,36 @@ def _print_values(args: argparse.Namespace) -> int:
     sys.stdout.write(printed.text)
     for path in printed.hidden:
         _note(f"{path}: hidden (it may be a credential): give it again with -f or --set for the same stack")
+    return 0
+
+
+def _add_argocd_health(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .gitops.argocd import FORMATS
+
+    command = sub.add_parser(
+        "argocd-health",
+        help="print the argocd-cm patch that adds Argo CD health checks for the stack's kinds Argo CD does not "
+        "assess itself (Envoy Gateway, Envoy AI Gateway, InferencePool)",
+    )
+    command.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
+    command.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="configmap",
+        help="configmap: the argocd-cm ConfigMap with only the health keys, for kubectl patch or kustomize "
+        "(default); helm-values: the same keys under configs.cm, for Argo CD's Helm chart",
+    )
+
+
+def _argocd_health(args: argparse.Namespace) -> int:
+    from .gitops.argocd import render
+
+    try:
+        text = render(args.format, namespace=args.namespace)  # checked before anything is printed
+    except ValuesError as error:
+        print(f"llm-stack: argocd-health: --{error}", file=sys.stderr)
+        return EXIT_INVALID
+    sys.stdout.write(text)
     return 0
 
 
@@ -425,6 +456,8 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_CHANGED if not result.empty else 0
         if args.command == "schema":
             return _schema(args)
+        if args.command == "argocd-health":
+            return _argocd_health(args)
         if args.command == "validate":
             return _validate(args)
     except ValuesError as error:

@@ -110,6 +110,13 @@ RELEASES: dict[str, Release] = {
 ``../shared/crds`` and ``../shared/controlplane`` hold are these releases' (``shared/crds/SOURCES.md``)."""
 
 # --------------------------------------------------------------------------------------------------------------
+# GitOps: the Argo CD release whose built-in health checks the shipped ones complement (``facts/argocd.py``)
+
+ARGO_CD_VERSION = "v3.5.1"
+"""Argo CD: its ``resource_customizations`` Lua health checks and ``gitops-engine`` Go health, read at this tag."""
+ARGO_CD_COMMIT = "109ca7ca71139e514114499d294a492e7910a965"
+
+# --------------------------------------------------------------------------------------------------------------
 # Where installs and builds are kept
 
 CACHE_ENV = "LLM_STACK_CACHE"

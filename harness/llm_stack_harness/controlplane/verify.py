@@ -235,13 +235,21 @@ def _wait_gone(remaining: Callable[[], list[JsonDict]], timeout_s: float, what: 
 
 
 def verify_objects(
-    plane: Any, objects: list[JsonDict], timeout_s: float, *, source: str
+    plane: Any, objects: list[JsonDict], timeout_s: float, *, source: str, collect_dir: Path | None = None
 ) -> tuple[Report, list[JsonDict]]:
-    """Apply ``objects``, let the controllers settle, check; returns the report and what was applied."""
+    """Apply ``objects``, let the controllers settle, check; returns the report and what was applied. With
+    ``collect_dir``, the objects as the server answered the apply and as it holds them once settled are written
+    there (:mod:`.collect`)."""
+    from . import collect
+
     report = Report(source=source)
     admitted = apply_all(plane.client, objects, report)
+    if collect_dir is not None:
+        collect.write_objects(collect_dir, "applied", admitted, source=source)
     ctx = Context(plane.client, admitted, report, originals=objects)
     settle(ctx, plane, timeout_s=timeout_s)
+    if collect_dir is not None:
+        collect.write_objects(collect_dir, "settled", collect.read_back(plane.client, admitted), source=source)
     applied = admitted + standin_secrets(objects)
     return report, applied
 
@@ -271,7 +279,10 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
-                report, applied = verify_objects(plane, objects, timeout_s, source=entry["name"])
+                collect_dir = Path(entry["collect_dir"]) if entry.get("collect_dir") else None
+                report, applied = verify_objects(
+                    plane, objects, timeout_s, source=entry["name"], collect_dir=collect_dir
+                )
                 reports.append(report)
                 if index + 1 < len(job["sets"]):
                     namespaces = sorted({meta(o)["namespace"] for o in applied if meta(o).get("namespace")})
@@ -313,6 +324,14 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=SETTLE_TIMEOUT_S, help="seconds to wait for the controllers to settle"
     )
     parser.add_argument("--work-dir", type=Path, help="keep the control plane's files and logs here")
+    parser.add_argument(
+        "--collect",
+        type=Path,
+        metavar="DIR",
+        help="write every object of the manifests as the API server holds it, one YAML file each, into a new or "
+        "empty DIR: <n>-<set>/applied/ (the apply's answer) and <n>-<set>/settled/ (with the status the controllers "
+        "wrote); managed fields and Secret values left out",
+    )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     return parser
 
@@ -371,9 +390,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, work: Path) -> int:
     from ..base.sandbox import ROOT_ENV, SandboxError, sandbox_argv
     from .build import ControlPlaneBuildError, ensure_binaries
+    from .collect import set_directory
     from .sources import ControlPlaneSources, SourcesError
 
     sets = _manifest_sets(args)
+    collect_root = None
+    if args.collect is not None:
+        from .collect import CollectDirError, check_collect_dir
+
+        try:
+            collect_root = check_collect_dir(args.collect)
+        except CollectDirError as error:
+            raise _Exit(str(error), EXIT_INVALID) from None
     try:
         sources = ControlPlaneSources.locate(args.crd_dir, from_upstream=args.from_upstream)
     except SourcesError as error:
@@ -384,7 +412,11 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         raise _Exit(str(error), EXIT_ERROR) from None
     report_file = work / "report.json"
     job = {
-        "sets": [{"name": name, "objects": objects} for name, objects in sets],
+        "sets": [
+            {"name": name, "objects": objects}
+            | ({"collect_dir": str(set_directory(collect_root, index, name))} if collect_root else {})
+            for index, (name, objects) in enumerate(sets, start=1)
+        ],
         "binaries": {name: str(path) for name, path in built.items()},
         "sources": {"files": [str(p) for p in sources.files], "kserve_config": str(sources.kserve_config_file)},
         "work_dir": str(work / "control-plane"),

@@ -15,5 +15,6 @@ fact on purpose (an independent oracle against the construct), a comment at that
 - :mod:`.grafana`: the label Grafana's sidecar finds dashboards by;
 - :mod:`.keda`: KEDA's API group and the name of the HPA it creates;
 - :mod:`.opentelemetry`: the OTLP traces path and port;
-- :mod:`.phoenix`: Arize Phoenix's ports.
+- :mod:`.phoenix`: Arize Phoenix's ports;
+- :mod:`.argocd`: which kinds Argo CD assesses itself, and the ``argocd-cm`` key of a custom health check.
 """
