@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import Fix, SettingsError
 from ._checks import check_dns1035_label, require
@@ -91,8 +91,9 @@ class TenantConfig(Typed):
     """Where the tenant's keys come from, as ``apiKeys``: an existing Secret, an ExternalSecret from the tenant's own
     store and path, or a test key; a Secret of its own (in the stack's namespace, where the SecurityPolicy reads
     it). Required."""
-    budgets: TenantBudgets = TenantBudgets()
-    """Its token budgets. Default: each key ``gateway.rateLimit`` on each model, see ``TenantBudgets``."""
+    budgets: TenantBudgets = field(default_factory=TenantBudgets)
+    """Its token budgets; a budget it does not name keeps its default (``perClient``: ``gateway.rateLimit``; the
+    others: none). Default: each key ``gateway.rateLimit`` on each model, see ``TenantBudgets``."""
     models: tuple[str, ...] | None = None
     """Served model names its keys may call; any other model answers 403 from the gateway. Default: null, every
     model."""
