@@ -68,9 +68,10 @@ class TenantModelBudget(Settings):
     model: str
     """Served model name (``models[].name``) the budgets apply to."""
     per_client: RateLimitConfig | None = None
-    """Each key's budget on this model. Default: the tenant's ``budgets.perClient``."""
+    """Each key's budget on this model; null: none on this model. Default: the tenant's ``budgets.perClient``."""
     shared: RateLimitConfig | None = None
-    """The tenant's keys together on this model. Default: the tenant's ``budgets.shared``."""
+    """The tenant's keys together on this model; null: none on this model. Default: the tenant's
+    ``budgets.shared``."""
 
     def over(self, budgets: TenantBudgets) -> tuple[RateLimitConfig | None, RateLimitConfig | None]:
         """``(per_client, shared)`` on this model: the fields given here, else the tenant's (resolved) ones."""
