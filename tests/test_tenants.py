@@ -304,3 +304,114 @@ def test_a_stack_built_in_python_checks_tenants_too() -> None:
     config = stack_config_from_mapping(_values())
     with pytest.raises(ValueError, match=r"tenants\[1\]\.name: 'team-a' is not valid: tenants\[0\] has this name"):
         StackConfig(models=config.models, tenants=(config.tenants[0], config.tenants[0]))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Usage per client and per tenant
+
+
+def _prometheus_rules(objs: list[dict[str, Any]]) -> dict[str, Any]:
+    spec: dict[str, Any] = copy.deepcopy(_one(objs, "PrometheusRule")["spec"])
+    return spec
+
+
+def _group(rules: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    (group,) = [g for g in rules["groups"] if g["name"] == name]
+    found: list[dict[str, Any]] = group["rules"]
+    return found
+
+
+def test_usage_is_recorded_per_client_and_per_tenant(two_teams: list[dict[str, Any]]) -> None:
+    recorded = _group(_prometheus_rules(two_teams), "llm-stack.tenants")
+    assert [(r["record"], r.get("labels", {}).get("tenant")) for r in recorded] == [
+        ("client_id:gen_ai_tokens:rate5m", None),
+        ("tenant:gen_ai_tokens:rate5m", "team-a"),
+        ("tenant:gen_ai_tokens:rate5m", "team-b"),
+        ("tenant_model_name:gen_ai_tokens:rate5m", "team-b"),
+    ]
+    assert (
+        'client_id=~"team-b\\\\..*"' in recorded[2]["expr"]
+        and 'gen_ai_token_type=~"input|output"' in recorded[2]["expr"]
+    )
+
+
+def test_a_tenant_alert_for_each_daily_or_monthly_shared_budget(two_teams: list[dict[str, Any]]) -> None:
+    alerts = _group(_prometheus_rules(two_teams), "llm-stack.tenant-alerts")
+    assert [(a["labels"]["tenant"], a["labels"]["window"], a["expr"]) for a in alerts] == [
+        ("team-a", "day", 'sum_over_time(tenant:gen_ai_tokens:rate5m{tenant="team-a"}[1d]) * 15 > 4000000'),
+        (
+            "team-b",
+            "day",
+            'sum_over_time(tenant_model_name:gen_ai_tokens:rate5m{tenant="team-b", model_name=~"qwen-7b"}[1d]) * 15 '
+            "> 160000",
+        ),
+    ]
+
+
+def test_the_dashboard_has_a_row_per_tenant(two_teams: list[dict[str, Any]]) -> None:
+    import json
+
+    config_map = _one(two_teams, "ConfigMap", "llm-stack-llm-dashboard")
+    board = json.loads(next(iter(config_map["data"].values())))
+    titles = [p["title"] for p in board["panels"]]
+    assert "Tenants (Envoy AI Gateway)" in titles
+    assert {
+        "Tokens per second by tenant",
+        "team-a: tokens per second by client",
+        "team-b: tokens per second by client",
+    } <= set(titles)
+
+
+@pytest.fixture(scope="module")
+def promtool() -> str:
+    import os
+    import shutil
+
+    found = shutil.which("promtool")
+    if found is None:
+        message = "promtool not found on PATH: run scripts/e2e/install.sh (Debian package prometheus)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the rule tests: {message}", pytrace=False)
+        pytest.skip(message)
+    return found
+
+
+def _budget_case(rules: dict[str, Any], tokens_per_step: int) -> dict[str, Any]:
+    """team-b.ci calls qwen-7b at ``tokens_per_step`` input tokens per 15 s; a client of no tenant calls it 100 times
+    as much (it must not count)."""
+    base = 'gen_ai_client_token_usage_sum{gen_ai_original_model="qwen-7b", gen_ai_token_type="input", client_id='
+    return {
+        "interval": "15s",
+        "input_series": [
+            {"series": base + '"team-b.ci"}', "values": f"0+{tokens_per_step}x400"},
+            {"series": base + '"ops"}', "values": f"0+{tokens_per_step * 100}x400"},
+        ],
+    }
+
+
+def test_promtool_fires_the_tenant_alert_at_its_share_only(promtool: str, tmp_path: Path) -> None:
+    values = _values()
+    values["tenants"][1]["budgets"]["shared"] = {"tokensPerDay": 1000}  # 80%: 800 tokens
+    rules = _prometheus_rules(manifests(stack_config_from_mapping(values)))
+    labels = {
+        "alertname": "LlmTenantBudgetUsed",
+        "severity": "warning",
+        "tenant": "team-b",
+        "window": "day",
+        "model_name": "qwen-7b",
+        "gen_ai_original_model": "qwen-7b",
+    }
+    over = _budget_case(rules, 10)  # 40 tokens a minute: 800 after 20 minutes
+    over["alert_rule_test"] = [
+        {"eval_time": "15m", "alertname": "LlmTenantBudgetUsed", "exp_alerts": []},
+        {"eval_time": "45m", "alertname": "LlmTenantBudgetUsed", "exp_alerts": [{"exp_labels": labels}]},
+    ]
+    under = _budget_case(rules, 1)  # 400 tokens in 100 minutes: quiet
+    under["alert_rule_test"] = [{"eval_time": "100m", "alertname": "LlmTenantBudgetUsed", "exp_alerts": []}]
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
+    tests = {"rule_files": ["rules.yaml"], "evaluation_interval": "15s", "tests": [over, under]}
+    (tmp_path / "tests.yaml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    result = subprocess.run(
+        [promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

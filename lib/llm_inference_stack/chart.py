@@ -15,6 +15,7 @@ from .contracts import Gateway, RoutedModel, typed_props
 from .gateway import AiGateway, GatewayTenant
 from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
+from .monitoring.tenants import MonitoredTenant
 from .observability import GatewayTracing
 from .settings.inherit import given_fields
 from .standalone_gateway import StandaloneGateway
@@ -200,6 +201,11 @@ class LlmInferenceStack(cdk8s.Chart):
         observability = config.observability
         monitored = [MonitoredModel.of(m.server, m.autoscaler) for m in self.models]
         ai_gateway = self.gateway.emits_gen_ai_metrics
+        served = [m.server.served_model_name for m in self.models]
+        tenants = [
+            MonitoredTenant.of(t.plan(), served=served, share=c.budget_alert_share)
+            for t, c in zip(self.tenants, config.tenants, strict=True)
+        ]
         if observability.alerts or observability.dashboards:
             # Without alerts the rule keeps the recording rules: the dashboard reads the model facts from them.
             self.alerts = StackAlerts(
@@ -212,6 +218,7 @@ class LlmInferenceStack(cdk8s.Chart):
                 ai_gateway=ai_gateway,
                 alerts=observability.alerts,
                 labels=labels,
+                tenants=tenants,
             )
         if observability.dashboards:
             self.dashboard = StackDashboard(
@@ -225,6 +232,7 @@ class LlmInferenceStack(cdk8s.Chart):
                     slo=observability.slo,
                     ai_gateway=ai_gateway,
                     client_id_header=config.gateway.client_id_header,
+                    tenants=tenants,
                 ),
                 labels=labels,
             )
