@@ -91,7 +91,7 @@ class TenantConfig(Typed):
     api_keys: ApiKeysConfig | None = None
     """Where the tenant's keys come from, as ``apiKeys``: an existing Secret, an ExternalSecret from the tenant's own
     store and path, or a test key; a Secret of its own (in the stack's namespace, where the SecurityPolicy reads
-    it). Required."""
+    it). Default: none, which is refused: every tenant needs its keys."""
     budgets: TenantBudgets = field(default_factory=TenantBudgets)
     """Its token budgets; a budget it does not name keeps its default (``perClient``: ``gateway.rateLimit``; the
     others: none). Default: each key ``gateway.rateLimit`` on each model, see ``TenantBudgets``."""
