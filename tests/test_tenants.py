@@ -401,10 +401,23 @@ def test_promtool_fires_the_tenant_alert_at_its_share_only(promtool: str, tmp_pa
         "model_name": "qwen-7b",
         "gen_ai_original_model": "qwen-7b",
     }
+    (rule,) = [
+        r
+        for g in rules["groups"]
+        for r in g["rules"]
+        if r.get("alert") == "LlmTenantBudgetUsed"
+        and r["labels"]["window"] == "day"
+        and r["labels"]["tenant"] == "team-b"
+    ]
+    annotations = {k: v.replace("{{ $labels.model_name }}", "qwen-7b") for k, v in rule["annotations"].items()}
     over = _budget_case(rules, 10)  # 40 tokens a minute: 800 after 20 minutes
     over["alert_rule_test"] = [
         {"eval_time": "15m", "alertname": "LlmTenantBudgetUsed", "exp_alerts": []},
-        {"eval_time": "45m", "alertname": "LlmTenantBudgetUsed", "exp_alerts": [{"exp_labels": labels}]},
+        {
+            "eval_time": "45m",
+            "alertname": "LlmTenantBudgetUsed",
+            "exp_alerts": [{"exp_labels": labels, "exp_annotations": annotations}],
+        },
     ]
     under = _budget_case(rules, 1)  # 400 tokens in 100 minutes: quiet
     under["alert_rule_test"] = [{"eval_time": "100m", "alertname": "LlmTenantBudgetUsed", "exp_alerts": []}]

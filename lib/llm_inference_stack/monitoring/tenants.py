@@ -132,8 +132,8 @@ def tenant_alerts(tenants: Sequence[MonitoredTenant], *, interval: str) -> list[
                     "annotations": {
                         "summary": f"{tenant.name} has used {promql_number(round(tenant.share * 100, 2))}% of its "
                         f"{name} budget {where} ({watch.tokens} tokens)",
-                        "description": f"The keys of tenant {tenant.name} used {{{{ $value | humanize }}}} tokens "
-                        f"in the last {window} {where}, more than {used} of the {watch.tokens} their shared "
+                        "description": f"The keys of tenant {tenant.name} used more than {used} tokens in the last "
+                        f"{window} {where}, of the {watch.tokens} their shared "
                         f"{name} budget allows; at the budget the gateway answers their requests with 429 until "
                         "the window turns over (Envoy's calendar window; this alert counts a rolling one). Raise "
                         f"the budget (tenants[].budgets), or find the client that uses it ({CLIENT_TOKENS_RATE}).",
