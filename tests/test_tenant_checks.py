@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from test_tenants import VALUES_EXAMPLE
+from tenants_example import VALUES_EXAMPLE
 
 from llm_inference_stack import stack_config_from_mapping
 from llm_inference_stack.synth import manifests

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT
+from tenants_example import LIBRARY_EXAMPLE, VALUES_EXAMPLE
 
 from llm_inference_stack import StackConfig, TenantBudgets, load_values, stack_config_from_mapping
 from llm_inference_stack.synth import manifests
@@ -27,11 +27,6 @@ from llm_inference_stack.tenants import (
 from llm_inference_stack.validation import validate_objects
 from llm_inference_stack.validation.checks import run_checks
 from llm_inference_stack.validation.manifests import from_objects
-
-README = (ROOT / "README.md").read_text()
-SECTION = README[README.index("## Teams sharing one gateway (tenants)") :]
-VALUES_EXAMPLE = SECTION[SECTION.index("```yaml\n") + 8 : SECTION.index("```\n", SECTION.index("```yaml\n"))]
-LIBRARY_EXAMPLE = SECTION[SECTION.index("```python\n") + 10 : SECTION.index("```\n", SECTION.index("```python\n"))]
 
 
 def _values() -> dict[str, Any]:

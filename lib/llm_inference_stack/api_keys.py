@@ -15,7 +15,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._resource import namespace_for
-from .config import ApiKeysConfig
+from .config import ApiKeysConfig, ExternalSecretConfig
 from .contracts import typed_props
 from .errors import PropError
 from .settings.tenants import CLIENT_ID_PREFIX
@@ -82,45 +82,7 @@ class ApiKeys(Construct):
         if config.source == "existing":
             validation.declare_external_secret(namespace, config.secret_name)
         if config.external_secret is not None:
-            # Imported only when used: External Secrets' generated module is the third largest (3 MB).
-            from .imports.io import external_secrets as eso
-
-            ext = config.external_secret
-            self.external_secret = eso.ExternalSecret(
-                self,
-                "Resource",
-                metadata=cdk8s.ApiObjectMetadata(name=config.secret_name, namespace=namespace, labels=labels),
-                spec=eso.ExternalSecretSpec(
-                    refresh_interval=ext.refresh_interval,
-                    secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
-                        name=ext.store_name,
-                        kind=eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE
-                        if ext.store_kind == "ClusterSecretStore"
-                        else eso.ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
-                    ),
-                    target=eso.ExternalSecretSpecTarget(
-                        name=config.secret_name,
-                        creation_policy=eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
-                        template=eso.ExternalSecretSpecTargetTemplate(type="Opaque"),
-                    ),
-                    # Every property of the remote secret becomes one entry: client id -> API key,
-                    # exactly the shape Envoy Gateway's apiKeyAuth expects.
-                    data_from=[
-                        eso.ExternalSecretSpecDataFrom(
-                            extract=eso.ExternalSecretSpecDataFromExtract(key=ext.remote_key),
-                            # A tenant's client ids start with its prefix: Go's ReplaceAllString of "^" puts it in
-                            # front of every key (External Secrets v2.9 esutils.RewriteRegexp).
-                            rewrite=[
-                                eso.ExternalSecretSpecDataFromRewrite(
-                                    regexp=eso.ExternalSecretSpecDataFromRewriteRegexp(source="^", target=prefix)
-                                )
-                            ]
-                            if prefix
-                            else None,
-                        )
-                    ],
-                ),
-            )
+            self.external_secret = self._external_secret(config, config.external_secret, labels)
         elif not config.existing_secret:
             assert config.dummy_key is not None
             self.warnings.append(
@@ -134,3 +96,47 @@ class ApiKeys(Construct):
                 type="Opaque",
                 string_data={prefix + config.dummy_client_id: config.dummy_key},
             )
+
+    def _external_secret(
+        self, config: ApiKeysConfig, ext: ExternalSecretConfig, labels: Mapping[str, str]
+    ) -> eso.ExternalSecret:
+        """The ExternalSecret writing the keys Secret from the store: one entry per property of the remote secret."""
+        # Imported only when used: External Secrets' generated module is the third largest (3 MB).
+        from .imports.io import external_secrets as eso
+
+        prefix = self.client_id_prefix or ""
+        return eso.ExternalSecret(
+            self,
+            "Resource",
+            metadata=cdk8s.ApiObjectMetadata(name=config.secret_name, namespace=self.namespace, labels=dict(labels)),
+            spec=eso.ExternalSecretSpec(
+                refresh_interval=ext.refresh_interval,
+                secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
+                    name=ext.store_name,
+                    kind=eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE
+                    if ext.store_kind == "ClusterSecretStore"
+                    else eso.ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
+                ),
+                target=eso.ExternalSecretSpecTarget(
+                    name=config.secret_name,
+                    creation_policy=eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
+                    template=eso.ExternalSecretSpecTargetTemplate(type="Opaque"),
+                ),
+                # Every property of the remote secret becomes one entry: client id -> API key,
+                # exactly the shape Envoy Gateway's apiKeyAuth expects.
+                data_from=[
+                    eso.ExternalSecretSpecDataFrom(
+                        extract=eso.ExternalSecretSpecDataFromExtract(key=ext.remote_key),
+                        # A tenant's client ids start with its prefix: Go's ReplaceAllString of "^" puts it in
+                        # front of every key (External Secrets v2.9 esutils.RewriteRegexp).
+                        rewrite=[
+                            eso.ExternalSecretSpecDataFromRewrite(
+                                regexp=eso.ExternalSecretSpecDataFromRewriteRegexp(source="^", target=prefix)
+                            )
+                        ]
+                        if prefix
+                        else None,
+                    )
+                ],
+            ),
+        )
