@@ -384,6 +384,7 @@ def _budget_case(rules: dict[str, Any], tokens_per_step: int) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow  # runs promtool over synthetic series
 def test_promtool_fires_the_tenant_alert_at_its_share_only(promtool: str, tmp_path: Path) -> None:
     values = _values()
     values["tenants"][1]["budgets"]["shared"] = {"tokensPerDay": 1000}  # 80%: 800 tokens
