@@ -4,7 +4,7 @@ Each set is ``dist/`` with planted defects (or, for the InferencePool, ``dist/``
 Envoy Gateway and Envoy AI Gateway controllers then write into ``status`` is what the shipped Argo CD health checks
 (:mod:`llm_inference_stack.gitops.argocd`) must judge. ``scripts/record_argocd_health_fixtures.py`` runs
 ``llm-stack verify --collect`` on every set and records the objects into ``tests/fixtures/argocd-health/``;
-``tests/controlplane/test_argocd_health.py`` runs ``dist/`` and one set again and judges the fresh objects.
+``tests/controlplane/test_argocd_health_collected.py`` runs ``dist/`` and one set again and judges the fresh objects.
 """
 
 from __future__ import annotations
