@@ -42,3 +42,13 @@ def test_a_module_without_the_marker_is_found(tmp_path: Path) -> None:
     unmarked.write_text("import pytest\n\n@pytest.mark.e2e\ndef test_x() -> None: ...\n")
     assert module_marks(marked) == {"e2e", "skipif"}
     assert module_marks(unmarked) == set()
+
+
+def test_every_test_module_has_a_basename_of_its_own() -> None:
+    """The test directories are not packages, so pytest imports each test module by its file name alone: a second
+    module of the same name in another directory stops the whole run at collection (`make test-fast` never sees it,
+    since it leaves tests/e2e and tests/controlplane out)."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted(TESTS.rglob("test_*.py")):
+        seen.setdefault(path.name, []).append(str(path.relative_to(TESTS)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
