@@ -39,7 +39,6 @@ from .model import (
 from .observability import ObservabilityConfig, PhoenixConfig, SloConfig
 from .scaling import AutoscalingConfig, PrometheusAuth, PrometheusConfig, PrometheusTls
 from .stack import RESERVED_ANNOTATIONS, RESERVED_LABELS, NetworkPolicyConfig, StackConfig
-from .tenants import TenantBudgets, TenantConfig, TenantModelBudget
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -77,9 +76,6 @@ __all__ = [
     "SloConfig",
     "StackConfig",
     "StandaloneGatewayConfig",
-    "TenantBudgets",
-    "TenantConfig",
-    "TenantModelBudget",
     "Toleration",
     "TrafficPolicy",
     "check_cidr",
