@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,14 +310,12 @@ class _Synthesized:
 def _synthesized(
     config: StackConfig, on_note: Callable[[str], None] | None, on_warning: Callable[[str], None] | None
 ) -> _Synthesized:
-    """What ``synth --format manifests`` writes, by running it (validated and read back) into a temporary
-    directory: the chart's templates are that file's documents, byte for byte."""
+    """What ``synth --format manifests`` writes (``synth.synthesize_stream``: validated and read back, nothing written
+    to disk): the chart's templates are that file's documents, byte for byte."""
     from .safe_yaml import MANIFEST_LIMITS, load_all
-    from .synth import synthesize
+    from .synth import synthesize_stream
 
-    with tempfile.TemporaryDirectory(prefix="llm-stack-chart-") as temporary:
-        (file,) = synthesize(config, Path(temporary) / "manifests", on_note=on_note, on_warning=on_warning)
-        stream = file.read_bytes()
+    stream = synthesize_stream(config, on_note=on_note, on_warning=on_warning)
     documents = split_documents(stream.decode("utf-8"))
     objects = [next(load_all(d, MANIFEST_LIMITS)) for d in documents]
     return _Synthesized(documents, objects, stream)
