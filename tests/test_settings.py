@@ -73,7 +73,8 @@ def test_fixes_name_other_fields_in_the_callers_spelling(default_values: dict[st
     assert _values_error(default_values, {"autoscaling.minReplicas": 3, "autoscaling.maxReplicas": 2}) == (
         "autoscaling.maxReplicas: 2 is not valid: use a value >= minReplicas (3)"
     )
-    with pytest.raises(SettingsError, match=r"set tokens_per_minute and/or tokens_per_second, or set gateway\.rate_"):
+    units = "tokens_per_second, tokens_per_minute, tokens_per_hour, tokens_per_day and/or tokens_per_month"
+    with pytest.raises(SettingsError, match=rf"set {units}, or set the block to null"):
         RateLimitConfig()
     with pytest.raises(SettingsError, match=r"^tls\.ca_secret_name: .* is not valid: .*set auth"):
         PrometheusConfig(url="https://prometheus:9090", tls=PrometheusTls(ca_secret_name="ca"))

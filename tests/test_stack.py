@@ -23,6 +23,24 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "rate-limits-per-second-and-minute": {"gateway.rateLimit": {"tokensPerSecond": 2000, "tokensPerMinute": 60000}},
     "tracing-off": {"observability.phoenix": None},
     "secured-prometheus": {"autoscaling.prometheus.auth": {"mode": "bearer", "secretName": "prometheus-token"}},
+    "two-tenants": {
+        "tenants": [
+            {
+                "name": "team-a",
+                "apiKeys": {
+                    "secretName": "team-a-api-keys",
+                    "externalSecret": {"storeName": "vault-team-a", "remoteKey": "llm/team-a"},
+                },
+                "budgets": {"perClient": {"tokensPerMinute": 20000}, "sharedAcrossModels": {"tokensPerDay": 5000000}},
+            },
+            {
+                "name": "team-b",
+                "apiKeys": {"secretName": "team-b-api-keys"},
+                "models": ["llama-3-70b"],
+                "budgets": {"perClient": {"tokensPerMinute": 2000}, "shared": {"tokensPerDay": 200000}},
+            },
+        ]
+    },
 }
 
 

@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "ExternalSecretConfig": "settings",
     "GatewayConfig": "settings",
     "GatewayModel": "gateway",
+    "GatewayTenant": "gateway",
     "GatewayServiceConfig": "settings",
     "GatewayTracing": "observability",
     "GitOpsConfig": "settings",
@@ -57,6 +58,9 @@ _EXPORTS: dict[str, str] = {
     "StandaloneGateway": "standalone_gateway",
     "StandaloneGatewayConfig": "settings",
     "StandaloneModel": "standalone_gateway",
+    "TenantBudgets": "settings",
+    "TenantConfig": "settings",
+    "TenantModelBudget": "settings",
     "StackValidationError": "validation",
     "Toleration": "settings",
     "SettingsError": "errors",
@@ -106,6 +110,7 @@ if TYPE_CHECKING:
     from .errors import ValuesError as ValuesError
     from .gateway import AiGateway as AiGateway
     from .gateway import GatewayModel as GatewayModel
+    from .gateway import GatewayTenant as GatewayTenant
     from .gateway import ModelRoute as ModelRoute
     from .model_server import ModelServer as ModelServer
     from .model_server import vllm_args as vllm_args
@@ -136,6 +141,9 @@ if TYPE_CHECKING:
     from .settings import SloConfig as SloConfig
     from .settings import StackConfig as StackConfig
     from .settings import StandaloneGatewayConfig as StandaloneGatewayConfig
+    from .settings import TenantBudgets as TenantBudgets
+    from .settings import TenantConfig as TenantConfig
+    from .settings import TenantModelBudget as TenantModelBudget
     from .settings import Toleration as Toleration
     from .standalone_gateway import StandaloneGateway as StandaloneGateway
     from .standalone_gateway import StandaloneModel as StandaloneModel

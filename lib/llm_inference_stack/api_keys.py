@@ -15,8 +15,10 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._resource import namespace_for
-from .config import ApiKeysConfig
+from .config import ApiKeysConfig, ExternalSecretConfig
 from .contracts import typed_props
+from .errors import PropError
+from .settings.tenants import CLIENT_ID_PREFIX
 from .validation import ChartValidation
 
 if TYPE_CHECKING:
@@ -35,6 +37,10 @@ class ApiKeys(Construct):
     :param namespace: namespace of the Secret, which must be the gateway's. Default: the chart's namespace, else
         ``kserve-inference``.
     :param labels: extra labels. Default: none.
+    :param client_id_prefix: start of every client id of these keys, for a tenant (``AiGateway.add_tenant``): the
+        ExternalSecret rewrites each key of the remote secret to ``<prefix><key>`` (External Secrets'
+        ``dataFrom[].rewrite``), the test Secret's client is ``<prefix><dummy_client_id>``, and an existing Secret's
+        keys must start with it already. Default: none, the client ids are the keys as they are.
     """
 
     def __init__(
@@ -45,15 +51,27 @@ class ApiKeys(Construct):
         config: ApiKeysConfig | None = None,
         namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
+        client_id_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         config = config if config is not None else ApiKeysConfig()
         namespace = namespace_for(self, namespace)
+        if client_id_prefix is not None and not CLIENT_ID_PREFIX.fullmatch(client_id_prefix):
+            raise PropError(
+                "ApiKeys",
+                "client_id_prefix",
+                client_id_prefix,
+                "use letters, digits, '-', '.' and '_' (what a Secret key may hold), starting with a letter or "
+                "digit, at most 63 characters, e.g. 'team-a.'",
+            )
         self.config = config
         self.namespace = namespace
         self.secret_name = config.secret_name
         """Name of the Secret the SecurityPolicy reads."""
         self.source = config.source
+        self.client_id_prefix = client_id_prefix
+        """Start of every client id of these keys (a tenant's); None: the keys as they are."""
+        prefix = client_id_prefix or ""
         labels = {"app.kubernetes.io/component": "api-keys", **(labels or {})}
         self.external_secret: eso.ExternalSecret | None = None
         self.secret: k8s.KubeSecret | None = None
@@ -64,46 +82,61 @@ class ApiKeys(Construct):
         if config.source == "existing":
             validation.declare_external_secret(namespace, config.secret_name)
         if config.external_secret is not None:
-            # Imported only when used: External Secrets' generated module is the third largest (3 MB).
-            from .imports.io import external_secrets as eso
-
-            ext = config.external_secret
-            self.external_secret = eso.ExternalSecret(
-                self,
-                "Resource",
-                metadata=cdk8s.ApiObjectMetadata(name=config.secret_name, namespace=namespace, labels=labels),
-                spec=eso.ExternalSecretSpec(
-                    refresh_interval=ext.refresh_interval,
-                    secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
-                        name=ext.store_name,
-                        kind=eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE
-                        if ext.store_kind == "ClusterSecretStore"
-                        else eso.ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
-                    ),
-                    target=eso.ExternalSecretSpecTarget(
-                        name=config.secret_name,
-                        creation_policy=eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
-                        template=eso.ExternalSecretSpecTargetTemplate(type="Opaque"),
-                    ),
-                    # Every property of the remote secret becomes one entry: client id -> API key,
-                    # exactly the shape Envoy Gateway's apiKeyAuth expects.
-                    data_from=[
-                        eso.ExternalSecretSpecDataFrom(
-                            extract=eso.ExternalSecretSpecDataFromExtract(key=ext.remote_key)
-                        )
-                    ],
-                ),
-            )
+            self.external_secret = self._external_secret(config, config.external_secret, labels)
         elif not config.existing_secret:
             assert config.dummy_key is not None
             self.warnings.append(
                 f"apiKeys.dummyKey is set: dist/ contains a Secret '{config.secret_name}' with a test API key "
-                f"for client '{config.dummy_client_id}'. Never use this outside a test cluster."
+                f"for client '{prefix}{config.dummy_client_id}'. Never use this outside a test cluster."
             )
             self.secret = k8s.KubeSecret(
                 self,
                 "Resource",
                 metadata=k8s.ObjectMeta(name=config.secret_name, namespace=namespace, labels=labels),
                 type="Opaque",
-                string_data={config.dummy_client_id: config.dummy_key},
+                string_data={prefix + config.dummy_client_id: config.dummy_key},
             )
+
+    def _external_secret(
+        self, config: ApiKeysConfig, ext: ExternalSecretConfig, labels: Mapping[str, str]
+    ) -> eso.ExternalSecret:
+        """The ExternalSecret writing the keys Secret from the store: one entry per property of the remote secret."""
+        # Imported only when used: External Secrets' generated module is the third largest (3 MB).
+        from .imports.io import external_secrets as eso
+
+        prefix = self.client_id_prefix or ""
+        return eso.ExternalSecret(
+            self,
+            "Resource",
+            metadata=cdk8s.ApiObjectMetadata(name=config.secret_name, namespace=self.namespace, labels=dict(labels)),
+            spec=eso.ExternalSecretSpec(
+                refresh_interval=ext.refresh_interval,
+                secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
+                    name=ext.store_name,
+                    kind=eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE
+                    if ext.store_kind == "ClusterSecretStore"
+                    else eso.ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
+                ),
+                target=eso.ExternalSecretSpecTarget(
+                    name=config.secret_name,
+                    creation_policy=eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
+                    template=eso.ExternalSecretSpecTargetTemplate(type="Opaque"),
+                ),
+                # Every property of the remote secret becomes one entry: client id -> API key,
+                # exactly the shape Envoy Gateway's apiKeyAuth expects.
+                data_from=[
+                    eso.ExternalSecretSpecDataFrom(
+                        extract=eso.ExternalSecretSpecDataFromExtract(key=ext.remote_key),
+                        # A tenant's client ids start with its prefix: Go's ReplaceAllString of "^" puts it in
+                        # front of every key (External Secrets v2.9 esutils.RewriteRegexp).
+                        rewrite=[
+                            eso.ExternalSecretSpecDataFromRewrite(
+                                regexp=eso.ExternalSecretSpecDataFromRewriteRegexp(source="^", target=prefix)
+                            )
+                        ]
+                        if prefix
+                        else None,
+                    )
+                ],
+            ),
+        )

@@ -10,12 +10,14 @@ from constructs import Construct
 
 from .api_keys import ApiKeys
 from .autoscaler import Autoscaler
-from .config import AutoscalingConfig, ModelConfig, PhoenixConfig, StackConfig
+from .config import INHERIT, AutoscalingConfig, ModelConfig, PhoenixConfig, StackConfig
 from .contracts import Gateway, RoutedModel, typed_props
-from .gateway import AiGateway
+from .gateway import AiGateway, GatewayTenant
 from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
+from .monitoring.tenants import MonitoredTenant
 from .observability import GatewayTracing
+from .settings.inherit import given_fields
 from .stack_marker import MANAGED_BY, MANAGED_BY_LABEL
 from .standalone_gateway import StandaloneGateway
 from .sync_waves import add_sync_waves
@@ -128,6 +130,9 @@ class LlmInferenceStack(cdk8s.Chart):
         self.tracing: GatewayTracing | None = tracing if isinstance(tracing, GatewayTracing) else None
         """The AI Gateway's GatewayConfig sending traces to Phoenix, if any."""
         self._route_models()
+        self.tenants: list[GatewayTenant] = []
+        """The tenants (``tenants``), each with its ``api_keys``; none by default."""
+        self._add_tenants(labels)
         self.alerts: StackAlerts | None = None
         """The PrometheusRule with the recording rules and alerts; None with neither alerts nor dashboards."""
         self.dashboard: StackDashboard | None = None
@@ -136,7 +141,11 @@ class LlmInferenceStack(cdk8s.Chart):
         self._stamp_common_metadata()
         if config.gitops.argocd.sync_waves:
             add_sync_waves(self)
-        self.warnings: list[str] = [w for m in self.models for w in m.server.warnings] + self.api_keys.warnings
+        self.warnings: list[str] = (
+            [w for m in self.models for w in m.server.warnings]
+            + self.api_keys.warnings
+            + [w for t in self.tenants for w in t.api_keys.warnings]
+        )
         """Warnings about the output (plain-text credentials, a test key), for the caller to show: ``llm-stack synth``
         prints them on stderr."""
         self.validation = ChartValidation.of(self)
@@ -172,12 +181,49 @@ class LlmInferenceStack(cdk8s.Chart):
                 m.server, rate_limit=config.rate_limit_of(m.server.model), network_policy=config.network_policy.enabled
             )
 
+    def _add_tenants(self, labels: Mapping[str, str]) -> None:
+        """Each tenant's keys (an ``ApiKeys`` with its client-id prefix) and the tenant on the gateway."""
+        config = self.config
+        if not config.tenants:
+            return
+        gateway = self.gateway
+        assert isinstance(gateway, AiGateway)  # StackConfig refuses tenants in standalone mode
+        servers = {m.server.served_model_name: m.server for m in self.models}
+        for tenant in config.tenants:
+            keys = ApiKeys(
+                self,
+                f"ApiKeys-{tenant.name}",
+                namespace=config.namespace,
+                config=tenant.keys,
+                labels=labels,
+                client_id_prefix=tenant.prefix,
+            )
+            added = gateway.add_tenant(
+                tenant.name,
+                api_keys=keys,
+                budgets=tenant.budgets,
+                models=None if tenant.models is None else [servers[name] for name in tenant.models],
+            )
+            for budget in tenant.model_budgets:
+                given = given_fields(budget)
+                added.set_model_budget(
+                    servers[budget.model],
+                    per_client=budget.per_client if "per_client" in given else INHERIT,
+                    shared=budget.shared if "shared" in given else INHERIT,
+                )
+            self.tenants.append(added)
+
     def _monitor(self, labels: Mapping[str, str]) -> None:
         """The alerts and the dashboard, as ``observability`` asks."""
         config = self.config
         observability = config.observability
         monitored = [MonitoredModel.of(m.server, m.autoscaler) for m in self.models]
         ai_gateway = self.gateway.emits_gen_ai_metrics
+        served = [m.server.served_model_name for m in self.models]
+        tenants = [
+            MonitoredTenant.of(t.plan(), served=served, share=c.budget_alert_share)
+            for t, c in zip(self.tenants, config.tenants, strict=True)
+        ]
         if observability.alerts or observability.dashboards:
             # Without alerts the rule keeps the recording rules: the dashboard reads the model facts from them.
             self.alerts = StackAlerts(
@@ -190,6 +236,7 @@ class LlmInferenceStack(cdk8s.Chart):
                 ai_gateway=ai_gateway,
                 alerts=observability.alerts,
                 labels=labels,
+                tenants=tenants,
             )
         if observability.dashboards:
             self.dashboard = StackDashboard(
@@ -203,6 +250,7 @@ class LlmInferenceStack(cdk8s.Chart):
                     slo=observability.slo,
                     ai_gateway=ai_gateway,
                     client_id_header=config.gateway.client_id_header,
+                    tenants=tenants,
                 ),
                 labels=labels,
             )

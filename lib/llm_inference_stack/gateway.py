@@ -10,15 +10,25 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, cluster_scoped, lazy_api_object
-from .config import GatewayConfig, GatewayServiceConfig, PhoenixConfig
-from .contracts import ServedModel, typed_props
+from ._resource import body, check_label, cluster_scoped, lazy_api_object
+from .api_keys import ApiKeys
+from .config import (
+    INHERIT,
+    GatewayConfig,
+    GatewayServiceConfig,
+    Inherit,
+    PhoenixConfig,
+    RateLimitConfig,
+    TenantBudgets,
+)
+from .contracts import ServedModel, check_contract, typed_props
+from .errors import PropError
 from .facts import ai_gateway, envoy_gateway
 from .gateway_base import GatewayBase
 from .imports.io.envoyproxy import aigateway as aig
@@ -34,7 +44,19 @@ from .routes import (
     route_buckets,
     route_key,
 )
+from .settings.gateway import TOKEN_UNITS
+from .settings.tenants import CLIENT_ID_PREFIX, resolve_budgets
 from .settings.typed import Typed
+from .tenants import (
+    BudgetRule,
+    HeaderSelector,
+    TenantPlan,
+    has_budgets,
+    model_access_rule,
+    no_tenant_selector,
+    tenant_rules,
+)
+from .validation import ChartValidation
 from .validation.checks.gateway import AI_GATEWAY_METADATA_NAMESPACE
 from .validation.checks.references import GATEWAY_CONFIG_ANNOTATION
 
@@ -48,14 +70,13 @@ __all__ = [
     "TOTAL_TOKENS_KEY",
     "AiGateway",
     "GatewayModel",
+    "GatewayTenant",
     "ModelRoute",
     "jump_hash",
     "route_buckets",
     "route_key",
 ]
 
-if TYPE_CHECKING:
-    from .api_keys import ApiKeys
 
 CONTROLLER_NAME = envoy_gateway.CONTROLLER_NAME
 MODEL_HEADER = ai_gateway.MODEL_HEADER
@@ -63,6 +84,7 @@ MODEL_HEADER = ai_gateway.MODEL_HEADER
 TOTAL_TOKENS_KEY = ai_gateway.TOTAL_TOKEN_KEY
 MAX_RATE_LIMIT_RULES = envoy_gateway.MAX_RATE_LIMIT_RULES
 """BackendTrafficPolicy ``spec.rateLimit.global.rules`` has ``maxItems: 256`` (Envoy Gateway v1.9.0 CRD)."""
+MAX_CEL_LENGTH = envoy_gateway.MAX_CEL_LENGTH
 GATEWAY_POD_LABEL = envoy_gateway.OWNING_GATEWAY_LABEL
 """Label Envoy Gateway puts on the Envoy pods of a Gateway."""
 _OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
@@ -91,6 +113,85 @@ class GatewayModel(Typed):
     def token_limits(self) -> cdk8s.ApiObject | None:
         """The BackendTrafficPolicy charging this model's token limits; None without limits."""
         return self.gateway.token_limits_of(self.route) if self.route.rate_limit is not None else None
+
+
+class GatewayTenant:
+    """A tenant of an ``AiGateway`` (``add_tenant``): a team whose clients are the keys of its own ``ApiKeys``, held
+    to its budgets and to the models it may call. What it needs of the gateway (rules in the token-limit policies,
+    its Secret and model access in the SecurityPolicy) is computed at synthesis."""
+
+    def __init__(
+        self,
+        gateway: AiGateway,
+        name: str,
+        api_keys: ApiKeys,
+        budgets: TenantBudgets,
+        models: tuple[ServedModel, ...] | None,
+    ) -> None:
+        self.gateway = gateway
+        self.name = name
+        self.api_keys = api_keys
+        """Its keys; their Secret is one more of the SecurityPolicy's ``credentialRefs``."""
+        self.budgets = budgets
+        """Its budgets (``per_client`` resolved: the gateway's ``rate_limit`` unless given)."""
+        self.models = models
+        """The model servers its keys may call; None: every model of the gateway."""
+        self._model_budgets: dict[
+            int, tuple[ServedModel, RateLimitConfig | Inherit | None, RateLimitConfig | Inherit | None]
+        ] = {}
+
+    @property
+    def client_id_prefix(self) -> str:
+        """Start of each of its client ids (its ``ApiKeys``' ``client_id_prefix``)."""
+        assert self.api_keys.client_id_prefix is not None  # checked by add_tenant
+        return self.api_keys.client_id_prefix
+
+    def set_model_budget(
+        self,
+        server: ServedModel,
+        *,
+        per_client: RateLimitConfig | Inherit | None = INHERIT,
+        shared: RateLimitConfig | Inherit | None = INHERIT,
+    ) -> None:
+        """The tenant's per-model budgets on ``server`` instead of ``budgets`` there (once per model).
+
+        :param server: a model server of the gateway (one the tenant may call).
+        :param per_client: each key's budget on this model; None: none. Default: ``budgets.per_client``.
+        :param shared: the tenant's keys together on this model; None: none. Default: ``budgets.shared``.
+        """
+        where = f"GatewayTenant {self.name!r}.set_model_budget"
+        check_contract(where, "server", server, ServedModel, "pass the ModelServer construct, not its name")
+        for prop, value in (("per_client", per_client), ("shared", shared)):
+            if value is not INHERIT and value is not None and not isinstance(value, RateLimitConfig):
+                raise PropError(where, prop, value, "pass a RateLimitConfig, None for none, or leave it out")
+        if id(server) in self._model_budgets:
+            raise PropError(where, "server", server.served_model_name, "set a model's budget once per tenant")
+        if self.models is not None and not any(m is server for m in self.models):
+            raise PropError(
+                where, "server", server.served_model_name, "the tenant may not call this model: add it to its models"
+            )
+        self._model_budgets[id(server)] = (server, per_client, shared)
+
+    def plan(self) -> TenantPlan:
+        """The tenant as the gateway enforces it now."""
+        budgets = {}
+        for server, per_client, shared in self._model_budgets.values():
+            budgets[server.served_model_name] = (
+                _budget(per_client, self.budgets.per_client),
+                _budget(shared, self.budgets.shared),
+            )
+        return TenantPlan(
+            name=self.name,
+            prefix=self.client_id_prefix,
+            budgets=self.budgets,
+            models=None if self.models is None else tuple(m.served_model_name for m in self.models),
+            model_budgets=budgets,
+        )
+
+
+def _budget(given: RateLimitConfig | Inherit | None, inherited: object) -> RateLimitConfig | None:
+    value = inherited if given is INHERIT else given
+    return value if isinstance(value, RateLimitConfig) else None
 
 
 @typed_props
@@ -145,6 +246,8 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         """The Gateway (``node.default_child``)."""
         self._backends_slot = Construct(self, "Backends")
         self._routes_slot = Construct(self, "Routes")
+        self.tenants: list[GatewayTenant] = []
+        """The tenants, in the order added (``add_tenant``)."""
         self.security_policy = self._security_policy()
         self.client_traffic_policy = self._client_traffic_policy()
         self._token_limits_slot = Construct(self, "TokenLimits")
@@ -152,6 +255,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         self._limits_by_index: dict[int, cdk8s.ApiObject] = {}
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
+        ChartValidation.of(self).add_construct_check(self._check_tenants)
 
     @property
     def listener_container_port(self) -> int:
@@ -240,28 +344,142 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
             produce=lambda: body(gwapi.Gateway.manifest(spec=gateway_spec)),
         )
 
-    def _security_policy(self) -> eg.SecurityPolicy:
-        """API-key authentication on the Gateway, against the keys Secret."""
-        target = [eg.SecurityPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=self.name)]
-        return eg.SecurityPolicy(
+    def _security_policy(self) -> cdk8s.ApiObject:
+        """API-key authentication on the Gateway, against the keys Secret and each tenant's; with tenants held to
+        some models, an authorization denying their other requests."""
+        return lazy_api_object(
             self,
             "ApiKeyAuth",
+            gvk=eg.SecurityPolicy.GVK,
             metadata=self._meta(f"{self.name}-api-keys"),
-            spec=eg.SecurityPolicySpec(
-                target_refs=target,
-                api_key_auth=eg.SecurityPolicySpecApiKeyAuth(
-                    credential_refs=[
-                        eg.SecurityPolicySpecApiKeyAuthCredentialRefs(
-                            name=self.api_keys.secret_name, kind="Secret", group=""
-                        )
-                    ],
-                    # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
-                    extract_from=[eg.SecurityPolicySpecApiKeyAuthExtractFrom(headers=["authorization"])],
-                    forward_client_id_header=self.config.client_id_header,
-                    sanitize=True,
-                ),
-            ),
+            fields=("spec",),
+            produce=self._security_policy_body,
+            inputs=self._tenant_plans,
         )
+
+    def _security_policy_body(self) -> dict[str, Any]:
+        target = [eg.SecurityPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=self.name)]
+        secrets = [self.api_keys.secret_name, *(t.api_keys.secret_name for t in self.tenants)]
+        return body(
+            eg.SecurityPolicy.manifest(
+                spec=eg.SecurityPolicySpec(
+                    target_refs=target,
+                    api_key_auth=eg.SecurityPolicySpecApiKeyAuth(
+                        # Envoy Gateway v1.9 takes every entry of every Secret listed (a client id found twice: the
+                        # first Secret's; one key value twice: the policy is refused).
+                        credential_refs=[
+                            eg.SecurityPolicySpecApiKeyAuthCredentialRefs(name=secret, kind="Secret", group="")
+                            for secret in secrets
+                        ],
+                        # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
+                        extract_from=[eg.SecurityPolicySpecApiKeyAuthExtractFrom(headers=["authorization"])],
+                        forward_client_id_header=self.config.client_id_header,
+                        sanitize=True,
+                    ),
+                    authorization=self._model_access(),
+                )
+            )
+        )
+
+    def _model_access(self) -> eg.SecurityPolicySpecAuthorization | None:
+        """Deny each tenant's requests for models it may not call (403 from Envoy's RBAC filter); allow the rest."""
+        rules = []
+        for plan in self._tenant_plans():
+            cel = model_access_rule(plan, client_header=self.config.client_id_header, model_header=MODEL_HEADER)
+            if cel is not None:
+                rules.append(
+                    eg.SecurityPolicySpecAuthorizationRules(
+                        name=f"{plan.name}-models",
+                        action=eg.SecurityPolicySpecAuthorizationRulesAction.DENY,
+                        cel=cel,
+                    )
+                )
+        if not rules:
+            return None
+        return eg.SecurityPolicySpecAuthorization(
+            rules=rules, default_action=eg.SecurityPolicySpecAuthorizationDefaultAction.ALLOW
+        )
+
+    def add_tenant(
+        self,
+        name: str,
+        *,
+        api_keys: ApiKeys,
+        budgets: TenantBudgets | None = None,
+        models: Sequence[ServedModel] | None = None,
+    ) -> GatewayTenant:
+        """A team sharing this gateway: its clients are the keys of ``api_keys`` (client ids starting with its
+        ``client_id_prefix``), held to ``budgets`` and to ``models``. Returns the ``GatewayTenant``
+        (``set_model_budget`` gives it per-model budgets). Clients of no tenant keep ``config.rate_limit``.
+
+        :param name: name of the tenant (a DNS-1035 label of at most 40 characters; it names its rules).
+        :param api_keys: its keys, an ``ApiKeys`` with a ``client_id_prefix`` that starts no other tenant's, in the
+            gateway's namespace, with a Secret of its own.
+        :param budgets: its token budgets. Default: ``TenantBudgets()``, each key ``config.rate_limit`` on each
+            model.
+        :param models: the model servers its keys may call (others get 403). Default: every model of the gateway.
+        """
+        where = f"{self.kind}.add_tenant"
+        check_label(where, "name", name, 40)
+        if not name[:1].isalpha():
+            raise PropError(where, "name", name, "start the name with a letter (a DNS-1035 label)")
+        if any(t.name == name for t in self.tenants):
+            raise PropError(where, "name", name, "this gateway has a tenant of this name already")
+        if not isinstance(api_keys, ApiKeys):
+            raise PropError(where, "api_keys", api_keys, "pass an ApiKeys construct (with client_id_prefix)")
+        prefix = api_keys.client_id_prefix
+        if prefix is None or not CLIENT_ID_PREFIX.fullmatch(prefix):
+            raise PropError(
+                where,
+                "api_keys",
+                api_keys.node.path,
+                f"give the tenant's ApiKeys a client_id_prefix (e.g. '{name}.'): the gateway knows a tenant's clients "
+                "by the start of their ids",
+            )
+        if api_keys.namespace != self.namespace:
+            raise PropError(
+                where,
+                "api_keys",
+                api_keys.namespace,
+                f"put the tenant's ApiKeys in the gateway's namespace ({self.namespace!r}): the SecurityPolicy reads "
+                "its Secrets from its own namespace",
+            )
+        for other in self.tenants:
+            if prefix.startswith(other.client_id_prefix) or other.client_id_prefix.startswith(prefix):
+                raise PropError(
+                    where,
+                    "api_keys",
+                    prefix,
+                    f"tenant {other.name!r} has the client-id prefix {other.client_id_prefix!r}: a client id starting "
+                    "with both would be in two tenants; give each tenant a prefix that starts no other's",
+                )
+        secrets = {self.api_keys.secret_name: "the gateway's own api_keys"} | {
+            t.api_keys.secret_name: f"tenant {t.name!r}" for t in self.tenants
+        }
+        if api_keys.secret_name in secrets:
+            raise PropError(
+                where,
+                "api_keys",
+                api_keys.secret_name,
+                f"{secrets[api_keys.secret_name]} uses this Secret too: give each tenant a Secret of its own",
+            )
+        if budgets is not None and not isinstance(budgets, TenantBudgets):
+            raise PropError(where, "budgets", budgets, "pass a TenantBudgets")
+        servers: tuple[ServedModel, ...] | None = None
+        if models is not None:
+            if isinstance(models, str) or not isinstance(models, Sequence) or not models:
+                raise PropError(where, "models", models, "pass a non-empty list of ModelServer constructs, or None")
+            for server in models:
+                check_contract(where, "models", server, ServedModel, "pass the ModelServer constructs, not names")
+            servers = tuple(models)
+        resolved = resolve_budgets(budgets if budgets is not None else TenantBudgets(), self.config.rate_limit)
+        tenant = GatewayTenant(self, name, api_keys, resolved, servers)
+        self.tenants.append(tenant)
+        self._place_routes()
+        return tenant
+
+    def _tenant_plans(self) -> tuple[TenantPlan, ...]:
+        return tuple(t.plan() for t in self.tenants)
 
     def _client_traffic_policy(self) -> eg.ClientTrafficPolicy:
         """The request buffer, sized for LLM prompts."""
@@ -376,7 +594,12 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         """
         buckets = route_buckets(self.routes)
         routes = [i for i, bucket in enumerate(buckets) if bucket]
-        limited = [i for i, bucket in enumerate(buckets) if any(r.rate_limit is not None for r in bucket)]
+        budgets = any(has_budgets(t.plan()) for t in self.tenants)
+        limited = [
+            i
+            for i, bucket in enumerate(buckets)
+            if bucket and (budgets or any(r.rate_limit is not None for r in bucket))
+        ]
         _sync(self._routes_slot, self._routes_by_index, routes, "Route", self._make_route)
         _sync(self._token_limits_slot, self._limits_by_index, limited, "TokenRateLimit", self._make_token_limits)
 
@@ -400,8 +623,11 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
             metadata=self._meta(f"{route_name}-token-limits"),
             fields=("spec",),
             produce=functools.partial(self._token_limits_body, index, route_name),
-            inputs=functools.partial(self._bucket, index),
+            inputs=functools.partial(self._limits_inputs, index),
         )
+
+    def _limits_inputs(self, index: int) -> object:
+        return (self._bucket(index), self._tenant_plans())
 
     def _route_body(self, index: int) -> dict[str, Any]:
         chunk = self._bucket(index)
@@ -459,8 +685,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         models, two rules each) gets its own policy, on the HTTPRoute the AI Gateway controller creates under
         the AIGatewayRoute's name.
         """
-        rules = self._rate_limit_rules(self._bucket(index))
-        assert len(rules) <= MAX_RATE_LIMIT_RULES, "a route holds at most 15 models with two limits each"
+        rules = [_eg_rule(rule) for rule in self._budget_rules(index)]
         return body(
             eg.BackendTrafficPolicy.manifest(
                 spec=eg.BackendTrafficPolicySpec(
@@ -480,51 +705,113 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
     def _meta(self, name: str) -> cdk8s.ApiObjectMetadata:
         return cdk8s.ApiObjectMetadata(name=name, namespace=self.namespace, labels=self.labels)
 
-    def _rate_limit_rules(self, routes: Sequence[ModelRoute]) -> list[eg.BackendTrafficPolicySpecRateLimitGlobalRules]:
-        units = {
-            "Second": eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimitUnit.SECOND,
-            "Minute": eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimitUnit.MINUTE,
-        }
+    def _budget_rules(self, index: int) -> list[BudgetRule]:
+        """The rules of the policy of bucket ``index``: each rate-limited model's budget per client of no tenant
+        (all clients without tenants), then each tenant's budgets on the bucket's models."""
+        routes = self._bucket(index)
+        plans = self._tenant_plans()
+        client = self.config.client_id_header
+        no_tenant = no_tenant_selector(plans, client)
         rules = []
         for route in sorted(routes, key=lambda r: r.backend_name):
             if route.rate_limit is None:
                 continue
-            for unit, tokens in route.rate_limit.limits():
-                rules.append(
-                    eg.BackendTrafficPolicySpecRateLimitGlobalRules(
-                        client_selectors=[
-                            eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectors(
-                                headers=[
-                                    # A separate budget per authenticated client ...
-                                    eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeaders(
-                                        name=self.config.client_id_header,
-                                        type=eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeadersType.DISTINCT,
-                                    ),
-                                    # ... and per model.
-                                    eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeaders(
-                                        name=MODEL_HEADER,
-                                        type=eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeadersType.EXACT,
-                                        value=route.served_model_name,
-                                    ),
-                                ]
-                            )
-                        ],
-                        limit=eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimit(requests=tokens, unit=units[unit]),
-                        cost=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCost(
-                            # Check the budget on the request, charge the tokens when the response ends.
-                            request=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostRequest(
-                                from_=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostRequestFrom.NUMBER, number=0
-                            ),
-                            response=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponse(
-                                from_=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponseFrom.METADATA,
-                                metadata=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponseMetadata(
-                                    namespace=AI_GATEWAY_METADATA_NAMESPACE, key=TOTAL_TOKENS_KEY
-                                ),
-                            ),
-                        ),
-                    )
+            headers = [
+                # A separate budget per authenticated client ...
+                HeaderSelector(client, "Distinct"),
+                # ... and per model.
+                HeaderSelector(MODEL_HEADER, "Exact", route.served_model_name),
+            ]
+            if no_tenant is not None:
+                headers.append(no_tenant)  # ... of the clients of no tenant
+            rules += [BudgetRule(tuple(headers), unit, tokens) for unit, tokens in route.rate_limit.limits()]
+        served = [r.served_model_name for r in routes]
+        across = len(route_buckets(self.routes)) == 1
+        for plan in plans:
+            callable_here = [m for m in served if plan.models is None or m in plan.models]
+            if callable_here:
+                rules += tenant_rules(
+                    plan, callable_here, client_header=client, model_header=MODEL_HEADER, across=across
                 )
         return rules
+
+    def _check_tenants(self) -> list[str]:
+        """What only the whole gateway shows: tenants' models among its routes, budgets across models in one route,
+        policies within Envoy Gateway's limits."""
+        problems = []
+        where = f"{self.kind} {self.name!r} ({self.node.path})"
+        routed = {r.served_model_name for r in self.routes}
+        for tenant in self.tenants:
+            for server in tenant.models or ():
+                if server.served_model_name not in routed:
+                    problems.append(
+                        f"{where}: tenant {tenant.name!r} may call model {server.served_model_name!r}, which the "
+                        "gateway does not route: add_model(server) first, or leave it out of the tenant's models"
+                    )
+            if tenant.budgets.across_models and len(route_buckets(self.routes)) > 1:
+                problems.append(
+                    f"{where}: tenant {tenant.name!r} has a budget across models, but the gateway's "
+                    f"{len(self.routes)} models fill {len(route_buckets(self.routes))} AIGatewayRoutes and a budget "
+                    f"across models counts in one route's policy: use per-model budgets, or at most "
+                    f"{ROUTE_PLANNED_RULES} models"
+                )
+            cel = model_access_rule(
+                tenant.plan(), client_header=self.config.client_id_header, model_header=MODEL_HEADER
+            )
+            if cel is not None and len(cel) > MAX_CEL_LENGTH:
+                problems.append(
+                    f"{where}: tenant {tenant.name!r} may call {len(tenant.models or ())} models, more than one "
+                    f"authorization rule of Envoy Gateway holds ({MAX_CEL_LENGTH} characters of CEL): leave models "
+                    "out (every model)"
+                )
+        for index in self._limits_by_index:
+            count = len(self._budget_rules(index))
+            if count > MAX_RATE_LIMIT_RULES:
+                problems.append(
+                    f"{where}: the token-limit policy of route {self._route_name(index)!r} would hold {count} rules, "
+                    f"more than Envoy Gateway's {MAX_RATE_LIMIT_RULES}: fewer tenants, budget windows or per-model "
+                    "budgets"
+                )
+        return problems
+
+
+_UNITS = {
+    unit: getattr(eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimitUnit, unit.upper()) for _n, unit in TOKEN_UNITS
+}
+_HEADER_TYPES = {
+    kind: getattr(eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeadersType, name)
+    for kind, name in (("Exact", "EXACT"), ("RegularExpression", "REGULAR_EXPRESSION"), ("Distinct", "DISTINCT"))
+}
+
+
+def _eg_rule(rule: BudgetRule) -> eg.BackendTrafficPolicySpecRateLimitGlobalRules:
+    """A ``BudgetRule`` as Envoy Gateway's global rate-limit rule, charged by the response's total tokens."""
+    return eg.BackendTrafficPolicySpecRateLimitGlobalRules(
+        client_selectors=[
+            eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectors(
+                headers=[
+                    eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeaders(
+                        name=h.name, type=_HEADER_TYPES[h.type], value=h.value, invert=True if h.invert else None
+                    )
+                    for h in rule.headers
+                ]
+            )
+        ],
+        limit=eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimit(requests=rule.tokens, unit=_UNITS[rule.unit]),
+        cost=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCost(
+            # Check the budget on the request, charge the tokens when the response ends.
+            request=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostRequest(
+                from_=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostRequestFrom.NUMBER, number=0
+            ),
+            response=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponse(
+                from_=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponseFrom.METADATA,
+                metadata=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponseMetadata(
+                    namespace=AI_GATEWAY_METADATA_NAMESPACE, key=TOTAL_TOKENS_KEY
+                ),
+            ),
+        ),
+        shared=True if rule.shared else None,
+    )
 
 
 def _sync(

@@ -3,7 +3,7 @@ meaning of ``add_model`` and ``add_tracing``. Each gateway adds what it makes of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import cdk8s
@@ -11,7 +11,15 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._resource import body, check_label, lazy_api_object, namespace_for
-from .config import INHERIT, GatewayConfig, Inherit, PhoenixConfig, PrometheusConfig, RateLimitConfig
+from .config import (
+    INHERIT,
+    GatewayConfig,
+    Inherit,
+    PhoenixConfig,
+    PrometheusConfig,
+    RateLimitConfig,
+    TenantBudgets,
+)
 from .contracts import ServedModel, check_contract, typed_props
 from .errors import PropError
 from .network_policy import (
@@ -139,6 +147,24 @@ class GatewayBase(Construct, Generic[M, T]):
         model = self._add_route(server, route)
         self.models.append(model)
         return model
+
+    def add_tenant(
+        self,
+        name: str,
+        *,
+        api_keys: ApiKeys,
+        budgets: TenantBudgets | None = None,
+        models: Sequence[ServedModel] | None = None,
+    ) -> object:
+        """A team sharing the gateway (``AiGateway.add_tenant``); a gateway that cannot enforce tenants refuses it."""
+        raise PropError(
+            f"{self.kind}.add_tenant",
+            "name",
+            name,
+            "this gateway cannot hold tenants: plain Envoy's local rate limiter charges one per request (not the "
+            "response's tokens) and per replica, so neither a tenant's token budget nor one shared by its keys "
+            "holds; use AiGateway (Envoy Gateway's global rate limit)",
+        )
 
     def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> T:
         """Send the gateway's spans to ``phoenix``, once per gateway; returns what carries the trace settings

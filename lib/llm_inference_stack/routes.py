@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .config import INHERIT, Inherit, RateLimitConfig
 from .errors import PropError
 from .facts import ai_gateway, kserve, vllm
+from .settings.gateway import MODELS_PER_ROUTE
 from .settings.inherit import over
 from .settings.typed import Typed
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 MAX_RULES_PER_ROUTE = ai_gateway.MAX_RULES_PER_ROUTE
 """AIGatewayRoute accepts at most 15 rules."""
-ROUTE_PLANNED_RULES = 12
+ROUTE_PLANNED_RULES = MODELS_PER_ROUTE
 """Models planned per AIGatewayRoute: ``ceil(models / 12)`` routes, leaving room below 15 for hash imbalance."""
 
 

@@ -149,8 +149,13 @@ class LocalControlPlane:
         certs_dir: Path = Path("/certs"),
         service_account_dir: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount"),
         log: Callable[[str], None] = lambda _message: None,
+        client_id_headers: Sequence[str] = ("x-client-id",),
     ) -> None:
         self.binaries = binaries
+        self.client_id_headers = tuple(client_id_headers)
+        """Headers carrying the client id (the SecurityPolicies' ``forwardClientIDHeader``): the AI Gateway controller
+        maps each to the ``client.id`` attribute of the token metrics, as the stack's prerequisites ask
+        (``controller.metricsRequestHeaderAttributes``)."""
         self.sources = sources
         self.work_dir = work_dir
         self.certs_dir = certs_dir
@@ -486,6 +491,7 @@ class LocalControlPlane:
                 "--enableLeaderElection=false", f"--tlsCertDir={certs}",
                 f"--port=:{AI_GATEWAY_EXTENSION_PORT}", f"--webhookPort={AI_GATEWAY_WEBHOOK_PORT}",
                 f"--envoyGatewayNamespace={ENVOY_GATEWAY_NAMESPACE}",
+                "--metricsRequestHeaderAttributes=" + ",".join(f"{h}:client.id" for h in self.client_id_headers),
             ],
             {"POD_NAMESPACE": AI_GATEWAY_NAMESPACE},
         )  # fmt: skip

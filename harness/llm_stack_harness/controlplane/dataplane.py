@@ -255,6 +255,15 @@ class GatewayDataPlane:
 
     # -- Redis and the rate-limit service ----------------------------------------------------------------------
 
+    def reset_budgets(self) -> None:
+        """Empty Redis, where the rate-limit service keeps every budget's counter: each check that spends a budget
+        starts from none spent (in a cluster, a new window does the same)."""
+        with socket.create_connection((HOST_ADDRESS, REDIS_PORT), timeout=5) as sock:
+            sock.sendall(b"FLUSHALL\r\n")
+            answer = sock.recv(64)
+        if not answer.startswith(b"+OK"):
+            raise DataPlaneError(f"redis-server answered FLUSHALL with {answer!r}")
+
     def _start_redis(self) -> None:
         data = self.work_dir / "redis"
         data.mkdir(parents=True, exist_ok=True)

@@ -351,11 +351,16 @@ def run_checks(
     objects: Sequence[Mapping[str, Any]],
     upstreams: Sequence[ModelUpstream] = (),
     phoenix: SandboxPhoenix | None = None,
+    *,
+    reset: Callable[[], None] | None = None,
+    metrics_url: str | None = None,
 ) -> ProbeReport:
     """Every check against the gateway listening at ``base_url``, in an order where none spends another's budget.
-    Without ``upstreams`` no model runs behind the gateway: only the API-key checks run."""
+    Without ``upstreams`` no model runs behind the gateway: only the API-key checks run. With ``reset`` (it sets every
+    budget counter to zero) the tenant checks of :mod:`.tenant_checks` run too, the last against the external
+    processor's metrics at ``metrics_url``. Default: neither."""
     report = ProbeReport()
-    probe_gateway(base_url, objects, report, upstreams, phoenix)
+    probe_gateway(base_url, objects, report, upstreams, phoenix, reset=reset, metrics_url=metrics_url)
     return report
 
 
@@ -365,13 +370,20 @@ def probe_gateway(
     report: ProbeReport,
     upstreams: Sequence[ModelUpstream] = (),
     phoenix: SandboxPhoenix | None = None,
+    *,
+    reset: Callable[[], None] | None = None,
+    metrics_url: str | None = None,
 ) -> None:
     """:func:`run_checks`, adding to ``report``."""
     from .phoenix import gateway_otlp_endpoint, trace_project
+    from .tenant_checks import client_header, run_tenant_checks, tenant_views
 
     since = time.time() - 1.0
     ask = _Asker(base_url)
-    keys = api_keys(objects)
+    every_key = api_keys(objects)
+    # The checks below are the clients' of no tenant; a tenant's keys have theirs (run_tenant_checks).
+    prefixes = [t.prefix for t in tenant_views(objects, every_key, client_header(objects))]
+    keys = {c: k for c, k in every_key.items() if not any(c.startswith(p) for p in prefixes)}
     # With a model server, ask for the model it serves (what a client sends), not what the route matches.
     models = [u.served_model_name for u in upstreams] or served_models(objects)
     if not keys or not models:
@@ -392,6 +404,8 @@ def probe_gateway(
         check_budget(report, ask, clients, model, budget, spent)
     # The last client has spent the least: it asks for every model.
     check_routing(report, ask, clients[-1][1], upstreams)
+    if reset is not None and prefixes:
+        run_tenant_checks(report, base_url, objects, every_key, upstreams, reset=reset, metrics_url=metrics_url)
     project = trace_project(objects)
     if phoenix is None or project is None:
         return

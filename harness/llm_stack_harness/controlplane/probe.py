@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llm_inference_stack.facts import ai_gateway
 from llm_inference_stack.facts import phoenix as phoenix_facts
 
 from ..base.errors import HarnessError
@@ -64,7 +65,18 @@ def run_inner(job_file: Path) -> int:
     )
     built = {name: Path(path) for name, path in job["binaries"].items()}
     work = Path(job["work_dir"])
-    plane = LocalControlPlane(Binaries.from_build(built), sources, work_dir=work / "control-plane", log=_progress)
+    headers = sorted(
+        {
+            str(header)
+            for entry in job["sets"]
+            for o in entry["objects"]
+            if o.get("kind") == "SecurityPolicy"
+            and (header := ((o.get("spec") or {}).get("apiKeyAuth") or {}).get("forwardClientIDHeader"))
+        }
+    ) or ["x-client-id"]
+    plane = LocalControlPlane(
+        Binaries.from_build(built), sources, work_dir=work / "control-plane", log=_progress, client_id_headers=headers
+    )
     reports: list[ProbeReport] = []
     network = PodNetwork()
     phoenix, models = _sandbox_services(job, work=work, network=network)
@@ -208,7 +220,15 @@ def _probe_set(
                 base_url = f"http://{gateway.address}:{_listener_port(gateways, gateway.gateway)}"
                 report.details["gateway"] = base_url
                 if serving is None or serving.get("checks"):
-                    probe_gateway(base_url, objects, report, upstreams, phoenix)
+                    probe_gateway(
+                        base_url,
+                        objects,
+                        report,
+                        upstreams,
+                        phoenix,
+                        reset=data_plane.reset_budgets if models is not None else None,
+                        metrics_url=f"http://{gateway.address}:{ai_gateway.EXTPROC_METRICS_PORT}/metrics",
+                    )
             data_plane.check_alive()
             if models is not None:
                 models.check_alive()

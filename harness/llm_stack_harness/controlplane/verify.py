@@ -82,7 +82,9 @@ def standin_secrets(objects: Sequence[JsonDict]) -> list[JsonDict]:
             "kind": "Secret",
             "metadata": {"name": name, "namespace": namespace},
             "type": "Opaque",
-            "stringData": {key: "stand-in" for key in sorted(keys)} or {"verify-client": "stand-in-api-key"},
+            # A key Secret's one entry: a key of its own (Envoy Gateway refuses a SecurityPolicy whose Secrets hold one
+            # key value twice, as several tenants' stand-ins would).
+            "stringData": {key: "stand-in" for key in sorted(keys)} or {"verify-client": f"stand-in-api-key-{name}"},
         }
         for (namespace, name), keys in sorted(wanted.items(), key=lambda item: (item[0][0] or "", item[0][1]))
     ]

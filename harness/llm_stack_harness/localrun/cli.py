@@ -38,7 +38,14 @@ from ..base.substitutions import lines as substitution_lines
 from ..base.tiny_model import ensure_tiny_model
 from ..base.vllm import LOCAL_SUBSTITUTIONS, localize_vllm_container
 from . import standalone as _standalone  # noqa: F401  (registers the Envoy part)
-from .session import Change, api_key_secret_name, localize_config, session_keys, with_session_keys
+from .session import (
+    Change,
+    api_key_secret_name,
+    localize_config,
+    session_keys,
+    tenant_session_keys,
+    with_session_keys,
+)
 
 if TYPE_CHECKING:
     from llm_inference_stack.config import StackConfig
@@ -298,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if secret is None:
                     raise HarnessError("the manifests name no API-key Secret (no Secret, no SecurityPolicy)")
                 objects, key_changes = with_session_keys(objects, secret, keys)
+                for tenant_secret, tenant_keys in tenant_session_keys(config).items():
+                    objects, more = with_session_keys(objects, tenant_secret, tenant_keys)
+                    key_changes += more
                 source = options.manifests or ", ".join(map(str, options.values or [DEMO_VALUES]))
                 _print(f"llm-stack local-run: {source} (gateway.mode {mode}; logs in {work_dir})")
                 model_dir = ensure_tiny_model(installs)

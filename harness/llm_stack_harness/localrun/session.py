@@ -5,7 +5,8 @@
   cluster (a model's Secret-backed env, Phoenix's API key) are left out; for the smoke test (``--no-wait``) a budget
   the checks can use up in a few requests.
 - **Objects** (:func:`with_session_keys`): the API-key Secret holds keys made for this session (in a cluster you
-  create it, or External Secrets syncs it); an ExternalSecret has no operator here and is left out.
+  create it, or External Secrets syncs it), and so does each tenant's (two keys each, under the tenant's client-id
+  prefix: :func:`tenant_session_keys`); an ExternalSecret has no operator here and is left out.
 
 Every change is returned as a :class:`Change` and printed.
 """
@@ -13,10 +14,20 @@ Every change is returned as a :class:`Change` and printed.
 from __future__ import annotations
 
 import dataclasses
+import math
 import secrets
 from collections.abc import Mapping, Sequence
 
-from llm_inference_stack.config import ModelConfig, RateLimitConfig, StackConfig
+from llm_inference_stack.config import (
+    ModelConfig,
+    RateLimitConfig,
+    StackConfig,
+    TenantBudgets,
+    TenantConfig,
+    TenantModelBudget,
+)
+from llm_inference_stack.settings.gateway import TOKEN_UNITS
+from llm_inference_stack.settings.inherit import given_fields
 from llm_inference_stack.standalone_gateway import KEYS_DIR
 
 from ..base.manifests import JsonDict
@@ -49,6 +60,18 @@ class Change:
 def session_keys() -> dict[str, str]:
     """Client id -> a fresh random key, for the two clients of this session."""
     return {client: f"sk-local-{secrets.token_hex(16)}" for client in (SESSION_CLIENT, OTHER_CLIENT)}
+
+
+def tenant_session_keys(config: StackConfig | None) -> dict[tuple[str, str], dict[str, str]]:
+    """(namespace, Secret) -> client id -> a fresh key, for two clients of each tenant (ids under its prefix)."""
+    if config is None:
+        return {}
+    return {
+        (config.namespace, tenant.keys.secret_name): {
+            f"{tenant.prefix}{client}": f"sk-local-{secrets.token_hex(16)}" for client in (SESSION_CLIENT, OTHER_CLIENT)
+        }
+        for tenant in config.tenants
+    }
 
 
 def _localize_model(model: ModelConfig, where: str, changes: list[Change]) -> ModelConfig:
@@ -139,6 +162,7 @@ def localize_config(config: StackConfig, *, smoke_test: bool) -> tuple[StackConf
             )
             standalone = dataclasses.replace(gateway.standalone, requests_per_minute=SMOKE_REQUESTS_PER_MINUTE)
             gateway = dataclasses.replace(gateway, standalone=standalone)
+    tenants = _smoke_tenants(config, changes) if tokens and config.tenants else config.tenants
     observability = config.observability
     phoenix = observability.phoenix
     if phoenix is not None and phoenix.auth_secret_name is not None:
@@ -152,8 +176,58 @@ def localize_config(config: StackConfig, *, smoke_test: bool) -> tuple[StackConf
         )
         phoenix = dataclasses.replace(phoenix, auth_secret_name=None)
         observability = dataclasses.replace(observability, phoenix=phoenix)
-    localized = dataclasses.replace(config, models=tuple(models), gateway=gateway, observability=observability)
+    localized = dataclasses.replace(
+        config, models=tuple(models), gateway=gateway, observability=observability, tenants=tenants
+    )
     return localized, changes
+
+
+def _scaled(budget: RateLimitConfig | None, factor: float) -> RateLimitConfig | None:
+    if budget is None:
+        return None
+    values = {name: getattr(budget, name) for name, _unit in TOKEN_UNITS}
+    return RateLimitConfig(**{n: None if v is None else max(1, math.ceil(v * factor)) for n, v in values.items()})
+
+
+def _smoke_tenants(config: StackConfig, changes: list[Change]) -> tuple[TenantConfig, ...]:
+    """Every tenant budget scaled by one factor so that the smallest is at most ``SMOKE_TOKENS_PER_MINUTE`` tokens:
+    the checks can spend it in a few requests, and the teams' budgets keep their order (the smaller stays smaller)."""
+    resolved = [config.budgets_of(t) for t in config.tenants]
+    smallest = [
+        tokens
+        for budgets, tenant in zip(resolved, config.tenants, strict=True)
+        for budget in [b for _n, b in budgets.given()]
+        + [m.per_client for m in tenant.model_budgets]
+        + [m.shared for m in tenant.model_budgets]
+        if budget is not None
+        for _unit, tokens in budget.limits()
+    ]
+    if not smallest or min(smallest) <= SMOKE_TOKENS_PER_MINUTE:
+        return config.tenants
+    factor = SMOKE_TOKENS_PER_MINUTE / min(smallest)
+    changes.append(
+        Change(
+            "tenants[].budgets, tenants[].modelBudgets",
+            f"smallest {min(smallest)} tokens",
+            f"every budget times {factor:.4g} (smallest {SMOKE_TOKENS_PER_MINUTE})",
+            "smoke test only: a budget a few completions use up, the teams' budgets in the same order",
+        )
+    )
+    out = []
+    for budgets, tenant in zip(resolved, config.tenants, strict=True):
+        scaled = TenantBudgets(**{name: _scaled(getattr(budgets, name), factor) for name in _BUDGET_FIELDS})
+        # Only the fields each per-model budget was given: one not given keeps the tenant's.
+        model_budgets = tuple(
+            TenantModelBudget(
+                model=m.model, **{f: _scaled(getattr(m, f), factor) for f in given_fields(m) if f != "model"}
+            )
+            for m in tenant.model_budgets
+        )
+        out.append(dataclasses.replace(tenant, budgets=scaled, model_budgets=model_budgets))
+    return tuple(out)
+
+
+_BUDGET_FIELDS = ("per_client", "shared", "per_client_across_models", "shared_across_models")
 
 
 def api_key_secret_name(objects: Sequence[JsonDict], config: StackConfig | None) -> tuple[str, str] | None:

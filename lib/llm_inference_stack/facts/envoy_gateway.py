@@ -22,6 +22,8 @@ RATE_LIMIT_NAME = "envoy-ratelimit"
 
 MAX_RATE_LIMIT_RULES = 256
 """BackendTrafficPolicy ``spec.rateLimit.global.rules`` has ``maxItems: 256``."""
+MAX_CEL_LENGTH = 4096
+"""SecurityPolicy ``spec.authorization.rules[].cel`` has ``maxLength: 4096``."""
 
 XDS_PORTS = (18000, 18001)
 """Ports of the controller's xDS servers (in :data:`NAMESPACE`): the Envoy proxies' configuration (18000) and the

@@ -56,6 +56,7 @@ from .series import (
     slo_seconds,
     slow_ratio_rule,
 )
+from .tenants import MonitoredTenant, tenant_alerts, tenant_rules
 
 
 def _record(name: str, expr: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -327,6 +328,8 @@ class StackAlerts(Construct):
     :param ai_gateway: the gateway is Envoy AI Gateway (adds the ``gen_ai_*`` gateway rules).
     :param alerts: include the alerts; without them only the recording rules the dashboard reads. Default: true.
     :param labels: extra labels. Default: none.
+    :param tenants: the gateway's tenants (``MonitoredTenant.of(gateway_tenant.plan(), served=...)``): usage per
+        client and per tenant, and ``LlmTenantBudgetUsed`` (with ``ai_gateway`` only). Default: none.
     """
 
     def __init__(
@@ -341,13 +344,19 @@ class StackAlerts(Construct):
         ai_gateway: bool,
         alerts: bool = True,
         labels: Mapping[str, str] | None = None,
+        tenants: Sequence[MonitoredTenant] = (),
     ) -> None:
         super().__init__(scope, id)
         ChartValidation.own(self)
         self.name = name
         self.groups = recording_rules(models, slo=slo, ai_gateway=ai_gateway)
+        if ai_gateway and tenants:
+            self.groups.append(tenant_rules(tenants, interval=SCRAPE_INTERVAL))
         if alerts:
             self.groups += alert_rules(models, slo=slo, ai_gateway=ai_gateway)
+            budget_alerts = tenant_alerts(tenants, interval=SCRAPE_INTERVAL) if ai_gateway else []
+            if budget_alerts:
+                self.groups.append({"name": "llm-stack.tenant-alerts", "rules": budget_alerts})
         all_labels = {"app.kubernetes.io/component": "monitoring", **(labels or {})}
         metadata = {"name": name, "namespace": namespace, "labels": all_labels}
         empty = {"apiVersion": prom.PrometheusRule.GVK.api_version, "kind": prom.PrometheusRule.GVK.kind}

@@ -35,6 +35,7 @@ from .series import (
     regex_alternatives,
     slow_ratio_rule,
 )
+from .tenants import MonitoredTenant, tenant_row
 
 NS = 'namespace="$namespace"'
 MODEL = 'model_name="$model"'
@@ -194,14 +195,22 @@ def _gateway_row(client_id_header: str) -> Row:
 
 @typed_call
 def dashboard(
-    models: Sequence[MonitoredModel], *, release: str, slo: SloConfig, ai_gateway: bool, client_id_header: str
+    models: Sequence[MonitoredModel],
+    *,
+    release: str,
+    slo: SloConfig,
+    ai_gateway: bool,
+    client_id_header: str,
+    tenants: Sequence[MonitoredTenant] = (),
 ) -> Dashboard:
     """The stack's dashboard: per model (variables ``namespace`` and ``model``), and per client where the gateway
-    exports it."""
+    exports it; with ``tenants``, a row of tokens per tenant and per client of each (default: none)."""
     jobs = regex_alternatives([m.job for m in models])
     rows = [_scaling_row(), _latency_row(slo), _engine_row()]
     if ai_gateway:
         rows.append(_gateway_row(client_id_header))
+        if tenants:
+            rows.append(tenant_row(tenants, client_id_header))
     return Dashboard(
         uid=f"{release}-llm"[:40],
         title=f"LLM inference: {release}",

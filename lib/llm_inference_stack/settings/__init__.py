@@ -39,6 +39,7 @@ from .model import (
 from .observability import ObservabilityConfig, PhoenixConfig, SloConfig
 from .scaling import AutoscalingConfig, PrometheusAuth, PrometheusConfig, PrometheusTls
 from .stack import RESERVED_ANNOTATIONS, RESERVED_LABELS, NetworkPolicyConfig, StackConfig
+from .tenants import TenantBudgets, TenantConfig, TenantModelBudget
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -76,6 +77,9 @@ __all__ = [
     "SloConfig",
     "StackConfig",
     "StandaloneGatewayConfig",
+    "TenantBudgets",
+    "TenantConfig",
+    "TenantModelBudget",
     "Toleration",
     "TrafficPolicy",
     "check_cidr",

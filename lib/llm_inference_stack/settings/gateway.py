@@ -23,39 +23,63 @@ from ._checks import (
 from .inherit import Settings, inherit_defaults
 from .typed import Typed
 
+TOKEN_UNITS = (
+    ("tokens_per_second", "Second"),
+    ("tokens_per_minute", "Minute"),
+    ("tokens_per_hour", "Hour"),
+    ("tokens_per_day", "Day"),
+    ("tokens_per_month", "Month"),
+)
+"""Each budget field and its unit in Envoy Gateway's spelling (``BackendTrafficPolicy`` ``limit.unit``; v1.9 also
+has Week and Year, which the stack does not offer), shortest window first."""
+MAX_TOKENS_PER_UNIT = 4_294_967_295
+"""Envoy Gateway keeps ``limit.requests`` as a uint32."""
+MODELS_PER_ROUTE = 12
+"""Models the stack plans per AIGatewayRoute: ``ceil(models / 12)`` routes, leaving room below the 15 rules a route
+holds for hash imbalance (``routes.route_buckets``)."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class RateLimitConfig(Settings):
-    """Token budget per client **per model**, charged from the ``usage`` the model reports: each client has its
-    own budget on each model."""
+    """A token budget, charged from the ``usage`` the model reports (total tokens), in one or more windows: the
+    gateway's and a model's ``rateLimit`` are per client **per model** (each client has its own budget on each
+    model); a tenant's budgets say themselves whom they count (``TenantBudgets``). Each window is Envoy's
+    rate-limit window: a fixed calendar second, minute, hour, day or month, not a sliding one."""
 
     tokens_per_minute: int | None = None
-    """Total tokens one client may use per minute on one model. Default: no per-minute limit."""
+    """Total tokens per minute. Default: no per-minute limit."""
     tokens_per_second: int | None = None
-    """Total tokens one client may use per second on one model. Default: no per-second limit."""
+    """Total tokens per second. Default: no per-second limit."""
+    tokens_per_hour: int | None = None
+    """Total tokens per hour. Default: no per-hour limit."""
+    tokens_per_day: int | None = None
+    """Total tokens per day. Default: no per-day limit."""
+    tokens_per_month: int | None = None
+    """Total tokens per calendar month. Default: no per-month limit."""
 
     def __post_init__(self) -> None:
-        for name in ("tokens_per_minute", "tokens_per_second"):
+        for name, _unit in TOKEN_UNITS:
             value = getattr(self, name)
-            require(value is None or value >= 1, name, value, "use a positive integer number of tokens, or null")
+            require(
+                value is None or 1 <= value <= MAX_TOKENS_PER_UNIT,
+                name,
+                value,
+                f"use a positive integer number of tokens (at most {MAX_TOKENS_PER_UNIT}, Envoy Gateway's uint32), "
+                "or null",
+            )
         require(
-            self.tokens_per_minute is not None or self.tokens_per_second is not None,
+            any(getattr(self, name) is not None for name, _unit in TOKEN_UNITS),
             "tokens_per_minute",
             None,
             lambda n: (
-                f"set {n('tokens_per_minute')} and/or {n('tokens_per_second')}, or set {n('gateway.rate_limit')} to "
-                "null to turn limits off"
+                f"set {n('tokens_per_second')}, {n('tokens_per_minute')}, {n('tokens_per_hour')}, "
+                f"{n('tokens_per_day')} and/or {n('tokens_per_month')}, or set the block to null for no budget"
             ),
         )
 
     def limits(self) -> list[tuple[str, int]]:
-        """The limits as ``(unit, tokens)`` pairs, unit in Envoy Gateway's spelling."""
-        out = []
-        if self.tokens_per_second is not None:
-            out.append(("Second", self.tokens_per_second))
-        if self.tokens_per_minute is not None:
-            out.append(("Minute", self.tokens_per_minute))
-        return out
+        """The limits as ``(unit, tokens)`` pairs, unit in Envoy Gateway's spelling, shortest window first."""
+        return [(unit, getattr(self, name)) for name, unit in TOKEN_UNITS if getattr(self, name) is not None]
 
 
 @dataclass(frozen=True, kw_only=True)

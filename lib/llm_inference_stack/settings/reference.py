@@ -254,7 +254,9 @@ def _rows(cls: type, prefix: str, instance: Any, homes: Mapping[type, str]) -> I
         if merged_over:
             meaning += f" Keys as in `{home}`."
         literal = not (default is REQUIRED or _is_block(default) or isinstance(default, enum.Enum))
-        yield Row(key, default, _default_markdown(default, words), meaning, literal and instance is not None)
+        # A key inside a list item (``tenants[n].budgets.shared``) cannot be set alone: the item needs its own keys.
+        settable = literal and instance is not None and "[n]" not in key
+        yield Row(key, default, _default_markdown(default, words), meaning, settable)
         if block is not None and not merged_over:
             yield from _rows(block, key + ".", default if _is_block(default) else None, homes)
         if item is not None:

@@ -17,12 +17,13 @@ from ._checks import (
     require,
     service_namespace,
 )
-from .gateway import ApiKeysConfig, GatewayConfig, RateLimitConfig
+from .gateway import MODELS_PER_ROUTE, ApiKeysConfig, GatewayConfig, RateLimitConfig
 from .gitops import GitOpsConfig
 from .inherit import over
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
 from .scaling import AutoscalingConfig
+from .tenants import TenantBudgets, TenantConfig, check_tenants, resolve_budgets
 from .typed import Typed
 
 RESERVED_LABELS = frozenset(
@@ -60,9 +61,9 @@ def _sync_wave_fix(n: Namer) -> str:
     )
 
 
-def _keys_secret_fix(what: str) -> Fix:
+def _keys_secret_fix(what: str, keys_field: str = "api_keys.secret_name") -> Fix:
     return lambda n: (
-        f"this is also {n('api_keys.secret_name')}: the gateway takes every entry of that Secret for a client's API "
+        f"this is also {n(keys_field)}: the gateway takes every entry of that Secret for a client's API "
         f"key, so the {what} in it would be accepted as one too: give the {what} a Secret of its own"
     )
 
@@ -147,6 +148,9 @@ class StackConfig(Typed):
     PodMonitors by; keys and values as Kubernetes checks labels; the stack's own keys are refused. Default: none."""
     common_annotations: Mapping[str, str] = field(default_factory=dict)
     """Annotations on every object; keys are qualified names; the stack's own keys are refused. Default: none."""
+    tenants: tuple[TenantConfig, ...] = ()
+    """Teams sharing the gateway, each with its own keys (a Secret of its own), budgets and models; clients of no
+    tenant (the keys of ``apiKeys``) keep ``gateway.rateLimit``. Default: none."""
 
     def __post_init__(self) -> None:
         check_dns1035_label("release", self.release, 30, "the gateway Service '<release>-ai-gateway' is named from it")
@@ -211,6 +215,15 @@ class StackConfig(Typed):
                 self.autoscaling_of(model)
             except SettingsError as error:
                 raise error.under_field(f"models[{index}].autoscaling") from None
+        if self.tenants:
+            check_tenants(
+                self.tenants,
+                served=[m.name for m in self.models],
+                default_keys=self.api_keys,
+                mode=self.gateway.mode,
+                default_limit=self.gateway.rate_limit,
+                models_per_route=MODELS_PER_ROUTE,
+            )
         # After the models' autoscaling is known to fit: this check reads each model's Prometheus credentials.
         self._check_keys_secret_is_only_keys()
         if self.create_namespace:
@@ -239,13 +252,21 @@ class StackConfig(Typed):
         return shared
 
     def _check_keys_secret_is_only_keys(self) -> None:
-        """The API-keys Secret (in the stack's namespace) must not also hold another credential the stack reads
-        there: every entry of it becomes a valid API key."""
-        keys = self.api_keys.secret_name
+        """The API-keys Secrets (in the stack's namespace: the gateway's and each tenant's) must not also hold another
+        credential the stack reads there: every entry of them becomes a valid API key."""
+        key_secrets = [("api_keys.secret_name", self.api_keys.secret_name)] + [
+            (f"tenants[{i}].api_keys.secret_name", t.keys.secret_name) for i, t in enumerate(self.tenants)
+        ]
+        for keys_field, keys in key_secrets:
+            self._check_keys_secret(keys_field, keys)
+
+    def _check_keys_secret(self, keys_field: str, keys: str) -> None:
         phoenix = self.observability.phoenix
         if phoenix is not None and phoenix.auth_secret_name == keys:
             raise SettingsError(
-                "observability.phoenix.auth_secret_name", keys, _keys_secret_fix("Phoenix API key (key api-key)")
+                "observability.phoenix.auth_secret_name",
+                keys,
+                _keys_secret_fix("Phoenix API key (key api-key)", keys_field),
             )
         for index, model in enumerate(self.models):
             # KEDA reads the Prometheus Secrets in the model's namespace: the same Secret only there.
@@ -255,11 +276,13 @@ class StackConfig(Typed):
             prometheus = self.autoscaling_of(model).prometheus
             if prometheus.auth is not None and prometheus.auth.secret_name == keys:
                 raise SettingsError(
-                    f"{where}.prometheus.auth.secret_name", keys, _keys_secret_fix("Prometheus credential")
+                    f"{where}.prometheus.auth.secret_name", keys, _keys_secret_fix("Prometheus credential", keys_field)
                 )
             if prometheus.tls is not None and prometheus.tls.ca_secret_name == keys:
                 raise SettingsError(
-                    f"{where}.prometheus.tls.ca_secret_name", keys, _keys_secret_fix("Prometheus CA certificate")
+                    f"{where}.prometheus.tls.ca_secret_name",
+                    keys,
+                    _keys_secret_fix("Prometheus CA certificate", keys_field),
                 )
 
     def namespace_of(self, model: ModelConfig) -> str:
@@ -278,6 +301,10 @@ class StackConfig(Typed):
         if model.rate_limit is INHERIT:
             return base
         return None if model.rate_limit is None else over(base, model.rate_limit)
+
+    def budgets_of(self, tenant: TenantConfig) -> TenantBudgets:
+        """The tenant's budgets with ``per_client`` resolved (``INHERIT``: ``gateway.rateLimit``)."""
+        return resolve_budgets(tenant.budgets, self.gateway.rate_limit)
 
     @property
     def namespaces(self) -> list[str]:
