@@ -14,6 +14,7 @@ the rate-limit service's Redis) and, for windows of a second or a minute, at the
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 import urllib.request
@@ -203,13 +204,7 @@ class _Ledger:
         messages: list[Any] = [{"role": "user", "content": "Hello"}]
         try:
             if stream:
-                tokens, text = 0, ""
-                chunks = api.chat.completions.create(model=model, messages=messages, max_tokens=MAX_TOKENS, stream=True)
-                for chunk in chunks:
-                    if chunk.usage is not None:
-                        tokens = chunk.usage.total_tokens
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        text += chunk.choices[0].delta.content
+                tokens, text = _read_stream(api, model, messages)
                 detail = f"200 streamed, usage {tokens} tokens, {text!r:.40}"
             else:
                 answer = api.chat.completions.create(model=model, messages=messages, max_tokens=MAX_TOKENS)
@@ -240,6 +235,31 @@ class _Ledger:
                 return spent, requests, last
             spent += tokens
         return spent, requests, last
+
+
+def _read_stream(api: Any, model: str, messages: list[Any]) -> tuple[int, str]:
+    """Total tokens and text of one streamed completion, its body read to the end.
+
+    The client's own ``Stream`` (openai-python 3.x, sync) closes the connection as soon as it reads ``data:
+    [DONE]``, before the upstream's end of stream reaches Envoy; the AI Gateway v1.0's external processor writes the
+    usage metadata the budgets are charged from only at that end (envoyproxy/ai-gateway#2563, fixed after v1.0), so
+    such a stream is not charged at all (docs/tenants.md). These checks measure what the budgets do for a client
+    that reads its response to the end, as the async client and curl do.
+    """
+    tokens, text = 0, ""
+    with api.chat.completions.with_streaming_response.create(
+        model=model, messages=messages, max_tokens=MAX_TOKENS, stream=True
+    ) as response:
+        for line in response.iter_lines():
+            data = line.removeprefix("data:").strip()
+            if not line.startswith("data:") or data == "[DONE]":
+                continue
+            chunk = json.loads(data)
+            if chunk.get("usage"):
+                tokens = int(chunk["usage"].get("total_tokens") or 0)
+            for choice in chunk.get("choices") or []:
+                text += (choice.get("delta") or {}).get("content") or ""
+    return tokens, text
 
 
 def _fresh_window(units: set[str]) -> None:
