@@ -116,6 +116,24 @@ def test_report_table_ends_with_the_plain_count() -> None:
     assert not report.ok
 
 
+def test_report_table_names_the_versions_and_substitutions_it_ran_on() -> None:
+    report = Report(source="dist")
+    report.add({"kind": "Service", "metadata": {"name": "s"}}, "admitted", True, "admitted")
+    report.control_plane = {
+        "versions": {"kube-apiserver": "v1.34.12", "kserve-manager": "v0.16.0"},
+        "substitutions": ["no kubelet (Deployments marked Available)"],
+    }
+    table = report.table().splitlines()
+    assert "Ran on: kube-apiserver v1.34.12, kserve-manager v0.16.0" in table
+    assert table[table.index("Substitutions (what differs from a cluster):") + 1] == (
+        "  - no kubelet (Deployments marked Available)"
+    )
+    assert table[-1] == "1 passed, 0 failed"
+    assert not any(
+        line.startswith(("Ran on", "Substitutions")) for line in report.table(control_plane=False).splitlines()
+    )
+
+
 def test_fails_when_collect_names_a_directory_with_something_in_it(tmp_path: Path) -> None:
     (tmp_path / "left-over.yaml").write_text("kind: ConfigMap\n")
     result = run_verify(str(ROOT / "dist"), "--collect", str(tmp_path))

@@ -61,7 +61,21 @@ class Report:
             error=data.get("error"),
         )
 
-    def table(self) -> str:
+    def _control_plane_lines(self) -> list[str]:
+        """What ran the checks: each component's version, and every substitution (what stands in for a cluster)."""
+        out: list[str] = []
+        versions = self.control_plane.get("versions") or {}
+        if versions:
+            out += ["", "Ran on: " + ", ".join(f"{name} {version}" for name, version in versions.items())]
+        substitutions = self.control_plane.get("substitutions") or []
+        if substitutions:
+            out += ["", "Substitutions (what differs from a cluster):"]
+            out += [f"  - {line}" for line in substitutions]
+        return out
+
+    def table(self, *, control_plane: bool = True) -> str:
+        """The findings as a table, then the prerequisites verify created, and (``control_plane``) the versions
+        and substitutions of what ran them."""
         rows = [("RESULT", "KIND", "NAMESPACE/NAME", "CHECK", "DETAIL")]
         for f in self.findings:
             where = f"{f.namespace}/{f.name}" if f.namespace else f.name
@@ -71,6 +85,8 @@ class Report:
         if self.prerequisites:
             lines += ["", "Created by verify (prerequisites a cluster has before `kubectl apply -f`):"]
             lines += [f"  - {p}" for p in self.prerequisites]
+        if control_plane:
+            lines += self._control_plane_lines()
         failed = sum(not f.ok for f in self.findings)
         if self.error:
             lines += ["", f"error: {self.error}"]

@@ -259,6 +259,7 @@ def verify_objects(
 def run_inner(job_file: Path, timeout_s: float) -> int:
     """Inside the sandbox: one control plane, each manifest set of ``job_file`` verified in turn."""
     from ..base.substitutions import lines
+    from .build import COMPONENTS_BY_NAME
     from .cluster import Binaries, LocalControlPlane
     from .sources import ControlPlaneSources
 
@@ -295,7 +296,8 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
         error = f"{type(failure).__name__}: {failure}"
     if error is not None:
         reports.append(Report(error=error))
-    described = plane.describe() | {"substitutions": lines("control plane")}
+    versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
+    described = plane.describe() | {"versions": versions, "substitutions": lines("control plane")}
     for report in reports:
         report.control_plane = described
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
@@ -446,6 +448,6 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         data = [report.as_dict() for report in reports]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
     else:
-        for report in reports:
-            print(f"== {report.source}\n{report.table()}\n")
+        for index, report in enumerate(reports):  # versions and substitutions once, after the last
+            print(f"== {report.source}\n{report.table(control_plane=index == len(reports) - 1)}\n")
     return EXIT_OK if all(r.ok for r in reports) and len(reports) == len(sets) else EXIT_FAILED
