@@ -100,6 +100,21 @@ def test_selector_semantics_match_kubernetes() -> None:
     assert not checks.selector_matches(None, labels)
 
 
+def test_a_models_selector_checks_are_for_its_own_objects_only() -> None:
+    label = "serving.kserve.io/inferenceservice"
+    big = {"kind": "PodDisruptionBudget", "metadata": {"name": "llama-3-70b"}}
+    selector = {"matchLabels": {"component": "predictor", label: "llama-3-70b"}}
+    assert checks.is_for_inference_service(big, selector, "llama-3-70b")
+    assert not checks.is_for_inference_service(big, selector, "llama")  # a prefix of the name is another model
+    renamed = {"kind": "PodDisruptionBudget", "metadata": {"name": "budget"}}
+    assert checks.is_for_inference_service(renamed, selector, "llama-3-70b")
+    expression = {"matchExpressions": [{"key": label, "operator": "In", "values": ["llama", "other"]}]}
+    assert checks.is_for_inference_service(renamed, expression, "llama")
+    assert not checks.is_for_inference_service(renamed, expression, "llama-3-70b")
+    lost = {"kind": "PodDisruptionBudget", "metadata": {"name": "llama"}}
+    assert checks.is_for_inference_service(lost, {"matchLabels": {"component": "predictor"}}, "llama")
+
+
 def test_predictor_name_follows_kserve_standard_mode() -> None:
     isvc: dict[str, Any] = {"metadata": {"name": "llama"}, "spec": {"predictor": {}}}
     assert checks.predictor_name(isvc) == "llama-predictor"

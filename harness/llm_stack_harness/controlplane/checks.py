@@ -229,6 +229,24 @@ def check_kserve(ctx: Context) -> None:
             check_selectors(ctx, isvc, deployment)
 
 
+def is_for_inference_service(obj: Mapping[str, Any], selector: Any, isvc_name: str) -> bool:
+    """Whether ``obj`` (a PodMonitor, PodDisruptionBudget or NetworkPolicy) is meant for the pods of InferenceService
+    ``isvc_name``: its selector names that InferenceService in KServe's pod label (exactly; ``llama`` is not
+    ``llama-3-70b``), or the object has its name (then a selector that lost the label is checked, and fails)."""
+    if meta(obj).get("name") == isvc_name:
+        return True
+    if not isinstance(selector, Mapping):
+        return False
+    if (selector.get("matchLabels") or {}).get(kserve.INFERENCE_SERVICE_LABEL) == isvc_name:
+        return True
+    return any(
+        e.get("key") == kserve.INFERENCE_SERVICE_LABEL
+        and e.get("operator") == "In"
+        and isvc_name in (e.get("values") or [])
+        for e in selector.get("matchExpressions") or []
+    )
+
+
 def check_selectors(ctx: Context, isvc: Mapping[str, Any], deployment: Mapping[str, Any]) -> None:
     namespace = meta(deployment).get("namespace")
     labels = dig(deployment, "spec", "template", "metadata", "labels") or {}
@@ -239,7 +257,7 @@ def check_selectors(ctx: Context, isvc: Mapping[str, Any], deployment: Mapping[s
         ("NetworkPolicy", ("spec", "podSelector")),
     ):
         for obj in ctx.of_kind(kind):
-            if meta(obj).get("name") != isvc_name and str(isvc_name) not in str(dig(obj, *path)):
+            if not is_for_inference_service(obj, dig(obj, *path), str(isvc_name)):
                 continue
             ns_ok = meta(obj).get("namespace") == namespace or (
                 kind == "PodMonitor" and namespace in (dig(obj, "spec", "namespaceSelector", "matchNames") or [])
