@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from helpers import synthesized, with_changes
 
@@ -45,8 +46,27 @@ def test_an_address_or_another_port_is_not_redirected(tmp_path: Path) -> None:
     sandbox's Phoenix: the Pod's /etc/hosts gets nothing for it."""
     phoenix = SandboxPhoenix(Path("phoenix"), work_dir=tmp_path, network=PodNetwork())
     assert phoenix.hosts_for(_objects({})) == {}
-    other_port = _objects({"observability.phoenix.endpoint": "http://phoenix.example.svc:7007"})
+    other_port = _objects({"observability.phoenix.endpoint": "http://phoenix-svc.example.svc:7007"})
     assert phoenix.hosts_for(other_port) == {}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "resolved"),
+    [
+        ("http://phoenix-svc.observability:6006", True),
+        ("http://phoenix-svc.observability.svc:6006", True),
+        ("http://phoenix-svc.observability.svc.cluster.local:6006", True),
+        ("http://phoenix-svc:6006", False),  # in the Envoy Pod's namespace, where Phoenix is not
+        ("http://phoenix-scv.phoenix.svc.cluster.local:6006", False),
+        ("http://phoenix.phoenix.svc.cluster.local:6006", False),
+        ("http://collector.example.com:6006", False),
+    ],
+)
+def test_only_the_phoenix_charts_service_reaches_the_sandbox_phoenix(
+    tmp_path: Path, endpoint: str, resolved: bool
+) -> None:
+    phoenix = SandboxPhoenix(Path("phoenix"), work_dir=tmp_path, network=PodNetwork())
+    assert bool(phoenix.hosts_for(_objects({"observability.phoenix.endpoint": endpoint}))) is resolved
 
 
 def test_clients_models_and_budgets() -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llm_inference_stack.facts import ai_gateway, kserve
+from llm_inference_stack.facts import phoenix as phoenix_facts
 
 if TYPE_CHECKING:
     from .phoenix import SandboxPhoenix
@@ -414,8 +415,9 @@ def probe_gateway(
         report.add(
             f"gateway spans reach Phoenix project {project!r}",
             False,
-            f"the gateway's OTLP endpoint {gateway_otlp_endpoint(objects)!r} does not name a Service host on "
-            f"Phoenix's port {phoenix.http_port}: from the Envoy Pod it reaches no Phoenix",
+            f"the gateway's OTLP endpoint {gateway_otlp_endpoint(objects)!r} is not the Phoenix chart's Service "
+            f"(http://{phoenix_facts.SERVICE_NAME}.<namespace>.svc.cluster.local:{phoenix.http_port}): from the "
+            "Envoy Pod it reaches no Phoenix",
         )
         return
     check_traces(report, phoenix, project, models, since)

@@ -12,8 +12,8 @@ Spans are read back through Phoenix's REST API (:func:`..base.telemetry.phoenix_
 
 from __future__ import annotations
 
-import ipaddress
 import os
+import re
 import subprocess
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -34,9 +34,9 @@ PHOENIX_ADDRESS = f"{POD_SUBNET_PREFIX}250"
 PROJECT_ATTRIBUTE = "openinference.project.name"
 
 PHOENIX_SUBSTITUTIONS = register("Phoenix", (
-    ("the host of the gateway's OTLP endpoint (the GatewayConfig's OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, e.g. "
-     f"phoenix-svc.phoenix.svc.cluster.local) resolves in the Envoy Pod to the real Phoenix in the sandbox at "
-     f"{PHOENIX_ADDRESS}, listening on the endpoint's port",
+    ("the gateway's OTLP endpoint (the GatewayConfig's OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), when it names the "
+     f"Phoenix chart's Service ({phoenix_facts.SERVICE_NAME}.<namespace>[.svc[.cluster.local]]) on port "
+     f"{phoenix_facts.HTTP_PORT}, resolves in the Envoy Pod to the real Phoenix in the sandbox at {PHOENIX_ADDRESS}",
      "no Phoenix Deployment, Service or cluster DNS without nodes; the env stays as the mutator wrote it"),
 ))  # fmt: skip
 
@@ -73,12 +73,16 @@ def _gateway_env(objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {}
 
 
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+_SERVICE_HOST = re.compile(
+    rf"{re.escape(phoenix_facts.SERVICE_NAME)}\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.svc(\.cluster\.local)?)?\.?"
+)
+
+
+def is_phoenix_service(host: str) -> bool:
+    """Whether ``host`` is the Phoenix chart's Service as a Pod in another namespace names it:
+    ``phoenix-svc.<namespace>``, with ``.svc`` or ``.svc.cluster.local``. Anything else (an address, a typo, another
+    Service) reaches no Phoenix from the Envoy Pod, in a cluster as here."""
+    return _SERVICE_HOST.fullmatch(host) is not None
 
 
 class SandboxPhoenix:
@@ -131,14 +135,14 @@ class SandboxPhoenix:
 
     def hosts_for(self, objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         """The Envoy Pod's ``/etc/hosts`` entries that make the gateway's OTLP endpoint this Phoenix; none when the
-        endpoint is an address (it cannot be Phoenix here) or names another port."""
+        endpoint is not the Phoenix chart's Service (:func:`is_phoenix_service`) on Phoenix's HTTP port."""
         endpoint = gateway_otlp_endpoint(objects)
         if endpoint is None:
             return {}
         parts = urllib.parse.urlsplit(endpoint)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        if not host or _is_address(host) or port != self.http_port or parts.scheme != "http":
+        if not is_phoenix_service(host) or port != self.http_port or parts.scheme != "http":
             return {}
         return {host: PHOENIX_ADDRESS, f"{host}.": PHOENIX_ADDRESS}
 
