@@ -469,15 +469,14 @@ def check_ai_gateway(ctx: Context) -> None:
                 if r.get("kind") == "Backend"
             }
             parents = dig(http_route, "status", "parents") or []
-            not_accepted = [
-                condition_text({c["type"]: c for c in p.get("conditions") or []}.get("Accepted"))
-                for p in parents
-                if {c["type"]: c for c in p.get("conditions") or []}.get("Accepted", {}).get("status") != "True"
-            ]
-            problems = []
-            if not parents:
-                problems.append("no status from Envoy Gateway")
-            problems += not_accepted
+            problems = [] if parents else ["no status from Envoy Gateway"]
+            for parent in parents:  # Accepted by the Gateway, and every backendRef resolved (ResolvedRefs)
+                by_type = {c["type"]: c for c in parent.get("conditions") or []}
+                problems += [
+                    f"{kind}: {condition_text(by_type.get(kind))}"
+                    for kind in ("Accepted", "ResolvedRefs")
+                    if by_type.get(kind, {}).get("status") != "True"
+                ]
             if not refs & backends:
                 problems.append(f"backendRefs {sorted(refs)} name none of our Backends {sorted(backends)}")
             ctx.report.add(
@@ -485,7 +484,8 @@ def check_ai_gateway(ctx: Context) -> None:
                 "HTTPRoute",
                 not problems,
                 "; ".join(problems)
-                or f"HTTPRoute {meta(http_route)['name']} accepted, backends {', '.join(n for _, n in sorted(refs))}",
+                or f"HTTPRoute {meta(http_route)['name']} accepted, refs resolved, backends "
+                f"{', '.join(n for _, n in sorted(refs))}",
             )
 
 
