@@ -20,6 +20,9 @@ from ..base.errors import HarnessError
 
 JsonDict = dict[str, Any]
 FIELD_MANAGER = "llm-stack"
+KUBECTL_FIELD_MANAGER = "kubectl-client-side-apply"
+"""The field manager ``kubectl apply`` (client-side, its default) writes as."""
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 class ApiError(HarnessError):
@@ -129,6 +132,32 @@ class KubeClient:
             "PATCH", f"{path}?{urllib.parse.urlencode(query)}", obj, content_type="application/apply-patch+yaml"
         )
         return result
+
+    def create_as_kubectl(self, obj: JsonDict) -> JsonDict:
+        """Create ``obj`` as ``kubectl apply`` does for an object the server does not have (client-side apply): the
+        object with its ``kubectl.kubernetes.io/last-applied-configuration`` annotation, POSTed by the field manager
+        ``kubectl-client-side-apply``; no server-side apply, no force."""
+        metadata = obj["metadata"]
+        namespace = metadata.get("namespace") if self.namespaced(obj["apiVersion"], obj["kind"]) else None
+        annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k != LAST_APPLIED}
+        last_applied = {**obj, "metadata": {**metadata, "annotations": annotations}}
+        if not annotations:
+            del last_applied["metadata"]["annotations"]
+        body = {
+            **obj,
+            "metadata": {
+                **metadata,
+                "annotations": {
+                    **annotations,
+                    LAST_APPLIED: json.dumps(last_applied, separators=(",", ":"), sort_keys=True) + "\n",
+                },
+            },
+        }
+        query = urllib.parse.urlencode({"fieldManager": KUBECTL_FIELD_MANAGER})
+        created: JsonDict = self.request(
+            "POST", f"{self.path(obj['apiVersion'], obj['kind'], namespace)}?{query}", body
+        )
+        return created
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> JsonDict | None:
         try:

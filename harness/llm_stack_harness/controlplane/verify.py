@@ -94,11 +94,6 @@ def standin_secrets(objects: Sequence[JsonDict]) -> list[JsonDict]:
 # Inner: inside the sandbox
 
 
-def _apply_order(obj: Mapping[str, Any]) -> int:
-    order = ["Namespace", "Secret", "ConfigMap", "ServiceAccount", "GatewayClass", "EnvoyProxy", "GatewayConfig"]
-    return order.index(obj["kind"]) if obj.get("kind") in order else len(order)
-
-
 def apply_all(client: KubeClient, objects: Sequence[JsonDict], report: Report) -> list[JsonDict]:
     namespaces = sorted({meta(o)["namespace"] for o in objects if meta(o).get("namespace")})
     declared = {meta(o)["name"] for o in objects if o.get("kind") == "Namespace"}
@@ -112,15 +107,44 @@ def apply_all(client: KubeClient, objects: Sequence[JsonDict], report: Report) -
             "it but do not create it)"
         )
     admitted = []
-    for obj in sorted(objects, key=_apply_order):
+    for obj in objects:  # in the manifests' order, created as `kubectl apply -f` creates what is not there yet
+        detail = "created as kubectl apply creates it (schema, CEL, webhooks)"
         try:
-            result = client.apply(obj)
+            try:
+                result = client.create_as_kubectl(obj)
+            except ApiError as error:
+                if error.status != 409:
+                    raise
+                result = client.apply(obj)  # there already (kubectl apply patches it)
+                detail = "there already; patched as kubectl apply patches it (schema, CEL, webhooks)"
         except ApiError as error:
             report.add(obj, "admitted", False, f"the API server refused it: {error.message}")
             continue
-        report.add(obj, "admitted", True, "admitted by the API server (schema, CEL, webhooks)")
+        report.add(obj, "admitted", True, detail)
         admitted.append(result)
     return admitted
+
+
+def check_drift(ctx: Context) -> None:
+    """Each object we wrote, as the server holds it once the controllers settled: every field the manifests wrote
+    must be there as written (:mod:`.drift`), or a GitOps tool shows it out of sync for ever."""
+    from .drift import drifted
+
+    for obj in ctx.objects:
+        written = ctx.written(obj)
+        live = ctx.get(obj["apiVersion"], obj["kind"], meta(obj)["name"], meta(obj).get("namespace"))
+        if live is None:
+            ctx.report.add(obj, "no drift", False, "gone from the API server after it was admitted")
+            continue
+        changed = drifted(written, live)
+        ctx.report.add(
+            obj,
+            "no drift",
+            not changed,
+            "; ".join(changed[:4]) + (f"; and {len(changed) - 4} more" if len(changed) > 4 else "")
+            if changed
+            else "every field written is held as written after admission and the controllers",
+        )
 
 
 def mark_predictors_available(ctx: Context) -> None:
@@ -250,6 +274,7 @@ def verify_objects(
         collect.write_objects(collect_dir, "applied", admitted, source=source)
     ctx = Context(plane.client, admitted, report, originals=objects)
     settle(ctx, plane, timeout_s=timeout_s)
+    check_drift(ctx)
     if collect_dir is not None:
         collect.write_objects(collect_dir, "settled", collect.read_back(plane.client, admitted), source=source)
     applied = admitted + standin_secrets(objects)
