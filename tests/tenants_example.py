@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from helpers import ROOT
 
+
 def _block(page: str, heading: str, fence: str) -> str:
     text = (ROOT / page).read_text()
     section = text[text.index(heading) :]

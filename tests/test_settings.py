@@ -7,6 +7,7 @@ read by every part that needs them.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,6 +147,38 @@ def test_buffer_limit_bytes_are_read_by_one_parser(default_values: dict[str, Any
 def test_desired_replicas_is_the_one_keda_formula(waiting: float, replicas: int) -> None:
     config = AutoscalingConfig(min_replicas=1, max_replicas=4, threshold=5)
     assert desired_replicas(waiting, config) == keda_desired_replicas(waiting, config) == replicas
+
+
+@pytest.mark.parametrize(
+    ("current", "waiting", "replicas"),
+    [
+        (3, 16, 3),  # ratio 16 / 15 = 1.07: within the HPA's 10% tolerance, 3 stay 3
+        (3, 16.5, 3),  # 1.1 exactly: still within
+        (3, 16.6, 4),  # 1.107: beyond, ceil(16.6 / 5) = 4
+        (2, 16, 4),  # 1.6: ceil(16 / 5)
+        (4, 14, 3),  # 0.7: down to ceil(14 / 5)
+        (4, 18.5, 4),  # 0.925: within, 4 stay 4
+        (1, 5.4, 1),  # 1.08: within, no second replica yet
+        (1, 5.6, 2),
+    ],
+)
+def test_desired_replicas_keeps_the_current_count_within_the_hpa_tolerance(
+    current: int, waiting: float, replicas: int
+) -> None:
+    config = AutoscalingConfig(min_replicas=1, max_replicas=4, threshold=5)
+    assert desired_replicas(waiting, config, current) == keda_desired_replicas(waiting, config, current) == replicas
+
+
+def test_the_operations_pages_replica_table_is_the_formulas() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
+    lines = [line for line in text.splitlines() if line.startswith("| waiting requests |")]
+    assert len(lines) == 1
+    rows = text[text.index(lines[0]) :].splitlines()
+    waiting = [float(c) for c in rows[0].strip("|").split("|")[1:]]
+    config = AutoscalingConfig()
+    for current, row in enumerate(rows[2:6], start=1):
+        cells = [int(c) for c in row.strip("|").split("|")[1:]]
+        assert cells == [desired_replicas(w, config, current) for w in waiting], row
 
 
 def test_keda_formula_scales_to_zero_only_below_activation_with_min_zero() -> None:

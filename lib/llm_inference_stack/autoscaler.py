@@ -31,14 +31,16 @@ def waiting_requests_query(served_model_name: str, namespace: str) -> str:
 
 
 @typed_call
-def desired_replicas(waiting: float, config: AutoscalingConfig) -> int:
-    """Replicas KEDA's HPA settles on for a steady ``waiting`` value: ``keda_replicas.keda_desired_replicas``.
+def desired_replicas(waiting: float, config: AutoscalingConfig, current: int | None = None) -> int:
+    """Replicas KEDA's HPA settles on for a steady ``waiting`` value, from ``current`` replicas (``None``: from
+    none yet): ``keda_replicas.keda_desired_replicas``.
 
-    desired = ceil(waiting / threshold), bounded by [minReplicas, maxReplicas]. With minReplicas >= 1
-    (enforced by the configuration) KEDA never deactivates the workload, so ``activationThreshold``
-    changes nothing here: it only decides scaling from and to zero.
+    desired = ceil(waiting / threshold), unless ``current`` is within the HPA's 10% tolerance of it (then
+    ``current``), bounded by [minReplicas, maxReplicas]. With minReplicas >= 1 (enforced by the configuration)
+    KEDA never deactivates the workload, so ``activationThreshold`` changes nothing here: it only decides scaling
+    from and to zero.
     """
-    return keda_desired_replicas(waiting, config)
+    return keda_desired_replicas(waiting, config, current)
 
 
 def _number(value: float) -> str:

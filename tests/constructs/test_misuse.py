@@ -283,6 +283,7 @@ def test_two_stacks_of_distinct_releases_share_one_app(tmp_path: Any) -> None:
 FUNCTION_MISUSE: list[tuple[str, Callable[[], object], str]] = [
     ("desired-replicas-string", lambda: desired_replicas("5", AutoscalingConfig()), "waiting"),  # type: ignore[arg-type]
     ("desired-replicas-config", lambda: desired_replicas(5, {"threshold": 5}), "config"),  # type: ignore[arg-type]
+    ("desired-replicas-current", lambda: desired_replicas(5, AutoscalingConfig(), "3"), "current"),  # type: ignore[arg-type]
     ("vllm-args-name", lambda: vllm_args("llama"), "model"),  # type: ignore[arg-type]
     ("waiting-query-number", lambda: waiting_requests_query(3, "ns"), "served_model_name"),  # type: ignore[arg-type]
     (
