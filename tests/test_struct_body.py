@@ -47,7 +47,7 @@ VARIANTS = ("fleet of 20", "everything a model can set", "standalone gateway")
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_body_equals_the_generated_manifest(variant: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every InferenceService and ScaledObject body of a varied fleet, both ways."""
+    """Every InferenceService, ScaledObject and model NetworkPolicy body of a varied fleet, both ways."""
     compared: list[str] = []
 
     def checked(api_object_class: Any, **props: Any) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def test_every_body_equals_the_generated_manifest(variant: str, monkeypatch: pyt
     monkeypatch.setattr(model_server, "struct_body", checked)
     monkeypatch.setattr(autoscaler, "struct_body", checked)
     synth_objects(variant_values(variant))
-    assert sorted(set(compared)) == ["InferenceService", "ScaledObject"]
+    assert sorted(set(compared)) == ["InferenceService", "KubeNetworkPolicy", "ScaledObject"]
     assert len(compared) >= 40  # 20 models, each made at least once
 
 

@@ -96,7 +96,7 @@ class Autoscaler(Construct):
         target.min_replicas = config.min_replicas
         target.prometheus_namespace = config.prometheus.namespace
         self._labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
-        ChartValidation.own(self)
+        ChartValidation.own(self, scope)
         self.trigger_authentication = self._trigger_authentication()
         """The TriggerAuthentication with the Prometheus credentials; None without ``prometheus.auth``."""
         spec = self._spec()

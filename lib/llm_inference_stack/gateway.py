@@ -16,7 +16,7 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, check_label, cluster_scoped, lazy_api_object
+from ._resource import body, check_label, cluster_scoped, gvk_of, lazy_api_object, plain_api_object
 from .api_keys import ApiKeys
 from .config import (
     INHERIT,
@@ -99,9 +99,9 @@ class GatewayModel(Typed):
     server: ServedModel
     route: ModelRoute
     """The model as the gateway routes to it (served name, backend name, Service host, rate limit)."""
-    backend: eg.Backend
+    backend: cdk8s.ApiObject
     """The Envoy Gateway Backend naming the predictor Service."""
-    service_backend: aig.AiServiceBackend
+    service_backend: cdk8s.ApiObject
     """The AIServiceBackend on ``backend``."""
 
     @property
@@ -525,30 +525,24 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         """The model's Backend and AIServiceBackend; its rule and token limits land in the routes and policies."""
         meta = self._meta
         scope = Construct(self._backends_slot, route.backend_name)
-        backend = eg.Backend(
+        backend = plain_api_object(
             scope,
             "Backend",
+            gvk=gvk_of(eg.Backend),
             metadata=meta(route.backend_name),
-            spec=eg.BackendSpec(
-                endpoints=[
-                    eg.BackendSpecEndpoints(
-                        fqdn=eg.BackendSpecEndpointsFqdn(hostname=route.service_host, port=route.service_port)
-                    )
-                ]
-            ),
+            body={"spec": {"endpoints": [{"fqdn": {"hostname": route.service_host, "port": route.service_port}}]}},
         )
-        service_backend = aig.AiServiceBackend(
+        service_backend = plain_api_object(
             scope,
             "AIServiceBackend",
+            gvk=gvk_of(aig.AiServiceBackend),
             metadata=meta(route.backend_name),
-            spec=aig.AiServiceBackendSpec(
-                schema=aig.AiServiceBackendSpecSchema(
-                    name=aig.AiServiceBackendSpecSchemaName.OPEN_AI, prefix=route.api_prefix
-                ),
-                backend_ref=aig.AiServiceBackendSpecBackendRef(
-                    name=route.backend_name, kind="Backend", group="gateway.envoyproxy.io"
-                ),
-            ),
+            body={
+                "spec": {
+                    "schema": {"name": ai_gateway.OPENAI_SCHEMA, "prefix": route.api_prefix},
+                    "backendRef": {"name": route.backend_name, "kind": "Backend", "group": envoy_gateway.GROUP},
+                }
+            },
         )
         self._place_routes()
         return GatewayModel(gateway=self, server=server, route=route, backend=backend, service_backend=service_backend)

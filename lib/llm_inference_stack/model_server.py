@@ -16,7 +16,7 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import gvk_of, lazy_api_object, namespace_for, struct_body
+from ._resource import gvk_of, lazy_api_object, namespace_for, plain_api_object, struct_body
 from .config import (
     AutoscalingConfig,
     EnvFromSecret,
@@ -160,7 +160,7 @@ class ModelServer(Construct):
         prometheus = model.autoscaling.prometheus if model.autoscaling else _DEFAULT_PROMETHEUS
         self.prometheus_namespace = prometheus.namespace
         """Namespace of the Prometheus that scrapes the pods (an ``Autoscaler`` sets its own)."""
-        self.network_policy: k8s.KubeNetworkPolicy | None = None
+        self.network_policy: cdk8s.ApiObject | None = None
         """The NetworkPolicy admitting only the gateway and Prometheus (``allow_ingress_only_from``, or a
         gateway's ``add_model``); None until then."""
         self.tracing: PhoenixConfig | None = None
@@ -170,7 +170,7 @@ class ModelServer(Construct):
             where=f"model {self.name}", args=model.runtime.extra_args, env=model.runtime.env
         )
         """Plain-text credentials in ``extra_args`` or ``env``; for the caller to show (constructs never print)."""
-        ChartValidation.own(self)
+        ChartValidation.own(self, scope)
         self.inference_service = self._inference_service()
         """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
         field."""
@@ -178,15 +178,14 @@ class ModelServer(Construct):
             self.add_tracing(tracing, project_name=project_name)
         self.pod_monitor_name = self.name
         self.pod_monitor = self._pod_monitor()
-        self.disruption_budget = k8s.KubePodDisruptionBudget(
+        self.disruption_budget = plain_api_object(
             self,
             "DisruptionBudget",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
-            spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=_value(k8s.IntOrString.from_number, 1),
-                selector=k8s.LabelSelector(match_labels=self.pod_selector),
-            ),
+            gvk=gvk_of(k8s.KubePodDisruptionBudget),
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self.labels),
+            body={"spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(self.pod_selector)}}},
         )
+        """The PodDisruptionBudget of the model pods: a plain ``ApiObject``."""
 
     def _inference_service(self) -> cdk8s.ApiObject:
         return lazy_api_object(
@@ -212,18 +211,15 @@ class ModelServer(Construct):
             inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
         )
 
-    def _pod_monitor(self) -> prom.PodMonitor:
-        """vLLM's ``/metrics`` scraped from the predictor pods."""
-        return prom.PodMonitor(
+    def _pod_monitor(self) -> cdk8s.ApiObject:
+        """vLLM's ``/metrics`` scraped from the predictor pods: a plain ``ApiObject``."""
+        endpoint = {"port": PORT_NAME, "path": METRICS_PATH, "interval": SCRAPE_INTERVAL}
+        return plain_api_object(
             self,
             "PodMonitor",
+            gvk=gvk_of(prom.PodMonitor),
             metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=self.namespace, labels=self.labels),
-            spec=prom.PodMonitorSpec(
-                selector=prom.PodMonitorSpecSelector(match_labels=self.pod_selector),
-                pod_metrics_endpoints=[
-                    prom.PodMonitorSpecPodMetricsEndpoints(port=PORT_NAME, path=METRICS_PATH, interval=SCRAPE_INTERVAL)
-                ],
-            ),
+            body={"spec": {"selector": {"matchLabels": dict(self.pod_selector)}, "podMetricsEndpoints": [endpoint]}},
         )
 
     def allow_ingress_only_from(
@@ -232,7 +228,7 @@ class ModelServer(Construct):
         gateway: PodPeer,
         prometheus_namespace: str | None = None,
         gateway_namespace: str | None = None,
-    ) -> k8s.KubeNetworkPolicy:
+    ) -> cdk8s.ApiObject:
         """Admit traffic to the model pods from ``gateway``'s pods (any ``contracts.PodPeer``: a gateway) and from
         Prometheus only; returns the
         NetworkPolicy (also ``network_policy``). A gateway's ``add_model`` calls this unless the server has its
@@ -261,20 +257,20 @@ class ModelServer(Construct):
         gateway_namespace = gateway_namespace or gateway.namespace
         prometheus_namespace = prometheus_namespace or self.prometheus_namespace
         port = ports(SERVING_PORT)
-        self.network_policy = k8s.KubeNetworkPolicy(
+        spec = k8s.NetworkPolicySpec(
+            pod_selector=k8s.LabelSelector(match_labels=self.pod_selector),
+            policy_types=["Ingress"],
+            ingress=[
+                k8s.NetworkPolicyIngressRule(from_=[pods_peer(gateway_namespace, gateway.pod_selector)], ports=port),
+                k8s.NetworkPolicyIngressRule(from_=[namespace_peer(prometheus_namespace)], ports=port),
+            ],
+        )
+        self.network_policy = plain_api_object(
             self,
             "NetworkPolicy",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
-            spec=k8s.NetworkPolicySpec(
-                pod_selector=k8s.LabelSelector(match_labels=self.pod_selector),
-                policy_types=["Ingress"],
-                ingress=[
-                    k8s.NetworkPolicyIngressRule(
-                        from_=[pods_peer(gateway_namespace, gateway.pod_selector)], ports=port
-                    ),
-                    k8s.NetworkPolicyIngressRule(from_=[namespace_peer(prometheus_namespace)], ports=port),
-                ],
-            ),
+            gvk=gvk_of(k8s.KubeNetworkPolicy),
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self.labels),
+            body=struct_body(k8s.KubeNetworkPolicy, spec=spec),
         )
         return self.network_policy
 
