@@ -14,12 +14,11 @@ import cdk8s
 from constructs import Construct
 
 from .. import vllm_metrics as vm
-from .._resource import gvk_of, plain_api_object
+from .._resource import plain_api_object
 from ..config import SloConfig
 from ..contracts import typed_props
 from ..errors import PropError
-from ..facts import kserve
-from ..imports.com.coreos import monitoring as prom
+from ..facts import kserve, prometheus_operator
 from ..kube_limits import LAST_APPLIED_LIMIT, kubectl_json_size
 from ..model_server import SCRAPE_INTERVAL
 from ..validation import ChartValidation
@@ -360,7 +359,7 @@ class StackAlerts(Construct):
                 self.groups.append({"name": "llm-stack.tenant-alerts", "rules": budget_alerts})
         all_labels = {"app.kubernetes.io/component": "monitoring", **(labels or {})}
         metadata = {"name": name, "namespace": namespace, "labels": all_labels}
-        gvk = gvk_of(prom.PrometheusRule)
+        gvk = _GVK
         empty = {"apiVersion": gvk.api_version, "kind": gvk.kind}
         # Measured with room for the suffix of a part's name (-1 ... -999).
         empty_size = kubectl_json_size(
@@ -389,11 +388,13 @@ class StackAlerts(Construct):
         return plain_api_object(
             self,
             id,
-            gvk=gvk_of(prom.PrometheusRule),
+            gvk=_GVK,
             metadata=metadata,
             body={"spec": {"groups": [_group_body(group) for group in groups]}},
         )
 
+
+_GVK = cdk8s.GroupVersionKind(api_version=prometheus_operator.API_VERSION, kind=prometheus_operator.PROMETHEUS_RULE)
 
 _RULE_FIELDS = ("record", "alert", "expr", "for", "labels", "annotations")
 """The fields of a rule that a PrometheusRule holds."""
