@@ -90,8 +90,8 @@ def plain_api_object(
     body: Mapping[str, Any],
 ) -> cdk8s.ApiObject:
     """A plain ``ApiObject`` of type ``gvk`` whose top-level fields (``spec``, ``data``, ...) are ``body``'s, made now:
-    plain JSON values (mappings, lists, strings, numbers, booleans; no None), written as a generated class writes
-    them (every mapping's keys sorted).
+    plain JSON values (mappings, lists, strings, numbers, booleans), written as a generated class writes them (every
+    mapping's keys sorted, its None values left out).
 
     Three round trips to the jsii kernel (the object, the patches, adding them), where a generated class checks
     every struct's types in Python, sends the typed tree and converts it again in the kernel at synthesis. The
@@ -110,9 +110,9 @@ def _js_order(key: str) -> bytes:
 
 
 def _sorted_keys(value: Any) -> Any:
-    """``value`` with every mapping's keys in JavaScript's sort order."""
+    """``value`` with every mapping's keys in JavaScript's sort order and its None values left out."""
     if isinstance(value, Mapping):
-        return {key: _sorted_keys(value[key]) for key in sorted(value, key=_js_order)}
+        return {key: _sorted_keys(value[key]) for key in sorted(value, key=_js_order) if value[key] is not None}
     if isinstance(value, (list, tuple)):
         return [_sorted_keys(item) for item in value]
     return value

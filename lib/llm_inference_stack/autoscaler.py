@@ -8,7 +8,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
-from ._resource import check_label, lazy_api_object, namespace_for, plain_api_object
+from ._resource import check_label, namespace_for, plain_api_object
 from .config import AutoscalingConfig
 from .contracts import Scalable, check_contract, typed_call, typed_props
 from .errors import PropError
@@ -100,14 +100,12 @@ class Autoscaler(Construct):
         ChartValidation.own(self, scope)
         self.trigger_authentication = self._trigger_authentication()
         """The TriggerAuthentication with the Prometheus credentials; None without ``prometheus.auth``."""
-        spec = self._spec()
-        self.scaled_object = lazy_api_object(
+        self.scaled_object = plain_api_object(
             self,
             "Resource",
             gvk=cdk8s.GroupVersionKind(api_version=keda.API_VERSION, kind=keda.SCALED_OBJECT),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self._labels),
-            fields=("spec",),
-            produce=lambda: {"spec": spec},
+            body={"spec": self._spec()},
         )
         """The ScaledObject (``node.default_child``)."""
 
