@@ -181,3 +181,18 @@ def test_strings_yaml_readers_disagree_on_round_trip_through_synth_and_validate(
     env_values = {e["name"]: e.get("value") for e in isvc["spec"]["predictor"]["containers"][0]["env"]}
     assert [env_values[f"V{i}"] for i in range(len(AMBIGUOUS))] == AMBIGUOUS
     assert cli("validate", str(out)).returncode == 0
+
+
+def test_the_unchecked_reader_reads_as_the_bounded_one_or_says_it_cannot_tell() -> None:
+    """``load_all_unchecked`` (synth's read-back of its own output) gives what ``load_all`` gives, or None for what
+    only the bounded reader may decide: an alias, a nesting deeper than the limit, a YAML error."""
+    text = "a: 1\nb: [x, '=', {c: d}]\n---\n---\nkind: K\n"
+    assert safe_yaml.load_all_unchecked(text, safe_yaml.MANIFEST_LIMITS) == [
+        d for d in safe_yaml.load_all(text, safe_yaml.MANIFEST_LIMITS) if d is not None
+    ]
+    assert safe_yaml.load_all_unchecked("a: &x [1]\nb: *x\n", safe_yaml.MANIFEST_LIMITS) is None
+    deep = (
+        "a: " + "[" * (safe_yaml.MANIFEST_LIMITS.max_depth + 1) + "]" * (safe_yaml.MANIFEST_LIMITS.max_depth + 1) + "\n"
+    )
+    assert safe_yaml.load_all_unchecked(deep, safe_yaml.MANIFEST_LIMITS) is None
+    assert safe_yaml.load_all_unchecked("a: [1\n", safe_yaml.MANIFEST_LIMITS) is None

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from helpers import ROOT, synth_objects, with_changes
 
-from llm_inference_stack import _resource, autoscaler, model_server
+from llm_inference_stack import _resource, model_server
 from llm_inference_stack._resource import body, struct_body
 from llm_inference_stack.imports.io.kserve import serving as ks
 from llm_inference_stack.imports.sh import keda
@@ -47,7 +47,7 @@ VARIANTS = ("fleet of 20", "everything a model can set", "standalone gateway")
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_body_equals_the_generated_manifest(variant: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every InferenceService and ScaledObject body of a varied fleet, both ways."""
+    """Every model NetworkPolicy body of a varied fleet, both ways."""
     compared: list[str] = []
 
     def checked(api_object_class: Any, **props: Any) -> dict[str, Any]:
@@ -57,10 +57,9 @@ def test_every_body_equals_the_generated_manifest(variant: str, monkeypatch: pyt
         return converted
 
     monkeypatch.setattr(model_server, "struct_body", checked)
-    monkeypatch.setattr(autoscaler, "struct_body", checked)
     synth_objects(variant_values(variant))
-    assert sorted(set(compared)) == ["InferenceService", "ScaledObject"]
-    assert len(compared) >= 40  # 20 models, each made at least once
+    assert sorted(set(compared)) == ["KubeNetworkPolicy"]
+    assert len(compared) >= 20  # 20 models, each made at least once
 
 
 def test_what_it_cannot_convert_goes_through_manifest(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,6 +81,43 @@ def lazy_api_object(
     return obj
 
 
+def plain_api_object(
+    scope: Construct,
+    id: str,
+    *,
+    gvk: cdk8s.GroupVersionKind,
+    metadata: cdk8s.ApiObjectMetadata,
+    body: Mapping[str, Any],
+) -> cdk8s.ApiObject:
+    """A plain ``ApiObject`` of type ``gvk`` whose top-level fields (``spec``, ``data``, ...) are ``body``'s, made now:
+    plain JSON values (mappings, lists, strings, numbers, booleans), written as a generated class writes them (every
+    mapping's keys sorted, its None values left out).
+
+    Three round trips to the jsii kernel (the object, the patches, adding them), where a generated class checks
+    every struct's types in Python, sends the typed tree and converts it again in the kernel at synthesis. The
+    fields are added by patches, which come before any the user adds (``ApiObject.of(obj).add_json_patch``).
+    """
+    obj = cdk8s.ApiObject(scope, id, api_version=gvk.api_version, kind=gvk.kind, metadata=metadata)
+    names = sorted(body, key=_js_order)
+    obj.add_json_patch(*(cdk8s.JsonPatch.add(f"/{name}", _sorted_keys(body[name])) for name in names))
+    return obj
+
+
+def _js_order(key: str) -> bytes:
+    """JavaScript's default sort order of strings (``Array.prototype.sort``: UTF-16 code units), which cdk8s sorts
+    the keys of an object's fields in."""
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _sorted_keys(value: Any) -> Any:
+    """``value`` with every mapping's keys in JavaScript's sort order and its None values left out."""
+    if isinstance(value, Mapping):
+        return {key: _sorted_keys(value[key]) for key in sorted(value, key=_js_order) if value[key] is not None}
+    if isinstance(value, (list, tuple)):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
 _PATCHES: dict[tuple[str, ...], tuple[cdk8s.JsonPatch, ...]] = {}
 
 

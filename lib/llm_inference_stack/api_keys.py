@@ -78,7 +78,7 @@ class ApiKeys(Construct):
         self.warnings: list[str] = []
         """What the user must know about this output (a test key in it); the CLI prints them, constructs never do."""
 
-        validation = ChartValidation.own(self)
+        validation = ChartValidation.own(self, scope)
         if config.source == "existing":
             validation.declare_external_secret(namespace, config.secret_name)
         if config.external_secret is not None:

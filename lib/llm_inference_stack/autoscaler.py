@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import cdk8s
 from constructs import Construct
 
-from ._resource import check_label, gvk_of, lazy_api_object, namespace_for, struct_body
+from ._resource import check_label, namespace_for, plain_api_object
 from .config import AutoscalingConfig
 from .contracts import Scalable, check_contract, typed_call, typed_props
 from .errors import PropError
-from .imports.sh import keda
+from .facts import keda
 from .keda_replicas import keda_desired_replicas
 from .validation import ChartValidation
 from .vllm_metrics import WAITING, model_selector
@@ -98,17 +99,15 @@ class Autoscaler(Construct):
         target.min_replicas = config.min_replicas
         target.prometheus_namespace = config.prometheus.namespace
         self._labels = {"app.kubernetes.io/component": "autoscaler", **(labels or {})}
-        ChartValidation.own(self)
+        ChartValidation.own(self, scope)
         self.trigger_authentication = self._trigger_authentication()
         """The TriggerAuthentication with the Prometheus credentials; None without ``prometheus.auth``."""
-        spec = self._spec()
-        self.scaled_object = lazy_api_object(
+        self.scaled_object = plain_api_object(
             self,
             "Resource",
-            gvk=gvk_of(keda.ScaledObject),
+            gvk=cdk8s.GroupVersionKind(api_version=keda.API_VERSION, kind=keda.SCALED_OBJECT),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self._labels),
-            fields=("spec",),
-            produce=lambda: struct_body(keda.ScaledObject, spec=spec),
+            body={"spec": self._spec()},
         )
         """The ScaledObject (``node.default_child``)."""
 
@@ -125,32 +124,26 @@ class Autoscaler(Construct):
                 "server one Autoscaler (change the first one's config instead)",
             )
 
-    def _trigger_authentication(self) -> keda.TriggerAuthentication | None:
+    def _trigger_authentication(self) -> cdk8s.ApiObject | None:
         prometheus = self.config.prometheus
         if prometheus.auth is None:
             return None
         keys = ["bearerToken"] if prometheus.auth.mode == "bearer" else ["username", "password"]
-        refs = [
-            keda.TriggerAuthenticationSpecSecretTargetRef(name=prometheus.auth.secret_name, key=key, parameter=key)
-            for key in keys
-        ]
+        refs = [{"name": prometheus.auth.secret_name, "key": key, "parameter": key} for key in keys]
         if prometheus.tls is not None and prometheus.tls.ca_secret_name is not None:
             # KEDA's Prometheus scaler verifies the server with the CA in parameter "ca" (PEM).
-            refs.append(
-                keda.TriggerAuthenticationSpecSecretTargetRef(
-                    name=prometheus.tls.ca_secret_name, key=prometheus.tls.ca_key, parameter="ca"
-                )
-            )
-        return keda.TriggerAuthentication(
+            refs.append({"name": prometheus.tls.ca_secret_name, "key": prometheus.tls.ca_key, "parameter": "ca"})
+        return plain_api_object(
             self,
             "TriggerAuthentication",
+            gvk=cdk8s.GroupVersionKind(api_version=keda.API_VERSION, kind=keda.TRIGGER_AUTHENTICATION),
             metadata=cdk8s.ApiObjectMetadata(
                 name=f"{self.name}-prometheus", namespace=self.namespace, labels=self._labels
             ),
-            spec=keda.TriggerAuthenticationSpec(secret_target_ref=refs),
+            body={"spec": {"secretTargetRef": refs}},
         )
 
-    def _trigger(self) -> keda.ScaledObjectSpecTriggers:
+    def _trigger(self) -> dict[str, Any]:
         """The Prometheus trigger on the model's waiting requests."""
         config, prometheus = self.config, self.config.prometheus
         metadata = {
@@ -161,58 +154,36 @@ class Autoscaler(Construct):
             # No series means no queue (no traffic yet); KEDA reads it as 0.
             "ignoreNullValues": "true",
         }
-        auth_ref = None
+        trigger: dict[str, Any] = {"type": "prometheus", "name": "vllm-waiting-requests", "metricType": "AverageValue"}
         if prometheus.auth is not None:
             metadata["authModes"] = prometheus.auth.mode
-            auth_ref = keda.ScaledObjectSpecTriggersAuthenticationRef(
-                name=f"{self.name}-prometheus",
-                kind=keda.ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
-            )
+            trigger["authenticationRef"] = {"name": f"{self.name}-prometheus", "kind": keda.TRIGGER_AUTHENTICATION}
         if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
             metadata["unsafeSsl"] = "true"
-        return keda.ScaledObjectSpecTriggers(
-            type="prometheus",
-            name="vllm-waiting-requests",
-            metric_type="AverageValue",
-            metadata=metadata,
-            authentication_ref=auth_ref,
-        )
+        return {**trigger, "metadata": metadata}
 
-    def _spec(self) -> keda.ScaledObjectSpec:
+    def _spec(self) -> dict[str, Any]:
+        """``spec`` of the ScaledObject, as plain JSON (fields by their schema names)."""
         config = self.config
-        behavior = keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior(
-            scale_down=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown(
-                stabilization_window_seconds=config.scale_down_stabilization_seconds,
-                select_policy="Min",
-                policies=[
-                    # One replica at a time: each one took minutes to load.
-                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies(
-                        type="Pods", value=1, period_seconds=120
-                    )
-                ],
-            ),
-            scale_up=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp(
-                stabilization_window_seconds=config.scale_up_stabilization_seconds,
-                select_policy="Max",
-                policies=[
-                    keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies(
-                        type="Pods", value=2, period_seconds=60
-                    )
-                ],
-            ),
-        )
-        return keda.ScaledObjectSpec(
-            scale_target_ref=keda.ScaledObjectSpecScaleTargetRef(
-                api_version="apps/v1", kind="Deployment", name=self.target_deployment
-            ),
-            min_replica_count=config.min_replicas,
-            max_replica_count=config.max_replicas,
-            polling_interval=config.polling_interval,
-            cooldown_period=config.cooldown_period,
-            advanced=keda.ScaledObjectSpecAdvanced(
-                horizontal_pod_autoscaler_config=keda.ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig(
-                    name=self.hpa_name, behavior=behavior
-                )
-            ),
-            triggers=[self._trigger()],
-        )
+        behavior = {
+            "scaleDown": {
+                "stabilizationWindowSeconds": config.scale_down_stabilization_seconds,
+                "selectPolicy": "Min",
+                # One replica at a time: each one took minutes to load.
+                "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}],
+            },
+            "scaleUp": {
+                "stabilizationWindowSeconds": config.scale_up_stabilization_seconds,
+                "selectPolicy": "Max",
+                "policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}],
+            },
+        }
+        return {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.target_deployment},
+            "minReplicaCount": config.min_replicas,
+            "maxReplicaCount": config.max_replicas,
+            "pollingInterval": config.polling_interval,
+            "cooldownPeriod": config.cooldown_period,
+            "advanced": {"horizontalPodAutoscalerConfig": {"name": self.hpa_name, "behavior": behavior}},
+            "triggers": [self._trigger()],
+        }

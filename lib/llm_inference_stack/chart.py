@@ -59,7 +59,7 @@ class ModelDeployment(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        ChartValidation.own(self)
+        ChartValidation.own(self, scope)
         self.server = ModelServer(
             self, "ModelServer", model=model, namespace=namespace, project_name=project_name, labels=labels
         )

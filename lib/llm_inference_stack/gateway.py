@@ -16,7 +16,7 @@ import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, check_label, cluster_scoped, lazy_api_object
+from ._resource import body, check_label, cluster_scoped, gvk_of, lazy_api_object, plain_api_object
 from .api_keys import ApiKeys
 from .config import (
     INHERIT,
@@ -29,7 +29,7 @@ from .config import (
 )
 from .contracts import ServedModel, check_contract, typed_props
 from .errors import PropError
-from .facts import ai_gateway, envoy_gateway
+from .facts import ai_gateway, envoy_gateway, gateway_api
 from .gateway_base import GatewayBase
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
@@ -44,7 +44,6 @@ from .routes import (
     route_buckets,
     route_key,
 )
-from .settings.gateway import TOKEN_UNITS
 from .settings.tenants import CLIENT_ID_PREFIX, resolve_budgets
 from .settings.typed import Typed
 from .tenants import (
@@ -99,9 +98,9 @@ class GatewayModel(Typed):
     server: ServedModel
     route: ModelRoute
     """The model as the gateway routes to it (served name, backend name, Service host, rate limit)."""
-    backend: eg.Backend
+    backend: cdk8s.ApiObject
     """The Envoy Gateway Backend naming the predictor Service."""
-    service_backend: aig.AiServiceBackend
+    service_backend: cdk8s.ApiObject
     """The AIServiceBackend on ``backend``."""
 
     @property
@@ -525,30 +524,24 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         """The model's Backend and AIServiceBackend; its rule and token limits land in the routes and policies."""
         meta = self._meta
         scope = Construct(self._backends_slot, route.backend_name)
-        backend = eg.Backend(
+        backend = plain_api_object(
             scope,
             "Backend",
+            gvk=gvk_of(eg.Backend),
             metadata=meta(route.backend_name),
-            spec=eg.BackendSpec(
-                endpoints=[
-                    eg.BackendSpecEndpoints(
-                        fqdn=eg.BackendSpecEndpointsFqdn(hostname=route.service_host, port=route.service_port)
-                    )
-                ]
-            ),
+            body={"spec": {"endpoints": [{"fqdn": {"hostname": route.service_host, "port": route.service_port}}]}},
         )
-        service_backend = aig.AiServiceBackend(
+        service_backend = plain_api_object(
             scope,
             "AIServiceBackend",
+            gvk=gvk_of(aig.AiServiceBackend),
             metadata=meta(route.backend_name),
-            spec=aig.AiServiceBackendSpec(
-                schema=aig.AiServiceBackendSpecSchema(
-                    name=aig.AiServiceBackendSpecSchemaName.OPEN_AI, prefix=route.api_prefix
-                ),
-                backend_ref=aig.AiServiceBackendSpecBackendRef(
-                    name=route.backend_name, kind="Backend", group="gateway.envoyproxy.io"
-                ),
-            ),
+            body={
+                "spec": {
+                    "schema": {"name": ai_gateway.OPENAI_SCHEMA, "prefix": route.api_prefix},
+                    "backendRef": {"name": route.backend_name, "kind": "Backend", "group": envoy_gateway.GROUP},
+                }
+            },
         )
         self._place_routes()
         return GatewayModel(gateway=self, server=server, route=route, backend=backend, service_backend=service_backend)
@@ -607,7 +600,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return lazy_api_object(
             self._routes_slot,
             id,
-            gvk=aig.AiGatewayRoute.GVK,
+            gvk=gvk_of(aig.AiGatewayRoute),
             metadata=self._meta(self._route_name(index)),
             fields=("spec",),
             produce=functools.partial(self._route_body, index),
@@ -619,7 +612,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return lazy_api_object(
             self._token_limits_slot,
             id,
-            gvk=eg.BackendTrafficPolicy.GVK,
+            gvk=gvk_of(eg.BackendTrafficPolicy),
             metadata=self._meta(f"{route_name}-token-limits"),
             fields=("spec",),
             produce=functools.partial(self._token_limits_body, index, route_name),
@@ -630,55 +623,28 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return (self._bucket(index), self._tenant_plans())
 
     def _route_body(self, index: int) -> dict[str, Any]:
-        chunk = self._bucket(index)
-        config = self.config
-        return body(
-            aig.AiGatewayRoute.manifest(
-                spec=aig.AiGatewayRouteSpec(
-                    parent_refs=[
-                        aig.AiGatewayRouteSpecParentRefs(
-                            name=self.name, kind="Gateway", group="gateway.networking.k8s.io"
-                        )
-                    ],
-                    rules=[
-                        aig.AiGatewayRouteSpecRules(
-                            name=r.backend_name,
-                            matches=[
-                                aig.AiGatewayRouteSpecRulesMatches(
-                                    headers=[
-                                        aig.AiGatewayRouteSpecRulesMatchesHeaders(
-                                            name=MODEL_HEADER,
-                                            type=aig.AiGatewayRouteSpecRulesMatchesHeadersType.EXACT,
-                                            value=r.served_model_name,
-                                        )
-                                    ]
-                                )
-                            ],
-                            backend_refs=[aig.AiGatewayRouteSpecRulesBackendRefs(name=r.backend_name)],
-                            timeouts=aig.AiGatewayRouteSpecRulesTimeouts(request=f"{config.request_timeout_seconds}s"),
-                        )
-                        for r in chunk
-                    ],
-                    llm_request_costs=[
-                        aig.AiGatewayRouteSpecLlmRequestCosts(
-                            metadata_key=ai_gateway.INPUT_TOKEN_KEY,
-                            type=aig.AiGatewayRouteSpecLlmRequestCostsType.INPUT_TOKEN,
-                        ),
-                        aig.AiGatewayRouteSpecLlmRequestCosts(
-                            metadata_key=ai_gateway.OUTPUT_TOKEN_KEY,
-                            type=aig.AiGatewayRouteSpecLlmRequestCostsType.OUTPUT_TOKEN,
-                        ),
-                        aig.AiGatewayRouteSpecLlmRequestCosts(
-                            metadata_key=TOTAL_TOKENS_KEY,
-                            type=aig.AiGatewayRouteSpecLlmRequestCostsType.TOTAL_TOKEN,
-                        ),
-                    ],
-                )
-            )
-        )
+        """The AIGatewayRoute of bucket ``index``, as plain JSON: a rule per model (matched by the model header),
+        and the token counts the external processor records."""
+        timeout = f"{self.config.request_timeout_seconds}s"
+        rules = [
+            {
+                "name": r.backend_name,
+                "matches": [{"headers": [{"name": MODEL_HEADER, "type": "Exact", "value": r.served_model_name}]}],
+                "backendRefs": [{"name": r.backend_name}],
+                "timeouts": {"request": timeout},
+            }
+            for r in self._bucket(index)
+        ]
+        costs = [
+            {"metadataKey": ai_gateway.INPUT_TOKEN_KEY, "type": "InputToken"},
+            {"metadataKey": ai_gateway.OUTPUT_TOKEN_KEY, "type": "OutputToken"},
+            {"metadataKey": TOTAL_TOKENS_KEY, "type": "TotalToken"},
+        ]
+        parent = {"name": self.name, "kind": "Gateway", "group": gateway_api.GROUP}
+        return {"spec": {"parentRefs": [parent], "rules": rules, "llmRequestCosts": costs}}
 
     def _token_limits_body(self, index: int, route_name: str) -> dict[str, Any]:
-        """The token limits of bucket ``index``, on the HTTPRoute of AIGatewayRoute ``route_name``.
+        """The token limits of bucket ``index``, on the HTTPRoute of AIGatewayRoute ``route_name``, as plain JSON.
 
         Envoy Gateway attaches only the oldest of several BackendTrafficPolicies that target one Gateway (the
         others are ``Conflicted``), and a policy holds at most 256 rules. So each AIGatewayRoute (at most 15
@@ -686,21 +652,9 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         the AIGatewayRoute's name.
         """
         rules = [_eg_rule(rule) for rule in self._budget_rules(index)]
-        return body(
-            eg.BackendTrafficPolicy.manifest(
-                spec=eg.BackendTrafficPolicySpec(
-                    target_refs=[
-                        eg.BackendTrafficPolicySpecTargetRefs(
-                            group="gateway.networking.k8s.io", kind="HTTPRoute", name=route_name
-                        )
-                    ],
-                    # No rateLimit.type: deprecated in v1.9 (setting global is enough).
-                    rate_limit=eg.BackendTrafficPolicySpecRateLimit(
-                        global_=eg.BackendTrafficPolicySpecRateLimitGlobal(rules=rules),
-                    ),
-                )
-            )
-        )
+        target = {"group": gateway_api.GROUP, "kind": "HTTPRoute", "name": route_name}
+        # No rateLimit.type: deprecated in v1.9 (setting global is enough).
+        return {"spec": {"targetRefs": [target], "rateLimit": {"global": {"rules": rules}}}}
 
     def _meta(self, name: str) -> cdk8s.ApiObjectMetadata:
         return cdk8s.ApiObjectMetadata(name=name, namespace=self.namespace, labels=self.labels)
@@ -775,43 +729,29 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return problems
 
 
-_UNITS = {
-    unit: getattr(eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimitUnit, unit.upper()) for _n, unit in TOKEN_UNITS
-}
-_HEADER_TYPES = {
-    kind: getattr(eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeadersType, name)
-    for kind, name in (("Exact", "EXACT"), ("RegularExpression", "REGULAR_EXPRESSION"), ("Distinct", "DISTINCT"))
-}
-
-
-def _eg_rule(rule: BudgetRule) -> eg.BackendTrafficPolicySpecRateLimitGlobalRules:
-    """A ``BudgetRule`` as Envoy Gateway's global rate-limit rule, charged by the response's total tokens."""
-    return eg.BackendTrafficPolicySpecRateLimitGlobalRules(
-        client_selectors=[
-            eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectors(
-                headers=[
-                    eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeaders(
-                        name=h.name, type=_HEADER_TYPES[h.type], value=h.value, invert=True if h.invert else None
-                    )
-                    for h in rule.headers
-                ]
-            )
-        ],
-        limit=eg.BackendTrafficPolicySpecRateLimitGlobalRulesLimit(requests=rule.tokens, unit=_UNITS[rule.unit]),
-        cost=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCost(
+def _eg_rule(rule: BudgetRule) -> dict[str, Any]:
+    """A ``BudgetRule`` as Envoy Gateway's global rate-limit rule (plain JSON), charged by the response's total
+    tokens. Its header types (``Exact``, ``Distinct``, ...) and units (``Minute``, ...) are the API's own words."""
+    headers = [
+        {"name": h.name, "type": h.type, **({"value": h.value} if h.value is not None else {})}
+        | ({"invert": True} if h.invert else {})
+        for h in rule.headers
+    ]
+    out: dict[str, Any] = {
+        "clientSelectors": [{"headers": headers}],
+        "limit": {"requests": rule.tokens, "unit": rule.unit},
+        "cost": {
             # Check the budget on the request, charge the tokens when the response ends.
-            request=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostRequest(
-                from_=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostRequestFrom.NUMBER, number=0
-            ),
-            response=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponse(
-                from_=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponseFrom.METADATA,
-                metadata=eg.BackendTrafficPolicySpecRateLimitGlobalRulesCostResponseMetadata(
-                    namespace=AI_GATEWAY_METADATA_NAMESPACE, key=TOTAL_TOKENS_KEY
-                ),
-            ),
-        ),
-        shared=True if rule.shared else None,
-    )
+            "request": {"from": "Number", "number": 0},
+            "response": {
+                "from": "Metadata",
+                "metadata": {"namespace": AI_GATEWAY_METADATA_NAMESPACE, "key": TOTAL_TOKENS_KEY},
+            },
+        },
+    }
+    if rule.shared:
+        out["shared"] = True
+    return out
 
 
 def _sync(

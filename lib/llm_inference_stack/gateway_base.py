@@ -114,7 +114,7 @@ class GatewayBase(Construct, Generic[M, T]):
         self._project_name = project_name
         self.network_policy: cdk8s.ApiObject | None = None
         """The NetworkPolicy of the gateway's Envoy pods (``add_network_policy``); None until then."""
-        ChartValidation.own(self).add_construct_check(self._check_models)
+        ChartValidation.own(self, scope).add_construct_check(self._check_models)
 
     def add_model(
         self,

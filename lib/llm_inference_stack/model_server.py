@@ -7,16 +7,15 @@ InferenceService: both are named ``<isvc>-predictor`` and the Service maps port 
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import cdk8s
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import gvk_of, lazy_api_object, namespace_for, struct_body
+from ._resource import gvk_of, lazy_api_object, namespace_for, plain_api_object, struct_body
 from .config import (
     AutoscalingConfig,
     EnvFromSecret,
@@ -28,9 +27,7 @@ from .config import (
 )
 from .contracts import PodPeer, check_contract, typed_call, typed_props
 from .errors import PropError
-from .facts import kserve, vllm
-from .imports.com.coreos import monitoring as prom
-from .imports.io.kserve import serving as ks
+from .facts import kserve, prometheus_operator, vllm
 from .kube_expansion import escape
 from .network_policy import namespace_peer, pods_peer, ports
 from .redaction import credential_warnings
@@ -51,16 +48,8 @@ METRICS_PATH = vllm.METRICS_PATH
 HEALTH_PATH = vllm.HEALTH_PATH
 SCRAPE_INTERVAL = "15s"
 _DEFAULT_PROMETHEUS = PrometheusConfig()
-
-
-@functools.cache
-def _value(factory: Callable[[Any], Any], value: str | float) -> Any:
-    """``factory(value)``, made once per process for each value.
-
-    Each call of a generated union type's ``from_string``/``from_number`` is a round trip to the jsii kernel
-    (about 11 per model); the result is an immutable value that any number of objects can share.
-    """
-    return factory(value)
+_INFERENCE_SERVICE = cdk8s.GroupVersionKind(api_version=kserve.API_VERSION, kind=kserve.KIND)
+_POD_MONITOR = cdk8s.GroupVersionKind(api_version=prometheus_operator.API_VERSION, kind=prometheus_operator.POD_MONITOR)
 
 
 def model_path(storage_uri: str) -> str:
@@ -160,7 +149,7 @@ class ModelServer(Construct):
         prometheus = model.autoscaling.prometheus if model.autoscaling else _DEFAULT_PROMETHEUS
         self.prometheus_namespace = prometheus.namespace
         """Namespace of the Prometheus that scrapes the pods (an ``Autoscaler`` sets its own)."""
-        self.network_policy: k8s.KubeNetworkPolicy | None = None
+        self.network_policy: cdk8s.ApiObject | None = None
         """The NetworkPolicy admitting only the gateway and Prometheus (``allow_ingress_only_from``, or a
         gateway's ``add_model``); None until then."""
         self.tracing: PhoenixConfig | None = None
@@ -170,7 +159,7 @@ class ModelServer(Construct):
             where=f"model {self.name}", args=model.runtime.extra_args, env=model.runtime.env
         )
         """Plain-text credentials in ``extra_args`` or ``env``; for the caller to show (constructs never print)."""
-        ChartValidation.own(self)
+        ChartValidation.own(self, scope)
         self.inference_service = self._inference_service()
         """The InferenceService (``node.default_child``): a plain ``ApiObject``, so a ``JsonPatch`` reaches every
         field."""
@@ -178,21 +167,20 @@ class ModelServer(Construct):
             self.add_tracing(tracing, project_name=project_name)
         self.pod_monitor_name = self.name
         self.pod_monitor = self._pod_monitor()
-        self.disruption_budget = k8s.KubePodDisruptionBudget(
+        self.disruption_budget = plain_api_object(
             self,
             "DisruptionBudget",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
-            spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=_value(k8s.IntOrString.from_number, 1),
-                selector=k8s.LabelSelector(match_labels=self.pod_selector),
-            ),
+            gvk=gvk_of(k8s.KubePodDisruptionBudget),
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self.labels),
+            body={"spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(self.pod_selector)}}},
         )
+        """The PodDisruptionBudget of the model pods: a plain ``ApiObject``."""
 
     def _inference_service(self) -> cdk8s.ApiObject:
         return lazy_api_object(
             self,
             "Resource",
-            gvk=gvk_of(ks.InferenceService),
+            gvk=_INFERENCE_SERVICE,
             metadata=cdk8s.ApiObjectMetadata(
                 name=self.name,
                 namespace=self.namespace,
@@ -208,22 +196,21 @@ class ModelServer(Construct):
                 },
             ),
             fields=("spec",),
-            produce=lambda: struct_body(ks.InferenceService, spec=self._spec()),
+            produce=lambda: {"spec": self._spec()},
             inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
         )
 
-    def _pod_monitor(self) -> prom.PodMonitor:
-        """vLLM's ``/metrics`` scraped from the predictor pods."""
-        return prom.PodMonitor(
+    def _pod_monitor(self) -> cdk8s.ApiObject:
+        """vLLM's ``/metrics`` scraped from the predictor pods: a plain ``ApiObject``."""
+        endpoint = {"port": PORT_NAME, "path": METRICS_PATH, "interval": SCRAPE_INTERVAL}
+        return plain_api_object(
             self,
             "PodMonitor",
-            metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=self.namespace, labels=self.labels),
-            spec=prom.PodMonitorSpec(
-                selector=prom.PodMonitorSpecSelector(match_labels=self.pod_selector),
-                pod_metrics_endpoints=[
-                    prom.PodMonitorSpecPodMetricsEndpoints(port=PORT_NAME, path=METRICS_PATH, interval=SCRAPE_INTERVAL)
-                ],
+            gvk=cdk8s.GroupVersionKind(
+                api_version=prometheus_operator.API_VERSION, kind=prometheus_operator.POD_MONITOR
             ),
+            metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=self.namespace, labels=self.labels),
+            body={"spec": {"selector": {"matchLabels": dict(self.pod_selector)}, "podMetricsEndpoints": [endpoint]}},
         )
 
     def allow_ingress_only_from(
@@ -232,7 +219,7 @@ class ModelServer(Construct):
         gateway: PodPeer,
         prometheus_namespace: str | None = None,
         gateway_namespace: str | None = None,
-    ) -> k8s.KubeNetworkPolicy:
+    ) -> cdk8s.ApiObject:
         """Admit traffic to the model pods from ``gateway``'s pods (any ``contracts.PodPeer``: a gateway) and from
         Prometheus only; returns the
         NetworkPolicy (also ``network_policy``). A gateway's ``add_model`` calls this unless the server has its
@@ -261,20 +248,20 @@ class ModelServer(Construct):
         gateway_namespace = gateway_namespace or gateway.namespace
         prometheus_namespace = prometheus_namespace or self.prometheus_namespace
         port = ports(SERVING_PORT)
-        self.network_policy = k8s.KubeNetworkPolicy(
+        spec = k8s.NetworkPolicySpec(
+            pod_selector=k8s.LabelSelector(match_labels=self.pod_selector),
+            policy_types=["Ingress"],
+            ingress=[
+                k8s.NetworkPolicyIngressRule(from_=[pods_peer(gateway_namespace, gateway.pod_selector)], ports=port),
+                k8s.NetworkPolicyIngressRule(from_=[namespace_peer(prometheus_namespace)], ports=port),
+            ],
+        )
+        self.network_policy = plain_api_object(
             self,
             "NetworkPolicy",
-            metadata=k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels),
-            spec=k8s.NetworkPolicySpec(
-                pod_selector=k8s.LabelSelector(match_labels=self.pod_selector),
-                policy_types=["Ingress"],
-                ingress=[
-                    k8s.NetworkPolicyIngressRule(
-                        from_=[pods_peer(gateway_namespace, gateway.pod_selector)], ports=port
-                    ),
-                    k8s.NetworkPolicyIngressRule(from_=[namespace_peer(prometheus_namespace)], ports=port),
-                ],
-            ),
+            gvk=gvk_of(k8s.KubeNetworkPolicy),
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self.labels),
+            body=struct_body(k8s.KubeNetworkPolicy, spec=spec),
         )
         return self.network_policy
 
@@ -294,161 +281,85 @@ class ModelServer(Construct):
         """Phoenix project of vLLM's spans."""
         return self._project_name or trace_project(self.tracing)
 
-    def _spec(self) -> ks.InferenceServiceSpec:
+    def _spec(self) -> dict[str, Any]:
+        """``spec`` of the InferenceService, as plain JSON (fields by their schema names; None: left out)."""
         model = self.model
         runtime = model.runtime
-        container = self._container()
-        volumes = (
-            [
-                ks.InferenceServiceSpecPredictorVolumes(
-                    name="dshm",
-                    empty_dir=ks.InferenceServiceSpecPredictorVolumesEmptyDir(
-                        medium="Memory",
-                        size_limit=_value(
-                            ks.InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.from_string, runtime.shm_size
-                        ),
-                    ),
-                )
-            ]
-            if runtime.gpu_count > 1
-            else None
-        )
-        return ks.InferenceServiceSpec(
-            predictor=ks.InferenceServiceSpecPredictor(
-                containers=[container],
-                storage_uris=[
-                    ks.InferenceServiceSpecPredictorStorageUris(uri=model.storage_uri, mount_path=MODEL_MOUNT_PATH)
-                ],
-                service_account_name=model.service_account_name,
-                min_replicas=self.min_replicas,
-                node_selector=dict(runtime.node_selector) or None,
-                tolerations=[
-                    ks.InferenceServiceSpecPredictorTolerations(
-                        key=t.key, operator=t.operator, value=t.value, effect=t.effect
-                    )
+        shared_memory = {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": runtime.shm_size}}
+        return {
+            "predictor": {
+                "containers": [self._container()],
+                "storageUris": [{"uri": model.storage_uri, "mountPath": MODEL_MOUNT_PATH}],
+                "serviceAccountName": model.service_account_name,
+                "minReplicas": self.min_replicas,
+                "nodeSelector": dict(runtime.node_selector) or None,
+                "tolerations": [
+                    _without_none({"key": t.key, "operator": t.operator, "value": t.value, "effect": t.effect})
                     for t in runtime.tolerations
                 ]
                 or None,
-                volumes=volumes,
-                security_context=ks.InferenceServiceSpecPredictorSecurityContext(
-                    seccomp_profile=ks.InferenceServiceSpecPredictorSecurityContextSeccompProfile(
-                        type="RuntimeDefault"
-                    ),
-                ),
+                "volumes": [shared_memory] if runtime.gpu_count > 1 else None,
+                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                 # Model pods load for minutes; give in-flight generations time to finish.
-                termination_grace_period_seconds=120,
-            )
-        )
+                "terminationGracePeriodSeconds": 120,
+            }
+        }
 
-    def _container(self) -> ks.InferenceServiceSpecPredictorContainers:
+    def _container(self) -> dict[str, Any]:
         """The vLLM container."""
         model = self.model
         runtime = model.runtime
-        env = self._env()
-        return ks.InferenceServiceSpecPredictorContainers(
-            name=CONTAINER_NAME,
-            image=runtime.image,
-            command=["vllm", "serve"],
+        otlp = self.tracing.otlp_grpc_endpoint if self.tracing else None
+        return {
+            "name": CONTAINER_NAME,
+            "image": runtime.image,
+            "command": ["vllm", "serve"],
             # Escaped: the kubelet would expand "$(NAME)" in a model name or flag into another variable's value.
-            args=[
-                escape(a)
-                for a in vllm_args(
-                    model, otlp_traces_endpoint=self.tracing.otlp_grpc_endpoint if self.tracing else None
-                )
-            ],
-            env=env,
-            ports=[
-                ks.InferenceServiceSpecPredictorContainersPorts(
-                    container_port=SERVING_PORT, name=PORT_NAME, protocol="TCP"
-                )
-            ],
-            resources=self._resources(),
+            "args": [escape(a) for a in vllm_args(model, otlp_traces_endpoint=otlp)],
+            "env": self._env(),
+            "ports": [{"containerPort": SERVING_PORT, "name": PORT_NAME, "protocol": "TCP"}],
+            "resources": self._resources(),
             **self._probes(),
             # The vLLM image runs as root and writes caches under its home directory, so neither
             # runAsNonRoot nor a read-only root filesystem is possible with the upstream image.
-            security_context=ks.InferenceServiceSpecPredictorContainersSecurityContext(
-                allow_privilege_escalation=False,
-                capabilities=ks.InferenceServiceSpecPredictorContainersSecurityContextCapabilities(drop=["ALL"]),
-                seccomp_profile=ks.InferenceServiceSpecPredictorContainersSecurityContextSeccompProfile(
-                    type="RuntimeDefault"
-                ),
-            ),
-            volume_mounts=(
-                [ks.InferenceServiceSpecPredictorContainersVolumeMounts(name="dshm", mount_path="/dev/shm")]
-                if runtime.gpu_count > 1
-                else None
-            ),
-        )
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}] if runtime.gpu_count > 1 else None,
+        }
 
-    def _resources(self) -> ks.InferenceServiceSpecPredictorContainersResources:
+    def _resources(self) -> dict[str, Any]:
         """CPU, memory and ephemeral storage from the settings, and the GPUs."""
         runtime = self.model.runtime
-        return ks.InferenceServiceSpecPredictorContainersResources(
-            requests={
-                **{
-                    name: _value(ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_string, q)
-                    for name, q in runtime.resources.requests.quantities().items()
-                },
-                runtime.gpu_resource_name: _value(
-                    ks.InferenceServiceSpecPredictorContainersResourcesRequests.from_number, runtime.gpu_count
-                ),
-            },
-            limits={
-                **{
-                    name: _value(ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_string, q)
-                    for name, q in runtime.resources.limits.quantities().items()
-                },
-                runtime.gpu_resource_name: _value(
-                    ks.InferenceServiceSpecPredictorContainersResourcesLimits.from_number, runtime.gpu_count
-                ),
-            },
-        )
+        gpus = {runtime.gpu_resource_name: runtime.gpu_count}
+        return {
+            "requests": {**runtime.resources.requests.quantities(), **gpus},
+            "limits": {**runtime.resources.limits.quantities(), **gpus},
+        }
 
     def _probes(self) -> dict[str, Any]:
-        """The startup, readiness and liveness probes on vLLM's ``/health``, as container keyword arguments."""
+        """The startup, readiness and liveness probes on vLLM's ``/health``, as container fields."""
         runtime = self.model.runtime
-        return dict(
-            startup_probe=ks.InferenceServiceSpecPredictorContainersStartupProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersStartupProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=10,
-                timeout_seconds=5,
-                failure_threshold=math.ceil(runtime.startup_timeout_seconds / 10),
-            ),
-            readiness_probe=ks.InferenceServiceSpecPredictorContainersReadinessProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersReadinessProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=10,
-                timeout_seconds=5,
-                failure_threshold=3,
-            ),
-            liveness_probe=ks.InferenceServiceSpecPredictorContainersLivenessProbe(
-                http_get=ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGet(
-                    path=HEALTH_PATH,
-                    port=_value(
-                        ks.InferenceServiceSpecPredictorContainersLivenessProbeHttpGetPort.from_number, SERVING_PORT
-                    ),
-                ),
-                period_seconds=15,
-                timeout_seconds=10,
-                failure_threshold=6,
-            ),
-        )
+        http_get = {"path": HEALTH_PATH, "port": SERVING_PORT}
+        return {
+            "startupProbe": {
+                "httpGet": http_get,
+                "periodSeconds": 10,
+                "timeoutSeconds": 5,
+                "failureThreshold": math.ceil(runtime.startup_timeout_seconds / 10),
+            },
+            "readinessProbe": {"httpGet": http_get, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
+            "livenessProbe": {"httpGet": http_get, "periodSeconds": 15, "timeoutSeconds": 10, "failureThreshold": 6},
+        }
 
     @property
     def predictor_service_host(self) -> str:
         """Cluster DNS name of the predictor Service (port 80)."""
         return kserve.predictor_host(self.name, self.namespace)
 
-    def _env(self) -> list[ks.InferenceServiceSpecPredictorContainersEnv]:
+    def _env(self) -> list[dict[str, Any]]:
         """The container's environment. Literal values are escaped (they reach vLLM exactly as written); only the
         trace header refers to another variable, on purpose."""
         literal: dict[str, str] = {
@@ -457,7 +368,7 @@ class ModelServer(Construct):
             "VLLM_NO_USAGE_STATS": "1",
             "DO_NOT_TRACK": "1",
         }
-        entries: dict[str, ks.InferenceServiceSpecPredictorContainersEnv] = {}
+        entries: dict[str, dict[str, Any]] = {}
         tracing = (
             otlp_env(self.tracing, service_name=self.name, project_name=self.project_name, exporter="vllm")
             if self.tracing is not None
@@ -467,23 +378,22 @@ class ModelServer(Construct):
             if var.secret_name is not None:
                 entries[var.name] = _secret_env(var.name, var.secret_name, var.secret_key)
         for name, value in literal.items():
-            entries[name] = ks.InferenceServiceSpecPredictorContainersEnv(name=name, value=escape(value))
+            entries[name] = {"name": name, "value": escape(value)}
         for var in tracing:
             if var.secret_name is None:
-                entries[var.name] = ks.InferenceServiceSpecPredictorContainersEnv(name=var.name, value=var.value)
+                entries[var.name] = _without_none({"name": var.name, "value": var.value})
         for name, user_value in self.model.runtime.env.items():
             entries[name] = (
                 _secret_env(name, user_value.secret_key_ref.name, user_value.secret_key_ref.key)
                 if isinstance(user_value, EnvFromSecret)
-                else ks.InferenceServiceSpecPredictorContainersEnv(name=name, value=escape(user_value))
+                else {"name": name, "value": escape(user_value)}
             )
         return list(entries.values())
 
 
-def _secret_env(name: str, secret: str, key: str) -> ks.InferenceServiceSpecPredictorContainersEnv:
-    return ks.InferenceServiceSpecPredictorContainersEnv(
-        name=name,
-        value_from=ks.InferenceServiceSpecPredictorContainersEnvValueFrom(
-            secret_key_ref=ks.InferenceServiceSpecPredictorContainersEnvValueFromSecretKeyRef(name=secret, key=key)
-        ),
-    )
+def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+def _without_none(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}

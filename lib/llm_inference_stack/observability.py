@@ -46,7 +46,7 @@ class GatewayTracing(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        ChartValidation.own(self)
+        ChartValidation.own(self, scope)
         check_label("GatewayTracing", "name", name, 253)
         namespace = namespace_for(self, namespace)
         project_name = project_name or trace_project(phoenix)

@@ -42,7 +42,7 @@ from .output_dir import (
     write_marker,
 )
 from .output_layout import DEFAULT_LAYOUT, KUSTOMIZATION_FILE, LAYOUTS, Layout
-from .safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, read_bounded
+from .safe_yaml import MANIFEST_LIMITS, YamlInputError, load_all, load_all_unchecked, read_bounded
 
 with collection_paused():  # the generated CRD modules (see _import_gc)
     from .chart import LlmInferenceStack
@@ -232,13 +232,18 @@ def _check_reads_back(read: Callable[[str], bytes], expected: Mapping[str, list[
     readers disagree on."""
     for name, objects in expected.items():
         documents: list[Any] = []
+        wanted = [o for o in objects if o]
         try:
-            data = read(name)
-            documents = [d for d in load_all(data.decode("utf-8"), MANIFEST_LIMITS) if d is not None]
+            text = read(name).decode("utf-8")
+            # libyaml's composer first; the bounded reader decides whenever that cannot tell or reads otherwise.
+            fast = load_all_unchecked(text, MANIFEST_LIMITS)
+            if fast is not None and fast == wanted:
+                documents = fast
+            else:
+                documents = [d for d in load_all(text, MANIFEST_LIMITS) if d is not None]
         except (YamlInputError, UnicodeDecodeError, ValueError, yaml.YAMLError) as error:
             problem = str(error).splitlines()[0]
             raise ManifestError([f"[yaml] the written manifests do not read back: {problem}"]) from None
-        wanted = [o for o in objects if o]
         if documents != wanted:
             pairs = enumerate(zip(documents, wanted, strict=False))
             differ = next((i for i, (a, b) in pairs if a != b), len(documents))

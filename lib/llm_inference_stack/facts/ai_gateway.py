@@ -11,6 +11,9 @@ API_VERSION = "aigateway.envoyproxy.io/v1beta1"
 NAMESPACE = "envoy-ai-gateway-system"
 """Namespace of the controller (its Helm chart's default)."""
 
+OPENAI_SCHEMA = "OpenAI"
+"""An AIServiceBackend's ``spec.schema.name`` for an OpenAI-compatible API (vLLM's)."""
+
 MODEL_HEADER = "x-ai-eg-model"
 """Header the external processor sets from the request body's ``model``; AIGatewayRoute rules match on it."""
 METADATA_NAMESPACE = "io.envoy.ai_gateway"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 API_VERSION = "keda.sh/v1alpha1"
 """``apiVersion`` of ScaledObject and TriggerAuthentication."""
+SCALED_OBJECT = "ScaledObject"
+TRIGGER_AUTHENTICATION = "TriggerAuthentication"
+"""Kinds of the objects the stack writes (a ScaledObject's trigger names its TriggerAuthentication by kind)."""
 NAMESPACE = "keda"
 """Namespace of the operator (its Helm chart's default)."""
 HPA_NAME_PREFIX = "keda-hpa-"

@@ -9,6 +9,7 @@ import posixpath
 
 API_VERSION = "serving.kserve.io/v1beta1"
 """``apiVersion`` of the InferenceService."""
+KIND = "InferenceService"
 NAMESPACE = "kserve"
 """Namespace of the controller (its Helm chart's default)."""
 

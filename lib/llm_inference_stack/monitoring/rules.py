@@ -14,11 +14,11 @@ import cdk8s
 from constructs import Construct
 
 from .. import vllm_metrics as vm
+from .._resource import plain_api_object
 from ..config import SloConfig
 from ..contracts import typed_props
 from ..errors import PropError
-from ..facts import kserve
-from ..imports.com.coreos import monitoring as prom
+from ..facts import kserve, prometheus_operator
 from ..kube_limits import LAST_APPLIED_LIMIT, kubectl_json_size
 from ..model_server import SCRAPE_INTERVAL
 from ..validation import ChartValidation
@@ -347,7 +347,7 @@ class StackAlerts(Construct):
         tenants: Sequence[MonitoredTenant] = (),
     ) -> None:
         super().__init__(scope, id)
-        ChartValidation.own(self)
+        ChartValidation.own(self, scope)
         self.name = name
         self.groups = recording_rules(models, slo=slo, ai_gateway=ai_gateway)
         if ai_gateway and tenants:
@@ -359,7 +359,8 @@ class StackAlerts(Construct):
                 self.groups.append({"name": "llm-stack.tenant-alerts", "rules": budget_alerts})
         all_labels = {"app.kubernetes.io/component": "monitoring", **(labels or {})}
         metadata = {"name": name, "namespace": namespace, "labels": all_labels}
-        empty = {"apiVersion": prom.PrometheusRule.GVK.api_version, "kind": prom.PrometheusRule.GVK.kind}
+        gvk = _GVK
+        empty = {"apiVersion": gvk.api_version, "kind": gvk.kind}
         # Measured with room for the suffix of a part's name (-1 ... -999).
         empty_size = kubectl_json_size(
             {**empty, "metadata": {**metadata, "name": f"{name}-999"}, "spec": {"groups": []}}
@@ -383,31 +384,29 @@ class StackAlerts(Construct):
         self.prometheus_rule = self.prometheus_rules[0]
         """The (first) PrometheusRule."""
 
-    def _rule(
-        self, id: str, metadata: cdk8s.ApiObjectMetadata, groups: Sequence[Mapping[str, Any]]
-    ) -> prom.PrometheusRule:
-        return prom.PrometheusRule(
+    def _rule(self, id: str, metadata: cdk8s.ApiObjectMetadata, groups: Sequence[Mapping[str, Any]]) -> cdk8s.ApiObject:
+        return plain_api_object(
             self,
             id,
+            gvk=_GVK,
             metadata=metadata,
-            spec=prom.PrometheusRuleSpec(
-                groups=[
-                    prom.PrometheusRuleSpecGroups(
-                        name=group["name"],
-                        interval=group.get("interval"),
-                        rules=[
-                            prom.PrometheusRuleSpecGroupsRules(
-                                record=rule.get("record"),
-                                alert=rule.get("alert"),
-                                expr=prom.PrometheusRuleSpecGroupsRulesExpr.from_string(rule["expr"]),
-                                for_=rule.get("for"),
-                                labels=rule.get("labels"),
-                                annotations=rule.get("annotations"),
-                            )
-                            for rule in group["rules"]
-                        ],
-                    )
-                    for group in groups
-                ]
-            ),
+            body={"spec": {"groups": [_group_body(group) for group in groups]}},
         )
+
+
+_GVK = cdk8s.GroupVersionKind(api_version=prometheus_operator.API_VERSION, kind=prometheus_operator.PROMETHEUS_RULE)
+
+_RULE_FIELDS = ("record", "alert", "expr", "for", "labels", "annotations")
+"""The fields of a rule that a PrometheusRule holds."""
+
+
+def _group_body(group: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule group as the PrometheusRule holds it: its name, interval and rules (the fields it has of
+    ``_RULE_FIELDS``)."""
+    out: dict[str, Any] = {"name": group["name"]}
+    if group.get("interval") is not None:
+        out["interval"] = group["interval"]
+    out["rules"] = [
+        {field: rule[field] for field in _RULE_FIELDS if rule.get(field) is not None} for rule in group["rules"]
+    ]
+    return out

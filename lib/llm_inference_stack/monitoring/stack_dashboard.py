@@ -245,7 +245,7 @@ class StackDashboard(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        ChartValidation.own(self)
+        ChartValidation.own(self, scope)
         self.name = name
         self.dashboard = dashboard
         key, value = DASHBOARD_LABEL

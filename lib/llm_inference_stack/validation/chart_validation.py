@@ -26,6 +26,9 @@ _VALIDATIONS: dict[str, ChartValidation] = {}
 """The validation of each chart holding the stack's constructs, by the chart's jsii reference."""
 _APPS: dict[str, list[ChartValidation]] = {}
 """The validations of each app (by its jsii reference), in the order their charts were made."""
+_OF_CONSTRUCT: dict[str, ChartValidation] = {}
+"""The validation of each construct's chart, by the construct's jsii reference (a construct never changes chart):
+``Chart.of`` is a round trip to the jsii kernel, and every construct of a model asks."""
 
 _SHOWN_TWICE = 3
 """Objects written twice that a message names (it counts the rest)."""
@@ -61,6 +64,10 @@ class ChartValidation:
     @classmethod
     def of(cls, scope: Construct) -> ChartValidation:
         """The validation of ``scope``'s chart, added to the chart on first use."""
+        scope_key = _ref(scope)
+        known = _OF_CONSTRUCT.get(scope_key)
+        if known is not None:
+            return known
         chart = cdk8s.Chart.of(scope)
         # Keyed by the jsii reference: a chart created on the JavaScript side (cdk8s.Testing.chart()) gets a new
         # Python proxy on every lookup, so an attribute set on one proxy is not on the next.
@@ -71,14 +78,20 @@ class ChartValidation:
             _VALIDATIONS[key] = validation
             _APPS.setdefault(validation._app, []).append(validation)
             chart.node.add_validation(validation)
+        _OF_CONSTRUCT[scope_key] = validation
         return validation
 
     @classmethod
-    def own(cls, construct: Construct) -> ChartValidation:
+    def own(cls, construct: Construct, scope: Construct | None = None) -> ChartValidation:
         """The validation of ``construct``'s chart (as ``of``), which takes ``construct`` for one of the stack's: every
         ``ApiObject`` under it, itself included, is the stack's own, made now or later (``add_model``). Every construct
-        of the library calls it once, when it is made; nothing else decides what the stack's objects are."""
-        validation = cls.of(construct)
+        of the library calls it once, when it is made; nothing else decides what the stack's objects are.
+
+        :param scope: the scope ``construct`` was made in, whose chart is ``construct``'s (known without asking the
+            jsii kernel when ``scope`` asked before). Default: looked up from ``construct``.
+        """
+        validation = cls.of(construct if scope is None else scope)
+        _OF_CONSTRUCT[_ref(construct)] = validation
         validation._owners.append(construct)
         return validation
 
