@@ -107,8 +107,8 @@ def test_model_rate_limit_stands_alone_when_the_gateway_has_none() -> None:
 def test_partial_resources_merge_over_the_defaults() -> None:
     objects = synthesized(fleet({"name": "a", "runtime": {"resources": {"requests": {"cpu": "4"}}}}))
     resources = find(objects, "InferenceService")["spec"]["predictor"]["containers"][0]["resources"]
-    assert resources["requests"] == {"cpu": "4", "memory": "64Gi", "ephemeral-storage": "150Gi", "nvidia.com/gpu": 1}
-    assert resources["limits"] == {"cpu": "16", "memory": "128Gi", "ephemeral-storage": "300Gi", "nvidia.com/gpu": 1}
+    assert resources["requests"] == {"cpu": "4", "memory": "64Gi", "ephemeral-storage": "150Gi", "nvidia.com/gpu": "1"}
+    assert resources["limits"] == {"cpu": "16", "memory": "128Gi", "ephemeral-storage": "300Gi", "nvidia.com/gpu": "1"}
 
 
 def test_ephemeral_storage_null_leaves_it_out() -> None:

@@ -117,7 +117,7 @@ def test_a_gpu_resource_the_settings_accept_passes_the_output_checks(default_val
     objects = synthesized(with_changes(default_values, {"model.runtime.gpuResourceName": name}))
     validate_objects(objects)
     limits = find(objects, "InferenceService")["spec"]["predictor"]["containers"][0]["resources"]["limits"]
-    assert limits[name] == default_values["model"]["runtime"]["gpuCount"]
+    assert limits[name] == str(default_values["model"]["runtime"]["gpuCount"])
 
 
 @pytest.mark.parametrize("name", ["kubernetes.io/gpu", "gpu", "requests.nvidia.com/gpu", "Nvidia.com/gpu", "a/b/c"])

@@ -29,4 +29,4 @@ def test_synthesized_follows_the_values(default_values: dict[str, Any]) -> None:
     gpus = [
         find(o, "InferenceService")["spec"]["predictor"]["containers"][0]["resources"]["limits"] for o in (one, four)
     ]
-    assert [g["nvidia.com/gpu"] for g in gpus] == [1, 4]
+    assert [g["nvidia.com/gpu"] for g in gpus] == ["1", "4"]

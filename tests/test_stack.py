@@ -129,8 +129,9 @@ def test_gpu_count_sets_resources_tensor_parallelism_and_shm(
     isvc = find(scenario_objects[scenario], "InferenceService")
     predictor = isvc["spec"]["predictor"]
     container = predictor["containers"][0]
-    assert container["resources"]["limits"]["nvidia.com/gpu"] == gpus
-    assert container["resources"]["requests"]["nvidia.com/gpu"] == gpus
+    # A quantity string, as the API server holds a resource quantity (an integer would be drift for GitOps tools).
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == str(gpus)
+    assert container["resources"]["requests"]["nvidia.com/gpu"] == str(gpus)
     args = container["args"]
     assert args[args.index("--tensor-parallel-size") + 1] == str(gpus)
     shm = [v for v in predictor.get("volumes", []) if v.get("emptyDir", {}).get("medium") == "Memory"]

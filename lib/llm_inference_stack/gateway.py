@@ -624,11 +624,12 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
 
     def _route_body(self, index: int) -> dict[str, Any]:
         """The AIGatewayRoute of bucket ``index``, as plain JSON: a rule per model (matched by the model header),
-        and the token counts the external processor records."""
+        and the token counts the external processor records. The rules carry no ``name``: the AI Gateway v1.0
+        controller's types have none and drop it on their first update, which a GitOps tool would show as drift
+        for ever (``llm-stack verify``'s ``no drift``); nothing refers to a rule by name."""
         timeout = f"{self.config.request_timeout_seconds}s"
         rules = [
             {
-                "name": r.backend_name,
                 "matches": [{"headers": [{"name": MODEL_HEADER, "type": "Exact", "value": r.served_model_name}]}],
                 "backendRefs": [{"name": r.backend_name}],
                 "timeouts": {"request": timeout},

@@ -333,7 +333,7 @@ class ModelServer(Construct):
     def _resources(self) -> dict[str, Any]:
         """CPU, memory and ephemeral storage from the settings, and the GPUs."""
         runtime = self.model.runtime
-        gpus = {runtime.gpu_resource_name: runtime.gpu_count}
+        gpus = {runtime.gpu_resource_name: str(runtime.gpu_count)}  # a quantity string, as the server holds it
         return {
             "requests": {**runtime.resources.requests.quantities(), **gpus},
             "limits": {**runtime.resources.limits.quantities(), **gpus},

@@ -48,7 +48,7 @@ def test_the_library_example_synthesizes_a_valid_stack(tmp_path: Path) -> None:
     assert "namespace" not in find(objs, "GatewayClass", "team-b-gw")["metadata"]
     assert {o["metadata"].get("namespace") for o in objs if o["kind"] != "GatewayClass"} == {"team-b"}
     rules = find(objs, "AIGatewayRoute", "team-b-gw")["spec"]["rules"]
-    assert [(r["name"], r["matches"][0]["headers"][0]["value"]) for r in rules] == [
+    assert [(r["backendRefs"][0]["name"], r["matches"][0]["headers"][0]["value"]) for r in rules] == [
         ("llama-3-70b", "llama-3-70b"),
         ("qwen2-5-7b-instruct", "Qwen2.5-7B-Instruct"),
     ]
@@ -60,7 +60,7 @@ def test_the_library_example_synthesizes_a_valid_stack(tmp_path: Path) -> None:
         for o in objs
         if o["kind"] == "InferenceService"
     }
-    assert gpus == {"qwen2-5-7b-instruct": 1, "llama-3-70b": 4}
+    assert gpus == {"qwen2-5-7b-instruct": "1", "llama-3-70b": "4"}
     assert {o["spec"]["maxReplicaCount"] for o in objs if o["kind"] == "ScaledObject"} == {3}
     # Secure by default: add_model admits only the gateway's Envoy pods (and Prometheus) to each model's pods, and
     # gives the gateway's own pods their NetworkPolicy.

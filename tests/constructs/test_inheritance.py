@@ -117,9 +117,9 @@ def test_a_partial_resource_list_keeps_the_default_ephemeral_storage() -> None:
     runtime = RuntimeConfig(resources=Resources(requests=requests, limits=limits))
     ModelServer(scope, "m", model=ModelConfig(name="m", storage_uri="s3://b/m/", runtime=runtime))
     resources = container(objects(scope), "m")["resources"]
-    assert resources["requests"] == {"cpu": "4", "memory": "16Gi", "ephemeral-storage": "150Gi", "nvidia.com/gpu": 1}
+    assert resources["requests"] == {"cpu": "4", "memory": "16Gi", "ephemeral-storage": "150Gi", "nvidia.com/gpu": "1"}
     # Given as None, the limit is none.
-    assert resources["limits"] == {"cpu": "8", "memory": "32Gi", "nvidia.com/gpu": 1}
+    assert resources["limits"] == {"cpu": "8", "memory": "32Gi", "nvidia.com/gpu": "1"}
 
 
 def test_fails_when_a_models_autoscaling_does_not_fit_the_stacks() -> None:

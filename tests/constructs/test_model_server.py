@@ -36,7 +36,7 @@ def test_serves_the_model_on_its_gpus_in_standard_mode() -> None:
     isvc = find(objs, "InferenceService", "llama-3-70b")
     assert isvc["metadata"]["namespace"] == "kserve-inference"
     assert isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Standard"
-    assert container(objs)["resources"]["limits"]["nvidia.com/gpu"] == 4
+    assert container(objs)["resources"]["limits"]["nvidia.com/gpu"] == "4"
     args = container(objs)["args"]
     assert args[args.index("--tensor-parallel-size") + 1] == "4"
     assert {o["kind"] for o in objs} == {"InferenceService", "PodMonitor", "PodDisruptionBudget"}

@@ -311,7 +311,8 @@ def run_tenant_checks(
     _check_shared(report, ledger, tenants, models, reset)
     _check_across(report, ledger, tenants, models, reset)
     if metrics_url is not None:
-        _check_usage_metrics(report, ledger, metrics_url)
+        # Only tenants' clients: the gateway's own checks before these also asked as the clients of no tenant.
+        _check_usage_metrics(report, ledger, metrics_url, prefixes)
 
 
 def _check_keys(
@@ -484,8 +485,9 @@ def token_usage_by_client(metrics_text: str) -> dict[str, float]:
     return out
 
 
-def _check_usage_metrics(report: ProbeReport, ledger: _Ledger, metrics_url: str) -> None:
-    """The external processor's token metrics per client equal the tokens each tenant client received (1%)."""
+def _check_usage_metrics(report: ProbeReport, ledger: _Ledger, metrics_url: str, prefixes: Sequence[str]) -> None:
+    """The external processor's token metrics per client equal the tokens each tenant client received (1%); every
+    request of a tenant's client went through ``ledger``."""
     try:
         with urllib.request.urlopen(metrics_url, timeout=10) as response:
             text = response.read().decode()
@@ -494,8 +496,10 @@ def _check_usage_metrics(report: ProbeReport, ledger: _Ledger, metrics_url: str)
         return
     usage = token_usage_by_client(text)
     rows = []
-    ok = bool(ledger.received)
+    ok = any(any(c.startswith(p) for p in prefixes) for c in ledger.received)
     for client, received in sorted(ledger.received.items()):
+        if not any(client.startswith(p) for p in prefixes):
+            continue
         counted = usage.get(client, 0.0)
         close = abs(counted - received) <= METRICS_TOLERANCE * max(received, 1)
         ok = ok and close
