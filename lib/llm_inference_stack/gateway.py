@@ -29,7 +29,7 @@ from .config import (
 )
 from .contracts import ServedModel, check_contract, typed_props
 from .errors import PropError
-from .facts import ai_gateway, envoy_gateway
+from .facts import ai_gateway, envoy_gateway, inference_extension
 from .gateway_base import GatewayBase
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
@@ -99,10 +99,10 @@ class GatewayModel(Typed):
     server: ServedModel
     route: ModelRoute
     """The model as the gateway routes to it (served name, backend name, Service host, rate limit)."""
-    backend: eg.Backend
-    """The Envoy Gateway Backend naming the predictor Service."""
-    service_backend: aig.AiServiceBackend
-    """The AIServiceBackend on ``backend``."""
+    backend: eg.Backend | None
+    """The Envoy Gateway Backend naming the predictor Service; None for a model behind an InferencePool."""
+    service_backend: aig.AiServiceBackend | None
+    """The AIServiceBackend on ``backend``; None for a model behind an InferencePool."""
 
     @property
     def ai_gateway_route(self) -> cdk8s.ApiObject:
@@ -215,6 +215,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
     kind = "AiGateway"
     namespace_reason = "the SecurityPolicy reads its Secret from its own namespace"
     emits_gen_ai_metrics = True
+    routes_to_pools = True
 
     def __init__(
         self,
@@ -522,7 +523,11 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return self.tracing
 
     def _add_route(self, server: ServedModel, route: ModelRoute) -> GatewayModel:
-        """The model's Backend and AIServiceBackend; its rule and token limits land in the routes and policies."""
+        """The model's Backend and AIServiceBackend (none for a model behind an InferencePool: its rule sends to the
+        pool); its rule and token limits land in the routes and policies."""
+        if route.pool_name is not None:
+            self._place_routes()
+            return GatewayModel(gateway=self, server=server, route=route, backend=None, service_backend=None)
         meta = self._meta
         scope = Construct(self._backends_slot, route.backend_name)
         backend = eg.Backend(
@@ -654,7 +659,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
                                     ]
                                 )
                             ],
-                            backend_refs=[aig.AiGatewayRouteSpecRulesBackendRefs(name=r.backend_name)],
+                            backend_refs=[_backend_ref(r)],
                             timeouts=aig.AiGatewayRouteSpecRulesTimeouts(request=f"{config.request_timeout_seconds}s"),
                         )
                         for r in chunk
@@ -782,6 +787,16 @@ _HEADER_TYPES = {
     kind: getattr(eg.BackendTrafficPolicySpecRateLimitGlobalRulesClientSelectorsHeadersType, name)
     for kind, name in (("Exact", "EXACT"), ("RegularExpression", "REGULAR_EXPRESSION"), ("Distinct", "DISTINCT"))
 }
+
+
+def _backend_ref(route: ModelRoute) -> aig.AiGatewayRouteSpecRulesBackendRefs:
+    """The rule's backend: the model's AIServiceBackend, or its InferencePool (the AI Gateway hands the request to
+    the pool's endpoint picker)."""
+    if route.pool_name is None:
+        return aig.AiGatewayRouteSpecRulesBackendRefs(name=route.backend_name)
+    return aig.AiGatewayRouteSpecRulesBackendRefs(
+        name=route.pool_name, group=inference_extension.GROUP, kind=inference_extension.POOL_KIND
+    )
 
 
 def _eg_rule(rule: BudgetRule) -> eg.BackendTrafficPolicySpecRateLimitGlobalRules:
