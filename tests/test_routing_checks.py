@@ -144,3 +144,14 @@ def test_validate_names_the_object_and_the_fix(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert f"[pool-target-port] InferencePool kserve-inference/{MODEL}" in err
     assert "set targetPorts to [{number: 8080}]" in err
+
+
+def test_the_pool_is_validated_against_the_pinned_crd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    objs = _objects()
+    _pool(objs)["spec"]["targetPorts"] = []
+    _pool(objs)["spec"]["endpointPickerRef"]["failureMode"] = "FailSometimes"
+    (tmp_path / "llm-stack.k8s.yaml").write_text(yaml.safe_dump_all(objs, sort_keys=False))
+    assert main(["validate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"[schema] InferencePool kserve-inference/{MODEL}: spec.targetPorts: has 0 item(s)" in err
+    assert "spec.endpointPickerRef.failureMode" in err
