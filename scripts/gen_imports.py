@@ -118,6 +118,13 @@ GROUPS: dict[str, list[tuple[str, str, str]]] = {
             "example/prometheus-operator-crd-full/monitoring.coreos.com_prometheusrules.yaml",
         ),
     ],
+    "inference.networking.k8s.io": [
+        (
+            "inferencepool.yaml",
+            "inference-extension",
+            "config/crd/bases/inference.networking.k8s.io_inferencepools.yaml",
+        ),
+    ],
     "external-secrets.io": [
         ("externalsecret.yaml", "external-secrets", "config/crds/bases/external-secrets.io_externalsecrets.yaml"),
         ("secretstore.yaml", "external-secrets", "config/crds/bases/external-secrets.io_secretstores.yaml"),

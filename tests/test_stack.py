@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import EXPOSED, find, kinds, synthesized, with_changes
+import yaml
+from helpers import EXPOSED, ROOT, find, kinds, synthesized, with_changes
 from yaml_snapshot import YamlSnapshotExtension
 
 # Upstream facts (kserve-container, /mnt/models, x-ai-eg-model, ...) are written out here on purpose, not imported from
@@ -44,7 +46,14 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 }
 
 
+FILE_SCENARIOS: dict[str, Path] = {"prefix-aware": ROOT / "examples" / "values-prefix-aware.yaml"}
+"""Scenarios that are values files of their own (not changes to ``values.yaml``)."""
+
+
 def _values(default_values: dict[str, Any], name: str) -> dict[str, Any]:
+    if name in FILE_SCENARIOS:
+        loaded: dict[str, Any] = yaml.safe_load(FILE_SCENARIOS[name].read_text())
+        return loaded
     values = with_changes(default_values, SCENARIOS[name])
     if name == "rate-limits-off":
         values["gateway"]["rateLimit"] = None
@@ -71,7 +80,7 @@ def scenario_objects(default_values: dict[str, Any]) -> dict[str, list[dict[str,
     return _Scenarios(default_values)
 
 
-@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("name", [*SCENARIOS, *FILE_SCENARIOS])
 def test_snapshot(name: str, scenario_objects: dict[str, list[dict[str, Any]]], snapshot: Any) -> None:
     assert scenario_objects[name] == snapshot(extension_class=YamlSnapshotExtension)
 

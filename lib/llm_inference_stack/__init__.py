@@ -54,6 +54,9 @@ _EXPORTS: dict[str, str] = {
     "ResourceList": "settings",
     "Resources": "settings",
     "RuntimeConfig": "settings",
+    "RoutingConfig": "settings",
+    "ScorerWeights": "settings",
+    "InferenceRouting": "inference_routing",
     "StackConfig": "settings",
     "StandaloneGateway": "standalone_gateway",
     "StandaloneGatewayConfig": "settings",
@@ -112,6 +115,7 @@ if TYPE_CHECKING:
     from .gateway import GatewayModel as GatewayModel
     from .gateway import GatewayTenant as GatewayTenant
     from .gateway import ModelRoute as ModelRoute
+    from .inference_routing import InferenceRouting as InferenceRouting
     from .model_server import ModelServer as ModelServer
     from .model_server import vllm_args as vllm_args
     from .monitoring.rules import StackAlerts as StackAlerts
@@ -137,7 +141,9 @@ if TYPE_CHECKING:
     from .settings import RateLimitConfig as RateLimitConfig
     from .settings import ResourceList as ResourceList
     from .settings import Resources as Resources
+    from .settings import RoutingConfig as RoutingConfig
     from .settings import RuntimeConfig as RuntimeConfig
+    from .settings import ScorerWeights as ScorerWeights
     from .settings import SloConfig as SloConfig
     from .settings import StackConfig as StackConfig
     from .settings import StandaloneGatewayConfig as StandaloneGatewayConfig

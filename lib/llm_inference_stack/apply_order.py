@@ -102,6 +102,7 @@ KIND_PHASES: Mapping[tuple[str, str], Phase] = {
     (_ENVOY_GATEWAY, "Backend"): BACKENDS,
     (_AI_GATEWAY, "AIServiceBackend"): BACKENDS,
     (_AI_GATEWAY, "BackendSecurityPolicy"): BACKENDS,
+    ("inference.networking.k8s.io", "InferencePool"): BACKENDS,
     ("serving.kserve.io", "ServingRuntime"): MODEL_SERVERS,
     ("serving.kserve.io", "ClusterServingRuntime"): MODEL_SERVERS,
     ("serving.kserve.io", "InferenceService"): MODEL_SERVERS,
@@ -120,7 +121,8 @@ KIND_PHASES: Mapping[tuple[str, str], Phase] = {
     (_ENVOY_GATEWAY, "HTTPRouteFilter"): GATEWAYS,
     (_AI_GATEWAY, "AIGatewayRoute"): GATEWAYS,
     (_AI_GATEWAY, "GatewayConfig"): GATEWAYS,
-    # The stack's only Deployment and Service are the standalone gateway's.
+    # The stack's Deployments and Services: the standalone gateway's, and the endpoint pickers of prefix-aware
+    # models (applied with the gateways, which reach them).
     ("apps", "Deployment"): GATEWAYS,
     ("", "Service"): GATEWAYS,
     ("keda.sh", "ScaledObject"): SCALERS,

@@ -10,9 +10,10 @@ from constructs import Construct
 
 from .api_keys import ApiKeys
 from .autoscaler import Autoscaler
-from .config import INHERIT, AutoscalingConfig, ModelConfig, PhoenixConfig, StackConfig
-from .contracts import Gateway, RoutedModel, typed_props
+from .config import INHERIT, AutoscalingConfig, ModelConfig, PhoenixConfig, RoutingConfig, StackConfig
+from .contracts import Gateway, RoutedModel, ServedModel, typed_props
 from .gateway import AiGateway, GatewayTenant
+from .inference_routing import InferenceRouting
 from .model_server import ModelServer
 from .monitoring import MonitoredModel, StackAlerts, StackDashboard, dashboard
 from .monitoring.tenants import MonitoredTenant
@@ -44,6 +45,8 @@ class ModelDeployment(Construct):
     :param tracing: Phoenix for vLLM's spans. Default: none.
     :param project_name: Phoenix project. Default: the InferenceService name.
     :param labels: extra labels. Default: none.
+    :param routing: how the gateway picks its pod; ``prefix-aware`` adds an ``InferenceRouting``. Default: through
+        its Service.
     """
 
     def __init__(
@@ -57,6 +60,7 @@ class ModelDeployment(Construct):
         tracing: PhoenixConfig | None = None,
         project_name: str | None = None,
         labels: Mapping[str, str] | None = None,
+        routing: RoutingConfig | None = None,
     ) -> None:
         super().__init__(scope, id)
         ChartValidation.own(self, scope)
@@ -74,8 +78,19 @@ class ModelDeployment(Construct):
             labels={**(labels or {}), "app.kubernetes.io/name": self.server.name},
         )
         """The autoscaler of ``server``."""
+        self.routing: InferenceRouting | None = (
+            InferenceRouting(self, "Routing", server=self.server, config=routing, labels=labels)
+            if routing is not None and routing.prefix_aware
+            else None
+        )
+        """The InferencePool and endpoint picker in front of ``server`` (``routing.mode: prefix-aware``), or None."""
         self.gateway_model: RoutedModel | None = None
         """What the gateway created for this model (set when the stack adds it to its gateway)."""
+
+    @property
+    def routed(self) -> ServedModel:
+        """What the gateway routes to: the ``routing`` (its InferencePool), else the ``server``."""
+        return self.routing if self.routing is not None else self.server
 
 
 @typed_props
@@ -115,6 +130,7 @@ class LlmInferenceStack(cdk8s.Chart):
                 tracing=phoenix,
                 project_name=project,
                 labels=labels,
+                routing=config.routing_of(model),
             )
             for model in config.models
         ]
@@ -171,14 +187,14 @@ class LlmInferenceStack(cdk8s.Chart):
                 prometheus_namespace=config.autoscaling.prometheus.namespace, pod_namespace=envoy_namespace
             )
             for m in self.models:
-                m.server.allow_ingress_only_from(
+                m.routed.allow_ingress_only_from(
                     gateway=self.gateway,
                     gateway_namespace=envoy_namespace,
                     prometheus_namespace=m.autoscaler.config.prometheus.namespace,
                 )
         for m in self.models:
             m.gateway_model = self.gateway.add_model(
-                m.server, rate_limit=config.rate_limit_of(m.server.model), network_policy=config.network_policy.enabled
+                m.routed, rate_limit=config.rate_limit_of(m.server.model), network_policy=config.network_policy.enabled
             )
 
     def _add_tenants(self, labels: Mapping[str, str]) -> None:

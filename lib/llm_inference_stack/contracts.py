@@ -99,6 +99,41 @@ class ServedModel(PodPeer, Protocol):
 
 
 @runtime_checkable
+class CachingModel(ServedModel, Protocol):
+    """A model server whose vLLM can keep a prefix cache (``ModelServer``): what ``InferenceRouting`` routes to."""
+
+    @property
+    def prefix_cache_block_size(self) -> int | None:
+        """vLLM's ``--block-size`` with prefix caching on; None until ``enable_prefix_caching``."""
+        ...
+
+    def enable_prefix_caching(self, *, block_size: int) -> None:
+        """Run vLLM with ``--enable-prefix-caching --block-size <block_size>``."""
+        ...
+
+
+@runtime_checkable
+class PooledModel(ServedModel, Protocol):
+    """A model a gateway reaches through an InferencePool and its endpoint picker (``InferenceRouting``), in the
+    model's namespace."""
+
+    @property
+    def inference_pool_name(self) -> str:
+        """Name of the InferencePool the gateway's rule sends to."""
+        ...
+
+    @property
+    def endpoint_picker_selector(self) -> Mapping[str, str]:
+        """Labels of the endpoint picker's pods (the gateway's Envoy reaches them)."""
+        ...
+
+    @property
+    def endpoint_picker_port(self) -> int:
+        """The endpoint picker's gRPC ext-proc port."""
+        ...
+
+
+@runtime_checkable
 class Scalable(Protocol):
     """What an ``Autoscaler`` scales (``ModelServer``): a Deployment of a served model, and what the autoscaler
     tells it back (the replicas to start with, the Prometheus that reads its metrics)."""

@@ -29,7 +29,7 @@ from .config import (
 )
 from .contracts import ServedModel, check_contract, typed_props
 from .errors import PropError
-from .facts import ai_gateway, envoy_gateway, gateway_api
+from .facts import ai_gateway, envoy_gateway, gateway_api, inference_extension
 from .gateway_base import GatewayBase
 from .imports.io.envoyproxy import aigateway as aig
 from .imports.io.envoyproxy import gateway as eg
@@ -98,10 +98,10 @@ class GatewayModel(Typed):
     server: ServedModel
     route: ModelRoute
     """The model as the gateway routes to it (served name, backend name, Service host, rate limit)."""
-    backend: cdk8s.ApiObject
-    """The Envoy Gateway Backend naming the predictor Service."""
-    service_backend: cdk8s.ApiObject
-    """The AIServiceBackend on ``backend``."""
+    backend: cdk8s.ApiObject | None
+    """The Envoy Gateway Backend naming the predictor Service; None for a model behind an InferencePool."""
+    service_backend: cdk8s.ApiObject | None
+    """The AIServiceBackend on ``backend``; None for a model behind an InferencePool."""
 
     @property
     def ai_gateway_route(self) -> cdk8s.ApiObject:
@@ -214,6 +214,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
     kind = "AiGateway"
     namespace_reason = "the SecurityPolicy reads its Secret from its own namespace"
     emits_gen_ai_metrics = True
+    routes_to_pools = True
 
     def __init__(
         self,
@@ -521,7 +522,11 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return self.tracing
 
     def _add_route(self, server: ServedModel, route: ModelRoute) -> GatewayModel:
-        """The model's Backend and AIServiceBackend; its rule and token limits land in the routes and policies."""
+        """The model's Backend and AIServiceBackend (none for a model behind an InferencePool: its rule sends to the
+        pool); its rule and token limits land in the routes and policies."""
+        if route.pool_name is not None:
+            self._place_routes()
+            return GatewayModel(gateway=self, server=server, route=route, backend=None, service_backend=None)
         meta = self._meta
         scope = Construct(self._backends_slot, route.backend_name)
         backend = plain_api_object(
@@ -631,7 +636,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         rules = [
             {
                 "matches": [{"headers": [{"name": MODEL_HEADER, "type": "Exact", "value": r.served_model_name}]}],
-                "backendRefs": [{"name": r.backend_name}],
+                "backendRefs": [_backend_ref(r)],
                 "timeouts": {"request": timeout},
             }
             for r in self._bucket(index)
@@ -728,6 +733,14 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
                     "budgets"
                 )
         return problems
+
+
+def _backend_ref(route: ModelRoute) -> dict[str, Any]:
+    """The rule's backend: the model's AIServiceBackend, or its InferencePool (the AI Gateway hands the request to
+    the pool's endpoint picker)."""
+    if route.pool_name is None:
+        return {"name": route.backend_name}
+    return {"name": route.pool_name, "group": inference_extension.GROUP, "kind": inference_extension.POOL_KIND}
 
 
 def _eg_rule(rule: BudgetRule) -> dict[str, Any]:

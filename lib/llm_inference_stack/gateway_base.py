@@ -20,7 +20,7 @@ from .config import (
     RateLimitConfig,
     TenantBudgets,
 )
-from .contracts import ServedModel, check_contract, typed_props
+from .contracts import PooledModel, ServedModel, check_contract, typed_props
 from .errors import PropError
 from .network_policy import (
     all_pods_peer,
@@ -74,6 +74,8 @@ class GatewayBase(Construct, Generic[M, T]):
     """Why the objects live in the namespace of the API keys."""
     emits_gen_ai_metrics: ClassVar[bool] = False
     """The gateway exports the ``gen_ai_*`` token metrics (Envoy AI Gateway)."""
+    routes_to_pools: ClassVar[bool] = False
+    """The gateway sends to an InferencePool through its endpoint picker (Envoy AI Gateway)."""
     pod_selector: Mapping[str, str]
     """Labels of the gateway's Envoy pods, for NetworkPolicies (set by each gateway)."""
     labels: Mapping[str, str]
@@ -137,6 +139,22 @@ class GatewayBase(Construct, Generic[M, T]):
         check_contract(
             f"{self.kind}.add_model", "server", server, ServedModel, "pass the ModelServer construct, not its name"
         )
+        if isinstance(server, PooledModel) and not self.routes_to_pools:
+            raise PropError(
+                f"{self.kind}.add_model",
+                "server",
+                server.served_model_name,
+                "this gateway cannot send to an InferencePool (plain Envoy has no endpoint picker's external "
+                "processor): add the ModelServer itself, or use AiGateway",
+            )
+        if isinstance(server, PooledModel) and server.namespace != self.namespace:
+            raise PropError(
+                f"{self.kind}.add_model",
+                "server",
+                server.served_model_name,
+                f"its InferencePool is in namespace {server.namespace!r}, and the gateway's routes send to a pool in "
+                f"their own namespace ({self.namespace!r}) only: put the model in the gateway's namespace",
+            )
         limits = rate_limit_for(server, rate_limit, self.config.rate_limit)
         route = new_route(self.kind, server, limits, self.routes)
         self.routes.append(route)
@@ -223,7 +241,15 @@ class GatewayBase(Construct, Generic[M, T]):
                     from_=[namespace_peer(prometheus_namespace)], ports=ports(*self.metrics_ports)
                 )
             )
-        models = pods_egress((m.server.namespace, m.server.pod_selector, m.server.port) for m in self._served())
+        served = [m.server for m in self._served()]
+        models = pods_egress(
+            [(s.namespace, s.pod_selector, s.port) for s in served]
+            + [
+                (s.namespace, s.endpoint_picker_selector, s.endpoint_picker_port)
+                for s in served
+                if isinstance(s, PooledModel)
+            ]
+        )
         egress = [*models, dns_egress()]
         if self.phoenix is not None:
             egress.append(phoenix_egress(self.phoenix))

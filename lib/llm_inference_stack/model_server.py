@@ -31,6 +31,8 @@ from .facts import kserve, prometheus_operator, vllm
 from .kube_expansion import escape
 from .network_policy import namespace_peer, pods_peer, ports
 from .redaction import credential_warnings
+from .settings._vllm_flags import resolve as resolve_vllm_flag
+from .settings.stack import PREFIX_CACHE_DESTS
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
@@ -62,9 +64,11 @@ def vllm_args(
     model: ModelConfig,
     *,
     otlp_traces_endpoint: str | None = None,
+    prefix_cache_block_size: int | None = None,
 ) -> list[str]:
     """The ``vllm serve`` arguments for ``model`` as vLLM receives them: generated flags first, then
-    ``extraArgs``. The container spec holds them escaped (``kube_expansion.escape``)."""
+    ``extraArgs``. The container spec holds them escaped (``kube_expansion.escape``). With
+    ``prefix_cache_block_size``, prefix caching on with that block size (what prefix-aware routing scores)."""
     runtime = model.runtime
     args = [
         model_path(model.storage_uri),
@@ -81,6 +85,8 @@ def vllm_args(
     ]
     if runtime.max_model_len is not None:
         args += ["--max-model-len", str(runtime.max_model_len)]
+    if prefix_cache_block_size is not None:
+        args += ["--enable-prefix-caching", "--block-size", str(prefix_cache_block_size)]
     if otlp_traces_endpoint is not None:
         args += ["--otlp-traces-endpoint", otlp_traces_endpoint]
     return args + list(runtime.extra_args)
@@ -154,6 +160,9 @@ class ModelServer(Construct):
         gateway's ``add_model``); None until then."""
         self.tracing: PhoenixConfig | None = None
         """Where vLLM sends its spans (``add_tracing``); None: no vLLM tracing."""
+        self.prefix_cache_block_size: int | None = None
+        """vLLM's ``--block-size`` with ``--enable-prefix-caching`` (``enable_prefix_caching``); None: vLLM's
+        defaults."""
         self._project_name = project_name
         self.warnings: list[str] = credential_warnings(
             where=f"model {self.name}", args=model.runtime.extra_args, env=model.runtime.env
@@ -197,7 +206,7 @@ class ModelServer(Construct):
             ),
             fields=("spec",),
             produce=lambda: {"spec": self._spec()},
-            inputs=lambda: (self.tracing, self.project_name, self.min_replicas),
+            inputs=lambda: (self.tracing, self.project_name, self.min_replicas, self.prefix_cache_block_size),
         )
 
     def _pod_monitor(self) -> cdk8s.ApiObject:
@@ -276,6 +285,36 @@ class ModelServer(Construct):
         self.tracing = phoenix
         self._project_name = project_name or self._project_name
 
+    def enable_prefix_caching(self, *, block_size: int) -> None:
+        """Run vLLM with ``--enable-prefix-caching --block-size <block_size>`` (what an endpoint picker's prefix cache
+        scorer assumes: ``InferenceRouting`` calls this). Once per server.
+
+        :param block_size: tokens per KV-cache block, a multiple of 16 from 16 to 256.
+        """
+        if self.prefix_cache_block_size is not None:
+            raise PropError(
+                "ModelServer.enable_prefix_caching",
+                "block_size",
+                block_size,
+                f"model server {self.name!r} has prefix caching on already (one endpoint picker per model)",
+            )
+        if not (16 <= block_size <= 256 and block_size % 16 == 0):
+            raise PropError(
+                "ModelServer.enable_prefix_caching", "block_size", block_size, "use a multiple of 16 from 16 to 256"
+            )
+        for arg in self.model.runtime.extra_args:
+            if arg == "--":
+                break
+            if resolve_vllm_flag(arg).dest in PREFIX_CACHE_DESTS:
+                raise PropError(
+                    "ModelServer.enable_prefix_caching",
+                    "block_size",
+                    block_size,
+                    f"model {self.name!r} sets {arg} in runtime.extra_args: the routing sets the prefix cache's "
+                    "flags itself; remove it from extra_args",
+                )
+        self.prefix_cache_block_size = block_size
+
     @property
     def project_name(self) -> str:
         """Phoenix project of vLLM's spans."""
@@ -315,7 +354,12 @@ class ModelServer(Construct):
             "image": runtime.image,
             "command": ["vllm", "serve"],
             # Escaped: the kubelet would expand "$(NAME)" in a model name or flag into another variable's value.
-            "args": [escape(a) for a in vllm_args(model, otlp_traces_endpoint=otlp)],
+            "args": [
+                escape(a)
+                for a in vllm_args(
+                    model, otlp_traces_endpoint=otlp, prefix_cache_block_size=self.prefix_cache_block_size
+                )
+            ],
             "env": self._env(),
             "ports": [{"containerPort": SERVING_PORT, "name": PORT_NAME, "protocol": "TCP"}],
             "resources": self._resources(),

@@ -85,6 +85,12 @@ PROMETHEUS_OPERATOR_VERSION = "v0.93.0"
 PROMETHEUS_OPERATOR_COMMIT = "f8fafd475f3d132e239432ae6172de60a6cb6516"
 EXTERNAL_SECRETS_VERSION = "v2.9.0"
 EXTERNAL_SECRETS_COMMIT = "378bdb622ed9712ef4a58370f6a17af033b7d343"
+INFERENCE_EXTENSION_VERSION = "v1.5.0"
+"""Gateway API Inference Extension (module ``sigs.k8s.io/gateway-api-inference-extension``): the InferencePool CRD
+and the endpoint picker (``cmd/epp``) of ``routing.mode: prefix-aware``."""
+INFERENCE_EXTENSION_COMMIT = "df9f8909fe06fe2dfd4a6fc0bd0c01a0acabf849"
+EPP_IMAGE = f"registry.k8s.io/gateway-api-inference-extension/epp:{INFERENCE_EXTENSION_VERSION}"
+"""Image of the endpoint picker Deployment (the ``config/charts/inferencepool`` chart's default)."""
 
 
 class Release(NamedTuple):
@@ -105,6 +111,9 @@ RELEASES: dict[str, Release] = {
         "prometheus-operator/prometheus-operator", PROMETHEUS_OPERATOR_VERSION, PROMETHEUS_OPERATOR_COMMIT
     ),
     "external-secrets": Release("external-secrets/external-secrets", EXTERNAL_SECRETS_VERSION, EXTERNAL_SECRETS_COMMIT),
+    "inference-extension": Release(
+        "kubernetes-sigs/gateway-api-inference-extension", INFERENCE_EXTENSION_VERSION, INFERENCE_EXTENSION_COMMIT
+    ),
 }
 """The releases the CRDs (and KServe's default ``inferenceservice-config``) are read from, by key; the files
 ``../shared/crds`` and ``../shared/controlplane`` hold are these releases' (``shared/crds/SOURCES.md``)."""

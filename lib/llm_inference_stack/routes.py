@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import INHERIT, Inherit, RateLimitConfig
+from .contracts import PooledModel
 from .errors import PropError
 from .facts import ai_gateway, kserve, vllm
 from .settings.gateway import MODELS_PER_ROUTE
@@ -40,6 +41,8 @@ class ModelRoute(Typed):
     service_port: int = kserve.PREDICTOR_SERVICE_PORT
     api_prefix: str = vllm.API_PREFIX
     rate_limit: RateLimitConfig | None = None
+    pool_name: str | None = None
+    """The InferencePool the rule sends to (prefix-aware routing); None: the model's Service."""
 
 
 def route_buckets(routes: Sequence[ModelRoute]) -> list[list[ModelRoute]]:
@@ -122,6 +125,7 @@ def new_route(
         service_port=server.service_port,
         api_prefix=server.api_prefix,
         rate_limit=rate_limit,
+        pool_name=server.inference_pool_name if isinstance(server, PooledModel) else None,
     )
     for existing in routes:
         if existing.backend_name == route.backend_name or existing.served_model_name == route.served_model_name:

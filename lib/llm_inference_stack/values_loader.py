@@ -236,7 +236,20 @@ def stack_config_from_mapping(raw: Any) -> StackConfig:
             **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
         )
     except SettingsError as error:
-        raise error.values_error() from None
+        values_error = error.values_error()
+        raise (_as_single_model(values_error) if "model" in raw else values_error) from None
+
+
+def _as_single_model(error: ValuesError) -> ValuesError:
+    """``error`` of a values file with ``model:`` (one model): its ``models[0]`` spelt as that file spells it."""
+    if not error.path.startswith("models[0]"):
+        return error
+    return ValuesError(
+        "model" + error.path[len("models[0]") :],
+        error.value,
+        error.fix.replace("models[0].", "model."),
+        settings_check=error.settings_check,
+    )
 
 
 def _over_stack(model: Any, stack: Any) -> Any:

@@ -37,6 +37,7 @@ from .model import (
     generated_flag_owner,
 )
 from .observability import ObservabilityConfig, PhoenixConfig, SloConfig
+from .routing import RoutingConfig, RoutingMode, ScorerWeights
 from .scaling import AutoscalingConfig, PrometheusAuth, PrometheusConfig, PrometheusTls
 from .stack import RESERVED_ANNOTATIONS, RESERVED_LABELS, NetworkPolicyConfig, StackConfig
 from .tenants import TenantBudgets, TenantConfig, TenantModelBudget
@@ -71,7 +72,10 @@ __all__ = [
     "RateLimitConfig",
     "ResourceList",
     "Resources",
+    "RoutingConfig",
+    "RoutingMode",
     "RuntimeConfig",
+    "ScorerWeights",
     "SecretKeyRef",
     "ServiceType",
     "SloConfig",

@@ -35,6 +35,7 @@ from ._vllm_flags import resolve as resolve_vllm_flag
 from ._vllm_flags import values as flag_values
 from .gateway import RateLimitConfig
 from .inherit import Settings, inherit_defaults
+from .routing import RoutingConfig
 from .scaling import AutoscalingConfig
 from .typed import Typed
 
@@ -478,6 +479,9 @@ class ModelConfig(Typed):
     """Autoscaling of this model. The fields it sets override the stack's ``autoscaling`` (so ``{maxReplicas: 6}``
     keeps the stack's Prometheus, auth and TLS; an ``Autoscaler`` targeting the model's server takes it as its
     defaults). Default: the stack's ``autoscaling``."""
+    routing: RoutingConfig | None = None
+    """How the gateway picks this model's pod. The fields it sets override the stack's ``routing`` (so
+    ``{mode: prefix-aware}`` keeps the stack's scorer weights). Default: the stack's ``routing``."""
 
     def __post_init__(self) -> None:
         require(

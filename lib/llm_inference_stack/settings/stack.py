@@ -17,11 +17,13 @@ from ._checks import (
     require,
     service_namespace,
 )
+from ._vllm_flags import resolve as resolve_vllm_flag
 from .gateway import MODELS_PER_ROUTE, ApiKeysConfig, GatewayConfig, RateLimitConfig
 from .gitops import GitOpsConfig
 from .inherit import over
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
+from .routing import RoutingConfig
 from .scaling import AutoscalingConfig
 from .tenants import TenantBudgets, TenantConfig, check_tenants, resolve_budgets
 from .typed import Typed
@@ -82,9 +84,21 @@ def _object_name_taken_fix(first: int, namespace: str) -> Fix:
     )
 
 
+PREFIX_CACHE_DESTS = frozenset({"enable_prefix_caching", "block_size"})
+"""vLLM's parser destinations of the flags a prefix-aware model's server gets from the stack."""
+
+
+def _standalone_routing_fix(n: Namer) -> str:
+    return (
+        f"{n('gateway.mode')} 'standalone' is a plain Envoy without the endpoint picker's external processor: use "
+        f"{n('gateway.mode')} 'ai-gateway', or routing mode 'service'"
+    )
+
+
 MODEL_INHERITS: Mapping[str, tuple[str, ...]] = {
     "autoscaling": ("autoscaling",),
     "rate_limit": ("gateway", "rate_limit"),
+    "routing": ("routing",),
 }
 """The model fields that inherit from the stack -> the stack field each inherits from (an attribute path): the
 fields a model's block sets override that one (``settings.inherit``). The values loader merges the same pairs."""
@@ -137,6 +151,8 @@ class StackConfig(Typed):
     """Tracing, alerts and dashboards. Default: see ``ObservabilityConfig``."""
     network_policy: NetworkPolicyConfig = NetworkPolicyConfig()
     """Who may reach the model pods. Default: see ``NetworkPolicyConfig``."""
+    routing: RoutingConfig = RoutingConfig()
+    """Default routing of every model: through its Service, or prefix-aware. Default: see ``RoutingConfig``."""
     gitops: GitOpsConfig = GitOpsConfig()
     """What the output tells a GitOps controller (Argo CD's sync waves). Default: see ``GitOpsConfig``."""
     create_namespace: bool = False
@@ -215,6 +231,7 @@ class StackConfig(Typed):
                 self.autoscaling_of(model)
             except SettingsError as error:
                 raise error.under_field(f"models[{index}].autoscaling") from None
+            self._check_routing(index, model)
         if self.tenants:
             check_tenants(
                 self.tenants,
@@ -284,6 +301,44 @@ class StackConfig(Typed):
                     keys,
                     _keys_secret_fix("Prometheus CA certificate", keys_field),
                 )
+
+    def _check_routing(self, index: int, model: ModelConfig) -> None:
+        """A prefix-aware model: an AI Gateway in its namespace, and no vLLM flag of the prefix cache of its own."""
+        routing = self.routing_of(model)
+        if not routing.prefix_aware:
+            return
+        mode_field = "routing.mode" if model.routing is None else f"models[{index}].routing.mode"
+        if self.gateway.mode == "standalone":
+            raise SettingsError(mode_field, routing.mode, _standalone_routing_fix)
+        if self.namespace_of(model) != self.namespace:
+            raise SettingsError(
+                f"models[{index}].namespace",
+                model.namespace,
+                lambda n: (
+                    f"a prefix-aware model's InferencePool lives with its pods, and the AIGatewayRoute sends to it "
+                    f"only in its own namespace ({self.namespace}): remove {n('namespace')} here, or set "
+                    f"{n(mode_field)} 'service'"
+                ),
+            )
+        for arg_index, arg in enumerate(model.runtime.extra_args):
+            if arg == "--":
+                break
+            if resolve_vllm_flag(arg).dest in PREFIX_CACHE_DESTS:
+                raise SettingsError(
+                    f"models[{index}].runtime.extra_args[{arg_index}]",
+                    arg,
+                    lambda n: (
+                        f"with {n(mode_field)} 'prefix-aware' the stack sets --enable-prefix-caching and --block-size "
+                        f"(from {n('routing.block_size')}, the endpoint picker's block size too): remove it from "
+                        f"{n('extra_args')}"
+                    ),
+                )
+
+    def routing_of(self, model: ModelConfig) -> RoutingConfig:
+        """The model's routing: the fields its ``routing`` sets over the stack's (``settings.inherit``)."""
+        merged = over(cast(RoutingConfig, stack_base(self, "routing")), model.routing)
+        assert merged is not None
+        return merged
 
     def namespace_of(self, model: ModelConfig) -> str:
         return model.namespace or self.namespace

@@ -1,6 +1,17 @@
 """Cross-object checks, one module per family; importing this package registers them all."""
 
-from . import api_keys, autoscaling, disruption, gateway, network, privileges, references, serving, workloads
+from . import (
+    api_keys,
+    autoscaling,
+    disruption,
+    gateway,
+    network,
+    privileges,
+    references,
+    routing,
+    serving,
+    workloads,
+)
 from .registry import REGISTRY, Problem, check, run_checks
 
 __all__ = [
@@ -14,6 +25,7 @@ __all__ = [
     "network",
     "privileges",
     "references",
+    "routing",
     "run_checks",
     "serving",
     "workloads",

@@ -48,6 +48,28 @@ def _admits(rule: Mapping[str, Any], namespace: str | None, labels: Mapping[str,
     return False
 
 
+def endpoint_picker_selectors(manifests: Manifests) -> list[tuple[str | None, Mapping[str, Any]]]:
+    """``(namespace, pod selector)`` of each Service an InferencePool's ``endpointPickerRef`` names: the endpoint
+    pickers' pods."""
+    out = []
+    for pool in manifests.of_kind("InferencePool"):
+        name = dig(pool, "spec", "endpointPickerRef", "name")
+        service = manifests.get("Service", namespace_of(pool), str(name)) if isinstance(name, str) else None
+        selector = dig(service, "spec", "selector") if service is not None else None
+        if isinstance(selector, Mapping) and selector:
+            out.append((namespace_of(pool), selector))
+    return out
+
+
+def selects_picker(policy: Obj, picker: tuple[str | None, Mapping[str, Any]]) -> bool:
+    """Whether ``policy`` selects the pods of the endpoint picker ``picker`` (``endpoint_picker_selectors``)."""
+    namespace, labels = picker
+    selector = dig(policy, "spec", "podSelector", "matchLabels")
+    if namespace_of(policy) != namespace or not isinstance(selector, Mapping) or not selector:
+        return False
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
 def model_port(isvc: Obj) -> int:
     """The port vLLM listens on (its ``--port``), which the predictor Service targets; KServe's default without."""
     values = flag_values(args_of(model_container(isvc)), "--port")
@@ -62,7 +84,10 @@ def gateway_egress_reaches_every_model(manifests: Manifests) -> Iterator[Problem
     """A policy restricting egress of pods that route to the models (the gateway's) must admit each model's pods
     on the port vLLM listens on (the port the predictor Service sends to)."""
     models = inference_services(manifests)
+    pickers = endpoint_picker_selectors(manifests)
     for policy in _egress_policies(manifests):
+        if any(selects_picker(policy, picker) for picker in pickers):
+            continue  # an endpoint picker reaches its own pool only (`epp-egress-to-pool`)
         for isvc in models:
             labels = kserve.predictor_pod_labels(name_of(isvc))
             port = model_port(isvc)

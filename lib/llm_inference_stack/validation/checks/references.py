@@ -29,7 +29,7 @@ def referenced_objects_exist(manifests: Manifests) -> Iterator[Problem]:
 
 
 def _route_references(manifests: Manifests) -> Iterator[Problem]:
-    """An AIGatewayRoute's parent Gateways and its rules' AIServiceBackends."""
+    """An AIGatewayRoute's parent Gateways and its rules' AIServiceBackends (InferencePools: ``route-pool``)."""
     for route in manifests.of_kind("AIGatewayRoute"):
         for index, parent in enumerate(dig(route, "spec", "parentRefs") or []):
             if isinstance(parent, Mapping) and parent.get("kind", "Gateway") == "Gateway":
@@ -43,6 +43,8 @@ def _route_references(manifests: Manifests) -> Iterator[Problem]:
                 )
         for r_index, rule in enumerate(dig(route, "spec", "rules") or []):
             for b_index, ref in enumerate(rule.get("backendRefs") or [] if isinstance(rule, Mapping) else []):
+                if isinstance(ref, Mapping) and ref.get("kind") == "InferencePool":
+                    continue  # the `route-pool` check
                 yield from _missing(
                     manifests,
                     route,

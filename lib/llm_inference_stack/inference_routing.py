@@ -1,0 +1,435 @@
+"""Prefix-aware routing: an InferencePool of a model's pods and the endpoint picker (EPP) that scores them.
+
+The Gateway API Inference Extension's endpoint picker (``cmd/epp``) watches the pool's pods, scrapes vLLM's metrics
+from them and, asked by the gateway's Envoy over gRPC ext-proc, picks the pod for each request: the one most likely
+to hold the request's prefix in its KV cache, weighed against queue and KV-cache load. vLLM runs with prefix caching
+and the block size the prefix scorer assumes. What the endpoint picker needs is here, as upstream's
+``config/charts/inferencepool`` chart writes it: its ConfigMap (``EndpointPickerConfig``), ServiceAccount, Role and
+RoleBinding, Deployment, Service, PodDisruptionBudget, and the NetworkPolicies both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import cdk8s
+import yaml
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from ._resource import gvk_of, lazy_api_object
+from .config import Inherit, RateLimitConfig, RoutingConfig
+from .contracts import CachingModel, PodPeer, check_contract, typed_props
+from .errors import PropError
+from .facts import inference_extension as gie
+from .facts import vllm
+from .imports.io.k8s.networking import inference as gie_api
+from .network_policy import dns_egress, namespace_peer, pods_egress, pods_peer, ports
+from .validation import ChartValidation
+
+EPP_REQUESTS = {"cpu": "4", "memory": "8Gi"}
+"""The endpoint picker's requests: upstream's chart's, sized for its scale tests."""
+EPP_LIMITS = {"cpu": "8", "memory": "16Gi"}
+"""Its limits: upstream's memory limit; a CPU limit (upstream sets none) twice the request."""
+API_SERVER_PORTS = (443, 6443)
+"""Ports the endpoint picker reaches the Kubernetes API on (the ``kubernetes`` Service's, and the usual port of the
+API servers behind it): its address is the cluster's, not known here."""
+EPP_USER = 65532
+"""The ``nonroot`` user of the endpoint picker's distroless image."""
+_POD_COMPONENT = "endpoint-picker"
+
+
+def picker_config(config: RoutingConfig) -> str:
+    """The ``EndpointPickerConfig`` of upstream's chart for vLLM over HTTP, with ``config``'s scorers, weights and
+    prefix cache parameters (``autoTune`` off: the block size is the one vLLM is given)."""
+    plugins: list[dict[str, Any]] = []
+    for plugin, _weight in config.scorers.weights():
+        entry: dict[str, Any] = {"type": plugin}
+        if plugin == gie.PREFIX_CACHE_SCORER:
+            entry["parameters"] = {
+                "autoTune": False,
+                "blockSizeTokens": config.block_size,
+                "maxPrefixBlocksToMatch": config.max_prefix_blocks,
+                "lruCapacityPerServer": config.lru_capacity_per_server,
+            }
+        plugins.append(entry)
+    plugins += [
+        {
+            "type": "metrics-data-source",
+            "parameters": {"scheme": "http", "path": vllm.METRICS_PATH, "insecureSkipVerify": True},
+        },
+        {"type": "core-metrics-extractor"},
+    ]
+    document = {
+        "apiVersion": gie.CONFIG_API_VERSION,
+        "kind": gie.CONFIG_KIND,
+        "plugins": plugins,
+        "schedulingProfiles": [
+            {
+                "name": "default",
+                "plugins": [{"pluginRef": plugin, "weight": weight} for plugin, weight in config.scorers.weights()],
+            }
+        ],
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+@typed_props
+class InferenceRouting(Construct):
+    """Prefix-aware routing to one model server: an InferencePool of its predictor pods and the endpoint picker that
+    scores them. A gateway's ``add_model(routing)`` sends the model's requests to the pool (``AiGateway``; the
+    routing is a ``contracts.PooledModel``, and stands for the server in everything else the gateway asks of it).
+
+    The InferencePool is ``node.default_child``. The server's vLLM gets ``--enable-prefix-caching --block-size
+    <config.block_size>``, the block size the prefix cache scorer hashes prompts in.
+
+    :param server: the model server (any ``contracts.CachingModel``: ``ModelServer``).
+    :param config: the routing settings, ``mode`` ``prefix-aware``. Default: ``RoutingConfig(mode="prefix-aware")``
+        (upstream's scorers and weights).
+    :param labels: extra labels on every object. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        server: CachingModel,
+        config: RoutingConfig | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        check_contract("InferenceRouting", "server", server, CachingModel, "pass the ModelServer construct")
+        config = config if config is not None else RoutingConfig(mode="prefix-aware")
+        if not config.prefix_aware:
+            raise PropError(
+                "InferenceRouting",
+                "config",
+                config.mode,
+                "this is the prefix-aware routing: pass RoutingConfig(mode='prefix-aware'), or add the ModelServer "
+                "itself to the gateway (routing through its Service)",
+            )
+        ChartValidation.own(self)
+        self.server = server
+        """The model server routed to."""
+        self.config = config
+        self.inference_pool_name = server.name
+        """Name of the InferencePool (the InferenceService's)."""
+        self.endpoint_picker_name = f"{server.name}-epp"
+        """Name of the endpoint picker's Deployment, Service, ConfigMap, ServiceAccount, Role and RoleBinding."""
+        self.endpoint_picker_port = gie.EXT_PROC_PORT
+        self.endpoint_picker_selector = {
+            "app.kubernetes.io/name": self.endpoint_picker_name,
+            "app.kubernetes.io/component": _POD_COMPONENT,
+        }
+        """Labels of the endpoint picker's pods."""
+        self._labels = {**(labels or {}), **self.endpoint_picker_selector}
+        self._pool_labels = {
+            **(labels or {}),
+            "app.kubernetes.io/name": server.name,
+            "app.kubernetes.io/component": "inference-pool",
+        }
+        server.enable_prefix_caching(block_size=config.block_size)
+        self.inference_pool = self._inference_pool()
+        """The InferencePool (``node.default_child``)."""
+        self.config_map = self._config_map()
+        self.service_account = k8s.KubeServiceAccount(self, "ServiceAccount", metadata=self._meta())
+        self.role, self.role_binding = self._rbac()
+        self.deployment = self._deployment()
+        self.service = self._service()
+        self.disruption_budget = k8s.KubePodDisruptionBudget(
+            self,
+            "DisruptionBudget",
+            metadata=self._meta(),
+            spec=k8s.PodDisruptionBudgetSpec(
+                max_unavailable=k8s.IntOrString.from_number(1),
+                selector=k8s.LabelSelector(match_labels=dict(self.endpoint_picker_selector)),
+            ),
+        )
+        self.endpoint_picker_policy: k8s.KubeNetworkPolicy | None = None
+        """The endpoint picker's NetworkPolicy (``allow_ingress_only_from``); None until then."""
+        self.metrics_policy: k8s.KubeNetworkPolicy | None = None
+        """The policy admitting the endpoint picker to the model pods' metrics port; None until then."""
+        self.node.default_child = self.inference_pool
+
+    # What a gateway asks of the model (``contracts.ServedModel``): the server's, but for the NetworkPolicies.
+
+    @property
+    def name(self) -> str:
+        return self.server.name
+
+    @property
+    def namespace(self) -> str:
+        return self.server.namespace
+
+    @property
+    def served_model_name(self) -> str:
+        return self.server.served_model_name
+
+    @property
+    def predictor_service_host(self) -> str:
+        return self.server.predictor_service_host
+
+    @property
+    def service_port(self) -> int:
+        return self.server.service_port
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def api_prefix(self) -> str:
+        return self.server.api_prefix
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        return self.server.labels
+
+    @property
+    def pod_selector(self) -> Mapping[str, str]:
+        return self.server.pod_selector
+
+    @property
+    def rate_limit(self) -> RateLimitConfig | Inherit | None:
+        return self.server.rate_limit
+
+    @property
+    def network_policy(self) -> Construct | None:
+        return self.endpoint_picker_policy
+
+    def allow_ingress_only_from(
+        self,
+        *,
+        gateway: PodPeer,
+        prometheus_namespace: str | None = None,
+        gateway_namespace: str | None = None,
+    ) -> k8s.KubeNetworkPolicy:
+        """The NetworkPolicies of prefix-aware routing; returns the endpoint picker's (also ``network_policy``). A
+        gateway's ``add_model(routing)`` calls this unless the routing has them already.
+
+        The server's own (``allow_ingress_only_from``: the gateway and Prometheus to vLLM's port), unless it has it;
+        the endpoint picker's: the gateway's Envoy pods to the gRPC ext-proc port, Prometheus to the metrics port,
+        and out to the model pods' port (vLLM's metrics), DNS and the Kubernetes API; and one admitting the endpoint
+        picker to the model pods' port.
+
+        :param prometheus_namespace: namespace of the Prometheus that scrapes the pods. Default: the server's.
+        :param gateway_namespace: namespace of the Envoy pods. Default: the gateway's namespace.
+        """
+        check_contract("InferenceRouting.allow_ingress_only_from", "gateway", gateway, PodPeer, "pass the gateway")
+        if self.endpoint_picker_policy is not None:
+            raise PropError(
+                "InferenceRouting",
+                "gateway",
+                getattr(gateway, "name", gateway),
+                f"the routing of {self.name!r} has its NetworkPolicies already: call allow_ingress_only_from once",
+            )
+        if self.server.network_policy is None:
+            self.server.allow_ingress_only_from(
+                gateway=gateway, prometheus_namespace=prometheus_namespace, gateway_namespace=gateway_namespace
+            )
+        prometheus = prometheus_namespace or getattr(self.server, "prometheus_namespace", None) or "monitoring"
+        self.endpoint_picker_policy = self._picker_policy(gateway_namespace or gateway.namespace, gateway, prometheus)
+        self.metrics_policy = k8s.KubeNetworkPolicy(
+            self,
+            "ModelMetricsPolicy",
+            metadata=k8s.ObjectMeta(name=f"{self.name}-from-epp", namespace=self.namespace, labels=self._pool_labels),
+            spec=k8s.NetworkPolicySpec(
+                pod_selector=k8s.LabelSelector(match_labels=dict(self.pod_selector)),
+                policy_types=["Ingress"],
+                ingress=[
+                    k8s.NetworkPolicyIngressRule(
+                        from_=[pods_peer(self.namespace, self.endpoint_picker_selector)], ports=ports(self.port)
+                    )
+                ],
+            ),
+        )
+        return self.endpoint_picker_policy
+
+    def _picker_policy(self, envoy_namespace: str, gateway: PodPeer, prometheus: str) -> k8s.KubeNetworkPolicy:
+        api_server = k8s.NetworkPolicyEgressRule(ports=ports(*API_SERVER_PORTS))
+        return k8s.KubeNetworkPolicy(
+            self,
+            "NetworkPolicy",
+            metadata=self._meta(),
+            spec=k8s.NetworkPolicySpec(
+                pod_selector=k8s.LabelSelector(match_labels=dict(self.endpoint_picker_selector)),
+                policy_types=["Ingress", "Egress"],
+                ingress=[
+                    k8s.NetworkPolicyIngressRule(
+                        from_=[pods_peer(envoy_namespace, gateway.pod_selector)], ports=ports(gie.EXT_PROC_PORT)
+                    ),
+                    k8s.NetworkPolicyIngressRule(from_=[namespace_peer(prometheus)], ports=ports(gie.METRICS_PORT)),
+                ],
+                egress=[*pods_egress([(self.namespace, self.pod_selector, self.port)]), dns_egress(), api_server],
+            ),
+        )
+
+    def _meta(self, name: str | None = None) -> k8s.ObjectMeta:
+        return k8s.ObjectMeta(name=name or self.endpoint_picker_name, namespace=self.namespace, labels=self._labels)
+
+    def _inference_pool(self) -> cdk8s.ApiObject:
+        config = self.config
+        return lazy_api_object(
+            self,
+            "Resource",
+            gvk=gvk_of(gie_api.InferencePool),
+            metadata=cdk8s.ApiObjectMetadata(
+                name=self.inference_pool_name, namespace=self.namespace, labels=self._pool_labels
+            ),
+            fields=("spec",),
+            produce=lambda: {
+                "spec": {
+                    "targetPorts": [{"number": self.port}],
+                    "appProtocol": "http",
+                    "selector": {"matchLabels": dict(self.pod_selector)},
+                    "endpointPickerRef": {
+                        "name": self.endpoint_picker_name,
+                        "port": {"number": self.endpoint_picker_port},
+                        "failureMode": config.failure_mode,
+                    },
+                }
+            },
+        )
+
+    def _config_map(self) -> k8s.KubeConfigMap:
+        return k8s.KubeConfigMap(
+            self, "Config", metadata=self._meta(), data={gie.CONFIG_FILE: picker_config(self.config)}
+        )
+
+    def _rbac(self) -> tuple[k8s.KubeRole, k8s.KubeRoleBinding]:
+        """What the endpoint picker reads in its namespace: the pods, its pool, objectives and model rewrites."""
+        read = ["get", "watch", "list"]
+        role = k8s.KubeRole(
+            self,
+            "Role",
+            metadata=self._meta(),
+            rules=[
+                k8s.PolicyRule(api_groups=[""], resources=["pods"], verbs=read),
+                k8s.PolicyRule(api_groups=[gie.GROUP], resources=["inferencepools"], verbs=read),
+                k8s.PolicyRule(
+                    api_groups=[gie.ALPHA_GROUP],
+                    resources=["inferenceobjectives", "inferencemodelrewrites"],
+                    verbs=read,
+                ),
+            ],
+        )
+        binding = k8s.KubeRoleBinding(
+            self,
+            "RoleBinding",
+            metadata=self._meta(),
+            role_ref=k8s.RoleRef(api_group="rbac.authorization.k8s.io", kind="Role", name=self.endpoint_picker_name),
+            subjects=[k8s.Subject(kind="ServiceAccount", name=self.endpoint_picker_name, namespace=self.namespace)],
+        )
+        return role, binding
+
+    def _service(self) -> k8s.KubeService:
+        """The Service the InferencePool's ``endpointPickerRef`` names: ext-proc and metrics (upstream's)."""
+        return k8s.KubeService(
+            self,
+            "Service",
+            metadata=self._meta(),
+            spec=k8s.ServiceSpec(
+                type="ClusterIP",
+                selector=dict(self.endpoint_picker_selector),
+                ports=[
+                    k8s.ServicePort(name="grpc-ext-proc", protocol="TCP", port=gie.EXT_PROC_PORT),
+                    k8s.ServicePort(name="http-metrics", protocol="TCP", port=gie.METRICS_PORT),
+                ],
+            ),
+        )
+
+    def _args(self) -> list[str]:
+        return [
+            "--pool-name",
+            self.inference_pool_name,
+            "--pool-namespace",
+            self.namespace,
+            "--pool-group",
+            gie.GROUP,
+            "--zap-encoder",
+            "json",
+            "--config-file",
+            f"{gie.CONFIG_MOUNT_PATH}/{gie.CONFIG_FILE}",
+            "--v",
+            "1",
+            "--tracing=false",
+            # The NetworkPolicy admits Prometheus' namespace alone; token review would need a ClusterRole.
+            "--metrics-endpoint-auth=false",
+        ]
+
+    def _container(self) -> k8s.Container:
+        def probe(period: int, delay: int | None = None) -> k8s.Probe:
+            return k8s.Probe(
+                grpc=k8s.GrpcAction(port=gie.HEALTH_PORT, service=gie.HEALTH_SERVICE),
+                period_seconds=period,
+                initial_delay_seconds=delay,
+            )
+
+        def field_env(name: str, path: str) -> k8s.EnvVar:
+            return k8s.EnvVar(
+                name=name, value_from=k8s.EnvVarSource(field_ref=k8s.ObjectFieldSelector(field_path=path))
+            )
+
+        return k8s.Container(
+            name=gie.CONTAINER_NAME,
+            image=self.config.image,
+            image_pull_policy="IfNotPresent",
+            args=self._args(),
+            ports=[
+                k8s.ContainerPort(name="grpc", container_port=gie.EXT_PROC_PORT),
+                k8s.ContainerPort(name="grpc-health", container_port=gie.HEALTH_PORT),
+                k8s.ContainerPort(name="metrics", container_port=gie.METRICS_PORT),
+            ],
+            liveness_probe=probe(10, 5),
+            readiness_probe=probe(2),
+            env=[field_env("NAMESPACE", "metadata.namespace"), field_env("POD_NAME", "metadata.name")],
+            resources=k8s.ResourceRequirements(
+                requests={k: k8s.Quantity.from_string(v) for k, v in EPP_REQUESTS.items()},
+                limits={k: k8s.Quantity.from_string(v) for k, v in EPP_LIMITS.items()},
+            ),
+            security_context=k8s.SecurityContext(
+                allow_privilege_escalation=False,
+                read_only_root_filesystem=True,
+                capabilities=k8s.Capabilities(drop=["ALL"]),
+            ),
+            volume_mounts=[k8s.VolumeMount(name="plugins-config", mount_path=gie.CONFIG_MOUNT_PATH)],
+        )
+
+    def _deployment(self) -> k8s.KubeDeployment:
+        """One replica (upstream's recommendation: the prefix index lives in the picker's memory), replaced by
+        ``Recreate``."""
+        return k8s.KubeDeployment(
+            self,
+            "Deployment",
+            metadata=self._meta(),
+            spec=k8s.DeploymentSpec(
+                replicas=1,
+                strategy=k8s.DeploymentStrategy(type="Recreate"),
+                selector=k8s.LabelSelector(match_labels=dict(self.endpoint_picker_selector)),
+                template=k8s.PodTemplateSpec(
+                    metadata=k8s.ObjectMeta(labels=self._labels),
+                    spec=k8s.PodSpec(
+                        service_account_name=self.endpoint_picker_name,
+                        # Upstream: as long as the longest grace period of the pool's pods.
+                        termination_grace_period_seconds=130,
+                        security_context=k8s.PodSecurityContext(
+                            run_as_non_root=True,
+                            run_as_user=EPP_USER,
+                            seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
+                        ),
+                        containers=[self._container()],
+                        volumes=[
+                            k8s.Volume(
+                                name="plugins-config",
+                                config_map=k8s.ConfigMapVolumeSource(name=self.endpoint_picker_name),
+                            )
+                        ],
+                    ),
+                ),
+            ),
+        )
+
+
+__all__ = ["InferenceRouting", "picker_config"]
