@@ -61,12 +61,16 @@ def _wrong_picker_port(objs: Objs) -> None:
 
 
 def _route_to_missing_pool(objs: Objs) -> None:
-    rule = next(r for r in find(objs, "AIGatewayRoute")["spec"]["rules"] if r["matches"][0]["headers"][0]["value"] == MODEL)
+    rule = next(
+        r for r in find(objs, "AIGatewayRoute")["spec"]["rules"] if r["matches"][0]["headers"][0]["value"] == MODEL
+    )
     rule["backendRefs"][0]["name"] = "llama"
 
 
 def _route_pool_group(objs: Objs) -> None:
-    rule = next(r for r in find(objs, "AIGatewayRoute")["spec"]["rules"] if r["matches"][0]["headers"][0]["value"] == MODEL)
+    rule = next(
+        r for r in find(objs, "AIGatewayRoute")["spec"]["rules"] if r["matches"][0]["headers"][0]["value"] == MODEL
+    )
     rule["backendRefs"][0]["group"] = "inference.networking.x-k8s.io"
 
 
@@ -117,7 +121,9 @@ def test_the_example_passes_every_check() -> None:
 
 def test_the_example_routes_one_model_through_its_pool_and_the_other_through_its_service() -> None:
     objs = _objects()
-    rules = {r["matches"][0]["headers"][0]["value"]: r["backendRefs"] for r in find(objs, "AIGatewayRoute")["spec"]["rules"]}
+    rules = {
+        r["matches"][0]["headers"][0]["value"]: r["backendRefs"] for r in find(objs, "AIGatewayRoute")["spec"]["rules"]
+    }
     assert rules == {
         MODEL: [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": MODEL}],
         "qwen-7b": [{"name": "qwen-7b"}],
