@@ -104,3 +104,29 @@ def test_a_model_pod_without_the_gpu_toleration_fails_with_the_schedulers_messag
     # The GPU nodes' taint, and the CPU node has no GPU.
     assert "2 node(s) had untolerated taint" in scheduled["detail"], scheduled
     assert "1 Insufficient nvidia.com/gpu" in scheduled["detail"], scheduled
+
+
+def test_a_node_profile_with_an_eight_gpu_node_schedules_the_eight_gpu_model(tmp_path: Path) -> None:
+    profile = tmp_path / "nodes.yaml"
+    profile.write_text(
+        "- name: big-gpu\n"
+        "  capacity: {cpu: '96', memory: 1Ti, ephemeral-storage: 2Ti, nvidia.com/gpu: 8}\n"
+        "  taints: [{key: nvidia.com/gpu, value: present, effect: NoSchedule}]\n"
+        "- name: cpu\n"
+        "  capacity: {cpu: '8', memory: 32Gi, ephemeral-storage: 100Gi}\n"
+    )
+    directory = _write(
+        synth_objects(with_changes(default_values_copy(), {"model.runtime.gpuCount": 8})), tmp_path / "eight-gpus"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "llm_inference_stack.cli", "verify", "--nodes", str(profile), str(directory), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert result.stdout.strip().startswith("{"), f"exit {result.returncode}\n{result.stderr[-4000:]}"
+    report = json.loads(result.stdout)
+    scheduled = _scheduled(report)
+    assert scheduled["ok"] and scheduled["detail"] == "kube-scheduler bound 1 Pod(s) to big-gpu", scheduled
+    assert [n["name"] for n in report["controlPlane"]["nodes"]] == ["big-gpu", "cpu"]

@@ -445,8 +445,8 @@ def select_components(names: Iterable[str] | None = None) -> list[Component]:
 BUILD_MINUTES_HINT = {
     "etcd": "~1.5 min",
     "kube-apiserver": "~8 min",
-    "kube-controller-manager": "~3 min",
-    "kube-scheduler": "~1 min",
+    "kube-controller-manager": "~3.5 min",
+    "kube-scheduler": "~0.5 min",
     "kserve-manager": "~7 min",
     "envoy-gateway": "~7 min",
     "aigw-controller": "~3.5 min",
