@@ -194,7 +194,13 @@ def test_the_ground_floor_contract_reports_an_import_of_the_package(tmp_path: Pa
 # Copies that cannot read pins.py (Go modules, pyproject) are held to it instead.
 
 
-@pytest.mark.parametrize("name", ["kserve-manager", "envoy-gateway", "aigw-controller", "keda-operator", "ratelimit"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kserve-manager", "envoy-gateway",
+        "aigw-controller", "keda-operator", "ratelimit",
+    ],
+)  # fmt: skip
 def test_wrapper_modules_require_the_pinned_version(name: str) -> None:
     from llm_stack_harness.controlplane.build import COMPONENTS_BY_NAME
 

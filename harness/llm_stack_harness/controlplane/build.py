@@ -109,10 +109,12 @@ class Component:
     """Extra linker flags (version stamping), after ``-s -w``."""
     default: bool = True
     """Built by :func:`ensure_binaries` without names; the others on request (``--extra``)."""
+    wrapper: str = ""
+    """Folder under ``modules/`` of the wrapper module, when several binaries share one (default: :attr:`name`)."""
 
     @property
     def module_dir(self) -> Path:
-        return MODULES_DIR / self.name
+        return MODULES_DIR / (self.wrapper or self.name)
 
     @property
     def ldflags_string(self) -> str:
@@ -169,14 +171,20 @@ COMPONENTS: tuple[Component, ...] = (
         main_package="go.etcd.io/etcd/server/v3",
         binary="etcd",
     ),
-    Component(
-        name="kube-apiserver",
-        module="k8s.io/kubernetes",
-        version=KUBERNETES_VERSION,
-        main_package="k8s.io/kubernetes/cmd/kube-apiserver",
-        binary="kube-apiserver",
-        # Without these the server reports v0.0.0-master and clients that parse the version refuse it.
-        ldflags=_kube_version_ldflags(),
+    *(
+        Component(
+            # One wrapper module (modules/kubernetes) for the three binaries of k8s.io/kubernetes: one go.sum, one
+            # dependency graph, and the packages they share compiled once.
+            name=binary,
+            module="k8s.io/kubernetes",
+            version=KUBERNETES_VERSION,
+            main_package=f"k8s.io/kubernetes/cmd/{binary}",
+            binary=binary,
+            # Without these the server reports v0.0.0-master and clients that parse the version refuse it.
+            ldflags=_kube_version_ldflags(),
+            wrapper="kubernetes",
+        )
+        for binary in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
     ),
     Component(
         name="kserve-manager",
@@ -437,6 +445,8 @@ def select_components(names: Iterable[str] | None = None) -> list[Component]:
 BUILD_MINUTES_HINT = {
     "etcd": "~1.5 min",
     "kube-apiserver": "~8 min",
+    "kube-controller-manager": "~3.5 min",
+    "kube-scheduler": "~0.5 min",
     "kserve-manager": "~7 min",
     "envoy-gateway": "~7 min",
     "aigw-controller": "~3.5 min",

@@ -229,6 +229,70 @@ def check_kserve(ctx: Context) -> None:
             check_selectors(ctx, isvc, deployment)
 
 
+def _scheduler_message(ctx: Context, pod: Mapping[str, Any]) -> str:
+    """Why the scheduler left ``pod`` unbound, in its own words: the PodScheduled condition, else the newest
+    FailedScheduling event."""
+    scheduled = conditions(pod).get("PodScheduled")
+    if scheduled and scheduled.get("message"):
+        return f"{scheduled.get('reason')}: {scheduled['message']}"
+    namespace = meta(pod).get("namespace")
+    try:
+        field_selector = f"involvedObject.name={meta(pod).get('name')},reason=FailedScheduling"
+        events = ctx.client.list("v1", "Event", namespace, fieldSelector=field_selector)
+    except ApiError:
+        events = []
+    if events:
+        newest = max(events, key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
+        return f"FailedScheduling: {newest.get('message')}"
+    return "not bound to a node yet (the scheduler has said nothing)"
+
+
+def _no_pod_message(ctx: Context, deployment: Mapping[str, Any]) -> str:
+    """Why the ReplicaSet controller created no Pod (its ReplicaFailure condition), or the Deployment's condition."""
+    namespace = meta(deployment).get("namespace")
+    replica_sets = [r for r in ctx.list("apps/v1", "ReplicaSet", namespace) if owned_by(r, deployment)]
+    for replica_set in replica_sets:
+        failure = conditions(replica_set).get("ReplicaFailure")
+        if failure and failure.get("status") == "True":
+            return f"ReplicaSet {meta(replica_set)['name']}: {failure.get('reason')}: {failure.get('message')}"
+    if not replica_sets:
+        progressing = condition_text(conditions(deployment).get("Progressing"))
+        return f"the Deployment controller created no ReplicaSet; {progressing}"
+    return "the ReplicaSet controller created no Pod yet"
+
+
+def check_scheduling(ctx: Context) -> None:
+    """The Pods the Deployment and ReplicaSet controllers created for each predictor, as kube-scheduler left them:
+    bound to a node, or Pending with the scheduler's reason."""
+    for isvc in ctx.of_kind("InferenceService"):
+        namespace = meta(isvc).get("namespace")
+        deployment = ctx.get("apps/v1", "Deployment", predictor_name(isvc), namespace)
+        if deployment is None:
+            continue  # the KServe Deployment check says why
+        selector = dig(deployment, "spec", "selector")
+        pods = [
+            p
+            for p in ctx.list("v1", "Pod", namespace)
+            if selector_matches(selector, meta(p).get("labels") or {}) and not meta(p).get("deletionTimestamp")
+        ]
+        replicas = dig(deployment, "spec", "replicas")
+        if not pods:
+            ok = replicas == 0
+            detail = "the Deployment has 0 replicas: no Pod to schedule" if ok else _no_pod_message(ctx, deployment)
+            ctx.report.add(isvc, "scheduled", ok, detail)
+            continue
+        unbound = [p for p in pods if not dig(p, "spec", "nodeName")]
+        if unbound:
+            pod = unbound[0]
+            detail = f"Pod {meta(pod)['name']} is Pending: {_scheduler_message(ctx, pod)}"
+            if len(unbound) > 1:
+                detail += f" (and {len(unbound) - 1} more Pending)"
+            ctx.report.add(isvc, "scheduled", False, detail)
+            continue
+        nodes = sorted({str(dig(p, "spec", "nodeName")) for p in pods})
+        ctx.report.add(isvc, "scheduled", True, f"kube-scheduler bound {len(pods)} Pod(s) to {', '.join(nodes)}")
+
+
 def is_for_inference_service(obj: Mapping[str, Any], selector: Any, isvc_name: str) -> bool:
     """Whether ``obj`` (a PodMonitor, PodDisruptionBudget or NetworkPolicy) is meant for the pods of InferenceService
     ``isvc_name``: its selector names that InferenceService in KServe's pod label (exactly; ``llama`` is not
@@ -489,4 +553,6 @@ def check_ai_gateway(ctx: Context) -> None:
             )
 
 
-CHECKS: tuple[Callable[[Context], None], ...] = (check_kserve, check_keda, check_envoy_gateway, check_ai_gateway)
+CHECKS: tuple[Callable[[Context], None], ...] = (
+    check_kserve, check_scheduling, check_keda, check_envoy_gateway, check_ai_gateway,
+)  # fmt: skip

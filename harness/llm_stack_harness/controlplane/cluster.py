@@ -1,7 +1,7 @@
-"""A real Kubernetes control plane on loopback: etcd, kube-apiserver, and the KServe, KEDA, Envoy Gateway and
-Envoy AI Gateway controllers, built from their pinned Go modules (:mod:`.build`). No nodes and no pods: what the
-controllers *create* (Deployments, Services, HPAs, HTTPRoutes, status conditions) is what there is to inspect,
-the way controller projects test with envtest.
+"""A real Kubernetes control plane on loopback: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, and
+the KServe, KEDA, Envoy Gateway and Envoy AI Gateway controllers, built from their pinned Go modules (:mod:`.build`).
+The nodes are declared (:mod:`.nodes`): the Deployment and ReplicaSet controllers create the Pods, the scheduler
+binds them to those nodes or says why not, and no kubelet runs them (a stand-in reports the bound ones Ready).
 
 Run it inside :mod:`.sandbox` (own network, mount and PID namespaces): several controllers bind fixed ports on
 every interface and Envoy Gateway reads its certificates from ``/certs``. Every process is started in its own
@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import socket
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -38,6 +39,7 @@ from ..base.sandbox import wait_for_own_network
 from ..base.substitutions import register
 from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
 from .kube import ApiError, JsonDict, KubeClient
+from .nodes import DEFAULT_NODES, BoundPodStandIn, NodeSpec, register_nodes
 from .pki import Pki, make_pki
 from .sources import ControlPlaneSources
 
@@ -58,6 +60,14 @@ KEDA_PROBE_PORT = 18092
 AI_GATEWAY_EXTENSION_PORT = 1063
 AI_GATEWAY_WEBHOOK_PORT = 9444
 ENVOY_GATEWAY_PROBE_PORT = 8081  # fixed in Envoy Gateway
+CONTROLLER_MANAGER_PORT = 10257  # kube-controller-manager's and kube-scheduler's own secure ports
+SCHEDULER_PORT = 10259
+
+CONTROLLER_MANAGER_CONTROLLERS = (
+    "deployment", "replicaset", "endpointslice", "serviceaccount", "serviceaccount-token", "garbagecollector",
+    "namespace", "disruption", "horizontalpodautoscaling",
+)  # fmt: skip
+"""The controllers kube-controller-manager runs (``--controllers``): no node lifecycle, node IPAM or cloud ones."""
 
 # Envoy Gateway and the AI Gateway controller both serve controller-runtime metrics on the fixed port 8080 (and
 # 18002: Wasm server / rate-limit xDS), as separate pods do in a cluster. The AI Gateway controller therefore runs
@@ -76,13 +86,14 @@ SUBSTITUTIONS = register("control plane", (
      "Gateway's certgen job would write (envoy-gateway, envoy, envoy-rate-limit; a random envoy-oidc-hmac key)",
      "cert-manager / the charts' certgen jobs do not run here"),
     ("Envoy Gateway's Service, Deployment and ServiceAccount envoy-gateway are created as its chart creates them; "
-     "no pods run from the Deployment and the Service has no endpoints",
+     "its Pods (with kube-controller-manager and kube-scheduler) are bound and reported Ready like the others, "
+     "and the process beside them is what serves",
      "Envoy Gateway reads both (owners of the rate-limit Deployment) but runs as a process here"),
     (f"the AI Gateway controller runs in its own network namespace at {AI_GATEWAY_ADDRESS}, addressed by IP in "
      "Envoy Gateway's extensionManager and its webhook configuration",
      "its Service has no endpoints without pods; Envoy Gateway and it both bind ports 8080 and 18002, as pods may"),
-    ("verify reports each predictor Deployment KServe created as Available (status subresource)",
-     "no kubelet runs pods; KServe's later stages (status, routes) run only for a ready predictor"),
+    (f"kube-controller-manager runs only the controllers {', '.join(CONTROLLER_MANAGER_CONTROLLERS)}",
+     "no node lifecycle, node IPAM, cloud, volume or job controllers are needed without kubelets"),
     ("KServe's webhook and probe ports, KEDA's probe port are moved off 9443/8081",
      "they are separate pods in a cluster and share one network namespace here"),
 ))  # fmt: skip
@@ -96,6 +107,8 @@ class ControlPlaneError(HarnessError):
 class Binaries:
     etcd: Path
     kube_apiserver: Path
+    kube_controller_manager: Path | None = None
+    kube_scheduler: Path | None = None
     kserve_manager: Path | None = None
     keda_operator: Path | None = None
     envoy_gateway: Path | None = None
@@ -106,6 +119,8 @@ class Binaries:
         return cls(
             etcd=built["etcd"],
             kube_apiserver=built["kube-apiserver"],
+            kube_controller_manager=built.get("kube-controller-manager"),
+            kube_scheduler=built.get("kube-scheduler"),
             kserve_manager=built.get("kserve-manager"),
             keda_operator=built.get("keda-operator"),
             envoy_gateway=built.get("envoy-gateway"),
@@ -150,8 +165,13 @@ class LocalControlPlane:
         service_account_dir: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount"),
         log: Callable[[str], None] = lambda _message: None,
         client_id_headers: Sequence[str] = ("x-client-id",),
+        nodes: Sequence[NodeSpec] = DEFAULT_NODES,
     ) -> None:
         self.binaries = binaries
+        self.nodes = tuple(nodes)
+        """The declared nodes (registered when the scheduler runs)."""
+        self.pod_stand_in: BoundPodStandIn | None = None
+        self._service_account_admission = False
         self.client_id_headers = tuple(client_id_headers)
         """Headers carrying the client id (the SecurityPolicies' ``forwardClientIDHeader``): the AI Gateway controller
         maps each to the ``client.id`` attribute of the token metrics, as the stack's prerequisites ask
@@ -203,16 +223,31 @@ class LocalControlPlane:
         self.close()
 
     def close(self) -> None:
+        if self.pod_stand_in is not None:
+            self.pod_stand_in.stop()
         for process in reversed(list(self.processes.values())):
             process.stop(grace_s=10.0)
 
-    def start(self, *, controllers: Sequence[str] = ("kserve", "keda", "ai-gateway", "envoy-gateway")) -> None:
+    def start(
+        self,
+        *,
+        controllers: Sequence[str] = (
+            "kube-controller-manager", "kube-scheduler", "nodes", "kserve", "keda", "ai-gateway", "envoy-gateway",
+        ),
+    ) -> None:  # fmt: skip
+        """Start etcd, kube-apiserver and ``controllers`` in that order. The ServiceAccount admission plugin is on
+        when kube-controller-manager (its serviceaccount and token controllers) runs; ``nodes`` registers the
+        declared nodes and starts the stand-in for their kubelets."""
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        self._service_account_admission = "kube-controller-manager" in controllers
         self._step("certificates", self._make_certificates)
         self._step("etcd", self._start_etcd)
         self._step("kube-apiserver", self._start_apiserver)
         self._step("CRDs and configuration", self._install_crds_and_config)
         starters: dict[str, Callable[[], None]] = {
+            "kube-controller-manager": self._start_controller_manager,
+            "kube-scheduler": self._start_scheduler,
+            "nodes": self._register_nodes,
             "kserve": self._start_kserve,
             "keda": self._start_keda,
             "ai-gateway": self._start_ai_gateway,
@@ -283,17 +318,21 @@ class LocalControlPlane:
 
     def _make_certificates(self) -> None:
         self._pki = make_pki(self.work_dir / "pki", extra_ips=(HOST_ADDRESS, AI_GATEWAY_ADDRESS))
+        self._write_kubeconfig(self.kubeconfig, "admin", self.pki.admin_cert, self.pki.admin_key)
+
+    def _write_kubeconfig(self, path: Path, user_name: str, cert: Path, key: Path) -> Path:
         cluster = {"server": self.server, "certificate-authority": str(self.pki.ca_cert)}
-        user = {"client-certificate": str(self.pki.admin_cert), "client-key": str(self.pki.admin_key)}
+        user = {"client-certificate": str(cert), "client-key": str(key)}
         kubeconfig = {
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [{"name": "local", "cluster": cluster}],
-            "users": [{"name": "admin", "user": user}],
-            "contexts": [{"name": "local", "context": {"cluster": "local", "user": "admin"}}],
+            "users": [{"name": user_name, "user": user}],
+            "contexts": [{"name": "local", "context": {"cluster": "local", "user": user_name}}],
             "current-context": "local",
         }
-        self.kubeconfig.write_text(yaml.safe_dump(kubeconfig))
+        path.write_text(yaml.safe_dump(kubeconfig))
+        return path
 
     def _start_etcd(self) -> None:
         data = self.work_dir / "etcd"
@@ -342,7 +381,8 @@ class LocalControlPlane:
                 "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
                 f"--service-account-key-file={pki.service_account_pub}",
                 f"--service-account-signing-key-file={pki.service_account_key}",
-                "--disable-admission-plugins=ServiceAccount", "--allow-privileged=true",
+                *(() if self._service_account_admission else ("--disable-admission-plugins=ServiceAccount",)),
+                "--allow-privileged=true",
                 f"--cert-dir={self.work_dir / 'apiserver-certs'}",
                 f"--token-auth-file={self._token_file()}",
                 "--enable-priority-and-fairness=false", "--v=0",
@@ -395,6 +435,73 @@ class LocalControlPlane:
         if binary is None:
             raise ControlPlaneError(f"no {name} binary was built")
         return binary
+
+    def _component_kubeconfig(self, name: str, user: str) -> Path:
+        """A kubeconfig with a client certificate for ``user`` (kubeadm's ``controller-manager.conf`` and
+        ``scheduler.conf``: the identities the bootstrap RBAC roles ``system:kube-controller-manager`` and
+        ``system:kube-scheduler`` are bound to)."""
+        cert, key = self.pki.client_certificate(name, f"/CN={user}")
+        return self._write_kubeconfig(self.work_dir / f"{name}.kubeconfig", user, cert, key)
+
+    def _healthz(self, port: int) -> Callable[[], bool]:
+        context = ssl.create_default_context(cafile=str(self.pki.ca_cert))
+
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", context=context, timeout=3) as answer:
+                    return bool(answer.status == 200)
+            except OSError:
+                return False
+
+        return healthy
+
+    def _start_controller_manager(self) -> None:
+        """As kubeadm runs it (each controller with its own service-account credentials), with
+        :data:`CONTROLLER_MANAGER_CONTROLLERS` and no leader election."""
+        kubeconfig = self._component_kubeconfig("kube-controller-manager", "system:kube-controller-manager")
+        pki = self.pki
+        process = self._spawn(
+            "kube-controller-manager",
+            [
+                str(self._require(self.binaries.kube_controller_manager, "kube-controller-manager")),
+                f"--kubeconfig={kubeconfig}", f"--authentication-kubeconfig={kubeconfig}",
+                f"--authorization-kubeconfig={kubeconfig}", f"--client-ca-file={pki.ca_cert}",
+                "--bind-address=127.0.0.1", f"--secure-port={CONTROLLER_MANAGER_PORT}",
+                f"--tls-cert-file={pki.serving_cert}", f"--tls-private-key-file={pki.serving_key}",
+                f"--controllers={','.join(CONTROLLER_MANAGER_CONTROLLERS)}", "--leader-elect=false",
+                "--use-service-account-credentials=true", f"--root-ca-file={pki.ca_cert}",
+                f"--service-account-private-key-file={pki.service_account_key}", "--cluster-name=kubernetes",
+                "--v=1",
+            ],
+            {"KUBECONFIG": str(kubeconfig)},
+        )  # fmt: skip
+        self._wait(process, self._healthz(CONTROLLER_MANAGER_PORT), "/healthz")
+
+    def _start_scheduler(self) -> None:
+        """The default profile (no configuration file), as kubeadm runs it, without leader election."""
+        kubeconfig = self._component_kubeconfig("kube-scheduler", "system:kube-scheduler")
+        pki = self.pki
+        process = self._spawn(
+            "kube-scheduler",
+            [
+                str(self._require(self.binaries.kube_scheduler, "kube-scheduler")),
+                f"--kubeconfig={kubeconfig}", f"--authentication-kubeconfig={kubeconfig}",
+                f"--authorization-kubeconfig={kubeconfig}", f"--client-ca-file={pki.ca_cert}",
+                "--bind-address=127.0.0.1", f"--secure-port={SCHEDULER_PORT}",
+                f"--tls-cert-file={pki.serving_cert}", f"--tls-private-key-file={pki.serving_key}",
+                "--leader-elect=false", "--v=1",
+            ],
+            {"KUBECONFIG": str(kubeconfig)},
+        )  # fmt: skip
+        self._wait(process, self._healthz(SCHEDULER_PORT), "/healthz")
+
+    def _register_nodes(self) -> None:
+        register_nodes(self.client, self.nodes)
+        # A client of its own: the stand-in runs in a thread beside the checks.
+        pki = self.pki
+        client = KubeClient(self.server, ca=pki.ca_cert, cert=pki.admin_cert, key=pki.admin_key)
+        self.pod_stand_in = BoundPodStandIn(client, self.nodes)
+        self.pod_stand_in.start()
 
     def _start_kserve(self) -> None:
         # controller-runtime's default webhook cert dir is $TMPDIR/k8s-webhook-server/serving-certs (KServe sets none).
@@ -534,6 +641,7 @@ class LocalControlPlane:
             "work_dir": str(self.work_dir),
             "timings_s": {k: round(v, 1) for k, v in self.timings.items()},
             "logs": {name: str(p.log_path) for name, p in self.processes.items()},
+            "nodes": [node.as_dict() for node in self.nodes] if self.pod_stand_in is not None else [],
         }
 
 

@@ -52,6 +52,17 @@ class Pki:
     service_account_key: Path
     service_account_pub: Path
 
+    def client_certificate(self, name: str, subject: str) -> tuple[Path, Path]:
+        """A client certificate (and its key) signed by the CA for ``subject`` (``/CN=user/O=group``), as the
+        control-plane components' kubeconfigs carry them (kubeadm's ``controller-manager.conf``, ``scheduler.conf``)."""
+        return _signed(
+            name,
+            subject,
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n",
+            (self.ca_cert, self.ca_key),
+            self.directory,
+        )
+
     def install_tls_dir(self, target: Path, *, ca_name: str = "ca.crt") -> Path:
         """Copy ``tls.crt``, ``tls.key`` and the CA into ``target`` (the layout controllers read)."""
         target.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .checks import CHECKS, Context, conditions, dig, meta, predictor_name
+from .checks import CHECKS, Context, dig, meta
 from .kube import ApiError, JsonDict, KubeClient
 from .report import Report
 
@@ -67,6 +67,35 @@ def _secret_refs(obj: Mapping[str, Any]) -> Iterator[tuple[str, str | None]]:
                 yield ref["name"], ref.get("key")
 
 
+def _service_account_refs(obj: Mapping[str, Any]) -> Iterator[str]:
+    """ServiceAccounts the Pods of ``obj`` run as, in its own namespace (none named: the namespace's ``default``,
+    which the serviceaccount controller creates)."""
+    kind = obj.get("kind")
+    spec = obj.get("spec") or {}
+    pod_specs = []
+    if kind == "InferenceService":
+        pod_specs = [spec.get("predictor") or {}]
+    elif kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+        pod_specs = [dig(spec, "template", "spec") or {}]
+    for pod_spec in pod_specs:
+        name = pod_spec.get("serviceAccountName")
+        if name and name != "default":
+            yield str(name)
+
+
+def standin_service_accounts(objects: Sequence[JsonDict]) -> list[JsonDict]:
+    """ServiceAccounts the objects' Pods run as that are not among them (made beside the stack, e.g. one with the
+    model store's credentials): the ServiceAccount admission plugin refuses a Pod whose ServiceAccount is missing."""
+    present = {(meta(o).get("namespace"), meta(o).get("name")) for o in objects if o.get("kind") == "ServiceAccount"}
+    wanted = sorted(
+        {(str(meta(o).get("namespace")), name) for o in objects for name in _service_account_refs(o)} - present
+    )
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
+        for namespace, name in wanted
+    ]
+
+
 def standin_secrets(objects: Sequence[JsonDict]) -> list[JsonDict]:
     """Secrets the objects read that are not among them (existing, or written by External Secrets)."""
     present = {(meta(o).get("namespace"), meta(o).get("name")) for o in objects if o.get("kind") == "Secret"}
@@ -105,6 +134,12 @@ def apply_all(client: KubeClient, objects: Sequence[JsonDict], report: Report) -
         report.prerequisites.append(
             f"Secret {secret['metadata']['namespace']}/{secret['metadata']['name']} (stand-in: the manifests read "
             "it but do not create it)"
+        )
+    for account in standin_service_accounts(objects):
+        client.apply(account)
+        report.prerequisites.append(
+            f"ServiceAccount {account['metadata']['namespace']}/{account['metadata']['name']} (stand-in: the "
+            "manifests' Pods run as it but the manifests do not create it)"
         )
     admitted = []
     for obj in objects:  # in the manifests' order, created as `kubectl apply -f` creates what is not there yet
@@ -147,34 +182,6 @@ def check_drift(ctx: Context) -> None:
         )
 
 
-def mark_predictors_available(ctx: Context) -> None:
-    """Stand in for kube-controller-manager and the kubelet: once KServe created a predictor Deployment, report it
-    Available (status subresource), as a Deployment whose pods became ready is. KServe's next stages (status,
-    routes) only run for a ready predictor."""
-    for isvc in ctx.of_kind("InferenceService"):
-        namespace = meta(isvc).get("namespace")
-        name = predictor_name(isvc)
-        deployment = ctx.get("apps/v1", "Deployment", name, namespace)
-        if deployment is None or conditions(deployment).get("Available", {}).get("status") == "True":
-            continue
-        replicas = dig(deployment, "spec", "replicas") or 1
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        status = {
-            "observedGeneration": meta(deployment).get("generation", 1),
-            "replicas": replicas, "updatedReplicas": replicas, "readyReplicas": replicas,
-            "availableReplicas": replicas,
-            "conditions": [
-                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-                 "message": "Deployment has minimum availability.", "lastTransitionTime": now, "lastUpdateTime": now},
-                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-                 "message": "ReplicaSet has successfully progressed.", "lastTransitionTime": now,
-                 "lastUpdateTime": now},
-            ],
-        }  # fmt: skip
-        path = ctx.client.path("apps/v1", "Deployment", namespace, name) + "/status"
-        ctx.client.request("PATCH", path, {"status": status}, content_type="application/merge-patch+json")
-
-
 def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: float = STABLE_S) -> None:
     """Re-run the checks until they all pass, or their findings stopped changing for ``stable_s`` (after at least
     ``stable_s``), or ``timeout_s``; the last run's findings stay in the report."""
@@ -183,7 +190,6 @@ def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: floa
     previous: list[tuple[bool, str]] = []
     while True:
         control_plane.check_alive()
-        mark_predictors_available(ctx)
         ctx.report.findings = list(base)
         for check in CHECKS:
             check(ctx)
@@ -206,8 +212,10 @@ _DELETE_FIRST = {"AIGatewayRoute", "InferenceService", "ScaledObject"}
 def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[str], timeout_s: float = 120.0) -> None:
     """Remove what one run left (ours, the stand-ins, what controllers made) so the next starts from the same state.
 
-    There is no garbage collector or namespace controller (no kube-controller-manager): objects the controllers
-    created are deleted explicitly, after ours are gone (their finalizers are the controllers' to remove).
+    The garbage collector removes what the controllers owned (ReplicaSets, Pods) once their owners are gone, and the
+    stand-in for the kubelets finishes the deletion of bound Pods; whatever is left in the namespaces is deleted
+    explicitly too (objects the controllers made without an owner), so the next set never depends on the garbage
+    collector's timing. A namespace's ``default`` ServiceAccount stays (the serviceaccount controller recreates it).
     """
 
     def delete(obj: Mapping[str, Any]) -> None:
@@ -241,7 +249,7 @@ def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[
         for namespace in namespaces:
             for api_version, kind in namespaced:
                 try:
-                    found += client.list(api_version, kind, namespace)
+                    found += [o for o in client.list(api_version, kind, namespace) if not _kept(o)]
                 except ApiError:
                     continue  # not listable
         return found
@@ -249,6 +257,12 @@ def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[
     for obj in leftovers():
         delete(obj)
     _wait_gone(leftovers, timeout_s, "what the controllers created")
+
+
+def _kept(obj: Mapping[str, Any]) -> bool:
+    """What a namespace always has: its ``default`` ServiceAccount (and the ConfigMap ``kube-root-ca.crt``)."""
+    name = meta(obj).get("name")
+    return (obj.get("kind"), name) in (("ServiceAccount", "default"), ("ConfigMap", "kube-root-ca.crt"))
 
 
 def _wait_gone(remaining: Callable[[], list[JsonDict]], timeout_s: float, what: str) -> None:
@@ -277,7 +291,7 @@ def verify_objects(
     check_drift(ctx)
     if collect_dir is not None:
         collect.write_objects(collect_dir, "settled", collect.read_back(plane.client, admitted), source=source)
-    applied = admitted + standin_secrets(objects)
+    applied = admitted + standin_secrets(objects) + standin_service_accounts(objects)
     return report, applied
 
 
@@ -286,6 +300,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     from ..base.substitutions import lines
     from .build import COMPONENTS_BY_NAME
     from .cluster import Binaries, LocalControlPlane
+    from .nodes import DEFAULT_NODES, parse_profile
     from .sources import ControlPlaneSources
 
     job = json.loads(job_file.read_text())
@@ -293,7 +308,13 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
         files=tuple(Path(p) for p in job["sources"]["files"]), kserve_config_file=Path(job["sources"]["kserve_config"])
     )
     built = {name: Path(path) for name, path in job["binaries"].items()}
-    plane = LocalControlPlane(Binaries.from_build(built), sources, work_dir=Path(job["work_dir"]), log=_progress)
+    plane = LocalControlPlane(
+        Binaries.from_build(built),
+        sources,
+        work_dir=Path(job["work_dir"]),
+        log=_progress,
+        nodes=parse_profile(job["nodes"], "--nodes") if job.get("nodes") is not None else DEFAULT_NODES,
+    )
     reports: list[Report] = []
 
     def stop(signum: int, _frame: object) -> None:
@@ -322,7 +343,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     if error is not None:
         reports.append(Report(error=error))
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
-    described = plane.describe() | {"versions": versions, "substitutions": lines("control plane")}
+    described = plane.describe() | {"versions": versions, "substitutions": lines("control plane", "nodes")}
     for report in reports:
         report.control_plane = described
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
@@ -360,6 +381,13 @@ def _parser() -> argparse.ArgumentParser:
         help="write every object of the manifests as the API server holds it, one YAML file each, into a new or "
         "empty DIR: <n>-<set>/applied/ (the apply's answer) and <n>-<set>/settled/ (with the status the controllers "
         "wrote); managed fields and Secret values left out",
+    )
+    parser.add_argument(
+        "--nodes",
+        type=Path,
+        metavar="FILE",
+        help="the nodes to schedule on: a YAML list of {name, capacity, allocatable, labels, taints} (default: two "
+        "GPU nodes with 4 nvidia.com/gpu each, tainted nvidia.com/gpu=present:NoSchedule, and one CPU node)",
     )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     return parser
@@ -423,6 +451,14 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     from .sources import ControlPlaneSources, SourcesError
 
     sets = _manifest_sets(args)
+    nodes = None
+    if args.nodes is not None:
+        from .nodes import NodeProfileError, load_profile
+
+        try:
+            nodes = [node.as_dict() for node in load_profile(args.nodes)]
+        except NodeProfileError as error:
+            raise _Exit(f"invalid node profile: {error}", EXIT_INVALID) from None
     collect_root = None
     if args.collect is not None:
         from .collect import CollectDirError, check_collect_dir
@@ -450,6 +486,7 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         "sources": {"files": [str(p) for p in sources.files], "kserve_config": str(sources.kserve_config_file)},
         "work_dir": str(work / "control-plane"),
         "report_file": str(report_file),
+        "nodes": nodes,
     }
     job_file = work / "job.json"
     job_file.write_text(json.dumps(job))
