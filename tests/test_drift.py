@@ -58,3 +58,13 @@ def test_a_secrets_string_data_is_compared_as_the_data_it_is_stored_as() -> None
     assert drifted(written, {"kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "dw=="}}) == [
         "data.k: 'dg==' -> 'dw=='"
     ]
+
+
+def test_items_that_share_a_name_are_compared_item_for_item() -> None:
+    headers = [
+        {"name": "x-client-id", "type": "RegularExpression", "value": "a\\..*"},
+        {"name": "x-client-id", "type": "Distinct"},
+    ]
+    written = {"kind": "X", "metadata": {"name": "x"}, "spec": {"headers": headers}}
+    assert drifted(written, {**written, "spec": {"headers": [dict(h) for h in headers]}}) == []
+    assert drifted(written, {**written, "spec": {"headers": headers[::-1]}}) != []

@@ -5,7 +5,8 @@ A GitOps tool compares each field of the manifest with the live object and shows
 long as one differs (Argo CD's default diff, and Flux's dry-run one, leave fields the manifest does not write
 alone). So the comparison here walks what the manifest wrote: every value, and every list item, must be in the
 live object as written. Lists of objects that carry a ``name`` (containers, ports, env, volumes) are matched by
-name, as the API server merges them; other lists must be equal item for item. Extra fields the server added
+name, as the API server merges them (when the names are unique: a rate-limit rule's headers may name one header
+twice); other lists must be equal item for item. Extra fields the server added
 (defaults, status, controllers' annotations) are not drift. A Secret's ``stringData`` is compared as the
 ``data`` the server stores it as.
 """
@@ -59,7 +60,8 @@ def _compare_list(written: Sequence[Any], live: Any, path: str, out: list[str]) 
     if not isinstance(live, list):
         out.append(f"{path}: {_short(written)} -> {_short(live)}")
         return
-    if written and all(isinstance(i, Mapping) and "name" in i for i in written):
+    names = [i.get("name") for i in written if isinstance(i, Mapping)]
+    if written and len(names) == len(written) and None not in names and len(set(names)) == len(names):
         by_name = {i.get("name"): i for i in live if isinstance(i, Mapping)}
         for item in written:
             _compare(item, by_name.get(item["name"], _MISSING), f"{path}[name={item['name']}]", out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 
-from llm_inference_stack.facts import envoy_gateway
+from llm_inference_stack.facts import envoy_gateway, inference_extension
 from llm_inference_stack.pins import ENVOY_GATEWAY_IMAGE
 
 from .kube import JsonDict
@@ -40,6 +40,10 @@ def envoy_gateway_config(extension_host: str, extension_port: int) -> JsonDict:
                 }
             },
             "service": {"fqdn": {"hostname": extension_host, "port": extension_port}},
+            # The AI Gateway's Envoy Gateway values for InferencePool backends (routing.mode: prefix-aware).
+            "backendResources": [
+                {"group": inference_extension.GROUP, "kind": inference_extension.POOL_KIND, "version": "v1"}
+            ],
         },
     }
 
