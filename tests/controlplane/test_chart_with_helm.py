@@ -207,7 +207,7 @@ def test_install_dry_run_upgrade_and_rollback_on_the_api_server(
         predictor = _inference_service(result)["spec"]["predictor"]
         return predictor["containers"][0]["resources"]["limits"]["nvidia.com/gpu"]
 
-    assert [gpus(installed), gpus(upgraded), gpus(rolled_back)] == [2, 4, 2]
+    assert [gpus(installed), gpus(upgraded), gpus(rolled_back)] == ["2", "4", "2"]
     assert _inference_service(installed)["metadata"]["annotations"]["meta.helm.sh/release-name"] == "llm"
     revisions = json.loads(history["stdout"])
     version = default_chart_version()
