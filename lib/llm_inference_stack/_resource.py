@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -109,6 +108,12 @@ def _js_order(key: str) -> bytes:
     return key.encode("utf-16-be", "surrogatepass")
 
 
+def plain_json(value: Any) -> Any:
+    """``value`` with every mapping's keys in JavaScript's sort order and its None values left out: a body as a
+    generated class writes it (for ``lazy_api_object``'s ``produce``; ``plain_api_object`` applies it itself)."""
+    return _sorted_keys(value)
+
+
 def _sorted_keys(value: Any) -> Any:
     """``value`` with every mapping's keys in JavaScript's sort order and its None values left out."""
     if isinstance(value, Mapping):
@@ -122,11 +127,10 @@ _PATCHES: dict[tuple[str, ...], tuple[cdk8s.JsonPatch, ...]] = {}
 
 
 @functools.cache
-def gvk_of(api_object_class: Any) -> cdk8s.GroupVersionKind:
-    """``api_object_class.GVK`` (a generated class's type), read once per process: each read is three round trips
-    to the jsii kernel (the static and both fields), and a fleet makes a few hundred main objects."""
-    gvk: cdk8s.GroupVersionKind = api_object_class.GVK
-    return gvk
+def gvk(api_version: str, kind: str) -> cdk8s.GroupVersionKind:
+    """The ``GroupVersionKind`` of ``kind`` in ``api_version``, made once per process (``facts.kubernetes`` and the
+    other facts modules name them)."""
+    return cdk8s.GroupVersionKind(api_version=api_version, kind=kind)
 
 
 def _body_patches(fields: tuple[str, ...]) -> tuple[cdk8s.JsonPatch, ...]:
@@ -137,79 +141,6 @@ def _body_patches(fields: tuple[str, ...]) -> tuple[cdk8s.JsonPatch, ...]:
         moves = [cdk8s.JsonPatch.move(from_=f"/metadata/{_BODY}/{name}", path=f"/{name}") for name in fields]
         patches = _PATCHES[fields] = (*moves, cdk8s.JsonPatch.remove(f"/metadata/{_BODY}"))
     return patches
-
-
-def body(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """A generated class's ``manifest(...)`` without ``apiVersion``, ``kind`` and ``metadata``."""
-    return {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind", "metadata")}
-
-
-def struct_body(api_object_class: Any, **props: Any) -> dict[str, Any]:
-    """``body(api_object_class.manifest(**props))`` (``props``: top-level fields such as ``spec``, typed structs of
-    the generated module), converted in Python.
-
-    ``manifest`` sends the whole typed struct to the jsii kernel and back, reading every property through its
-    getter on the way out; for a 100-model stack that was the larger part of the CPU time of synthesis after the
-    construction. The conversion here reads the structs' own values and names every field by its schema name,
-    as the generated ``toJson`` functions do; for what it does not know (an enum member, a jsii object that is
-    not a union value, a module without docstrings) it calls ``manifest``. Both give the same body (tested).
-    """
-    try:
-        return {_top_level_name(name): _plain(value) for name, value in props.items() if value is not None}
-    except _NotPlain:
-        return body(api_object_class.manifest(**props))
-
-
-class _NotPlain(Exception):
-    """A value ``struct_body`` leaves to the generated ``manifest``."""
-
-
-_SCHEMA_NAME = re.compile(r":schema: [^#\s]+#(\S+)")
-_FIELD_NAMES: dict[type, dict[str, str]] = {}
-_UNION_VALUES: dict[str, Any] = {}
-
-
-def _top_level_name(name: str) -> str:
-    if "_" in name:  # e.g. binary_data: its schema name would come from the props class
-        raise _NotPlain(name)
-    return name
-
-
-def _field_names(cls: type) -> dict[str, str]:
-    """Python attribute -> schema name of each field of a generated struct class, from its properties' ``:schema:``
-    lines (``InferenceServiceSpecPredictorContainersPorts#hostIP``: the name ``toJson`` writes)."""
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = {}
-        for attribute in cls.__jsii_name_mapping__:  # type: ignore[attr-defined]
-            match = _SCHEMA_NAME.search(getattr(cls, attribute).__doc__ or "")
-            if match is None:
-                raise _NotPlain(cls)
-            names[attribute] = match.group(1)
-        _FIELD_NAMES[cls] = names
-    return names
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as the generated ``toJson`` functions write it."""
-    if value is None or isinstance(value, (str, int, float)):  # bool is an int
-        return value
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items() if item is not None}
-    kind = type(value)
-    if hasattr(kind, "__jsii_name_mapping__"):  # a struct
-        names = _field_names(kind)
-        return {names[key]: _plain(item) for key, item in value._values.items() if item is not None}
-    ref = getattr(value, "__jsii_ref__", None)
-    if ref is not None and (hasattr(kind, "from_string") or hasattr(kind, "from_number")):
-        # A union value (IntOrString, Quantity): toJson writes its ``value``; each is read from the kernel once.
-        key = ref.ref
-        if key not in _UNION_VALUES:
-            _UNION_VALUES[key] = value.value
-        return _UNION_VALUES[key]
-    raise _NotPlain(kind)
 
 
 def namespace_for(scope: Construct, namespace: str | None) -> str:

@@ -8,21 +8,18 @@ holding a dummy key.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Any
 
 import cdk8s
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import namespace_for
+from ._resource import gvk, namespace_for, plain_api_object
 from .config import ApiKeysConfig, ExternalSecretConfig
 from .contracts import typed_props
 from .errors import PropError
+from .facts import external_secrets, kubernetes
 from .settings.tenants import CLIENT_ID_PREFIX
 from .validation import ChartValidation
-
-if TYPE_CHECKING:
-    from .imports.io import external_secrets as eso
 
 
 @typed_props
@@ -73,8 +70,10 @@ class ApiKeys(Construct):
         """Start of every client id of these keys (a tenant's); None: the keys as they are."""
         prefix = client_id_prefix or ""
         labels = {"app.kubernetes.io/component": "api-keys", **(labels or {})}
-        self.external_secret: eso.ExternalSecret | None = None
-        self.secret: k8s.KubeSecret | None = None
+        self.external_secret: cdk8s.ApiObject | None = None
+        """The ExternalSecret (``external_secret`` configured); None otherwise."""
+        self.secret: cdk8s.ApiObject | None = None
+        """The Secret holding the dummy key (``dummy_key``); None otherwise."""
         self.warnings: list[str] = []
         """What the user must know about this output (a test key in it); the CLI prints them, constructs never do."""
 
@@ -89,54 +88,40 @@ class ApiKeys(Construct):
                 f"apiKeys.dummyKey is set: dist/ contains a Secret '{config.secret_name}' with a test API key "
                 f"for client '{prefix}{config.dummy_client_id}'. Never use this outside a test cluster."
             )
-            self.secret = k8s.KubeSecret(
+            self.secret = plain_api_object(
                 self,
                 "Resource",
-                metadata=k8s.ObjectMeta(name=config.secret_name, namespace=namespace, labels=labels),
-                type="Opaque",
-                string_data={prefix + config.dummy_client_id: config.dummy_key},
+                gvk=gvk(*kubernetes.SECRET),
+                metadata=cdk8s.ApiObjectMetadata(name=config.secret_name, namespace=namespace, labels=dict(labels)),
+                body={"type": "Opaque", "stringData": {prefix + config.dummy_client_id: config.dummy_key}},
             )
 
     def _external_secret(
         self, config: ApiKeysConfig, ext: ExternalSecretConfig, labels: Mapping[str, str]
-    ) -> eso.ExternalSecret:
+    ) -> cdk8s.ApiObject:
         """The ExternalSecret writing the keys Secret from the store: one entry per property of the remote secret."""
-        # Imported only when used: External Secrets' generated module is the third largest (3 MB).
-        from .imports.io import external_secrets as eso
-
         prefix = self.client_id_prefix or ""
-        return eso.ExternalSecret(
+        data_from: dict[str, Any] = {"extract": {"key": ext.remote_key}}
+        if prefix:
+            # A tenant's client ids start with its prefix: Go's ReplaceAllString of "^" puts it in front of every
+            # key (External Secrets v2.9 esutils.RewriteRegexp).
+            data_from["rewrite"] = [{"regexp": {"source": "^", "target": prefix}}]
+        spec = {
+            "refreshInterval": ext.refresh_interval,
+            "secretStoreRef": {"name": ext.store_name, "kind": ext.store_kind},
+            "target": {
+                "name": config.secret_name,
+                "creationPolicy": external_secrets.OWNER_CREATION_POLICY,
+                "template": {"type": "Opaque"},
+            },
+            # Every property of the remote secret becomes one entry: client id -> API key, exactly the shape
+            # Envoy Gateway's apiKeyAuth expects.
+            "dataFrom": [data_from],
+        }
+        return plain_api_object(
             self,
             "Resource",
+            gvk=gvk(external_secrets.API_VERSION, external_secrets.EXTERNAL_SECRET),
             metadata=cdk8s.ApiObjectMetadata(name=config.secret_name, namespace=self.namespace, labels=dict(labels)),
-            spec=eso.ExternalSecretSpec(
-                refresh_interval=ext.refresh_interval,
-                secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
-                    name=ext.store_name,
-                    kind=eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE
-                    if ext.store_kind == "ClusterSecretStore"
-                    else eso.ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
-                ),
-                target=eso.ExternalSecretSpecTarget(
-                    name=config.secret_name,
-                    creation_policy=eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
-                    template=eso.ExternalSecretSpecTargetTemplate(type="Opaque"),
-                ),
-                # Every property of the remote secret becomes one entry: client id -> API key,
-                # exactly the shape Envoy Gateway's apiKeyAuth expects.
-                data_from=[
-                    eso.ExternalSecretSpecDataFrom(
-                        extract=eso.ExternalSecretSpecDataFromExtract(key=ext.remote_key),
-                        # A tenant's client ids start with its prefix: Go's ReplaceAllString of "^" puts it in
-                        # front of every key (External Secrets v2.9 esutils.RewriteRegexp).
-                        rewrite=[
-                            eso.ExternalSecretSpecDataFromRewrite(
-                                regexp=eso.ExternalSecretSpecDataFromRewriteRegexp(source="^", target=prefix)
-                            )
-                        ]
-                        if prefix
-                        else None,
-                    )
-                ],
-            ),
+            body={"spec": spec},
         )

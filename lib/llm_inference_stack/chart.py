@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import cdk8s
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .api_keys import ApiKeys
 from .autoscaler import Autoscaler
 from .config import INHERIT, AutoscalingConfig, ModelConfig, PhoenixConfig, RoutingConfig, StackConfig
 from .contracts import Gateway, RoutedModel, ServedModel, typed_props
+from .facts import kubernetes
 from .gateway import AiGateway, GatewayTenant
 from .inference_routing import InferenceRouting
 from .model_server import ModelServer
@@ -109,9 +109,15 @@ class LlmInferenceStack(cdk8s.Chart):
         project = trace_project(phoenix, config.release)
 
         # First in the output, so that `kubectl apply -f` creates them before what lives in them.
-        self.namespaces: list[k8s.KubeNamespace] = (
+        self.namespaces: list[cdk8s.ApiObject] = (
             [
-                k8s.KubeNamespace(self, f"Namespace-{name}", metadata=k8s.ObjectMeta(name=name, labels=labels))
+                cdk8s.ApiObject(
+                    self,
+                    f"Namespace-{name}",
+                    api_version=kubernetes.NAMESPACE[0],
+                    kind=kubernetes.NAMESPACE[1],
+                    metadata=cdk8s.ApiObjectMetadata(name=name, labels=dict(labels)),
+                )
                 for name in config.namespaces
             ]
             if config.create_namespace

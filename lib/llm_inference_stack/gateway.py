@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import cdk8s
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, check_label, cluster_scoped, gvk_of, lazy_api_object, plain_api_object
+from ._resource import check_label, cluster_scoped, gvk, lazy_api_object, plain_api_object, plain_json
 from .api_keys import ApiKeys
 from .config import (
     INHERIT,
@@ -31,10 +30,7 @@ from .contracts import ServedModel, check_contract, typed_props
 from .errors import PropError
 from .facts import ai_gateway, envoy_gateway, gateway_api, inference_extension
 from .gateway_base import GatewayBase
-from .imports.io.envoyproxy import aigateway as aig
-from .imports.io.envoyproxy import gateway as eg
-from .imports.io.k8s.networking import gateway as gwapi
-from .network_policy import namespace_peer, ports
+from .network_policy import Json, egress_rule, namespace_peer, ports
 from .observability import GatewayTracing
 from .routes import (
     MAX_RULES_PER_ROUTE,
@@ -267,81 +263,72 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         """Envoy's ``/stats/prometheus`` and the external processor's ``gen_ai_*`` metrics."""
         return (envoy_gateway.PROXY_METRICS_PORT, ai_gateway.EXTPROC_METRICS_PORT)
 
-    def _control_plane_egress(self) -> list[k8s.NetworkPolicyEgressRule]:
+    def _control_plane_egress(self) -> list[Json]:
         """Envoy Gateway's xDS and, when a model has token limits, its rate-limit service (the external processor
         is a sidecar in the Envoy pods: no rule needed)."""
         control_plane = list(envoy_gateway.XDS_PORTS)
         if any(route.rate_limit is not None for route in self.routes):
             control_plane.append(envoy_gateway.RATE_LIMIT_PORT)
-        return [k8s.NetworkPolicyEgressRule(to=[namespace_peer(envoy_gateway.NAMESPACE)], ports=ports(*control_plane))]
+        return [egress_rule([namespace_peer(envoy_gateway.NAMESPACE)], ports(*control_plane))]
 
     @property
     def _class_name(self) -> str:
         return self.config.gateway_class_name or self.name
 
-    def _gateway_class(self) -> gwapi.GatewayClass | None:
+    def _gateway_class(self) -> cdk8s.ApiObject | None:
         """The GatewayClass ``<name>``, unless the settings name one to use."""
         if self.config.gateway_class_name is not None:
             return None
         # Cluster-scoped: no namespace.
-        gateway_class = gwapi.GatewayClass(
+        gateway_class = plain_api_object(
             self,
             "GatewayClass",
+            gvk=gvk(gateway_api.API_VERSION, gateway_api.GATEWAY_CLASS),
             metadata=cdk8s.ApiObjectMetadata(name=self._class_name, labels=self.labels),
-            spec=gwapi.GatewayClassSpec(controller_name=CONTROLLER_NAME),
+            body={"spec": {"controllerName": CONTROLLER_NAME}},
         )
         cluster_scoped(gateway_class)
         return gateway_class
 
-    def _envoy_proxy(self) -> eg.EnvoyProxy:
+    def _envoy_proxy(self) -> cdk8s.ApiObject:
         """The Envoy Deployment, Service and PDB Envoy Gateway makes for the Gateway."""
-        kubernetes = eg.EnvoyProxySpecProviderKubernetes(
-            envoy_deployment=eg.EnvoyProxySpecProviderKubernetesEnvoyDeployment(
-                name=self.name,
-                replicas=self.config.replicas,
-                container=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainer(
-                    resources=eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResources(
-                        requests={"cpu": _envoy_request("500m"), "memory": _envoy_request("512Mi")},
-                        limits={"cpu": _envoy_limit("2"), "memory": _envoy_limit("1Gi")},
-                    )
-                ),
-            ),
-            envoy_service=_envoy_service(self.name, self.config.service),
+        kubernetes = {
+            "envoyDeployment": {
+                "name": self.name,
+                "replicas": self.config.replicas,
+                "container": {
+                    "resources": {
+                        "requests": {"cpu": "500m", "memory": "512Mi"},
+                        "limits": {"cpu": "2", "memory": "1Gi"},
+                    }
+                },
+            },
+            "envoyService": _envoy_service(self.name, self.config.service),
             # minAvailable 1 of a single replica would block every node drain: allow one down then.
-            envoy_pdb=eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
-                min_available=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMinAvailable.from_number(1)
-            )
-            if self.config.replicas > 1
-            else eg.EnvoyProxySpecProviderKubernetesEnvoyPdb(
-                max_unavailable=eg.EnvoyProxySpecProviderKubernetesEnvoyPdbMaxUnavailable.from_number(1)
-            ),
-        )
-        return eg.EnvoyProxy(
+            "envoyPDB": {"minAvailable": 1} if self.config.replicas > 1 else {"maxUnavailable": 1},
+        }
+        return plain_api_object(
             self,
             "EnvoyProxy",
+            gvk=gvk(envoy_gateway.API_VERSION, envoy_gateway.ENVOY_PROXY),
             metadata=self._meta(self.name),
-            spec=eg.EnvoyProxySpec(
-                provider=eg.EnvoyProxySpecProvider(type=eg.EnvoyProxySpecProviderType.KUBERNETES, kubernetes=kubernetes)
-            ),
+            body={"spec": {"provider": {"type": "Kubernetes", "kubernetes": kubernetes}}},
         )
 
     def _gateway(self) -> cdk8s.ApiObject:
-        gateway_spec = gwapi.GatewaySpec(
-            gateway_class_name=self._class_name,
-            listeners=[gwapi.GatewaySpecListeners(name="http", protocol="HTTP", port=self.config.port)],
-            infrastructure=gwapi.GatewaySpecInfrastructure(
-                parameters_ref=gwapi.GatewaySpecInfrastructureParametersRef(
-                    group="gateway.envoyproxy.io", kind="EnvoyProxy", name=self.name
-                )
-            ),
-        )
-        return lazy_api_object(
+        gateway_spec = {
+            "gatewayClassName": self._class_name,
+            "listeners": [{"name": "http", "protocol": "HTTP", "port": self.config.port}],
+            "infrastructure": {
+                "parametersRef": {"group": envoy_gateway.GROUP, "kind": envoy_gateway.ENVOY_PROXY, "name": self.name}
+            },
+        }
+        return plain_api_object(
             self,
             "Resource",
-            gvk=gwapi.Gateway.GVK,
+            gvk=gvk(gateway_api.API_VERSION, gateway_api.GATEWAY),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self.labels),
-            fields=("spec",),
-            produce=lambda: body(gwapi.Gateway.manifest(spec=gateway_spec)),
+            body={"spec": gateway_spec},
         )
 
     def _security_policy(self) -> cdk8s.ApiObject:
@@ -350,7 +337,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return lazy_api_object(
             self,
             "ApiKeyAuth",
-            gvk=eg.SecurityPolicy.GVK,
+            gvk=gvk(envoy_gateway.API_VERSION, envoy_gateway.SECURITY_POLICY),
             metadata=self._meta(f"{self.name}-api-keys"),
             fields=("spec",),
             produce=self._security_policy_body,
@@ -358,47 +345,37 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         )
 
     def _security_policy_body(self) -> dict[str, Any]:
-        target = [eg.SecurityPolicySpecTargetRefs(group="gateway.networking.k8s.io", kind="Gateway", name=self.name)]
         secrets = [self.api_keys.secret_name, *(t.api_keys.secret_name for t in self.tenants)]
-        return body(
-            eg.SecurityPolicy.manifest(
-                spec=eg.SecurityPolicySpec(
-                    target_refs=target,
-                    api_key_auth=eg.SecurityPolicySpecApiKeyAuth(
-                        # Envoy Gateway v1.9 takes every entry of every Secret listed (a client id found twice: the
-                        # first Secret's; one key value twice: the policy is refused).
-                        credential_refs=[
-                            eg.SecurityPolicySpecApiKeyAuthCredentialRefs(name=secret, kind="Secret", group="")
-                            for secret in secrets
-                        ],
-                        # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
-                        extract_from=[eg.SecurityPolicySpecApiKeyAuthExtractFrom(headers=["authorization"])],
-                        forward_client_id_header=self.config.client_id_header,
-                        sanitize=True,
-                    ),
-                    authorization=self._model_access(),
-                )
-            )
-        )
+        spec: dict[str, Any] = {
+            "targetRefs": [self._gateway_ref()],
+            "apiKeyAuth": {
+                # Envoy Gateway v1.9 takes every entry of every Secret listed (a client id found twice: the first
+                # Secret's; one key value twice: the policy is refused).
+                "credentialRefs": [{"name": secret, "kind": "Secret", "group": ""} for secret in secrets],
+                # OpenAI clients send "Authorization: Bearer <key>"; Envoy strips the Bearer prefix.
+                "extractFrom": [{"headers": ["authorization"]}],
+                "forwardClientIDHeader": self.config.client_id_header,
+                "sanitize": True,
+            },
+        }
+        authorization = self._model_access()
+        if authorization is not None:
+            spec["authorization"] = authorization
+        return {"spec": plain_json(spec)}
 
-    def _model_access(self) -> eg.SecurityPolicySpecAuthorization | None:
+    def _gateway_ref(self) -> dict[str, str]:
+        return {"group": gateway_api.GROUP, "kind": "Gateway", "name": self.name}
+
+    def _model_access(self) -> dict[str, Any] | None:
         """Deny each tenant's requests for models it may not call (403 from Envoy's RBAC filter); allow the rest."""
         rules = []
         for plan in self._tenant_plans():
             cel = model_access_rule(plan, client_header=self.config.client_id_header, model_header=MODEL_HEADER)
             if cel is not None:
-                rules.append(
-                    eg.SecurityPolicySpecAuthorizationRules(
-                        name=f"{plan.name}-models",
-                        action=eg.SecurityPolicySpecAuthorizationRulesAction.DENY,
-                        cel=cel,
-                    )
-                )
+                rules.append({"name": f"{plan.name}-models", "action": "Deny", "cel": cel})
         if not rules:
             return None
-        return eg.SecurityPolicySpecAuthorization(
-            rules=rules, default_action=eg.SecurityPolicySpecAuthorizationDefaultAction.ALLOW
-        )
+        return {"rules": rules, "defaultAction": "Allow"}
 
     def add_tenant(
         self,
@@ -481,22 +458,19 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
     def _tenant_plans(self) -> tuple[TenantPlan, ...]:
         return tuple(t.plan() for t in self.tenants)
 
-    def _client_traffic_policy(self) -> eg.ClientTrafficPolicy:
+    def _client_traffic_policy(self) -> cdk8s.ApiObject:
         """The request buffer, sized for LLM prompts."""
-        return eg.ClientTrafficPolicy(
+        return plain_api_object(
             self,
             "ClientTrafficPolicy",
+            gvk=gvk(envoy_gateway.API_VERSION, envoy_gateway.CLIENT_TRAFFIC_POLICY),
             metadata=self._meta(self.name),
-            spec=eg.ClientTrafficPolicySpec(
-                target_refs=[
-                    eg.ClientTrafficPolicySpecTargetRefs(
-                        group="gateway.networking.k8s.io", kind="Gateway", name=self.name
-                    )
-                ],
-                connection=eg.ClientTrafficPolicySpecConnection(
-                    buffer_limit=eg.ClientTrafficPolicySpecConnectionBufferLimit.from_string(self.config.buffer_limit)
-                ),
-            ),
+            body={
+                "spec": {
+                    "targetRefs": [self._gateway_ref()],
+                    "connection": {"bufferLimit": self.config.buffer_limit},
+                }
+            },
         )
 
     def add_tracing(self, phoenix: PhoenixConfig, *, project_name: str | None = None) -> GatewayTracing:
@@ -532,14 +506,14 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         backend = plain_api_object(
             scope,
             "Backend",
-            gvk=gvk_of(eg.Backend),
+            gvk=gvk(envoy_gateway.API_VERSION, envoy_gateway.BACKEND),
             metadata=meta(route.backend_name),
             body={"spec": {"endpoints": [{"fqdn": {"hostname": route.service_host, "port": route.service_port}}]}},
         )
         service_backend = plain_api_object(
             scope,
             "AIServiceBackend",
-            gvk=gvk_of(aig.AiServiceBackend),
+            gvk=gvk(ai_gateway.API_VERSION, ai_gateway.AI_SERVICE_BACKEND),
             metadata=meta(route.backend_name),
             body={
                 "spec": {
@@ -605,7 +579,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return lazy_api_object(
             self._routes_slot,
             id,
-            gvk=gvk_of(aig.AiGatewayRoute),
+            gvk=gvk(ai_gateway.API_VERSION, ai_gateway.AI_GATEWAY_ROUTE),
             metadata=self._meta(self._route_name(index)),
             fields=("spec",),
             produce=functools.partial(self._route_body, index),
@@ -617,7 +591,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return lazy_api_object(
             self._token_limits_slot,
             id,
-            gvk=gvk_of(eg.BackendTrafficPolicy),
+            gvk=gvk(envoy_gateway.API_VERSION, envoy_gateway.BACKEND_TRAFFIC_POLICY),
             metadata=self._meta(f"{route_name}-token-limits"),
             fields=("spec",),
             produce=functools.partial(self._token_limits_body, index, route_name),
@@ -792,33 +766,16 @@ def _sync(
         objects[index] = make(id_of(index), index)
 
 
-def _envoy_service(name: str, service: GatewayServiceConfig) -> eg.EnvoyProxySpecProviderKubernetesEnvoyService:
+def _envoy_service(name: str, service: GatewayServiceConfig) -> dict[str, Any]:
     """The Service Envoy Gateway creates for the Gateway, exposed as ``service`` says.
 
     The traffic policy is always written for LoadBalancer and NodePort: Envoy Gateway's own default (``Local``)
     differs from Kubernetes' (``Cluster``), and both modes must behave alike.
     """
-    types = {
-        "ClusterIP": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceType.CLUSTER_IP,
-        "LoadBalancer": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceType.LOAD_BALANCER,
-        "NodePort": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceType.NODE_PORT,
+    return {
+        "name": name,
+        "type": service.type,
+        "annotations": dict(service.annotations) or None,
+        "loadBalancerSourceRanges": list(service.load_balancer_source_ranges) or None,
+        "externalTrafficPolicy": service.traffic_policy or None,
     }
-    policies = {
-        "Cluster": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceExternalTrafficPolicy.CLUSTER,
-        "Local": eg.EnvoyProxySpecProviderKubernetesEnvoyServiceExternalTrafficPolicy.LOCAL,
-    }
-    return eg.EnvoyProxySpecProviderKubernetesEnvoyService(
-        name=name,
-        type=types[service.type],
-        annotations=dict(service.annotations) or None,
-        load_balancer_source_ranges=list(service.load_balancer_source_ranges) or None,
-        external_traffic_policy=policies[service.traffic_policy] if service.traffic_policy else None,
-    )
-
-
-def _envoy_request(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests:
-    return eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesRequests.from_string(quantity)
-
-
-def _envoy_limit(quantity: str) -> eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits:
-    return eg.EnvoyProxySpecProviderKubernetesEnvoyDeploymentContainerResourcesLimits.from_string(quantity)

@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import cdk8s
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, check_label, lazy_api_object, namespace_for
+from ._resource import check_label, gvk, lazy_api_object, namespace_for
 from .config import (
     INHERIT,
     GatewayConfig,
@@ -22,11 +21,15 @@ from .config import (
 )
 from .contracts import PooledModel, ServedModel, check_contract, typed_props
 from .errors import PropError
+from .facts import kubernetes
 from .network_policy import (
+    Json,
     all_pods_peer,
     dns_egress,
+    ingress_rule,
     ip_block_peers,
     namespace_peer,
+    network_policy_spec,
     phoenix_egress,
     pods_egress,
     ports,
@@ -225,22 +228,18 @@ class GatewayBase(Construct, Generic[M, T]):
         self.network_policy = lazy_api_object(
             self,
             "NetworkPolicy",
-            gvk=k8s.KubeNetworkPolicy.GVK,
+            gvk=gvk(*kubernetes.NETWORK_POLICY),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=namespace, labels=dict(self.labels)),
             fields=("spec",),
-            produce=lambda: body(k8s.KubeNetworkPolicy.manifest(spec=self._network_policy_spec(prometheus))),
+            produce=lambda: {"spec": self._network_policy_spec(prometheus)},
             inputs=lambda: (tuple(self.routes), self.phoenix),
         )
         return self.network_policy
 
-    def _network_policy_spec(self, prometheus_namespace: str) -> k8s.NetworkPolicySpec:
+    def _network_policy_spec(self, prometheus_namespace: str) -> Json:
         ingress = [self._listener_ingress()]
         if self.metrics_ports:
-            ingress.append(
-                k8s.NetworkPolicyIngressRule(
-                    from_=[namespace_peer(prometheus_namespace)], ports=ports(*self.metrics_ports)
-                )
-            )
+            ingress.append(ingress_rule(ports(*self.metrics_ports), [namespace_peer(prometheus_namespace)]))
         served = [m.server for m in self._served()]
         models = pods_egress(
             [(s.namespace, s.pod_selector, s.port) for s in served]
@@ -254,22 +253,17 @@ class GatewayBase(Construct, Generic[M, T]):
         if self.phoenix is not None:
             egress.append(phoenix_egress(self.phoenix))
         egress += self._control_plane_egress()
-        return k8s.NetworkPolicySpec(
-            pod_selector=k8s.LabelSelector(match_labels=dict(self.pod_selector)),
-            policy_types=["Ingress", "Egress"],
-            ingress=ingress,
-            egress=egress,
-        )
+        return network_policy_spec(self.pod_selector, ingress, egress)
 
-    def _listener_ingress(self) -> k8s.NetworkPolicyIngressRule:
+    def _listener_ingress(self) -> Json:
         """Clients to the listener: from anywhere; with ``loadBalancerSourceRanges`` and ``externalTrafficPolicy:
         Local`` (the pods see the clients' addresses), from those ranges and from the cluster's pods only."""
         service = self.config.service
         listener = ports(self.listener_container_port)
         if service.load_balancer_source_ranges and service.traffic_policy == "Local":
             peers = [*ip_block_peers(service.load_balancer_source_ranges), all_pods_peer()]
-            return k8s.NetworkPolicyIngressRule(from_=peers, ports=listener)
-        return k8s.NetworkPolicyIngressRule(ports=listener)
+            return ingress_rule(listener, peers)
+        return ingress_rule(listener)
 
     def _served(self) -> list[_HasServer]:
         return [m for m in self.models if isinstance(m, _HasServer)]
@@ -284,7 +278,7 @@ class GatewayBase(Construct, Generic[M, T]):
         """Ports of the Envoy pods that Prometheus scrapes. Default: none."""
         return ()
 
-    def _control_plane_egress(self) -> list[k8s.NetworkPolicyEgressRule]:
+    def _control_plane_egress(self) -> list[Json]:
         """What else the Envoy pods must reach (their control plane). Default: nothing."""
         return []
 

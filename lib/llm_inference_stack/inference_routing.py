@@ -15,17 +15,25 @@ from typing import Any
 
 import cdk8s
 import yaml
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import gvk_of, lazy_api_object
+from ._resource import gvk, lazy_api_object, plain_api_object
 from .config import Inherit, RateLimitConfig, RoutingConfig
 from .contracts import CachingModel, PodPeer, check_contract, typed_props
 from .errors import PropError
 from .facts import inference_extension as gie
-from .facts import vllm
-from .imports.io.k8s.networking import inference as gie_api
-from .network_policy import dns_egress, namespace_peer, pods_egress, pods_peer, ports
+from .facts import kubernetes, vllm
+from .network_policy import (
+    Json,
+    dns_egress,
+    ingress_rule,
+    namespace_peer,
+    network_policy_spec,
+    pods_egress,
+    pods_peer,
+    ports,
+    selector,
+)
 from .validation import ChartValidation
 
 EPP_REQUESTS = {"cpu": "4", "memory": "8Gi"}
@@ -134,22 +142,18 @@ class InferenceRouting(Construct):
         self.inference_pool = self._inference_pool()
         """The InferencePool (``node.default_child``)."""
         self.config_map = self._config_map()
-        self.service_account = k8s.KubeServiceAccount(self, "ServiceAccount", metadata=self._meta())
+        self.service_account = self._object("ServiceAccount", kubernetes.SERVICE_ACCOUNT, {})
         self.role, self.role_binding = self._rbac()
         self.deployment = self._deployment()
         self.service = self._service()
-        self.disruption_budget = k8s.KubePodDisruptionBudget(
-            self,
+        self.disruption_budget = self._object(
             "DisruptionBudget",
-            metadata=self._meta(),
-            spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=k8s.IntOrString.from_number(1),
-                selector=k8s.LabelSelector(match_labels=dict(self.endpoint_picker_selector)),
-            ),
+            kubernetes.POD_DISRUPTION_BUDGET,
+            {"spec": {"maxUnavailable": 1, "selector": selector(self.endpoint_picker_selector)}},
         )
-        self.endpoint_picker_policy: k8s.KubeNetworkPolicy | None = None
+        self.endpoint_picker_policy: cdk8s.ApiObject | None = None
         """The endpoint picker's NetworkPolicy (``allow_ingress_only_from``); None until then."""
-        self.metrics_policy: k8s.KubeNetworkPolicy | None = None
+        self.metrics_policy: cdk8s.ApiObject | None = None
         """The policy admitting the endpoint picker to the model pods' metrics port; None until then."""
         self.node.default_child = self.inference_pool
 
@@ -205,7 +209,7 @@ class InferenceRouting(Construct):
         gateway: PodPeer,
         prometheus_namespace: str | None = None,
         gateway_namespace: str | None = None,
-    ) -> k8s.KubeNetworkPolicy:
+    ) -> cdk8s.ApiObject:
         """The NetworkPolicies of prefix-aware routing; returns the endpoint picker's (also ``network_policy``). A
         gateway's ``add_model(routing)`` calls this unless the routing has them already.
 
@@ -231,50 +235,46 @@ class InferenceRouting(Construct):
             )
         prometheus = prometheus_namespace or getattr(self.server, "prometheus_namespace", None) or "monitoring"
         self.endpoint_picker_policy = self._picker_policy(gateway_namespace or gateway.namespace, gateway, prometheus)
-        self.metrics_policy = k8s.KubeNetworkPolicy(
+        metrics = ingress_rule(ports(self.port), [pods_peer(self.namespace, self.endpoint_picker_selector)])
+        self.metrics_policy = plain_api_object(
             self,
             "ModelMetricsPolicy",
-            metadata=k8s.ObjectMeta(name=f"{self.name}-from-epp", namespace=self.namespace, labels=self._pool_labels),
-            spec=k8s.NetworkPolicySpec(
-                pod_selector=k8s.LabelSelector(match_labels=dict(self.pod_selector)),
-                policy_types=["Ingress"],
-                ingress=[
-                    k8s.NetworkPolicyIngressRule(
-                        from_=[pods_peer(self.namespace, self.endpoint_picker_selector)], ports=ports(self.port)
-                    )
-                ],
+            gvk=gvk(*kubernetes.NETWORK_POLICY),
+            metadata=cdk8s.ApiObjectMetadata(
+                name=f"{self.name}-from-epp", namespace=self.namespace, labels=self._pool_labels
             ),
+            body={"spec": network_policy_spec(self.pod_selector, [metrics])},
         )
         return self.endpoint_picker_policy
 
-    def _picker_policy(self, envoy_namespace: str, gateway: PodPeer, prometheus: str) -> k8s.KubeNetworkPolicy:
-        api_server = k8s.NetworkPolicyEgressRule(ports=ports(*API_SERVER_PORTS))
-        return k8s.KubeNetworkPolicy(
-            self,
-            "NetworkPolicy",
-            metadata=self._meta(),
-            spec=k8s.NetworkPolicySpec(
-                pod_selector=k8s.LabelSelector(match_labels=dict(self.endpoint_picker_selector)),
-                policy_types=["Ingress", "Egress"],
-                ingress=[
-                    k8s.NetworkPolicyIngressRule(
-                        from_=[pods_peer(envoy_namespace, gateway.pod_selector)], ports=ports(gie.EXT_PROC_PORT)
-                    ),
-                    k8s.NetworkPolicyIngressRule(from_=[namespace_peer(prometheus)], ports=ports(gie.METRICS_PORT)),
-                ],
-                egress=[*pods_egress([(self.namespace, self.pod_selector, self.port)]), dns_egress(), api_server],
-            ),
-        )
+    def _picker_policy(self, envoy_namespace: str, gateway: PodPeer, prometheus: str) -> cdk8s.ApiObject:
+        api_server: Json = {"ports": ports(*API_SERVER_PORTS)}
+        ingress = [
+            ingress_rule(ports(gie.EXT_PROC_PORT), [pods_peer(envoy_namespace, gateway.pod_selector)]),
+            ingress_rule(ports(gie.METRICS_PORT), [namespace_peer(prometheus)]),
+        ]
+        egress = [*pods_egress([(self.namespace, self.pod_selector, self.port)]), dns_egress(), api_server]
+        spec = network_policy_spec(self.endpoint_picker_selector, ingress, egress)
+        return self._object("NetworkPolicy", kubernetes.NETWORK_POLICY, {"spec": spec})
 
-    def _meta(self, name: str | None = None) -> k8s.ObjectMeta:
-        return k8s.ObjectMeta(name=name or self.endpoint_picker_name, namespace=self.namespace, labels=self._labels)
+    def _object(self, id: str, kind: tuple[str, str], body: Mapping[str, Any]) -> cdk8s.ApiObject:
+        """One of the endpoint picker's objects, named and labelled as the picker."""
+        return plain_api_object(
+            self,
+            id,
+            gvk=gvk(*kind),
+            metadata=cdk8s.ApiObjectMetadata(
+                name=self.endpoint_picker_name, namespace=self.namespace, labels=dict(self._labels)
+            ),
+            body=body,
+        )
 
     def _inference_pool(self) -> cdk8s.ApiObject:
         config = self.config
         return lazy_api_object(
             self,
             "Resource",
-            gvk=gvk_of(gie_api.InferencePool),
+            gvk=gvk(gie.API_VERSION, gie.POOL_KIND),
             metadata=cdk8s.ApiObjectMetadata(
                 name=self.inference_pool_name, namespace=self.namespace, labels=self._pool_labels
             ),
@@ -293,52 +293,44 @@ class InferenceRouting(Construct):
             },
         )
 
-    def _config_map(self) -> k8s.KubeConfigMap:
-        return k8s.KubeConfigMap(
-            self, "Config", metadata=self._meta(), data={gie.CONFIG_FILE: picker_config(self.config)}
-        )
+    def _config_map(self) -> cdk8s.ApiObject:
+        return self._object("Config", kubernetes.CONFIG_MAP, {"data": {gie.CONFIG_FILE: picker_config(self.config)}})
 
-    def _rbac(self) -> tuple[k8s.KubeRole, k8s.KubeRoleBinding]:
+    def _rbac(self) -> tuple[cdk8s.ApiObject, cdk8s.ApiObject]:
         """What the endpoint picker reads in its namespace: the pods, its pool, objectives and model rewrites."""
         read = ["get", "watch", "list"]
-        role = k8s.KubeRole(
-            self,
-            "Role",
-            metadata=self._meta(),
-            rules=[
-                k8s.PolicyRule(api_groups=[""], resources=["pods"], verbs=read),
-                k8s.PolicyRule(api_groups=[gie.GROUP], resources=["inferencepools"], verbs=read),
-                k8s.PolicyRule(
-                    api_groups=[gie.ALPHA_GROUP],
-                    resources=["inferenceobjectives", "inferencemodelrewrites"],
-                    verbs=read,
-                ),
-            ],
-        )
-        binding = k8s.KubeRoleBinding(
-            self,
+        rules = [
+            {"apiGroups": [""], "resources": ["pods"], "verbs": read},
+            {"apiGroups": [gie.GROUP], "resources": ["inferencepools"], "verbs": read},
+            {
+                "apiGroups": [gie.ALPHA_GROUP],
+                "resources": ["inferenceobjectives", "inferencemodelrewrites"],
+                "verbs": read,
+            },
+        ]
+        role = self._object("Role", kubernetes.ROLE, {"rules": rules})
+        name = self.endpoint_picker_name
+        binding = self._object(
             "RoleBinding",
-            metadata=self._meta(),
-            role_ref=k8s.RoleRef(api_group="rbac.authorization.k8s.io", kind="Role", name=self.endpoint_picker_name),
-            subjects=[k8s.Subject(kind="ServiceAccount", name=self.endpoint_picker_name, namespace=self.namespace)],
+            kubernetes.ROLE_BINDING,
+            {
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": self.namespace}],
+            },
         )
         return role, binding
 
-    def _service(self) -> k8s.KubeService:
+    def _service(self) -> cdk8s.ApiObject:
         """The Service the InferencePool's ``endpointPickerRef`` names: ext-proc and metrics (upstream's)."""
-        return k8s.KubeService(
-            self,
-            "Service",
-            metadata=self._meta(),
-            spec=k8s.ServiceSpec(
-                type="ClusterIP",
-                selector=dict(self.endpoint_picker_selector),
-                ports=[
-                    k8s.ServicePort(name="grpc-ext-proc", protocol="TCP", port=gie.EXT_PROC_PORT),
-                    k8s.ServicePort(name="http-metrics", protocol="TCP", port=gie.METRICS_PORT),
-                ],
-            ),
-        )
+        spec = {
+            "type": "ClusterIP",
+            "selector": dict(self.endpoint_picker_selector),
+            "ports": [
+                {"name": "grpc-ext-proc", "protocol": "TCP", "port": gie.EXT_PROC_PORT},
+                {"name": "http-metrics", "protocol": "TCP", "port": gie.METRICS_PORT},
+            ],
+        }
+        return self._object("Service", kubernetes.SERVICE, {"spec": spec})
 
     def _args(self) -> list[str]:
         return [
@@ -359,77 +351,61 @@ class InferenceRouting(Construct):
             "--metrics-endpoint-auth=false",
         ]
 
-    def _container(self) -> k8s.Container:
-        def probe(period: int, delay: int | None = None) -> k8s.Probe:
-            return k8s.Probe(
-                grpc=k8s.GrpcAction(port=gie.HEALTH_PORT, service=gie.HEALTH_SERVICE),
-                period_seconds=period,
-                initial_delay_seconds=delay,
-            )
+    def _container(self) -> Json:
+        def probe(period: int, delay: int | None = None) -> Json:
+            return {
+                "grpc": {"port": gie.HEALTH_PORT, "service": gie.HEALTH_SERVICE},
+                "periodSeconds": period,
+                "initialDelaySeconds": delay,
+            }
 
-        def field_env(name: str, path: str) -> k8s.EnvVar:
-            return k8s.EnvVar(
-                name=name, value_from=k8s.EnvVarSource(field_ref=k8s.ObjectFieldSelector(field_path=path))
-            )
+        def field_env(name: str, path: str) -> Json:
+            return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
 
-        return k8s.Container(
-            name=gie.CONTAINER_NAME,
-            image=self.config.image,
-            image_pull_policy="IfNotPresent",
-            args=self._args(),
-            ports=[
-                k8s.ContainerPort(name="grpc", container_port=gie.EXT_PROC_PORT),
-                k8s.ContainerPort(name="grpc-health", container_port=gie.HEALTH_PORT),
-                k8s.ContainerPort(name="metrics", container_port=gie.METRICS_PORT),
+        return {
+            "name": gie.CONTAINER_NAME,
+            "image": self.config.image,
+            "imagePullPolicy": "IfNotPresent",
+            "args": self._args(),
+            "ports": [
+                {"name": "grpc", "containerPort": gie.EXT_PROC_PORT},
+                {"name": "grpc-health", "containerPort": gie.HEALTH_PORT},
+                {"name": "metrics", "containerPort": gie.METRICS_PORT},
             ],
-            liveness_probe=probe(10, 5),
-            readiness_probe=probe(2),
-            env=[field_env("NAMESPACE", "metadata.namespace"), field_env("POD_NAME", "metadata.name")],
-            resources=k8s.ResourceRequirements(
-                requests={k: k8s.Quantity.from_string(v) for k, v in EPP_REQUESTS.items()},
-                limits={k: k8s.Quantity.from_string(v) for k, v in EPP_LIMITS.items()},
-            ),
-            security_context=k8s.SecurityContext(
-                allow_privilege_escalation=False,
-                read_only_root_filesystem=True,
-                capabilities=k8s.Capabilities(drop=["ALL"]),
-            ),
-            volume_mounts=[k8s.VolumeMount(name="plugins-config", mount_path=gie.CONFIG_MOUNT_PATH)],
-        )
+            "livenessProbe": probe(10, 5),
+            "readinessProbe": probe(2),
+            "env": [field_env("NAMESPACE", "metadata.namespace"), field_env("POD_NAME", "metadata.name")],
+            "resources": {"requests": dict(EPP_REQUESTS), "limits": dict(EPP_LIMITS)},
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True,
+                "capabilities": {"drop": ["ALL"]},
+            },
+            "volumeMounts": [{"name": "plugins-config", "mountPath": gie.CONFIG_MOUNT_PATH}],
+        }
 
-    def _deployment(self) -> k8s.KubeDeployment:
+    def _deployment(self) -> cdk8s.ApiObject:
         """One replica (upstream's recommendation: the prefix index lives in the picker's memory), replaced by
         ``Recreate``."""
-        return k8s.KubeDeployment(
-            self,
-            "Deployment",
-            metadata=self._meta(),
-            spec=k8s.DeploymentSpec(
-                replicas=1,
-                strategy=k8s.DeploymentStrategy(type="Recreate"),
-                selector=k8s.LabelSelector(match_labels=dict(self.endpoint_picker_selector)),
-                template=k8s.PodTemplateSpec(
-                    metadata=k8s.ObjectMeta(labels=self._labels),
-                    spec=k8s.PodSpec(
-                        service_account_name=self.endpoint_picker_name,
-                        # Upstream: as long as the longest grace period of the pool's pods.
-                        termination_grace_period_seconds=130,
-                        security_context=k8s.PodSecurityContext(
-                            run_as_non_root=True,
-                            run_as_user=EPP_USER,
-                            seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
-                        ),
-                        containers=[self._container()],
-                        volumes=[
-                            k8s.Volume(
-                                name="plugins-config",
-                                config_map=k8s.ConfigMapVolumeSource(name=self.endpoint_picker_name),
-                            )
-                        ],
-                    ),
-                ),
-            ),
-        )
+        pod = {
+            "serviceAccountName": self.endpoint_picker_name,
+            # Upstream: as long as the longest grace period of the pool's pods.
+            "terminationGracePeriodSeconds": 130,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": EPP_USER,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [self._container()],
+            "volumes": [{"name": "plugins-config", "configMap": {"name": self.endpoint_picker_name}}],
+        }
+        spec = {
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": selector(self.endpoint_picker_selector),
+            "template": {"metadata": {"labels": dict(self._labels)}, "spec": pod},
+        }
+        return self._object("Deployment", kubernetes.DEPLOYMENT, {"spec": spec})
 
 
 __all__ = ["InferenceRouting", "picker_config"]

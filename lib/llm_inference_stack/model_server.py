@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import cdk8s
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import gvk_of, lazy_api_object, namespace_for, plain_api_object, struct_body
+from ._resource import gvk, lazy_api_object, namespace_for, plain_api_object
 from .config import (
     AutoscalingConfig,
     EnvFromSecret,
@@ -27,9 +26,9 @@ from .config import (
 )
 from .contracts import PodPeer, check_contract, typed_call, typed_props
 from .errors import PropError
-from .facts import kserve, prometheus_operator, vllm
+from .facts import kserve, kubernetes, prometheus_operator, vllm
 from .kube_expansion import escape
-from .network_policy import namespace_peer, pods_peer, ports
+from .network_policy import ingress_rule, namespace_peer, network_policy_spec, pods_peer, ports
 from .redaction import credential_warnings
 from .settings._vllm_flags import resolve as resolve_vllm_flag
 from .settings.stack import PREFIX_CACHE_DESTS
@@ -179,7 +178,7 @@ class ModelServer(Construct):
         self.disruption_budget = plain_api_object(
             self,
             "DisruptionBudget",
-            gvk=gvk_of(k8s.KubePodDisruptionBudget),
+            gvk=gvk(*kubernetes.POD_DISRUPTION_BUDGET),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self.labels),
             body={"spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(self.pod_selector)}}},
         )
@@ -215,9 +214,7 @@ class ModelServer(Construct):
         return plain_api_object(
             self,
             "PodMonitor",
-            gvk=cdk8s.GroupVersionKind(
-                api_version=prometheus_operator.API_VERSION, kind=prometheus_operator.POD_MONITOR
-            ),
+            gvk=_POD_MONITOR,
             metadata=cdk8s.ApiObjectMetadata(name=self.pod_monitor_name, namespace=self.namespace, labels=self.labels),
             body={"spec": {"selector": {"matchLabels": dict(self.pod_selector)}, "podMetricsEndpoints": [endpoint]}},
         )
@@ -257,20 +254,19 @@ class ModelServer(Construct):
         gateway_namespace = gateway_namespace or gateway.namespace
         prometheus_namespace = prometheus_namespace or self.prometheus_namespace
         port = ports(SERVING_PORT)
-        spec = k8s.NetworkPolicySpec(
-            pod_selector=k8s.LabelSelector(match_labels=self.pod_selector),
-            policy_types=["Ingress"],
+        spec = network_policy_spec(
+            self.pod_selector,
             ingress=[
-                k8s.NetworkPolicyIngressRule(from_=[pods_peer(gateway_namespace, gateway.pod_selector)], ports=port),
-                k8s.NetworkPolicyIngressRule(from_=[namespace_peer(prometheus_namespace)], ports=port),
+                ingress_rule(port, [pods_peer(gateway_namespace, gateway.pod_selector)]),
+                ingress_rule(port, [namespace_peer(prometheus_namespace)]),
             ],
         )
         self.network_policy = plain_api_object(
             self,
             "NetworkPolicy",
-            gvk=gvk_of(k8s.KubeNetworkPolicy),
+            gvk=gvk(*kubernetes.NETWORK_POLICY),
             metadata=cdk8s.ApiObjectMetadata(name=self.name, namespace=self.namespace, labels=self.labels),
-            body=struct_body(k8s.KubeNetworkPolicy, spec=spec),
+            body={"spec": spec},
         )
         return self.network_policy
 

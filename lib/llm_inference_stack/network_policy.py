@@ -8,12 +8,10 @@ means the same in every policy. Policies restrict pods only where the CNI enforc
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
-
-from cdk8s_plus_27 import k8s
 
 from .config import PhoenixConfig
 
@@ -24,53 +22,58 @@ DNS_NAMESPACE = "kube-system"
 DNS_PORT = 53
 ANYWHERE = ("0.0.0.0/0", "::/0")
 """Every IPv4 and IPv6 address: the peers of a destination outside the cluster."""
+Json = dict[str, Any]
+"""A piece of an object's body, as the API server reads it (camelCase keys)."""
 _IN_CLUSTER_HOST = re.compile(r"^(?P<service>[a-z0-9-]+)\.(?P<namespace>[a-z0-9-]+)(\.svc(\.cluster\.local)?)?$")
 
 
-@functools.cache
-def _port_number(port: int) -> k8s.IntOrString:
-    # Each from_number is a round trip to the jsii kernel; the value is immutable and shared.
-    return k8s.IntOrString.from_number(port)
-
-
-def ports(*numbers: int, protocol: str = "TCP") -> list[k8s.NetworkPolicyPort]:
+def ports(*numbers: int, protocol: str = "TCP") -> list[Json]:
     """``numbers`` over ``protocol``."""
-    return [k8s.NetworkPolicyPort(port=_port_number(n), protocol=protocol) for n in numbers]
+    return [{"port": n, "protocol": protocol} for n in numbers]
 
 
-def namespace_peer(namespace: str) -> k8s.NetworkPolicyPeer:
+def selector(labels: Mapping[str, str]) -> Json:
+    """A label selector matching ``labels``."""
+    return {"matchLabels": dict(labels)}
+
+
+def namespace_peer(namespace: str) -> Json:
     """Every pod of ``namespace``."""
-    return k8s.NetworkPolicyPeer(namespace_selector=k8s.LabelSelector(match_labels={NAMESPACE_LABEL: namespace}))
+    return {"namespaceSelector": selector({NAMESPACE_LABEL: namespace})}
 
 
-def pods_peer(namespace: str, labels: Mapping[str, str]) -> k8s.NetworkPolicyPeer:
+def pods_peer(namespace: str, labels: Mapping[str, str]) -> Json:
     """The pods labelled ``labels`` in ``namespace``."""
-    return k8s.NetworkPolicyPeer(
-        namespace_selector=k8s.LabelSelector(match_labels={NAMESPACE_LABEL: namespace}),
-        pod_selector=k8s.LabelSelector(match_labels=dict(labels)),
-    )
+    return {"namespaceSelector": selector({NAMESPACE_LABEL: namespace}), "podSelector": selector(labels)}
 
 
-def anywhere_peers() -> list[k8s.NetworkPolicyPeer]:
+def anywhere_peers() -> list[Json]:
     """Every address, in and outside the cluster."""
     return ip_block_peers(ANYWHERE)
 
 
-def all_pods_peer() -> k8s.NetworkPolicyPeer:
+def all_pods_peer() -> Json:
     """Every pod of the cluster (every namespace; no address outside the cluster)."""
-    every_namespace = k8s.LabelSelectorRequirement(key=NAMESPACE_LABEL, operator="Exists")
-    return k8s.NetworkPolicyPeer(namespace_selector=k8s.LabelSelector(match_expressions=[every_namespace]))
+    return {"namespaceSelector": {"matchExpressions": [{"key": NAMESPACE_LABEL, "operator": "Exists"}]}}
 
 
-def ip_block_peers(cidrs: Iterable[str]) -> list[k8s.NetworkPolicyPeer]:
-    return [k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=cidr)) for cidr in cidrs]
+def ip_block_peers(cidrs: Iterable[str]) -> list[Json]:
+    return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
 
 
-def dns_egress() -> k8s.NetworkPolicyEgressRule:
+def ingress_rule(ports: list[Json], peers: list[Json] | None = None) -> Json:
+    """Traffic to ``ports`` from ``peers`` (None: from anywhere)."""
+    return {"ports": ports} if peers is None else {"from": peers, "ports": ports}
+
+
+def egress_rule(peers: list[Json], ports: list[Json]) -> Json:
+    """Traffic to ``peers`` on ``ports``."""
+    return {"to": peers, "ports": ports}
+
+
+def dns_egress() -> Json:
     """Name lookups: the cluster DNS over UDP and TCP."""
-    return k8s.NetworkPolicyEgressRule(
-        to=[namespace_peer(DNS_NAMESPACE)], ports=[*ports(DNS_PORT, protocol="UDP"), *ports(DNS_PORT)]
-    )
+    return egress_rule([namespace_peer(DNS_NAMESPACE)], [*ports(DNS_PORT, protocol="UDP"), *ports(DNS_PORT)])
 
 
 def phoenix_destination(phoenix: PhoenixConfig) -> tuple[str | None, int]:
@@ -83,21 +86,27 @@ def phoenix_destination(phoenix: PhoenixConfig) -> tuple[str | None, int]:
     return (match.group("namespace") if match else None), port
 
 
-def phoenix_egress(phoenix: PhoenixConfig) -> k8s.NetworkPolicyEgressRule:
+def phoenix_egress(phoenix: PhoenixConfig) -> Json:
     """Spans to Phoenix: its namespace, or any address when it is outside the cluster."""
     namespace, port = phoenix_destination(phoenix)
     peers = [namespace_peer(namespace)] if namespace is not None else anywhere_peers()
-    return k8s.NetworkPolicyEgressRule(to=peers, ports=ports(port))
+    return egress_rule(peers, ports(port))
 
 
-def pods_egress(destinations: Iterable[tuple[str, Mapping[str, str], int]]) -> list[k8s.NetworkPolicyEgressRule]:
+def pods_egress(destinations: Iterable[tuple[str, Mapping[str, str], int]]) -> list[Json]:
     """One rule per ``(namespace, pod labels, port)``, in the order given, duplicates dropped."""
     seen: list[tuple[str, tuple[tuple[str, str], ...], int]] = []
     for namespace, labels, port in destinations:
         key = (namespace, tuple(sorted(labels.items())), port)
         if key not in seen:
             seen.append(key)
-    return [
-        k8s.NetworkPolicyEgressRule(to=[pods_peer(namespace, dict(labels))], ports=ports(port))
-        for namespace, labels, port in seen
-    ]
+    return [egress_rule([pods_peer(namespace, dict(labels))], ports(port)) for namespace, labels, port in seen]
+
+
+def network_policy_spec(pod_labels: Mapping[str, str], ingress: list[Json], egress: list[Json] | None = None) -> Json:
+    """The spec of a NetworkPolicy of the pods labelled ``pod_labels``: ``ingress`` only, or both directions."""
+    types = ["Ingress"] if egress is None else ["Ingress", "Egress"]
+    spec: Json = {"podSelector": selector(pod_labels), "policyTypes": types, "ingress": ingress}
+    if egress is not None:
+        spec["egress"] = egress
+    return spec

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from ._resource import body, check_label, lazy_api_object, namespace_for
+from ._resource import check_label, gvk, namespace_for, plain_api_object
 from .config import PhoenixConfig
 from .contracts import typed_props
-from .imports.io.envoyproxy import aigateway as aig
+from .facts import ai_gateway
 from .tracing_env import otlp_env
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
@@ -54,32 +54,20 @@ class GatewayTracing(Construct):
         self.phoenix = phoenix
         self.project_name = project_name
         env = [
-            aig.GatewayConfigSpecExtProcKubernetesEnv(
-                name=var.name,
-                value=var.value,
-                value_from=aig.GatewayConfigSpecExtProcKubernetesEnvValueFrom(
-                    secret_key_ref=aig.GatewayConfigSpecExtProcKubernetesEnvValueFromSecretKeyRef(
-                        name=var.secret_name, key=var.secret_key
-                    )
-                )
-                if var.secret_name
-                else None,
-            )
+            {"name": var.name, "valueFrom": {"secretKeyRef": {"name": var.secret_name, "key": var.secret_key}}}
+            if var.secret_name
+            else {"name": var.name, "value": var.value}
             for var in otlp_env(phoenix, service_name=name, project_name=project_name, exporter="otlp-http")
         ]
-        spec = aig.GatewayConfigSpec(
-            ext_proc=aig.GatewayConfigSpecExtProc(kubernetes=aig.GatewayConfigSpecExtProcKubernetes(env=env))
-        )
-        self.gateway_config = lazy_api_object(
+        self.gateway_config = plain_api_object(
             self,
             "Resource",
-            gvk=aig.GatewayConfig.GVK,
+            gvk=gvk(ai_gateway.API_VERSION, ai_gateway.GATEWAY_CONFIG),
             metadata=cdk8s.ApiObjectMetadata(
                 name=name,
                 namespace=namespace,
                 labels={"app.kubernetes.io/component": "observability", **(labels or {})},
             ),
-            fields=("spec",),
-            produce=lambda: body(aig.GatewayConfig.manifest(spec=spec)),
+            body={"spec": {"extProc": {"kubernetes": {"env": env}}}},
         )
         """The GatewayConfig (``node.default_child``)."""

@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import cdk8s
 import yaml
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._resource import body, lazy_api_object
+from ._resource import gvk, lazy_api_object, plain_api_object, plain_json
 from .config import GatewayConfig, PhoenixConfig
 from .contracts import ServedModel, typed_props
 from .envoy_bootstrap import (
@@ -57,6 +56,7 @@ from .envoy_bootstrap import (
     render_script,
 )
 from .errors import PropError
+from .facts import kubernetes
 from .gateway_base import GatewayBase
 from .routes import ModelRoute
 from .settings.typed import Typed
@@ -150,7 +150,7 @@ class StandaloneGateway(GatewayBase[StandaloneModel, None]):
         self.config_map = lazy_api_object(
             self,
             "ConfigMap",
-            gvk=k8s.KubeConfigMap.GVK,
+            gvk=gvk(*kubernetes.CONFIG_MAP),
             metadata=cdk8s.ApiObjectMetadata(name=self.config_map_name, namespace=self.namespace, labels=self.labels),
             fields=("data",),
             produce=lambda: {"data": self.config_data},
@@ -160,22 +160,20 @@ class StandaloneGateway(GatewayBase[StandaloneModel, None]):
         self.deployment = lazy_api_object(
             self,
             "Resource",
-            gvk=k8s.KubeDeployment.GVK,
+            gvk=gvk(*kubernetes.DEPLOYMENT),
             metadata=cdk8s.ApiObjectMetadata(name=name, namespace=self.namespace, labels=self.labels),
             fields=("spec",),
-            produce=lambda: body(k8s.KubeDeployment.manifest(spec=self._deployment_spec())),
+            produce=lambda: {"spec": plain_json(self._deployment_spec())},
             inputs=self._inputs,
         )
         """The Envoy Deployment (``node.default_child``)."""
         self.service = self._service()
-        self.disruption_budget = k8s.KubePodDisruptionBudget(
+        self.disruption_budget = plain_api_object(
             self,
             "DisruptionBudget",
-            metadata=k8s.ObjectMeta(name=name, namespace=self.namespace, labels=self.labels),
-            spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=k8s.IntOrString.from_number(1),
-                selector=k8s.LabelSelector(match_labels=self.pod_selector),
-            ),
+            gvk=gvk(*kubernetes.POD_DISRUPTION_BUDGET),
+            metadata=cdk8s.ApiObjectMetadata(name=name, namespace=self.namespace, labels=self.labels),
+            body={"spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(self.pod_selector)}}},
         )
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
@@ -213,133 +211,115 @@ class StandaloneGateway(GatewayBase[StandaloneModel, None]):
         """Nothing to make: the bootstrap reads ``routes`` at synthesis."""
         return StandaloneModel(gateway=self, server=server, route=route)
 
-    def _service(self) -> k8s.KubeService:
+    def _service(self) -> cdk8s.ApiObject:
         """The Service ``<name>``, exposed as ``config.service`` says."""
         exposure = self.config.service
-        return k8s.KubeService(
+        spec = {
+            "type": exposure.type,
+            "loadBalancerSourceRanges": list(exposure.load_balancer_source_ranges) or None,
+            "externalTrafficPolicy": exposure.traffic_policy,
+            "selector": dict(self.pod_selector),
+            "ports": [{"name": "http", "port": self.config.port, "targetPort": "http", "protocol": "TCP"}],
+        }
+        return plain_api_object(
             self,
             "Service",
-            metadata=k8s.ObjectMeta(
+            gvk=gvk(*kubernetes.SERVICE),
+            metadata=cdk8s.ApiObjectMetadata(
                 name=self.name,
                 namespace=self.namespace,
                 labels=self.labels,
                 annotations=dict(exposure.annotations) or None,
             ),
-            spec=k8s.ServiceSpec(
-                type=exposure.type,
-                load_balancer_source_ranges=list(exposure.load_balancer_source_ranges) or None,
-                external_traffic_policy=exposure.traffic_policy,
-                selector=self.pod_selector,
-                ports=[
-                    k8s.ServicePort(
-                        name="http",
-                        port=self.config.port,
-                        target_port=k8s.IntOrString.from_string("http"),
-                        protocol="TCP",
-                    )
-                ],
-            ),
+            body={"spec": spec},
         )
 
-    def _deployment_spec(self) -> k8s.DeploymentSpec:
-        return k8s.DeploymentSpec(
-            replicas=self.config.replicas,
-            selector=k8s.LabelSelector(match_labels=self.pod_selector),
-            strategy=k8s.DeploymentStrategy(
-                type="RollingUpdate",
-                rolling_update=k8s.RollingUpdateDeployment(
-                    max_surge=k8s.IntOrString.from_number(1), max_unavailable=k8s.IntOrString.from_number(0)
-                ),
-            ),
-            template=k8s.PodTemplateSpec(
-                metadata=k8s.ObjectMeta(labels=self.labels, annotations={CHECKSUM_ANNOTATION: self.config_checksum}),
-                spec=self._pod_spec(),
-            ),
-        )
+    def _deployment_spec(self) -> dict[str, Any]:
+        return {
+            "replicas": self.config.replicas,
+            "selector": {"matchLabels": dict(self.pod_selector)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {
+                "metadata": {"labels": dict(self.labels), "annotations": {CHECKSUM_ANNOTATION: self.config_checksum}},
+                "spec": self._pod_spec(),
+            },
+        }
 
-    def _pod_spec(self) -> k8s.PodSpec:
-        return k8s.PodSpec(
-            automount_service_account_token=False,
-            security_context=k8s.PodSecurityContext(
-                run_as_non_root=True,
-                run_as_user=ENVOY_UID,
-                run_as_group=ENVOY_UID,
-                fs_group=ENVOY_UID,
-                seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
-            ),
+    def _pod_spec(self) -> dict[str, Any]:
+        return {
+            "automountServiceAccountToken": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": ENVOY_UID,
+                "runAsGroup": ENVOY_UID,
+                "fsGroup": ENVOY_UID,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
             # Renders the keys before Envoy starts, so Envoy never serves without them.
-            init_containers=[self._renderer("render-api-keys", _RENDER)],
-            containers=[
+            "initContainers": [self._renderer("render-api-keys", _RENDER)],
+            "containers": [
                 self._envoy_container(),
                 # Re-renders the keys when the kubelet updates the Secret volume (key rotation).
                 self._renderer("api-key-renderer", [*_RENDER, str(KEY_RELOAD_SECONDS)]),
             ],
-            termination_grace_period_seconds=30,
-            volumes=[
-                k8s.Volume(name="config", config_map=k8s.ConfigMapVolumeSource(name=self.config_map_name)),
-                k8s.Volume(
-                    name="api-keys",
-                    secret=k8s.SecretVolumeSource(secret_name=self.api_keys.secret_name, default_mode=0o440),
-                ),
+            "terminationGracePeriodSeconds": 30,
+            "volumes": [
+                {"name": "config", "configMap": {"name": self.config_map_name}},
+                {"name": "api-keys", "secret": {"secretName": self.api_keys.secret_name, "defaultMode": 0o440}},
                 # Memory-backed: the rendered keys never touch the node's disk.
-                k8s.Volume(
-                    name="dynamic",
-                    empty_dir=k8s.EmptyDirVolumeSource(medium="Memory", size_limit=k8s.Quantity.from_string("16Mi")),
-                ),
+                {"name": "dynamic", "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}},
             ],
-        )
+        }
 
-    def _renderer(self, name: str, command: list[str]) -> k8s.Container:
+    def _renderer(self, name: str, command: list[str]) -> dict[str, Any]:
         """A container of the API-key renderer (the keys Secret in, the ECDS file out)."""
-        return k8s.Container(
-            name=name,
-            image=self.image,
-            command=command,
-            security_context=_security(),
-            resources=k8s.ResourceRequirements(
-                requests={"cpu": k8s.Quantity.from_string("10m"), "memory": k8s.Quantity.from_string("16Mi")},
-                limits={"cpu": k8s.Quantity.from_string("100m"), "memory": k8s.Quantity.from_string("64Mi")},
-            ),
-            volume_mounts=_mounts("config", "api-keys", "dynamic"),
-        )
+        return {
+            "name": name,
+            "image": self.image,
+            "command": command,
+            "securityContext": _security(),
+            "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+            "volumeMounts": _mounts("config", "api-keys", "dynamic"),
+        }
 
-    def _envoy_container(self) -> k8s.Container:
-        probe = k8s.HttpGetAction(path=HEALTH_PATH, port=k8s.IntOrString.from_string("http"))
+    def _envoy_container(self) -> dict[str, Any]:
         command = ["envoy", "--config-path", f"{CONFIG_DIR}/{BOOTSTRAP_FILE}", "--disable-hot-restart"]
         command += ["--concurrency", str(CONCURRENCY), "--drain-time-s", "15", "--log-level", "info"]
-        return k8s.Container(
-            name="envoy",
-            image=self.image,
-            command=command,
-            env=self._env(),
-            ports=[k8s.ContainerPort(name="http", container_port=self.config.port, protocol="TCP")],
+        return {
+            "name": "envoy",
+            "image": self.image,
+            "command": command,
+            "env": self._env(),
+            "ports": [{"name": "http", "containerPort": self.config.port, "protocol": "TCP"}],
             # Ready: the health route, answered by Envoy's admin /ready (503 while starting or draining, so the
             # Service drops a pod on its way out).
-            readiness_probe=k8s.Probe(http_get=probe, period_seconds=5, timeout_seconds=2, failure_threshold=2),
+            "readinessProbe": {
+                "httpGet": {"path": HEALTH_PATH, "port": "http"},
+                "periodSeconds": 5,
+                "timeoutSeconds": 2,
+                "failureThreshold": 2,
+            },
             # Alive: the listener accepts connections. Not /ready: a draining Envoy must finish its requests, not
             # be restarted, and under load a slow health answer must not kill the pod; six misses 10s apart
             # (a minute without a listening socket) restart it.
-            liveness_probe=k8s.Probe(
-                tcp_socket=k8s.TcpSocketAction(port=k8s.IntOrString.from_string("http")),
-                period_seconds=10,
-                timeout_seconds=5,
-                failure_threshold=6,
-            ),
+            "livenessProbe": {
+                "tcpSocket": {"port": "http"},
+                "periodSeconds": 10,
+                "timeoutSeconds": 5,
+                "failureThreshold": 6,
+            },
             # Let the Service drop this pod before Envoy stops taking connections.
-            lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["sleep", "10"]))),
-            resources=k8s.ResourceRequirements(
-                requests={"cpu": k8s.Quantity.from_string("500m"), "memory": k8s.Quantity.from_string("512Mi")},
-                limits={"cpu": k8s.Quantity.from_string("2"), "memory": k8s.Quantity.from_string("1Gi")},
-            ),
-            security_context=_security(),
-            volume_mounts=_mounts("config", "dynamic"),
-        )
+            "lifecycle": {"preStop": {"exec": {"command": ["sleep", "10"]}}},
+            "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
+            "securityContext": _security(),
+            "volumeMounts": _mounts("config", "dynamic"),
+        }
 
-    def _env(self) -> list[k8s.EnvVar] | None:
+    def _env(self) -> list[dict[str, Any]] | None:
         if self.phoenix is None:
             return None
         return [
-            k8s.EnvVar(name=var.name, value=var.value)
+            {"name": var.name, "value": var.value}
             for var in otlp_env(self.phoenix, service_name=self.name, project_name=self.project_name, exporter="envoy")
         ]
 
@@ -366,18 +346,17 @@ class StandaloneGateway(GatewayBase[StandaloneModel, None]):
         return hashlib.sha256(json.dumps(self.config_data, sort_keys=True).encode() + self.image.encode()).hexdigest()
 
 
-def _security() -> k8s.SecurityContext:
+def _security() -> dict[str, Any]:
     """The containers' security context: non-root, read-only root filesystem, no capabilities."""
-    return k8s.SecurityContext(
-        allow_privilege_escalation=False,
-        read_only_root_filesystem=True,
-        run_as_non_root=True,
-        capabilities=k8s.Capabilities(drop=["ALL"]),
-    )
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
 
 
-def _mounts(*names: str) -> list[k8s.VolumeMount]:
+def _mounts(*names: str) -> list[dict[str, Any]]:
     return [
-        k8s.VolumeMount(name=name, mount_path=_MOUNTS[name][0], read_only=True if _MOUNTS[name][1] else None)
-        for name in names
+        {"name": name, "mountPath": _MOUNTS[name][0], "readOnly": True if _MOUNTS[name][1] else None} for name in names
     ]

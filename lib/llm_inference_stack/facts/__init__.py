@@ -11,7 +11,9 @@ fact on purpose (an independent oracle against the construct), a comment at that
 - :mod:`.argocd`: the annotation Argo CD orders a sync by;
 - :mod:`.ai_gateway`: Envoy AI Gateway's model header, metadata namespace, token-cost keys and route limits;
 - :mod:`.envoy_gateway`: Envoy Gateway's controller name, labels, install names and policy limits;
-- :mod:`.gateway_api`: the Kubernetes Gateway API group;
+- :mod:`.gateway_api`: the Kubernetes Gateway API group and kinds;
+- :mod:`.kubernetes`: ``(apiVersion, kind)`` of the Kubernetes kinds the stack writes;
+- :mod:`.external_secrets`: the ExternalSecret kind and its creation policy;
 - :mod:`.inference_extension`: the InferencePool's group and its endpoint picker's ports, scorers and defaults;
 - :mod:`.grafana`: the label Grafana's sidecar finds dashboards by;
 - :mod:`.keda`: KEDA's API group and the name of the HPA it creates;

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 API_VERSION = "aigateway.envoyproxy.io/v1beta1"
 """``apiVersion`` of AIGatewayRoute, AIServiceBackend and GatewayConfig."""
+AI_GATEWAY_ROUTE = "AIGatewayRoute"
+AI_SERVICE_BACKEND = "AIServiceBackend"
+GATEWAY_CONFIG = "GatewayConfig"
 NAMESPACE = "envoy-ai-gateway-system"
 """Namespace of the controller (its Helm chart's default)."""
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from cdk8s_plus_27 import k8s
+import cdk8s
 from constructs import Construct
 
 from .. import vllm_metrics as vm
+from .._resource import gvk, plain_api_object
 from ..config import SloConfig
 from ..contracts import typed_call, typed_props
+from ..facts import kubernetes
 from ..facts.grafana import DASHBOARD_LABEL
 from ..grafana import Dashboard, Panel, QueryVariable, Row, Target, Threshold
 from ..validation import ChartValidation
@@ -249,13 +251,14 @@ class StackDashboard(Construct):
         self.name = name
         self.dashboard = dashboard
         key, value = DASHBOARD_LABEL
-        self.config_map = k8s.KubeConfigMap(
+        self.config_map = plain_api_object(
             self,
             "Resource",
-            metadata=k8s.ObjectMeta(
+            gvk=gvk(*kubernetes.CONFIG_MAP),
+            metadata=cdk8s.ApiObjectMetadata(
                 name=name,
                 namespace=namespace,
                 labels={"app.kubernetes.io/component": "monitoring", **(labels or {}), key: value},
             ),
-            data={f"{name}.json": dashboard.to_json()},
+            body={"data": {f"{name}.json": dashboard.to_json()}},
         )
