@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CRD_DIR ?= ../shared/crds
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup synth test test-fast e2e-deps controlplane-deps verify imports imports-check lint typecheck bench demo clean
+.PHONY: setup synth test test-fast test-deps e2e-deps controlplane-deps verify imports imports-check lint typecheck bench demo clean
 
 setup: $(STAMP)
 
@@ -42,13 +42,23 @@ controlplane-deps: $(STAMP)
 	$(BIN)/python -m llm_stack_harness.controlplane.build
 	$(BIN)/python -m llm_stack_harness.controlplane.build --only helm
 	command -v redis-server >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends redis-server >/dev/null; }
 	$(BIN)/python -m llm_stack_harness.controlplane.dataplane install
 
 verify: $(STAMP)
 	$(BIN)/llm-stack verify dist/
 
-test: $(STAMP) e2e-deps controlplane-deps
+# Both sets of components, side by side: the end-to-end installs are mostly downloads and unpacking, the control
+# plane mostly Go compiling, so a cold set-up takes about the longer of the two rather than their sum. The e2e
+# install's lines are prefixed; either failing fails the target.
+test-deps: $(STAMP)
+	@bash -c 'set -o pipefail; bash scripts/e2e/install.sh 2>&1 | sed -u "s/^/[e2e-deps] /"' & e2e=$$!; \
+	$(MAKE) --no-print-directory controlplane-deps; cp=$$?; \
+	wait $$e2e; e2e=$$?; \
+	[ $$cp -eq 0 ] || { echo "make controlplane-deps failed (exit $$cp)"; exit 1; }; \
+	[ $$e2e -eq 0 ] || { echo "scripts/e2e/install.sh failed (exit $$e2e)"; exit 1; }
+
+test: $(STAMP) test-deps
 	$(BIN)/python -m pytest
 
 # The inner loop: everything but the end-to-end, control-plane and slow tests (wheels, venvs, imports, lint, types),

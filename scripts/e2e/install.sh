@@ -129,8 +129,9 @@ else
   log "installing prometheus and promtool (Debian package)"
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # The lock timeout: `make test-deps` runs this beside `make controlplane-deps`, which may install redis-server.
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends prometheus >/dev/null
   # The test starts its own Prometheus on loopback; the package's service is not used.
   log "installed $(command -v prometheus) in $(( $(date +%s) - t0 )) s"
 fi
