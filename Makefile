@@ -58,8 +58,15 @@ test-deps: $(STAMP)
 	[ $$cp -eq 0 ] || { echo "make controlplane-deps failed (exit $$cp)"; exit 1; }; \
 	[ $$e2e -eq 0 ] || { echo "scripts/e2e/install.sh failed (exit $$e2e)"; exit 1; }
 
+# Every test, in two runs: the ones that start no server on two xdist workers (a module's tests in one worker, as
+# `make test-fast` runs them, with the `slow` ones), then the e2e and control-plane tests serially (they start real
+# servers on fixed ports and one control plane per session), listing the slowest. Both run; either failing fails.
 test: $(STAMP) test-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not e2e and not controlplane" --ignore=tests/e2e --ignore=tests/controlplane \
+	  -n 2 --dist loadfile; unit=$$?; \
+	$(BIN)/python -m pytest -m "e2e or controlplane" --durations=25; real=$$?; \
+	echo "make test: pytest exit $$unit (without servers), $$real (e2e and control plane)"; \
+	[ $$unit -eq 0 ] && [ $$real -eq 0 ]
 
 # The inner loop: everything but the end-to-end, control-plane and slow tests (wheels, venvs, imports, lint, types),
 # on every core (pytest-xdist), a test module's tests in one worker so its module fixtures are built once. tests/e2e
