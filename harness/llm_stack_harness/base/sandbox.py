@@ -47,6 +47,7 @@ PRIVATE_DIRS = (
     "/etc/ai-gateway-extproc-uds",
     "/etc/filter-config",
     "/etc/statsd-exporter",
+    "/mnt/models",  # KServe's model mount path (kserve-provision-location), where the storage initializer writes
 )
 
 
