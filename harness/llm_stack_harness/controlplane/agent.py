@@ -72,7 +72,7 @@ class ImageProgram:
 
 IMAGES: tuple[ImageProgram, ...] = (
     ImageProgram(
-        "kserve/storage-initializer",
+        f"kserve/{kserve.STORAGE_INITIALIZER}",
         f"kserve-storage=={KSERVE_STORAGE_VERSION} (PyPI; controlplane/storage_initializer.py does what the image's "
         "entrypoint does: Storage.download_files(args))",
         f"kserve-storage-{KSERVE_STORAGE_VERSION}",
