@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from helpers import ROOT
 
-from llm_stack_harness.controlplane import agent, model_store, verify
+from llm_stack_harness.controlplane import agent, model_store, nodes, verify
 from llm_stack_harness.controlplane.kube import JsonDict
 from llm_stack_harness.controlplane.pods import InitContainerFailed, LocalImage, LocalPod, PodNetwork
 from llm_stack_harness.controlplane.report import Report
@@ -187,3 +188,82 @@ def test_the_report_lists_the_pods_not_served() -> None:
         report.table()
     )
     assert Report.from_dict(report.as_dict()).not_served == report.not_served
+
+
+class _FakeApi:
+    """The API calls the agent's sweep makes, recorded; the Pods it lists are given."""
+
+    def __init__(self, pods: list[JsonDict]) -> None:
+        self.pods = pods
+        self.calls: list[tuple[str, str, Any]] = []
+
+    def request(self, method: str, path: str, body: Any = None, *, content_type: str = "") -> Any:
+        self.calls.append((method, path, body))
+        return {"items": self.pods} if method == "GET" else {}
+
+    def get(self, *_args: Any) -> None:
+        return None
+
+
+def _agent(api: _FakeApi, serve: int, tmp_path: Path) -> agent.NodeAgent:
+    images = _local(_predictor_pod()).images
+    return agent.NodeAgent(api, nodes.DEFAULT_NODES, serve=serve, images=images, work_dir=tmp_path)  # type: ignore[arg-type]
+
+
+def _status_patches(api: _FakeApi) -> list[JsonDict]:
+    return [body["status"] for method, path, body in api.calls if method == "PATCH" and path.endswith("/status")]
+
+
+def test_with_serve_models_0_a_bound_model_pod_is_reported_ready_and_listed_not_served(tmp_path: Path) -> None:
+    api = _FakeApi([_predictor_pod()])
+    node_agent = _agent(api, 0, tmp_path)
+    node_agent.sweep()
+    (patch,) = _status_patches(api)
+    assert patch["phase"] == "Running"
+    (entry,) = node_agent.not_served.values()
+    assert entry.line() == "Pod kserve-inference/llama-3-70b-predictor-abc on gpu-node-1: not served: --serve-models 0"
+    assert node_agent.served == {}
+
+
+def test_over_the_budget_and_for_the_gateway_the_reason_is_said(tmp_path: Path) -> None:
+    second = _predictor_pod() | {"metadata": _predictor_pod()["metadata"] | {"name": "second", "uid": "u-2"}}
+    envoy = {
+        "metadata": {"name": "envoy-abc", "namespace": "kserve-inference", "uid": "u-3", "labels": {}},
+        "spec": {"nodeName": "cpu-node-1", "containers": [{"name": "envoy", "image": "envoyproxy/envoy:v1"}]},
+    }
+    api = _FakeApi([_predictor_pod(), second, envoy])
+    node_agent = _agent(api, 1, tmp_path)
+    node_agent.served["u-1"] = agent.ServedPod(pod=_predictor_pod(), stage="ready")  # the one slot is taken
+    node_agent.sweep()
+    assert list(node_agent.served) == ["u-1"]  # still there: kept, not run again
+    reasons = {entry.name: entry.reason for entry in node_agent.not_served.values()}
+    assert reasons["second"].startswith("--serve-models 1 reached: this machine runs at most 1 model Pod(s)")
+    assert reasons["envoy-abc"].startswith("not a KServe predictor Pod")
+
+
+def test_a_model_pod_with_a_persistent_volume_is_not_served_and_says_why(tmp_path: Path) -> None:
+    pod = _predictor_pod()
+    pod["spec"]["volumes"] = [{"name": "models", "persistentVolumeClaim": {"claimName": "models"}}]
+    api = _FakeApi([pod])
+    node_agent = _agent(api, 1, tmp_path)
+    node_agent.sweep()
+    (entry,) = node_agent.not_served.values()
+    assert entry.reason.startswith("volume models is a persistentVolumeClaim (e.g. a pvc:// storageUri)")
+
+
+def test_a_model_pod_with_an_unmapped_image_waits_with_an_event_saying_so(tmp_path: Path) -> None:
+    api = _FakeApi([_predictor_pod(vllm_image="ghcr.io/acme/server:1.0")])
+    node_agent = _agent(api, 1, tmp_path)
+    node_agent.sweep()
+    (patch,) = _status_patches(api)
+    assert patch["phase"] == "Pending"
+    waiting = patch["containerStatuses"][0]["state"]["waiting"]
+    assert waiting == {
+        "reason": "ErrImagePull",
+        "message": "no local binary stands in for image ghcr.io/acme/server:1.0",
+    }
+    (event,) = [body for method, path, body in api.calls if method == "POST" and path.endswith("/events")]
+    assert event["type"] == "Warning" and event["involvedObject"]["name"] == "llama-3-70b-predictor-abc"
+    assert "no local binary stands in for image ghcr.io/acme/server:1.0" in event["message"]
+    assert node_agent.served["u-1"].stage == "waiting"
+    assert not node_agent.starting()

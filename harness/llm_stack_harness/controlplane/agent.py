@@ -166,6 +166,22 @@ def is_model_pod(pod: Mapping[str, Any]) -> bool:
     return kserve.INFERENCE_SERVICE_LABEL in labels and labels.get(kserve.COMPONENT_LABEL) == kserve.PREDICTOR_COMPONENT
 
 
+RUNNABLE_VOLUMES = ("emptyDir", "configMap", "secret", "projected")
+"""Volume types :class:`.pods.LocalPod` fills; nothing provisions PersistentVolumes here."""
+
+
+def unrunnable_volumes(pod: Mapping[str, Any]) -> str:
+    """Why the Pod's volumes cannot be made here (empty when they can)."""
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        kinds = sorted(set(volume) - {"name"})
+        if not any(kind in RUNNABLE_VOLUMES for kind in kinds):
+            return (
+                f"volume {volume.get('name')} is a {'/'.join(kinds)} (e.g. a pvc:// storageUri): no volumes are "
+                "provisioned here, only weights from S3 are served"
+            )
+    return ""
+
+
 def _pod_path(pod: Mapping[str, Any]) -> str:
     metadata = pod["metadata"]
     return f"/api/v1/namespaces/{metadata['namespace']}/pods/{urllib.parse.quote(metadata['name'])}"
@@ -285,25 +301,33 @@ class NodeAgent(BoundPodStandIn):
                     slots = self._serving_count() < self.serve
                 if known:
                     continue
-                if is_model_pod(pod) and slots:
+                unrunnable = unrunnable_volumes(pod)
+                if is_model_pod(pod) and slots and not unrunnable:
                     self._serve(pod, node)
                     continue
                 if uid not in self.not_served:
-                    reason = (
-                        f"--serve-models {self.serve} reached: this machine runs at most {self.serve} model Pod(s) "
-                        "(vLLM on CPU, ~3 GB each)"
-                        if is_model_pod(pod)
-                        else "not a KServe predictor Pod (the node agent runs the model Pods; the gateway's Pods "
-                        "run in the data-path probe)"
-                    )
-                    if is_model_pod(pod) and self.serve == 0:
-                        reason = "--serve-models 0"
+                    reason = self._not_served_reason(pod, unrunnable)
                     self.not_served[uid] = NotServed(metadata["namespace"], metadata["name"], node, reason)
                     self.log(self.not_served[uid].line())
                 self._stand_in_ready(pod, node, path)
             except ApiError as error:
                 if error.status not in (404, 409):
                     raise
+
+    def _not_served_reason(self, pod: Mapping[str, Any], unrunnable: str) -> str:
+        if not is_model_pod(pod):
+            return (
+                "not a KServe predictor Pod (the node agent runs the model Pods; the gateway's Pods run in the "
+                "data-path probe)"
+            )
+        if self.serve == 0:
+            return "--serve-models 0"
+        if unrunnable:
+            return unrunnable
+        return (
+            f"--serve-models {self.serve} reached: this machine runs at most {self.serve} model Pod(s) (vLLM on CPU, "
+            "~3 GB each)"
+        )
 
     def _stand_in_ready(self, pod: JsonDict, node: str, path: str) -> None:
         from .nodes import _is_ready, ready_status
