@@ -123,6 +123,9 @@ def test_a_failed_storage_initializer_is_reported_with_its_exit_code_and_own_err
     assert not ok
     assert detail.endswith("failed with exit 1: INFO copying | ERROR Storage initialization failed: Failed to fetch "
                            "model. No model found in x/.")  # fmt: skip
+    assert _ready_finding(pod, _Served("failed", "init container storage-initializer exited 1: ...")) == (
+        False, "Pod llama-3-70b-predictor-abc: not started: init container storage-initializer exited 1",
+    )  # fmt: skip
     error = InitContainerFailed("storage-initializer", 1, status["initContainerStatuses"][0]["state"])
     assert "No model found in x/." in str(error)
 

@@ -75,6 +75,10 @@ def _ready_finding(pod: Mapping[str, Any], served: Any) -> tuple[bool, str]:
     if container is None:
         return False, f"Pod {name}: no {kserve.CONTAINER_NAME}"
     url = _readiness_url(pod, container)
+    for init in dig(pod, "status", "initContainerStatuses") or []:
+        code = ((init.get("state") or {}).get("terminated") or {}).get("exitCode")
+        if code not in (None, 0):
+            return False, f"Pod {name}: not started: init container {init.get('name')} exited {code}"
     status = _status_of(pod, kserve.CONTAINER_NAME, "containerStatuses")
     if status.get("ready"):
         after = f", {served.ready_after_s:.0f} s after the agent started the Pod" if served.ready_after_s else ""
