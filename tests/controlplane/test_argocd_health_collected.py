@@ -32,7 +32,17 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directories = [ROOT / "dist", write_case(DEFECT, root / "sets")]
     out = root / "collected"
     result = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", *map(str, directories), "--collect", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "llm_inference_stack.cli",
+            "verify",
+            "--serve-models",
+            "0",
+            *map(str, directories),
+            "--collect",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=3600,

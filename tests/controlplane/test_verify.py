@@ -108,7 +108,16 @@ def verified(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         assert changed != objects
         directories[f"defect-{name}"] = write_dir(changed, root / f"defect-{name}")
     result = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", *map(str, directories.values()), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "llm_inference_stack.cli",
+            "verify",
+            "--serve-models",
+            "0",
+            *map(str, directories.values()),
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=3600,

@@ -46,7 +46,16 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "no-gpu-toleration": _write(without_toleration, root / "no-gpu-toleration"),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", *map(str, directories.values()), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "llm_inference_stack.cli",
+            "verify",
+            "--serve-models",
+            "0",
+            *map(str, directories.values()),
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -119,7 +128,18 @@ def test_a_node_profile_with_an_eight_gpu_node_schedules_the_eight_gpu_model(tmp
         synth_objects(with_changes(default_values_copy(), {"model.runtime.gpuCount": 8})), tmp_path / "eight-gpus"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", "--nodes", str(profile), str(directory), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "llm_inference_stack.cli",
+            "verify",
+            "--serve-models",
+            "0",
+            "--nodes",
+            str(profile),
+            str(directory),
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=1800,

@@ -30,6 +30,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from llm_inference_stack.facts import kserve
+
 from .errors import HarnessError
 
 SANDBOX_ENV = "LLM_STACK_SANDBOX"
@@ -47,6 +49,7 @@ PRIVATE_DIRS = (
     "/etc/ai-gateway-extproc-uds",
     "/etc/filter-config",
     "/etc/statsd-exporter",
+    kserve.MODEL_MOUNT_PATH,  # where KServe's storage initializer writes the weights (kserve-provision-location)
 )
 
 

@@ -76,6 +76,7 @@ class Context:
     objects: list[JsonDict]  # as admitted (the server's answer, defaults and webhooks applied)
     report: Report
     originals: list[JsonDict] = dataclasses.field(default_factory=list)  # as written in the manifests
+    node_agent: Any = None  # the .agent.NodeAgent running the bound Pods (None: no nodes, nothing to serve)
 
     def written(self, obj: Mapping[str, Any]) -> Mapping[str, Any]:
         """``obj`` as the manifests wrote it (comparisons with what controllers made start from our text)."""
@@ -553,6 +554,13 @@ def check_ai_gateway(ctx: Context) -> None:
             )
 
 
+def check_serving(ctx: Context) -> None:
+    """The served predictor Pods' storage initializer and vLLM readiness (:mod:`.serving_checks`)."""
+    from .serving_checks import check_serving as check
+
+    check(ctx)
+
+
 CHECKS: tuple[Callable[[Context], None], ...] = (
-    check_kserve, check_scheduling, check_keda, check_envoy_gateway, check_ai_gateway,
+    check_kserve, check_scheduling, check_serving, check_keda, check_envoy_gateway, check_ai_gateway,
 )  # fmt: skip

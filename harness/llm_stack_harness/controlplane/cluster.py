@@ -166,8 +166,14 @@ class LocalControlPlane:
         log: Callable[[str], None] = lambda _message: None,
         client_id_headers: Sequence[str] = ("x-client-id",),
         nodes: Sequence[NodeSpec] = DEFAULT_NODES,
+        serve_models: int = 0,
+        pod_images: Sequence[Any] = (),
     ) -> None:
         self.binaries = binaries
+        self.serve_models = serve_models
+        """How many model Pods the node agent runs (:mod:`.agent`); the other bound Pods are reported Ready."""
+        self.pod_images = tuple(pod_images)
+        """The :class:`.pods.LocalImage` of each image the node agent runs (:func:`.agent.local_images`)."""
         self.nodes = tuple(nodes)
         """The declared nodes (registered when the scheduler runs)."""
         self.pod_stand_in: BoundPodStandIn | None = None
@@ -500,7 +506,12 @@ class LocalControlPlane:
         # A client of its own: the stand-in runs in a thread beside the checks.
         pki = self.pki
         client = KubeClient(self.server, ca=pki.ca_cert, cert=pki.admin_cert, key=pki.admin_key)
-        self.pod_stand_in = BoundPodStandIn(client, self.nodes)
+        from .agent import NodeAgent
+
+        self.pod_stand_in = NodeAgent(
+            client, self.nodes, serve=self.serve_models, images=self.pod_images, work_dir=self.work_dir / "pods",
+            root_ca=pki.ca_cert.read_bytes(), log=self.log,
+        )  # fmt: skip
         self.pod_stand_in.start()
 
     def _start_kserve(self) -> None:
@@ -518,7 +529,8 @@ class LocalControlPlane:
             {"POD_NAMESPACE": KSERVE_NAMESPACE, "TMPDIR": str(tmp)},
         )  # fmt: skip
         self._wait(process, lambda: _http_ok(f"http://127.0.0.1:{KSERVE_PROBE_PORT}/readyz"), "/readyz")
-        # KServe's InferenceService defaulter and validator, as its chart registers them.
+        # KServe's InferenceService defaulter and validator, and its pod mutator, as its chart registers them
+        # (config/webhook/manifests.yaml).
         rule = {
             "apiGroups": ["serving.kserve.io"], "apiVersions": ["v1beta1"],
             "operations": ["CREATE", "UPDATE"], "resources": ["inferenceservices"],
@@ -527,25 +539,42 @@ class LocalControlPlane:
             ("MutatingWebhookConfiguration", "/mutate-serving-kserve-io-v1beta1-inferenceservice"),
             ("ValidatingWebhookConfiguration", "/validate-serving-kserve-io-v1beta1-inferenceservice"),
         ):
+            webhooks = [
+                {
+                    "name": "inferenceservice.kserve-webhook-server.defaulter"
+                    if kind.startswith("Mutating")
+                    else "inferenceservice.kserve-webhook-server.validator",
+                    "clientConfig": self._webhook_client_config(KSERVE_WEBHOOK_PORT, path),
+                    "rules": [rule],
+                    "failurePolicy": "Fail",
+                    "sideEffects": "None",
+                    "admissionReviewVersions": ["v1beta1", "v1"],
+                }
+            ]
+            if kind.startswith("Mutating"):
+                webhooks.append(self._kserve_pod_mutator())
             self.client.apply(
                 {
                     "apiVersion": "admissionregistration.k8s.io/v1",
                     "kind": kind,
                     "metadata": {"name": f"inferenceservice.serving.kserve.io-{kind.lower()}"},
-                    "webhooks": [
-                        {
-                            "name": "inferenceservice.kserve-webhook-server.defaulter"
-                            if kind.startswith("Mutating")
-                            else "inferenceservice.kserve-webhook-server.validator",
-                            "clientConfig": self._webhook_client_config(KSERVE_WEBHOOK_PORT, path),
-                            "rules": [rule],
-                            "failurePolicy": "Fail",
-                            "sideEffects": "None",
-                            "admissionReviewVersions": ["v1beta1", "v1"],
-                        }
-                    ],
+                    "webhooks": webhooks,
                 }
             )
+
+    def _kserve_pod_mutator(self) -> JsonDict:
+        """KServe's ``/mutate-pods`` webhook: Pods labelled with an InferenceService, created or updated."""
+        return {
+            "name": "inferenceservice.kserve-webhook-server.pod-mutator",
+            "clientConfig": self._webhook_client_config(KSERVE_WEBHOOK_PORT, "/mutate-pods"),
+            "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
+                       "resources": ["pods"]}],
+            "namespaceSelector": {"matchExpressions": [{"key": "control-plane", "operator": "DoesNotExist"}]},
+            "objectSelector": {"matchExpressions": [{"key": kserve.INFERENCE_SERVICE_LABEL, "operator": "Exists"}]},
+            "failurePolicy": "Fail",
+            "sideEffects": "None",
+            "admissionReviewVersions": ["v1beta1"],
+        }  # fmt: skip
 
     def _start_keda(self) -> None:
         certs = self._tls_dir("keda")

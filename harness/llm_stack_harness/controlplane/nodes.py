@@ -105,7 +105,8 @@ NODE_SUBSTITUTIONS = register("nodes", (
      "not-ready taint admission puts on a new Node is removed as the node lifecycle controller would",
      "no kubelet registers a node here; the node lifecycle controller does not run, so no heartbeat is needed"),
     ("bound Pods are reported Ready without running their containers (Running, every container ready, through the "
-     "status subresource), and a bound Pod being deleted is removed at once",
+     "status subresource), and a bound Pod being deleted is removed at once, unless the node agent serves them "
+     "(node agent, below: the model Pods up to --serve-models)",
      "no kubelet or container runtime; the Deployment controller then computes Available from real Pods"),
 ))  # fmt: skip
 

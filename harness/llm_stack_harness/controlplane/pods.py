@@ -27,9 +27,10 @@ import json
 import math
 import re
 import subprocess
+import threading
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ HOST_ADDRESS = "10.244.1.1"
 """The sandbox's address on the Pod bridge (kube-apiserver, Envoy Gateway and Redis listen there too)."""
 POD_SUBNET_PREFIX = "10.244.1."
 POD_PREFIX_LENGTH = 24
+ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
 
 POD_SUBSTITUTIONS = register("pods", (
     ("each container image runs as a local binary of the same program (LocalImage: the version is checked where "
@@ -57,12 +59,22 @@ POD_SUBSTITUTIONS = register("pods", (
      "/etc/resolv.conf names no reachable server", "no cluster DNS or Services without nodes"),
     ("containers run as the sandbox's root (runAsUser, capabilities and seccomp are not applied)",
      "no container runtime to apply a security context"),
-    ("probes are checked once at start-up (readiness) and not repeated", "no kubelet"),
+    ("probes are checked once at start-up (readiness) and not repeated, except by the node agent of verify, which "
+     "polls the readiness probe every periodSeconds", "no kubelet"),
+    ("a container or init container that exits is not restarted (restartCount stays 0; a failed init container "
+     "leaves the Pod Pending with its exit code and log tail)", "no kubelet back-off loop; the first failure is "
+     "the finding"),
+    (f"a projected {ROOT_CA_CONFIGMAP} ConfigMap the root CA publisher has not written is the run's CA certificate",
+     "the root CA publisher does not run here"),
 ))  # fmt: skip
 
 
 class PodError(HarnessError):
     """A Pod cannot be run as written (the message says what and why)."""
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +87,15 @@ class LocalImage:
     """The program the image runs."""
     version: str | None = None
     """Version the binary is; when the image tag names a version, it must contain this one."""
+    launcher_args: tuple[str, ...] = ()
+    """Arguments between the binary and the container's ``command[1:]`` / ``args`` (an interpreter's script)."""
+    env: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Environment the image sets (the container's ``env`` overrides it, as it overrides an image's ``ENV``)."""
+    rewrite_args: Callable[[list[str]], list[str]] | None = None
+    """A registered substitution of the container's args (e.g. a tensor-parallel size this machine cannot run)."""
+
+    def args_for(self, args: list[str]) -> list[str]:
+        return self.rewrite_args(list(args)) if self.rewrite_args is not None else list(args)
 
     def matches(self, image: str) -> bool:
         name = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image.split("@", 1)[0]
@@ -109,6 +130,7 @@ class PodNetwork:
     def __init__(self) -> None:
         self._next = 2
         self._ready = False
+        self._lock = threading.Lock()  # Pods of the node agent start in threads of their own
 
     def _run(self, *command: str) -> None:
         result = subprocess.run(list(command), capture_output=True, text=True, check=False)
@@ -116,7 +138,7 @@ class PodNetwork:
             raise PodError(f"{' '.join(command)}: {result.stderr.strip()} (needs iproute2's ip)")
 
     def ensure_bridge(self) -> None:
-        if self._ready:
+        if self._ready:  # (attach holds the lock; the first call comes before any thread starts)
             return
         self._run("ip", "link", "add", BRIDGE, "type", "bridge")
         self._run("ip", "addr", "add", f"{HOST_ADDRESS}/{POD_PREFIX_LENGTH}", "dev", BRIDGE)
@@ -125,9 +147,10 @@ class PodNetwork:
 
     def attach(self, pid: int) -> str:
         """Link the network namespace of ``pid`` to the bridge; returns its address."""
-        self.ensure_bridge()
-        index = self._next
-        self._next += 1
+        with self._lock:
+            self.ensure_bridge()
+            index = self._next
+            self._next += 1
         address = f"{POD_SUBNET_PREFIX}{index}"
         host_link = f"veth{index}"
         inside = ["nsenter", f"--target={pid}", "--net"]
@@ -142,7 +165,12 @@ class PodNetwork:
 
 
 class LocalPod:
-    """One admitted Pod, run as processes. :meth:`start`, then :meth:`close` (stops each process by its PID)."""
+    """One admitted Pod, run as processes. :meth:`start` (the whole Pod, failing on the first problem) or the steps
+    the node agent takes one by one (:meth:`prepare`, :meth:`run_init_containers`, :meth:`start_containers`,
+    :meth:`probe_ready`); then :meth:`close` (stops each process by its PID).
+
+    :attr:`statuses` holds what a kubelet reports per container (``state``, ``ready``, ``started``,
+    ``restartCount``), kept current by each step; ``on_change`` is called after every change."""
 
     def __init__(
         self,
@@ -154,6 +182,9 @@ class LocalPod:
         hosts: Mapping[str, str],
         work_dir: Path,
         base_env: Mapping[str, str],
+        root_ca: bytes | None = None,
+        host_ip: str = HOST_ADDRESS,
+        on_change: Callable[[], None] = lambda: None,
     ) -> None:
         self.client = client
         self.pod = pod
@@ -162,8 +193,24 @@ class LocalPod:
         self.hosts = dict(hosts)
         self.work_dir = work_dir
         self.base_env = dict(base_env)
+        self.root_ca = root_ca
+        """What the root CA publisher would put into each namespace's ``kube-root-ca.crt`` (``ca.crt``), for the
+        projected service-account volume when that ConfigMap does not exist."""
+        self.host_ip = host_ip
+        self.on_change = on_change
         self.address = ""
         self.processes: list[ManagedProcess] = []
+        self.containers: dict[str, ManagedProcess] = {}
+        self.statuses: dict[str, JsonDict] = {}
+        self._pause_pid = 0
+        self._volumes_by_name: dict[str, Path] = {}
+        self._hosts_file = work_dir / "hosts"
+        self._lock = threading.Lock()
+        for container in [*(self.spec.get("initContainers") or []), *self.spec["containers"]]:
+            self.statuses[container["name"]] = {
+                "name": container["name"], "image": container.get("image", ""), "imageID": "", "ready": False,
+                "restartCount": 0, "started": False, "state": {"waiting": {"reason": "PodInitializing"}},
+            }  # fmt: skip
 
     @property
     def name(self) -> str:
@@ -178,16 +225,31 @@ class LocalPod:
         spec: JsonDict = self.pod["spec"]
         return spec
 
+    def init_containers(self) -> list[JsonDict]:
+        return list(self.spec.get("initContainers") or [])
+
     # -- lifecycle --------------------------------------------------------------------------------------------
 
     def start(self, *, ready_timeout_s: float = 60.0) -> None:
+        """Run the whole Pod: init containers to completion (sidecars started), then the containers, ready."""
+        self.prepare()
+        self.run_init_containers(timeout_s=ready_timeout_s)
+        self.start_containers()
+        for container in [*self._sidecars(), *self.spec["containers"]]:
+            self._wait_ready(container, ready_timeout_s)
+
+    def _sidecars(self) -> list[JsonDict]:
+        return [c for c in self.init_containers() if c.get("restartPolicy") == "Always"]
+
+    def prepare(self) -> None:
+        """The Pod sandbox: its network namespace on the bridge, its /etc/hosts and resolv.conf, its volumes."""
         self.work_dir.mkdir(parents=True, exist_ok=True)
         pause = self._spawn("pause", ["unshare", "--net", "sleep", "infinity"])
         wait_for_own_network(pause.pid)
+        self._pause_pid = pause.pid
         self.address = self.network.attach(pause.pid)
         self.pod.setdefault("status", {})["podIP"] = self.address
-        hosts_file = self.work_dir / "hosts"
-        hosts_file.write_text(
+        self._hosts_file.write_text(
             "127.0.0.1 localhost\n"
             + f"{self.address} {self.name}\n"
             + "".join(f"{address} {name}\n" for name, address in sorted(self.hosts.items()))
@@ -199,24 +261,65 @@ class LocalPod:
             f"nameserver 127.0.0.1\nsearch {self.namespace}.svc.cluster.local svc.cluster.local cluster.local\n"
             "options ndots:5\n"
         )
-        volumes = self._volumes()
-        sidecars = [c for c in self.spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"]
-        if len(sidecars) != len(self.spec.get("initContainers") or []):
-            raise PodError(f"Pod {self.name}: init containers that run to completion are not supported")
-        for container in [*sidecars, *self.spec["containers"]]:
-            self._start_container(container, pause.pid, volumes, hosts_file)
-        for container in [*sidecars, *self.spec["containers"]]:
-            self._wait_ready(container, ready_timeout_s)
+        self._volumes_by_name = self._volumes()
 
-    def close(self) -> None:
-        for process in reversed(self.processes):
-            process.stop(grace_s=5.0)
+    def run_init_containers(self, *, timeout_s: float) -> None:
+        """Each init container in order, as the kubelet runs them: one that runs to completion must exit 0 before
+        the next starts (:class:`InitContainerFailed` otherwise, its state ``terminated`` with the exit code and its
+        log's last lines); a sidecar (``restartPolicy: Always``) is started and the next follows once it started."""
+        for container in self.init_containers():
+            if container.get("restartPolicy") == "Always":
+                self._start_container(container)
+                continue
+            process = self._start_container(container)
+            deadline = time.monotonic() + timeout_s
+            while (code := process.exit_code()) is None:
+                if time.monotonic() > deadline:
+                    process.stop(grace_s=5.0)
+                    code = process.exit_code()
+                    break
+                time.sleep(0.5)
+            self._set_terminated(container["name"], code if code is not None else -9, process)
+            if code != 0:
+                raise InitContainerFailed(container["name"], code, self.statuses[container["name"]]["state"])
+
+    def start_containers(self) -> None:
+        for container in self.spec["containers"]:
+            self._start_container(container)
+
+    def close(self, grace_s: float = 5.0) -> None:
+        """Stop every process: SIGTERM to all at once, SIGKILL to what is left after ``grace_s`` (the Pod's
+        termination grace period, as the kubelet gives it)."""
+        threads = [threading.Thread(target=p.stop, kwargs={"grace_s": grace_s}) for p in reversed(self.processes)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def check_alive(self) -> None:
         for process in self.processes:
             code = process.exit_code()
-            if code is not None:
+            if code is not None and process not in self._completed():
                 raise PodError(f"{process.name} exited ({code}); {process.log_path}:\n{process.log_tail(30)}")
+
+    def _completed(self) -> list[ManagedProcess]:
+        return [
+            self.containers[c["name"]]
+            for c in self.init_containers()
+            if c.get("restartPolicy") != "Always" and c["name"] in self.containers
+        ]
+
+    def exited_containers(self) -> dict[str, int]:
+        """Containers (and sidecars) whose process ended, with the exit code; their status is updated."""
+        ended = {}
+        completed = self._completed()
+        for name, process in self.containers.items():
+            code = process.exit_code()
+            if code is not None and process not in completed:
+                ended[name] = code
+                if "terminated" not in self.statuses[name]["state"]:
+                    self._set_terminated(name, code, process)
+        return ended
 
     def _spawn(self, container: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> ManagedProcess:
         process = ManagedProcess(
@@ -228,6 +331,41 @@ class LocalPod:
         )
         self.processes.append(process)
         return process
+
+    # -- statuses ---------------------------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self.on_change()
+
+    def _set_running(self, name: str) -> None:
+        with self._lock:
+            status = self.statuses[name]
+            status["state"] = {"running": {"startedAt": now()}}
+            status["started"] = True
+        self._changed()
+
+    def _set_terminated(self, name: str, code: int, process: ManagedProcess) -> None:
+        with self._lock:
+            status = self.statuses[name]
+            started = (status["state"].get("running") or {}).get("startedAt", now())
+            terminated: JsonDict = {
+                "exitCode": code, "reason": "Completed" if code == 0 else "Error", "startedAt": started,
+                "finishedAt": now(),
+            }  # fmt: skip
+            if code != 0:
+                # The kubelet's FallbackToLogsOnError: the end of the log (at most 80 lines, 2048 bytes).
+                terminated["message"] = process.log_tail(80)[-2048:]
+            status["state"] = {"terminated": terminated}
+            status["ready"] = False
+            status["started"] = False
+        self._changed()
+
+    def set_ready(self, name: str, ready: bool) -> None:
+        with self._lock:
+            if self.statuses[name]["ready"] == ready:
+                return
+            self.statuses[name]["ready"] = ready
+        self._changed()
 
     # -- volumes ----------------------------------------------------------------------------------------------
 
@@ -249,16 +387,42 @@ class LocalPod:
                 self._write_items(directory, data, source.get("items"))
             elif "projected" in volume:
                 for projection in volume["projected"].get("sources") or []:
-                    token = projection.get("serviceAccountToken")
-                    if token is None:
-                        raise PodError(f"Pod {self.name}: projected volume source {sorted(projection)} not supported")
-                    (directory / token["path"]).write_text(
-                        self.service_account_token(token.get("audience"), token.get("expirationSeconds", 3600))
-                    )
+                    self._project(directory, projection)
             else:
                 raise PodError(f"Pod {self.name}: volume {volume['name']} of type {sorted(volume)} not supported")
             out[volume["name"]] = directory
         return out
+
+    def _project(self, directory: Path, projection: Mapping[str, Any]) -> None:
+        if "serviceAccountToken" in projection:
+            token = projection["serviceAccountToken"]
+            (directory / token["path"]).write_text(
+                self.service_account_token(token.get("audience"), token.get("expirationSeconds", 3600))
+            )
+        elif "configMap" in projection:
+            source = projection["configMap"]
+            if (
+                source["name"] == ROOT_CA_CONFIGMAP
+                and self.root_ca is not None
+                and self.client.get("v1", "ConfigMap", ROOT_CA_CONFIGMAP, self.namespace) is None
+            ):
+                self._write_items(directory, {"ca.crt": self.root_ca}, source.get("items"))
+                return
+            data = self._object_data("ConfigMap", source["name"], source.get("optional", False))
+            self._write_items(directory, data, source.get("items"))
+        elif "secret" in projection:
+            source = projection["secret"]
+            data = self._object_data("Secret", source["name"], source.get("optional", False))
+            self._write_items(directory, data, source.get("items"))
+        elif "downwardAPI" in projection:
+            for item in projection["downwardAPI"].get("items") or []:
+                if "fieldRef" not in item:
+                    raise PodError(f"Pod {self.name}: downwardAPI item {item.get('path')}: only fieldRef is supported")
+                target = directory / item["path"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(self._field(item["fieldRef"]["fieldPath"]))
+        else:
+            raise PodError(f"Pod {self.name}: projected volume source {sorted(projection)} not supported")
 
     def _object_data(self, kind: str, name: str, optional: bool) -> dict[str, bytes]:
         obj = self.client.get("v1", kind, name, self.namespace)
@@ -342,10 +506,10 @@ class LocalPod:
             "metadata.namespace": meta["namespace"],
             "metadata.uid": meta.get("uid", ""),
             "spec.serviceAccountName": self.spec.get("serviceAccountName", "default"),
-            "spec.nodeName": "local",
+            "spec.nodeName": self.spec.get("nodeName") or "local",
             "status.podIP": self.address,
             "status.podIPs": self.address,
-            "status.hostIP": HOST_ADDRESS,
+            "status.hostIP": self.host_ip,
         }
         if path not in fields:
             raise PodError(f"fieldRef {path} not supported")
@@ -360,58 +524,102 @@ class LocalPod:
         divisor = parse_quantity(str(ref.get("divisor", "1")))
         return str(math.ceil(parse_quantity(str(quantity)) / divisor))
 
-    def _local_image(self, image: str) -> LocalImage:
+    def local_image(self, image: str) -> LocalImage:
         for local in self.images:
             if local.matches(image):
                 local.check_version(image)
                 return local
         raise PodError(f"no local binary stands in for image {image}")
 
-    def _start_container(
-        self, container: Mapping[str, Any], pause_pid: int, volumes: Mapping[str, Path], hosts_file: Path
-    ) -> None:
-        env = self.environment(container)
-        local = self._local_image(container["image"])
+    def unmapped_images(self) -> list[str]:
+        """Images of the Pod that no :class:`LocalImage` stands in for (or only one of another version)."""
+        missing = []
+        for container in [*self.init_containers(), *self.spec["containers"]]:
+            try:
+                self.local_image(container["image"])
+            except PodError as error:
+                missing.append(str(error))
+        return missing
+
+    def argv(self, container: Mapping[str, Any], env: Mapping[str, str]) -> list[str]:
+        """The container's process: the local program for its image, then ``command[1:]`` (the image's own
+        entrypoint when the container names no command) and ``args``, ``$(VAR)`` expanded."""
+        local = self.local_image(container["image"])
         command = [expand(part, env) for part in container.get("command") or []]
-        args = [expand(part, env) for part in container.get("args") or []]
-        argv = [str(local.binary), *command[1:], *args] if command else [str(local.binary), *args]
+        args = local.args_for([expand(part, env) for part in container.get("args") or []])
+        return [str(local.binary), *local.launcher_args, *command[1:], *args]
+
+    def _start_container(self, container: Mapping[str, Any]) -> ManagedProcess:
+        local = self.local_image(container["image"])
+        env = dict(local.env) | self.environment(container)
+        argv = self.argv(container, env)
+        hosts_file = self._hosts_file
         mounts = [(str(hosts_file), "/etc/hosts"), (str(hosts_file.with_name("resolv.conf")), "/etc/resolv.conf")]
         for mount in container.get("volumeMounts") or []:
-            source = volumes[mount["name"]]
+            source = self._volumes_by_name[mount["name"]]
             if mount.get("subPath"):
                 source = source / mount["subPath"]
+            if not Path(mount["mountPath"]).exists():
+                raise PodError(
+                    f"Pod {self.name}: container {container['name']} mounts {mount['name']} at {mount['mountPath']}, "
+                    "which does not exist in the sandbox (base/sandbox.py PRIVATE_DIRS lists the mount points)"
+                )
             mounts.append((str(source), mount["mountPath"]))
         script = "".join(
             f'mount --bind "${{{2 * i + 1}}}" "${{{2 * i + 2}}}" || exit 125; ' for i in range(len(mounts))
         )
         script += f'shift {2 * len(mounts)}; exec "$@"'
         flat = [path for pair in mounts for path in pair]
-        self._spawn(
+        process = self._spawn(
             container["name"],
-            ["nsenter", f"--target={pause_pid}", "--net", "unshare", "--mount", "sh", "-c", script, "sh", *flat, *argv],
+            ["nsenter", f"--target={self._pause_pid}", "--net", "unshare", "--mount", "sh", "-c", script, "sh",
+             *flat, *argv],
             env,
-        )
+        )  # fmt: skip
+        self.containers[container["name"]] = process
+        self._set_running(container["name"])
+        return process
 
-    def _wait_ready(self, container: Mapping[str, Any], timeout_s: float) -> None:
-        probe = container.get("readinessProbe") or container.get("startupProbe")
-        http = (probe or {}).get("httpGet")
+    def probe_url(self, container: Mapping[str, Any], kind: str = "readinessProbe") -> str | None:
+        """The URL of the container's HTTP probe of ``kind`` on the Pod's address, or None without one."""
+        http = (container.get(kind) or {}).get("httpGet")
         if not http:
-            return
+            return None
         port = http["port"]
         if isinstance(port, str):
             port = next(p["containerPort"] for p in container.get("ports") or [] if p.get("name") == port)
-        url = f"http://{self.address}:{port}{http.get('path', '/')}"
+        return f"http://{self.address}:{port}{http.get('path', '/')}"
+
+    def probe_once(self, url: str, timeout_s: float = 2.0) -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout_s) as response:
+                return bool(200 <= response.status < 400)
+        except OSError:
+            return False
+
+    def _wait_ready(self, container: Mapping[str, Any], timeout_s: float) -> None:
+        url = self.probe_url(container) or self.probe_url(container, "startupProbe")
+        if not url:
+            self.set_ready(container["name"], True)
+            return
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self.check_alive()
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if 200 <= response.status < 400:
-                        return
-            except OSError:
-                pass
+            if self.probe_once(url):
+                self.set_ready(container["name"], True)
+                return
             time.sleep(0.5)
         raise PodError(f"{self.name}/{container['name']}: not ready at {url} after {timeout_s:.0f} s")
+
+
+class InitContainerFailed(PodError):
+    """An init container that runs to completion exited non-zero (or did not finish in time)."""
+
+    def __init__(self, container: str, code: int | None, state: Mapping[str, Any]) -> None:
+        message = (state.get("terminated") or {}).get("message", "")
+        super().__init__(f"init container {container} exited {code}: {message.strip()}")
+        self.container = container
+        self.code = code
 
 
 def admit_pod(client: KubeClient, pod: JsonDict) -> JsonDict:
@@ -429,4 +637,13 @@ def admit_pod(client: KubeClient, pod: JsonDict) -> JsonDict:
     return stored
 
 
-__all__ = ["POD_SUBSTITUTIONS", "LocalImage", "LocalPod", "PodError", "PodNetwork", "admit_pod", "pod_from_deployment"]
+__all__ = [
+    "POD_SUBSTITUTIONS",
+    "InitContainerFailed",
+    "LocalImage",
+    "LocalPod",
+    "PodError",
+    "PodNetwork",
+    "admit_pod",
+    "pod_from_deployment",
+]

@@ -28,6 +28,8 @@ class Report:
     source: str = "control plane"  # the manifest set (directory or values file) this report is about
     findings: list[Finding] = dataclasses.field(default_factory=list)
     prerequisites: list[str] = dataclasses.field(default_factory=list)
+    not_served: list[str] = dataclasses.field(default_factory=list)
+    """Bound Pods the node agent reported Ready without running their containers, each with the reason."""
     control_plane: dict[str, Any] = dataclasses.field(default_factory=dict)
     error: str | None = None
 
@@ -47,6 +49,7 @@ class Report:
             "ok": self.ok,
             "error": self.error,
             "prerequisites": self.prerequisites,
+            "notServed": self.not_served,
             "findings": [f.as_dict() for f in self.findings],
             "controlPlane": self.control_plane,
         }
@@ -57,6 +60,7 @@ class Report:
             source=str(data.get("source", "control plane")),
             findings=[Finding(**f) for f in data.get("findings", [])],
             prerequisites=list(data.get("prerequisites", [])),
+            not_served=list(data.get("notServed", [])),
             control_plane=dict(data.get("controlPlane", {})),
             error=data.get("error"),
         )
@@ -85,6 +89,9 @@ class Report:
         if self.prerequisites:
             lines += ["", "Created by verify (prerequisites a cluster has before `kubectl apply -f`):"]
             lines += [f"  - {p}" for p in self.prerequisites]
+        if self.not_served:
+            lines += ["", "Bound Pods not served (reported Running and Ready without running their containers):"]
+            lines += [f"  - {p}" for p in self.not_served]
         if control_plane:
             lines += self._control_plane_lines()
         failed = sum(not f.ok for f in self.findings)

