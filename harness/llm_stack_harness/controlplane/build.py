@@ -46,6 +46,8 @@ from llm_inference_stack.pins import (
     KSERVE_VERSION,
     KUBERNETES_COMMIT,
     KUBERNETES_VERSION,
+    PROMETHEUS_OPERATOR_COMMIT,
+    PROMETHEUS_OPERATOR_VERSION,
     RATELIMIT_VERSION,
     cache_root,
 )
@@ -225,6 +227,20 @@ COMPONENTS: tuple[Component, ...] = (
         ldflags=_x(
             f"github.com/kedacore/keda/v2/version.Version={KEDA_VERSION.removeprefix('v')}",
             f"github.com/kedacore/keda/v2/version.GitCommit={KEDA_COMMIT}",
+        ),
+    ),
+    Component(
+        # The version of the stack's PodMonitor / PrometheusRule CRDs (shared/crds). Upstream's replace directives
+        # point at its own pkg/apis/monitoring and pkg/client, published as modules of the same version.
+        name="prometheus-operator",
+        module="github.com/prometheus-operator/prometheus-operator",
+        version=PROMETHEUS_OPERATOR_VERSION,
+        main_package="github.com/prometheus-operator/prometheus-operator/cmd/operator",
+        binary="prometheus-operator",
+        # What its Makefile stamps (github.com/prometheus/common/version), without the build user, branch and date.
+        ldflags=_x(
+            f"github.com/prometheus/common/version.Version={PROMETHEUS_OPERATOR_VERSION.removeprefix('v')}",
+            f"github.com/prometheus/common/version.Revision={PROMETHEUS_OPERATOR_COMMIT}",
         ),
     ),
     Component(
@@ -451,6 +467,7 @@ BUILD_MINUTES_HINT = {
     "envoy-gateway": "~7 min",
     "aigw-controller": "~3.5 min",
     "keda-operator": "~8.5 min",
+    "prometheus-operator": "a few min",
     "aigw-extproc": "~2 min",
     "ratelimit": "~1 min",
     "helm": "~4 min",
