@@ -46,8 +46,10 @@ from llm_inference_stack.pins import (
     KSERVE_VERSION,
     KUBERNETES_COMMIT,
     KUBERNETES_VERSION,
+    PROMETHEUS_MODULE_VERSION,
     PROMETHEUS_OPERATOR_COMMIT,
     PROMETHEUS_OPERATOR_VERSION,
+    PROMETHEUS_VERSION,
     RATELIMIT_VERSION,
     cache_root,
 )
@@ -242,6 +244,16 @@ COMPONENTS: tuple[Component, ...] = (
             f"github.com/prometheus/common/version.Version={PROMETHEUS_OPERATOR_VERSION.removeprefix('v')}",
             f"github.com/prometheus/common/version.Revision={PROMETHEUS_OPERATOR_COMMIT}",
         ),
+    ),
+    Component(
+        # The Prometheus the operator configures (its default version); its web UI's assets are not built in (no
+        # `builtinassets` tag: the API is what verify reads).
+        name="prometheus",
+        module="github.com/prometheus/prometheus",
+        version=PROMETHEUS_MODULE_VERSION,
+        main_package="github.com/prometheus/prometheus/cmd/prometheus",
+        binary="prometheus",
+        ldflags=_x(f"github.com/prometheus/common/version.Version={PROMETHEUS_VERSION.removeprefix('v')}"),
     ),
     Component(
         name="aigw-extproc",
@@ -467,7 +479,8 @@ BUILD_MINUTES_HINT = {
     "envoy-gateway": "~7 min",
     "aigw-controller": "~3.5 min",
     "keda-operator": "~8.5 min",
-    "prometheus-operator": "a few min",
+    "prometheus-operator": "~5 min",
+    "prometheus": "a few min",
     "aigw-extproc": "~2 min",
     "ratelimit": "~1 min",
     "helm": "~4 min",

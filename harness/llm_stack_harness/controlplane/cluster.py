@@ -39,6 +39,7 @@ from ..base.sandbox import wait_for_own_network
 from ..base.substitutions import register
 from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
 from .kube import ApiError, JsonDict, KubeClient
+from .monitoring import ClusterDns
 from .nodes import DEFAULT_NODES, BoundPodStandIn, NodeSpec, register_nodes
 from .pki import Pki, make_pki
 from .sources import ControlPlaneSources
@@ -113,6 +114,8 @@ class Binaries:
     keda_operator: Path | None = None
     envoy_gateway: Path | None = None
     aigw_controller: Path | None = None
+    prometheus_operator: Path | None = None
+    prometheus: Path | None = None
 
     @classmethod
     def from_build(cls, built: dict[str, Path]) -> Binaries:
@@ -125,6 +128,8 @@ class Binaries:
             keda_operator=built.get("keda-operator"),
             envoy_gateway=built.get("envoy-gateway"),
             aigw_controller=built.get("aigw-controller"),
+            prometheus_operator=built.get("prometheus-operator"),
+            prometheus=built.get("prometheus"),
         )
 
 
@@ -186,6 +191,8 @@ class LocalControlPlane:
         self.timings: dict[str, float] = {}
         self._pki: Pki | None = None
         self._client: KubeClient | None = None
+        self.keda_dns: ClusterDns | None = None
+        """KEDA's operator's /etc/hosts and /etc/resolv.conf (:mod:`.monitoring` resolves Prometheus there)."""
 
     # -- accessors ------------------------------------------------------------------------------------------------
 
@@ -551,9 +558,10 @@ class LocalControlPlane:
         certs = self._tls_dir("keda")
         empty_ca_dir = self.work_dir / "keda-custom-ca"
         empty_ca_dir.mkdir(exist_ok=True)
+        self.keda_dns = ClusterDns(self.work_dir / "keda-dns", KEDA_NAMESPACE)
         process = self._spawn(
             "keda-operator",
-            [
+            self.keda_dns.wrap([
                 str(self._require(self.binaries.keda_operator, "KEDA operator")),
                 "--leader-elect=false", "--metrics-bind-address=0",
                 f"--health-probe-bind-address=127.0.0.1:{KEDA_PROBE_PORT}",
@@ -561,7 +569,7 @@ class LocalControlPlane:
                 f"--cert-dir={certs}", "--enable-cert-rotation=false",
                 "--enable-webhook-patching=false", "--enable-apiservice-patching=false",
                 f"--ca-dir={empty_ca_dir}", "--zap-log-level=info",
-            ],
+            ]),
             {"WATCH_NAMESPACE": "", "POD_NAMESPACE": KEDA_NAMESPACE, "KEDA_CLUSTER_OBJECT_NAMESPACE": KEDA_NAMESPACE},
         )  # fmt: skip
         self._wait(process, lambda: _http_ok(f"http://127.0.0.1:{KEDA_PROBE_PORT}/readyz"), "/readyz")

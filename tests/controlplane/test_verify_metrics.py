@@ -1,0 +1,121 @@
+"""The metrics side of the autoscaling loop in ``llm-stack verify`` (marker ``controlplane``): KEDA's operator queries
+a real Prometheus at the ScaledObject's ``serverAddress`` as written, that Prometheus runs the configuration the real
+Prometheus Operator generated from the stack's PodMonitor and PrometheusRule, and the report shows the ScaledObject's
+``Ready`` and ``Active`` conditions as KEDA set them. One verify run (one control plane) over ``dist/``, the secured
+Prometheus snapshot (a bearer token from a TriggerAuthentication) and a planted ``serverAddress`` naming a Service
+that does not exist, which our schemas accept and only KEDA's scaler catches.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import ROOT
+
+pytestmark = pytest.mark.controlplane
+
+Obj = dict[str, Any]
+WRONG_SERVER = "http://prometheus-server.monitoring.svc.cluster.local:9090"
+"""The prometheus-community chart's Service name: no such Service in front of the operator's Prometheus."""
+
+
+def _write(objects: list[Obj], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "stack.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
+    return directory
+
+
+def _load(path: Path) -> list[Obj]:
+    return [o for o in yaml.safe_load_all(path.read_text()) if o]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("metrics")
+    wrong = copy.deepcopy(_load(ROOT / "dist" / "llm-stack.k8s.yaml"))
+    (scaled,) = [o for o in wrong if o["kind"] == "ScaledObject"]
+    scaled["spec"]["triggers"][0]["metadata"]["serverAddress"] = WRONG_SERVER
+    directories = {
+        "dist": ROOT / "dist",
+        "secured": ROOT / "tests" / "__snapshots__" / "test_stack" / "test_snapshot[secured-prometheus].yaml",
+        "wrong-server-address": _write(wrong, root / "wrong-server-address"),
+    }
+    directories["secured"] = _write(_load(directories["secured"]), root / "secured")
+    result = subprocess.run(
+        [sys.executable, "-m", "llm_inference_stack.cli", "verify", *map(str, directories.values()), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
+    by_source = {report["source"]: report for report in json.loads(result.stdout)}
+    assert all(str(d) in by_source for d in directories.values()), result.stderr[-4000:]
+    return {name: by_source[str(directory)] for name, directory in directories.items()}
+
+
+def _finding(report: dict[str, Any], kind: str, check: str) -> dict[str, Any]:
+    (found,) = [f for f in report["findings"] if f["kind"] == kind and f["check"] == check]
+    return found
+
+
+def _failures(report: dict[str, Any]) -> list[str]:
+    return [f"{f['kind']} {f['name']} [{f['check']}]: {f['detail']}" for f in report["findings"] if not f["ok"]]
+
+
+def test_keda_reads_the_prometheus_the_operator_configured(reports: dict[str, Any]) -> None:
+    report = reports["dist"]
+    assert not report.get("error"), report.get("error")
+    scaler = _finding(report, "ScaledObject", "KEDA scaler")
+    # KEDA's own condition reasons and messages: its scaler queried Prometheus (no vLLM series without running
+    # containers: 0 with ignoreNullValues, so not active).
+    assert scaler["ok"], scaler
+    assert (
+        "Ready=True (ScaledObjectReady: ScaledObject is defined correctly and is ready for scaling)" in scaler["detail"]
+    )
+    assert (
+        "Active=False (ScalerNotActive: Scaling is not performed because triggers are not active)" in scaler["detail"]
+    )
+    assert any(p.startswith("Prometheus monitoring/verify (version v2.") for p in report["prerequisites"])
+    assert "prometheus-operator" in report["controlPlane"]["versions"]
+
+
+def test_the_operator_selected_the_pod_monitor_and_prometheus_discovered_the_predictor(
+    reports: dict[str, Any],
+) -> None:
+    monitor = _finding(reports["dist"], "PodMonitor", "selected by Prometheus")
+    assert monitor["ok"], monitor
+    assert "scrape job(s) podMonitor/kserve-inference/llama-3-70b/0" in monitor["detail"]
+    assert "Pod llama-3-70b-predictor-" in monitor["detail"]
+
+
+def test_prometheus_loaded_the_stacks_rules(reports: dict[str, Any]) -> None:
+    rule = _finding(reports["dist"], "PrometheusRule", "loaded by Prometheus")
+    assert rule["ok"], rule
+    written = next(o for o in _load(ROOT / "dist" / "llm-stack.k8s.yaml") if o["kind"] == "PrometheusRule")
+    for group in written["spec"]["groups"]:
+        assert group["name"] in rule["detail"]
+
+
+def test_the_bearer_token_of_the_trigger_authentication_reaches_prometheus(reports: dict[str, Any]) -> None:
+    report = reports["secured"]
+    assert not report.get("error"), report.get("error")
+    scaler = _finding(report, "ScaledObject", "KEDA scaler")
+    assert scaler["ok"] and "Ready=True (ScaledObjectReady" in scaler["detail"], scaler
+
+
+def test_a_server_address_no_prometheus_answers_fails_with_kedas_message(reports: dict[str, Any]) -> None:
+    report = reports["wrong-server-address"]
+    assert not report["ok"]
+    scaler = _finding(report, "ScaledObject", "KEDA scaler")
+    assert not scaler["ok"]
+    assert "Ready=False (TriggerError: Triggers defined in ScaledObject are not working correctly)" in scaler["detail"]
+    assert "prometheus-server.monitoring.svc.cluster.local" in scaler["detail"]  # KEDA's scaler error, from its event
+    assert _failures(report) == [f"ScaledObject llama-3-70b [KEDA scaler]: {scaler['detail']}"]
