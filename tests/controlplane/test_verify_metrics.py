@@ -1,9 +1,11 @@
 """The metrics side of the autoscaling loop in ``llm-stack verify`` (marker ``controlplane``): KEDA's operator queries
 a real Prometheus at the ScaledObject's ``serverAddress`` as written, that Prometheus runs the configuration the real
-Prometheus Operator generated from the stack's PodMonitor and PrometheusRule, and the report shows the ScaledObject's
-``Ready`` and ``Active`` conditions as KEDA set them. One verify run (one control plane) over ``dist/``, the secured
-Prometheus snapshot (a bearer token from a TriggerAuthentication) and a planted ``serverAddress`` naming a Service
-that does not exist, which our schemas accept and only KEDA's scaler catches.
+Prometheus Operator generated from the stack's PodMonitor and PrometheusRule, the report shows the ScaledObject's
+``Ready`` and ``Active`` conditions as KEDA set them, and the HPA controller reads the external metric through KEDA's
+metrics adapter behind the APIService ``v1beta1.external.metrics.k8s.io``. One verify run (one control plane) over
+``dist/``, the secured Prometheus snapshot (a bearer token from a TriggerAuthentication), the same without
+``authModes`` (KEDA sends no token) and a ``serverAddress`` naming a Service that does not exist: our schemas accept
+the last two, only KEDA's scaler catches them.
 """
 
 from __future__ import annotations
@@ -47,7 +49,12 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "secured": ROOT / "tests" / "__snapshots__" / "test_stack" / "test_snapshot[secured-prometheus].yaml",
         "wrong-server-address": _write(wrong, root / "wrong-server-address"),
     }
-    directories["secured"] = _write(_load(directories["secured"]), root / "secured")
+    secured = _load(directories["secured"])
+    directories["secured"] = _write(secured, root / "secured")
+    unsent = copy.deepcopy(secured)
+    (trigger,) = next(o for o in unsent if o["kind"] == "ScaledObject")["spec"]["triggers"]
+    del trigger["metadata"]["authModes"]  # the TriggerAuthentication stays, but KEDA sends no token without it
+    directories["token-not-sent"] = _write(unsent, root / "token-not-sent")
     result = subprocess.run(
         [sys.executable, "-m", "llm_inference_stack.cli", "verify", *map(str, directories.values()), "--json"],
         capture_output=True,
@@ -77,14 +84,14 @@ def test_keda_reads_the_prometheus_the_operator_configured(reports: dict[str, An
     # KEDA's own condition reasons and messages: its scaler queried Prometheus (no vLLM series without running
     # containers: 0 with ignoreNullValues, so not active).
     assert scaler["ok"], scaler
-    assert (
-        "Ready=True (ScaledObjectReady: ScaledObject is defined correctly and is ready for scaling)" in scaler["detail"]
-    )
-    assert (
-        "Active=False (ScalerNotActive: Scaling is not performed because triggers are not active)" in scaler["detail"]
-    )
-    assert any(p.startswith("Prometheus monitoring/verify (version v2.") for p in report["prerequisites"])
-    assert "prometheus-operator" in report["controlPlane"]["versions"]
+    ready = "Ready=True (ScaledObjectReady: ScaledObject is defined correctly and is ready for scaling)"
+    active = "Active=False (ScalerNotActive: Scaling is not performed because triggers are not active)"
+    assert ready in scaler["detail"] and active in scaler["detail"], scaler
+    # KEDA mirrors the HPA's ScalingActive: the HPA controller read the metric through the metrics adapter.
+    assert "HPAActive=True (HPAActive: HPA is actively scaling)" in scaler["detail"], scaler
+    assert any(p.startswith("Prometheus monitoring/verify (version v3.13.1,") for p in report["prerequisites"])
+    versions = report["controlPlane"]["versions"]
+    assert versions["prometheus-operator"] == "v0.93.0" and versions["prometheus"] == "v3.13.1", versions
 
 
 def test_the_operator_selected_the_pod_monitor_and_prometheus_discovered_the_predictor(
@@ -118,4 +125,24 @@ def test_a_server_address_no_prometheus_answers_fails_with_kedas_message(reports
     assert not scaler["ok"]
     assert "Ready=False (TriggerError: Triggers defined in ScaledObject are not working correctly)" in scaler["detail"]
     assert "prometheus-server.monitoring.svc.cluster.local" in scaler["detail"]  # KEDA's scaler error, from its event
-    assert _failures(report) == [f"ScaledObject llama-3-70b [KEDA scaler]: {scaler['detail']}"]
+    failing = {f["check"] for f in report["findings"] if not f["ok"]}
+    assert failing <= {"KEDA scaler", "external metric"}, _failures(report)  # nothing else of the set fails
+
+
+def test_a_trigger_that_sends_no_token_to_the_secured_prometheus_fails_with_kedas_message(
+    reports: dict[str, Any],
+) -> None:
+    report = reports["token-not-sent"]
+    scaler = _finding(report, "ScaledObject", "KEDA scaler")
+    assert not scaler["ok"], scaler
+    assert "Ready=False (TriggerError: Triggers defined in ScaledObject are not working correctly)" in scaler["detail"]
+    assert "401" in scaler["detail"], scaler  # the relay's answer, in KEDA's scaler error
+
+
+def test_the_hpa_controller_reads_the_external_metric_through_kedas_adapter(reports: dict[str, Any]) -> None:
+    metric = _finding(reports["dist"], "ScaledObject", "external metric")
+    # Through kube-apiserver's aggregation layer: the adapter, KEDA's operator, its scaler, Prometheus (no vLLM
+    # series: 0).
+    assert metric["ok"], metric
+    assert "the API server serves s0-prometheus=0" in metric["detail"], metric
+    assert "the HPA controller read 0 (ScalingActive: ValidMetricFound)" in metric["detail"], metric

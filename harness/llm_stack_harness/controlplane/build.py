@@ -232,6 +232,19 @@ COMPONENTS: tuple[Component, ...] = (
         ),
     ),
     Component(
+        # The operator's module and version: the metrics adapter serves the operator's metrics to the HPA controller
+        # through the API server's aggregation layer.
+        name="keda-adapter",
+        module="github.com/kedacore/keda/v2",
+        version=KEDA_VERSION,
+        main_package="github.com/kedacore/keda/v2/cmd/adapter",
+        binary="keda-adapter",
+        ldflags=_x(
+            f"github.com/kedacore/keda/v2/version.Version={KEDA_VERSION.removeprefix('v')}",
+            f"github.com/kedacore/keda/v2/version.GitCommit={KEDA_COMMIT}",
+        ),
+    ),
+    Component(
         # The version of the stack's PodMonitor / PrometheusRule CRDs (shared/crds). Upstream's replace directives
         # point at its own pkg/apis/monitoring and pkg/client, published as modules of the same version.
         name="prometheus-operator",
@@ -479,6 +492,7 @@ BUILD_MINUTES_HINT = {
     "envoy-gateway": "~7 min",
     "aigw-controller": "~3.5 min",
     "keda-operator": "~8.5 min",
+    "keda-adapter": "~2 min after the operator",
     "prometheus-operator": "~5 min",
     "prometheus": "a few min",
     "aigw-extproc": "~2 min",

@@ -39,6 +39,7 @@ from ..base.sandbox import wait_for_own_network
 from ..base.substitutions import register
 from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
 from .kube import ApiError, JsonDict, KubeClient
+from .metrics_adapter import FRONT_PROXY_CLIENT, aggregation_flags
 from .monitoring import ClusterDns
 from .nodes import DEFAULT_NODES, BoundPodStandIn, NodeSpec, register_nodes
 from .pki import Pki, make_pki
@@ -116,6 +117,7 @@ class Binaries:
     aigw_controller: Path | None = None
     prometheus_operator: Path | None = None
     prometheus: Path | None = None
+    keda_adapter: Path | None = None
 
     @classmethod
     def from_build(cls, built: dict[str, Path]) -> Binaries:
@@ -130,6 +132,7 @@ class Binaries:
             aigw_controller=built.get("aigw-controller"),
             prometheus_operator=built.get("prometheus-operator"),
             prometheus=built.get("prometheus"),
+            keda_adapter=built.get("keda-adapter"),
         )
 
 
@@ -393,6 +396,8 @@ class LocalControlPlane:
                 f"--cert-dir={self.work_dir / 'apiserver-certs'}",
                 f"--token-auth-file={self._token_file()}",
                 "--enable-priority-and-fairness=false", "--v=0",
+                *aggregation_flags(*pki.client_certificate(FRONT_PROXY_CLIENT, f"/CN={FRONT_PROXY_CLIENT}"),
+                                   pki.ca_cert),
             ],
         )  # fmt: skip
         self._client = KubeClient(self.server, ca=pki.ca_cert, cert=pki.admin_cert, key=pki.admin_key)

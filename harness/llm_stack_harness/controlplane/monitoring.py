@@ -73,7 +73,7 @@ SUBSTITUTIONS = register("monitoring", (
      "no statefulset controller, kubelet or container runtime runs the operator's StatefulSet here"),
     (f"KEDA's operator resolves cluster names through an /etc/hosts of its own: the headless Services that select the "
      f"Prometheus Pod resolve to {PROMETHEUS_POD_ADDRESS}, where a relay forwards to the Prometheus process; where "
-     "a TriggerAuthentication gives KEDA a bearer token, the relay answers 401 to requests without that token, as an "
+     "a TriggerAuthentication holds a bearer token, the relay answers 401 to requests without that token, as an "
      "authenticating proxy in front of Prometheus does",
      "no cluster DNS or kube-proxy; Prometheus itself checks no bearer tokens"),
     ("Prometheus discovers Pods with the in-cluster static system:masters token",
@@ -156,26 +156,20 @@ def server_namespace(server_address: str) -> str | None:
 
 
 def bearer_tokens(client: KubeClient, objects: Sequence[Mapping[str, Any]]) -> set[str]:
-    """The bearer tokens the Prometheus triggers send (their TriggerAuthentication's ``bearerToken`` Secret key, read
-    from the API server: the manifests' Secret or verify's stand-in)."""
+    """The bearer tokens a secured Prometheus accepts: each TriggerAuthentication's ``bearerToken`` Secret key (read
+    from the API server: the manifests' Secret or verify's stand-in). A set with such a TriggerAuthentication says its
+    Prometheus asks for that token, whether or not a trigger sends it (``authModes: bearer``)."""
     tokens: set[str] = set()
-    for scaled, trigger in prometheus_triggers(objects):
-        if "bearer" not in str(dig(trigger, "metadata", "authModes") or "").split(","):
+    for auth in objects:
+        if auth.get("kind") != keda.TRIGGER_AUTHENTICATION:
             continue
-        ref = trigger.get("authenticationRef") or {}
-        namespace = meta(scaled).get("namespace")
-        for auth in objects:
-            if auth.get("kind") != keda.TRIGGER_AUTHENTICATION or meta(auth).get("name") != ref.get("name"):
+        for target in dig(auth, "spec", "secretTargetRef") or []:
+            if target.get("parameter") != "bearerToken":
                 continue
-            if meta(auth).get("namespace") != namespace:
-                continue
-            for target in dig(auth, "spec", "secretTargetRef") or []:
-                if target.get("parameter") != "bearerToken":
-                    continue
-                secret = client.get("v1", "Secret", target["name"], namespace) or {}
-                value = (secret.get("data") or {}).get(target["key"])
-                if value:
-                    tokens.add(base64.b64decode(value).decode())
+            secret = client.get("v1", "Secret", target["name"], meta(auth).get("namespace")) or {}
+            value = (secret.get("data") or {}).get(target["key"])
+            if value:
+                tokens.add(base64.b64decode(value).decode())
     return tokens
 
 
@@ -263,6 +257,14 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 _Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 
+
+def add_loopback_address(address: str) -> None:
+    """Give the sandbox's loopback ``address`` too (where a Pod or Service stands in here)."""
+    result = subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", "lo"], capture_output=True, text=True)
+    if result.returncode != 0 and "File exists" not in result.stderr:
+        raise MonitoringError(f"ip addr add {address}/32 dev lo: {result.stderr.strip()} (needs iproute2's ip)")
+
+
 _ENV_REFERENCE = re.compile(r"\$\(([A-Z_][A-Z0-9_]*)\)")
 
 
@@ -281,6 +283,9 @@ class SandboxMonitoring:
         self._rules: dict[str, str] = {}
         self._relay: _Relay | None = None
         self._set_objects: list[JsonDict] = []
+        self.external_metrics = False
+        """Whether KEDA's metrics adapter serves external.metrics.k8s.io (:mod:`.metrics_adapter`): then its check
+        runs too."""
         self.version = ""
 
     @property
@@ -307,11 +312,7 @@ class SandboxMonitoring:
             ],
         )  # fmt: skip
         self.plane._wait(process, lambda: _http_ok(f"http://127.0.0.1:{OPERATOR_WEB_PORT}/healthz"), "/healthz")
-        result = subprocess.run(
-            ["ip", "addr", "add", f"{PROMETHEUS_POD_ADDRESS}/32", "dev", "lo"], capture_output=True, text=True
-        )
-        if result.returncode != 0 and "File exists" not in result.stderr:
-            raise MonitoringError(f"ip addr add {PROMETHEUS_POD_ADDRESS}/32 dev lo: {result.stderr.strip()}")
+        add_loopback_address(PROMETHEUS_POD_ADDRESS)
         relay = _Relay((PROMETHEUS_POD_ADDRESS, PROMETHEUS_WEB_PORT), _RelayHandler)
         relay.tokens = set()
         relay.backend = ("127.0.0.1", PROMETHEUS_LOCAL_PORT)
@@ -465,7 +466,10 @@ class SandboxMonitoring:
     # -- checks -----------------------------------------------------------------------------------------------
 
     def checks(self) -> tuple[Callable[[Context], None], ...]:
-        return (self._check_scaled_objects, self._check_pod_monitors, self._check_rules)
+        from .metrics_adapter import check_external_metrics
+
+        own = (self._check_scaled_objects, self._check_pod_monitors, self._check_rules)
+        return (*own, check_external_metrics) if self.external_metrics else own
 
     def _check_scaled_objects(self, ctx: Context) -> None:
         self.sync()

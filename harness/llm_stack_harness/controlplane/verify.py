@@ -349,6 +349,12 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
 
                 monitoring = SandboxMonitoring(plane, plane.binaries.prometheus_operator, plane.binaries.prometheus)
                 monitoring.start()
+                if plane.binaries.keda_adapter is not None:
+                    from .metrics_adapter import start_adapter
+                    from .monitoring import add_loopback_address
+
+                    start_adapter(plane, plane.binaries.keda_adapter, add_loopback_address)
+                    monitoring.external_metrics = True
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
@@ -370,7 +376,9 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     if error is not None:
         reports.append(Report(error=error))
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
-    parts = ("control plane", "nodes", "monitoring") if monitoring is not None else ("control plane", "nodes")
+    parts: tuple[str, ...] = ("control plane", "nodes")
+    if monitoring is not None:
+        parts += ("monitoring", "metrics adapter") if monitoring.external_metrics else ("monitoring",)
     if monitoring is not None:
         versions["prometheus"] = monitoring.version
     described = plane.describe() | {"versions": versions, "substitutions": lines(*parts)}
