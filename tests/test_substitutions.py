@@ -7,7 +7,16 @@ import pytest
 
 from llm_stack_harness.base import substitutions
 from llm_stack_harness.base.errors import HarnessError
-from llm_stack_harness.controlplane import cluster, dataplane, monitoring, nodes, phoenix, pods, upstream
+from llm_stack_harness.controlplane import (
+    cluster,
+    dataplane,
+    metrics_adapter,
+    monitoring,
+    nodes,
+    phoenix,
+    pods,
+    upstream,
+)
 from llm_stack_harness.localrun import standalone
 
 PARTS = (
@@ -36,6 +45,7 @@ def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("control plane") == list(cluster.SUBSTITUTIONS)
     assert substitutions.registered("nodes") == list(nodes.NODE_SUBSTITUTIONS)
     assert substitutions.registered("monitoring") == list(monitoring.SUBSTITUTIONS)
+    assert substitutions.registered("metrics adapter") == list(metrics_adapter.SUBSTITUTIONS)
     assert substitutions.registered("data path") == list(dataplane.SUBSTITUTIONS)
     assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
     assert substitutions.registered("model servers") == list(upstream.UPSTREAM_SUBSTITUTIONS)
