@@ -7,12 +7,23 @@ import pytest
 
 from llm_stack_harness.base import substitutions
 from llm_stack_harness.base.errors import HarnessError
-from llm_stack_harness.controlplane import agent, cluster, dataplane, model_store, nodes, phoenix, pods, upstream
+from llm_stack_harness.controlplane import (
+    agent,
+    cluster,
+    dataplane,
+    metrics_adapter,
+    model_store,
+    monitoring,
+    nodes,
+    phoenix,
+    pods,
+    upstream,
+)
 from llm_stack_harness.localrun import standalone
 
 PARTS = (
-    "control plane", "nodes", "node agent", "model store", "pods", "data path", "model servers", "Phoenix", "vLLM",
-    "vLLM tracing", "Envoy",
+    "control plane", "nodes", "node agent", "model store", "monitoring", "metrics adapter", "pods", "data path",
+    "model servers", "Phoenix", "vLLM", "vLLM tracing", "Envoy",
 )  # fmt: skip
 
 
@@ -29,6 +40,8 @@ def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("nodes") == list(nodes.NODE_SUBSTITUTIONS)
     assert substitutions.registered("node agent") == list(agent.SUBSTITUTIONS)
     assert substitutions.registered("model store") == list(model_store.SUBSTITUTIONS)
+    assert substitutions.registered("monitoring") == list(monitoring.SUBSTITUTIONS)
+    assert substitutions.registered("metrics adapter") == list(metrics_adapter.SUBSTITUTIONS)
     assert substitutions.registered("data path") == list(dataplane.SUBSTITUTIONS)
     assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
     assert substitutions.registered("model servers") == list(upstream.UPSTREAM_SUBSTITUTIONS)

@@ -77,6 +77,12 @@ AI_GATEWAY_CONTROLLER_VERSION = "v1.0.0"
 """Envoy AI Gateway controller and external processor: :data:`AI_GATEWAY_VERSION` is not served by the Go module
 proxy, this is the newest release it serves."""
 AI_GATEWAY_CONTROLLER_COMMIT = "3e7b0bf02dad2cf6b88a523af829a7b93eb5b8e1"
+PROMETHEUS_VERSION = "v3.13.1"
+"""Prometheus verify runs for KEDA's Prometheus triggers, configured by the Prometheus Operator: the operator's
+default (the newest of its compatibility matrix). Debian's ``prometheus`` 2.42 is built without Kubernetes service
+discovery, which the operator's PodMonitor jobs use."""
+PROMETHEUS_MODULE_VERSION = "v0.313.1"
+"""The Go module version of :data:`PROMETHEUS_VERSION` (``github.com/prometheus/prometheus`` tags 3.x as v0.3xx)."""
 HELM_VERSION = "v3.22.0"
 """Helm (module ``helm.sh/helm/v3``, ``cmd/helm``): the tests lint, render and dry-run install the chart
 ``llm-stack synth --format helm`` writes with it. Built on request (``controlplane/build.py``), not for verify."""

@@ -46,6 +46,10 @@ from llm_inference_stack.pins import (
     KSERVE_VERSION,
     KUBERNETES_COMMIT,
     KUBERNETES_VERSION,
+    PROMETHEUS_MODULE_VERSION,
+    PROMETHEUS_OPERATOR_COMMIT,
+    PROMETHEUS_OPERATOR_VERSION,
+    PROMETHEUS_VERSION,
     RATELIMIT_VERSION,
     cache_root,
 )
@@ -226,6 +230,43 @@ COMPONENTS: tuple[Component, ...] = (
             f"github.com/kedacore/keda/v2/version.Version={KEDA_VERSION.removeprefix('v')}",
             f"github.com/kedacore/keda/v2/version.GitCommit={KEDA_COMMIT}",
         ),
+    ),
+    Component(
+        # The operator's module and version: the metrics adapter serves the operator's metrics to the HPA controller
+        # through the API server's aggregation layer.
+        name="keda-adapter",
+        module="github.com/kedacore/keda/v2",
+        version=KEDA_VERSION,
+        main_package="github.com/kedacore/keda/v2/cmd/adapter",
+        binary="keda-adapter",
+        ldflags=_x(
+            f"github.com/kedacore/keda/v2/version.Version={KEDA_VERSION.removeprefix('v')}",
+            f"github.com/kedacore/keda/v2/version.GitCommit={KEDA_COMMIT}",
+        ),
+    ),
+    Component(
+        # The version of the stack's PodMonitor / PrometheusRule CRDs (shared/crds). Upstream's replace directives
+        # point at its own pkg/apis/monitoring and pkg/client, published as modules of the same version.
+        name="prometheus-operator",
+        module="github.com/prometheus-operator/prometheus-operator",
+        version=PROMETHEUS_OPERATOR_VERSION,
+        main_package="github.com/prometheus-operator/prometheus-operator/cmd/operator",
+        binary="prometheus-operator",
+        # What its Makefile stamps (github.com/prometheus/common/version), without the build user, branch and date.
+        ldflags=_x(
+            f"github.com/prometheus/common/version.Version={PROMETHEUS_OPERATOR_VERSION.removeprefix('v')}",
+            f"github.com/prometheus/common/version.Revision={PROMETHEUS_OPERATOR_COMMIT}",
+        ),
+    ),
+    Component(
+        # The Prometheus the operator configures (its default version); its web UI's assets are not built in (no
+        # `builtinassets` tag: the API is what verify reads).
+        name="prometheus",
+        module="github.com/prometheus/prometheus",
+        version=PROMETHEUS_MODULE_VERSION,
+        main_package="github.com/prometheus/prometheus/cmd/prometheus",
+        binary="prometheus",
+        ldflags=_x(f"github.com/prometheus/common/version.Version={PROMETHEUS_VERSION.removeprefix('v')}"),
     ),
     Component(
         name="aigw-extproc",
@@ -451,6 +492,9 @@ BUILD_MINUTES_HINT = {
     "envoy-gateway": "~7 min",
     "aigw-controller": "~3.5 min",
     "keda-operator": "~8.5 min",
+    "keda-adapter": "~2 min after the operator",
+    "prometheus-operator": "~5 min",
+    "prometheus": "a few min",
     "aigw-extproc": "~2 min",
     "ratelimit": "~1 min",
     "helm": "~4 min",

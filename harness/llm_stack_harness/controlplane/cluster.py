@@ -39,6 +39,8 @@ from ..base.sandbox import wait_for_own_network
 from ..base.substitutions import register
 from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
 from .kube import ApiError, JsonDict, KubeClient
+from .metrics_adapter import FRONT_PROXY_CLIENT, aggregation_flags
+from .monitoring import ClusterDns
 from .nodes import DEFAULT_NODES, BoundPodStandIn, NodeSpec, register_nodes
 from .pki import Pki, make_pki
 from .sources import ControlPlaneSources
@@ -113,6 +115,9 @@ class Binaries:
     keda_operator: Path | None = None
     envoy_gateway: Path | None = None
     aigw_controller: Path | None = None
+    prometheus_operator: Path | None = None
+    prometheus: Path | None = None
+    keda_adapter: Path | None = None
 
     @classmethod
     def from_build(cls, built: dict[str, Path]) -> Binaries:
@@ -125,6 +130,9 @@ class Binaries:
             keda_operator=built.get("keda-operator"),
             envoy_gateway=built.get("envoy-gateway"),
             aigw_controller=built.get("aigw-controller"),
+            prometheus_operator=built.get("prometheus-operator"),
+            prometheus=built.get("prometheus"),
+            keda_adapter=built.get("keda-adapter"),
         )
 
 
@@ -192,6 +200,8 @@ class LocalControlPlane:
         self.timings: dict[str, float] = {}
         self._pki: Pki | None = None
         self._client: KubeClient | None = None
+        self.keda_dns: ClusterDns | None = None
+        """KEDA's operator's /etc/hosts and /etc/resolv.conf (:mod:`.monitoring` resolves Prometheus there)."""
 
     # -- accessors ------------------------------------------------------------------------------------------------
 
@@ -392,6 +402,8 @@ class LocalControlPlane:
                 f"--cert-dir={self.work_dir / 'apiserver-certs'}",
                 f"--token-auth-file={self._token_file()}",
                 "--enable-priority-and-fairness=false", "--v=0",
+                *aggregation_flags(*pki.client_certificate(FRONT_PROXY_CLIENT, f"/CN={FRONT_PROXY_CLIENT}"),
+                                   pki.ca_cert),
             ],
         )  # fmt: skip
         self._client = KubeClient(self.server, ca=pki.ca_cert, cert=pki.admin_cert, key=pki.admin_key)
@@ -580,9 +592,10 @@ class LocalControlPlane:
         certs = self._tls_dir("keda")
         empty_ca_dir = self.work_dir / "keda-custom-ca"
         empty_ca_dir.mkdir(exist_ok=True)
+        self.keda_dns = ClusterDns(self.work_dir / "keda-dns", KEDA_NAMESPACE)
         process = self._spawn(
             "keda-operator",
-            [
+            self.keda_dns.wrap([
                 str(self._require(self.binaries.keda_operator, "KEDA operator")),
                 "--leader-elect=false", "--metrics-bind-address=0",
                 f"--health-probe-bind-address=127.0.0.1:{KEDA_PROBE_PORT}",
@@ -590,7 +603,7 @@ class LocalControlPlane:
                 f"--cert-dir={certs}", "--enable-cert-rotation=false",
                 "--enable-webhook-patching=false", "--enable-apiservice-patching=false",
                 f"--ca-dir={empty_ca_dir}", "--zap-log-level=info",
-            ],
+            ]),
             {"WATCH_NAMESPACE": "", "POD_NAMESPACE": KEDA_NAMESPACE, "KEDA_CLUSTER_OBJECT_NAMESPACE": KEDA_NAMESPACE},
         )  # fmt: skip
         self._wait(process, lambda: _http_ok(f"http://127.0.0.1:{KEDA_PROBE_PORT}/readyz"), "/readyz")

@@ -30,6 +30,7 @@ SERVING_DNS_NAMES = (
     f"ai-gateway-controller.{ai_gateway.NAMESPACE}.svc",
     f"ai-gateway-controller.{ai_gateway.NAMESPACE}.svc.cluster.local",
     f"keda-operator.{keda.NAMESPACE}.svc",
+    f"keda-operator-metrics-apiserver.{keda.NAMESPACE}.svc",  # the metrics adapter, as the aggregation layer calls it
     f"kserve-webhook-server-service.{kserve.NAMESPACE}.svc",
 )
 

