@@ -41,6 +41,8 @@ from llm_inference_stack.pins import (
     GO_VERSION,
     HELM_KUBERNETES_MINOR,
     HELM_VERSION,
+    INFERENCE_EXTENSION_COMMIT,
+    INFERENCE_EXTENSION_VERSION,
     KEDA_COMMIT,
     KEDA_VERSION,
     KSERVE_VERSION,
@@ -225,6 +227,19 @@ COMPONENTS: tuple[Component, ...] = (
         ldflags=_x(
             f"github.com/kedacore/keda/v2/version.Version={KEDA_VERSION.removeprefix('v')}",
             f"github.com/kedacore/keda/v2/version.GitCommit={KEDA_COMMIT}",
+        ),
+    ),
+    Component(
+        # The endpoint picker of `routing.mode: prefix-aware` (verify runs one per InferencePool); the -X values are
+        # what its Dockerfile stamps (the tag's commit and the release ref).
+        name="epp",
+        module="sigs.k8s.io/gateway-api-inference-extension",
+        version=INFERENCE_EXTENSION_VERSION,
+        main_package="sigs.k8s.io/gateway-api-inference-extension/cmd/epp",
+        binary="epp",
+        ldflags=_x(
+            f"sigs.k8s.io/gateway-api-inference-extension/version.CommitSHA={INFERENCE_EXTENSION_COMMIT}",
+            f"sigs.k8s.io/gateway-api-inference-extension/version.BuildRef={INFERENCE_EXTENSION_VERSION}",
         ),
     ),
     Component(
@@ -451,6 +466,7 @@ BUILD_MINUTES_HINT = {
     "envoy-gateway": "~7 min",
     "aigw-controller": "~3.5 min",
     "keda-operator": "~8.5 min",
+    "epp": "~4 min",
     "aigw-extproc": "~2 min",
     "ratelimit": "~1 min",
     "helm": "~4 min",

@@ -275,12 +275,20 @@ def _wait_gone(remaining: Callable[[], list[JsonDict]], timeout_s: float, what: 
 
 
 def verify_objects(
-    plane: Any, objects: list[JsonDict], timeout_s: float, *, source: str, collect_dir: Path | None = None
+    plane: Any,
+    objects: list[JsonDict],
+    timeout_s: float,
+    *,
+    source: str,
+    collect_dir: Path | None = None,
+    epp_binary: Path | None = None,
 ) -> tuple[Report, list[JsonDict]]:
     """Apply ``objects``, let the controllers settle, check; returns the report and what was applied. With
     ``collect_dir``, the objects as the server answered the apply and as it holds them once settled are written
-    there (:mod:`.collect`)."""
+    there (:mod:`.collect`). Each InferencePool's endpoint picker then runs from ``epp_binary``
+    (:mod:`.endpoint_picker`)."""
     from . import collect
+    from .endpoint_picker import check_endpoint_pickers
 
     report = Report(source=source)
     admitted = apply_all(plane.client, objects, report)
@@ -288,6 +296,7 @@ def verify_objects(
         collect.write_objects(collect_dir, "applied", admitted, source=source)
     ctx = Context(plane.client, admitted, report, originals=objects)
     settle(ctx, plane, timeout_s=timeout_s)
+    check_endpoint_pickers(ctx, epp_binary, work_dir=plane.work_dir, server=plane.server, ca_file=plane.pki.ca_cert)
     check_drift(ctx)
     if collect_dir is not None:
         collect.write_objects(collect_dir, "settled", collect.read_back(plane.client, admitted), source=source)
@@ -300,6 +309,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     from ..base.substitutions import lines
     from .build import COMPONENTS_BY_NAME
     from .cluster import Binaries, LocalControlPlane
+    from .endpoint_picker import report_parts
     from .nodes import DEFAULT_NODES, parse_profile
     from .sources import ControlPlaneSources
 
@@ -330,7 +340,12 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
                 collect_dir = Path(entry["collect_dir"]) if entry.get("collect_dir") else None
                 report, applied = verify_objects(
-                    plane, objects, timeout_s, source=entry["name"], collect_dir=collect_dir
+                    plane,
+                    objects,
+                    timeout_s,
+                    source=entry["name"],
+                    collect_dir=collect_dir,
+                    epp_binary=built.get("epp"),
                 )
                 reports.append(report)
                 if index + 1 < len(job["sets"]):
@@ -343,7 +358,10 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     if error is not None:
         reports.append(Report(error=error))
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
-    described = plane.describe() | {"versions": versions, "substitutions": lines("control plane", "nodes")}
+    described = plane.describe() | {
+        "versions": versions,
+        "substitutions": lines("control plane", "nodes", *report_parts()),
+    }
     for report in reports:
         report.control_plane = described
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
