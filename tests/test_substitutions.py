@@ -7,10 +7,21 @@ import pytest
 
 from llm_stack_harness.base import substitutions
 from llm_stack_harness.base.errors import HarnessError
-from llm_stack_harness.controlplane import cluster, dataplane, nodes, phoenix, pods, upstream
+from llm_stack_harness.controlplane import cluster, dataplane, endpoint_picker, nodes, phoenix, pods, upstream
 from llm_stack_harness.localrun import standalone
 
-PARTS = ("control plane", "nodes", "pods", "data path", "model servers", "Phoenix", "vLLM", "vLLM tracing", "Envoy")
+PARTS = (
+    "control plane",
+    "nodes",
+    "endpoint picker",
+    "pods",
+    "data path",
+    "model servers",
+    "Phoenix",
+    "vLLM",
+    "vLLM tracing",
+    "Envoy",
+)
 
 
 def test_every_part_the_harness_runs_is_registered_with_a_reason() -> None:
@@ -24,6 +35,7 @@ def test_every_part_the_harness_runs_is_registered_with_a_reason() -> None:
 def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("control plane") == list(cluster.SUBSTITUTIONS)
     assert substitutions.registered("nodes") == list(nodes.NODE_SUBSTITUTIONS)
+    assert substitutions.registered("endpoint picker") == list(endpoint_picker.SUBSTITUTIONS)
     assert substitutions.registered("data path") == list(dataplane.SUBSTITUTIONS)
     assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
     assert substitutions.registered("model servers") == list(upstream.UPSTREAM_SUBSTITUTIONS)

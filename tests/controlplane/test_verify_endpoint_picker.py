@@ -62,7 +62,7 @@ def test_prefix_aware_values_verify_with_the_endpoint_picker_running(reports: di
     assert "answered its readiness probe's gRPC health check" in ready["detail"] and "SERVING" in ready["detail"]
     (pods,) = _findings(report, "endpoint picker pods")
     assert "every Ready Pod the selector matches" in pods["detail"], pods
-    assert "the EPP tracks 0 Pods" not in pods["detail"], pods
+    assert "the EPP tracks 0 Pods" not in pods["detail"] and "-rank-0" in pods["detail"], pods
     plane = report["controlPlane"]
     assert plane["versions"].get("epp") == "v1.5.0"
     assert any("TokenRequest token of the Deployment's ServiceAccount" in s for s in plane["substitutions"])

@@ -10,9 +10,10 @@ Deployment's ServiceAccount, so the Role and RoleBinding of the manifests are wh
 mounted ConfigMap file, the downward-API env, and ports already taken. Then it reads, from the EPP itself:
 
 - its gRPC health service, as the Deployment's readiness probe asks it (``SERVING`` once it has synced the pool);
-- its metrics endpoint: ``inference_pool_per_pod_queue_size{name=POOL}`` has one series per Pod the EPP tracks
-  (the Ready Pods the pool's selector matches, from its own Pod reconciler), and ``inference_pool_ready_pods`` counts
-  the Pods whose model-server metrics it scraped in the last staleness window;
+- its metrics endpoint: ``inference_pool_per_pod_queue_size{name=POOL}`` has one series per endpoint the EPP tracks
+  (``<pod>-rank-<n>``: each Ready Pod the pool's selector matches, from its own Pod reconciler, per target port), and
+  ``inference_pool_ready_pods`` counts the endpoints whose model-server metrics it scraped in the last staleness
+  window (none where the Pods are stand-ins that run no container);
 - the InferencePool's ``status.parents`` as the AI Gateway controller writes it (``Accepted``, ``ResolvedRefs``).
 
 Each EPP is stopped by the PID it was started with before the next set; its log stays in the work directory.
@@ -188,14 +189,23 @@ def parse_metrics(text: str) -> list[tuple[str, dict[str, str], float]]:
     return samples
 
 
+_RANK = re.compile(r"^(.+)-rank-\d+$")
+
+
 @dataclasses.dataclass(frozen=True)
 class PoolView:
     """What one EPP's metrics say of its pool."""
 
-    tracked_pods: tuple[str, ...]
-    """Pods with an ``inference_pool_per_pod_queue_size`` series: the ones in the EPP's datastore."""
+    endpoints: tuple[str, ...]
+    """Endpoints with an ``inference_pool_per_pod_queue_size`` series: the ones in the EPP's datastore, one per Pod
+    and target port, named ``<pod>-rank-<index>`` (``pkg/epp/datastore``)."""
     fresh_pods: float | None
-    """``inference_pool_ready_pods``: Pods whose model-server metrics it scraped within its staleness window."""
+    """``inference_pool_ready_pods``: endpoints whose model-server metrics it scraped within its staleness window."""
+
+    @property
+    def pods(self) -> tuple[str, ...]:
+        """The Pods behind :attr:`endpoints`."""
+        return tuple(sorted({(m.group(1) if (m := _RANK.match(e)) else e) for e in self.endpoints}))
 
 
 def pool_view(metrics_text: str, pool: str) -> PoolView:
@@ -487,7 +497,7 @@ def _wait_pods(
         expected = _ready_pods_selected(ctx, launch.pool)
         text = _metrics(launch)
         view = pool_view(text, pool_name) if text is not None else None
-        if view is not None and expected and sorted(view.tracked_pods) == expected:
+        if view is not None and expected and list(view.pods) == expected:
             break
         time.sleep(1.0)
     return view, expected
@@ -578,12 +588,13 @@ def _report_picker(
             pool, "endpoint picker pods", False, f"its metrics endpoint :{launch.metrics_port} did not answer"
         )
         return
-    tracked = list(view.tracked_pods)
+    tracked = list(view.pods)
     fresh = "no" if view.fresh_pods is None else f"{view.fresh_pods:g}"
     scraped = f"{READY_PODS_METRIC} {fresh}: the EPP scraped model-server metrics from " + (
-        "none of them (the predictor Pods are stand-ins here, no vLLM serves their /metrics)"
+        "none of them (no model server answered at the Pods' metrics path; Pods that verify's node stand-in reports "
+        "Ready run no container)"
         if not view.fresh_pods
-        else f"{view.fresh_pods:g} of them"
+        else f"{view.fresh_pods:g} of its endpoints"
     )
     if not tracked:
         ctx.report.add(
@@ -596,12 +607,12 @@ def _report_picker(
             + f"; {scraped}",
         )
         return
-    ok = sorted(tracked) == expected
+    ok = tracked == expected
     ctx.report.add(
         pool,
         "endpoint picker pods",
         ok,
-        f"the EPP tracks {len(tracked)} Pods ({', '.join(tracked)}), "
+        f"the EPP tracks {len(tracked)} Pods ({', '.join(tracked)}) as endpoints {', '.join(view.endpoints)}: "
         + ("every Ready Pod the selector matches" if ok else f"but the Ready Pods the selector matches are {expected}")
         + f"; {scraped}",
     )
