@@ -488,7 +488,8 @@ def _metrics(launch: PickerLaunch) -> str | None:
 def _wait_pods(
     process: ManagedProcess, launch: PickerLaunch, ctx: Context, timeout_s: float
 ) -> tuple[PoolView | None, list[str]]:
-    """The EPP's view once it tracks every Ready Pod the pool selects (or at ``timeout_s``), and those Pods."""
+    """The EPP's view once it tracks exactly the Ready Pods the pool selects and has refreshed its pool gauges (every
+    ``--refresh-prometheus-metrics-interval``, 5 s by default), or at ``timeout_s``; and those Pods."""
     pool_name = str(meta(launch.pool)["name"])
     deadline = time.monotonic() + timeout_s
     view: PoolView | None = None
@@ -497,7 +498,7 @@ def _wait_pods(
         expected = _ready_pods_selected(ctx, launch.pool)
         text = _metrics(launch)
         view = pool_view(text, pool_name) if text is not None else None
-        if view is not None and expected and list(view.pods) == expected:
+        if view is not None and list(view.pods) == expected and view.fresh_pods is not None:
             break
         time.sleep(1.0)
     return view, expected
@@ -523,10 +524,10 @@ def _pool_status(ctx: Context, pool: Mapping[str, Any]) -> tuple[bool, str]:
         if bad:
             problems.append(f"{where}: " + "; ".join(bad))
         else:
-            accepted.append(where)
+            accepted.append(f"{where}: {condition_text(by_type.get('Accepted'))}")
     if problems:
         return False, "; ".join(problems)
-    return True, f"Accepted and ResolvedRefs True for {', '.join(accepted)} (written by the AI Gateway controller)"
+    return True, "; ".join(accepted) + " (ResolvedRefs True)"
 
 
 def check_endpoint_pickers(
