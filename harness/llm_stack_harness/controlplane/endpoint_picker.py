@@ -556,7 +556,11 @@ def check_endpoint_pickers(
             continue
         name = f"epp-{meta(pool).get('namespace')}-{meta(pool)['name']}"
         _ran = True
-        process = ManagedProcess(name, launch.argv, env=launch.env, log_path=work_dir / f"{name}.log", cwd=work_dir)
+        log_path, runs = work_dir / f"{name}.log", 1
+        while log_path.exists():  # the same pool in an earlier manifest set
+            runs += 1
+            log_path = work_dir / f"{name}-{runs}.log"
+        process = ManagedProcess(name, launch.argv, env=launch.env, log_path=log_path, cwd=work_dir)
         try:
             _report_picker(ctx, launch, process, ready_timeout_s, pods_timeout_s)
         finally:
