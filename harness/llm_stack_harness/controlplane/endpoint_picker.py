@@ -317,31 +317,15 @@ def _token(ctx: Context, namespace: str, account: str, pod: Mapping[str, Any] | 
     return str(answer["status"]["token"])
 
 
-def plan_launch(ctx: Context, pool: JsonDict, binary: Path, work_dir: Path, server: str, ca_file: Path) -> PickerLaunch:
-    """The EPP command of ``pool``: its Deployment's container as the API server holds it, with the substitutions."""
-    namespace = str(meta(pool).get("namespace"))
-    deployment = _picker_deployment(ctx, pool)
-    pod_spec = dig(deployment, "spec", "template", "spec") or {}
-    containers = pod_spec.get("containers") or []
-    if len(containers) != 1:
-        raise EndpointPickerSetupError(
-            f"Deployment {meta(deployment)['name']} has {len(containers)} containers, not one"
-        )
-    container = containers[0]
-    args = [str(a) for a in container.get("args") or []]
-    if container.get("command"):
-        raise EndpointPickerSetupError("the EPP container sets a command; only args are understood")
-    substituted: list[str] = []
-    pod = _deployment_pod(ctx, deployment)
-    pod_name = meta(pod)["name"] if pod else f"{meta(deployment)['name']}-0000000000-00000"
-
-    # Volumes: each ConfigMap volume's keys written under the work directory, paths in args rewritten.
-    directory = work_dir / f"epp-{namespace}-{meta(pool)['name']}"
-    directory.mkdir(parents=True, exist_ok=True)
+def _config_map_files(
+    ctx: Context, namespace: str, pod_spec: Mapping[str, Any], args: list[str], directory: Path
+) -> list[str]:
+    """Write each ConfigMap volume's keys under ``directory`` and point ``args`` at them; the substitutions made."""
+    container = (pod_spec.get("containers") or [{}])[0]
+    substituted = []
     volumes = {v["name"]: v for v in pod_spec.get("volumes") or []}
     for mount in container.get("volumeMounts") or []:
-        volume = volumes.get(mount["name"]) or {}
-        config_map = dig(volume, "configMap", "name")
+        config_map = dig(volumes.get(mount["name"]) or {}, "configMap", "name")
         if config_map is None:
             continue
         live = ctx.get("v1", "ConfigMap", config_map, namespace)
@@ -356,26 +340,34 @@ def plan_launch(ctx: Context, pool: JsonDict, binary: Path, work_dir: Path, serv
             if arg == mount_path or arg.startswith(mount_path + "/") or f"={mount_path}/" in arg:
                 args[index] = arg.replace(mount_path, str(target), 1)
                 substituted.append(f"{arg} -> {args[index]}")
+    return substituted
 
-    # Env: values as written, fieldRefs resolved from the Pod.
+
+def _downward_env(container: Mapping[str, Any], pod_name: str, namespace: str) -> tuple[dict[str, str], list[str]]:
+    """The container's env: values as written, ``fieldRef`` name and namespace from the Pod; the substitutions."""
     env: dict[str, str] = {}
+    substituted = []
     field_values = {"metadata.name": pod_name, "metadata.namespace": namespace}
     for entry in container.get("env") or []:
         if "value" in entry:
             env[entry["name"]] = str(entry["value"])
             continue
         field = dig(entry, "valueFrom", "fieldRef", "fieldPath")
-        if field in field_values:
-            env[entry["name"]] = field_values[field]
-            substituted.append(f"{entry['name']}={field_values[field]} (fieldRef {field})")
-        else:
+        if field not in field_values:
             raise EndpointPickerSetupError(
                 f"env {entry['name']}: valueFrom {entry.get('valueFrom')} is not resolved here"
             )
+        env[entry["name"]] = field_values[field]
+        substituted.append(f"{entry['name']}={field_values[field]} (fieldRef {field})")
+    return env, substituted
 
-    # Ports: the ones the flags (or the EPP's defaults) give, unless taken.
+
+def _free_ports(args: list[str]) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    """(ports served, ports declared, substitutions): each port flag's value (or the EPP's default), moved to a free
+    port in ``args`` when taken."""
     ports: dict[str, int] = {}
     declared: dict[str, int] = {}
+    substituted = []
     for flag, default in DEFAULT_PORTS.items():
         found = _flag_value(args, flag)
         port = declared[flag] = int(found[1]) if found else default
@@ -385,17 +377,17 @@ def plan_launch(ctx: Context, pool: JsonDict, binary: Path, work_dir: Path, serv
             substituted.append(f"{flag}={moved} (port {port} is taken)")
             port = moved
         ports[flag] = port
+    return ports, declared, substituted
 
-    # Credentials: the Deployment's ServiceAccount, through a kubeconfig.
-    account = str(pod_spec.get("serviceAccountName") or "default")
-    kubeconfig = directory / "kubeconfig"
-    kubeconfig.write_text(
+
+def _write_kubeconfig(path: Path, server: str, ca_file: Path, account: str, namespace: str, token: str) -> None:
+    path.write_text(
         yaml.safe_dump(
             {
                 "apiVersion": "v1",
                 "kind": "Config",
                 "clusters": [{"name": "local", "cluster": {"server": server, "certificate-authority": str(ca_file)}}],
-                "users": [{"name": account, "user": {"token": _token(ctx, namespace, account, pod)}}],
+                "users": [{"name": account, "user": {"token": token}}],
                 "contexts": [
                     {"name": "local", "context": {"cluster": "local", "user": account, "namespace": namespace}}
                 ],
@@ -403,9 +395,40 @@ def plan_launch(ctx: Context, pool: JsonDict, binary: Path, work_dir: Path, serv
             }
         )
     )
-    kubeconfig.chmod(0o600)
-    substituted.append(f"KUBECONFIG={kubeconfig} (ServiceAccount {namespace}/{account}, TokenRequest)")
+    path.chmod(0o600)
+
+
+def plan_launch(ctx: Context, pool: JsonDict, binary: Path, work_dir: Path, server: str, ca_file: Path) -> PickerLaunch:
+    """The EPP command of ``pool``: its Deployment's container as the API server holds it, with the substitutions."""
+    namespace = str(meta(pool).get("namespace"))
+    deployment = _picker_deployment(ctx, pool)
+    pod_spec = dig(deployment, "spec", "template", "spec") or {}
+    containers = pod_spec.get("containers") or []
+    if len(containers) != 1:
+        raise EndpointPickerSetupError(
+            f"Deployment {meta(deployment)['name']} has {len(containers)} containers, not one"
+        )
+    container = containers[0]
+    if container.get("command"):
+        raise EndpointPickerSetupError("the EPP container sets a command; only args are understood")
+    args = [str(a) for a in container.get("args") or []]
+    pod = _deployment_pod(ctx, deployment)
+    pod_name = meta(pod)["name"] if pod else f"{meta(deployment)['name']}-0000000000-00000"
+    directory = work_dir / f"epp-{namespace}-{meta(pool)['name']}"
+    directory.mkdir(parents=True, exist_ok=True)
+
+    substituted = _config_map_files(ctx, namespace, pod_spec, args, directory)
+    env, from_pod = _downward_env(container, pod_name, namespace)
+    ports, declared, moved = _free_ports(args)
+    account = str(pod_spec.get("serviceAccountName") or "default")
+    kubeconfig = directory / "kubeconfig"
+    _write_kubeconfig(kubeconfig, server, ca_file, account, namespace, _token(ctx, namespace, account, pod))
     env["KUBECONFIG"] = str(kubeconfig)
+    substituted += [
+        *from_pod,
+        *moved,
+        f"KUBECONFIG={kubeconfig} (ServiceAccount {namespace}/{account}, TokenRequest)",
+    ]
 
     probe = container.get("readinessProbe") or {}
     probe_port = dig(probe, "grpc", "port")
@@ -414,13 +437,12 @@ def plan_launch(ctx: Context, pool: JsonDict, binary: Path, work_dir: Path, serv
             f"readinessProbe.grpc.port {probe_port} is not the port the EPP serves health on "
             f"(--grpc-health-port {declared['--grpc-health-port']})"
         )
-    health_port = ports["--grpc-health-port"]
     return PickerLaunch(
         pool=pool,
         deployment=deployment,
         argv=[str(binary), *args],
         env=env,
-        health_port=health_port,
+        health_port=ports["--grpc-health-port"],
         health_service=str(dig(probe, "grpc", "service") or ""),
         metrics_port=ports["--metrics-port"],
         substituted=substituted,
