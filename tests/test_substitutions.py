@@ -11,6 +11,7 @@ from llm_stack_harness.controlplane import (
     agent,
     cluster,
     dataplane,
+    endpoint_picker,
     metrics_adapter,
     model_store,
     monitoring,
@@ -22,8 +23,8 @@ from llm_stack_harness.controlplane import (
 from llm_stack_harness.localrun import standalone
 
 PARTS = (
-    "control plane", "nodes", "node agent", "model store", "monitoring", "metrics adapter", "pods", "data path",
-    "model servers", "Phoenix", "vLLM", "vLLM tracing", "Envoy",
+    "control plane", "nodes", "node agent", "model store", "monitoring", "metrics adapter", "endpoint picker", "pods",
+    "data path", "model servers", "Phoenix", "vLLM", "vLLM tracing", "Envoy",
 )  # fmt: skip
 
 
@@ -42,6 +43,7 @@ def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("model store") == list(model_store.SUBSTITUTIONS)
     assert substitutions.registered("monitoring") == list(monitoring.SUBSTITUTIONS)
     assert substitutions.registered("metrics adapter") == list(metrics_adapter.SUBSTITUTIONS)
+    assert substitutions.registered("endpoint picker") == list(endpoint_picker.SUBSTITUTIONS)
     assert substitutions.registered("data path") == list(dataplane.SUBSTITUTIONS)
     assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
     assert substitutions.registered("model servers") == list(upstream.UPSTREAM_SUBSTITUTIONS)

@@ -41,6 +41,8 @@ from llm_inference_stack.pins import (
     GO_VERSION,
     HELM_KUBERNETES_MINOR,
     HELM_VERSION,
+    INFERENCE_EXTENSION_COMMIT,
+    INFERENCE_EXTENSION_VERSION,
     KEDA_COMMIT,
     KEDA_VERSION,
     KSERVE_VERSION,
@@ -269,6 +271,19 @@ COMPONENTS: tuple[Component, ...] = (
         ldflags=_x(f"github.com/prometheus/common/version.Version={PROMETHEUS_VERSION.removeprefix('v')}"),
     ),
     Component(
+        # The endpoint picker of `routing.mode: prefix-aware` (verify runs one per InferencePool); the -X values are
+        # what its Dockerfile stamps (the tag's commit and the release ref).
+        name="epp",
+        module="sigs.k8s.io/gateway-api-inference-extension",
+        version=INFERENCE_EXTENSION_VERSION,
+        main_package="sigs.k8s.io/gateway-api-inference-extension/cmd/epp",
+        binary="epp",
+        ldflags=_x(
+            f"sigs.k8s.io/gateway-api-inference-extension/version.CommitSHA={INFERENCE_EXTENSION_COMMIT}",
+            f"sigs.k8s.io/gateway-api-inference-extension/version.BuildRef={INFERENCE_EXTENSION_VERSION}",
+        ),
+    ),
+    Component(
         name="aigw-extproc",
         module="github.com/envoyproxy/ai-gateway",
         version=AI_GATEWAY_CONTROLLER_VERSION,
@@ -495,6 +510,7 @@ BUILD_MINUTES_HINT = {
     "keda-adapter": "~2 min after the operator",
     "prometheus-operator": "~5 min",
     "prometheus": "a few min",
+    "epp": "~4 min",
     "aigw-extproc": "~2 min",
     "ratelimit": "~1 min",
     "helm": "~4 min",

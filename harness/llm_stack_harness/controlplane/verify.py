@@ -327,12 +327,15 @@ def verify_objects(
     source: str,
     collect_dir: Path | None = None,
     monitoring: Any = None,
+    epp_binary: Path | None = None,
 ) -> tuple[Report, list[JsonDict]]:
     """Apply ``objects``, let the controllers settle, check; returns the report and what was applied. With
     ``collect_dir``, the objects as the server answered the apply and as it holds them once settled are written
     there (:mod:`.collect`); with ``monitoring`` (:class:`.monitoring.SandboxMonitoring`), its Prometheus object is
-    made first and its checks run with the others."""
+    made first and its checks run with the others. Each InferencePool's endpoint picker then runs from
+    ``epp_binary`` (:mod:`.endpoint_picker`)."""
     from . import collect
+    from .endpoint_picker import check_endpoint_pickers
 
     report = Report(source=source)
     checks: tuple[Callable[[Context], None], ...] = CHECKS
@@ -344,6 +347,7 @@ def verify_objects(
         collect.write_objects(collect_dir, "applied", admitted, source=source)
     ctx = Context(plane.client, admitted, report, originals=objects, node_agent=plane.pod_stand_in)
     settle(ctx, plane, timeout_s=timeout_s, checks=checks)
+    check_endpoint_pickers(ctx, epp_binary, work_dir=plane.work_dir, server=plane.server, ca_file=plane.pki.ca_cert)
     check_drift(ctx)
     if collect_dir is not None:
         collect.write_objects(collect_dir, "settled", collect.read_back(plane.client, admitted), source=source)
@@ -357,6 +361,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     from .agent import local_images
     from .build import COMPONENTS_BY_NAME
     from .cluster import Binaries, LocalControlPlane
+    from .endpoint_picker import report_parts
     from .nodes import DEFAULT_NODES, parse_profile
     from .sources import ControlPlaneSources
 
@@ -413,7 +418,13 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
                 collect_dir = Path(entry["collect_dir"]) if entry.get("collect_dir") else None
                 report, applied = verify_objects(
-                    plane, objects, timeout_s, source=entry["name"], collect_dir=collect_dir, monitoring=monitoring
+                    plane,
+                    objects,
+                    timeout_s,
+                    source=entry["name"],
+                    collect_dir=collect_dir,
+                    monitoring=monitoring,
+                    epp_binary=built.get("epp"),
                 )
                 reports.append(report)
                 if index + 1 < len(job["sets"]):
@@ -429,7 +440,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     if error is not None:
         reports.append(Report(error=error))
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
-    parts: tuple[str, ...] = ("control plane", "nodes")
+    parts: tuple[str, ...] = ("control plane", "nodes", *report_parts())
     if store is not None:  # the node agent ran the model Pods
         from llm_inference_stack.pins import KSERVE_STORAGE_VERSION, MOTO_VERSION, VLLM_VERSION
 
