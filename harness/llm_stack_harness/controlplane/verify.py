@@ -357,11 +357,8 @@ def verify_objects(
 
 def run_inner(job_file: Path, timeout_s: float) -> int:
     """Inside the sandbox: one control plane, each manifest set of ``job_file`` verified in turn."""
-    from ..base.substitutions import lines
     from .agent import local_images
-    from .build import COMPONENTS_BY_NAME
     from .cluster import Binaries, LocalControlPlane
-    from .endpoint_picker import report_parts
     from .nodes import DEFAULT_NODES, parse_profile
     from .sources import ControlPlaneSources
 
@@ -399,17 +396,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
             if store is not None:
                 stack.callback(store.close)
                 store.start()
-            if plane.binaries.prometheus_operator is not None and plane.binaries.prometheus is not None:
-                from .monitoring import SandboxMonitoring
-
-                monitoring = SandboxMonitoring(plane, plane.binaries.prometheus_operator, plane.binaries.prometheus)
-                monitoring.start()
-                if plane.binaries.keda_adapter is not None:
-                    from .metrics_adapter import start_adapter
-                    from .monitoring import add_loopback_address
-
-                    start_adapter(plane, plane.binaries.keda_adapter, add_loopback_address)
-                    monitoring.external_metrics = True
+            monitoring = _start_monitoring(plane)
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
                 if store is not None:
@@ -439,9 +426,40 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
             monitoring.close()
     if error is not None:
         reports.append(Report(error=error))
+    described = _described(plane, built, served=store is not None, monitoring=monitoring)
+    for report in reports:
+        report.control_plane = described
+    Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
+def _start_monitoring(plane: Any) -> Any:
+    """The Prometheus Operator and its Prometheus, and KEDA's metrics adapter, when they were built; else None."""
+    binaries = plane.binaries
+    if binaries.prometheus_operator is None or binaries.prometheus is None:
+        return None
+    from .monitoring import SandboxMonitoring
+
+    monitoring = SandboxMonitoring(plane, binaries.prometheus_operator, binaries.prometheus)
+    monitoring.start()
+    if binaries.keda_adapter is not None:
+        from .metrics_adapter import start_adapter
+        from .monitoring import add_loopback_address
+
+        start_adapter(plane, binaries.keda_adapter, add_loopback_address)
+        monitoring.external_metrics = True
+    return monitoring
+
+
+def _described(plane: Any, built: Mapping[str, Path], *, served: bool, monitoring: Any) -> JsonDict:
+    """The control plane as the report shows it: what ran, at which versions, and every substitution made."""
+    from ..base.substitutions import lines
+    from .build import COMPONENTS_BY_NAME
+    from .endpoint_picker import report_parts
+
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
     parts: tuple[str, ...] = ("control plane", "nodes", *report_parts())
-    if store is not None:  # the node agent ran the model Pods
+    if served:  # the node agent ran the model Pods
         from llm_inference_stack.pins import KSERVE_STORAGE_VERSION, MOTO_VERSION, VLLM_VERSION
 
         parts += ("node agent", "pods", "model store")
@@ -449,11 +467,8 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     if monitoring is not None:
         parts += ("monitoring", "metrics adapter") if monitoring.external_metrics else ("monitoring",)
         versions["prometheus"] = monitoring.version
-    described = plane.describe() | {"versions": versions, "substitutions": lines(*parts)}
-    for report in reports:
-        report.control_plane = described
-    Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
-    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+    described: JsonDict = plane.describe() | {"versions": versions, "substitutions": lines(*parts)}
+    return described
 
 
 def _progress(message: str) -> None:
