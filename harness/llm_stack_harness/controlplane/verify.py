@@ -358,10 +358,8 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     if error is not None:
         reports.append(Report(error=error))
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
-    described = plane.describe() | {
-        "versions": versions,
-        "substitutions": lines("control plane", "nodes", *report_parts()),
-    }
+    parts = ("control plane", "nodes", *report_parts())
+    described = plane.describe() | {"versions": versions, "substitutions": lines(*parts)}
     for report in reports:
         report.control_plane = described
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
