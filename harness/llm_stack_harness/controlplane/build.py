@@ -466,7 +466,7 @@ BUILD_MINUTES_HINT = {
     "envoy-gateway": "~7 min",
     "aigw-controller": "~3.5 min",
     "keda-operator": "~8.5 min",
-    "epp": "~4 min",
+    "epp": "~3 min",
     "aigw-extproc": "~2 min",
     "ratelimit": "~1 min",
     "helm": "~4 min",
