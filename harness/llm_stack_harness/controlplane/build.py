@@ -510,7 +510,7 @@ BUILD_MINUTES_HINT = {
     "keda-adapter": "~2 min after the operator",
     "prometheus-operator": "~5 min",
     "prometheus": "a few min",
-    "epp": "~4 min",
+    "epp": "~3 min",
     "aigw-extproc": "~2 min",
     "ratelimit": "~1 min",
     "helm": "~4 min",
