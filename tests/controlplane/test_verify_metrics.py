@@ -55,8 +55,18 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (trigger,) = next(o for o in unsent if o["kind"] == "ScaledObject")["spec"]["triggers"]
     del trigger["metadata"]["authModes"]  # the TriggerAuthentication stays, but KEDA sends no token without it
     directories["token-not-sent"] = _write(unsent, root / "token-not-sent")
+    work = root / "work"  # kept: the configuration the operator generated is read below
     result = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", *map(str, directories.values()), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "llm_inference_stack.cli",
+            "verify",
+            *map(str, directories.values()),
+            "--json",
+            "--work-dir",
+            str(work),
+        ],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -65,7 +75,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
     by_source = {report["source"]: report for report in json.loads(result.stdout)}
     assert all(str(d) in by_source for d in directories.values()), result.stderr[-4000:]
-    return {name: by_source[str(directory)] for name, directory in directories.items()}
+    return {name: by_source[str(directory)] for name, directory in directories.items()} | {"work": work}
 
 
 def _finding(report: dict[str, Any], kind: str, check: str) -> dict[str, Any]:
@@ -146,3 +156,33 @@ def test_the_hpa_controller_reads_the_external_metric_through_kedas_adapter(repo
     assert metric["ok"], metric
     assert "the API server serves s0-prometheus=0" in metric["detail"], metric
     assert "the HPA controller read 0 (ScalingActive: ValidMetricFound)" in metric["detail"], metric
+
+
+def test_the_local_runtimes_scrape_job_is_the_one_the_operator_generates(reports: dict[str, Any]) -> None:
+    """The e2e runtime (no API server there) keeps its own PodMonitor translation: here it is held to the real
+    operator's job for the same PodMonitor (name, interval, path, scheme, labels; the target is its stand-in)."""
+    from llm_stack_harness.base.manifests import SynthesizedStack
+    from llm_stack_harness.localrun import prometheus_config
+
+    generated = yaml.safe_load(
+        (reports["work"] / "control-plane" / "monitoring" / "prometheus.generated.yaml").read_text()
+    )
+    stack = SynthesizedStack.from_objects(_load(ROOT / "dist" / "llm-stack.k8s.yaml"))
+    (ours,) = prometheus_config(stack, vllm_port=8000)["scrape_configs"]
+    (theirs,) = [job for job in generated["scrape_configs"] if job["job_name"] == ours["job_name"]]
+    assert (ours["scrape_interval"], ours["metrics_path"], ours["honor_labels"]) == (
+        theirs["scrape_interval"],
+        theirs["metrics_path"],
+        theirs["honor_labels"],
+    )
+    assert ours["scheme"] == theirs.get("scheme", "http")
+    fixed = {r["target_label"]: r["replacement"] for r in theirs["relabel_configs"] if "replacement" in r and
+             "source_labels" not in r and r.get("action", "replace") == "replace"}  # fmt: skip
+    labels = ours["static_configs"][0]["labels"]
+    assert (labels["job"], labels["endpoint"]) == (fixed["job"], fixed["endpoint"])
+    copied = {r["target_label"]: r["source_labels"] for r in theirs["relabel_configs"] if "target_label" in r
+              and r.get("source_labels") and r.get("action", "replace") == "replace"}  # fmt: skip
+    assert copied["namespace"] == ["__meta_kubernetes_namespace"] and labels["namespace"] == stack.namespace
+    assert copied["pod"] == ["__meta_kubernetes_pod_name"] and copied["container"] == [
+        "__meta_kubernetes_pod_container_name"
+    ]
