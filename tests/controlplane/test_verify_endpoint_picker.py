@@ -44,8 +44,18 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result = subprocess.run(
         # No model Pod served: vLLM on CPU refuses the stack's prefix-caching block size 16 (its CPU attention takes
         # multiples of 32, docs/routing.md); the EPP tracks the Pods the stand-in reports Ready.
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", "--serve-models", "0", "--values", str(VALUES),
-         str(missed), "--json"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "llm_inference_stack.cli",
+            "verify",
+            "--serve-models",
+            "0",
+            "--values",
+            str(VALUES),
+            str(missed),
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=1800,
