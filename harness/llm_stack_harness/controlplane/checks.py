@@ -262,20 +262,30 @@ def _no_pod_message(ctx: Context, deployment: Mapping[str, Any]) -> str:
     return "the ReplicaSet controller created no Pod yet"
 
 
+def predictor_pods(ctx: Context, isvc: Mapping[str, Any]) -> tuple[JsonDict, list[JsonDict]] | None:
+    """The predictor Deployment KServe made for ``isvc`` and its Pods that are not being deleted (those its selector
+    matches); None when there is no such Deployment (the KServe Deployment check says why)."""
+    namespace = meta(isvc).get("namespace")
+    deployment = ctx.get("apps/v1", "Deployment", predictor_name(isvc), namespace)
+    if deployment is None:
+        return None
+    selector = dig(deployment, "spec", "selector")
+    pods = [
+        p
+        for p in ctx.list("v1", "Pod", namespace)
+        if selector_matches(selector, meta(p).get("labels") or {}) and not meta(p).get("deletionTimestamp")
+    ]
+    return deployment, pods
+
+
 def check_scheduling(ctx: Context) -> None:
     """The Pods the Deployment and ReplicaSet controllers created for each predictor, as kube-scheduler left them:
     bound to a node, or Pending with the scheduler's reason."""
     for isvc in ctx.of_kind("InferenceService"):
-        namespace = meta(isvc).get("namespace")
-        deployment = ctx.get("apps/v1", "Deployment", predictor_name(isvc), namespace)
-        if deployment is None:
+        found = predictor_pods(ctx, isvc)
+        if found is None:
             continue  # the KServe Deployment check says why
-        selector = dig(deployment, "spec", "selector")
-        pods = [
-            p
-            for p in ctx.list("v1", "Pod", namespace)
-            if selector_matches(selector, meta(p).get("labels") or {}) and not meta(p).get("deletionTimestamp")
-        ]
+        deployment, pods = found
         replicas = dig(deployment, "spec", "replicas")
         if not pods:
             ok = replicas == 0

@@ -16,7 +16,7 @@ from typing import Any
 
 from llm_inference_stack.facts import kserve
 
-from .checks import Context, dig, meta, predictor_name, selector_matches
+from .checks import Context, dig, meta, predictor_pods
 
 
 def _status_of(pod: Mapping[str, Any], name: str, key: str) -> Mapping[str, Any]:
@@ -93,18 +93,10 @@ def check_serving(ctx: Context) -> None:
     if agent is None or not hasattr(agent, "served_pod"):
         return
     for isvc in ctx.of_kind("InferenceService"):
-        namespace = meta(isvc).get("namespace")
-        deployment = ctx.get("apps/v1", "Deployment", predictor_name(isvc), namespace)
-        if deployment is None:
+        found = predictor_pods(ctx, isvc)
+        if found is None:
             continue  # the KServe Deployment check says why
-        selector = dig(deployment, "spec", "selector")
-        pods = [
-            p
-            for p in ctx.list("v1", "Pod", namespace)
-            if selector_matches(selector, meta(p).get("labels") or {})
-            and not meta(p).get("deletionTimestamp")
-            and dig(p, "spec", "nodeName")
-        ]
+        pods = [p for p in found[1] if dig(p, "spec", "nodeName")]
         if not pods:
             continue  # the scheduled check says why
         storage: list[tuple[bool, str]] = []
