@@ -378,13 +378,9 @@ class LocalPod:
             if "emptyDir" in volume:
                 pass
             elif "configMap" in volume:
-                source = volume["configMap"]
-                data = self._object_data("ConfigMap", source["name"], source.get("optional", False))
-                self._write_items(directory, data, source.get("items"))
+                self._write_object(directory, "ConfigMap", volume["configMap"]["name"], volume["configMap"])
             elif "secret" in volume:
-                source = volume["secret"]
-                data = self._object_data("Secret", source["secretName"], source.get("optional", False))
-                self._write_items(directory, data, source.get("items"))
+                self._write_object(directory, "Secret", volume["secret"]["secretName"], volume["secret"])
             elif "projected" in volume:
                 for projection in volume["projected"].get("sources") or []:
                     self._project(directory, projection)
@@ -392,6 +388,12 @@ class LocalPod:
                 raise PodError(f"Pod {self.name}: volume {volume['name']} of type {sorted(volume)} not supported")
             out[volume["name"]] = directory
         return out
+
+    def _write_object(self, directory: Path, kind: str, name: str, source: Mapping[str, Any]) -> None:
+        """The keys of ConfigMap or Secret ``name`` (``source``: a volume's or a projection's, with ``optional`` and
+        ``items``) as files in ``directory``."""
+        data = self._object_data(kind, name, source.get("optional", False))
+        self._write_items(directory, data, source.get("items"))
 
     def _project(self, directory: Path, projection: Mapping[str, Any]) -> None:
         if "serviceAccountToken" in projection:
@@ -408,12 +410,9 @@ class LocalPod:
             ):
                 self._write_items(directory, {"ca.crt": self.root_ca}, source.get("items"))
                 return
-            data = self._object_data("ConfigMap", source["name"], source.get("optional", False))
-            self._write_items(directory, data, source.get("items"))
+            self._write_object(directory, "ConfigMap", source["name"], source)
         elif "secret" in projection:
-            source = projection["secret"]
-            data = self._object_data("Secret", source["name"], source.get("optional", False))
-            self._write_items(directory, data, source.get("items"))
+            self._write_object(directory, "Secret", projection["secret"]["name"], projection["secret"])
         elif "downwardAPI" in projection:
             for item in projection["downwardAPI"].get("items") or []:
                 if "fieldRef" not in item:
