@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import functools
 import io
 import json
 import os
 import subprocess
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,35 @@ def run_console(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifyRun:
+    """One ``llm-stack verify ... --json`` run: each source's report by the name the test gave it."""
+
+    reports: dict[str, dict[str, Any]]
+    returncode: int
+    stderr: str
+
+
+def run_verify(
+    sources: Mapping[str, Path], *options: str, values: Collection[str] = (), timeout: float = 1800
+) -> VerifyRun:
+    """``llm-stack verify OPTIONS SOURCES --json`` as a user runs it (its own process; one control plane for all
+    the sources, in order). A source whose name is in ``values`` is a values file (``--values FILE``), the others are
+    directories of manifests. Fails the test, with the end of verify's stderr, when a source got no report."""
+    argv = ["verify", *options]
+    for name, path in sources.items():
+        argv += ["--values", str(path)] if name in values else [str(path)]
+    result = run_console(*argv, "--json", timeout=timeout)
+    output = result.stdout.strip()
+    assert output.startswith(("[", "{")), f"exit {result.returncode}\n{result.stderr[-4000:]}"
+    parsed = json.loads(output)
+    by_source = {report["source"]: report for report in (parsed if isinstance(parsed, list) else [parsed])}
+    missing = [name for name, path in sources.items() if str(path) not in by_source]
+    errors = [report["error"] for report in by_source.values() if report.get("error")]
+    assert not missing, f"no report for {missing}: {errors}\n{result.stderr[-4000:]}"
+    return VerifyRun({name: by_source[str(path)] for name, path in sources.items()}, result.returncode, result.stderr)
 
 
 def synth_objects(values: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,14 +7,11 @@ and a planted defect our schemas accept: an InferencePool whose selector matches
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT
+from helpers import ROOT, run_verify
 
 from llm_inference_stack.config import load_values
 from llm_inference_stack.synth import manifests
@@ -41,30 +38,10 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     missed = root / "selector-misses-the-predictor"
     missed.mkdir()
     (missed / "stack.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
-    result = subprocess.run(
-        # No model Pod served: vLLM on CPU refuses the stack's prefix-caching block size 16 (its CPU attention takes
-        # multiples of 32, docs/routing.md); the EPP tracks the Pods the stand-in reports Ready.
-        [
-            sys.executable,
-            "-m",
-            "llm_inference_stack.cli",
-            "verify",
-            "--serve-models",
-            "0",
-            "--values",
-            str(VALUES),
-            str(missed),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
-    by_source = {report["source"]: report for report in json.loads(result.stdout)}
-    assert {str(VALUES), str(missed)} <= set(by_source), result.stderr[-4000:]
-    return {"prefix-aware": by_source[str(VALUES)], "missed": by_source[str(missed)], "exit": result.returncode}
+    # No model Pod served: vLLM on CPU refuses the stack's prefix-caching block size 16 (its CPU attention takes
+    # multiples of 32, docs/routing.md); the EPP tracks the Pods the stand-in reports Ready.
+    run = run_verify({"prefix-aware": VALUES, "missed": missed}, "--serve-models", "0", values={"prefix-aware"})
+    return run.reports | {"exit": run.returncode}
 
 
 def test_prefix_aware_values_verify_with_the_endpoint_picker_running(reports: dict[str, Any]) -> None:

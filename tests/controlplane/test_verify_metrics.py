@@ -11,15 +11,12 @@ the last two, only KEDA's scaler catches them.
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT
+from helpers import ROOT, run_verify
 
 pytestmark = pytest.mark.controlplane
 
@@ -56,26 +53,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     del trigger["metadata"]["authModes"]  # the TriggerAuthentication stays, but KEDA sends no token without it
     directories["token-not-sent"] = _write(unsent, root / "token-not-sent")
     work = root / "work"  # kept: the configuration the operator generated is read below
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llm_inference_stack.cli",
-            "verify",
-            *map(str, directories.values()),
-            "--json",
-            "--work-dir",
-            str(work),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
-    by_source = {report["source"]: report for report in json.loads(result.stdout)}
-    assert all(str(d) in by_source for d in directories.values()), result.stderr[-4000:]
-    return {name: by_source[str(directory)] for name, directory in directories.items()} | {"work": work}
+    return run_verify(directories, "--work-dir", str(work)).reports | {"work": work}
 
 
 def _finding(report: dict[str, Any], kind: str, check: str) -> dict[str, Any]:

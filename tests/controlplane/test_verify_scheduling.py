@@ -7,15 +7,12 @@ own message. One verify run (one control plane) over ``dist/`` and two planted d
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT, default_values_copy, synth_objects, with_changes
+from helpers import ROOT, default_values_copy, run_verify, synth_objects, with_changes
 
 pytestmark = pytest.mark.controlplane
 
@@ -45,26 +42,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ),
         "no-gpu-toleration": _write(without_toleration, root / "no-gpu-toleration"),
     }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llm_inference_stack.cli",
-            "verify",
-            "--serve-models",
-            "0",
-            *map(str, directories.values()),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
-    by_source = {report["source"]: report for report in json.loads(result.stdout)}
-    assert all(str(d) in by_source for d in directories.values()), result.stderr[-4000:]
-    return {name: by_source[str(directory)] for name, directory in directories.items()}
+    return run_verify(directories, "--serve-models", "0").reports
 
 
 def _scheduled(report: dict[str, Any]) -> dict[str, Any]:
@@ -127,26 +105,7 @@ def test_a_node_profile_with_an_eight_gpu_node_schedules_the_eight_gpu_model(tmp
     directory = _write(
         synth_objects(with_changes(default_values_copy(), {"model.runtime.gpuCount": 8})), tmp_path / "eight-gpus"
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llm_inference_stack.cli",
-            "verify",
-            "--serve-models",
-            "0",
-            "--nodes",
-            str(profile),
-            str(directory),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    assert result.stdout.strip().startswith("{"), f"exit {result.returncode}\n{result.stderr[-4000:]}"
-    report = json.loads(result.stdout)
+    report = run_verify({"eight-gpus": directory}, "--serve-models", "0", "--nodes", str(profile)).reports["eight-gpus"]
     scheduled = _scheduled(report)
     assert scheduled["ok"] and scheduled["detail"] == "kube-scheduler bound 1 Pod(s) to big-gpu", scheduled
     assert [n["name"] for n in report["controlPlane"]["nodes"]] == ["big-gpu", "cpu"]

@@ -9,14 +9,11 @@ a storageUri whose path the bucket does not hold, which fails with the storage i
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT
+from helpers import ROOT, run_verify
 
 pytestmark = pytest.mark.controlplane
 
@@ -38,15 +35,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (root / "missing").mkdir()
     (root / "missing" / "stack.yaml").write_text(yaml.safe_dump_all(missing, sort_keys=False))
     directories = {"dist": ROOT / "dist", "missing-weights": root / "missing"}
-    result = subprocess.run(
-        [sys.executable, "-m", "llm_inference_stack.cli", "verify", "--serve-models", "1", "--weights-at", WEIGHTS,
-         *map(str, directories.values()), "--json"],
-        capture_output=True, text=True, timeout=3600, check=False,
-    )  # fmt: skip
-    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
-    by_source = {report["source"]: report for report in json.loads(result.stdout)}
-    assert all(str(d) in by_source for d in directories.values()), result.stderr[-4000:]
-    return {name: by_source[str(directory)] for name, directory in directories.items()}
+    return run_verify(directories, "--serve-models", "1", "--weights-at", WEIGHTS, timeout=3600).reports
 
 
 def _finding(report: dict[str, Any], check: str) -> dict[str, Any]:
