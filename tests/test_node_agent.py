@@ -1,6 +1,8 @@
-"""The node agent of ``llm-stack verify`` without running anything: which program stands in for which image (the
-one table), how a served Pod's status reads as a kubelet writes it, the model store's credentials as KServe reads
-them, and the report's not-served list (the running agent is ``tests/controlplane/test_verify_serving.py``)."""
+"""The node agent of ``llm-stack verify``: which program stands in for which image (the one table), how a served
+Pod's status reads as a kubelet writes it, the model store's credentials as KServe reads them, and the report's
+not-served list, without running anything; then its probes and restarts with real processes in the sandbox
+(``tests/node_agent_sandbox.py``: a small HTTP server as the container, a recording stand-in for the API server).
+The agent with the real controllers and vLLM is ``tests/controlplane/test_verify_serving.py``."""
 
 from __future__ import annotations
 
@@ -148,6 +150,21 @@ def test_a_ready_model_container_is_reported_with_the_probe_kserve_wrote() -> No
     assert ok and "passed its readiness probe http://10.244.1.7:8080/health, 41 s after" in detail
 
 
+def test_a_restarted_model_container_fails_its_finding_even_when_ready_again() -> None:
+    local = _local(_predictor_pod())
+    local.address = "10.244.1.7"
+    local.statuses["storage-initializer"]["state"] = {"terminated": {"exitCode": 0, "reason": "Completed"}}
+    local.statuses["kserve-container"].update(
+        state={"running": {"startedAt": "t"}}, ready=True, started=True, restartCount=1,
+        lastState={"terminated": {"exitCode": 143, "reason": "Error"}},
+    )  # fmt: skip
+    pod = local.pod | {"status": agent.pod_status(local)}
+    killed = "Container kserve-container failed liveness probe, will be restarted"
+    assert _ready_finding(pod, _Served("failed", killed)) == (
+        False, f"Pod llama-3-70b-predictor-abc: {killed} (restartCount 1)",
+    )  # fmt: skip
+
+
 def test_an_unmapped_image_leaves_every_container_waiting() -> None:
     local = _local(_predictor_pod(vllm_image="ghcr.io/acme/server:1.0"))
     status = agent.pod_status(local, waiting_reason="ErrImagePull", waiting_message="no local binary ...")
@@ -270,3 +287,111 @@ def test_a_model_pod_with_an_unmapped_image_waits_with_an_event_saying_so(tmp_pa
     assert "no local binary stands in for image ghcr.io/acme/server:1.0" in event["message"]
     assert node_agent.served["u-1"].stage == "waiting"
     assert not node_agent.starting()
+
+
+# -- probes and restarts, with real processes in the sandbox (tests/node_agent_sandbox.py) ---------------------------
+
+
+def _probe_pod(name: str, policy: str, args: list[str], **container: Any) -> JsonDict:
+    return {
+        "metadata": {"name": name, "namespace": "kserve-inference", "uid": f"uid-{name}",
+                     "labels": {"serving.kserve.io/inferenceservice": name, "component": "predictor"}},
+        "spec": {
+            "nodeName": "gpu-node-1", "restartPolicy": policy, "terminationGracePeriodSeconds": 5,
+            "containers": [{"name": "app", "image": "example/probe-server:1", "args": args} | container],
+        },
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def restarts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Four Pods served by the node agent, each until what the test looks at happened."""
+    from node_agent_sandbox import run_pods
+
+    work = tmp_path_factory.mktemp("node-agent")
+    http = {"periodSeconds": 1, "timeoutSeconds": 1}
+    liveness = _probe_pod(
+        "liveness", "Always", ["serve", "8080", str(work / "liveness-started")],
+        ports=[{"containerPort": 8080, "name": "http"}],
+        readinessProbe={"httpGet": {"path": "/ready", "port": "http"}, **http},
+        livenessProbe={"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 2,
+                       "failureThreshold": 2, **http},
+    )  # fmt: skip
+    return run_pods(
+        [
+            {"pod": liveness, "until": "restartCount=1"},
+            {"pod": _probe_pod("never", "Never", ["exit", "3"]), "until": "phase=Failed", "settle_s": 2},
+            {"pod": _probe_pod("on-failure", "OnFailure", ["exit", "0"]), "until": "phase=Succeeded", "settle_s": 2},
+            {"pod": _probe_pod("crash-loop", "Always", ["exit", "1"]), "until": "waiting=CrashLoopBackOff"},
+        ],
+        work=work,
+        backoff_base_s=1.0,
+    )
+
+
+@pytest.mark.slow  # the sandbox and the containers' processes: ~15 s
+def test_a_container_failing_its_liveness_probe_is_killed_and_restarted(restarts: dict[str, Any]) -> None:
+    run = restarts["liveness"]
+    assert run["reached"], run["statuses"][-1:]
+    final = run["statuses"][-1]
+    (container,) = final["containerStatuses"]
+    assert container["restartCount"] == 1 and container["ready"] and "running" in container["state"]
+    terminated = container["lastState"]["terminated"]
+    # SIGTERM ended the server (Python's default disposition): the runtime reports 128 + 15, reason Error.
+    assert (terminated["exitCode"], terminated["reason"]) == (143, "Error")
+    assert final["phase"] == "Running"
+    # While it was down the Pod was not Ready.
+    down = [s for s in run["statuses"] if "terminated" in s["containerStatuses"][0]["state"]]
+    assert down and all({c["type"]: c["status"] for c in s["conditions"]}["Ready"] == "False" for s in down)
+    events = {(e["type"], e["reason"]): e for e in run["events"]}
+    unhealthy = events["Warning", "Unhealthy"]
+    assert unhealthy["message"] == "Liveness probe failed: HTTP probe failed with statuscode: 500"
+    assert unhealthy["count"] == 2  # failureThreshold failures in a row, one Event counted twice
+    assert events["Normal", "Killing"]["message"] == "Container app failed liveness probe, will be restarted"
+    assert events["Normal", "Killing"]["source"]["component"] == "kubelet"
+
+
+@pytest.mark.slow  # the sandbox and the containers' processes: ~15 s
+def test_a_container_that_exits_under_restart_policy_never_stays_terminated(restarts: dict[str, Any]) -> None:
+    run = restarts["never"]
+    assert run["reached"], run["statuses"][-1:]
+    final = run["statuses"][-1]
+    (container,) = final["containerStatuses"]
+    assert container["restartCount"] == 0 and container["lastState"] == {}
+    assert container["state"]["terminated"]["exitCode"] == 3
+    assert container["state"]["terminated"]["reason"] == "Error"
+    assert final["phase"] == "Failed"
+    assert all(s["containerStatuses"][0]["restartCount"] == 0 for s in run["statuses"])
+
+
+@pytest.mark.slow  # the sandbox and the containers' processes: ~15 s
+def test_on_failure_does_not_restart_a_container_that_exited_0(restarts: dict[str, Any]) -> None:
+    run = restarts["on-failure"]
+    assert run["reached"], run["statuses"][-1:]
+    final = run["statuses"][-1]
+    (container,) = final["containerStatuses"]
+    assert container["restartCount"] == 0
+    assert (container["state"]["terminated"]["exitCode"], container["state"]["terminated"]["reason"]) == (
+        0, "Completed",
+    )  # fmt: skip
+    assert final["phase"] == "Succeeded"
+
+
+@pytest.mark.slow  # the sandbox and the containers' processes: ~15 s
+def test_a_container_that_keeps_exiting_waits_in_crash_loop_back_off(restarts: dict[str, Any]) -> None:
+    run = restarts["crash-loop"]
+    assert run["reached"], run["statuses"][-1:]
+    (container,) = run["statuses"][-1]["containerStatuses"]
+    # The first restart is immediate; the second exit waits the back-off (base 1 s here, the kubelet's 10 s).
+    assert container["restartCount"] == 1
+    assert container["state"]["waiting"] == {
+        "reason": "CrashLoopBackOff",
+        "message": "back-off 1s restarting failed container=app pod=crash-loop_kserve-inference(uid-crash-loop)",
+    }
+    assert container["lastState"]["terminated"]["exitCode"] == 1 and not container["ready"]
+    assert run["statuses"][-1]["phase"] == "Running"  # restartPolicy Always: the Pod runs on, restarting
+    back_off = [e for e in run["events"] if e["reason"] == "BackOff"]
+    assert back_off and back_off[0]["type"] == "Warning"
+    assert back_off[0]["message"] == (
+        "Back-off restarting failed container app in pod crash-loop_kserve-inference(uid-crash-loop)"
+    )

@@ -18,13 +18,13 @@ from llm_stack_harness.controlplane import (
     nodes,
     phoenix,
     pods,
-    upstream,
+    service_proxy,
 )
 from llm_stack_harness.localrun import standalone
 
 PARTS = (
     "control plane", "nodes", "node agent", "model store", "monitoring", "metrics adapter", "endpoint picker", "pods",
-    "data path", "model servers", "Phoenix", "vLLM", "vLLM tracing", "Envoy",
+    "data path", "service proxy", "Phoenix", "vLLM", "vLLM tracing", "Envoy",
 )  # fmt: skip
 
 
@@ -46,7 +46,7 @@ def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("endpoint picker") == list(endpoint_picker.SUBSTITUTIONS)
     assert substitutions.registered("data path") == list(dataplane.SUBSTITUTIONS)
     assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
-    assert substitutions.registered("model servers") == list(upstream.UPSTREAM_SUBSTITUTIONS)
+    assert substitutions.registered("service proxy") == list(service_proxy.SUBSTITUTIONS)
     assert substitutions.registered("Phoenix") == list(phoenix.PHOENIX_SUBSTITUTIONS)
     assert [s.why for s in substitutions.registered("Envoy")] == list(standalone.ENVOY_SUBSTITUTIONS.values())
 

@@ -1,9 +1,10 @@
 """The default gateway carries requests: the synthesized manifests on the local control plane, the Envoy, external
 processor and rate-limit Pods Envoy Gateway and the AI Gateway created (:mod:`llm_stack_harness.controlplane.
-dataplane`), the real vLLM (CPU, tiny model) behind each predictor Service's name (:mod:`llm_inference_stack.
-controlplane.upstream`), the real Phoenix where the gateway's traces go (:mod:`llm_stack_harness.controlplane.
-phoenix`), and the official ``openai`` client against that Envoy (marker ``controlplane``; the vLLM and Phoenix
-installs are ``make e2e-deps``).
+dataplane`), the predictor Pods KServe's Deployments create, run by the node agent (storage initializer from the
+sandbox's model store, then vLLM on CPU with the tiny model), reached through each predictor Service's ClusterIP and
+EndpointSlice (:mod:`llm_stack_harness.controlplane.service_proxy`), the real Phoenix where the gateway's traces go
+(:mod:`llm_stack_harness.controlplane.phoenix`), and the official ``openai`` client against that Envoy (marker
+``controlplane``; the vLLM, storage initializer, moto and Phoenix installs are ``make e2e-deps``).
 """
 
 from __future__ import annotations
@@ -28,8 +29,14 @@ OTHER_CLIENT, OTHER_KEY = "other-client", "other-key-0123456789abcdef"
 TOKENS_PER_MINUTE = 40
 """A budget a few completions of the tiny model (max_tokens 8) use up."""
 SECOND_MODEL = "tiny-b"
-"""A second model, the same container but its served name (the probe runs one vLLM with both names)."""
+"""A second model, the same container but its served name (its own predictor Pod and vLLM)."""
 PROJECT = "gateway-probe"
+IDLE_MODEL = "tiny-idle"
+UNMAPPED_IMAGE = "ghcr.io/unmapped/model-server:1.0"
+"""An image the node agent has no local program for (its table, controlplane/agent.py IMAGES)."""
+MODEL_STORE_URI = "s3://models/tiny/"
+MODEL_STORE_ACCOUNT = "kserve-s3-reader"
+"""The account whose Secrets hold the model store's credentials (made beside the stack, as verify makes it)."""
 VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
 
 
@@ -68,6 +75,9 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         yaml.safe_load(VALUES_FILE.read_text()),
         {
             "apiKeys.existingSecret": False,
+            # Weights from S3: the model store of the sandbox holds the tiny model there (pvc:// is not served).
+            "model.storageUri": MODEL_STORE_URI,
+            "model.serviceAccountName": MODEL_STORE_ACCOUNT,
             "apiKeys.dummyKey": DUMMY_KEY,
             "gateway.rateLimit.tokensPerMinute": TOKENS_PER_MINUTE,
             # The stack's default endpoint (the official chart's phoenix-svc), where the probe's Phoenix answers.
@@ -76,8 +86,11 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         },
     )
     model = values.pop("model")
-    values["models"] = [model, model | {"name": SECOND_MODEL}]
+    values["models"] = [model, model | {"name": SECOND_MODEL}, model | {"name": IDLE_MODEL}]
     objects = synth_objects(values)
+    # A third model whose image no node runs: its Pod stays Pending, its EndpointSlice has no ready endpoint.
+    idle = next(o for o in objects if o["kind"] == "InferenceService" and o["metadata"]["name"] == IDLE_MODEL)
+    idle["spec"]["predictor"]["containers"][0]["image"] = UNMAPPED_IMAGE
     # A second client, as an operator's own Secret holds one entry per client.
     next(o for o in objects if o["kind"] == "Secret")["stringData"][OTHER_CLIENT] = OTHER_KEY
     broken = {name: copy.deepcopy(objects) for name in ("wrong-secret", "wrong-model", "wrong-cost-key")}
@@ -125,7 +138,32 @@ def test_body_model_routes_to_its_own_predictor(probed: dict[str, Any]) -> None:
     for model in ("tiny", SECOND_MODEL):
         routed = check(report, f"model {model!r} reaches {model}-predictor only")
         assert routed["ok"], routed
-    assert any("share one vLLM" in s for s in report["details"]["substitutions"])
+    assert any("EndpointSlices" in s for s in report["details"]["substitutions"])
+    # Two InferenceServices, two predictor Pods the node agent runs: one vLLM each, each behind its own Service.
+    assert len(report["details"]["modelPods"]) == 2, report["details"]["modelPods"]
+
+
+def test_a_request_reaches_the_predictor_pod_through_its_endpointslice(probed: dict[str, Any]) -> None:
+    """The vLLM of the Pod the EndpointSlice names counts the completion the gateway forwarded: the request went
+    through the predictor Service's ClusterIP to the Pod's address and container port, as kube-proxy sends it."""
+    report = probed["stack"]
+    for model in ("tiny", SECOND_MODEL):
+        reached = check(report, f"a completion for {model!r} is counted by the vLLM of the Pod behind "
+                        f"{model}-predictor's EndpointSlice")  # fmt: skip
+        assert reached["ok"], reached
+        assert "vllm:request_success_total" in reached["detail"] and ":8080" in reached["detail"], reached
+
+
+def test_a_service_without_a_ready_endpoint_gets_no_traffic(probed: dict[str, Any]) -> None:
+    """The third model's Pod runs no container (its image maps to no local program): the EndpointSlice controller
+    lists it not ready, the Service proxy closes every connection to its Service, and the gateway answers 503."""
+    report = probed["stack"]
+    idle = check(report, f"model {IDLE_MODEL!r} with no ready endpoint behind {IDLE_MODEL}-predictor -> 503, "
+                 "nothing reaches it")  # fmt: skip
+    assert idle["ok"], idle
+    assert any(UNMAPPED_IMAGE in line and "not served" in line for line in report["details"]["notServed"]), report[
+        "details"
+    ]["notServed"]
 
 
 def test_unknown_model_gets_the_ai_gateways_404(probed: dict[str, Any]) -> None:

@@ -29,6 +29,11 @@ def test_smoke_test_passes_through_the_default_gateway() -> None:
         "unknown model -> 404 from the gateway, no model server reached": True,
         "gateway spans reach Phoenix project 'Edge.Project'": True,
         "vLLM's spans join the gateway's traces": True,
+        # Each through its predictor Service's EndpointSlice to the Pod the node agent runs.
+        "a completion for 'Tiny-Chat.v1.5' is counted by the vLLM of the Pod behind tiny-chat-v1-5-predictor's "
+        "EndpointSlice": True,
+        "a completion for 'Mini.Model-B' is counted by the vLLM of the Pod behind mini-model-b-predictor's "
+        "EndpointSlice": True,
     }, result.output[-6000:]
     # A served name with capitals and dots, in a namespace and release of the values' own.
     assert "200 model 'Tiny-Chat.v1.5'" in result.output

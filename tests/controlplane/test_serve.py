@@ -23,6 +23,8 @@ pytestmark = pytest.mark.controlplane
 
 DUMMY_KEY = "test-key-0123456789abcdef"
 PROJECT = "gateway-served"
+MODEL_STORE_URI = "s3://models/tiny/"
+MODEL_STORE_ACCOUNT = "kserve-s3-reader"
 VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
 
 
@@ -32,6 +34,9 @@ def test_start_gateway_serves_the_machine(tmp_path: Path) -> None:
         yaml.safe_load(VALUES_FILE.read_text()),
         {
             "apiKeys.existingSecret": False,
+            # Weights from S3: the model store of the sandbox holds the tiny model there (pvc:// is not served).
+            "model.storageUri": MODEL_STORE_URI,
+            "model.serviceAccountName": MODEL_STORE_ACCOUNT,
             "apiKeys.dummyKey": DUMMY_KEY,
             "observability.phoenix.endpoint": None,
             "observability.phoenix.projectName": PROJECT,

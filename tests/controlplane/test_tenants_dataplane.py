@@ -20,7 +20,7 @@ import pytest
 import yaml
 from helpers import synth_objects, with_changes
 from local_run_support import require_local_runtime
-from test_dataplane import VALUES_FILE, check, write_dir
+from test_dataplane import MODEL_STORE_ACCOUNT, MODEL_STORE_URI, VALUES_FILE, check, write_dir
 
 pytestmark = pytest.mark.controlplane
 
@@ -72,6 +72,9 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         yaml.safe_load(VALUES_FILE.read_text()),
         {
             "apiKeys.existingSecret": False,
+            # Weights from S3: the model store of the sandbox holds the tiny model there (pvc:// is not served).
+            "model.storageUri": MODEL_STORE_URI,
+            "model.serviceAccountName": MODEL_STORE_ACCOUNT,
             "apiKeys.dummyKey": "sk-no-tenant-0123456789abcdef",
             "observability.phoenix.endpoint": None,
         },

@@ -8,10 +8,11 @@ For each Pod kube-scheduler bound to a declared node:
   is run as the kubelet runs it (:class:`.pods.LocalPod`): its sandbox (network namespace on the Pod bridge,
   volumes), its init containers in order, each to completion (KServe's storage initializer downloads the weights
   from the model store, :mod:`.model_store`), then its containers with the Pod's exact command, args and env (vLLM
-  on CPU loads them), the startup and readiness probes polled at their periods. Every step is written as the Pod's
-  status through the status subresource: phase, conditions, podIP, ``initContainerStatuses`` and
-  ``containerStatuses`` (state, ready, started, restartCount); a failed init container is ``terminated`` with its
-  exit code and the end of its log as message.
+  on CPU loads them), its startup, readiness and liveness probes run at their periods, and a container that ended
+  or failed its liveness probe restarted per the Pod's ``restartPolicy`` with the kubelet's back-off
+  (:class:`_ContainerLoop`). Every step is written as the Pod's status through the status subresource: phase,
+  conditions, podIP, ``initContainerStatuses`` and ``containerStatuses`` (state, lastState, ready, started,
+  restartCount); a failed init container is ``terminated`` with its exit code and the end of its log as message.
 - a predictor Pod with an image :data:`IMAGES` does not map stays Pending, its container ``waiting`` (reason
   ``ErrImagePull``), with a Warning Event saying which image has no local program.
 - every other bound Pod (predictors over the ``serve`` budget, the gateway's Pods) is reported Running and Ready
@@ -52,6 +53,17 @@ MAX_GRACE_S = 30.0
 """The longest termination grace period the agent honours (the default values ask 120 s; vLLM stops in seconds)."""
 
 STORAGE_INITIALIZER_SCRIPT = Path(__file__).with_name("storage_initializer.py")
+
+BACKOFF_BASE_S = 10.0
+"""The kubelet's first restart back-off (``backOffPeriod``); it doubles at each restart up to :data:`BACKOFF_MAX_S`.
+``NodeAgent(backoff_base_s=...)`` sets another base (the tests use a shorter one)."""
+BACKOFF_MAX_S = 300.0
+"""The kubelet's ``MaxContainerBackOff``; a container that ran this long twice over starts again from the base."""
+PROBE_TICK_S = 0.2
+"""How often the agent's loop looks at each container (the probes themselves run at their ``periodSeconds``)."""
+PROBE_DEFAULTS = {"initialDelaySeconds": 0, "periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1,
+                  "failureThreshold": 3}  # fmt: skip
+"""A probe's fields as Kubernetes defaults them (the API server writes them into the stored Pod)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +118,10 @@ SUBSTITUTIONS = register("node agent", (
      "would add a minute to every start"),
     ("the tiny model (2-layer random Llama) stands in for the real weights in the model store",
      "no real weights here; the storage initializer and vLLM load real files"),
-    ("liveness probes are not run; a container that exits is not restarted", "no kubelet"),
+    ("probes are run by the node agent as the kubelet's prober runs them (httpGet, tcpSocket, exec; a grpc probe "
+     "passes without being run), one loop per Pod; a container killed for its liveness or startup probe is stopped "
+     "with SIGTERM and SIGKILL after its grace period (at most 30 s), and a failed init container is not restarted",
+     "no kubelet; the restarts, back-off, restartCount, lastState and Events are the kubelet's"),
     ("bound Pods the agent does not serve (model Pods over --serve-models, the gateway's Pods) are reported "
      "Running and Ready without running their containers, each listed under 'not served' with the reason",
      "this machine runs one or two vLLM processes (~3 GB each); the gateway's Pods run in the data-path probe"),
@@ -228,6 +243,8 @@ class NodeAgent(BoundPodStandIn):
         root_ca: bytes | None = None,
         network: PodNetwork | None = None,
         interval_s: float = 1.0,
+        backoff_base_s: float = BACKOFF_BASE_S,
+        backoff_max_s: float = BACKOFF_MAX_S,
         log: Callable[[str], None] = lambda _message: None,
     ) -> None:
         super().__init__(client, nodes, interval_s=interval_s, log=log)
@@ -240,8 +257,13 @@ class NodeAgent(BoundPodStandIn):
         """By Pod UID: the Pods the agent runs (or tried to)."""
         self.not_served: dict[str, NotServed] = {}
         """By Pod UID: bound Pods reported Ready without running, and why."""
+        self.hosts: dict[str, str] = {}
+        """The ``/etc/hosts`` entries of the Pods it starts from now on (cluster DNS names; none by default)."""
         self._terminating: set[str] = set()
         self._lock = threading.Lock()
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self._events: dict[tuple[str, str, str], tuple[str, int]] = {}
 
     # -- what the report reads ----------------------------------------------------------------------------------
 
@@ -379,7 +401,7 @@ class NodeAgent(BoundPodStandIn):
             pod,
             network=self.network,
             images=self.images,
-            hosts={},
+            hosts=dict(self.hosts),
             work_dir=self.work_dir / pod["metadata"]["namespace"] / pod["metadata"]["name"],
             base_env=_container_base_env(self.work_dir / pod["metadata"]["namespace"] / pod["metadata"]["name"]),
             root_ca=self.root_ca,
@@ -421,16 +443,13 @@ class NodeAgent(BoundPodStandIn):
             self.log(f"{where}: {str(error)[:300]}")
 
     def _probe_until_stopped(self, served: ServedPod) -> None:
-        """The kubelet's probe workers, one loop: each container's startup probe until it passes, then its readiness
-        probe at its period (failureThreshold misses make it unready again)."""
+        """The kubelet's probe workers and restart loop for the Pod's containers (:class:`_ContainerLoop`), until the
+        Pod is stopped or deleted."""
         local = served.local
         assert local is not None
-        containers = list(local.spec["containers"])
-        started = {c["name"]: not c.get("startupProbe") for c in containers}
-        misses = dict.fromkeys(started, 0)
-        next_probe = dict.fromkeys(started, time.monotonic())
+        loops = [_ContainerLoop(self, served, container) for container in local.spec["containers"]]
         budget = START_TIMEOUT_S
-        for container in containers:
+        for container in local.spec["containers"]:
             startup = container.get("startupProbe") or {}
             if startup:
                 limit = startup.get("initialDelaySeconds", 0) + startup.get("failureThreshold", 3) * startup.get(
@@ -438,32 +457,9 @@ class NodeAgent(BoundPodStandIn):
                 )
                 budget = min(budget, float(limit))
         while not served.stop.is_set():
-            for name, code in local.exited_containers().items():
-                if served.stage != "failed":
-                    served.stage = "failed"
-                    served.error = f"container {name} exited ({code}): {_tail(local, name)}"
-                    self.log(f"Pod {local.namespace}/{local.name}: {served.error[:300]}")
-            current = time.monotonic()
-            for container in containers:
-                name = container["name"]
-                if current < next_probe[name] or name in local.exited_containers():
-                    continue
-                kind = "readinessProbe" if started[name] else "startupProbe"
-                probe = container.get(kind) or {}
-                url = local.probe_url(container, kind)
-                next_probe[name] = current + float(probe.get("periodSeconds", 10))
-                ok = True if url is None else local.probe_once(url, float(probe.get("timeoutSeconds", 1)))
-                if not started[name]:
-                    started[name] = ok
-                    if ok:
-                        next_probe[name] = current  # readiness is probed once startup passed
-                    continue
-                misses[name] = 0 if ok else misses[name] + 1
-                if ok:
-                    local.set_ready(name, True)
-                elif misses[name] >= int(probe.get("failureThreshold", 3)):
-                    local.set_ready(name, False)
-            all_ready = all(local.statuses[c["name"]]["ready"] for c in containers)
+            for loop in loops:
+                loop.step(time.monotonic())
+            all_ready = all(local.statuses[loop.name]["ready"] for loop in loops)
             if served.stage == "starting" and all_ready:
                 served.stage = "ready"
                 served.ready_after_s = time.monotonic() - served.started_at
@@ -471,7 +467,15 @@ class NodeAgent(BoundPodStandIn):
             elif served.stage == "starting" and time.monotonic() - served.started_at > budget:
                 served.stage = "failed"
                 served.error = f"not ready after {budget:.0f} s (its startup probe's budget or the agent's)"
-            served.stop.wait(0.5)
+            served.stop.wait(PROBE_TICK_S)
+
+    def _failed(self, served: ServedPod, error: str) -> None:
+        """The first container exit or liveness kill is the served Pod's finding (the container may be restarted)."""
+        if served.stage != "failed":
+            served.stage, served.error = "failed", error
+            local = served.local
+            assert local is not None
+            self.log(f"Pod {local.namespace}/{local.name}: {error[:300]}")
 
     # -- status and events ------------------------------------------------------------------------------------
 
@@ -488,9 +492,26 @@ class NodeAgent(BoundPodStandIn):
         except (ApiError, OSError) as error:  # the Pod is being deleted, or the API server stopping
             self.errors = [*self.errors[-9:], str(error)]
 
-    def _event(self, pod: Mapping[str, Any], reason: str, message: str) -> None:
+    def _event(self, pod: Mapping[str, Any], reason: str, message: str, kind: str = "Warning") -> None:
+        """Post an Event about the Pod from ``kubelet``; the same reason and message again raise its ``count``, as the
+        kubelet's event recorder aggregates them."""
         metadata = pod["metadata"]
         stamp = now()
+        key = (str(metadata["uid"]), reason, message)
+        with self._lock:
+            known = self._events.get(key)
+        if known is not None:
+            name, count = known
+            with contextlib.suppress(ApiError, OSError):
+                self.client.request(
+                    "PATCH",
+                    f"/api/v1/namespaces/{metadata['namespace']}/events/{name}",
+                    {"count": count + 1, "lastTimestamp": stamp},
+                    content_type=_MERGE,
+                )
+                with self._lock:
+                    self._events[key] = (name, count + 1)
+            return
         event = {
             "apiVersion": "v1",
             "kind": "Event",
@@ -504,17 +525,189 @@ class NodeAgent(BoundPodStandIn):
             },
             "reason": reason,
             "message": message,
-            "type": "Warning",
+            "type": kind,
             "source": {"component": "kubelet", "host": str(pod["spec"].get("nodeName", ""))},
             "firstTimestamp": stamp,
             "lastTimestamp": stamp,
             "count": 1,
         }
         with contextlib.suppress(ApiError, OSError):
-            self.client.request("POST", f"/api/v1/namespaces/{metadata['namespace']}/events", event)
+            created = self.client.request("POST", f"/api/v1/namespaces/{metadata['namespace']}/events", event)
+            created_name = ((created or {}).get("metadata") or {}).get("name")
+            if created_name:
+                with self._lock:
+                    self._events[key] = (str(created_name), 1)
 
 
 _MERGE = "application/merge-patch+json"
+
+
+def _go_duration(seconds: float) -> str:
+    """A duration as Go's time.Duration prints it (``10s``, ``1m20s``, ``5m0s``)."""
+    whole = int(seconds)
+    if seconds != whole:
+        return f"{seconds:g}s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes}m{rest}s" if minutes else f"{rest}s"
+
+
+def _probe(container: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    probe = container.get(kind) or {}
+    return {**PROBE_DEFAULTS, **probe} if probe else {}
+
+
+class _ContainerLoop:
+    """What the kubelet does for one container of a served Pod, one :meth:`step` at a time: the startup probe until it
+    passes, then the readiness and liveness probes at their periods (``successThreshold`` and ``failureThreshold``
+    consecutive results change the verdict); a liveness (or startup) failure kills the container; a container that
+    exited is restarted per the Pod's ``restartPolicy`` (``Always``; ``OnFailure`` after a non-zero exit or a probe
+    kill; ``Never``: not), immediately the first time and then after the kubelet's back-off (base doubling to the
+    cap, reset after a container ran twice the cap), ``CrashLoopBackOff`` while it waits."""
+
+    def __init__(self, agent: NodeAgent, served: ServedPod, container: JsonDict) -> None:
+        self.agent = agent
+        self.served = served
+        self.local = served.local
+        assert self.local is not None
+        self.container = container
+        self.name = str(container["name"])
+        self.policy = str(self.local.spec.get("restartPolicy") or "Always")
+        self.restart_at: float | None = None
+        self.done = False
+        self.killed_by_probe = False
+        self.backoff_s: float | None = None
+        self.backoff_updated = 0.0
+        self._fresh(time.monotonic())
+
+    def _fresh(self, current: float) -> None:
+        """A new container process: probes from scratch (the kubelet's workers key their results by container ID)."""
+        self.started_at = current
+        self.started = not self.container.get("startupProbe")
+        self.runs: dict[str, tuple[bool, int]] = {}
+        self.next_probe = {
+            kind: current + float(_probe(self.container, kind).get("initialDelaySeconds", 0))
+            for kind in ("startupProbe", "readinessProbe", "livenessProbe")
+        }
+        self.killed_by_probe = False
+        local = self.local
+        assert local is not None
+        local.set_started(self.name, self.started)
+        if not self.container.get("readinessProbe") and self.started:
+            local.set_ready(self.name, True)
+
+    def step(self, current: float) -> None:
+        local = self.local
+        assert local is not None
+        if self.done:
+            return
+        if self.restart_at is not None:
+            if current >= self.restart_at:
+                self._restart(current)
+            return
+        code = local.container_exit(self.name)
+        if code is not None:
+            self._exited(code, current)
+            return
+        if not self.started:
+            if self._due("startupProbe", current):
+                verdict = self._run("startupProbe")
+                if verdict is True:
+                    self.started = True
+                    local.set_started(self.name, True)
+                    if not self.container.get("readinessProbe"):
+                        local.set_ready(self.name, True)
+                    for kind in ("readinessProbe", "livenessProbe"):  # probed from now on, after their delay
+                        self.next_probe[kind] = current + float(
+                            _probe(self.container, kind).get("initialDelaySeconds", 0)
+                        )
+                elif verdict is False:
+                    self._kill("startup", current)
+            return
+        if self.container.get("readinessProbe") and self._due("readinessProbe", current):
+            verdict = self._run("readinessProbe")
+            if verdict is not None:
+                local.set_ready(self.name, verdict)
+        live = self.container.get("livenessProbe") and self._due("livenessProbe", current)
+        if live and self._run("livenessProbe") is False:
+            self._kill("liveness", current)
+
+    def _due(self, kind: str, current: float) -> bool:
+        if current < self.next_probe[kind]:
+            return False
+        self.next_probe[kind] = current + float(_probe(self.container, kind)["periodSeconds"])
+        return True
+
+    def _run(self, kind: str) -> bool | None:
+        """Probe once; the new verdict once ``successThreshold`` / ``failureThreshold`` results in a row say so,
+        else None (the last verdict stands). A failed liveness or startup probe is a Warning Event ``Unhealthy``."""
+        local = self.local
+        assert local is not None
+        spec = _probe(self.container, kind)
+        ok, output = local.probe(self.container, kind)
+        if not ok and kind != "readinessProbe":
+            label = "Liveness" if kind == "livenessProbe" else "Startup"
+            self.agent._event(local.pod, "Unhealthy", f"{label} probe failed: {output}"[:1024])
+        last, run = self.runs.get(kind, (ok, 0))
+        run = run + 1 if last == ok else 1
+        self.runs[kind] = (ok, run)
+        threshold = int(spec["successThreshold"] if ok else spec["failureThreshold"])
+        return ok if run >= threshold else None
+
+    def _kill(self, probe: str, current: float) -> None:
+        """The kubelet's kill for a failed liveness or startup probe: a Normal Event ``Killing``, SIGTERM, SIGKILL
+        after the grace period (the probe's ``terminationGracePeriodSeconds``, else the Pod's)."""
+        local = self.local
+        assert local is not None
+        restart = self.policy != "Never"
+        message = f"Container {self.name} failed {probe} probe" + (", will be restarted" if restart else "")
+        self.agent._event(local.pod, "Killing", message, kind="Normal")
+        self.agent._failed(self.served, message)
+        local.set_ready(self.name, False)
+        grace = _probe(self.container, f"{probe}Probe").get("terminationGracePeriodSeconds")
+        if grace is None:
+            grace = local.spec.get("terminationGracePeriodSeconds", 30)
+        self.killed_by_probe = True
+        code = local.kill_container(self.name, min(float(grace), MAX_GRACE_S))
+        self._exited(code, time.monotonic())
+
+    def _exited(self, code: int, current: float) -> None:
+        local = self.local
+        assert local is not None
+        restart = self.policy == "Always" or (self.policy == "OnFailure" and (code != 0 or self.killed_by_probe))
+        if not self.killed_by_probe:
+            self.agent._failed(self.served, f"container {self.name} exited ({code}): {_tail(local, self.name)}")
+        if not restart:
+            self.done = True
+            return
+        # The kubelet's doBackOff: in back-off while less than the current back-off has passed since the container
+        # finished; otherwise the back-off steps up (or starts at the base) and the container starts now.
+        if self.backoff_s is not None and current - self.backoff_updated <= 2 * self.agent.backoff_max_s:
+            self.restart_at = current + self.backoff_s
+            metadata = local.pod["metadata"]
+            pod = f"{metadata['name']}_{metadata['namespace']}({metadata['uid']})"
+            local.set_waiting(
+                self.name,
+                "CrashLoopBackOff",
+                f"back-off {_go_duration(self.backoff_s)} restarting failed container={self.name} pod={pod}",
+            )
+            self.agent._event(local.pod, "BackOff", f"Back-off restarting failed container {self.name} in pod {pod}")
+            return
+        self.backoff_s = None
+        self._restart(current)
+
+    def _restart(self, current: float) -> None:
+        local = self.local
+        assert local is not None
+        if self.backoff_s is None:
+            self.backoff_s = self.agent.backoff_base_s
+        elif self.restart_at is not None:
+            self.backoff_s = min(self.backoff_s * 2, self.agent.backoff_max_s)
+        self.backoff_updated = current
+        self.restart_at = None
+        local.restart_container(self.name)
+        self.agent.log(f"Pod {local.namespace}/{local.name}: container {self.name} restarted "
+                       f"(restartCount {local.statuses[self.name]['restartCount']})")  # fmt: skip
+        self._fresh(current)
 
 
 def _container_base_env(work_dir: Path) -> dict[str, str]:
@@ -542,7 +735,7 @@ def pod_status(local: LocalPod, *, waiting_reason: str | None = None, waiting_me
     )
     containers = [c["name"] for c in local.spec["containers"]]
     ready = initialized and all(statuses[n]["ready"] for n in containers)
-    running = initialized and any("running" in statuses[n]["state"] for n in containers)
+    phase = _phase(local.spec, [statuses[n] for n in containers]) if initialized else "Pending"
     not_ready = [n for n in containers if not statuses[n]["ready"]]
     not_initialized = [n for n in completing if (statuses[n]["state"].get("terminated") or {}).get("exitCode") != 0]
 
@@ -563,7 +756,7 @@ def pod_status(local: LocalPod, *, waiting_reason: str | None = None, waiting_me
         condition("PodScheduled", True),
     ]  # fmt: skip
     status: JsonDict = {
-        "phase": "Running" if running else "Pending",
+        "phase": phase,
         "conditions": conditions,
         "hostIP": local.host_ip,
         "hostIPs": [{"ip": local.host_ip}],
@@ -575,6 +768,37 @@ def pod_status(local: LocalPod, *, waiting_reason: str | None = None, waiting_me
     if local.address:
         status |= {"podIP": local.address, "podIPs": [{"ip": local.address}]}
     return status
+
+
+def _phase(spec: Mapping[str, Any], statuses: Sequence[Mapping[str, Any]]) -> str:
+    """The Pod's phase from its containers once initialized, as the kubelet's getPhase computes it: a container
+    waiting after it terminated (``CrashLoopBackOff``) counts as stopped; all stopped is ``Running`` under
+    ``restartPolicy: Always``, ``Succeeded`` when every exit was 0, else ``Failed`` under ``Never`` and ``Running``
+    under ``OnFailure`` (it is being restarted)."""
+    running = waiting = stopped = succeeded = 0
+    for status in statuses:
+        state = status["state"]
+        if "running" in state:
+            running += 1
+        elif "terminated" in state:
+            stopped += 1
+            succeeded += state["terminated"].get("exitCode") == 0
+        elif (status.get("lastState") or {}).get("terminated"):
+            stopped += 1
+        else:
+            waiting += 1
+    if waiting:
+        return "Pending"
+    if running:
+        return "Running"
+    if not stopped:
+        return "Pending"
+    policy = spec.get("restartPolicy") or "Always"
+    if policy == "Always":
+        return "Running"
+    if stopped == succeeded:
+        return "Succeeded"
+    return "Failed" if policy == "Never" else "Running"
 
 
 def storage_uri_args(pod: Mapping[str, Any]) -> str:

@@ -61,6 +61,8 @@ KSERVE_PROBE_PORT = 18091
 KEDA_PROBE_PORT = 18092
 AI_GATEWAY_EXTENSION_PORT = 1063
 AI_GATEWAY_WEBHOOK_PORT = 9444
+AI_GATEWAY_CONTROLLER = "ai-gateway-controller"
+"""The controller's Service name in its chart (controller.fullnameOverride), which names its pod mutator."""
 ENVOY_GATEWAY_PROBE_PORT = 8081  # fixed in Envoy Gateway
 CONTROLLER_MANAGER_PORT = 10257  # kube-controller-manager's and kube-scheduler's own secure ports
 SCHEDULER_PORT = 10259
@@ -176,8 +178,12 @@ class LocalControlPlane:
         nodes: Sequence[NodeSpec] = DEFAULT_NODES,
         serve_models: int = 0,
         pod_images: Sequence[Any] = (),
+        network: Any = None,
     ) -> None:
         self.binaries = binaries
+        self.network = network
+        """The sandbox's :class:`.pods.PodNetwork` the node agent's Pods join (one per sandbox, shared with the data
+        path's Pods when a caller runs both); the agent makes its own when None."""
         self.serve_models = serve_models
         """How many model Pods the node agent runs (:mod:`.agent`); the other bound Pods are reported Ready."""
         self.pod_images = tuple(pod_images)
@@ -522,7 +528,7 @@ class LocalControlPlane:
 
         self.pod_stand_in = NodeAgent(
             client, self.nodes, serve=self.serve_models, images=self.pod_images, work_dir=self.work_dir / "pods",
-            root_ca=pki.ca_cert.read_bytes(), log=self.log,
+            root_ca=pki.ca_cert.read_bytes(), network=self.network, log=self.log,
         )  # fmt: skip
         self.pod_stand_in.start()
 
@@ -611,6 +617,11 @@ class LocalControlPlane:
     def _start_ai_gateway(self) -> None:
         certs = self._tls_dir("ai-gateway")
         # The controller patches the caBundle of its pod mutator's MutatingWebhookConfiguration and exits without one.
+        # Registered as the chart of AI_GATEWAY_CONTROLLER_VERSION registers it (its
+        # manifests/charts/ai-gateway-helm/templates/admission_webhook.yaml with the chart's default values:
+        # controller.fullnameOverride ai-gateway-controller, the objectSelector of Envoy Gateway's Pods, no
+        # namespaceSelector): failurePolicy Fail, so an Envoy Pod the mutator cannot reach is refused rather than
+        # created without its external processor.
         self.client.apply(
             {
                 "apiVersion": "admissionregistration.k8s.io/v1",
@@ -618,7 +629,7 @@ class LocalControlPlane:
                 "metadata": {"name": f"envoy-ai-gateway-gateway-pod-mutator.{AI_GATEWAY_NAMESPACE}"},
                 "webhooks": [
                     {
-                        "name": f"envoy-ai-gateway-gateway-pod-mutator.{AI_GATEWAY_NAMESPACE}.svc",
+                        "name": f"{AI_GATEWAY_CONTROLLER}.{AI_GATEWAY_NAMESPACE}.svc.cluster.local",
                         "clientConfig": self._webhook_client_config(
                             AI_GATEWAY_WEBHOOK_PORT, "/mutate", host=AI_GATEWAY_ADDRESS
                         ),
@@ -626,9 +637,10 @@ class LocalControlPlane:
                             {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}
                         ],
                         "objectSelector": {"matchLabels": {"app.kubernetes.io/managed-by": "envoy-gateway"}},
-                        "failurePolicy": "Ignore",
                         "sideEffects": "None",
                         "admissionReviewVersions": ["v1"],
+                        "timeoutSeconds": 10,
+                        "failurePolicy": "Fail",
                     }
                 ],
             }
@@ -646,6 +658,13 @@ class LocalControlPlane:
         )  # fmt: skip
         self._wait(
             process, lambda: _port_open(AI_GATEWAY_ADDRESS, AI_GATEWAY_EXTENSION_PORT), "its extension server on :1063"
+        )
+        # The extension server listens before the manager starts the webhook server: with failurePolicy Fail, no
+        # Envoy Pod may be posted before the pod mutator answers.
+        self._wait(
+            process,
+            lambda: _port_open(AI_GATEWAY_ADDRESS, AI_GATEWAY_WEBHOOK_PORT),
+            f"its pod mutator's webhook server on :{AI_GATEWAY_WEBHOOK_PORT}",
         )
 
     def envoy_gateway_config(self) -> JsonDict:

@@ -69,8 +69,8 @@ SUBSTITUTIONS = register("data path", (
      "Envoy Gateway runs as a process, not behind its Service"),
     (f"Redis ({REDIS_HOST}:{REDIS_PORT}, as Envoy Gateway's rateLimit.backend says) is Debian's redis-server in the "
      f"sandbox at {HOST_ADDRESS}", "no Redis Deployment without nodes"),
-    ("each model's predictor Service name (and Phoenix's, for the external processor's traces) resolves to the "
-     "address the caller gives (a local upstream)", "no KServe predictor pods or Phoenix Deployment without nodes"),
+    ("the Envoy Pod's /etc/hosts resolves each Service's cluster DNS name to its ClusterIP (the service proxy's "
+     "address) and Phoenix's to the Phoenix in the sandbox", "no cluster DNS; no Phoenix Deployment"),
 ))  # fmt: skip
 
 
@@ -318,10 +318,10 @@ class GatewayDataPlane:
             lambda: self.client.get("v1", "Secret", secret, namespace),
             timeout_s,
         )
-        hosts = (
-            self._control_plane_hosts()
+        hosts = (  # the processes serving the control plane and the rate limit before any Service's ClusterIP
+            self.upstreams
+            | self._control_plane_hosts()
             | {f"{RATE_LIMIT_NAME}.{ENVOY_GATEWAY_NAMESPACE}.svc.cluster.local": rate_limit.address}
-            | self.upstreams
         )
         pod = self._run_pod(deployment, hosts, check=_require_extproc)
         return GatewayPod(gateway=name, namespace=namespace, pod=pod)

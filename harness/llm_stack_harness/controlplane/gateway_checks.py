@@ -2,7 +2,7 @@
 :mod:`.probe`, each a :class:`Check` (name, ok, detail).
 
 :func:`run_checks` runs them all against a gateway's listener; it needs the manifests (for the keys, models and
-budgets), and, to see what the model servers received and what Phoenix stored, the :class:`.upstream.ModelUpstream`
+budgets), and, to see what the model servers received and what Phoenix stored, the :class:`.service_proxy.ModelUpstream`
 of each InferenceService and the :class:`.phoenix.SandboxPhoenix` (both inside the sandbox). Check names are stable:
 tests and callers select checks by name.
 """
@@ -23,7 +23,7 @@ from llm_inference_stack.facts import phoenix as phoenix_facts
 
 if TYPE_CHECKING:
     from .phoenix import SandboxPhoenix
-    from .upstream import ModelUpstream
+    from .service_proxy import ModelUpstream
 
 UNKNOWN_MODEL = "model-not-in-the-gateway"
 """A model no route names: the AI Gateway answers it itself."""

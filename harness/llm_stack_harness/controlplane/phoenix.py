@@ -38,6 +38,9 @@ PHOENIX_SUBSTITUTIONS = register("Phoenix", (
      f"Phoenix chart's Service ({phoenix_facts.SERVICE_NAME}.<namespace>[.svc[.cluster.local]]) on port "
      f"{phoenix_facts.HTTP_PORT}, resolves in the Envoy Pod to the real Phoenix in the sandbox at {PHOENIX_ADDRESS}",
      "no Phoenix Deployment, Service or cluster DNS without nodes; the env stays as the mutator wrote it"),
+    ("the model Pods' OTLP endpoint (vLLM's --otlp-traces-endpoint), when it names the Phoenix chart's Service, "
+     f"resolves in their /etc/hosts to the same Phoenix at {PHOENIX_ADDRESS}, serving OTLP gRPC on that endpoint's "
+     "port", "no Phoenix Deployment, Service or cluster DNS without nodes; the Pod's args stay as KServe wrote them"),
 ))  # fmt: skip
 
 
@@ -96,13 +99,15 @@ class SandboxPhoenix:
         work_dir: Path,
         network: PodNetwork,
         http_port: int = phoenix_facts.HTTP_PORT,
+        grpc_port: int | None = None,
         log: Callable[[str], None] = lambda _message: None,
     ) -> None:
         self.phoenix = phoenix
         self.work_dir = work_dir
         self.network = network
         self.http_port = http_port
-        self.grpc_port = free_port()
+        self.grpc_port = grpc_port or free_port()
+        """Where OTLP gRPC is served (the model Pods' endpoint's port, given; a free one otherwise)."""
         self.log = log
         self.process: ManagedProcess | None = None
 

@@ -26,9 +26,12 @@ import dataclasses
 import json
 import math
 import re
+import shlex
+import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -60,10 +63,11 @@ POD_SUBSTITUTIONS = register("pods", (
     ("containers run as the sandbox's root (runAsUser, capabilities and seccomp are not applied)",
      "no container runtime to apply a security context"),
     ("probes are checked once at start-up (readiness) and not repeated, except by the node agent of verify, which "
-     "polls the readiness probe every periodSeconds", "no kubelet"),
-    ("a container or init container that exits is not restarted (restartCount stays 0; a failed init container "
-     "leaves the Pod Pending with its exit code and log tail)", "no kubelet back-off loop; the first failure is "
-     "the finding"),
+     "runs the startup, readiness and liveness probes at their periods and restarts containers per restartPolicy",
+     "no kubelet"),
+    ("outside the node agent, a container that exits is not restarted (restartCount stays 0); nowhere is a failed "
+     "init container restarted (it leaves the Pod Pending with its exit code and log tail)",
+     "no kubelet back-off loop for them; the first failure is the finding"),
     (f"a projected {ROOT_CA_CONFIGMAP} ConfigMap the root CA publisher has not written is the run's CA certificate",
      "the root CA publisher does not run here"),
 ))  # fmt: skip
@@ -210,6 +214,7 @@ class LocalPod:
             self.statuses[container["name"]] = {
                 "name": container["name"], "image": container.get("image", ""), "imageID": "", "ready": False,
                 "restartCount": 0, "started": False, "state": {"waiting": {"reason": "PodInitializing"}},
+                "lastState": {},
             }  # fmt: skip
 
     @property
@@ -345,6 +350,8 @@ class LocalPod:
         self._changed()
 
     def _set_terminated(self, name: str, code: int, process: ManagedProcess) -> None:
+        if code < 0:  # killed by a signal: the container runtime reports 128 + its number (137 SIGKILL, 143 SIGTERM)
+            code = 128 - code
         with self._lock:
             status = self.statuses[name]
             started = (status["state"].get("running") or {}).get("startedAt", now())
@@ -366,6 +373,55 @@ class LocalPod:
                 return
             self.statuses[name]["ready"] = ready
         self._changed()
+
+    def set_started(self, name: str, started: bool) -> None:
+        with self._lock:
+            if self.statuses[name]["started"] == started:
+                return
+            self.statuses[name]["started"] = started
+        self._changed()
+
+    def set_waiting(self, name: str, reason: str, message: str) -> None:
+        """The container's state while it waits to be restarted (``CrashLoopBackOff``)."""
+        with self._lock:
+            status = self.statuses[name]
+            status["state"] = {"waiting": {"reason": reason, "message": message}}
+            status["ready"] = False
+            status["started"] = False
+        self._changed()
+
+    def container_exit(self, name: str) -> int | None:
+        """The exit code of container ``name``'s current process (its status written as terminated), or None while
+        it runs."""
+        process = self.containers.get(name)
+        code = process.exit_code() if process is not None else None
+        if code is None or process is None:
+            return None
+        if "terminated" not in self.statuses[name]["state"]:
+            self._set_terminated(name, code, process)
+        return int(self.statuses[name]["state"]["terminated"]["exitCode"])
+
+    def kill_container(self, name: str, grace_s: float) -> int:
+        """Stop container ``name`` as the kubelet kills one: SIGTERM, SIGKILL after ``grace_s``; its exit code."""
+        process = self.containers[name]
+        process.stop(grace_s=grace_s)
+        code = self.container_exit(name)
+        return code if code is not None else 137
+
+    def restart_container(self, name: str) -> None:
+        """Start container ``name`` again, as the kubelet does: its last termination becomes ``lastState``, and
+        ``restartCount`` goes up by one."""
+        container = next(c for c in self.spec["containers"] if c["name"] == name)
+        old = self.containers.get(name)
+        if old is not None:
+            old.stop(grace_s=0.0)  # reaps the exited process
+        with self._lock:
+            status = self.statuses[name]
+            terminated = status["state"].get("terminated") or (status.get("lastState") or {}).get("terminated")
+            status["lastState"] = {"terminated": terminated} if terminated else {}
+            status["restartCount"] = int(status["restartCount"]) + 1
+            status["ready"] = False
+        self._start_container(container)
 
     # -- volumes ----------------------------------------------------------------------------------------------
 
@@ -589,6 +645,68 @@ class LocalPod:
             port = next(p["containerPort"] for p in container.get("ports") or [] if p.get("name") == port)
         return f"http://{self.address}:{port}{http.get('path', '/')}"
 
+    def probe(self, container: Mapping[str, Any], kind: str) -> tuple[bool, str]:
+        """Run the container's probe of ``kind`` once, as the kubelet's prober does (``httpGet``, ``tcpSocket``,
+        ``exec``; ``grpc`` is not run): success, and the prober's output on failure (``HTTP probe failed with
+        statuscode: 500``, ``Get "http://...": dial tcp ...: connect: connection refused``). A container without
+        such a probe succeeds."""
+        probe = container.get(kind) or {}
+        timeout_s = float(probe.get("timeoutSeconds", 1))
+        if "httpGet" in probe:
+            http = probe["httpGet"]
+            host = http.get("host") or self.address
+            port = self._probe_port(container, http["port"])
+            path = str(http.get("path", "/"))
+            scheme = str(http.get("scheme", "HTTP")).lower()
+            url = f"{scheme}://{host}:{port}{path if path.startswith('/') else '/' + path}"
+            headers = {h["name"]: h["value"] for h in http.get("httpHeaders") or []}
+            request = urllib.request.Request(url, headers={"User-Agent": "kube-probe/1.34"} | headers)
+            try:
+                with urllib.request.urlopen(request, timeout=timeout_s):
+                    return True, ""
+            except urllib.error.HTTPError as error:
+                if 200 <= error.code < 400:
+                    return True, ""
+                return False, f"HTTP probe failed with statuscode: {error.code}"
+            except OSError as error:
+                return False, f'Get "{url}": {_dial_error(error, host, port, http=True)}'
+        if "tcpSocket" in probe:
+            tcp = probe["tcpSocket"]
+            host = tcp.get("host") or self.address
+            port = self._probe_port(container, tcp["port"])
+            try:
+                with socket.create_connection((host, port), timeout=timeout_s):
+                    return True, ""
+            except OSError as error:
+                return False, _dial_error(error, host, port, http=False)
+        if "exec" in probe:
+            return self._exec_probe(container, list(probe["exec"].get("command") or []), timeout_s)
+        return True, ""
+
+    def _probe_port(self, container: Mapping[str, Any], port: int | str) -> int:
+        if isinstance(port, int) or str(port).isdigit():
+            return int(port)
+        for entry in container.get("ports") or []:
+            if entry.get("name") == port:
+                return int(entry["containerPort"])
+        raise PodError(f"Pod {self.name}: container {container['name']} has no port named {port} for its probe")
+
+    def _exec_probe(self, container: Mapping[str, Any], command: list[str], timeout_s: float) -> tuple[bool, str]:
+        """The command in the container's network and mount namespaces, with its environment (``kubectl exec``)."""
+        process = self.containers.get(container["name"])
+        if process is None or not command:
+            return False, "no container process to run the probe's command in"
+        env = self.base_env | dict(self.local_image(container["image"]).env) | self.environment(container)
+        try:
+            done = subprocess.run(
+                ["nsenter", f"--target={process.pid}", "--net", "--mount", *command],
+                env=env, capture_output=True, timeout=timeout_s, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return False, f"command {shlex.join(command)} timed out"
+        output = (done.stdout + done.stderr).decode(errors="replace")
+        return done.returncode == 0, output
+
     def probe_once(self, url: str, timeout_s: float = 2.0) -> bool:
         try:
             with urllib.request.urlopen(url, timeout=timeout_s) as response:
@@ -609,6 +727,20 @@ class LocalPod:
                 return
             time.sleep(0.5)
         raise PodError(f"{self.name}/{container['name']}: not ready at {url} after {timeout_s:.0f} s")
+
+
+def _dial_error(error: OSError, host: str, port: int, *, http: bool) -> str:
+    """An error as Go's net/http client words it in the kubelet's probe output."""
+    reason = getattr(error, "reason", error)
+    if isinstance(reason, TimeoutError | socket.timeout):
+        if http:
+            return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+        return f"dial tcp {host}:{port}: i/o timeout"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"dial tcp {host}:{port}: connect: connection refused"
+    if isinstance(reason, ConnectionResetError):
+        return "read: connection reset by peer"
+    return str(reason)
 
 
 class InitContainerFailed(PodError):

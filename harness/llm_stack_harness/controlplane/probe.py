@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,21 +37,42 @@ from llm_inference_stack.facts import ai_gateway
 from llm_inference_stack.facts import phoenix as phoenix_facts
 
 from ..base.errors import HarnessError
+from . import model_store
 from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
 from .kube import JsonDict
+from .service_proxy import ModelUpstream, ServiceProxy
 
 if TYPE_CHECKING:
     from .cluster import LocalControlPlane
     from .dataplane import GatewayDataPlane
+    from .model_store import ModelStore
     from .phoenix import SandboxPhoenix
     from .pods import PodNetwork
-    from .upstream import ModelUpstreams
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ERROR = 0, 1, 2, 3
+GATEWAY_CONTROLLERS = ("ai-gateway", "envoy-gateway")
+MODEL_CONTROLLERS = ("kube-controller-manager", "kube-scheduler", "nodes", "kserve")
+"""What runs the model Pods, as in ``llm-stack verify`` (KEDA plays no part in the data path)."""
+MODEL_TIMEOUT_S = 900.0
+"""Longest a set waits for its predictor Services' ready endpoints (storage initializer, then vLLM on CPU)."""
+POD_REQUEST_COUNTER = "vllm:request_success_total"
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Inner: inside the sandbox
+
+
+def _client_id_headers(job: Mapping[str, Any]) -> list[str]:
+    """The SecurityPolicies' ``forwardClientIDHeader`` over every set (``x-client-id`` when none names one)."""
+    return sorted(
+        {
+            str(header)
+            for entry in job["sets"]
+            for o in entry["objects"]
+            if o.get("kind") == "SecurityPolicy"
+            and (header := ((o.get("spec") or {}).get("apiKeyAuth") or {}).get("forwardClientIDHeader"))
+        }
+    ) or ["x-client-id"]
 
 
 def run_inner(job_file: Path) -> int:
@@ -65,22 +87,17 @@ def run_inner(job_file: Path) -> int:
     )
     built = {name: Path(path) for name, path in job["binaries"].items()}
     work = Path(job["work_dir"])
-    headers = sorted(
-        {
-            str(header)
-            for entry in job["sets"]
-            for o in entry["objects"]
-            if o.get("kind") == "SecurityPolicy"
-            and (header := ((o.get("spec") or {}).get("apiKeyAuth") or {}).get("forwardClientIDHeader"))
-        }
-    ) or ["x-client-id"]
-    plane = LocalControlPlane(
-        Binaries.from_build(built), sources, work_dir=work / "control-plane", log=_progress, client_id_headers=headers
-    )
-    reports: list[ProbeReport] = []
+    headers = _client_id_headers(job)
     network = PodNetwork()
-    phoenix, models = _sandbox_services(job, work=work, network=network)
-    substitutions = _substitutions(vllm=models is not None, phoenix=phoenix is not None)
+    vllm = job.get("vllm")
+    serve = max((_count_models(entry["objects"]) for entry in job["sets"]), default=0) if vllm else 0
+    plane = LocalControlPlane(
+        Binaries.from_build(built), sources, work_dir=work / "control-plane", log=_progress, client_id_headers=headers,
+        serve_models=serve, pod_images=_pod_images() if vllm else (), network=network,
+    )  # fmt: skip
+    reports: list[ProbeReport] = []
+    phoenix, store = _sandbox_services(job, work=work, network=network)
+    substitutions = _substitutions(vllm=store is not None, phoenix=phoenix is not None)
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -90,19 +107,24 @@ def run_inner(job_file: Path) -> int:
     error = None
     try:
         with contextlib.closing(plane), contextlib.ExitStack() as stack:
-            if models is not None:
-                stack.callback(models.close)
             if phoenix is not None:
                 stack.callback(phoenix.close)
-                phoenix.start()  # Phoenix and vLLM start beside the control plane; waited for at the first set
-            if models is not None and job["sets"]:
-                models.start(job["sets"][0]["objects"])
-            # The gateway's controllers only: KServe and KEDA play no part in the data path.
-            plane.start(controllers=("ai-gateway", "envoy-gateway"))
+                phoenix.start()  # Phoenix starts beside the control plane; waited for at the first set
+            if store is not None:
+                stack.callback(store.close)
+                store.start()
+            # With models, what runs them: KServe writes the predictor Deployments, kube-controller-manager their
+            # ReplicaSets, Pods and EndpointSlices, kube-scheduler binds the Pods, the node agent runs them.
+            plane.start(controllers=MODEL_CONTROLLERS + GATEWAY_CONTROLLERS if store else GATEWAY_CONTROLLERS)
+            proxy = ServiceProxy(plane.client, log=_progress)
+            stack.callback(proxy.close)
+            proxy.start()
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
                 report = ProbeReport(details={"substitutions": substitutions})
                 reports.append(report)
+                if store is not None:
+                    _prepare_models(plane, store, objects, Path(vllm["model_dir"]), phoenix=phoenix is not None)
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
                 admitted = _apply_set(plane, objects, report)
                 data_plane = GatewayDataPlane(
@@ -114,10 +136,11 @@ def run_inner(job_file: Path) -> int:
                     log=_progress,
                 )
                 _probe_set(
-                    report, objects, admitted, data_plane, models=models, phoenix=phoenix, serving=job.get("serving")
-                )
+                    report, objects, admitted, data_plane, plane=plane, proxy=proxy,
+                    models=store is not None, phoenix=phoenix, serving=job.get("serving"),
+                )  # fmt: skip
                 if index + 1 < len(job["sets"]):
-                    _reset_set(plane, objects, admitted)
+                    _reset_set(plane, objects, admitted, job["sets"][index + 1]["objects"])
     except KeyboardInterrupt:
         error = "interrupted"
     except Exception as failure:
@@ -130,32 +153,77 @@ def run_inner(job_file: Path) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
 
+def _prepare_models(
+    plane: LocalControlPlane, store: ModelStore, objects: Sequence[JsonDict], model_dir: Path, *, phoenix: bool
+) -> None:
+    """The tiny model under each s3:// storageUri of the set, and the model Pods' ``/etc/hosts`` (Phoenix)."""
+    for uri in [u for _, _, u in model_store.s3_storage_uris(objects)]:
+        store.put(uri, model_dir)
+    if plane.pod_stand_in is not None:
+        plane.pod_stand_in.hosts = _model_pod_hosts(objects) if phoenix else {}  # type: ignore[attr-defined]
+
+
 def _sandbox_services(
     job: Mapping[str, Any], *, work: Path, network: PodNetwork
-) -> tuple[SandboxPhoenix | None, ModelUpstreams | None]:
-    """The real Phoenix and the vLLM upstreams the job asks for (``--vllm``), not yet started."""
+) -> tuple[SandboxPhoenix | None, ModelStore | None]:
+    """The real Phoenix and the model store the job asks for (``--vllm``), not yet started."""
     from .phoenix import SandboxPhoenix
-    from .upstream import ModelUpstreams
 
     vllm = job.get("vllm")
     phoenix = (
         SandboxPhoenix(
             Path(vllm["phoenix"]), work_dir=work / "phoenix", network=network,
-            http_port=_phoenix_port(job["sets"][0]["objects"]), log=_progress,
+            http_port=_phoenix_port(job["sets"][0]["objects"]),
+            grpc_port=_model_otlp_port(job["sets"][0]["objects"]), log=_progress,
         )
         if vllm and vllm.get("phoenix")
         else None
     )  # fmt: skip
-    models = (
-        ModelUpstreams(
-            Path(vllm["python"]), Path(vllm["model_dir"]), vllm["version"],
-            work_dir=work / "models", network=network, log=_progress,
-            phoenix_grpc_port=phoenix.grpc_port if phoenix else None,
-        )
-        if vllm
-        else None
-    )  # fmt: skip
-    return phoenix, models
+    store = model_store.ModelStore(Path(vllm["store_venv"]), work / "model-store") if vllm else None
+    return phoenix, store
+
+
+def _count_models(objects: Sequence[Mapping[str, Any]]) -> int:
+    return sum(1 for o in objects if o.get("kind") == "InferenceService")
+
+
+def _pod_images() -> list[Any]:
+    from .agent import local_images
+
+    return local_images()
+
+
+def _model_otlp_endpoints(objects: Sequence[Mapping[str, Any]]) -> list[urllib.parse.SplitResult]:
+    """The ``--otlp-traces-endpoint`` of each InferenceService's container (where vLLM sends its spans)."""
+    found = []
+    for isvc in objects:
+        if isvc.get("kind") != "InferenceService":
+            continue
+        for container in ((isvc.get("spec") or {}).get("predictor") or {}).get("containers") or []:
+            args = [str(a) for a in container.get("args") or []]
+            for index, arg in enumerate(args):
+                value = args[index + 1] if arg == "--otlp-traces-endpoint" and index + 1 < len(args) else None
+                value = arg.split("=", 1)[1] if arg.startswith("--otlp-traces-endpoint=") else value
+                if value:
+                    found.append(urllib.parse.urlsplit(value if "://" in value else f"grpc://{value}"))
+    return found
+
+
+def _model_otlp_port(objects: Sequence[Mapping[str, Any]]) -> int | None:
+    """Phoenix's gRPC port: the one the model Pods' OTLP endpoint names, when it is the Phoenix chart's Service."""
+    from .phoenix import is_phoenix_service
+
+    ports = [e.port for e in _model_otlp_endpoints(objects) if e.hostname and is_phoenix_service(e.hostname)]
+    return ports[0] if ports else None
+
+
+def _model_pod_hosts(objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The model Pods' ``/etc/hosts``: the Phoenix chart's Service their OTLP endpoint names, at the sandbox's
+    Phoenix (:data:`.phoenix.PHOENIX_SUBSTITUTIONS`)."""
+    from .phoenix import PHOENIX_ADDRESS, is_phoenix_service
+
+    hosts = {e.hostname for e in _model_otlp_endpoints(objects) if e.hostname and is_phoenix_service(e.hostname)}
+    return {name: PHOENIX_ADDRESS for host in sorted(hosts) for name in (host, f"{host}.")}
 
 
 def _substitutions(*, vllm: bool, phoenix: bool) -> list[str]:
@@ -163,15 +231,19 @@ def _substitutions(*, vllm: bool, phoenix: bool) -> list[str]:
     from ..base import vllm as _vllm  # noqa: F401  (registers the vLLM parts)
     from ..base.substitutions import lines
     from . import (  # noqa: F401  (each registers its part)
+        agent,
         cluster,
         dataplane,
+        model_store,
+        nodes,
         pods,
-        upstream,
+        service_proxy,
     )
     from . import phoenix as _phoenix  # noqa: F401
 
-    parts = ["control plane", "pods", "data path", *(("model servers", "vLLM") if vllm else ())]
-    parts += ["Phoenix", *(("vLLM tracing",) if vllm else ())] if phoenix else []
+    parts = ["control plane", "pods", "data path", "service proxy"]
+    parts += ["nodes", "node agent", "model store"] if vllm else []
+    parts += ["Phoenix"] if phoenix else []
     return lines(*parts)
 
 
@@ -194,21 +266,33 @@ def _probe_set(
     admitted: Sequence[JsonDict],
     data_plane: GatewayDataPlane,
     *,
-    models: ModelUpstreams | None,
+    plane: LocalControlPlane,
+    proxy: ServiceProxy,
+    models: bool,
     phoenix: SandboxPhoenix | None,
     serving: Mapping[str, Any] | None,
 ) -> None:
     """Start the data path of one applied set and run the checks (or hold it for serving); a failure is reported."""
     from .phoenix import gateway_otlp_endpoint
+    from .service_proxy import model_upstreams
 
     gateways = [o for o in admitted if o["kind"] == "Gateway"]
     started = time.monotonic()
     try:
         upstreams = []
-        if models is not None:
-            upstreams = models.serve(objects)
-            data_plane.upstreams = models.hosts()
+        not_served: dict[tuple[str, str], str] = {}
+        if models:
+            report.details["modelPods"], not_served = wait_for_model_pods(plane, proxy, objects)
+            upstreams = [
+                u for u in model_upstreams(objects, proxy) if (u.namespace, u.inference_service) not in not_served
+            ]
+            if not_served:
+                report.details["notServed"] = [
+                    f"{ns}/{isvc}: not served: {why}" for (ns, isvc), why in not_served.items()
+                ]
             report.details["modelStartSeconds"] = round(time.monotonic() - started, 1)
+        proxy.sync()
+        data_plane.upstreams = proxy.hosts()
         if phoenix is not None:
             phoenix.wait_ready()
             data_plane.upstreams |= phoenix.hosts_for(objects)
@@ -226,12 +310,15 @@ def _probe_set(
                         report,
                         upstreams,
                         phoenix,
-                        reset=data_plane.reset_budgets if models is not None else None,
+                        reset=data_plane.reset_budgets if models else None,
                         metrics_url=f"http://{gateway.address}:{ai_gateway.EXTPROC_METRICS_PORT}/metrics",
                     )
+                    if models:
+                        reset = data_plane.reset_budgets
+                        check_pod_reached(report, base_url, objects, upstreams, plane, proxy, reset)
+                        check_not_served(report, base_url, objects, not_served, proxy, reset)
             data_plane.check_alive()
-            if models is not None:
-                models.check_alive()
+            _check_model_pods(plane)
             if serving is not None:
                 from .hold import hold
 
@@ -242,13 +329,213 @@ def _probe_set(
         report.error = f"{type(failure).__name__}: {failure}"
 
 
-def _reset_set(plane: LocalControlPlane, objects: Sequence[JsonDict], admitted: Sequence[JsonDict]) -> None:
-    """Remove one set's objects (and their namespaces) before the next set is applied."""
+def _model_pods(plane: LocalControlPlane, namespace: str, isvc: str) -> list[Any]:
+    """The node agent's served Pods of one InferenceService (:class:`.agent.ServedPod`), current ones only."""
+    from llm_inference_stack.facts import kserve
+
+    agent = plane.pod_stand_in
+    served = list(getattr(agent, "served", {}).values())
+    return [
+        s for s in served
+        if s.stage != "deleted" and s.pod["metadata"]["namespace"] == namespace
+        and (s.pod["metadata"].get("labels") or {}).get(kserve.INFERENCE_SERVICE_LABEL) == isvc
+    ]  # fmt: skip
+
+
+def wait_for_model_pods(
+    plane: LocalControlPlane, proxy: ServiceProxy, objects: Sequence[JsonDict], timeout_s: float = MODEL_TIMEOUT_S
+) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Wait until the predictor Service of each InferenceService has a ready endpoint in its EndpointSlices (the node
+    agent ran its Pod: storage initializer, then vLLM, readiness probe passed), or its Pod is not served (an image
+    without a local program, a volume not provisioned here). Returns, per predictor Service, the Pod and address
+    serving it, and per (namespace, InferenceService) not served, the reason. Raises naming the Pod and why when one
+    failed (an init container, vLLM)."""
+    from llm_inference_stack.facts import kserve
+
+    pending = [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects if o["kind"] == "InferenceService"]
+    out: dict[str, str] = {}
+    not_served: dict[tuple[str, str], str] = {}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        proxy.sync()
+        for namespace, isvc in list(pending):
+            service = kserve.predictor_name(isvc)
+            ready = [e for endpoints in proxy.ready_endpoints(namespace, service).values() for e in endpoints]
+            pods = _model_pods(plane, namespace, isvc)
+            failed = [p for p in pods if p.stage == "failed"]
+            waiting = [p for p in pods if p.stage == "waiting"]
+            if ready:
+                names = [p.pod["metadata"]["name"] for p in pods if p.stage == "ready"]
+                where = ", ".join(f"{a}:{port}" for a, port in ready)
+                out[f"{namespace}/{service}"] = f"Pod {', '.join(names) or '?'} at {where} (EndpointSlice ready)"
+                pending.remove((namespace, isvc))
+            elif failed:
+                raise HarnessError(f"Pod {namespace}/{failed[0].pod['metadata']['name']}: {failed[0].error[:1500]}")
+            elif waiting:
+                not_served[(namespace, isvc)] = f"Pod {waiting[0].pod['metadata']['name']}: {waiting[0].error}"
+                pending.remove((namespace, isvc))
+            else:
+                agent = plane.pod_stand_in
+                skipped = [n for n in getattr(agent, "not_served", {}).values()
+                           if n.namespace == namespace and n.name.startswith(f"{service}-")]  # fmt: skip
+                if skipped:
+                    not_served[(namespace, isvc)] = skipped[0].line()
+                    pending.remove((namespace, isvc))
+        if not pending:
+            return out, not_served
+        if time.monotonic() > deadline:
+            left = ", ".join(f"{ns}/{kserve.predictor_name(i)}" for ns, i in pending)
+            raise HarnessError(f"no ready endpoint in the EndpointSlices of {left} after {timeout_s:.0f} s")
+        plane.check_alive()
+        time.sleep(1.0)
+
+
+def _check_model_pods(plane: LocalControlPlane) -> None:
+    agent = plane.pod_stand_in
+    for served in list(getattr(agent, "served", {}).values()):
+        if served.stage == "failed":
+            metadata = served.pod["metadata"]
+            raise HarnessError(f"Pod {metadata['namespace']}/{metadata['name']}: {served.error[:1500]}")
+
+
+def _pod_metric(address: str, port: int, name: str) -> float:
+    """The sum of a Prometheus counter's samples on a Pod's own /metrics."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://{address}:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(name + "{") or line.startswith(name + " ")
+    )
+
+
+def check_pod_reached(
+    report: ProbeReport,
+    base_url: str,
+    objects: Sequence[JsonDict],
+    upstreams: Sequence[ModelUpstream],
+    plane: LocalControlPlane,
+    proxy: ServiceProxy,
+    reset: Callable[[], None],
+) -> None:
+    """A completion for each model, sent through the gateway, is counted by the vLLM of the Pod behind its predictor
+    Service's EndpointSlice (``vllm:request_success_total`` on the Pod's own /metrics rises by one)."""
+    from llm_inference_stack.facts import kserve
+
+    keys = api_keys(objects)
+    if not keys:
+        return
+    key = sorted(keys.items())[-1][1]
+    for upstream in upstreams:
+        namespace, name, model = upstream.namespace, upstream.inference_service, upstream.served_model_name
+        service = kserve.predictor_name(name)
+        endpoints = [e for found in proxy.ready_endpoints(namespace, service).values() for e in found]
+        label = f"a completion for {model!r} is counted by the vLLM of the Pod behind {service}'s EndpointSlice"
+        if len(endpoints) != 1:
+            report.checks.append(Check(label, False, f"{len(endpoints)} ready endpoints: {endpoints}"))
+            continue
+        address, port = endpoints[0]
+        reset()  # no budget spent by the checks before
+        before = _pod_metric(address, port, POD_REQUEST_COUNTER)
+        status, detail = _complete(base_url, key, model)
+        after = _pod_metric(address, port, POD_REQUEST_COUNTER)
+        pods = [p.pod["metadata"]["name"] for p in _model_pods(plane, namespace, name) if p.stage == "ready"]
+        report.checks.append(Check(
+            label, status == 200 and after == before + 1,
+            f"{status} {detail[:80]}; Pod {', '.join(pods)} at {address}:{port}: {POD_REQUEST_COUNTER} "
+            f"{before:g} -> {after:g}",
+        ))  # fmt: skip
+
+
+def check_not_served(
+    report: ProbeReport,
+    base_url: str,
+    objects: Sequence[JsonDict],
+    not_served: Mapping[tuple[str, str], str],
+    proxy: ServiceProxy,
+    reset: Callable[[], None],
+) -> None:
+    """A model whose predictor Service has no ready endpoint gets no traffic: the Service proxy closes the connection,
+    as kube-proxy rejects it, and the gateway answers 503."""
+    from llm_inference_stack.facts import kserve
+
+    from .service_proxy import model_upstreams
+
+    keys = api_keys(objects)
+    if not keys or not not_served:
+        return
+    key = sorted(keys.items())[-1][1]
+    for upstream in model_upstreams(objects, proxy):
+        if (upstream.namespace, upstream.inference_service) not in not_served:
+            continue
+        service = kserve.predictor_name(upstream.inference_service)
+        where = (upstream.namespace, service)
+        seen, refused = len(upstream.seen), proxy.refused.get(where, 0)
+        reset()
+        status, detail = _complete(base_url, key, upstream.served_model_name)
+        refused_now = proxy.refused.get(where, 0)
+        report.checks.append(Check(
+            f"model {upstream.served_model_name!r} with no ready endpoint behind {service} -> 503, nothing reaches it",
+            status == 503 and len(upstream.seen) == seen and refused_now > refused,
+            f"{status} {detail[:80]}; connections closed for want of a ready endpoint {refused} -> {refused_now}, "
+            f"requests received {len(upstream.seen) - seen}",
+        ))  # fmt: skip
+
+
+def _complete(base_url: str, key: str, model: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}).encode()
+    request = urllib.request.Request(
+        f"{base_url}/v1/chat/completions", data=body, method="POST",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def _reset_set(
+    plane: LocalControlPlane, objects: Sequence[JsonDict], admitted: Sequence[JsonDict], following: Sequence[JsonDict]
+) -> None:
+    """Remove one set's objects (and their namespaces' leftovers) before the next set is applied. An
+    InferenceService the next set holds unchanged stays, with what KServe and the controllers made for it (its
+    Deployment, ReplicaSet, Pods, Service): vLLM takes a minute to start, and the next set would start the same."""
+    from llm_inference_stack.facts import kserve
+
     from .verify import reset
+
+    unchanged = {
+        (o["metadata"]["namespace"], o["metadata"]["name"])
+        for o in objects
+        if o["kind"] == "InferenceService" and any(_same(o, n) for n in following)
+    }
+
+    def keep(obj: Mapping[str, Any]) -> bool:
+        metadata = obj.get("metadata") or {}
+        namespace = metadata.get("namespace")
+        if obj.get("kind") == "InferenceService":
+            return (namespace, metadata.get("name")) in unchanged
+        return (namespace, (metadata.get("labels") or {}).get(kserve.INFERENCE_SERVICE_LABEL)) in unchanged
 
     applied = [*admitted, *(o for o in objects if o["kind"] == "Secret")]
     namespaces = sorted({o["metadata"]["namespace"] for o in applied if o["metadata"].get("namespace")})
-    reset(plane.client, applied, namespaces)
+    reset(plane.client, applied, namespaces, keep=keep)
+
+
+def _same(written: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    def key(o: Mapping[str, Any]) -> tuple[Any, ...]:
+        metadata = o.get("metadata") or {}
+        parts = (metadata.get("labels"), metadata.get("annotations"), o.get("spec"))
+        return (o.get("apiVersion"), o.get("kind"), metadata.get("namespace"), metadata.get("name"),
+                *(json.dumps(part, sort_keys=True) for part in parts))  # fmt: skip
+
+    return key(written) == key(other)
 
 
 def _phoenix_port(objects: Sequence[Mapping[str, Any]]) -> int:
@@ -268,11 +555,13 @@ def _vllm_job() -> dict[str, str]:
     from ..base.tiny_model import ensure_tiny_model
 
     installs = locate_installs()
+    _pod_images()  # the node agent's programs (storage initializer, vLLM): a missing install names its step
     return {
         "python": str(installs.vllm_python),
         "model_dir": str(ensure_tiny_model(installs)),
         "version": installed_vllm_version(installs),
         "phoenix": str(installs.phoenix),
+        "store_venv": str(model_store.moto_venv()),
     }
 
 

@@ -80,6 +80,9 @@ def _ready_finding(pod: Mapping[str, Any], served: Any) -> tuple[bool, str]:
         if code not in (None, 0):
             return False, f"Pod {name}: not started: init container {init.get('name')} exited {code}"
     status = _status_of(pod, kserve.CONTAINER_NAME, "containerStatuses")
+    restarts = int(status.get("restartCount") or 0)
+    if restarts and served.stage == "failed":  # restarted by the node agent: ready again or not, that is the finding
+        return False, f"Pod {name}: {served.error} (restartCount {restarts})"
     if status.get("ready"):
         after = f", {served.ready_after_s:.0f} s after the agent started the Pod" if served.ready_after_s else ""
         return True, f"Pod {name}: {kserve.CONTAINER_NAME} passed its readiness probe {url}{after}"

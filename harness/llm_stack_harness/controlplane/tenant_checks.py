@@ -25,7 +25,7 @@ from llm_inference_stack.facts import ai_gateway
 
 if TYPE_CHECKING:
     from .gateway_checks import ProbeReport
-    from .upstream import ModelUpstream
+    from .service_proxy import ModelUpstream
 
 MODEL_HEADER = ai_gateway.MODEL_HEADER
 MAX_TOKENS = 8

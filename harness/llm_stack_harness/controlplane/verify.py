@@ -254,13 +254,21 @@ _KEEP_KINDS = {"Event", "Namespace", "Lease", "EndpointSlice", "Endpoints"}
 _DELETE_FIRST = {"AIGatewayRoute", "InferenceService", "ScaledObject"}
 
 
-def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[str], timeout_s: float = 120.0) -> None:
+def reset(
+    client: KubeClient,
+    applied: Sequence[JsonDict],
+    namespaces: Sequence[str],
+    timeout_s: float = 120.0,
+    *,
+    keep: Callable[[Mapping[str, Any]], bool] = lambda _obj: False,
+) -> None:
     """Remove what one run left (ours, the stand-ins, what controllers made) so the next starts from the same state.
 
     The garbage collector removes what the controllers owned (ReplicaSets, Pods) once their owners are gone, and the
     stand-in for the kubelets finishes the deletion of bound Pods; whatever is left in the namespaces is deleted
     explicitly too (objects the controllers made without an owner), so the next set never depends on the garbage
-    collector's timing. A namespace's ``default`` ServiceAccount stays (the serviceaccount controller recreates it).
+    collector's timing. A namespace's ``default`` ServiceAccount stays (the serviceaccount controller recreates it),
+    and so does every object ``keep`` accepts.
     """
 
     def delete(obj: Mapping[str, Any]) -> None:
@@ -281,6 +289,7 @@ def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[
 
     # Routes and workloads first: the AI Gateway controller removes its finalizer only while the route's backends
     # still exist.
+    applied = [o for o in applied if not keep(o)]
     first = [o for o in applied if o.get("kind") in _DELETE_FIRST]
     for tier in (first, [o for o in applied if o.get("kind") not in _DELETE_FIRST]):
         for obj in tier:
@@ -294,7 +303,7 @@ def reset(client: KubeClient, applied: Sequence[JsonDict], namespaces: Sequence[
         for namespace in namespaces:
             for api_version, kind in namespaced:
                 try:
-                    found += [o for o in client.list(api_version, kind, namespace) if not _kept(o)]
+                    found += [o for o in client.list(api_version, kind, namespace) if not _kept(o) and not keep(o)]
                 except ApiError:
                     continue  # not listable
         return found

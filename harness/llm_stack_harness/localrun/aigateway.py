@@ -24,9 +24,17 @@ CONTROL_PLANE_DIR = "control-plane"
 def control_plane_substitutions() -> list[str]:
     """What the local control plane and its data path change, as the probe reports them (with vLLM)."""
     from ..base.substitutions import lines
-    from ..controlplane import cluster, dataplane, pods, upstream  # noqa: F401  (each registers its part)
+    from ..controlplane import (  # noqa: F401  (each registers its part)
+        agent,
+        cluster,
+        dataplane,
+        model_store,
+        nodes,
+        pods,
+        service_proxy,
+    )
 
-    return lines("control plane", "pods", "data path", "model servers")
+    return lines("control plane", "pods", "data path", "service proxy", "nodes", "node agent", "model store")
 
 
 def run_checks(manifests: Path, work_dir: Path, log: Callable[[str], None]) -> list[ProbeReport]:
