@@ -19,12 +19,13 @@ from llm_stack_harness.controlplane import (
     phoenix,
     pods,
     service_proxy,
+    traffic_checks,
 )
 from llm_stack_harness.localrun import standalone
 
 PARTS = (
     "control plane", "nodes", "node agent", "model store", "monitoring", "metrics adapter", "endpoint picker", "pods",
-    "data path", "service proxy", "Phoenix", "vLLM", "vLLM tracing", "Envoy",
+    "network policies", "data path", "service proxy", "Phoenix", "vLLM", "vLLM tracing", "Envoy",
 )  # fmt: skip
 
 
@@ -47,6 +48,7 @@ def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("data path") == list(dataplane.SUBSTITUTIONS)
     assert substitutions.registered("pods") == list(pods.POD_SUBSTITUTIONS)
     assert substitutions.registered("service proxy") == list(service_proxy.SUBSTITUTIONS)
+    assert substitutions.registered("network policies") == list(traffic_checks.SUBSTITUTIONS)
     assert substitutions.registered("Phoenix") == list(phoenix.PHOENIX_SUBSTITUTIONS)
     assert [s.why for s in substitutions.registered("Envoy")] == list(standalone.ENVOY_SUBSTITUTIONS.values())
 

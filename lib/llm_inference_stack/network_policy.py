@@ -76,14 +76,21 @@ def dns_egress() -> Json:
     return egress_rule([namespace_peer(DNS_NAMESPACE)], [*ports(DNS_PORT, protocol="UDP"), *ports(DNS_PORT)])
 
 
+def in_cluster_service(host: str) -> tuple[str, str] | None:
+    """(Service, namespace) of a Service's cluster name (``<service>.<namespace>[.svc[.cluster.local]]``), else
+    None (a name outside the cluster, or a bare Service name)."""
+    match = _IN_CLUSTER_HOST.fullmatch(host)
+    return (match.group("service"), match.group("namespace")) if match else None
+
+
 def phoenix_destination(phoenix: PhoenixConfig) -> tuple[str | None, int]:
     """Namespace and port of Phoenix's OTLP/HTTP endpoint (``endpoint``): the namespace of an in-cluster Service
-    name (``<service>.<namespace>[.svc[.cluster.local]]``), else None (outside the cluster); the URL's port, else
-    the scheme's. Phoenix's Service sends its port to the same container port (6006)."""
+    name (:func:`in_cluster_service`), else None (outside the cluster); the URL's port, else the scheme's.
+    Phoenix's Service sends its port to the same container port (6006)."""
     url = urlsplit(phoenix.endpoint)
     port = url.port or (443 if url.scheme == "https" else 80)
-    match = _IN_CLUSTER_HOST.fullmatch(url.hostname or "")
-    return (match.group("namespace") if match else None), port
+    service = in_cluster_service(url.hostname or "")
+    return (service[1] if service else None), port
 
 
 def phoenix_egress(phoenix: PhoenixConfig) -> Json:

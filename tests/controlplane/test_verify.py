@@ -63,6 +63,18 @@ def _source_ranges_on_a_cluster_ip(objects: list[Obj]) -> None:
     service["loadBalancerSourceRanges"] = ["203.0.113.0/24"]  # the type stays ClusterIP: a CEL rule refuses it
 
 
+def _backend_port_kserve_does_not_serve(objects: list[Obj]) -> None:
+    by_kind(objects, "Backend")["spec"]["endpoints"][0]["fqdn"]["port"] = 8081  # KServe's Service has port 80
+
+
+def _network_policy_admitting_the_controllers_namespace(objects: list[Obj]) -> None:
+    # Envoy Gateway's default deploy mode runs Envoy there; this stack's Gateway runs it in its own namespace.
+    policy = next(o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "llama-3-70b")
+    policy["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"] = {
+        "kubernetes.io/metadata.name": "envoy-gateway-system"
+    }
+
+
 DEFECTS: dict[str, Callable[[list[Obj]], None]] = {
     "name-kserve-webhook-refuses": _name_kserve_refuses,
     "scaledobject-target-kserve-does-not-create": _aim_scaledobject_elsewhere,
@@ -70,6 +82,8 @@ DEFECTS: dict[str, Callable[[list[Obj]], None]] = {
     "policy-the-gateway-controller-rejects": _policy_on_missing_listener,
     "pdb-the-api-server-refuses": _pdb_the_api_server_refuses,
     "source-ranges-on-a-cluster-ip": _source_ranges_on_a_cluster_ip,
+    "backend-port-kserve-does-not-serve": _backend_port_kserve_does_not_serve,
+    "network-policy-misses-the-envoy-pods": _network_policy_admitting_the_controllers_namespace,
 }
 """A production exposure: a cloud load balancer admitting two client networks, client addresses kept."""
 
@@ -175,8 +189,17 @@ def test_dist_verifies(verified: dict[str, Any]) -> None:
         ("BackendTrafficPolicy", "accepted"),
         ("ClientTrafficPolicy", "accepted"),
         ("AIGatewayRoute", "HTTPRoute"),
+        ("Gateway", "listeners programmed"),
+        ("Backend", "port chain"),
+        ("InferenceService", "NetworkPolicy from"),
     ]:
         assert expected in checks
+    chain = finding(report, "Backend", "port chain")["detail"]
+    assert "Service llama-3-70b-predictor:80 -> targetPort 8080" in chain, chain  # as KServe created it
+    admitted = finding(report, "InferenceService", "NetworkPolicy from")["detail"]
+    # The Envoy Deployment Envoy Gateway created and the Prometheus StatefulSet the operator created.
+    assert "Deployment llm-stack-ai-gateway (kserve-inference)" in admitted, admitted
+    assert "StatefulSet prometheus-verify (monitoring)" in admitted, admitted
 
 
 @pytest.mark.parametrize("snapshot", SNAPSHOTS, ids=lambda p: p.stem.removeprefix("test_snapshot[").rstrip("]"))
@@ -196,6 +219,8 @@ def test_standalone_gateway_verifies(verified: dict[str, Any]) -> None:
     assert_verified(report)
     assert not [f for f in report["findings"] if f["kind"] in ("Gateway", "AIGatewayRoute")]
     assert {"ConfigMap", "Deployment", "Service"} <= {f["kind"] for f in report["findings"]}
+    chain = finding(report, "ConfigMap", "port chain")["detail"]  # the Envoy bootstrap's cluster, to KServe's Service
+    assert "Service llama-3-70b-predictor:80 -> targetPort 8080" in chain, chain
 
 
 def test_load_balancer_exposure_reaches_the_service_envoy_gateway_creates(verified: dict[str, Any]) -> None:
@@ -205,6 +230,8 @@ def test_load_balancer_exposure_reaches_the_service_envoy_gateway_creates(verifi
     # The check compares the live Service with the EnvoyProxy field by field; the summary shows what it found.
     assert "LoadBalancer, externalTrafficPolicy Local, sources 203.0.113.0/24, 2001:db8::/32" in service["detail"]
     assert "2 annotations" in service["detail"], service["detail"]
+    listeners = finding(report, "Gateway", "listeners programmed")["detail"]
+    assert "listeners http Programmed by Envoy Gateway" in listeners, listeners
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -255,3 +282,17 @@ def test_fails_when_source_ranges_are_set_on_a_cluster_ip_gateway(verified: dict
     admitted = finding(report, "EnvoyProxy", "admitted")
     assert not report["ok"] and not admitted["ok"]
     assert "loadBalancerSourceRanges can only be set for LoadBalancer type" in admitted["detail"], admitted["detail"]
+
+
+def test_fails_when_the_backend_port_misses_kserves_service(verified: dict[str, Any]) -> None:
+    report = verified["defect-backend-port-kserve-does-not-serve"]
+    chain = finding(report, "Backend", "port chain")
+    assert not report["ok"] and not chain["ok"]
+    assert "port 8081: Service llama-3-70b-predictor has ports [80]" in chain["detail"], chain["detail"]
+
+
+def test_fails_when_the_network_policy_misses_the_envoy_pods(verified: dict[str, Any]) -> None:
+    report = verified["defect-network-policy-misses-the-envoy-pods"]
+    policy = finding(report, "InferenceService", "NetworkPolicy from")
+    assert not report["ok"] and not policy["ok"]
+    assert "limited by NetworkPolicy llama-3-70b, and none admits Deployment llm-stack-ai-gateway" in policy["detail"]

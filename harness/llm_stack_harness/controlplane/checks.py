@@ -414,12 +414,40 @@ def check_envoy_gateway(ctx: Context) -> None:
         live = ctx.get(gateway_api.API_VERSION, "Gateway", meta(obj)["name"], namespace)
         accepted = conditions(live).get("Accepted")
         ctx.report.add(obj, "accepted", bool(accepted and accepted["status"] == "True"), condition_text(accepted))
+        check_listeners(ctx, obj, live)
         check_envoy_workload(ctx, obj)
     for kind in ("SecurityPolicy", "BackendTrafficPolicy", "ClientTrafficPolicy"):
         for obj in ctx.of_kind(kind):
             live = ctx.get(envoy_gateway.API_VERSION, kind, meta(obj)["name"], meta(obj).get("namespace"))
             ok, detail = _ancestor_accepted(live)
             ctx.report.add(obj, "accepted", ok, detail)
+
+
+NO_ADDRESS_REASON = "AddressNotAssigned"
+"""The Gateway's ``Programmed`` reason while its Service has no address (a LoadBalancer no controller served)."""
+
+
+def check_listeners(ctx: Context, gateway: Mapping[str, Any], live: Mapping[str, Any] | None) -> None:
+    """Every listener ``Programmed`` as Envoy Gateway reports it (``status.listeners[].conditions``): its
+    configuration translated and sent to Envoy. The Gateway's own ``Programmed`` is shown beside it: it is False
+    with ``AddressNotAssigned`` while a LoadBalancer Service has no address, which no load-balancer controller
+    assigns here (in a cluster, the cloud's does)."""
+    by_name = {str(listener.get("name")): listener for listener in dig(live, "status", "listeners") or []}
+    problems, names = [], []
+    for listener in dig(gateway, "spec", "listeners") or []:
+        name = str(listener.get("name"))
+        names.append(name)
+        programmed = {c.get("type"): c for c in by_name.get(name, {}).get("conditions") or []}.get("Programmed")
+        if not programmed or programmed.get("status") != "True":
+            problems.append(f"listener {name}: {condition_text(programmed)}")
+    overall = conditions(live).get("Programmed")
+    note = ""
+    if overall and overall.get("status") != "True":
+        note = f"; the Gateway: {condition_text(overall)}"
+        if overall.get("reason") == NO_ADDRESS_REASON:
+            note += " (no load-balancer controller runs here)"
+    detail = "; ".join(problems) or f"listeners {', '.join(names)} Programmed by Envoy Gateway"
+    ctx.report.add(gateway, "listeners programmed", not problems, detail + note)
 
 
 def _envoy_proxy_of(ctx: Context, gateway: Mapping[str, Any]) -> JsonDict | None:
@@ -571,6 +599,13 @@ def check_serving(ctx: Context) -> None:
     check(ctx)
 
 
+def check_traffic(ctx: Context) -> None:
+    """The port chain from each gateway backend to vLLM, and the NetworkPolicies on the way (:mod:`.traffic_checks`)."""
+    from .traffic_checks import check_traffic as check
+
+    check(ctx)
+
+
 CHECKS: tuple[Callable[[Context], None], ...] = (
-    check_kserve, check_scheduling, check_serving, check_keda, check_envoy_gateway, check_ai_gateway,
+    check_kserve, check_scheduling, check_serving, check_keda, check_envoy_gateway, check_ai_gateway, check_traffic,
 )  # fmt: skip

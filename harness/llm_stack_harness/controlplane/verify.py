@@ -465,9 +465,10 @@ def _described(plane: Any, built: Mapping[str, Path], *, served: bool, monitorin
     from ..base.substitutions import lines
     from .build import COMPONENTS_BY_NAME
     from .endpoint_picker import report_parts
+    from .traffic_checks import PART as NETWORK_POLICIES
 
     versions = {name: COMPONENTS_BY_NAME[name].version for name in built if name in COMPONENTS_BY_NAME}
-    parts: tuple[str, ...] = ("control plane", "nodes", *report_parts())
+    parts: tuple[str, ...] = ("control plane", "nodes", NETWORK_POLICIES, *report_parts())
     if served:  # the node agent ran the model Pods
         from llm_inference_stack.pins import KSERVE_STORAGE_VERSION, MOTO_VERSION, VLLM_VERSION
 

@@ -18,6 +18,8 @@ CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 """``controllerName`` a GatewayClass names to be served by Envoy Gateway."""
 OWNING_GATEWAY_LABEL = "gateway.envoyproxy.io/owning-gateway-name"
 """Label Envoy Gateway puts on the Envoy pods (and Deployment) of a Gateway: the Gateway's name."""
+OWNING_GATEWAY_NAMESPACE_LABEL = "gateway.envoyproxy.io/owning-gateway-namespace"
+"""Its companion: the Gateway's namespace."""
 
 NAMESPACE = "envoy-gateway-system"
 """Namespace of the controller (its Helm chart's default)."""
