@@ -238,3 +238,11 @@ def test_a_listener_not_programmed_fails_with_envoy_gateways_condition() -> None
     ((finding),) = report.as_dict()["findings"]
     assert not finding["ok"]
     assert "listener http: Programmed=False (Programmed: sent)" in finding["detail"]
+
+
+def test_the_prometheus_judged_is_the_one_the_scaled_object_queries(dist: list[Obj]) -> None:
+    trigger = _of(dist, "ScaledObject")["spec"]["triggers"][0]
+    trigger["metadata"]["serverAddress"] = "http://prometheus-operated.observability.svc:9090"
+    ok, detail = findings(dist, "NetworkPolicy from")["InferenceService llama-3-70b"]
+    assert not ok  # the policy still admits `monitoring`; the Prometheus KEDA asks runs in `observability`
+    assert "none admits the Prometheus Pods of observability (observability, labels {}) on port 8080" in detail

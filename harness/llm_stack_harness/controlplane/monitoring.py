@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from llm_inference_stack.facts import keda, prometheus_operator
+from llm_inference_stack.network_policy import in_cluster_service
 from llm_inference_stack.pins import PROMETHEUS_OPERATOR_VERSION
 
 from ..base.errors import HarnessError
@@ -148,11 +149,8 @@ def prometheus_triggers(objects: Sequence[Mapping[str, Any]]) -> list[tuple[Mapp
 
 def server_namespace(server_address: str) -> str | None:
     """The namespace a ``serverAddress`` names (``http://<service>.<namespace>[.svc[.cluster.local]]:<port>``)."""
-    host = urllib.parse.urlsplit(server_address).hostname or ""
-    parts = host.split(".")
-    if len(parts) >= 2 and parts[2:] in ([], ["svc"], ["svc", *CLUSTER_DOMAIN.split(".")]):
-        return parts[1]
-    return None
+    service = in_cluster_service(urllib.parse.urlsplit(server_address).hostname or "")
+    return service[1] if service else None
 
 
 def bearer_tokens(client: KubeClient, objects: Sequence[Mapping[str, Any]]) -> set[str]:

@@ -20,6 +20,7 @@ import dataclasses
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -422,6 +423,29 @@ def _prometheus_pods(ctx: Context) -> list[Workload]:
     )
 
 
+def _prometheus_for(ctx: Context, deployment: Mapping[str, Any], servers: Sequence[Workload]) -> list[Workload]:
+    """The Prometheus that scrapes a model: the one its ScaledObject's Prometheus trigger queries (the namespace its
+    ``serverAddress`` names; verify's own Prometheus when it runs there, else that namespace's Pods with labels
+    unknown), or every Prometheus here when no ScaledObject targets the model."""
+    namespace, name = meta(deployment).get("namespace"), meta(deployment).get("name")
+    wanted = set()
+    for scaled in ctx.of_kind("ScaledObject"):
+        if meta(scaled).get("namespace") != namespace or dig(scaled, "spec", "scaleTargetRef", "name") != name:
+            continue
+        for trigger in dig(scaled, "spec", "triggers") or []:
+            address = str(dig(trigger, "metadata", "serverAddress") or "")
+            found = (
+                in_cluster_service(urlsplit(address).hostname or "") if trigger.get("type") == "prometheus" else None
+            )
+            if found is not None:
+                wanted.add(found[1])
+    if not wanted:
+        return list(servers)
+    chosen = [s for s in servers if s.namespace in wanted]
+    unknown = sorted(wanted - {s.namespace for s in chosen})
+    return chosen + [Workload(f"the Prometheus Pods of {n}", n, {}, {}) for n in unknown]
+
+
 def _scrape_port(ctx: Context, pod: Workload) -> int | None:
     """The port a PodMonitor selecting ``pod`` scrapes (its endpoint's port name, resolved on the Pod)."""
     for monitor in ctx.of_kind("PodMonitor"):
@@ -449,17 +473,18 @@ def check_network_policies(ctx: Context, paths: Sequence[Path]) -> None:
             if path.port is not None:  # else the port chain check says why
                 reached = [m for m in models if m in path.pods]
                 expected += [(sender, model, path.port) for sender in path.senders for model in reached]
+        scrapers = _prometheus_for(ctx, deployment, prometheus)
         for model in models:
             port = _scrape_port(ctx, model)
             if port is not None:
-                expected += [(server, model, port) for server in prometheus]
+                expected += [(server, model, port) for server in scrapers]
         if not expected:
             continue  # nothing here sends it traffic
         problems = list(
             dict.fromkeys(text for s, m, port in expected for ok, text in [policies.admits(s, m, port)] if not ok)
         )
         senders = ", ".join(sorted({f"{s.what} ({s.namespace})" for s, _, _ in expected}))
-        scraped = "" if prometheus else "; no Prometheus runs here, so its access is not judged"
+        scraped = "" if scrapers else "; no Prometheus runs here, so its access is not judged"
         ctx.report.add(
             isvc,
             "NetworkPolicy from",
