@@ -27,11 +27,13 @@ def chat_load(
     max_requests: int,
     max_tokens: int = 32,
     timeout_s: float = 120.0,
+    api_key: str = "local",
 ) -> LoadReport:
     """Keep ``concurrency`` chat completions in flight (official OpenAI client) for ``min_duration_s``.
 
     Bounded: at most ``max_requests`` requests in all, each with ``timeout_s`` and no retries. ``ignore_eos``
     (a vLLM extension) makes every request generate ``max_tokens`` tokens, so the queue length is steady.
+    ``api_key`` goes in ``Authorization: Bearer`` (a gateway's key; vLLM itself takes any).
     """
     import openai
 
@@ -42,7 +44,7 @@ def chat_load(
     def new_client() -> openai.OpenAI:
         return openai.OpenAI(
             base_url=f"{base_url}/v1",
-            api_key="local",
+            api_key=api_key,
             timeout=timeout_s,
             max_retries=0,
             default_headers={"Connection": "close"},
