@@ -88,12 +88,18 @@ class Sample:
     replicas: int | None
     ready: int | None
     pods: dict[str, float]  # ready Pod -> its vLLM's request_success_total
+    hpa_current: int | None = None
+    """The replicas the HPA last computed from (``status.currentReplicas``)."""
+    hpa_average: float | None = None
+    """The external metric's per-Pod value the HPA last read (``status.currentMetrics[].external.current
+    .averageValue``): with ``hpa_current``, what its ``desired`` was computed from."""
 
     def row(self) -> dict[str, Any]:
         return {
             "t": round(self.t, 1), "waiting": self.waiting, "external_metric": self.external_metric,
             "desired": self.desired, "replicas": self.replicas, "ready": self.ready,
             "pods": {name: round(count) for name, count in sorted(self.pods.items())},
+            "hpa_current": self.hpa_current, "hpa_average": self.hpa_average,
         }  # fmt: skip
 
 
@@ -166,6 +172,12 @@ class ClusterSampler:
             if count is not None:
                 pods[name] = count
         desired = dig(hpa, "status", "desiredReplicas")
+        current = dig(hpa, "status", "currentReplicas")
+        average = next(
+            (dig(m, "external", "current", "averageValue") for m in dig(hpa, "status", "currentMetrics") or []
+             if m.get("type") == "External"),
+            None,
+        )  # fmt: skip
         return Sample(
             t=t,
             waiting=self.waiting(),
@@ -174,6 +186,8 @@ class ClusterSampler:
             replicas=dig(deployment, "status", "replicas"),
             ready=int(dig(deployment, "status", "readyReplicas") or 0) if deployment else None,
             pods=pods,
+            hpa_current=int(current) if current is not None else None,
+            hpa_average=float(parse_quantity(str(average))) if average is not None else None,
         )
 
 
