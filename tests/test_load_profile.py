@@ -445,3 +445,47 @@ def test_load_in_a_mode_without_its_cluster_readings_exits_2_saying_what_is_supp
     assert f"invalid load: --load: 'step' is not valid: gateway.mode {mode} does not run load yet" in result.stdout
     assert "supported: none" in result.stdout
     assert "starting" not in result.stdout  # nothing was started
+
+
+class _ScaleUp:
+    """A cluster whose HPA wants 2 replicas from 0.2 s; the second is ready from 0.5 s."""
+
+    def sample(self, t_s: float) -> ClusterSample:
+        desired = 2 if t_s >= 0.2 else 1
+        return ClusterSample(waiting=1.0, external_metric=0.5, desired=desired, replicas=desired,
+                             ready=2 if t_s >= 0.5 else 1)  # fmt: skip
+
+
+def _load_options(*args: str) -> Any:
+    options = cli._parser().parse_args(["--load", "step", "--concurrency", "2", "--duration", "0.6", "--poll", "0.5",
+                                        "--tail", "0.5", *args])  # fmt: skip
+    profile = cli._load_request(options)
+    assert profile is not None
+    return profile, options
+
+
+def test_run_load_prints_a_row_per_poll_and_the_summary(server: _Server, capsys: pytest.CaptureFixture[str]) -> None:
+    profile, options = _load_options()
+    assert cli.run_load(profile, options, url=server.url, model="m", key=KEY, cluster=_ScaleUp()) == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == table_header()
+    rows = [line for line in lines[1:] if line.split()[1] in {"load", "tail"}]
+    assert len(rows) >= 3 and all(len(line) == len(lines[0]) for line in rows)
+    assert "time to capacity: 0.5 s (ready replicas reached the HPA's peak of 2)" in lines
+    assert f"requests: {len(server.received)} ({len(server.received)} ok, 0 rate limited (429), 0 errors)" in lines
+
+
+def test_run_load_json_is_one_object_and_the_plot_a_png(
+    server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.answers = {0: 500}
+    plot = tmp_path / "t.png"
+    profile, options = _load_options("--json", "--plot", str(plot))
+    assert cli.run_load(profile, options, url=server.url, model="m", key=KEY, cluster=_ScaleUp()) == cli.EXIT_FAILED
+    (line,) = capsys.readouterr().out.splitlines()
+    document = json.loads(line)
+    assert document["summary"]["errors"] == 1 and document["summary"]["requests"] == len(server.received)
+    assert document["summary"]["time_to_capacity_s"] == pytest.approx(0.5, abs=0.05)  # the poll at 0.5 s
+    assert document["profile"]["kind"] == "step"
+    assert sum(row["ok"] + row["errors"] for row in document["timeline"]) == len(server.received)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -235,7 +235,8 @@ def run_timeline(
         rows.append(row)
         on_row(row)
         if finished:
-            tail_end = t_s + tail_s if tail_end is None else tail_end
+            if tail_end is None:
+                tail_end = max((r.end_s for r in records), default=t_s) + tail_s
             if t_s >= tail_end:
                 break
         poll += 1
