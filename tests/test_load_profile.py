@@ -3,7 +3,6 @@ loopback, the timeline's arithmetic on a scripted cluster, the renderers and the
 
 from __future__ import annotations
 
-import itertools
 import json
 import subprocess
 import sys
@@ -250,7 +249,8 @@ def test_the_driver_sends_a_trace_streamed_and_measures_time_to_first_token(serv
     assert [r.status for r in sorted(records, key=lambda r: r.number)] == ["2xx", "429", "error", "2xx", "2xx"]
     assert {r.code for r in records if r.status != "2xx"} == {429, 500}
     ok = [r for r in records if r.status == "2xx"]
-    assert all(r.ttft_s is not None and server.first_chunk_s <= r.ttft_s < r.end_s - r.start_s for r in ok)
+    # the first chunk, not the end: three chunks 10 ms apart follow it
+    assert all(r.ttft_s is not None and server.first_chunk_s <= r.ttft_s < r.end_s - r.start_s - 0.02 for r in ok)
     assert all(r.ttft_s is None for r in records if r.status != "2xx")
     assert server.received[0]["stream"] is True and server.received[0]["max_tokens"] == 3
     assert len(server.received[0]["messages"][0]["content"].split()) == 5  # prompt_tokens words
@@ -304,7 +304,8 @@ def test_the_timeline_polls_during_and_after_the_load_and_counts_every_request(s
     assert sum(r.counts.ok for r in timeline.rows) == timeline.summary.requests == len(server.received) > 0
     assert timeline.summary.time_to_capacity_s is None and timeline.summary.replica_seconds is None
     times = [r.t_s for r in timeline.rows]
-    assert times == sorted(times) and all(0.05 < b - a < 0.3 for a, b in itertools.pairwise(times))
+    assert times == sorted(times)
+    assert 0.08 < (times[-1] - times[0]) / (len(times) - 1) < 0.2  # every 0.1 s (one late poll, the next sooner)
 
 
 # The timeline's arithmetic, on a scripted cluster
@@ -325,7 +326,7 @@ SCRIPT = [  # a scale-up from 1 to 3 replicas (ready lagging), then a scale-down
     _row(20, desired=3, replicas=3, ready=1),
     _row(30, desired=3, replicas=3, ready=2),
     _row(40, desired=2, replicas=3, ready=3),  # capacity reached: 30 s after the load's start
-    _row(50, desired=1, replicas=1, ready=1),
+    _row(50, desired=1, replicas=2, ready=2),  # scaling down
 ]
 
 
@@ -336,7 +337,8 @@ def test_time_to_capacity_is_from_the_load_start_to_ready_reaching_the_peak_desi
 
 def test_replica_seconds_hold_each_reading_until_the_next_poll() -> None:
     summary = summarize(SCRIPT, [], load_start_s=10, load_end_s=35)
-    assert summary.replica_seconds == 1 * 10 + 1 * 10 + 3 * 10 + 3 * 10 + 3 * 10  # the last reading ends the run
+    # each reading until the next poll (not the next reading back, not a trapezoid); the last poll ends the run
+    assert summary.replica_seconds == 1 * 10 + 1 * 10 + 3 * 10 + 3 * 10 + 3 * 10
 
 
 def test_capacity_never_reached_or_unknown_is_none_and_said_so() -> None:

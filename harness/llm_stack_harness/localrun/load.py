@@ -171,8 +171,12 @@ class ProfileLoad:
         self.max_requests = min(max_requests, MAX_REQUESTS)
         self._clock = clock
         self._zero = clock()
-        """The clock's reading at the run's start: every time of a record is relative to it."""
-        self._done = threading.Condition()
+        """The clock's reading at the run's start (:meth:`start`): every time of a record is relative to it."""
+        self._lock = threading.Lock()
+        self._queued = threading.Condition(self._lock)
+        """Notified when requests are queued for the workers (or the end is)."""
+        self._answered = threading.Condition(self._lock)
+        """Notified when a request ends: the dispatcher may send the next."""
         self._queue: list[int] = []
         self._issued = 0
         self._in_flight = 0
@@ -185,7 +189,8 @@ class ProfileLoad:
         return self._clock() - self._zero
 
     def start(self) -> None:
-        """Start sending (the profile's times count from this object's creation)."""
+        """Start sending: the profile's times, and the records', count from now."""
+        self._zero = self._clock()
         self._dispatcher.start()
 
     @property
@@ -201,12 +206,12 @@ class ProfileLoad:
     @property
     def in_flight(self) -> int:
         """Requests sent (or due) and not yet answered."""
-        with self._done:
+        with self._lock:
             return self._in_flight
 
     def records(self) -> list[RequestRecord]:
         """The requests answered so far, in the order they ended."""
-        with self._done:
+        with self._lock:
             return list(self._records)
 
     def wait(self, timeout_s: float | None = None) -> bool:
@@ -219,28 +224,28 @@ class ProfileLoad:
         ]
         for worker in workers:
             worker.start()
-        with self._done:
+        with self._lock:
             while True:
                 t_s = self.now()
                 if self.profile.exhausted(t_s, issued=self._issued) or self._issued >= self.max_requests:
                     break
                 due = self.profile.due(t_s, issued=self._issued, in_flight=self._in_flight)
-                for _ in range(min(due, self.max_requests - self._issued)):
-                    self._queue.append(self._issued)
-                    self._issued += 1
-                    self._in_flight += 1
-                self._done.notify_all()
-                self._done.wait(DISPATCH_TICK_S)
+                sending = min(due, self.max_requests - self._issued)
+                self._queue.extend(range(self._issued, self._issued + sending))
+                self._issued += sending
+                self._in_flight += sending
+                self._queued.notify(sending)
+                self._answered.wait(DISPATCH_TICK_S)
             self._queue.append(-1)  # the end: every worker stops at it (it stays in the queue)
-            self._done.notify_all()
+            self._queued.notify_all()
         for worker in workers:  # each request in flight ends within timeout_s
             worker.join(timeout=self.timeout_s + 10)
         self._finished.set()
 
     def _next(self) -> int:
-        with self._done:
+        with self._lock:
             while not self._queue:
-                self._done.wait()
+                self._queued.wait()
             if self._queue[0] < 0:
                 return -1
             return self._queue.pop(0)
@@ -257,10 +262,10 @@ class ProfileLoad:
         ) as client:
             while (number := self._next()) >= 0:
                 record = self._send(client, number)
-                with self._done:
+                with self._lock:
                     self._records.append(record)
                     self._in_flight -= 1
-                    self._done.notify_all()
+                    self._answered.notify()
 
     def _send(self, client: openai.OpenAI, number: int) -> RequestRecord:
         import openai
