@@ -132,8 +132,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_request(options: argparse.Namespace) -> LoadProfile | None:
-    """The profile ``--load`` asks for, with every load option checked (None without ``--load``); raises
+@dataclasses.dataclass(frozen=True)
+class LoadRequest:
+    """What ``--load`` and its options ask for, checked (:func:`_load_request`)."""
+
+    profile: LoadProfile
+    poll_s: float
+    """Seconds between polls of the cluster."""
+    tail_s: float
+    """Seconds of polls after the load's last answer."""
+    json: bool
+    """One JSON object instead of the table and the summary."""
+    plot: Path | None
+    """Where to write the PNG, or None."""
+
+
+def _load_request(options: argparse.Namespace) -> LoadRequest | None:
+    """What ``--load`` asks for, with every load option checked (None without ``--load``); raises
     :class:`LoadProfileError` naming the option."""
     given = {"--concurrency": options.concurrency, "--duration": options.duration, "--lead-in": options.lead_in,
              "--poll": options.poll, "--tail": options.tail, "--json": options.json or None,
@@ -158,13 +173,14 @@ def _load_request(options: argparse.Namespace) -> LoadProfile | None:
             raise LoadProfileError("--plot", str(options.plot), "give a file in an existing directory")
         if importlib.util.find_spec("matplotlib") is None:
             raise LoadProfileError("--plot", str(options.plot), "install matplotlib (a dev dependency) or leave it out")
-    return load_profile(
+    profile = load_profile(
         options.load,
         concurrency=DEFAULT_CONCURRENCY if options.concurrency is None else options.concurrency,
         duration_s=options.duration,
         lead_in_s=options.lead_in,
         default_duration_s=DEFAULT_DURATION_S,
     )
+    return LoadRequest(profile=profile, poll_s=poll, tail_s=tail, json=options.json, plot=options.plot)
 
 
 def _requested_mode(options: argparse.Namespace) -> str:
@@ -187,36 +203,35 @@ def _check_load_mode(load: str, mode: str) -> None:
         )
 
 
-def run_load(
-    profile: LoadProfile, options: argparse.Namespace, *, url: str, model: str, key: str, cluster: ClusterState
-) -> int:
-    """Send ``profile`` through the gateway at ``url`` (loopback) as the client with ``key``, poll ``cluster``,
-    and render the timeline as the options ask: a table row per poll and the summary, or one JSON object
-    (``--json``); a PNG with ``--plot``. Exit status 1 when a request failed (not counting 429s), else 0."""
+def run_load(request: LoadRequest, *, url: str, model: str, key: str, cluster: ClusterState) -> int:
+    """Send the request's profile through the gateway at ``url`` (loopback) as the client with ``key``, poll
+    ``cluster``, and render the timeline as asked: a table row per poll and the summary, or one JSON object
+    (``--json``: the caller keeps its own progress lines off standard output); a PNG with ``--plot``. Exit status 1
+    when a request failed (not counting 429s), else 0."""
     import json
 
     from .load import ProfileLoad
     from .timeline import run_timeline, summary_lines, table_header, table_row, write_plot
 
-    load = ProfileLoad(profile, base_url=url, model=model, api_key=key)
-    if not options.json:
+    load = ProfileLoad(request.profile, base_url=url, model=model, api_key=key)
+    if not request.json:
         _print(table_header())
     timeline: Timeline = run_timeline(
         load,
         cluster,
-        poll_s=DEFAULT_POLL_S if options.poll is None else options.poll,
-        tail_s=DEFAULT_TAIL_S if options.tail is None else options.tail,
-        on_row=(lambda _row: None) if options.json else (lambda row: _print(table_row(row))),
+        poll_s=request.poll_s,
+        tail_s=request.tail_s,
+        on_row=(lambda _row: None) if request.json else (lambda row: _print(table_row(row))),
     )
-    if options.json:
+    if request.json:
         _print(json.dumps(timeline.to_json()))
     else:
         for line in summary_lines(timeline.summary):
             _print(line)
-    if options.plot is not None:
-        write_plot(timeline, options.plot)
-        if not options.json:
-            _print(f"plot: {options.plot}")
+    if request.plot is not None:
+        write_plot(timeline, request.plot)
+        if not request.json:
+            _print(f"plot: {request.plot}")
     return EXIT_FAILED if timeline.summary.counts.errors else EXIT_OK
 
 
@@ -422,8 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``llm-stack local-run``: see the module docstring."""
     options = _parser().parse_args(argv)
     try:
-        profile = _load_request(options)
-        if profile is not None:
+        load = _load_request(options)
+        if load is not None:
             _check_load_mode(options.load, _requested_mode(options))
     except LoadProfileError as error:
         _print(f"llm-stack local-run: invalid load: {error}")
