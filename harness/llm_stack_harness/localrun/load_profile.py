@@ -122,10 +122,9 @@ def _check_span(duration_s: float, lead_in_s: float) -> None:
     if not math.isfinite(lead_in_s) or not 0 <= lead_in_s <= MAX_LEAD_IN_S:
         raise LoadProfileError("--lead-in", lead_in_s, f"give idle seconds before the load, 0 to {MAX_LEAD_IN_S:g}")
     if lead_in_s + duration_s > MAX_DURATION_S:
+        with_lead_in = f"with the lead-in ({lead_in_s:g} s), " if lead_in_s else ""
         raise LoadProfileError(
-            "--duration",
-            duration_s,
-            f"the lead-in ({lead_in_s:g} s) and the load together may last at most {MAX_DURATION_S:g} s: shorten one",
+            "--duration", duration_s, f"{with_lead_in}a profile lasts at most {MAX_DURATION_S:g} s: give less"
         )
 
 

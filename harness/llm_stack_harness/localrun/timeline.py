@@ -311,9 +311,11 @@ def summary_lines(summary: Summary) -> list[str]:
 
 def write_plot(timeline: Timeline, path: Path) -> None:
     """The timeline as a PNG at ``path``: desired, replicas and ready replicas above, requests waiting (and in flight)
-    below, the load's start and end marked. Needs matplotlib (a dev dependency), imported here, drawn with Agg."""
+    below, the load shaded from its start to its last answer. Needs matplotlib (a dev dependency), imported here,
+    drawn with Agg."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     times = [row.t_s for row in timeline.rows]
 
@@ -323,22 +325,25 @@ def write_plot(timeline: Timeline, path: Path) -> None:
     figure = Figure(figsize=(9, 6))
     FigureCanvasAgg(figure)
     replicas_axes, queue_axes = figure.subplots(2, 1, sharex=True)
-    for label, value in (
-        ("HPA desired", lambda r: r.cluster.desired),
-        ("replicas", lambda r: r.cluster.replicas),
-        ("ready", lambda r: r.cluster.ready),
+    for label, value, style in (
+        ("HPA desired", lambda r: r.cluster.desired, {"color": "tab:blue", "linestyle": "--", "linewidth": 2.5}),
+        ("replicas", lambda r: r.cluster.replicas, {"color": "tab:orange", "linewidth": 1.5}),
+        ("ready", lambda r: r.cluster.ready, {"color": "tab:green", "linewidth": 1.5, "linestyle": "-."}),
     ):
-        replicas_axes.step(times, series(value), where="post", label=label)
+        replicas_axes.step(times, series(value), where="post", label=label, **style)
     replicas_axes.set_ylabel("replicas")
+    replicas_axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     queue_axes.plot(times, series(lambda r: r.cluster.waiting), label="waiting (model servers)")
     queue_axes.plot(times, series(lambda r: r.in_flight), label="in flight (client)", linestyle="--")
     queue_axes.set_ylabel("requests")
     queue_axes.set_xlabel("seconds since the start")
     summary = timeline.summary
     for axes in (replicas_axes, queue_axes):
-        axes.axvline(summary.load_start_s, color="green", linestyle=":", label="load start")
-        axes.axvline(summary.load_end_s, color="red", linestyle=":", label="load end")
-        axes.legend(loc="upper right", fontsize="small")
+        axes.axvspan(summary.load_start_s, summary.load_end_s, color="0.92", label="load (start to last answer)")
+        axes.axvline(summary.load_start_s, color="0.4", linestyle=":")
+        axes.axvline(summary.load_end_s, color="0.4", linestyle=":")
+        axes.legend(loc="best", fontsize="small", framealpha=0.8)
+        axes.set_ylim(bottom=0)
         axes.grid(alpha=0.3)
     figure.suptitle(f"llm-stack local-run --load {timeline.profile.get('kind', '')}")
     figure.savefig(path, format="png", dpi=80)
