@@ -13,7 +13,7 @@ Nothing here imports :mod:`..controlplane` or :mod:`..localrun` (an import-linte
 
 from __future__ import annotations
 
-from .errors import HarnessError, InstallsMissing
+from .errors import HarnessError, InstallsMissing, LoadProfileError
 from .installs import Installs, installed_vllm_version, locate_installs
 from .manifests import (
     JsonDict,
@@ -43,6 +43,7 @@ __all__ = [
     "Installs",
     "InstallsMissing",
     "JsonDict",
+    "LoadProfileError",
     "LocalCommand",
     "LocalizedValue",
     "ManagedProcess",

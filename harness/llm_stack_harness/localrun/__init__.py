@@ -2,7 +2,9 @@
 with a tiny local model, Prometheus, Arize Phoenix, Envoy) and only the substitutions one machine needs, each listed
 with its reason. It stands on :mod:`..base` and, for the default gateway, on :mod:`..controlplane`.
 
-- :mod:`.runtime` runs vLLM, Prometheus and Phoenix; :mod:`.load` generates bounded load;
+- :mod:`.runtime` runs vLLM, Prometheus and Phoenix; :mod:`.load` generates bounded load, a
+  :mod:`.load_profile` (step, ramp, trace) among them, and :mod:`.timeline` records what the cluster did meanwhile
+  (from a :class:`~.timeline.ClusterState`) and renders it;
 - :mod:`.standalone` runs the standalone gateway's Envoy; :mod:`.aigateway` the default gateway on the local control
   plane (:mod:`..controlplane.probe`, kept running by :mod:`..controlplane.serve`);
 - :mod:`.session` says what a local run changes in the user's stack; :mod:`.checks` is the standalone smoke test;
@@ -14,7 +16,30 @@ The pinned installs come from ``scripts/e2e/install.sh``; versions and the cache
 
 from __future__ import annotations
 
-from .load import LoadReport, chat_load
+from .load import LoadReport, ProfileLoad, RequestRecord, chat_load
+from .load_profile import LoadProfile, RampProfile, StepProfile, TraceProfile, load_profile, read_trace
 from .runtime import LocalModel, LocalStack, prometheus_config, scrape_interval_s
+from .timeline import ClusterSample, ClusterState, Timeline, TimelineRow, run_timeline, summarize
 
-__all__ = ["LoadReport", "LocalModel", "LocalStack", "chat_load", "prometheus_config", "scrape_interval_s"]
+__all__ = [
+    "ClusterSample",
+    "ClusterState",
+    "LoadProfile",
+    "LoadReport",
+    "LocalModel",
+    "LocalStack",
+    "ProfileLoad",
+    "RampProfile",
+    "RequestRecord",
+    "StepProfile",
+    "Timeline",
+    "TimelineRow",
+    "TraceProfile",
+    "chat_load",
+    "load_profile",
+    "prometheus_config",
+    "read_trace",
+    "run_timeline",
+    "scrape_interval_s",
+    "summarize",
+]

@@ -10,12 +10,18 @@ Synthesizes the values (changed only as :mod:`.session` says, each change printe
 It prints the endpoint and a key made for the session, then waits for Ctrl-C; with ``--no-wait`` it runs the checks
 (one line each) and exits non-zero if one fails. The work directory is removed on exit unless ``--work-dir`` is
 given.
+
+``--load PROFILE`` (:mod:`.load_profile`) and its options are checked before anything starts (exit 2 on a bad one);
+:func:`run_load` sends the profile and renders its :mod:`.timeline`, given the running mode's
+:class:`~.timeline.ClusterState`. A gateway mode runs load once it provides one (:data:`LOAD_MODES`); until then
+``--load`` exits 2 saying so.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import os
 import shutil
 import signal
@@ -31,13 +37,14 @@ import yaml
 from llm_inference_stack.errors import ManifestError, ValuesError
 from llm_inference_stack.standalone_gateway import BOOTSTRAP_FILE
 
-from ..base.errors import HarnessError, InstallsMissing
+from ..base.errors import HarnessError, InstallsMissing, LoadProfileError
 from ..base.installs import Installs, locate_installs
 from ..base.manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
 from ..base.substitutions import lines as substitution_lines
 from ..base.tiny_model import ensure_tiny_model
 from ..base.vllm import LOCAL_SUBSTITUTIONS, localize_vllm_container
 from . import standalone as _standalone  # noqa: F401  (registers the Envoy part)
+from .load_profile import LoadProfile, load_profile
 from .session import (
     Change,
     api_key_secret_name,
@@ -50,12 +57,30 @@ from .session import (
 if TYPE_CHECKING:
     from llm_inference_stack.config import StackConfig
 
+    from .timeline import ClusterState, Timeline
+
 DEMO_VALUES = Path("examples/values-local.yaml")
 UUID_SOCKET_NAME = 37
 """``/`` and a UUID: the names of the IPC sockets vLLM puts into the temporary directory."""
 UNIX_PATH_MAX = 107
 """Longest path a Unix socket can be bound to (``sun_path`` holds 108 bytes with the terminating NUL)."""
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+DEFAULT_CONCURRENCY = 4
+"""``--concurrency`` when not given: requests in flight (a step's, a ramp's peak, a trace's cap)."""
+DEFAULT_DURATION_S = 60.0
+"""``--duration`` of a step or ramp when not given."""
+DEFAULT_POLL_S = 5.0
+"""``--poll`` when not given: the HPA reads its metric every 15 s; three polls per reading show each step."""
+MIN_POLL_S, MAX_POLL_S = 0.5, 60.0
+"""Bounds of ``--poll``: more often would poll the control plane harder than the HPA does; less often misses steps."""
+DEFAULT_TAIL_S = 60.0
+"""``--tail`` when not given: seconds of polls after the last answer, to see the scale-down start."""
+MAX_TAIL_S = 600.0
+"""Longest ``--tail`` (10 min: past the HPA's default 5-minute scale-down stabilization window)."""
+LOAD_MODES: frozenset[str] = frozenset()
+"""The gateway modes whose run provides a :class:`~.timeline.ClusterState` (the HPA's desired replicas, the
+Deployment's replicas and ready replicas, Prometheus' queue and the HPA's metric) and so runs ``--load``: none yet;
+a mode is added here when its run calls :func:`run_load`."""
 RANDOM_TEXT_NOTE = (
     "the tiny local model has random weights: its replies are random text (expected, not a bug; the gateway, keys, "
     "limits and routing are what is real)"
@@ -89,7 +114,125 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-wait", action="store_true", help="run the checks through the gateway and exit (non-zero on a failure)"
     )
+    load = parser.add_argument_group("load (see docs/local-run.md#load-and-its-timeline)")
+    load.add_argument(
+        "--load",
+        metavar="{step,ramp,FILE}",
+        help="send load and print the timeline of the scaling, then exit: step (--concurrency in flight for "
+        "--duration), ramp (1 rising to --concurrency over --duration) or a trace file (JSON lines: "
+        '{"t": s, "prompt_tokens": n, "output_tokens": n})',
+    )
+    load.add_argument("--concurrency", type=int, help=f"requests in flight (default: {DEFAULT_CONCURRENCY})")
+    load.add_argument("--duration", type=float, help=f"seconds of a step or ramp (default: {DEFAULT_DURATION_S:g})")
+    load.add_argument("--lead-in", type=float, help="idle seconds before a step or ramp (default: 0)")
+    load.add_argument("--poll", type=float, help=f"seconds between polls (default: {DEFAULT_POLL_S:g})")
+    load.add_argument("--tail", type=float, help=f"seconds of polls after the load (default: {DEFAULT_TAIL_S:g})")
+    load.add_argument("--json", action="store_true", help="print one JSON object (timeline and summary) at the end")
+    load.add_argument("--plot", type=Path, metavar="FILE.png", help="also write the timeline as a PNG")
     return parser
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadRequest:
+    """What ``--load`` and its options ask for, checked (:func:`_load_request`)."""
+
+    profile: LoadProfile
+    poll_s: float
+    """Seconds between polls of the cluster."""
+    tail_s: float
+    """Seconds of polls after the load's last answer."""
+    json: bool
+    """One JSON object instead of the table and the summary."""
+    plot: Path | None
+    """Where to write the PNG, or None."""
+
+
+def _load_request(options: argparse.Namespace) -> LoadRequest | None:
+    """What ``--load`` asks for, with every load option checked (None without ``--load``); raises
+    :class:`LoadProfileError` naming the option."""
+    given = {"--concurrency": options.concurrency, "--duration": options.duration, "--lead-in": options.lead_in,
+             "--poll": options.poll, "--tail": options.tail, "--json": options.json or None,
+             "--plot": options.plot}  # fmt: skip
+    if options.load is None:
+        for option, value in given.items():
+            if value is not None:
+                raise LoadProfileError(option, value, "give it with --load (it sets up the load's run)")
+        return None
+    if options.no_wait:
+        raise LoadProfileError("--no-wait", True, "give --load or --no-wait, not both (each runs and exits)")
+    poll = DEFAULT_POLL_S if options.poll is None else options.poll
+    if not MIN_POLL_S <= poll <= MAX_POLL_S:  # NaN fails both
+        raise LoadProfileError("--poll", poll, f"give seconds between polls, {MIN_POLL_S:g} to {MAX_POLL_S:g}")
+    tail = DEFAULT_TAIL_S if options.tail is None else options.tail
+    if not 0 <= tail <= MAX_TAIL_S:
+        raise LoadProfileError("--tail", tail, f"give seconds of polls after the load, 0 to {MAX_TAIL_S:g}")
+    if options.plot is not None:
+        if options.plot.suffix.lower() != ".png":
+            raise LoadProfileError("--plot", str(options.plot), "give a .png file")
+        if not options.plot.parent.is_dir():
+            raise LoadProfileError("--plot", str(options.plot), "give a file in an existing directory")
+        if importlib.util.find_spec("matplotlib") is None:
+            raise LoadProfileError("--plot", str(options.plot), "install matplotlib (a dev dependency) or leave it out")
+    profile = load_profile(
+        options.load,
+        concurrency=DEFAULT_CONCURRENCY if options.concurrency is None else options.concurrency,
+        duration_s=options.duration,
+        lead_in_s=options.lead_in,
+        default_duration_s=DEFAULT_DURATION_S,
+    )
+    return LoadRequest(profile=profile, poll_s=poll, tail_s=tail, json=options.json, plot=options.plot)
+
+
+def _requested_mode(options: argparse.Namespace) -> str:
+    """The gateway mode the values (or manifests) configure, read without synthesizing."""
+    if options.manifests is not None:
+        return gateway_mode(load_manifests(options.manifests))
+    from llm_inference_stack.config import load_values
+
+    return load_values(_values_files(options), sets=options.sets).gateway.mode
+
+
+def _check_load_mode(load: str, mode: str) -> None:
+    if mode not in LOAD_MODES:
+        supported = ", ".join(sorted(LOAD_MODES)) or "none in this version"
+        raise LoadProfileError(
+            "--load",
+            load,
+            f"gateway.mode {mode} does not run load yet: its run reads no HPA, Deployment or Prometheus for the "
+            f"timeline (supported: {supported}); leave --load out",
+        )
+
+
+def run_load(request: LoadRequest, *, url: str, model: str, key: str, cluster: ClusterState) -> int:
+    """Send the request's profile through the gateway at ``url`` (loopback) as the client with ``key``, poll
+    ``cluster``, and render the timeline as asked: a table row per poll and the summary, or one JSON object
+    (``--json``: the caller keeps its own progress lines off standard output); a PNG with ``--plot``. Exit status 1
+    when a request failed (not counting 429s), else 0."""
+    import json
+
+    from .load import ProfileLoad
+    from .timeline import run_timeline, summary_lines, table_header, table_row, write_plot
+
+    load = ProfileLoad(request.profile, base_url=url, model=model, api_key=key)
+    if not request.json:
+        _print(table_header())
+    timeline: Timeline = run_timeline(
+        load,
+        cluster,
+        poll_s=request.poll_s,
+        tail_s=request.tail_s,
+        on_row=(lambda _row: None) if request.json else (lambda row: _print(table_row(row))),
+    )
+    if request.json:
+        _print(json.dumps(timeline.to_json()))
+    else:
+        for line in summary_lines(timeline.summary):
+            _print(line)
+    if request.plot is not None:
+        write_plot(timeline, request.plot)
+        if not request.json:
+            _print(f"plot: {request.plot}")
+    return EXIT_FAILED if timeline.summary.counts.errors else EXIT_OK
 
 
 @contextmanager
@@ -104,6 +247,15 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _values_files(options: argparse.Namespace) -> list[Path]:
+    """The values files given (default: the demo's), each an existing file."""
+    files: list[Path] = options.values or [DEMO_VALUES]
+    for file in files:
+        if not file.is_file():
+            raise ValuesError("--values", str(file), "give an existing values file (run from the project root)")
+    return files
+
+
 def _objects(options: argparse.Namespace) -> tuple[list[JsonDict], list[Change], StackConfig | None]:
     """The manifests to run, the values changed for this machine, and the (localized) config when values were
     given."""
@@ -112,11 +264,9 @@ def _objects(options: argparse.Namespace) -> tuple[list[JsonDict], list[Change],
     from llm_inference_stack.config import load_values
     from llm_inference_stack.synth import manifests
 
-    files = options.values or [DEMO_VALUES]
-    for file in files:
-        if not file.is_file():
-            raise ValuesError("--values", str(file), "give an existing values file (run from the project root)")
-    config, changes = localize_config(load_values(files, sets=options.sets), smoke_test=options.no_wait)
+    config, changes = localize_config(
+        load_values(_values_files(options), sets=options.sets), smoke_test=options.no_wait
+    )
     return manifests(config), changes, config
 
 
@@ -286,6 +436,19 @@ def _keep_temporary_files_in(directory: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """``llm-stack local-run``: see the module docstring."""
     options = _parser().parse_args(argv)
+    try:
+        load = _load_request(options)
+        if load is not None:
+            _check_load_mode(options.load, _requested_mode(options))
+    except LoadProfileError as error:
+        _print(f"llm-stack local-run: invalid load: {error}")
+        return EXIT_INVALID
+    except (ValuesError, ManifestError) as error:
+        _print(f"llm-stack local-run: invalid values: {error}")
+        return EXIT_INVALID
+    except HarnessError as error:
+        _print(f"llm-stack local-run: error: {error}")
+        return EXIT_FAILED
     try:
         installs = locate_installs()
     except InstallsMissing as error:
