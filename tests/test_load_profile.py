@@ -18,9 +18,8 @@ import pytest
 from helpers import ROOT
 
 from llm_stack_harness.base.errors import HarnessError, LoadProfileError
-from llm_stack_harness.localrun import cli
-from llm_stack_harness.localrun.load import ProfileLoad, RequestRecord
-from llm_stack_harness.localrun.load_profile import (
+from llm_stack_harness.base.load import ProfileLoad, RequestRecord
+from llm_stack_harness.base.load_profile import (
     MAX_CONCURRENCY,
     MAX_DURATION_S,
     MAX_REQUESTS,
@@ -31,7 +30,7 @@ from llm_stack_harness.localrun.load_profile import (
     load_profile,
     read_trace,
 )
-from llm_stack_harness.localrun.timeline import (
+from llm_stack_harness.base.timeline import (
     TABLE_COLUMNS,
     ClusterSample,
     NoClusterState,
@@ -46,6 +45,7 @@ from llm_stack_harness.localrun.timeline import (
     table_row,
     write_plot,
 )
+from llm_stack_harness.localrun import cli
 
 KEY = "sk-test-load"
 

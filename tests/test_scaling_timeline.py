@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from helpers import default_values_copy, synth_objects, with_changes
 
-from llm_stack_harness.controlplane.scaling import Sample, Target, served_pod_count, summarize, targets
-
-
-def _sample(t: float, desired: int | None, replicas: int, ready: int) -> Sample:
-    return Sample(t=t, waiting=None, external_metric=None, desired=desired, replicas=replicas, ready=ready, pods={})
+from llm_stack_harness.base.timeline import RequestCounts, Timeline, TimelineRow, summarize
+from llm_stack_harness.controlplane.scaling import LoopSample, Target, pod_requests, served_pod_count, targets
 
 
 def test_the_default_stack_scales_one_predictor_with_its_own_query() -> None:
@@ -35,24 +32,13 @@ def test_every_replica_the_hpa_may_ask_for_is_served() -> None:
     assert served_pod_count(synth_objects(fleet)) == 8  # two models, each up to the default maxReplicas 4
 
 
-def test_time_to_capacity_is_when_ready_replicas_reach_the_peak_the_hpa_wanted() -> None:
-    samples = [
-        _sample(0, 1, 1, 1),
-        _sample(10, 2, 1, 1),
-        _sample(20, 3, 3, 1),
-        _sample(30, 3, 3, 2),
-        _sample(40, 3, 3, 3),  # capacity
-        _sample(60, 1, 3, 3),  # after the load (60 s): not the peak's
-        _sample(90, 1, 1, 1),
+def test_each_pod_keeps_the_most_requests_it_counted_while_ready() -> None:
+    rows = [
+        TimelineRow(0, "load", 8, LoopSample(pods={"a": 3}), RequestCounts.of([])),
+        TimelineRow(5, "load", 8, LoopSample(pods={"a": 9, "b": 0}), RequestCounts.of([])),
+        TimelineRow(10, "tail", 0, LoopSample(pods={"b": 4}), RequestCounts.of([])),  # "a" scaled away
     ]
-    summary = summarize(samples, load_s=50)
-    assert summary["peak_desired"] == 3
-    assert summary["time_to_capacity_s"] == 40
-    assert summary["max_replicas"] == 3 and summary["final_replicas"] == 1
-    # 1 replica for 20 s, 3 for 70 s: each interval at the replicas its start held.
-    assert summary["replica_seconds"] == 1 * 20 + 3 * 70
-
-
-def test_capacity_never_reached_is_none_not_a_number() -> None:
-    summary = summarize([_sample(0, 1, 1, 1), _sample(10, 2, 2, 1), _sample(20, 2, 2, 1)], load_s=30)
-    assert summary["peak_desired"] == 2 and summary["time_to_capacity_s"] is None
+    timeline = Timeline({}, tuple(rows), summarize(rows, [], load_start_s=0, load_end_s=10))
+    assert pod_requests(timeline) == {"a": 9, "b": 4}
+    # The extra readings are in each row of the JSON, beside the timeline's own columns.
+    assert timeline.to_json()["timeline"][1]["pods"] == {"a": 9, "b": 0}

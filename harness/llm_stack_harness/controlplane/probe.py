@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -212,7 +213,8 @@ def run_scaling_checks(
     """A step of load through the gateway on the first scaled model, and what the real loop did with it
     (:mod:`.scaling`): the HPA took the Deployment above its minimum, every Pod it added served requests, it came
     back to the minimum after the load, and no request failed."""
-    from .scaling import ClusterSampler, LoadSpec, run_scaling, targets
+    from ..base.load_profile import StepProfile
+    from .scaling import ClusterSampler, pod_requests, run_scaling, targets
 
     found = targets(objects)
     keys = api_keys(objects)
@@ -220,25 +222,25 @@ def run_scaling_checks(
         report.error = "the scaling load needs a ScaledObject with a Prometheus trigger and an API key in the manifests"
         return
     target = found[0]
-    model = _routed_model(objects, target.deployment)
-    load = LoadSpec(
-        concurrency=int(spec["concurrency"]), duration_s=float(spec["durationSeconds"]),
-        tail_s=float(spec["tailSeconds"]), poll_s=float(spec.get("pollSeconds", 5)),
-    )  # fmt: skip
     sampler = ClusterSampler(plane.client, monitoring.url, target)
     first = set(sampler.ready_pods(plane.client.get("apps/v1", "Deployment", target.deployment, target.namespace)))
-    result = run_scaling(
-        sampler, base_url=base_url, api_key=sorted(keys.items())[-1][1], model=model, load=load, log=_progress
-    )
-    report.details["scaling"] = result
-    summary, floor = result["summary"], max(target.min_replicas, 1)
-    added = {name: count for name, count in result["pod_requests"].items() if name not in first}
+    key, model = sorted(keys.items())[-1][1], _routed_model(objects, target.deployment)
+    timeline = run_scaling(
+        sampler, base_url=base_url, api_key=key, model=model,
+        profile=StepProfile(concurrency=int(spec["concurrency"]), duration_s=float(spec["durationSeconds"])),
+        poll_s=float(spec.get("pollSeconds", 5)), tail_s=float(spec["tailSeconds"]), log=_progress,
+    )  # fmt: skip
+    served = pod_requests(timeline)
+    report.details["scaling"] = timeline.to_json() | {"pod_requests": served, "target": dataclasses.asdict(target)}
+    summary, floor = timeline.summary, max(target.min_replicas, 1)
+    replicas = [row.cluster.replicas or 0 for row in timeline.rows]
+    added = {name: count for name, count in served.items() if name not in first}
     report.checks += [
         Check(
             "the HPA took the predictor Deployment above its minimum under load",
-            summary["max_replicas"] > floor,
-            f"replicas {floor} -> {summary['max_replicas']} (HPA desired at most {summary['peak_desired']}); "
-            f"time to capacity {summary['time_to_capacity_s']} s",
+            max(replicas, default=0) > floor,
+            f"replicas {floor} -> {max(replicas, default=0)} (HPA desired at most {summary.peak_desired}); "
+            f"time to capacity {summary.time_to_capacity_s} s",
         ),
         Check(
             "every Pod the HPA added served requests (its own vLLM's request counter)",
@@ -247,13 +249,14 @@ def run_scaling_checks(
         ),
         Check(
             "the HPA brought it back to its minimum after the load",
-            summary["final_replicas"] == floor,
-            f"final replicas {summary['final_replicas']} after {result['timeline'][-1]['t']} s",
+            bool(replicas) and replicas[-1] == floor,
+            f"final replicas {replicas[-1] if replicas else None} at {timeline.rows[-1].t_s:.0f} s",
         ),
         Check(
             "no request failed during the load",
-            not result["errors"] and result["requests"] > 0,
-            f"{result['requests']} completed, {len(result['errors'])} failed: {result['errors'][:3]}",
+            summary.counts.errors == 0 and summary.counts.rate_limited == 0 and summary.counts.ok > 0,
+            f"{summary.counts.ok} completed, {summary.counts.rate_limited} rate limited, {summary.counts.errors} "
+            "failed",
         ),
     ]
 

@@ -1,21 +1,19 @@
 """The autoscaling loop turning on the data path: load through the gateway, and what the real components did with it.
 
-While a bounded load runs through the gateway (:func:`..localrun.load.chat_load`, the official ``openai`` client),
-:class:`ClusterSampler` polls what each part of the loop holds: the ScaledObject's own Prometheus query evaluated by
+While a bounded load profile runs through the gateway (:class:`..base.load.ProfileLoad`, streamed completions
+with the official ``openai`` client), :class:`ClusterSampler` (a :class:`..base.timeline.ClusterState`) polls
+what each part of the loop holds: the ScaledObject's own Prometheus query evaluated by
 the sandbox's Prometheus (which scrapes the predictor Pods the node agent runs), the external metric kube-apiserver
 serves through KEDA's metrics adapter, the desired replicas the horizontal-pod-autoscaling controller wrote into
 KEDA's HPA, and the predictor Deployment's replicas and ready replicas, plus each ready Pod's own
-``vllm:request_success_total``. :func:`run_scaling` returns the timeline, the load's outcome and a summary (time to
-capacity, replica-seconds). Nothing here decides a replica count: the HPA controller does.
+``vllm:request_success_total``. :func:`run_scaling` returns the :class:`..base.timeline.Timeline` (rows, time
+to capacity, replica-seconds). Nothing here decides a replica count: the HPA controller does.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
-import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +22,9 @@ from typing import Any
 from llm_inference_stack.facts import kserve
 from llm_inference_stack.quantity import parse_quantity
 
+from ..base.load import ProfileLoad
+from ..base.load_profile import LoadProfile
+from ..base.timeline import ClusterSample, Timeline, TimelineRow, run_timeline, table_header, table_row
 from .checks import conditions, dig, meta, selector_matches
 from .kube import ApiError, JsonDict, KubeClient
 
@@ -77,39 +78,36 @@ def served_pod_count(objects: Sequence[Mapping[str, Any]]) -> int:
     return total
 
 
-@dataclasses.dataclass
-class Sample:
-    """What the loop's parts held at ``t`` seconds after the load started (None: not there yet)."""
+@dataclasses.dataclass(frozen=True)
+class LoopSample(ClusterSample):
+    """A :class:`.timeline.ClusterSample` with what else the loop shows: the HPA's own inputs and each ready Pod's
+    own request counter."""
 
-    t: float
-    waiting: float | None
-    external_metric: float | None
-    desired: int | None
-    replicas: int | None
-    ready: int | None
-    pods: dict[str, float]  # ready Pod -> its vLLM's request_success_total
+    pods: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Ready Pod -> its vLLM's ``vllm:request_success_total``. Default: none."""
     hpa_current: int | None = None
-    """The replicas the HPA last computed from (``status.currentReplicas``)."""
+    """The replicas the HPA last computed from (``status.currentReplicas``). Default: None."""
     hpa_average: float | None = None
     """The external metric's per-Pod value the HPA last read (``status.currentMetrics[].external.current
-    .averageValue``): with ``hpa_current``, what its ``desired`` was computed from."""
-
-    def row(self) -> dict[str, Any]:
-        return {
-            "t": round(self.t, 1), "waiting": self.waiting, "external_metric": self.external_metric,
-            "desired": self.desired, "replicas": self.replicas, "ready": self.ready,
-            "pods": {name: round(count) for name, count in sorted(self.pods.items())},
-            "hpa_current": self.hpa_current, "hpa_average": self.hpa_average,
-        }  # fmt: skip
+    .averageValue``): with ``hpa_current``, what its ``desired`` was computed from. Default: None."""
 
 
 class ClusterSampler:
-    """Reads one :class:`Target`'s loop from the API server, the sandbox's Prometheus and the Pods' own metrics."""
+    """A :class:`.timeline.ClusterState`: one :class:`Target`'s loop, read from the API server, the sandbox's
+    Prometheus and the Pods' own metrics. ``before_sample`` runs first (the sandbox's Prometheus reload)."""
 
-    def __init__(self, client: KubeClient, prometheus_url: str, target: Target) -> None:
+    def __init__(
+        self,
+        client: KubeClient,
+        prometheus_url: str,
+        target: Target,
+        *,
+        before_sample: Callable[[], None] = lambda: None,
+    ) -> None:
         self.client = client
         self.prometheus_url = prometheus_url
         self.target = target
+        self.before_sample = before_sample
 
     def waiting(self) -> float | None:
         """The ScaledObject's query as KEDA's scaler sends it, evaluated by Prometheus now."""
@@ -128,7 +126,7 @@ class ClusterSampler:
         return None
 
     def external_metric(self, hpa: Mapping[str, Any] | None) -> float | None:
-        """The HPA's external metric as kube-apiserver serves it through KEDA's metrics adapter."""
+        """The HPA's external metric (its total) as kube-apiserver serves it through KEDA's metrics adapter."""
         metric = next((m for m in dig(hpa, "spec", "metrics") or [] if m.get("type") == "External"), None)
         name = dig(metric, "external", "metric", "name")
         if not name:
@@ -160,7 +158,8 @@ class ClusterSampler:
                 found[str(meta(pod)["name"])] = (str(address), int(port))
         return found
 
-    def sample(self, t: float) -> Sample:
+    def sample(self, t_s: float) -> LoopSample:
+        self.before_sample()
         hpa = self._hpa()
         try:
             deployment = self.client.get("apps/v1", "Deployment", self.target.deployment, self.target.namespace)
@@ -178,8 +177,7 @@ class ClusterSampler:
              if m.get("type") == "External"),
             None,
         )  # fmt: skip
-        return Sample(
-            t=t,
+        return LoopSample(
             waiting=self.waiting(),
             external_metric=self.external_metric(hpa),
             desired=int(desired) if desired is not None else None,
@@ -201,93 +199,42 @@ def pod_metric(address: str, port: int, name: str) -> float | None:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith((name + "{", name + " ")))
 
 
-@dataclasses.dataclass(frozen=True)
-class LoadSpec:
-    """A step of load: ``concurrency`` requests in flight for ``duration_s``, then ``tail_s`` of polling at most
-    (ended early once the Deployment is back at its minimum), a sample every ``poll_s``."""
-
-    concurrency: int
-    duration_s: float
-    tail_s: float
-    poll_s: float = 5.0
-    max_requests: int = 2000
-    max_tokens: int = 32
-
-
-def summarize(samples: Sequence[Sample], *, load_s: float) -> dict[str, Any]:
-    """Time to capacity (load start -> the first sample whose ready replicas reach the highest count the HPA
-    wanted while the load ran; None if never) and replica-seconds (the Deployment's replicas over the run, the
-    GPU cost), from the timeline alone."""
-    during = [s for s in samples if s.t <= load_s and s.desired is not None]
-    peak = max((s.desired for s in during if s.desired is not None), default=None)
-    capacity = next((s.t for s in samples if peak is not None and (s.ready or 0) >= peak), None)
-    seconds = sum((later.t - earlier.t) * (earlier.replicas or 0) for earlier, later in itertools.pairwise(samples))
-    return {
-        "peak_desired": peak,
-        "max_replicas": max((s.replicas or 0 for s in samples), default=0),
-        "final_replicas": samples[-1].replicas if samples else None,
-        "time_to_capacity_s": round(capacity, 1) if capacity is not None else None,
-        "replica_seconds": round(seconds, 1),
-    }
-
-
 def run_scaling(
     sampler: ClusterSampler,
     *,
     base_url: str,
     api_key: str,
     model: str,
-    load: LoadSpec,
-    on_poll: Callable[[], None] = lambda: None,
+    profile: LoadProfile,
+    poll_s: float,
+    tail_s: float,
     log: Callable[[str], None] = lambda _m: None,
-) -> dict[str, Any]:
-    """Run ``load`` through the gateway at ``base_url`` and sample the loop until the tail ends; ``on_poll`` runs
-    before each sample (the sandbox's Prometheus reload)."""
-    from ..localrun.load import chat_load
+) -> Timeline:
+    """Run ``profile`` through the gateway at ``base_url`` (in the sandbox's Pod network) and sample the loop every
+    ``poll_s`` (:func:`.timeline.run_timeline`); the tail ends once the HPA wants, and the Deployment has, the
+    minimum again (or after ``tail_s``)."""
+    floor = max(sampler.target.min_replicas, 1)
+    load = ProfileLoad(profile, base_url=base_url, model=model, api_key=api_key, sandboxed=True)
 
-    outcome: dict[str, Any] = {}
+    def show(row: TimelineRow) -> None:
+        log(table_row(row))
 
-    def drive() -> None:
-        report = chat_load(
-            base_url, model, concurrency=load.concurrency, min_duration_s=load.duration_s,
-            max_requests=load.max_requests, max_tokens=load.max_tokens, api_key=api_key,
-        )  # fmt: skip
-        outcome["report"] = report
+    def settled(row: TimelineRow) -> bool:
+        return row.cluster.replicas == floor == row.cluster.desired
 
-    started = time.monotonic()
-    driver = threading.Thread(target=drive, name="scaling-load", daemon=True)
-    driver.start()
-    samples: list[Sample] = []
-    deadline = started + load.duration_s + load.tail_s
-    while True:
-        on_poll()
-        sample = sampler.sample(time.monotonic() - started)
-        samples.append(sample)
-        log(
-            f"t={sample.t:5.0f}s waiting={sample.waiting} metric={sample.external_metric} desired={sample.desired} "
-            f"replicas={sample.replicas} ready={sample.ready} pods={sample.row()['pods']}"
-        )
-        load_done = not driver.is_alive()
-        settled = load_done and sample.replicas == max(sampler.target.min_replicas, 1) == sample.desired
-        if time.monotonic() >= deadline or (settled and sample.t > load.duration_s + load.poll_s):
-            break
-        time.sleep(max(0.0, load.poll_s - (time.monotonic() - started - sample.t)))
-    driver.join(timeout=max(0.0, deadline - time.monotonic()) + 300)
-    report = outcome.get("report")
+    log(table_header())
+    return run_timeline(load, sampler, poll_s=poll_s, tail_s=tail_s, on_row=show, settled=settled)
+
+
+def pod_requests(timeline: Timeline) -> dict[str, int]:
+    """The most requests each Pod's vLLM counted while it was ready (a Pod scaled away keeps its last count)."""
     served: dict[str, float] = {}
-    for sample in samples:
-        for name, count in sample.pods.items():
+    for row in timeline.rows:
+        for name, count in getattr(row.cluster, "pods", {}).items():
             served[name] = max(served.get(name, 0.0), count)
-    load_s = (report.finished - report.started) if report else load.duration_s
-    return {
-        "timeline": [s.row() for s in samples],
-        "requests": report.completed if report else 0,
-        "errors": list(report.errors) if report else ["the load did not finish"],
-        "load_seconds": round(load_s, 1),
-        "pod_requests": {name: round(count) for name, count in sorted(served.items())},
-        "summary": summarize(samples, load_s=load_s),
-        "target": dataclasses.asdict(sampler.target),
-    }
+    return {name: round(count) for name, count in sorted(served.items())}
 
 
-__all__ = ["ClusterSampler", "LoadSpec", "Sample", "Target", "run_scaling", "served_pod_count", "summarize", "targets"]
+__all__ = [
+    "ClusterSampler", "LoopSample", "Target", "pod_requests", "run_scaling", "served_pod_count", "targets",
+]  # fmt: skip

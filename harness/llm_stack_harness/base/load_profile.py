@@ -20,7 +20,7 @@ import math
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..base.errors import LoadProfileError
+from .errors import LoadProfileError
 
 MAX_CONCURRENCY = 64
 """Most chat completions in flight at once: one client thread each, on a machine whose cores also run the model
