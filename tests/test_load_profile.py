@@ -495,3 +495,10 @@ def test_run_load_json_is_one_object_and_the_plot_a_png(
     assert document["profile"]["kind"] == "step"
     assert sum(row["ok"] + row["errors"] for row in document["timeline"]) == len(server.received)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_step_can_ask_for_longer_answers_within_the_bound() -> None:
+    step = StepProfile(concurrency=2, duration_s=10, output_tokens=192)
+    assert step.shape(1).output_tokens == 192 and step.describe()["output_tokens"] == 192
+    with pytest.raises(LoadProfileError, match=r"output_tokens: 0 is not valid: give tokens to generate, 1 to 8192"):
+        StepProfile(concurrency=2, duration_s=10, output_tokens=0)

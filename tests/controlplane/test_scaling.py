@@ -26,10 +26,14 @@ from local_run_support import require_local_runtime
 pytestmark = pytest.mark.controlplane
 
 VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
-LOAD = {"concurrency": 8, "durationSeconds": 150, "tailSeconds": 150, "pollSeconds": 5, "hpaSyncPeriodSeconds": 5}
-"""Eight requests in flight (vLLM runs two at a time: six wait, three times the threshold) for 150 s: long enough
-for the second Pod to download the weights, start vLLM on a loaded CPU and serve; then up to 150 s for the 30 s
-scale-down window, the HPA's sync and the Pod's termination."""
+LOAD = {
+    "concurrency": 8, "durationSeconds": 150, "outputTokens": 192, "tailSeconds": 150, "pollSeconds": 5,
+    "hpaSyncPeriodSeconds": 5,
+}  # fmt: skip
+"""Eight requests in flight, each generating 192 tokens (so vLLM, running two at a time, is what they wait for: six
+wait, three times the threshold; with short answers the gateway's path is the bottleneck and nothing queues) for
+150 s: long enough for the second Pod to download the weights, start vLLM on a loaded CPU and serve; then up to 150 s
+for the 30 s scale-down window, the HPA's sync and the Pod's termination."""
 
 
 @pytest.fixture(scope="module")

@@ -225,13 +225,19 @@ def run_scaling_checks(
     sampler = ClusterSampler(plane.client, monitoring.url, target)
     first = set(sampler.ready_pods(plane.client.get("apps/v1", "Deployment", target.deployment, target.namespace)))
     key, model = sorted(keys.items())[-1][1], _routed_model(objects, target.deployment)
-    timeline = run_scaling(
+    timeline, failed = run_scaling(
         sampler, base_url=base_url, api_key=key, model=model,
-        profile=StepProfile(concurrency=int(spec["concurrency"]), duration_s=float(spec["durationSeconds"])),
+        profile=StepProfile(
+            concurrency=int(spec["concurrency"]), duration_s=float(spec["durationSeconds"]),
+            output_tokens=int(spec.get("outputTokens", 32)),
+        ),
         poll_s=float(spec.get("pollSeconds", 5)), tail_s=float(spec["tailSeconds"]), log=_progress,
     )  # fmt: skip
     served = pod_requests(timeline)
-    report.details["scaling"] = timeline.to_json() | {"pod_requests": served, "target": dataclasses.asdict(target)}
+    report.details["scaling"] = timeline.to_json() | {
+        "pod_requests": served, "target": dataclasses.asdict(target),
+        "failed": [dataclasses.asdict(r) for r in failed[:20]],
+    }  # fmt: skip
     summary, floor = timeline.summary, max(target.min_replicas, 1)
     replicas = [row.cluster.replicas or 0 for row in timeline.rows]
     added = {name: count for name, count in served.items() if name not in first}
@@ -256,7 +262,7 @@ def run_scaling_checks(
             "no request failed during the load",
             summary.counts.errors == 0 and summary.counts.rate_limited == 0 and summary.counts.ok > 0,
             f"{summary.counts.ok} completed, {summary.counts.rate_limited} rate limited, {summary.counts.errors} "
-            "failed",
+            f"failed: {[f'request {r.number} at {r.start_s:.0f} s: {r.detail}' for r in failed[:5]]}",
         ),
     ]
 
@@ -792,7 +798,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=json.loads,
         metavar="JSON",
         help="instead of the checks, a step of load on the first scaled model and what the real HPA did with it: "
-        '{"concurrency": N, "durationSeconds": S, "tailSeconds": S, "pollSeconds": S, "hpaSyncPeriodSeconds": S} '
+        '{"concurrency": N, "durationSeconds": S, "outputTokens": N, "tailSeconds": S, "pollSeconds": S, '
+        '"hpaSyncPeriodSeconds": S} '
         "(with --vllm)",
     )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)

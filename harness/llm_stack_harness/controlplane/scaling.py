@@ -22,7 +22,7 @@ from typing import Any
 from llm_inference_stack.facts import kserve
 from llm_inference_stack.quantity import parse_quantity
 
-from ..base.load import ProfileLoad
+from ..base.load import ProfileLoad, RequestRecord
 from ..base.load_profile import LoadProfile
 from ..base.timeline import ClusterSample, Timeline, TimelineRow, run_timeline, table_header, table_row
 from .checks import conditions, dig, meta, selector_matches
@@ -209,10 +209,10 @@ def run_scaling(
     poll_s: float,
     tail_s: float,
     log: Callable[[str], None] = lambda _m: None,
-) -> Timeline:
+) -> tuple[Timeline, list[RequestRecord]]:
     """Run ``profile`` through the gateway at ``base_url`` (in the sandbox's Pod network) and sample the loop every
     ``poll_s`` (:func:`.timeline.run_timeline`); the tail ends once the HPA wants, and the Deployment has, the
-    minimum again (or after ``tail_s``)."""
+    minimum again (or after ``tail_s``). Returns the timeline and the requests that did not end ``2xx``."""
     floor = max(sampler.target.min_replicas, 1)
     load = ProfileLoad(profile, base_url=base_url, model=model, api_key=api_key, sandboxed=True)
 
@@ -223,7 +223,8 @@ def run_scaling(
         return row.cluster.replicas == floor == row.cluster.desired
 
     log(table_header())
-    return run_timeline(load, sampler, poll_s=poll_s, tail_s=tail_s, on_row=show, settled=settled)
+    timeline = run_timeline(load, sampler, poll_s=poll_s, tail_s=tail_s, on_row=show, settled=settled)
+    return timeline, [r for r in load.records() if r.status != "2xx"]
 
 
 def pod_requests(timeline: Timeline) -> dict[str, int]:
