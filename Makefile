@@ -63,23 +63,23 @@ test-deps: $(STAMP)
 
 # Every test, in three runs, with the control plane's Go builds (`make controlplane-deps`, its lines prefixed) in the
 # background from the start: meanwhile the end-to-end installs, then the tests that start no server (two xdist
-# workers, a module's tests in one worker, as `make test-fast` runs them, with the `slow` ones) use what the
-# compiler leaves of the cores. Once the builds are done, the control-plane tests run on two workers too, a module's
-# tests in one worker (each module's servers in a sandbox of their own; the longest modules first: tests/conftest.py),
-# then the e2e tests serially (their servers share the machine's loopback). The tests without servers run once the
-# e2e installs succeeded, the others once both installs did; any failure fails the target.
+# workers, a module's tests in one worker, as `make test-fast` runs them, with the `slow` ones) and the e2e tests
+# (serially: their servers share the machine's loopback; they need the e2e installs only) use what the compiler
+# leaves of the cores. Once the builds are done, the control-plane tests run on two workers, a module's tests in one
+# worker (each module's servers in a sandbox of their own; the longest modules first: tests/conftest.py). The tests
+# run once the installs they need succeeded; any failure fails the target.
 test: $(STAMP)
 	@bash -c 'set -o pipefail; $(MAKE) --no-print-directory controlplane-deps 2>&1 | sed -u "s/^/[controlplane-deps] /"' & cp=$$!; \
-	bash scripts/e2e/install.sh; e2e=$$?; unit=1; real=1; \
+	bash scripts/e2e/install.sh; e2e=$$?; unit=1; real=1; e2e_tests=1; \
 	[ $$e2e -ne 0 ] || { $(BIN)/python -m pytest -m "not e2e and not controlplane" --ignore=tests/e2e \
-	  --ignore=tests/controlplane -n 2 --dist loadfile; unit=$$?; }; \
+	  --ignore=tests/controlplane -n 2 --dist loadfile; unit=$$?; \
+	  $(BIN)/python -m pytest -m e2e tests/e2e --durations=10; e2e_tests=$$?; }; \
 	wait $$cp; cp=$$?; \
 	[ $$e2e -ne 0 ] || [ $$cp -ne 0 ] || { $(BIN)/python -m pytest -m controlplane tests/controlplane -n 2 \
-	  --dist loadfile --no-loadscope-reorder --durations=20; real=$$?; \
-	  $(BIN)/python -m pytest -m e2e tests/e2e --durations=10; e2e_tests=$$?; [ $$e2e_tests -eq 0 ] || real=1; }; \
+	  --dist loadfile --no-loadscope-reorder --durations=20; real=$$?; }; \
 	echo "make test: scripts/e2e/install.sh exit $$e2e, make controlplane-deps exit $$cp;" \
-	  "pytest exit $$unit (without servers), $$real (control plane and e2e)"; \
-	[ $$e2e -eq 0 ] && [ $$cp -eq 0 ] && [ $$unit -eq 0 ] && [ $$real -eq 0 ]
+	  "pytest exit $$unit (without servers), $$e2e_tests (e2e), $$real (control plane)"; \
+	[ $$e2e -eq 0 ] && [ $$cp -eq 0 ] && [ $$unit -eq 0 ] && [ $$e2e_tests -eq 0 ] && [ $$real -eq 0 ]
 
 # The inner loop: everything but the end-to-end, control-plane and slow tests (wheels, venvs, imports, lint, types),
 # on every core (pytest-xdist), a test module's tests in one worker so its module fixtures are built once. tests/e2e

@@ -20,9 +20,10 @@ FIRST = ("test_verify.py", "test_verify_metrics.py", "test_dataplane.py", "test_
 path; scheduling): first, so the two workers finish close together instead of one of them starting a long module
 last. `make test` runs the control-plane tests with ``--dist loadfile --no-loadscope-reorder`` (a module's tests in
 one worker, its control plane started once there, modules handed out in this order); two modules may run at once,
-since each starts its servers in a sandbox of its own (network, mount and PID namespaces). The e2e tests run after
-them, serially: their servers share the machine's loopback and its free ports, and run beside other modules the load
-test's queue never built up (its vLLM served 400 requests with nothing waiting)."""
+since each starts its servers in a sandbox of its own (network, mount and PID namespaces). The e2e tests run before
+them, serially (beside the Go builds on a cold machine): their servers share the machine's loopback and its free
+ports, and run beside other modules the load test's queue never built up (its vLLM served 400 requests with nothing
+waiting)."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
