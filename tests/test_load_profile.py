@@ -18,9 +18,8 @@ import pytest
 from helpers import ROOT
 
 from llm_stack_harness.base.errors import HarnessError, LoadProfileError
-from llm_stack_harness.localrun import cli
-from llm_stack_harness.localrun.load import ProfileLoad, RequestRecord
-from llm_stack_harness.localrun.load_profile import (
+from llm_stack_harness.base.load import ProfileLoad, RequestRecord
+from llm_stack_harness.base.load_profile import (
     MAX_CONCURRENCY,
     MAX_DURATION_S,
     MAX_REQUESTS,
@@ -31,7 +30,7 @@ from llm_stack_harness.localrun.load_profile import (
     load_profile,
     read_trace,
 )
-from llm_stack_harness.localrun.timeline import (
+from llm_stack_harness.base.timeline import (
     TABLE_COLUMNS,
     ClusterSample,
     NoClusterState,
@@ -46,6 +45,7 @@ from llm_stack_harness.localrun.timeline import (
     table_row,
     write_plot,
 )
+from llm_stack_harness.localrun import cli
 
 KEY = "sk-test-load"
 
@@ -74,7 +74,7 @@ def test_a_step_keeps_its_concurrency_in_flight_after_the_lead_in_only() -> None
 def test_a_ramp_rises_from_one_to_its_concurrency_in_equal_steps() -> None:
     ramp = RampProfile(concurrency=4, duration_s=8)
     assert [ramp.target(t) for t in (0, 1.9, 2, 4, 6, 7.99, 8)] == [1, 1, 2, 3, 4, 4, 0]
-    assert ramp.describe() == {"kind": "ramp", "concurrency": 4, "duration_s": 8, "lead_in_s": 0.0}
+    assert ramp.describe() == {"kind": "ramp", "concurrency": 4, "duration_s": 8, "lead_in_s": 0.0, "output_tokens": 32}
 
 
 def test_a_trace_sends_each_line_at_its_time_at_most_concurrency_in_flight(tmp_path: Path) -> None:
@@ -495,3 +495,10 @@ def test_run_load_json_is_one_object_and_the_plot_a_png(
     assert document["profile"]["kind"] == "step"
     assert sum(row["ok"] + row["errors"] for row in document["timeline"]) == len(server.received)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_step_can_ask_for_longer_answers_within_the_bound() -> None:
+    step = StepProfile(concurrency=2, duration_s=10, output_tokens=192)
+    assert step.shape(1).output_tokens == 192 and step.describe()["output_tokens"] == 192
+    with pytest.raises(LoadProfileError, match=r"output_tokens: 0 is not valid: give tokens to generate, 1 to 8192"):
+        StepProfile(concurrency=2, duration_s=10, output_tokens=0)

@@ -179,8 +179,13 @@ class LocalControlPlane:
         serve_models: int = 0,
         pod_images: Sequence[Any] = (),
         network: Any = None,
+        hpa_sync_period_s: int | None = None,
     ) -> None:
         self.binaries = binaries
+        self.hpa_sync_period_s = hpa_sync_period_s
+        """kube-controller-manager's ``--horizontal-pod-autoscaler-sync-period`` in seconds (None: upstream's 15 s).
+        Shorter only where a test watches the loop turn: the HPA then recomputes more often, with the same
+        algorithm, tolerance and behavior."""
         self.network = network
         """The sandbox's :class:`.pods.PodNetwork` the node agent's Pods join (one per sandbox, shared with the data
         path's Pods when a caller runs both); the agent makes its own when None."""
@@ -496,6 +501,8 @@ class LocalControlPlane:
                 "--use-service-account-credentials=true", f"--root-ca-file={pki.ca_cert}",
                 f"--service-account-private-key-file={pki.service_account_key}", "--cluster-name=kubernetes",
                 "--v=1",
+                *([f"--horizontal-pod-autoscaler-sync-period={self.hpa_sync_period_s}s"]
+                  if self.hpa_sync_period_s is not None else []),
             ],
             {"KUBECONFIG": str(kubeconfig)},
         )  # fmt: skip

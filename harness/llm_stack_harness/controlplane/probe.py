@@ -6,7 +6,8 @@ turn on one control plane (reset between) inside the sandbox and reports one lin
 carry the API-key Secret (e.g. ``apiKeys.existingSecret: false`` with a ``dummyKey``): its keys are the valid ones.
 
 With ``--vllm`` each InferenceService is served by the real vLLM (CPU, the tiny model of the local runtime,
-``scripts/e2e/install.sh``) behind its predictor Service's name (:mod:`.upstream`), and the real Phoenix listens
+``scripts/e2e/install.sh``) in the predictor Pods KServe's Deployment creates, reached through its Service's
+ClusterIP (:mod:`.service_proxy`), and the real Phoenix listens
 where the gateway's traces go (:mod:`.phoenix`). The checks (:mod:`.gateway_checks`) then include a completion,
 what the model server receives (the client id, not the key), the per-client token budget, routing by the body's
 ``model`` to each predictor Service, the AI Gateway's 404 for a model no route names, and the gateway's spans in
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -40,6 +42,7 @@ from ..base.errors import HarnessError
 from . import model_store
 from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
 from .kube import JsonDict
+from .scaling import served_pod_count
 from .service_proxy import ModelUpstream, ServiceProxy
 
 if TYPE_CHECKING:
@@ -90,10 +93,13 @@ def run_inner(job_file: Path) -> int:
     headers = _client_id_headers(job)
     network = PodNetwork()
     vllm = job.get("vllm")
-    serve = max((_count_models(entry["objects"]) for entry in job["sets"]), default=0) if vllm else 0
+    scaling = job.get("scaling")
+    count = served_pod_count if scaling else _count_models
+    serve = max((count(entry["objects"]) for entry in job["sets"]), default=0) if vllm else 0
     plane = LocalControlPlane(
         Binaries.from_build(built), sources, work_dir=work / "control-plane", log=_progress, client_id_headers=headers,
         serve_models=serve, pod_images=_pod_images() if vllm else (), network=network,
+        hpa_sync_period_s=scaling.get("hpaSyncPeriodSeconds") if scaling else None,
     )  # fmt: skip
     reports: list[ProbeReport] = []
     phoenix, store = _sandbox_services(job, work=work, network=network)
@@ -115,7 +121,9 @@ def run_inner(job_file: Path) -> int:
                 store.start()
             # With models, what runs them: KServe writes the predictor Deployments, kube-controller-manager their
             # ReplicaSets, Pods and EndpointSlices, kube-scheduler binds the Pods, the node agent runs them.
-            plane.start(controllers=MODEL_CONTROLLERS + GATEWAY_CONTROLLERS if store else GATEWAY_CONTROLLERS)
+            models = MODEL_CONTROLLERS + (SCALING_CONTROLLERS if scaling else ())
+            plane.start(controllers=models + GATEWAY_CONTROLLERS if store else GATEWAY_CONTROLLERS)
+            monitoring = _start_scaling_loop(plane, stack) if scaling and store else None
             proxy = ServiceProxy(plane.client, log=_progress)
             stack.callback(proxy.close)
             proxy.start()
@@ -125,6 +133,8 @@ def run_inner(job_file: Path) -> int:
                 reports.append(report)
                 if store is not None:
                     _prepare_models(plane, store, objects, Path(vllm["model_dir"]), phoenix=phoenix is not None)
+                if monitoring is not None:
+                    monitoring.prepare(objects, _Prerequisites(report))
                 _progress(f"{entry['name']}: applying {len(objects)} objects")
                 admitted = _apply_set(plane, objects, report)
                 data_plane = GatewayDataPlane(
@@ -138,6 +148,7 @@ def run_inner(job_file: Path) -> int:
                 _probe_set(
                     report, objects, admitted, data_plane, plane=plane, proxy=proxy,
                     models=store is not None, phoenix=phoenix, serving=job.get("serving"),
+                    scaling=(scaling, monitoring) if monitoring is not None else None,
                 )  # fmt: skip
                 if index + 1 < len(job["sets"]):
                     _reset_set(plane, objects, admitted, job["sets"][index + 1]["objects"])
@@ -151,6 +162,123 @@ def run_inner(job_file: Path) -> int:
         report.details |= {"controlPlane": plane.describe()}
     Path(job["report_file"]).write_text(json.dumps([r.as_dict() for r in reports], indent=2))
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
+SCALING_CONTROLLERS = ("keda",)
+"""With a scaling load: KEDA's operator too (its metrics adapter, the Prometheus Operator and Prometheus start beside
+it, as in ``llm-stack verify``), and kube-controller-manager's horizontal-pod-autoscaling controller acts on them."""
+MONITORING_SYNC_S = 3.0
+
+
+class _Prerequisites:
+    """What :meth:`.monitoring.SandboxMonitoring.prepare` adds to a report, kept in a probe report's details."""
+
+    def __init__(self, report: ProbeReport) -> None:
+        self.prerequisites: list[str] = report.details.setdefault("prerequisites", [])
+
+
+def _start_scaling_loop(plane: LocalControlPlane, stack: contextlib.ExitStack) -> Any:
+    """The Prometheus Operator, its Prometheus and KEDA's metrics adapter (:func:`.verify.start_monitoring`), kept
+    in sync with what the operator writes (every :data:`MONITORING_SYNC_S`, as its config reloader would)."""
+    import threading
+
+    from .verify import start_monitoring
+
+    monitoring = start_monitoring(plane)
+    if monitoring is None or not monitoring.external_metrics:
+        raise HarnessError(
+            "the scaling load needs the Prometheus Operator, Prometheus and KEDA's metrics adapter built"
+        )
+    stack.callback(monitoring.close)
+    stop = threading.Event()
+
+    def keep_in_sync() -> None:
+        while not stop.wait(MONITORING_SYNC_S):
+            with contextlib.suppress(Exception):  # a sync racing the operator's next write is retried next time
+                monitoring.sync()
+
+    threading.Thread(target=keep_in_sync, name="monitoring-sync", daemon=True).start()
+    stack.callback(stop.set)
+    return monitoring
+
+
+def run_scaling_checks(
+    report: ProbeReport,
+    base_url: str,
+    objects: Sequence[JsonDict],
+    plane: LocalControlPlane,
+    spec: Mapping[str, Any],
+    monitoring: Any,
+) -> None:
+    """A step of load through the gateway on the first scaled model, and what the real loop did with it
+    (:mod:`.scaling`): the HPA took the Deployment above its minimum, every Pod it added served requests, it came
+    back to the minimum after the load, and no request failed."""
+    from ..base.load_profile import StepProfile
+    from .scaling import ClusterSampler, pod_requests, run_scaling, targets
+
+    found = targets(objects)
+    keys = api_keys(objects)
+    if not found or not keys:
+        report.error = "the scaling load needs a ScaledObject with a Prometheus trigger and an API key in the manifests"
+        return
+    target = found[0]
+    sampler = ClusterSampler(plane.client, monitoring.url, target)
+    first = set(sampler.ready_pods(plane.client.get("apps/v1", "Deployment", target.deployment, target.namespace)))
+    key, model = sorted(keys.items())[-1][1], _routed_model(objects, target.deployment)
+    timeline, failed = run_scaling(
+        sampler, base_url=base_url, api_key=key, model=model,
+        profile=StepProfile(
+            concurrency=int(spec["concurrency"]), duration_s=float(spec["durationSeconds"]),
+            output_tokens=int(spec.get("outputTokens", 32)),
+        ),
+        poll_s=float(spec.get("pollSeconds", 5)), tail_s=float(spec["tailSeconds"]), log=_progress,
+    )  # fmt: skip
+    served = pod_requests(timeline)
+    report.details["scaling"] = timeline.to_json() | {
+        "pod_requests": served, "target": dataclasses.asdict(target),
+        "failed": [dataclasses.asdict(r) for r in failed[:20]],
+    }  # fmt: skip
+    summary, floor = timeline.summary, max(target.min_replicas, 1)
+    replicas = [row.cluster.replicas or 0 for row in timeline.rows]
+    added = {name: count for name, count in served.items() if name not in first}
+    report.checks += [
+        Check(
+            "the HPA took the predictor Deployment above its minimum under load",
+            max(replicas, default=0) > floor,
+            f"replicas {floor} -> {max(replicas, default=0)} (HPA desired at most {summary.peak_desired}); "
+            f"time to capacity {summary.time_to_capacity_s} s",
+        ),
+        Check(
+            "every Pod the HPA added served requests (its own vLLM's request counter)",
+            bool(added) and all(count > 0 for count in added.values()),
+            f"added Pods {added or 'none'}; first {sorted(first)}",
+        ),
+        Check(
+            "the HPA brought it back to its minimum after the load",
+            bool(replicas) and replicas[-1] == floor,
+            f"final replicas {replicas[-1] if replicas else None} at {timeline.rows[-1].t_s:.0f} s",
+        ),
+        Check(
+            "no request failed during the load",
+            summary.counts.errors == 0 and summary.counts.rate_limited == 0 and summary.counts.ok > 0,
+            f"{summary.counts.ok} completed, {summary.counts.rate_limited} rate limited, {summary.counts.errors} "
+            f"failed: {[f'request {r.number} at {r.start_s:.0f} s: {r.detail}' for r in failed[:5]]}",
+        ),
+    ]
+
+
+def _routed_model(objects: Sequence[JsonDict], deployment: str) -> str:
+    """The model name the AIGatewayRoutes send to the InferenceService whose predictor is ``deployment`` (the rule
+    whose backend has its name), else the first name they match."""
+    from llm_inference_stack.facts import kserve
+
+    for route in (o for o in objects if o.get("kind") == "AIGatewayRoute"):
+        for rule in route["spec"]["rules"]:
+            names = {kserve.predictor_name(str(r.get("name"))) for r in rule.get("backendRefs") or []}
+            headers = [h for m in rule.get("matches") or [] for h in m.get("headers") or []]
+            if deployment in names and headers:
+                return str(headers[0]["value"])
+    return served_models(objects)[0]
 
 
 def _prepare_models(
@@ -271,8 +399,10 @@ def _probe_set(
     models: bool,
     phoenix: SandboxPhoenix | None,
     serving: Mapping[str, Any] | None,
+    scaling: tuple[Mapping[str, Any], Any] | None = None,
 ) -> None:
-    """Start the data path of one applied set and run the checks (or hold it for serving); a failure is reported."""
+    """Start the data path of one applied set and run the checks (or hold it for serving, or run the scaling load
+    instead of the checks); a failure is reported."""
     from .phoenix import gateway_otlp_endpoint
     from .service_proxy import model_upstreams
 
@@ -303,7 +433,9 @@ def _probe_set(
             for gateway in data_plane.gateways:
                 base_url = f"http://{gateway.address}:{_listener_port(gateways, gateway.gateway)}"
                 report.details["gateway"] = base_url
-                if serving is None or serving.get("checks"):
+                if scaling is not None:
+                    run_scaling_checks(report, base_url, objects, plane, *scaling)
+                elif serving is None or serving.get("checks"):
                     probe_gateway(
                         base_url,
                         objects,
@@ -589,6 +721,7 @@ def prepare_job(
     work: Path,
     log: Callable[[str], None],
     serving: Mapping[str, Any] | None = None,
+    scaling: Mapping[str, Any] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Write the sandbox's job for these directories into ``work`` (binaries built or reused, the vLLM install and
     tiny model located); returns the command that runs it in a fresh sandbox and its environment."""
@@ -609,6 +742,7 @@ def prepare_job(
         "report_file": str(work / "report.json"),
         "vllm": _vllm_job() if vllm else None,
         "serving": dict(serving) if serving is not None else None,
+        "scaling": dict(scaling) if scaling is not None else None,
     }
     job_file = work / "job.json"
     job_file.write_text(json.dumps(job))
@@ -624,6 +758,7 @@ def run_probe(
     vllm: bool = True,
     work_dir: Path | None = None,
     log: Callable[[str], None] | None = None,
+    scaling: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, ProbeReport]]:
     """Run the probe over each directory of manifests (one control plane, reset between; one vLLM and one Phoenix
     shared by all) and return ``(directory, report)`` per directory, in order; a last ``("control plane", report)``
@@ -632,7 +767,7 @@ def run_probe(
     work = Path(tempfile.mkdtemp(prefix="llm-stack-probe-")) if work_dir is None else work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
-        command, env = prepare_job(directories, vllm=vllm, work=work, log=log or _progress)
+        command, env = prepare_job(directories, vllm=vllm, work=work, log=log or _progress, scaling=scaling)
         report_file = work / "report.json"
         report_file.unlink(missing_ok=True)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -658,6 +793,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--vllm", action="store_true", help="serve each InferenceService with the real vLLM (tiny model, CPU)"
     )
     parser.add_argument("--work-dir", type=Path)
+    parser.add_argument(
+        "--scaling",
+        type=json.loads,
+        metavar="JSON",
+        help="instead of the checks, a step of load on the first scaled model and what the real HPA did with it: "
+        '{"concurrency": N, "durationSeconds": S, "outputTokens": N, "tailSeconds": S, "pollSeconds": S, '
+        '"hpaSyncPeriodSeconds": S} '
+        "(with --vllm)",
+    )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.inner:
@@ -666,7 +810,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("give one or more directories of manifests", file=sys.stderr)
         return EXIT_INVALID
     try:
-        results = run_probe(args.directories, vllm=args.vllm, work_dir=args.work_dir)
+        results = run_probe(args.directories, vllm=args.vllm, work_dir=args.work_dir, scaling=args.scaling)
     except ProbeError as error:
         print(f"llm-stack probe: {error}", file=sys.stderr)
         return EXIT_ERROR

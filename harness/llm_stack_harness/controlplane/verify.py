@@ -405,7 +405,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
             if store is not None:
                 stack.callback(store.close)
                 store.start()
-            monitoring = _start_monitoring(plane)
+            monitoring = start_monitoring(plane)
             for index, entry in enumerate(job["sets"]):
                 objects: list[JsonDict] = entry["objects"]
                 if store is not None:
@@ -442,7 +442,7 @@ def run_inner(job_file: Path, timeout_s: float) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
 
-def _start_monitoring(plane: Any) -> Any:
+def start_monitoring(plane: Any) -> Any:
     """The Prometheus Operator and its Prometheus, and KEDA's metrics adapter, when they were built; else None."""
     binaries = plane.binaries
     if binaries.prometheus_operator is None or binaries.prometheus is None:

@@ -16,10 +16,10 @@ The pinned installs come from ``scripts/e2e/install.sh``; versions and the cache
 
 from __future__ import annotations
 
-from .load import LoadReport, ProfileLoad, RequestRecord, chat_load
-from .load_profile import LoadProfile, RampProfile, StepProfile, TraceProfile, load_profile, read_trace
+from ..base.load import LoadReport, ProfileLoad, RequestRecord, chat_load
+from ..base.load_profile import LoadProfile, RampProfile, StepProfile, TraceProfile, load_profile, read_trace
+from ..base.timeline import ClusterSample, ClusterState, Timeline, TimelineRow, run_timeline, summarize
 from .runtime import LocalModel, LocalStack, prometheus_config, scrape_interval_s
-from .timeline import ClusterSample, ClusterState, Timeline, TimelineRow, run_timeline, summarize
 
 __all__ = [
     "ClusterSample",

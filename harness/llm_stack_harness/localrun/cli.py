@@ -39,12 +39,12 @@ from llm_inference_stack.standalone_gateway import BOOTSTRAP_FILE
 
 from ..base.errors import HarnessError, InstallsMissing, LoadProfileError
 from ..base.installs import Installs, locate_installs
+from ..base.load_profile import LoadProfile, load_profile
 from ..base.manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
 from ..base.substitutions import lines as substitution_lines
 from ..base.tiny_model import ensure_tiny_model
 from ..base.vllm import LOCAL_SUBSTITUTIONS, localize_vllm_container
 from . import standalone as _standalone  # noqa: F401  (registers the Envoy part)
-from .load_profile import LoadProfile, load_profile
 from .session import (
     Change,
     api_key_secret_name,
@@ -57,7 +57,7 @@ from .session import (
 if TYPE_CHECKING:
     from llm_inference_stack.config import StackConfig
 
-    from .timeline import ClusterState, Timeline
+    from ..base.timeline import ClusterState, Timeline
 
 DEMO_VALUES = Path("examples/values-local.yaml")
 UUID_SOCKET_NAME = 37
@@ -210,8 +210,8 @@ def run_load(request: LoadRequest, *, url: str, model: str, key: str, cluster: C
     when a request failed (not counting 429s), else 0."""
     import json
 
-    from .load import ProfileLoad
-    from .timeline import run_timeline, summary_lines, table_header, table_row, write_plot
+    from ..base.load import ProfileLoad
+    from ..base.timeline import run_timeline, summary_lines, table_header, table_row, write_plot
 
     load = ProfileLoad(request.profile, base_url=url, model=model, api_key=key)
     if not request.json:

@@ -20,7 +20,7 @@ import math
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..base.errors import LoadProfileError
+from .errors import LoadProfileError
 
 MAX_CONCURRENCY = 64
 """Most chat completions in flight at once: one client thread each, on a machine whose cores also run the model
@@ -137,11 +137,17 @@ class StepProfile:
     duration_s: float
     lead_in_s: float = 0.0
     """Idle seconds before the load. Default: 0."""
+    output_tokens: int = DEFAULT_OUTPUT_TOKENS
+    """Tokens each request generates (``ignore_eos``). Default: :data:`DEFAULT_OUTPUT_TOKENS`."""
     kind = "step"
 
     def __post_init__(self) -> None:
         _check_concurrency(self.concurrency)
         _check_span(self.duration_s, self.lead_in_s)
+        if not 1 <= self.output_tokens <= MAX_OUTPUT_TOKENS:
+            raise LoadProfileError(
+                "output_tokens", self.output_tokens, f"give tokens to generate, 1 to {MAX_OUTPUT_TOKENS}"
+            )
 
     @property
     def start_s(self) -> float:
@@ -162,11 +168,11 @@ class StepProfile:
         return max(0, self.target(t_s) - in_flight)
 
     def shape(self, number: int) -> RequestShape:
-        return RequestShape(DEFAULT_PROMPT_TOKENS, DEFAULT_OUTPUT_TOKENS)
+        return RequestShape(DEFAULT_PROMPT_TOKENS, self.output_tokens)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "concurrency": self.concurrency, "duration_s": self.duration_s,
-                "lead_in_s": self.lead_in_s}  # fmt: skip
+                "lead_in_s": self.lead_in_s, "output_tokens": self.output_tokens}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)

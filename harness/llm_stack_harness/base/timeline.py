@@ -215,9 +215,12 @@ def run_timeline(
     tail_s: float,
     on_row: Callable[[TimelineRow], None] = lambda _row: None,
     sleep: Callable[[float], None] = time.sleep,
+    settled: Callable[[TimelineRow], bool] = lambda _row: False,
 ) -> Timeline:
     """Start ``load``, poll ``cluster`` every ``poll_s`` seconds (first at once) until ``tail_s`` seconds after the
-    load's last answer, and return the timeline; ``on_row`` sees each row as it is made."""
+    load's last answer, and return the timeline; ``on_row`` sees each row as it is made. The tail ends early at the
+    first row after a whole poll of tail for which ``settled`` is true (e.g. the Deployment back at its
+    minimum)."""
     profile = load.profile
     load.start()
     rows: list[TimelineRow] = []
@@ -237,7 +240,7 @@ def run_timeline(
         if finished:
             if tail_end is None:
                 tail_end = max((r.end_s for r in records), default=t_s) + tail_s
-            if t_s >= tail_end:
+            if t_s >= tail_end or (t_s >= tail_end - tail_s + poll_s and settled(row)):
                 break
         poll += 1
         sleep(max(0.0, poll * poll_s - load.now()))

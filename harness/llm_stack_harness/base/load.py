@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from ..base.errors import HarnessError
+from .errors import HarnessError
 from .load_profile import MAX_REQUESTS, LoadProfile
 
 if TYPE_CHECKING:
@@ -126,14 +126,20 @@ class RequestRecord:
     """What went wrong, for a request that did not end ``2xx``. Default: empty."""
 
 
-def _loopback_url(base_url: str) -> str:
+SANDBOX_NETWORK = ipaddress.ip_network("10.244.0.0/16")
+"""The Pod network inside the control plane's sandbox (its own network namespace: :mod:`..controlplane.pods`)."""
+
+
+def _loopback_url(base_url: str, *, sandboxed: bool = False) -> str:
     host = urlsplit(base_url).hostname or ""
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
+        allowed = address.is_loopback or (sandboxed and address in SANDBOX_NETWORK)
     except ValueError:
-        loopback = False
-    if not loopback:
-        raise HarnessError(f"load: {base_url!r} is not a loopback address: give http://127.0.0.1:PORT")
+        allowed = host == "localhost"
+    if not allowed:
+        where = f" or the sandbox's Pod network {SANDBOX_NETWORK}" if sandboxed else ""
+        raise HarnessError(f"load: {base_url!r} is not a loopback address{where}: give http://127.0.0.1:PORT")
     return base_url.rstrip("/")
 
 
@@ -162,9 +168,10 @@ class ProfileLoad:
         timeout_s: float = 120.0,
         max_requests: int = MAX_REQUESTS,
         clock: Callable[[], float] = time.monotonic,
+        sandboxed: bool = False,
     ) -> None:
         self.profile = profile
-        self.base_url = _loopback_url(base_url)
+        self.base_url = _loopback_url(base_url, sandboxed=sandboxed)
         self.model = model
         self._api_key = api_key
         self.timeout_s = timeout_s

@@ -1,0 +1,241 @@
+"""The autoscaling loop turning on the data path: load through the gateway, and what the real components did with it.
+
+While a bounded load profile runs through the gateway (:class:`..base.load.ProfileLoad`, streamed completions
+with the official ``openai`` client), :class:`ClusterSampler` (a :class:`..base.timeline.ClusterState`) polls
+what each part of the loop holds: the ScaledObject's own Prometheus query evaluated by
+the sandbox's Prometheus (which scrapes the predictor Pods the node agent runs), the external metric kube-apiserver
+serves through KEDA's metrics adapter, the desired replicas the horizontal-pod-autoscaling controller wrote into
+KEDA's HPA, and the predictor Deployment's replicas and ready replicas, plus each ready Pod's own
+``vllm:request_success_total``. :func:`run_scaling` returns the :class:`..base.timeline.Timeline` (rows, time
+to capacity, replica-seconds). Nothing here decides a replica count: the HPA controller does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from llm_inference_stack.facts import kserve
+from llm_inference_stack.quantity import parse_quantity
+
+from ..base.load import ProfileLoad, RequestRecord
+from ..base.load_profile import LoadProfile
+from ..base.timeline import ClusterSample, Timeline, TimelineRow, run_timeline, table_header, table_row
+from .checks import conditions, dig, meta, selector_matches
+from .kube import ApiError, JsonDict, KubeClient
+
+POD_REQUEST_COUNTER = "vllm:request_success_total"
+SCALED_OBJECT_LABEL = "scaledobject.keda.sh/name"
+"""The label selector KEDA's HPA asks the metrics adapter with (``scaledobject.keda.sh/name=<name>``)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One ScaledObject and the predictor Deployment it scales."""
+
+    namespace: str
+    scaled_object: str
+    deployment: str
+    query: str
+    min_replicas: int
+    max_replicas: int
+
+    @classmethod
+    def of(cls, scaled: Mapping[str, Any]) -> Target:
+        trigger = next(t for t in dig(scaled, "spec", "triggers") or [] if t.get("type") == "prometheus")
+        return cls(
+            namespace=str(meta(scaled).get("namespace")),
+            scaled_object=str(meta(scaled)["name"]),
+            deployment=str(dig(scaled, "spec", "scaleTargetRef", "name")),
+            query=str(dig(trigger, "metadata", "query")),
+            min_replicas=int(dig(scaled, "spec", "minReplicaCount") or 0),
+            max_replicas=int(dig(scaled, "spec", "maxReplicaCount") or 100),
+        )
+
+
+def targets(objects: Sequence[Mapping[str, Any]]) -> list[Target]:
+    """The ScaledObjects with a Prometheus trigger among ``objects``."""
+    return [
+        Target.of(o)
+        for o in objects
+        if o.get("kind") == "ScaledObject"
+        and any(t.get("type") == "prometheus" for t in dig(o, "spec", "triggers") or [])
+    ]
+
+
+def served_pod_count(objects: Sequence[Mapping[str, Any]]) -> int:
+    """Pods the node agent must serve so that every replica the HPA may ask for runs vLLM: each scaled model's
+    ``maxReplicaCount``, one for each model without a ScaledObject."""
+    scaled = {(t.namespace, t.deployment): t.max_replicas for t in targets(objects)}
+    total = 0
+    for isvc in (o for o in objects if o.get("kind") == "InferenceService"):
+        name = kserve.predictor_name(str(meta(isvc)["name"]))
+        total += scaled.get((str(meta(isvc).get("namespace")), name), 1)
+    return total
+
+
+@dataclasses.dataclass(frozen=True)
+class LoopSample(ClusterSample):
+    """A :class:`.timeline.ClusterSample` with what else the loop shows: the HPA's own inputs and each ready Pod's
+    own request counter."""
+
+    pods: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Ready Pod -> its vLLM's ``vllm:request_success_total``. Default: none."""
+    hpa_current: int | None = None
+    """The replicas the HPA last computed from (``status.currentReplicas``). Default: None."""
+    hpa_average: float | None = None
+    """The external metric's per-Pod value the HPA last read (``status.currentMetrics[].external.current
+    .averageValue``): with ``hpa_current``, what its ``desired`` was computed from. Default: None."""
+
+
+class ClusterSampler:
+    """A :class:`.timeline.ClusterState`: one :class:`Target`'s loop, read from the API server, the sandbox's
+    Prometheus and the Pods' own metrics. ``before_sample`` runs first (the sandbox's Prometheus reload)."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        prometheus_url: str,
+        target: Target,
+        *,
+        before_sample: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.client = client
+        self.prometheus_url = prometheus_url
+        self.target = target
+        self.before_sample = before_sample
+
+    def waiting(self) -> float | None:
+        """The ScaledObject's query as KEDA's scaler sends it, evaluated by Prometheus now."""
+        url = f"{self.prometheus_url}/api/v1/query?" + urllib.parse.urlencode({"query": self.target.query})
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                result = json.loads(response.read())["data"]["result"]
+        except (OSError, ValueError, KeyError):
+            return None
+        return sum(float(r["value"][1]) for r in result) if result else None
+
+    def _hpa(self) -> JsonDict | None:
+        for hpa in self.client.list("autoscaling/v2", "HorizontalPodAutoscaler", self.target.namespace):
+            if dig(hpa, "spec", "scaleTargetRef", "name") == self.target.deployment:
+                return hpa
+        return None
+
+    def external_metric(self, hpa: Mapping[str, Any] | None) -> float | None:
+        """The HPA's external metric (its total) as kube-apiserver serves it through KEDA's metrics adapter."""
+        metric = next((m for m in dig(hpa, "spec", "metrics") or [] if m.get("type") == "External"), None)
+        name = dig(metric, "external", "metric", "name")
+        if not name:
+            return None
+        selector = urllib.parse.quote(f"{SCALED_OBJECT_LABEL}={self.target.scaled_object}")
+        path = (
+            f"/apis/external.metrics.k8s.io/v1beta1/namespaces/{self.target.namespace}/{name}?labelSelector={selector}"
+        )
+        try:
+            items = (self.client.request("GET", path) or {}).get("items") or []
+        except ApiError:
+            return None
+        return float(sum(parse_quantity(str(i["value"])) for i in items)) if items else None
+
+    def ready_pods(self, deployment: Mapping[str, Any] | None) -> dict[str, tuple[str, int]]:
+        """The Deployment's Ready Pods: name -> (Pod IP, vLLM's container port)."""
+        selector = dig(deployment, "spec", "selector")
+        found = {}
+        for pod in self.client.list("v1", "Pod", self.target.namespace):
+            if not selector_matches(selector, meta(pod).get("labels") or {}) or meta(pod).get("deletionTimestamp"):
+                continue
+            ready = conditions(pod).get("Ready")
+            address = dig(pod, "status", "podIP")
+            container: Mapping[str, Any] = next(
+                (c for c in dig(pod, "spec", "containers") or [] if c.get("name") == kserve.CONTAINER_NAME), {}
+            )
+            port = next((p.get("containerPort") for p in container.get("ports") or []), None)
+            if ready and ready.get("status") == "True" and address and port:
+                found[str(meta(pod)["name"])] = (str(address), int(port))
+        return found
+
+    def sample(self, t_s: float) -> LoopSample:
+        self.before_sample()
+        hpa = self._hpa()
+        try:
+            deployment = self.client.get("apps/v1", "Deployment", self.target.deployment, self.target.namespace)
+        except ApiError:
+            deployment = None
+        pods = {}
+        for name, (address, port) in self.ready_pods(deployment).items():
+            count = pod_metric(address, port, POD_REQUEST_COUNTER)
+            if count is not None:
+                pods[name] = count
+        desired = dig(hpa, "status", "desiredReplicas")
+        current = dig(hpa, "status", "currentReplicas")
+        average = next(
+            (dig(m, "external", "current", "averageValue") for m in dig(hpa, "status", "currentMetrics") or []
+             if m.get("type") == "External"),
+            None,
+        )  # fmt: skip
+        return LoopSample(
+            waiting=self.waiting(),
+            external_metric=self.external_metric(hpa),
+            desired=int(desired) if desired is not None else None,
+            replicas=dig(deployment, "status", "replicas"),
+            ready=int(dig(deployment, "status", "readyReplicas") or 0) if deployment else None,
+            pods=pods,
+            hpa_current=int(current) if current is not None else None,
+            hpa_average=float(parse_quantity(str(average))) if average is not None else None,
+        )
+
+
+def pod_metric(address: str, port: int, name: str) -> float | None:
+    """The sum of a Prometheus counter's samples on a Pod's own /metrics (None: the Pod did not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://{address}:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith((name + "{", name + " ")))
+
+
+def run_scaling(
+    sampler: ClusterSampler,
+    *,
+    base_url: str,
+    api_key: str,
+    model: str,
+    profile: LoadProfile,
+    poll_s: float,
+    tail_s: float,
+    log: Callable[[str], None] = lambda _m: None,
+) -> tuple[Timeline, list[RequestRecord]]:
+    """Run ``profile`` through the gateway at ``base_url`` (in the sandbox's Pod network) and sample the loop every
+    ``poll_s`` (:func:`.timeline.run_timeline`); the tail ends once the HPA wants, and the Deployment has, the
+    minimum again (or after ``tail_s``). Returns the timeline and the requests that did not end ``2xx``."""
+    floor = max(sampler.target.min_replicas, 1)
+    load = ProfileLoad(profile, base_url=base_url, model=model, api_key=api_key, sandboxed=True)
+
+    def show(row: TimelineRow) -> None:
+        log(table_row(row))
+
+    def settled(row: TimelineRow) -> bool:
+        return row.cluster.replicas == floor == row.cluster.desired
+
+    log(table_header())
+    timeline = run_timeline(load, sampler, poll_s=poll_s, tail_s=tail_s, on_row=show, settled=settled)
+    return timeline, [r for r in load.records() if r.status != "2xx"]
+
+
+def pod_requests(timeline: Timeline) -> dict[str, int]:
+    """The most requests each Pod's vLLM counted while it was ready (a Pod scaled away keeps its last count)."""
+    served: dict[str, float] = {}
+    for row in timeline.rows:
+        for name, count in getattr(row.cluster, "pods", {}).items():
+            served[name] = max(served.get(name, 0.0), count)
+    return {name: round(count) for name, count in sorted(served.items())}
+
+
+__all__ = [
+    "ClusterSampler", "LoopSample", "Target", "pod_requests", "run_scaling", "served_pod_count", "targets",
+]  # fmt: skip

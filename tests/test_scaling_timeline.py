@@ -1,0 +1,44 @@
+"""The scaling load's reading of the loop (controlplane/scaling.py): which ScaledObjects it follows, how many Pods
+the node agent must serve, and the summary of a timeline (time to capacity, replica-seconds)."""
+
+from __future__ import annotations
+
+from helpers import default_values_copy, synth_objects, with_changes
+
+from llm_stack_harness.base.timeline import RequestCounts, Timeline, TimelineRow, summarize
+from llm_stack_harness.controlplane.scaling import LoopSample, Target, pod_requests, served_pod_count, targets
+
+
+def test_the_default_stack_scales_one_predictor_with_its_own_query() -> None:
+    objects = synth_objects(default_values_copy())
+    (target,) = targets(objects)
+    assert target == Target(
+        namespace="kserve-inference",
+        scaled_object="llama-3-70b",
+        deployment="llama-3-70b-predictor",
+        query='sum(vllm:num_requests_waiting{model_name="llama-3-70b", namespace="kserve-inference"})',
+        min_replicas=1,
+        max_replicas=4,
+    )
+
+
+def test_every_replica_the_hpa_may_ask_for_is_served() -> None:
+    values = with_changes(default_values_copy(), {"autoscaling.maxReplicas": 3})
+    assert served_pod_count(synth_objects(values)) == 3
+    fleet = with_changes(
+        default_values_copy(),
+        {"model": None, "models": [{"name": "a", "storageUri": "s3://m/a/"}, {"name": "b", "storageUri": "s3://m/b/"}]},
+    )
+    assert served_pod_count(synth_objects(fleet)) == 8  # two models, each up to the default maxReplicas 4
+
+
+def test_each_pod_keeps_the_most_requests_it_counted_while_ready() -> None:
+    rows = [
+        TimelineRow(0, "load", 8, LoopSample(pods={"a": 3}), RequestCounts.of([])),
+        TimelineRow(5, "load", 8, LoopSample(pods={"a": 9, "b": 0}), RequestCounts.of([])),
+        TimelineRow(10, "tail", 0, LoopSample(pods={"b": 4}), RequestCounts.of([])),  # "a" scaled away
+    ]
+    timeline = Timeline({}, tuple(rows), summarize(rows, [], load_start_s=0, load_end_s=10))
+    assert pod_requests(timeline) == {"a": 9, "b": 4}
+    # The extra readings are in each row of the JSON, beside the timeline's own columns.
+    assert timeline.to_json()["timeline"][1]["pods"] == {"a": 9, "b": 0}
