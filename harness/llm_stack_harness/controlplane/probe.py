@@ -78,29 +78,35 @@ def _client_id_headers(job: Mapping[str, Any]) -> list[str]:
     ) or ["x-client-id"]
 
 
-def run_inner(job_file: Path) -> int:
+def _control_plane(job: Mapping[str, Any], built: Mapping[str, Path], work: Path, network: Any) -> LocalControlPlane:
+    """The job's control plane, not started: the node agent serves every model Pod (with a scaling load, every
+    replica the ScaledObjects may ask for)."""
     from .cluster import Binaries, LocalControlPlane
-    from .dataplane import GatewayDataPlane
-    from .pods import PodNetwork
     from .sources import ControlPlaneSources
 
-    job = json.loads(job_file.read_text())
     sources = ControlPlaneSources(
         files=tuple(Path(p) for p in job["sources"]["files"]), kserve_config_file=Path(job["sources"]["kserve_config"])
     )
-    built = {name: Path(path) for name, path in job["binaries"].items()}
-    work = Path(job["work_dir"])
-    headers = _client_id_headers(job)
-    network = PodNetwork()
-    vllm = job.get("vllm")
-    scaling = job.get("scaling")
+    vllm, scaling = job.get("vllm"), job.get("scaling")
     count = served_pod_count if scaling else _count_models
     serve = max((count(entry["objects"]) for entry in job["sets"]), default=0) if vllm else 0
-    plane = LocalControlPlane(
-        Binaries.from_build(built), sources, work_dir=work / "control-plane", log=_progress, client_id_headers=headers,
-        serve_models=serve, pod_images=_pod_images() if vllm else (), network=network,
-        hpa_sync_period_s=scaling.get("hpaSyncPeriodSeconds") if scaling else None,
+    return LocalControlPlane(
+        Binaries.from_build(dict(built)), sources, work_dir=work / "control-plane", log=_progress,
+        client_id_headers=_client_id_headers(job), serve_models=serve, pod_images=_pod_images() if vllm else (),
+        network=network, hpa_sync_period_s=scaling.get("hpaSyncPeriodSeconds") if scaling else None,
     )  # fmt: skip
+
+
+def run_inner(job_file: Path) -> int:
+    from .dataplane import GatewayDataPlane
+    from .pods import PodNetwork
+
+    job = json.loads(job_file.read_text())
+    built = {name: Path(path) for name, path in job["binaries"].items()}
+    work = Path(job["work_dir"])
+    network = PodNetwork()
+    vllm, scaling = job.get("vllm"), job.get("scaling")
+    plane = _control_plane(job, built, work, network)
     reports: list[ProbeReport] = []
     phoenix, store = _sandbox_services(job, work=work, network=network)
     substitutions = _substitutions(vllm=store is not None, phoenix=phoenix is not None)
