@@ -69,6 +69,9 @@ def test_a_pool_selecting_no_predictor_pod_fails_with_the_endpoint_pickers_count
         "the EPP tracks 0 Pods (inference_pool_per_pod_queue_size has no series for pool llama-3-70b)" in pods["detail"]
     ), pods
     assert MISSED_SELECTOR_VALUE in pods["detail"] and "matches 0 Ready Pods" in pods["detail"], pods
-    # Only the EPP's verdict fails: everything the other controllers judge is as on the good set.
-    others = [f for f in report["findings"] if not f["ok"] and f is not pods]
+    # The port chain from the pool finds the same: no Pod behind its selector, so no port reaches vLLM.
+    (chain,) = _findings(report, "port chain")
+    assert not chain["ok"] and "no Pod and no Deployment matches the selector" in chain["detail"], chain
+    # Nothing else fails: everything the other controllers judge is as on the good set.
+    others = [f for f in report["findings"] if not f["ok"] and f is not pods and f is not chain]
     assert not others, others
