@@ -6,7 +6,14 @@ from __future__ import annotations
 from helpers import default_values_copy, synth_objects, with_changes
 
 from llm_stack_harness.base.timeline import RequestCounts, Timeline, TimelineRow, summarize
-from llm_stack_harness.controlplane.scaling import LoopSample, Target, pod_requests, served_pod_count, targets
+from llm_stack_harness.controlplane.scaling import (
+    LoopSample,
+    Target,
+    counter_sum,
+    pod_requests,
+    served_pod_count,
+    targets,
+)
 
 
 def test_the_default_stack_scales_one_predictor_with_its_own_query() -> None:
@@ -42,3 +49,13 @@ def test_each_pod_keeps_the_most_requests_it_counted_while_ready() -> None:
     assert pod_requests(timeline) == {"a": 9, "b": 4}
     # The extra readings are in each row of the JSON, beside the timeline's own columns.
     assert timeline.to_json()["timeline"][1]["pods"] == {"a": 9, "b": 0}
+
+
+def test_a_counter_is_summed_over_its_labelled_samples_only() -> None:
+    text = (
+        "# TYPE vllm:request_success_total counter\n"
+        'vllm:request_success_total{finished_reason="length"} 7.0\n'
+        'vllm:request_success_total{finished_reason="stop"} 2.0\n'
+        "vllm:request_success_total_created 1.7e9\n"
+    )
+    assert counter_sum(text, "vllm:request_success_total") == 9.0

@@ -42,7 +42,7 @@ from ..base.errors import HarnessError
 from . import model_store
 from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
 from .kube import JsonDict
-from .scaling import served_pod_count
+from .scaling import POD_REQUEST_COUNTER, counter_sum, served_pod_count
 from .service_proxy import ModelUpstream, ServiceProxy
 
 if TYPE_CHECKING:
@@ -58,7 +58,6 @@ MODEL_CONTROLLERS = ("kube-controller-manager", "kube-scheduler", "nodes", "kser
 """What runs the model Pods, as in ``llm-stack verify`` (KEDA plays no part in the data path)."""
 MODEL_TIMEOUT_S = 900.0
 """Longest a set waits for its predictor Services' ready endpoints (storage initializer, then vLLM on CPU)."""
-POD_REQUEST_COUNTER = "vllm:request_success_total"
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -541,12 +540,7 @@ def _pod_metric(address: str, port: int, name: str) -> float:
     import urllib.request
 
     with urllib.request.urlopen(f"http://{address}:{port}/metrics", timeout=10) as response:
-        text = response.read().decode()
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith(name + "{") or line.startswith(name + " ")
-    )
+        return counter_sum(response.read().decode(), name)
 
 
 def check_pod_reached(

@@ -189,6 +189,11 @@ class ClusterSampler:
         )
 
 
+def counter_sum(text: str, name: str) -> float:
+    """The sum of a Prometheus counter's samples in an exposition ``text``."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith((name + "{", name + " ")))
+
+
 def pod_metric(address: str, port: int, name: str) -> float | None:
     """The sum of a Prometheus counter's samples on a Pod's own /metrics (None: the Pod did not answer)."""
     try:
@@ -196,7 +201,7 @@ def pod_metric(address: str, port: int, name: str) -> float | None:
             text = response.read().decode()
     except OSError:
         return None
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith((name + "{", name + " ")))
+    return counter_sum(text, name)
 
 
 def run_scaling(
