@@ -237,7 +237,8 @@ def test_token_limits_are_per_client_and_charged_from_total_tokens(
     # Without limits the route keeps its policy (retries, outlier detection, idle timeout), under the same name.
     (unlimited,) = [o for o in scenario_objects["rate-limits-off"] if o["kind"] == "BackendTrafficPolicy"]
     assert "rateLimit" not in unlimited["spec"]
-    assert unlimited["metadata"]["name"] == find(scenario_objects["default"], "BackendTrafficPolicy")["metadata"]["name"]
+    limited = find(scenario_objects["default"], "BackendTrafficPolicy")
+    assert unlimited["metadata"]["name"] == limited["metadata"]["name"]
     assert unlimited["spec"]["timeout"] == {"http": {"connectionIdleTimeout": "3s"}}
 
 
