@@ -237,6 +237,7 @@ def run_scaling_checks(
             output_tokens=int(spec.get("outputTokens", 32)),
         ),
         poll_s=float(spec.get("pollSeconds", 5)), tail_s=float(spec["tailSeconds"]), log=_progress,
+        stop_once_served=bool(spec.get("stopOnceServed")),
     )  # fmt: skip
     served = pod_requests(timeline)
     report.details["scaling"] = timeline.to_json() | {
@@ -799,7 +800,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="JSON",
         help="instead of the checks, a step of load on the first scaled model and what the real HPA did with it: "
         '{"concurrency": N, "durationSeconds": S, "outputTokens": N, "tailSeconds": S, "pollSeconds": S, '
-        '"hpaSyncPeriodSeconds": S} '
+        '"hpaSyncPeriodSeconds": S, "stopOnceServed": true|false} '
         "(with --vllm)",
     )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
