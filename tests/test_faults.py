@@ -29,6 +29,7 @@ from llm_stack_harness.controlplane.faults import (
     fault_checks,
     outcome,
     phase_counts,
+    phase_latency,
     phase_of,
     run_phases,
     succeeded_check,
@@ -67,6 +68,13 @@ def test_a_request_counts_in_the_phase_in_which_it_started() -> None:
         "redis-down": {"2xx": 0, "429": 1, "5xx": 1, "other": 1},
         "recovered": {"2xx": 1, "429": 0, "5xx": 0, "other": 0},
     }
+
+
+def test_each_phase_has_the_median_latency_of_its_successful_requests() -> None:
+    records = [record(1.0, end_s=2.0), record(2.0, end_s=5.0), record(3.0, end_s=4.0), record(31.0, "error", 503)]
+    latency = phase_latency(records, PHASES)
+    assert latency["baseline"] == {"ttftP50S": 0.1, "durationP50S": 1.0}
+    assert latency["phoenix-down"] == {"ttftP50S": None, "durationP50S": None}  # its one request failed
 
 
 def test_a_request_ends_2xx_429_5xx_or_other() -> None:

@@ -59,6 +59,9 @@ def faulted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
          "--faults", json.dumps(LOAD)],
         capture_output=True, text=True, timeout=2400, check=False,
     )  # fmt: skip
+    # Kept beside the manifests (pytest keeps its last runs' directories): the counts, phases and latencies to read.
+    (directory / "probe-stdout.json").write_text(result.stdout)
+    (directory / "probe-stderr.txt").write_text(result.stderr)
     assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-6000:]}"
     report: dict[str, Any] = json.loads(result.stdout)[0]
     assert "faults" in report["details"], f"{report['error']}\n{result.stderr[-6000:]}"
@@ -95,7 +98,9 @@ def test_with_redis_down_the_token_limit_fails_open(faulted: dict[str, Any]) -> 
     assert outcomes["2xx"] == sum(outcomes.values()) and outcomes["429"] == outcomes["5xx"] == 0, outcomes
     assert faulted["details"]["faultRun"]["rateLimitFailClosed"] is False
     redis = next(p for p in faulted["details"]["faultRun"]["phases"] if p["name"] == "redis-down")
-    assert (redis["ratelimit"] or {}).get("failure_mode_allowed", 0) > 0, redis  # the limit was asked, and Envoy let it pass
+    assert (redis["ratelimit"] or {}).get("failure_mode_allowed", 0) > 0, (
+        redis
+    )  # the limit was asked, and Envoy let it pass
     failed_open = check(faulted, "Redis down: the token limit failed open")
     assert failed_open["ok"], failed_open
 

@@ -33,6 +33,7 @@ from ..base.errors import HarnessError, LoadProfileError
 from ..base.load import ProfileLoad, RequestRecord
 from ..base.load_profile import MAX_CONCURRENCY, MAX_OUTPUT_TOKENS, RequestShape, StepProfile
 from ..base.substitutions import register
+from ..base.timeline import percentile
 from .envoy_gateway import RATE_LIMIT_FAIL_CLOSED
 from .gateway_checks import Check, ProbeReport, api_keys, served_models, token_budget
 from .scaling import counter_sum
@@ -218,6 +219,23 @@ def phase_counts(records: Sequence[RequestRecord], phases: Sequence[Phase]) -> d
         if name is not None:
             counts[name][outcome(record)] += 1
     return counts
+
+
+def phase_latency(records: Sequence[RequestRecord], phases: Sequence[Phase]) -> dict[str, dict[str, float | None]]:
+    """Per phase, the median time to first token and the median duration of the requests that started in it and
+    ended 2xx (an exporter that blocked a request would show here before it failed one)."""
+    ok = [r for r in records if r.status == "2xx"]
+    out: dict[str, dict[str, float | None]] = {}
+    for phase in phases:
+        mine = [r for r in ok if phase_of(r.start_s, phases) == phase.name]
+        ttft = percentile([r.ttft_s for r in mine if r.ttft_s is not None], 0.5)
+        duration = percentile([r.end_s - r.start_s for r in mine], 0.5)
+        out[phase.name] = {"ttftP50S": _rounded(ttft), "durationP50S": _rounded(duration)}
+    return out
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 def _spell(counts: Mapping[str, int]) -> str:
@@ -424,6 +442,7 @@ def run_fault_checks(
         "spec": spec.to_json(), "model": model, "tokensPerMinute": token_budget(objects, model),
         "rateLimitFailClosed": RATE_LIMIT_FAIL_CLOSED, "requests": len(records),
         "unattributed": len(records) - sum(sum(c.values()) for c in counts.values()),
+        "latency": phase_latency(records, phases),
         "phases": [dataclasses.asdict(p) for p in phases], "budgetCounters": counters,
         "notOk": [dataclasses.asdict(r) | {"phase": phase_of(r.start_s, phases)}
                   for r in records if r.status != "2xx"][:20],
@@ -435,6 +454,6 @@ def run_fault_checks(
 
 __all__ = [
     "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "Phase", "SteadyProfile", "components",
-    "counting_again_check", "failed_open_check", "fault_checks", "outcome", "phase_counts", "phase_of",
+    "counting_again_check", "failed_open_check", "fault_checks", "outcome", "phase_counts", "phase_latency", "phase_of",
     "ratelimit_stats", "run_fault_checks", "run_phases", "succeeded_check",
 ]  # fmt: skip
