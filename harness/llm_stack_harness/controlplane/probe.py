@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from llm_inference_stack.facts import ai_gateway
 from llm_inference_stack.facts import phoenix as phoenix_facts
 
-from ..base.errors import HarnessError
+from ..base.errors import HarnessError, LoadProfileError
 from . import model_store
 from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
 from .kube import JsonDict
@@ -108,7 +108,7 @@ def run_inner(job_file: Path) -> int:
     plane = _control_plane(job, built, work, network)
     reports: list[ProbeReport] = []
     phoenix, store = _sandbox_services(job, work=work, network=network)
-    substitutions = _substitutions(vllm=store is not None, phoenix=phoenix is not None)
+    substitutions = _substitutions(vllm=store is not None, phoenix=phoenix is not None, faults=bool(job.get("faults")))
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -153,7 +153,7 @@ def run_inner(job_file: Path) -> int:
                 _probe_set(
                     report, objects, admitted, data_plane, plane=plane, proxy=proxy,
                     models=store is not None, phoenix=phoenix, serving=job.get("serving"),
-                    scaling=(scaling, monitoring) if monitoring is not None else None,
+                    scaling=(scaling, monitoring) if monitoring is not None else None, faults=job.get("faults"),
                 )  # fmt: skip
                 if index + 1 < len(job["sets"]):
                     _reset_set(plane, objects, admitted, job["sets"][index + 1]["objects"])
@@ -360,7 +360,7 @@ def _model_pod_hosts(objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {name: PHOENIX_ADDRESS for host in sorted(hosts) for name in (host, f"{host}.")}
 
 
-def _substitutions(*, vllm: bool, phoenix: bool) -> list[str]:
+def _substitutions(*, vllm: bool, phoenix: bool, faults: bool = False) -> list[str]:
     """Every way this run differs from a cluster, and why, for each report (each part registers its own)."""
     from ..base import vllm as _vllm  # noqa: F401  (registers the vLLM parts)
     from ..base.substitutions import lines
@@ -373,11 +373,13 @@ def _substitutions(*, vllm: bool, phoenix: bool) -> list[str]:
         pods,
         service_proxy,
     )
+    from . import faults as _faults  # noqa: F401
     from . import phoenix as _phoenix  # noqa: F401
 
     parts = ["control plane", "pods", "data path", "service proxy"]
     parts += ["nodes", "node agent", "model store"] if vllm else []
     parts += ["Phoenix"] if phoenix else []
+    parts += ["faults"] if faults else []
     return lines(*parts)
 
 
@@ -406,9 +408,10 @@ def _probe_set(
     phoenix: SandboxPhoenix | None,
     serving: Mapping[str, Any] | None,
     scaling: tuple[Mapping[str, Any], Any] | None = None,
+    faults: Mapping[str, Any] | None = None,
 ) -> None:
-    """Start the data path of one applied set and run the checks (or hold it for serving, or run the scaling load
-    instead of the checks); a failure is reported."""
+    """Start the data path of one applied set and run the checks (or hold it for serving, or run the scaling load or
+    the fault run instead of the checks); a failure is reported."""
     from .phoenix import gateway_otlp_endpoint
     from .service_proxy import model_upstreams
 
@@ -441,6 +444,10 @@ def _probe_set(
                 report.details["gateway"] = base_url
                 if scaling is not None:
                     run_scaling_checks(report, base_url, objects, plane, *scaling)
+                elif faults is not None:
+                    from .faults import run_fault_checks
+
+                    run_fault_checks(report, base_url, objects, data_plane, phoenix, faults, log=_progress)
                 elif serving is None or serving.get("checks"):
                     probe_gateway(
                         base_url,
@@ -723,6 +730,7 @@ def prepare_job(
     log: Callable[[str], None],
     serving: Mapping[str, Any] | None = None,
     scaling: Mapping[str, Any] | None = None,
+    faults: Mapping[str, Any] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Write the sandbox's job for these directories into ``work`` (binaries built or reused, the vLLM install and
     tiny model located); returns the command that runs it in a fresh sandbox and its environment."""
@@ -730,8 +738,10 @@ def prepare_job(
     from ..base.sandbox import ROOT_ENV, sandbox_argv
     from .build import ensure_binaries
     from .dataplane import ensure_installs
+    from .faults import FaultSpec
     from .sources import ControlPlaneSources
 
+    spec = FaultSpec.from_json(faults) if faults is not None else None  # refused before anything is built
     sets = [(str(d), load_manifests(d)) for d in directories]
     sources = ControlPlaneSources.locate(None)
     built = ensure_binaries(log=log) | ensure_installs(log=log)
@@ -744,6 +754,7 @@ def prepare_job(
         "vllm": _vllm_job() if vllm else None,
         "serving": dict(serving) if serving is not None else None,
         "scaling": dict(scaling) if scaling is not None else None,
+        "faults": spec.to_json() if spec is not None else None,
     }
     job_file = work / "job.json"
     job_file.write_text(json.dumps(job))
@@ -760,6 +771,7 @@ def run_probe(
     work_dir: Path | None = None,
     log: Callable[[str], None] | None = None,
     scaling: Mapping[str, Any] | None = None,
+    faults: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, ProbeReport]]:
     """Run the probe over each directory of manifests (one control plane, reset between; one vLLM and one Phoenix
     shared by all) and return ``(directory, report)`` per directory, in order; a last ``("control plane", report)``
@@ -768,7 +780,9 @@ def run_probe(
     work = Path(tempfile.mkdtemp(prefix="llm-stack-probe-")) if work_dir is None else work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
-        command, env = prepare_job(directories, vllm=vllm, work=work, log=log or _progress, scaling=scaling)
+        command, env = prepare_job(
+            directories, vllm=vllm, work=work, log=log or _progress, scaling=scaling, faults=faults
+        )
         report_file = work / "report.json"
         report_file.unlink(missing_ok=True)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -803,6 +817,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         '"hpaSyncPeriodSeconds": S, "stopOnceServed": true|false} '
         "(with --vllm)",
     )
+    parser.add_argument(
+        "--faults",
+        type=json.loads,
+        metavar="JSON",
+        help="instead of the checks, a steady load through a baseline, each fault (the component stopped, held down, "
+        'started again) and a recovery: {"concurrency": N, "phaseSeconds": S, "outputTokens": N, '
+        '"faults": ["phoenix-down", "redis-down"]} (with --vllm; controlplane/faults.py)',
+    )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.inner:
@@ -811,7 +833,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("give one or more directories of manifests", file=sys.stderr)
         return EXIT_INVALID
     try:
-        results = run_probe(args.directories, vllm=args.vllm, work_dir=args.work_dir, scaling=args.scaling)
+        results = run_probe(
+            args.directories, vllm=args.vllm, work_dir=args.work_dir, scaling=args.scaling, faults=args.faults
+        )
+    except LoadProfileError as error:  # a --faults value out of bounds: refused before anything starts
+        print(f"llm-stack probe: {error}", file=sys.stderr)
+        return EXIT_INVALID
     except ProbeError as error:
         print(f"llm-stack probe: {error}", file=sys.stderr)
         return EXIT_ERROR
