@@ -38,9 +38,10 @@ TUNED = {
     "baseEjectionSeconds": 60,
     "maxEjectionPercent": 100,
     "upstreamIdleTimeoutSeconds": 2,
+    "upstreamMaxConnectionSeconds": 45,
 }
 """Every field away from its default, in values-file spelling."""
-OFF = {"retries": 0, "consecutive5xxErrors": None}
+OFF = {"retries": 0, "consecutive5xxErrors": None, "upstreamMaxConnectionSeconds": None}
 
 
 def _policy(values: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +74,8 @@ def test_the_default_policy_retries_ejects_and_closes_idle_connections_first(def
     assert spec["healthCheck"] == {
         "passive": {"consecutive5XxErrors": 3, "interval": "5s", "baseEjectionTime": "30s", "maxEjectionPercent": 50}
     }
-    assert spec["timeout"] == {"http": {"connectionIdleTimeout": "3s"}}
+    # Connections renewed every 30 s: kube-proxy balances connections, so a replica added under load gets requests.
+    assert spec["timeout"] == {"http": {"connectionIdleTimeout": "3s", "maxConnectionDuration": "30s"}}
     assert spec["rateLimit"]["global"]["rules"]  # in the same policy: Envoy Gateway attaches one per route
 
 
@@ -104,7 +106,7 @@ def test_every_field_reaches_both_modes(default_values: dict[str, Any]) -> None:
         "baseEjectionTime": "60s",
         "maxEjectionPercent": 100,
     }
-    assert spec["timeout"]["http"]["connectionIdleTimeout"] == "2s"
+    assert spec["timeout"]["http"] == {"connectionIdleTimeout": "2s", "maxConnectionDuration": "45s"}
     route, cluster = _model_route_and_cluster(_bootstrap(values))
     assert route["route"]["retry_policy"] == {
         "retry_on": "connect-failure,reset,refused-stream,retriable-status-codes",
@@ -122,7 +124,7 @@ def test_every_field_reaches_both_modes(default_values: dict[str, Any]) -> None:
     options = cluster["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
     assert options == {
         "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-        "common_http_protocol_options": {"idle_timeout": "2s"},
+        "common_http_protocol_options": {"idle_timeout": "2s", "max_connection_duration": "45s"},
         "explicit_http_config": {"http_protocol_options": {}},
     }
 
@@ -137,7 +139,10 @@ def test_the_standalone_default_matches_the_default_mode(default_values: dict[st
     assert retry["retry_back_off"] == {"base_interval": "0.1s", "max_interval": "1s"}
     assert cluster["outlier_detection"]["consecutive_5xx"] == policy["healthCheck"]["passive"]["consecutive5XxErrors"]
     options = cluster["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
-    assert options["common_http_protocol_options"]["idle_timeout"] == policy["timeout"]["http"]["connectionIdleTimeout"]
+    assert options["common_http_protocol_options"] == {
+        "idle_timeout": policy["timeout"]["http"]["connectionIdleTimeout"],
+        "max_connection_duration": policy["timeout"]["http"]["maxConnectionDuration"],
+    }
 
 
 def test_off_emits_no_retries_and_no_outlier_detection_in_either_mode(default_values: dict[str, Any]) -> None:
@@ -177,6 +182,7 @@ def test_a_values_file_and_the_same_settings_in_python_give_the_same_objects(
                 base_ejection_seconds=60,
                 max_ejection_percent=100,
                 upstream_idle_timeout_seconds=2,
+                upstream_max_connection_seconds=45,
             )
         ),
     )
@@ -233,6 +239,7 @@ def test_fails_when_the_back_off_shrinks() -> None:
         ("outlier_interval_seconds", 0),
         ("base_ejection_seconds", 0),
         ("upstream_idle_timeout_seconds", 0),
+        ("upstream_max_connection_seconds", 0),
     ],
 )
 def test_fails_when_a_field_is_out_of_range(field: str, value: int) -> None:

@@ -239,7 +239,7 @@ def test_token_limits_are_per_client_and_charged_from_total_tokens(
     assert "rateLimit" not in unlimited["spec"]
     limited = find(scenario_objects["default"], "BackendTrafficPolicy")
     assert unlimited["metadata"]["name"] == limited["metadata"]["name"]
-    assert unlimited["spec"]["timeout"] == {"http": {"connectionIdleTimeout": "3s"}}
+    assert unlimited["spec"]["timeout"] == {"http": {"connectionIdleTimeout": "3s", "maxConnectionDuration": "30s"}}
 
 
 def test_client_traffic_policy_raises_the_buffer_for_llm_bodies(

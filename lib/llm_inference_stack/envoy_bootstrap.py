@@ -88,7 +88,8 @@ def _dns_cluster(
 
 def _model_cluster(route: ModelRoute, config: GatewayConfig) -> dict[str, Any]:
     """The cluster of one model's predictor Service: HTTP/1.1 connections closed after
-    ``upstream_idle_timeout_seconds`` idle (before vLLM closes them), and outlier detection when on."""
+    ``upstream_idle_timeout_seconds`` idle (before vLLM closes them) and renewed after
+    ``upstream_max_connection_seconds`` (so new replicas get requests), and outlier detection when on."""
     resilience = config.resilience
     cluster = _dns_cluster(
         f"{UPSTREAM_CLUSTER_PREFIX}{route.backend_name}",
@@ -99,7 +100,12 @@ def _model_cluster(route: ModelRoute, config: GatewayConfig) -> dict[str, Any]:
     cluster["typed_extension_protocol_options"] = {
         "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": _typed(
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-            common_http_protocol_options={"idle_timeout": _duration(resilience.upstream_idle_timeout_seconds)},
+            common_http_protocol_options={"idle_timeout": _duration(resilience.upstream_idle_timeout_seconds)}
+            | (
+                {"max_connection_duration": _duration(resilience.upstream_max_connection_seconds)}
+                if resilience.upstream_max_connection_seconds is not None
+                else {}
+            ),
             # vLLM speaks HTTP/1.1 (uvicorn), Envoy's default upstream protocol; the options need one named.
             explicit_http_config={"http_protocol_options": {}},
         )

@@ -730,9 +730,10 @@ def _eg_resilience(resilience: ResilienceConfig) -> dict[str, Any]:
     """``resilience`` as BackendTrafficPolicy fields (plain JSON): ``retry`` and ``healthCheck.passive`` when on,
     and the idle timeout of the connections to the model servers. No ``perRetry.timeout``: every attempt may take
     the whole request timeout, which a generation needs."""
-    out: dict[str, Any] = {
-        "timeout": {"http": {"connectionIdleTimeout": f"{resilience.upstream_idle_timeout_seconds}s"}},
-    }
+    http: dict[str, str] = {"connectionIdleTimeout": f"{resilience.upstream_idle_timeout_seconds}s"}
+    if resilience.upstream_max_connection_seconds is not None:
+        http["maxConnectionDuration"] = f"{resilience.upstream_max_connection_seconds}s"
+    out: dict[str, Any] = {"timeout": {"http": http}}
     if resilience.retries > 0:
         out["retry"] = {
             "numRetries": resilience.retries,

@@ -241,6 +241,13 @@ class ResilienceConfig(Typed):
     """Envoy closes a connection to vLLM idle for this long. It must be shorter than vLLM's keep-alive (5 s,
     ``VLLM_HTTP_TIMEOUT_KEEP_ALIVE``): with Envoy's default (1 hour) Envoy reuses a connection vLLM is closing and
     the client gets a 503 (upstream reset before the response started). Default: 3."""
+    upstream_max_connection_seconds: int | None = 30
+    """Envoy stops sending new requests on a connection to a model's Service this long after opening it, and closes
+    it once its requests are done. Behind the predictor Service's ClusterIP, kube-proxy balances connections, not
+    requests: under steady load Envoy's connections stay busy (never idle), so they keep going to the Pods that
+    existed when they were opened, and a replica the autoscaler adds gets no request. Renewing every connection
+    after this long spreads requests over new replicas within that time. Null: connections live until idle.
+    Default: 30."""
 
     def __post_init__(self) -> None:
         require(0 <= self.retries <= 10, "retries", self.retries, "use 0 (no retries) to 10 attempts after the first")
@@ -282,6 +289,12 @@ class ResilienceConfig(Typed):
             "max_ejection_percent",
             self.max_ejection_percent,
             "use a percentage from 1 to 100",
+        )
+        require(
+            self.upstream_max_connection_seconds is None or 1 <= self.upstream_max_connection_seconds <= 86400,
+            "upstream_max_connection_seconds",
+            self.upstream_max_connection_seconds,
+            "use a number of seconds from 1 to 86400, or null to keep connections until they are idle",
         )
         require(
             1 <= self.upstream_idle_timeout_seconds < vllm.HTTP_KEEP_ALIVE_SECONDS,
