@@ -71,3 +71,31 @@ def test_a_scaling_load_may_stop_once_every_pod_above_the_minimum_served_request
     assert not added_pods_served(row(2, {"a": 50, "b": 2}), 1)  # ready, not yet served enough
     assert added_pods_served(row(2, {"a": 50, "b": 3}), 1)
     assert not added_pods_served(row(3, {"a": 50, "b": 3}), 2)  # a minimum of 2: one more Pod than that is needed
+
+
+def test_a_pod_s_time_to_ready_is_read_from_the_api_server_s_timestamps_once() -> None:
+    from llm_stack_harness.controlplane.scaling import ClusterSampler
+
+    def pod(name: str, created: str, ready: str | None) -> dict[str, object]:
+        condition = {"type": "Ready", "status": "True" if ready else "False", "lastTransitionTime": ready or created}
+        return {
+            "metadata": {"name": name, "labels": {"app": "m"}, "creationTimestamp": created},
+            "spec": {"containers": [{"name": "kserve-container", "ports": [{"containerPort": 8080}]}]},
+            "status": {"podIP": "10.244.1.2", "conditions": [condition]},
+        }
+
+    pods = [pod("a", "2026-12-03T14:05:28Z", "2026-12-03T14:06:13Z"), pod("b", "2026-12-03T14:06:44Z", None)]
+
+    class Client:
+        def list(self, api_version: str, kind: str, namespace: str) -> list[dict[str, object]]:
+            return pods
+
+    target = Target("ns", "m", "m-predictor", "q", 1, 2)
+    sampler = ClusterSampler(Client(), "http://127.0.0.1:1", target)  # type: ignore[arg-type]
+    deployment = {"spec": {"selector": {"matchLabels": {"app": "m"}}}}
+    assert set(sampler.ready_pods(deployment)) == {"a"}
+    assert sampler.readiness == {"a": 45.0}
+    pods[1] = pod("b", "2026-12-03T14:06:44Z", "2026-12-03T14:10:57Z")
+    pods[0]["status"]["conditions"][0]["lastTransitionTime"] = "2026-12-03T14:20:00Z"  # type: ignore[index]
+    sampler.ready_pods(deployment)
+    assert sampler.readiness == {"a": 45.0, "b": 253.0}  # the first reading of each Pod stays

@@ -13,6 +13,7 @@ to capacity, replica-seconds). Nothing here decides a replica count: the HPA con
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import urllib.parse
 import urllib.request
@@ -108,6 +109,9 @@ class ClusterSampler:
         self.prometheus_url = prometheus_url
         self.target = target
         self.before_sample = before_sample
+        self.readiness: dict[str, float] = {}
+        """Each Pod seen ready -> seconds from its creation to its ``Ready`` condition (the API server's timestamps,
+        whole seconds): what a new replica takes to serve (scheduling, storage initializer, vLLM's start)."""
 
     def waiting(self) -> float | None:
         """The ScaledObject's query as KEDA's scaler sends it, evaluated by Prometheus now."""
@@ -156,7 +160,14 @@ class ClusterSampler:
             port = next((p.get("containerPort") for p in container.get("ports") or []), None)
             if ready and ready.get("status") == "True" and address and port:
                 found[str(meta(pod)["name"])] = (str(address), int(port))
+                self._note_readiness(pod, ready)
         return found
+
+    def _note_readiness(self, pod: Mapping[str, Any], ready: Mapping[str, Any]) -> None:
+        name = str(meta(pod)["name"])
+        created, became = meta(pod).get("creationTimestamp"), ready.get("lastTransitionTime")
+        if name not in self.readiness and created and became:
+            self.readiness[name] = (_timestamp(str(became)) - _timestamp(str(created))).total_seconds()
 
     def sample(self, t_s: float) -> LoopSample:
         self.before_sample()
@@ -187,6 +198,11 @@ class ClusterSampler:
             hpa_current=int(current) if current is not None else None,
             hpa_average=float(parse_quantity(str(average))) if average is not None else None,
         )
+
+
+def _timestamp(text: str) -> datetime.datetime:
+    """An API server timestamp (RFC 3339, ``Z``)."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def counter_sum(text: str, name: str) -> float:
