@@ -200,6 +200,14 @@ def test_not_back_at_the_first_replicas_by_the_end_is_a_note_not_a_failure() -> 
                      "autoscaling.scaleDownStabilizationSeconds)"]  # fmt: skip
 
 
+def test_a_replica_added_but_never_ready_is_a_note_not_a_failure() -> None:
+    rows = tuple(dataclasses.replace(r, cluster=dataclasses.replace(r.cluster, ready=1)) for r in SCALED)
+    assert cli.load_verdict(_timeline(rows)) == ([], [
+        "the ready replicas never reached the 2 the HPA asked for during the run: the added replica was still "
+        "starting (give a longer --duration to see it serve)"
+    ])  # fmt: skip
+
+
 def test_the_text_prints_the_table_unless_its_rows_were_shown_as_they_came(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -220,7 +220,8 @@ def load_verdict(
     """Why a load run failed (exit 1), and what else to know; one sentence each with its fix. A failure: a request
     that failed other than by the rate limit (a 5xx, another status, a connection error: ``failed`` names the first
     ones), an HPA that never took the Deployment above the replicas of the first poll, an error that ended the run.
-    A note: the Deployment not back at those replicas by the end of the tail. 429s are the budget at work."""
+    Notes: the ready replicas never reaching what the HPA asked for (a new replica slower to serve than the load
+    lasted), the Deployment not back at the first replicas by the end of the tail. 429s are the budget at work."""
     failures, notes = [], []
     summary = timeline.summary
     if summary.counts.errors:
@@ -236,7 +237,12 @@ def load_verdict(
             f"first poll (it asked for at most {summary.peak_desired}): give more load (--concurrency, "
             "--output-tokens, --duration) or a lower autoscaling.threshold"
         )
-    elif replicas and replicas[-1] > replicas[0]:
+    elif summary.time_to_capacity_s is None and summary.peak_desired is not None:
+        notes.append(
+            f"the ready replicas never reached the {summary.peak_desired} the HPA asked for during the run: the "
+            "added replica was still starting (give a longer --duration to see it serve)"
+        )
+    if replicas and replicas[-1] > replicas[0]:
         notes.append(
             f"the Deployment had {replicas[-1]} replicas at the end, not yet back at {replicas[0]}: give a longer "
             "--tail (or a shorter autoscaling.scaleDownStabilizationSeconds)"
