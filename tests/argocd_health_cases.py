@@ -128,12 +128,12 @@ EXPECTED: dict[tuple[str, str, str], str] = {
     ("policies-envoy-gateway-rejects", "SecurityPolicy", "llm-stack-ai-gateway-api-keys"): "Degraded",
     ("policies-envoy-gateway-rejects", "SecurityPolicy", "llm-stack-ai-gateway-api-keys-elsewhere"): "Progressing",
     ("policies-envoy-gateway-rejects", "ClientTrafficPolicy", "llm-stack-ai-gateway"): "Degraded",
-    ("policies-envoy-gateway-rejects", "BackendTrafficPolicy", "llm-stack-ai-gateway-token-limits"): "Degraded",
+    ("policies-envoy-gateway-rejects", "BackendTrafficPolicy", "llm-stack-ai-gateway-backend-traffic"): "Degraded",
     ("policies-envoy-gateway-rejects", "Backend", "llama-3-70b"): "Degraded",
     ("routes-ai-gateway-rejects", "AIGatewayRoute", "llm-stack-ai-gateway"): "Degraded",
     ("routes-ai-gateway-rejects", "AIServiceBackend", "llama-3-70b"): "Degraded",
-    # The AI Gateway made no HTTPRoute for the refused route: the token limits' target does not exist.
-    ("routes-ai-gateway-rejects", "BackendTrafficPolicy", "llm-stack-ai-gateway-token-limits"): "Progressing",
+    # The AI Gateway made no HTTPRoute for the refused route: the policy's target does not exist.
+    ("routes-ai-gateway-rejects", "BackendTrafficPolicy", "llm-stack-ai-gateway-backend-traffic"): "Progressing",
     ("envoy-proxy-envoy-gateway-rejects", "EnvoyProxy", "llm-stack-ai-gateway"): "Degraded",
     ("inference-pools", "InferencePool", "pool-ready"): "Healthy",
     ("inference-pools", "InferencePool", "pool-without-picker"): "Degraded",

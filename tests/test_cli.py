@@ -81,7 +81,7 @@ def test_synth_merges_files_and_sets_and_diff_sees_no_change_against_one_equal_f
     code = main(["synth", "-f", str(VALUES), "-f", str(overlay), "--set", "gateway.replicas=3", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     text = (out / "llm-stack.k8s.yaml").read_text()
-    assert 'nvidia.com/gpu: "4"' in text and "kind: BackendTrafficPolicy" not in text
+    assert 'nvidia.com/gpu: "4"' in text and "rateLimit:" not in text
     # The same values written as one file give the same output: diff reports nothing and exits 0.
     single = tmp_path / "single.yaml"
     values = yaml.safe_load((ROOT / "values.yaml").read_text())
@@ -118,13 +118,15 @@ def test_diff_shows_changed_added_and_removed_objects_and_exits_1(capsys: pytest
         "gateway.rateLimit=null",
     )
     assert code == 1, stderr
-    assert "removed: BackendTrafficPolicy kserve-inference/llm-stack-ai-gateway-token-limits" in stdout
+    # The route's policy keeps its retries and idle timeout; its token limits go.
+    assert f"--- {dist}: BackendTrafficPolicy kserve-inference/llm-stack-ai-gateway-backend-traffic\n" in stdout
+    assert "-  rateLimit:\n" in stdout
     assert f"--- {dist}: InferenceService kserve-inference/llama-3-70b\n" in stdout
     assert "+++ synth: InferenceService kserve-inference/llama-3-70b\n" in stdout
     assert "-          nvidia.com/gpu: '2'\n+          nvidia.com/gpu: '4'\n" in stdout
     # No token limits: the gateway's NetworkPolicy drops its egress to the rate-limit service.
     assert f"--- {dist}: NetworkPolicy kserve-inference/llm-stack-ai-gateway\n" in stdout
-    assert "2 changed, 0 added, 1 removed" in stderr
+    assert "3 changed, 0 added, 0 removed" in stderr
     assert _tree(ROOT / "dist") == before, "diff must not write the output directory"
     code, stdout, _stderr = diff(capsys, "-f", str(VALUES), "--out", dist, "--set", "namespace.create=true")
     assert code == 1 and "added: Namespace kserve-inference" in stdout

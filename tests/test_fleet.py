@@ -214,7 +214,7 @@ def test_per_model_token_limits_differ(fleet: list[dict[str, Any]]) -> None:
 def test_each_route_has_its_own_token_limit_policy_on_its_http_route(fleet: list[dict[str, Any]]) -> None:
     policies = {o["metadata"]["name"]: o for o in fleet if o["kind"] == "BackendTrafficPolicy"}
     for route in (o for o in fleet if o["kind"] == "AIGatewayRoute"):
-        policy = policies.pop(f"{route['metadata']['name']}-token-limits")
+        policy = policies.pop(f"{route['metadata']['name']}-backend-traffic")
         # Envoy Gateway attaches one BackendTrafficPolicy per Gateway; the AI Gateway names each HTTPRoute after
         # its AIGatewayRoute.
         assert policy["spec"]["targetRefs"] == [

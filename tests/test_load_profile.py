@@ -311,6 +311,28 @@ def test_the_timeline_polls_during_and_after_the_load_and_counts_every_request(s
     assert 0.08 < (times[-1] - times[0]) / (len(times) - 1) < 0.2  # every 0.1 s (one late poll, the next sooner)
 
 
+def test_the_timeline_stops_the_load_at_the_first_poll_that_has_enough(server: _Server) -> None:
+    """A 30 s step ends at the first poll from 0.3 s on: nothing is sent after it, the requests in flight finish, the
+    summary says when."""
+    server.first_chunk_s = 0.05
+    load = ProfileLoad(StepProfile(concurrency=2, duration_s=30), base_url=server.url, model="m", api_key=KEY)
+    started = time.monotonic()
+    timeline = run_timeline(load, NoClusterState(), poll_s=0.1, tail_s=0.1, enough=lambda row: row.t_s >= 0.3)
+    assert time.monotonic() - started < 20  # not the profile's 30 s (a loaded machine polls late, never that late)
+    stopped = timeline.summary.stopped_s
+    assert stopped is not None and 0.3 <= stopped < 15
+    records = load.records()
+    assert records and all(r.status == "2xx" for r in records) and len(records) == len(server.received)
+    assert max(r.start_s for r in records) <= stopped + 0.05  # none sent after the stop (a worker may be mid-send)
+    assert timeline.to_json()["summary"]["load_stopped_s"] == round(stopped, 3)
+    # Without the condition the same profile's summary says it ran to its end.
+    full = run_timeline(
+        ProfileLoad(StepProfile(concurrency=1, duration_s=0.2), base_url=server.url, model="m", api_key=KEY),
+        NoClusterState(), poll_s=0.1, tail_s=0.1,
+    )  # fmt: skip
+    assert full.summary.stopped_s is None
+
+
 # The timeline's arithmetic, on a scripted cluster
 
 
@@ -385,7 +407,7 @@ def test_the_json_object_has_the_timeline_and_the_summary() -> None:
     assert document["summary"] == {
         "time_to_capacity_s": 30, "peak_desired": 3, "replica_seconds": 110, "requests": 2, "ok": 1, "errors": 0,
         "rate_limited": 1, "ttft_p50_s": 0.2, "ttft_p95_s": 0.2, "load_start_s": 10, "load_end_s": 35,
-        "request_cap_reached": False,
+        "request_cap_reached": False, "load_stopped_s": None,
     }  # fmt: skip
 
 

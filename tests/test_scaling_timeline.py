@@ -9,6 +9,7 @@ from llm_stack_harness.base.timeline import RequestCounts, Timeline, TimelineRow
 from llm_stack_harness.controlplane.scaling import (
     LoopSample,
     Target,
+    added_pods_served,
     counter_sum,
     pod_requests,
     served_pod_count,
@@ -59,3 +60,14 @@ def test_a_counter_is_summed_over_its_labelled_samples_only() -> None:
         "vllm:request_success_total_created 1.7e9\n"
     )
     assert counter_sum(text, "vllm:request_success_total") == 9.0
+
+
+def test_a_scaling_load_may_stop_once_every_pod_above_the_minimum_served_requests() -> None:
+    def row(desired: int, pods: dict[str, float]) -> TimelineRow:
+        return TimelineRow(0, "load", 8, LoopSample(desired=desired, pods=pods), RequestCounts.of([]))
+
+    assert not added_pods_served(row(1, {"a": 50}), 1)  # no scale-up yet
+    assert not added_pods_served(row(2, {"a": 50}), 1)  # asked for, the new Pod not ready
+    assert not added_pods_served(row(2, {"a": 50, "b": 2}), 1)  # ready, not yet served enough
+    assert added_pods_served(row(2, {"a": 50, "b": 3}), 1)
+    assert not added_pods_served(row(3, {"a": 50, "b": 3}), 2)  # a minimum of 2: one more Pod than that is needed

@@ -234,7 +234,12 @@ def test_token_limits_are_per_client_and_charged_from_total_tokens(
     assert rule["cost"]["response"]["metadata"] == {"namespace": "io.envoy.ai_gateway", "key": "llm_total_token"}
     both = find(scenario_objects["rate-limits-per-second-and-minute"], "BackendTrafficPolicy")
     assert sorted(r["limit"]["unit"] for r in both["spec"]["rateLimit"]["global"]["rules"]) == ["Minute", "Second"]
-    assert not [o for o in scenario_objects["rate-limits-off"] if o["kind"] == "BackendTrafficPolicy"]
+    # Without limits the route keeps its policy (retries, outlier detection, idle timeout), under the same name.
+    (unlimited,) = [o for o in scenario_objects["rate-limits-off"] if o["kind"] == "BackendTrafficPolicy"]
+    assert "rateLimit" not in unlimited["spec"]
+    limited = find(scenario_objects["default"], "BackendTrafficPolicy")
+    assert unlimited["metadata"]["name"] == limited["metadata"]["name"]
+    assert unlimited["spec"]["timeout"] == {"http": {"connectionIdleTimeout": "3s"}}
 
 
 def test_client_traffic_policy_raises_the_buffer_for_llm_bodies(

@@ -12,6 +12,7 @@ from llm_stack_harness.controlplane import (
     cluster,
     dataplane,
     endpoint_picker,
+    faults,
     metrics_adapter,
     model_store,
     monitoring,
@@ -25,7 +26,7 @@ from llm_stack_harness.localrun import standalone
 
 PARTS = (
     "control plane", "nodes", "node agent", "model store", "monitoring", "metrics adapter", "endpoint picker", "pods",
-    "network policies", "data path", "service proxy", "Phoenix", "vLLM", "vLLM tracing", "Envoy",
+    "network policies", "data path", "service proxy", "Phoenix", "vLLM", "vLLM tracing", "Envoy", "faults",
 )  # fmt: skip
 
 
@@ -50,6 +51,7 @@ def test_the_modules_tables_are_the_registered_ones() -> None:
     assert substitutions.registered("service proxy") == list(service_proxy.SUBSTITUTIONS)
     assert substitutions.registered("network policies") == list(traffic_checks.SUBSTITUTIONS)
     assert substitutions.registered("Phoenix") == list(phoenix.PHOENIX_SUBSTITUTIONS)
+    assert substitutions.registered("faults") == list(faults.SUBSTITUTIONS)
     assert [s.why for s in substitutions.registered("Envoy")] == list(standalone.ENVOY_SUBSTITUTIONS.values())
 
 

@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "PrometheusTls": "settings",
     "PropError": "errors",
     "RateLimitConfig": "settings",
+    "ResilienceConfig": "settings",
     "ResourceList": "settings",
     "Resources": "settings",
     "RuntimeConfig": "settings",
@@ -139,6 +140,7 @@ if TYPE_CHECKING:
     from .settings import PrometheusConfig as PrometheusConfig
     from .settings import PrometheusTls as PrometheusTls
     from .settings import RateLimitConfig as RateLimitConfig
+    from .settings import ResilienceConfig as ResilienceConfig
     from .settings import ResourceList as ResourceList
     from .settings import Resources as Resources
     from .settings import RoutingConfig as RoutingConfig

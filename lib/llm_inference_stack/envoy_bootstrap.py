@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .config import GatewayConfig, PhoenixConfig
+from .config import GatewayConfig, PhoenixConfig, ResilienceConfig
 from .errors import SettingsError
 from .facts import opentelemetry
 from .routes import ModelRoute
-from .settings.gateway import STANDALONE_ADMIN_PORT
+from .settings.gateway import RETRY_ON, RETRY_STATUS_CODES, STANDALONE_ADMIN_PORT
 
 ENVOY_UID = 101
 """The ``envoy`` user of the upstream image."""
@@ -84,6 +84,50 @@ def _dns_cluster(
             ),
         }
     return cluster
+
+
+def _model_cluster(route: ModelRoute, config: GatewayConfig) -> dict[str, Any]:
+    """The cluster of one model's predictor Service: HTTP/1.1 connections closed after
+    ``upstream_idle_timeout_seconds`` idle (before vLLM closes them), and outlier detection when on."""
+    resilience = config.resilience
+    cluster = _dns_cluster(
+        f"{UPSTREAM_CLUSTER_PREFIX}{route.backend_name}",
+        route.service_host,
+        route.service_port,
+        buffer_limit=config.buffer_limit_bytes,
+    )
+    cluster["typed_extension_protocol_options"] = {
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": _typed(
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+            common_http_protocol_options={"idle_timeout": _duration(resilience.upstream_idle_timeout_seconds)},
+            # vLLM speaks HTTP/1.1 (uvicorn), Envoy's default upstream protocol; the options need one named.
+            explicit_http_config={"http_protocol_options": {}},
+        )
+    }
+    if resilience.consecutive_5xx_errors is not None:
+        cluster["outlier_detection"] = {
+            "consecutive_5xx": resilience.consecutive_5xx_errors,
+            "interval": _duration(resilience.outlier_interval_seconds),
+            "base_ejection_time": _duration(resilience.base_ejection_seconds),
+            "max_ejection_percent": resilience.max_ejection_percent,
+        }
+    return cluster
+
+
+def _retry_policy(resilience: ResilienceConfig) -> dict[str, Any] | None:
+    """The model routes' retries (none with ``retries: 0``). No ``per_try_timeout``: each attempt may take the
+    route's whole timeout, which a generation needs; Envoy retries only before the response starts."""
+    if resilience.retries == 0:
+        return None
+    return {
+        "retry_on": ",".join(RETRY_ON),
+        "retriable_status_codes": list(RETRY_STATUS_CODES),
+        "num_retries": resilience.retries,
+        "retry_back_off": {
+            "base_interval": _duration(resilience.retry_base_interval_ms / 1000),
+            "max_interval": _duration(resilience.retry_max_interval_ms / 1000),
+        },
+    }
 
 
 def _split_url(url: str) -> tuple[str, str, int, str]:
@@ -266,11 +310,11 @@ def _inference_route(route: ModelRoute, cluster: str, *, config: GatewayConfig, 
                 "value": {"string_match": {"exact": route.served_model_name}},
             }
         ]
-    model_route: dict[str, Any] = {
-        "name": route.backend_name,
-        "match": match,
-        "route": {"cluster": cluster, "timeout": _duration(config.request_timeout_seconds)},
-    }
+    action: dict[str, Any] = {"cluster": cluster, "timeout": _duration(config.request_timeout_seconds)}
+    retry_policy = _retry_policy(config.resilience)
+    if retry_policy is not None:
+        action["retry_policy"] = retry_policy
+    model_route: dict[str, Any] = {"name": route.backend_name, "match": match, "route": action}
     requests_per_minute = config.standalone.requests_per_minute
     if route.rate_limit is not None and requests_per_minute is not None:
         model_route["typed_per_filter_config"] = {
@@ -321,18 +365,18 @@ def _model_routes_and_clusters(
     multi = len(routes) > 1
     vhost_routes: list[dict[str, Any]] = [_health_route()]
     clusters: list[dict[str, Any]] = []
+    retry_policy = _retry_policy(config.resilience)
     for route in sorted(routes, key=lambda r: r.backend_name):
         cluster = f"{UPSTREAM_CLUSTER_PREFIX}{route.backend_name}"
-        clusters.append(
-            _dns_cluster(cluster, route.service_host, route.service_port, buffer_limit=config.buffer_limit_bytes)
-        )
+        clusters.append(_model_cluster(route, config))
         vhost_routes.append(_inference_route(route, cluster, config=config, multi=multi))
         if not multi:
             vhost_routes.append(
                 {
                     "name": f"{route.backend_name}-models",
                     "match": {"path": f"{route.api_prefix.rstrip('/')}{MODELS_PATH}"},
-                    "route": {"cluster": cluster, "timeout": "30s"},
+                    "route": {"cluster": cluster, "timeout": "30s"}
+                    | ({"retry_policy": retry_policy} if retry_policy is not None else {}),
                 }
             )
     if multi:

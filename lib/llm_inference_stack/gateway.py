@@ -24,6 +24,7 @@ from .config import (
     Inherit,
     PhoenixConfig,
     RateLimitConfig,
+    ResilienceConfig,
     TenantBudgets,
 )
 from .contracts import ServedModel, check_contract, typed_props
@@ -40,13 +41,13 @@ from .routes import (
     route_buckets,
     route_key,
 )
+from .settings.gateway import RETRY_ON, RETRY_STATUS_CODES
 from .settings.tenants import CLIENT_ID_PREFIX, resolve_budgets
 from .settings.typed import Typed
 from .tenants import (
     BudgetRule,
     HeaderSelector,
     TenantPlan,
-    has_budgets,
     model_access_rule,
     no_tenant_selector,
     tenant_rules,
@@ -83,6 +84,10 @@ MAX_CEL_LENGTH = envoy_gateway.MAX_CEL_LENGTH
 GATEWAY_POD_LABEL = envoy_gateway.OWNING_GATEWAY_LABEL
 """Label Envoy Gateway puts on the Envoy pods of a Gateway."""
 _OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
+TRAFFIC_POLICY_SUFFIX = "-backend-traffic"
+"""The BackendTrafficPolicy of AIGatewayRoute ``<route>`` is ``<route>-backend-traffic``, with or without token
+limits, so adding or removing a limit never renames it (Envoy Gateway attaches only the oldest of two policies on
+one route: a renamed policy left behind would win)."""
 """The gateway's own labels, not passed on to the GatewayConfig (which has its own component)."""
 
 
@@ -106,8 +111,14 @@ class GatewayModel(Typed):
 
     @property
     def token_limits(self) -> cdk8s.ApiObject | None:
-        """The BackendTrafficPolicy charging this model's token limits; None without limits."""
-        return self.gateway.token_limits_of(self.route) if self.route.rate_limit is not None else None
+        """The BackendTrafficPolicy charging this model's token limits (its route's ``traffic_policy``); None
+        without limits."""
+        return self.traffic_policy if self.route.rate_limit is not None else None
+
+    @property
+    def traffic_policy(self) -> cdk8s.ApiObject:
+        """The BackendTrafficPolicy of this model's route: token limits, retries, outlier detection, idle timeout."""
+        return self.gateway.traffic_policy_of(self.route)
 
 
 class GatewayTenant:
@@ -193,7 +204,7 @@ def _budget(given: RateLimitConfig | Inherit | None, inherited: object) -> RateL
 class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
     """Envoy AI Gateway resources in front of model servers added with ``add_model``.
 
-    The Gateway is ``node.default_child``. Routes and token-limit policies are computed at synthesis, so every
+    The Gateway is ``node.default_child``. Routes and their traffic policies are computed at synthesis, so every
     ``add_model`` (and ``add_tracing``) before ``App.synth()`` is in the output.
 
     :param name: name of the Gateway, its EnvoyProxy and the Envoy Service, e.g. ``<release>-ai-gateway``.
@@ -233,7 +244,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         """Labels of the Envoy pods, for NetworkPolicies."""
         self.tracing: GatewayTracing | None = None
         """The GatewayConfig sending traces to Phoenix (``add_tracing``)."""
-        # Slots keep the output in one order (tracing, gateway, backends, routes, policies, token limits) whatever
+        # Slots keep the output in one order (tracing, gateway, backends, routes, policies, traffic policies) whatever
         # the order of the calls that fill them.
         self._tracing_slot = Construct(self, "Tracing")
         self.gateway_class = self._gateway_class()
@@ -246,9 +257,9 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         """The tenants, in the order added (``add_tenant``)."""
         self.security_policy = self._security_policy()
         self.client_traffic_policy = self._client_traffic_policy()
-        self._token_limits_slot = Construct(self, "TokenLimits")
+        self._traffic_slot = Construct(self, "BackendTraffic")
         self._routes_by_index: dict[int, cdk8s.ApiObject] = {}
-        self._limits_by_index: dict[int, cdk8s.ApiObject] = {}
+        self._policies_by_index: dict[int, cdk8s.ApiObject] = {}
         if tracing is not None:
             self.add_tracing(tracing, project_name=project_name)
         ChartValidation.of(self).add_construct_check(self._check_tenants)
@@ -530,10 +541,10 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         index = next(i for i, bucket in enumerate(route_buckets(self.routes)) if route in bucket)
         return self._routes_by_index[index]
 
-    def token_limits_of(self, route: ModelRoute) -> cdk8s.ApiObject | None:
-        """The BackendTrafficPolicy with ``route``'s token limits as the models stand now."""
+    def traffic_policy_of(self, route: ModelRoute) -> cdk8s.ApiObject:
+        """The BackendTrafficPolicy of ``route``'s AIGatewayRoute as the models stand now."""
         index = next(i for i, bucket in enumerate(route_buckets(self.routes)) if route in bucket)
-        return self._limits_by_index.get(index)
+        return self._policies_by_index[index]
 
     @property
     def ai_gateway_routes(self) -> list[cdk8s.ApiObject]:
@@ -542,12 +553,13 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
 
     @property
     def backend_traffic_policies(self) -> list[cdk8s.ApiObject]:
-        """Token limits: one policy per AIGatewayRoute that has rate-limited models (see ``_token_limits_body``)."""
-        return list(self._limits_by_index.values())
+        """One BackendTrafficPolicy per AIGatewayRoute: its token limits and resilience (see
+        ``_traffic_policy_body``)."""
+        return list(self._policies_by_index.values())
 
     @property
     def backend_traffic_policy(self) -> cdk8s.ApiObject | None:
-        """The token-limit policy of the first route (the only one for up to 12 models), if any."""
+        """The policy of the first route (the only one for up to 12 models); None before a model is added."""
         return self.backend_traffic_policies[0] if self.backend_traffic_policies else None
 
     def _bucket(self, index: int) -> list[ModelRoute]:
@@ -558,22 +570,15 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         return self.name if index == 0 else f"{self.name}-{index + 1}"
 
     def _place_routes(self) -> None:
-        """Make the AIGatewayRoutes and token-limit policies match the buckets; their specs are read at synthesis.
+        """Make the AIGatewayRoutes and their traffic policies match the buckets; their specs are read at synthesis.
 
-        A route exists for each non-empty bucket, a policy for each bucket with a rate-limited model, in bucket
-        order. Objects stay while the buckets keep them (so a patch on one stays); should a bucket empty out, the
-        objects from there on are made again in order.
+        A route and its policy exist for each non-empty bucket, in bucket order. Objects stay while the buckets keep
+        them (so a patch on one stays); should a bucket empty out, the objects from there on are made again in order.
         """
         buckets = route_buckets(self.routes)
         routes = [i for i, bucket in enumerate(buckets) if bucket]
-        budgets = any(has_budgets(t.plan()) for t in self.tenants)
-        limited = [
-            i
-            for i, bucket in enumerate(buckets)
-            if bucket and (budgets or any(r.rate_limit is not None for r in bucket))
-        ]
         _sync(self._routes_slot, self._routes_by_index, routes, "Route", self._make_route)
-        _sync(self._token_limits_slot, self._limits_by_index, limited, "TokenRateLimit", self._make_token_limits)
+        _sync(self._traffic_slot, self._policies_by_index, routes, "Policy", self._make_traffic_policy)
 
     def _make_route(self, id: str, index: int) -> cdk8s.ApiObject:
         return lazy_api_object(
@@ -586,15 +591,15 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
             inputs=functools.partial(self._bucket, index),
         )
 
-    def _make_token_limits(self, id: str, index: int) -> cdk8s.ApiObject:
+    def _make_traffic_policy(self, id: str, index: int) -> cdk8s.ApiObject:
         route_name = self._route_name(index)
         return lazy_api_object(
-            self._token_limits_slot,
+            self._traffic_slot,
             id,
             gvk=gvk(envoy_gateway.API_VERSION, envoy_gateway.BACKEND_TRAFFIC_POLICY),
-            metadata=self._meta(f"{route_name}-token-limits"),
+            metadata=self._meta(f"{route_name}{TRAFFIC_POLICY_SUFFIX}"),
             fields=("spec",),
-            produce=functools.partial(self._token_limits_body, index, route_name),
+            produce=functools.partial(self._traffic_policy_body, index, route_name),
             inputs=functools.partial(self._limits_inputs, index),
         )
 
@@ -623,18 +628,22 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
         parent = {"name": self.name, "kind": "Gateway", "group": gateway_api.GROUP}
         return {"spec": {"parentRefs": [parent], "rules": rules, "llmRequestCosts": costs}}
 
-    def _token_limits_body(self, index: int, route_name: str) -> dict[str, Any]:
-        """The token limits of bucket ``index``, on the HTTPRoute of AIGatewayRoute ``route_name``, as plain JSON.
+    def _traffic_policy_body(self, index: int, route_name: str) -> dict[str, Any]:
+        """The policy of bucket ``index``, on the HTTPRoute of AIGatewayRoute ``route_name``, as plain JSON: the
+        bucket's token limits (if any) and the gateway's resilience (``config.resilience``).
 
-        Envoy Gateway attaches only the oldest of several BackendTrafficPolicies that target one Gateway (the
+        Envoy Gateway attaches only the oldest of several BackendTrafficPolicies that target one object (the
         others are ``Conflicted``), and a policy holds at most 256 rules. So each AIGatewayRoute (at most 15
-        models, two rules each) gets its own policy, on the HTTPRoute the AI Gateway controller creates under
-        the AIGatewayRoute's name.
+        models, two rules each) gets one policy holding everything, on the HTTPRoute the AI Gateway controller
+        creates under the AIGatewayRoute's name.
         """
         rules = [_eg_rule(rule) for rule in self._budget_rules(index)]
         target = {"group": gateway_api.GROUP, "kind": "HTTPRoute", "name": route_name}
-        # No rateLimit.type: deprecated in v1.9 (setting global is enough).
-        return {"spec": {"targetRefs": [target], "rateLimit": {"global": {"rules": rules}}}}
+        spec: dict[str, Any] = {"targetRefs": [target]}
+        if rules:
+            # No rateLimit.type: deprecated in v1.9 (setting global is enough).
+            spec["rateLimit"] = {"global": {"rules": rules}}
+        return {"spec": spec | _eg_resilience(self.config.resilience)}
 
     def _meta(self, name: str) -> cdk8s.ApiObjectMetadata:
         return cdk8s.ApiObjectMetadata(name=name, namespace=self.namespace, labels=self.labels)
@@ -698,7 +707,7 @@ class AiGateway(GatewayBase[GatewayModel, GatewayTracing]):
                     f"authorization rule of Envoy Gateway holds ({MAX_CEL_LENGTH} characters of CEL): leave models "
                     "out (every model)"
                 )
-        for index in self._limits_by_index:
+        for index in self._policies_by_index:
             count = len(self._budget_rules(index))
             if count > MAX_RATE_LIMIT_RULES:
                 problems.append(
@@ -715,6 +724,36 @@ def _backend_ref(route: ModelRoute) -> dict[str, Any]:
     if route.pool_name is None:
         return {"name": route.backend_name}
     return {"name": route.pool_name, "group": inference_extension.GROUP, "kind": inference_extension.POOL_KIND}
+
+
+def _eg_resilience(resilience: ResilienceConfig) -> dict[str, Any]:
+    """``resilience`` as BackendTrafficPolicy fields (plain JSON): ``retry`` and ``healthCheck.passive`` when on,
+    and the idle timeout of the connections to the model servers. No ``perRetry.timeout``: every attempt may take
+    the whole request timeout, which a generation needs."""
+    out: dict[str, Any] = {
+        "timeout": {"http": {"connectionIdleTimeout": f"{resilience.upstream_idle_timeout_seconds}s"}},
+    }
+    if resilience.retries > 0:
+        out["retry"] = {
+            "numRetries": resilience.retries,
+            "retryOn": {"triggers": list(RETRY_ON), "httpStatusCodes": list(RETRY_STATUS_CODES)},
+            "perRetry": {
+                "backOff": {
+                    "baseInterval": envoy_gateway.duration(resilience.retry_base_interval_ms),
+                    "maxInterval": envoy_gateway.duration(resilience.retry_max_interval_ms),
+                }
+            },
+        }
+    if resilience.consecutive_5xx_errors is not None:
+        out["healthCheck"] = {
+            "passive": {
+                "consecutive5XxErrors": resilience.consecutive_5xx_errors,
+                "interval": f"{resilience.outlier_interval_seconds}s",
+                "baseEjectionTime": f"{resilience.base_ejection_seconds}s",
+                "maxEjectionPercent": resilience.max_ejection_percent,
+            }
+        }
+    return out
 
 
 def _eg_rule(rule: BudgetRule) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def test_the_library_example_synthesizes_a_valid_stack(tmp_path: Path) -> None:
         ("llama-3-70b", "llama-3-70b"),
         ("qwen2-5-7b-instruct", "Qwen2.5-7B-Instruct"),
     ]
-    limits = find(objs, "BackendTrafficPolicy", "team-b-gw-token-limits")["spec"]["rateLimit"]["global"]["rules"]
+    limits = find(objs, "BackendTrafficPolicy", "team-b-gw-backend-traffic")["spec"]["rateLimit"]["global"]["rules"]
     assert {r["limit"]["requests"] for r in limits} == {50_000}
     assert find(objs, "SecurityPolicy")["spec"]["apiKeyAuth"]["credentialRefs"][0]["name"] == "team-b-keys"
     gpus = {
@@ -81,7 +81,7 @@ def test_add_model_returns_what_it_created() -> None:
     assert isinstance(added, GatewayModel)
     assert added.backend.kind == "Backend" and added.service_backend.kind == "AIServiceBackend"
     assert added.ai_gateway_route.kind == "AIGatewayRoute" and added.ai_gateway_route.name == "gw"
-    assert added.token_limits is not None and added.token_limits.name == "gw-token-limits"
+    assert added.token_limits is not None and added.token_limits.name == "gw-backend-traffic"
     assert gateway.add_model(server(scope, "other"), rate_limit=None).token_limits is None
     assert cdk8s.ApiObject.of(gateway.node.default_child).kind == "Gateway"
 

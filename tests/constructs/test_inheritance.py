@@ -30,7 +30,7 @@ from llm_inference_stack import (
 )
 
 
-def _limits(objs: list[dict[str, Any]], policy: str = "gw-token-limits") -> dict[str, list[tuple[str, int]]]:
+def _limits(objs: list[dict[str, Any]], policy: str = "gw-backend-traffic") -> dict[str, list[tuple[str, int]]]:
     """Served model name -> its (unit, tokens) limits in the BackendTrafficPolicy ``policy``."""
     out: dict[str, list[tuple[str, int]]] = {}
     for rule in find(objs, "BackendTrafficPolicy", policy)["spec"]["rateLimit"]["global"]["rules"]:
@@ -176,7 +176,7 @@ def test_a_values_file_and_the_same_settings_in_python_give_the_same_objects(tmp
     from_values = LlmInferenceStack(cdk8s.Testing.app(), "llm-stack", config=load_values(values)).to_json()
     from_python = LlmInferenceStack(cdk8s.Testing.app(), "llm-stack", config=_python_config()).to_json()
     assert from_python == from_values
-    assert _limits(from_python, "llm-stack-ai-gateway-token-limits") == {"a": [("Second", 50), ("Minute", 5)]}
+    assert _limits(from_python, "llm-stack-ai-gateway-backend-traffic") == {"a": [("Second", 50), ("Minute", 5)]}
     scaled = find(from_python, "ScaledObject", "a")["spec"]
     trigger = scaled["triggers"][0]["metadata"]
     assert (scaled["maxReplicaCount"], trigger["threshold"], trigger["serverAddress"]) == (

@@ -189,6 +189,8 @@ class ProfileLoad:
         self._in_flight = 0
         self._records: list[RequestRecord] = []
         self._finished = threading.Event()
+        self._stopped: float | None = None
+        """When :meth:`stop` was called (seconds since the start), if it was."""
         self._dispatcher = threading.Thread(target=self._dispatch, name="load-dispatch", daemon=True)
 
     def now(self) -> float:
@@ -199,6 +201,18 @@ class ProfileLoad:
         """Start sending: the profile's times, and the records', count from now."""
         self._zero = self._clock()
         self._dispatcher.start()
+
+    def stop(self) -> None:
+        """Send nothing more (the requests in flight finish): the profile ends here, as if exhausted."""
+        with self._lock:
+            if self._stopped is None:
+                self._stopped = self.now()
+            self._answered.notify_all()
+
+    @property
+    def stopped_s(self) -> float | None:
+        """When :meth:`stop` ended the profile early (seconds since the start), or None."""
+        return self._stopped
 
     @property
     def finished(self) -> bool:
@@ -234,7 +248,11 @@ class ProfileLoad:
         with self._lock:
             while True:
                 t_s = self.now()
-                if self.profile.exhausted(t_s, issued=self._issued) or self._issued >= self.max_requests:
+                if (
+                    self._stopped is not None
+                    or self.profile.exhausted(t_s, issued=self._issued)
+                    or self._issued >= self.max_requests
+                ):
                     break
                 due = self.profile.due(t_s, issued=self._issued, in_flight=self._in_flight)
                 sending = min(due, self.max_requests - self._issued)

@@ -158,6 +158,8 @@ class Summary:
     counts: RequestCounts
     capped: bool
     """Whether the request cap stopped the load before the profile's end."""
+    stopped_s: float | None = None
+    """When the run's ``enough`` condition ended the load before the profile's end (nothing sent after), or None."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,6 +175,7 @@ class Summary:
             "load_start_s": _ms(self.load_start_s),
             "load_end_s": _ms(self.load_end_s),
             "request_cap_reached": self.capped,
+            "load_stopped_s": _ms(self.stopped_s),
         }
 
     @classmethod
@@ -192,7 +195,7 @@ class Summary:
 
 def summarize(
     rows: Sequence[TimelineRow], records: Sequence[RequestRecord], *, load_start_s: float, load_end_s: float,
-    capped: bool = False,
+    capped: bool = False, stopped_s: float | None = None,
 ) -> Summary:  # fmt: skip
     """The :class:`Summary` of a run's polls and requests (see its fields for each number's definition)."""
     desired = [r.cluster.desired for r in rows if r.cluster.desired is not None]
@@ -219,6 +222,7 @@ def summarize(
         requests=len(records),
         counts=RequestCounts.of(records),
         capped=capped,
+        stopped_s=stopped_s,
     )
 
 
@@ -257,10 +261,13 @@ def run_timeline(
     on_row: Callable[[TimelineRow], None] = lambda _row: None,
     sleep: Callable[[float], None] = time.sleep,
     settled: Callable[[TimelineRow], bool] = lambda _row: False,
+    enough: Callable[[TimelineRow], bool] = lambda _row: False,
 ) -> Timeline:
     """Start ``load``, poll ``cluster`` every ``poll_s`` seconds (first at once) until ``tail_s`` seconds after the
-    load's last answer, and return the timeline; ``on_row`` sees each row as it is made. The tail ends early at the
-    first row after a whole poll of tail for which ``settled`` is true (e.g. the Deployment back at its
+    load's last answer, and return the timeline; ``on_row`` sees each row as it is made. The load stops early
+    (:meth:`~.load.ProfileLoad.stop`: nothing more is sent) at the first row of the load for which ``enough`` is true
+    (e.g. every Pod added served requests), so a profile's length is a bound, not a fixed cost. The tail ends early
+    at the first row after a whole poll of tail for which ``settled`` is true (e.g. the Deployment back at its
     minimum)."""
     profile = load.profile
     load.start()
@@ -278,6 +285,8 @@ def run_timeline(
         seen = len(records)
         rows.append(row)
         on_row(row)
+        if phase == "load" and load.stopped_s is None and enough(row):
+            load.stop()
         if finished:
             if tail_end is None:
                 tail_end = max((r.end_s for r in records), default=t_s) + tail_s
@@ -287,7 +296,9 @@ def run_timeline(
         sleep(max(0.0, poll * poll_s - load.now()))
     records = load.records()
     end = max((r.end_s for r in records), default=profile.end_s)
-    summary = summarize(rows, records, load_start_s=profile.start_s, load_end_s=end, capped=load.capped)
+    summary = summarize(
+        rows, records, load_start_s=profile.start_s, load_end_s=end, capped=load.capped, stopped_s=load.stopped_s
+    )
     return Timeline(profile.describe(), tuple(rows), summary)
 
 

@@ -31,7 +31,7 @@ import time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from llm_inference_stack.facts import ai_gateway, envoy_gateway
 from llm_inference_stack.pins import (
@@ -127,6 +127,40 @@ def ensure_installs(log: Callable[[str], object] = print) -> dict[str, Path]:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Redis
+
+
+def redis_command(*args: str, timeout_s: float = 5.0) -> Any:
+    """One command to the sandbox's Redis (:data:`.envoy_gateway.REDIS_PORT` at the sandbox's address), and its
+    reply (:func:`read_redis_reply`). Raises :class:`OSError` when nothing listens."""
+    payload = b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a.encode()), a.encode()) for a in args)
+    with socket.create_connection((HOST_ADDRESS, REDIS_PORT), timeout=timeout_s) as sock:
+        sock.sendall(payload)
+        with sock.makefile("rb") as stream:
+            return read_redis_reply(stream)
+
+
+def read_redis_reply(stream: BinaryIO) -> Any:
+    """One RESP2 reply: a status as ``str``, an integer as ``int``, a bulk string as ``str`` (None when nil), an array
+    as a list; an error reply raises :class:`DataPlaneError` with Redis's message."""
+    line = stream.readline().rstrip(b"\r\n")
+    kind, rest = line[:1], line[1:]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise DataPlaneError(f"redis-server answered {rest.decode(errors='replace')!r}")
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        size = int(rest)
+        return None if size < 0 else stream.read(size + 2)[:size].decode(errors="replace")
+    if kind == b"*":
+        size = int(rest)
+        return None if size < 0 else [read_redis_reply(stream) for _ in range(size)]
+    raise DataPlaneError(f"redis-server answered {line.decode(errors='replace')!r}")
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The data path
 
 
@@ -186,9 +220,7 @@ class GatewayDataPlane:
                 self.client.request("DELETE", self.client.path("v1", "Pod", pod.namespace, pod.name))
         self.pods.clear()
         self.gateways.clear()
-        if self.redis is not None:
-            self.redis.stop(grace_s=5.0)
-            self.redis = None
+        self.stop_redis()
 
     def check_alive(self) -> None:
         for pod in self.pods:
@@ -197,7 +229,7 @@ class GatewayDataPlane:
     def start(self, gateways: Sequence[Mapping[str, Any]], *, timeout_s: float = 180.0) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.network.ensure_bridge()
-        self._start_redis()
+        self.start_redis()
         rate_limit = self._start_rate_limit(timeout_s)
         for gateway in gateways:
             self.gateways.append(self._start_gateway(gateway, rate_limit, timeout_s))
@@ -258,13 +290,25 @@ class GatewayDataPlane:
     def reset_budgets(self) -> None:
         """Empty Redis, where the rate-limit service keeps every budget's counter: each check that spends a budget
         starts from none spent (in a cluster, a new window does the same)."""
-        with socket.create_connection((HOST_ADDRESS, REDIS_PORT), timeout=5) as sock:
-            sock.sendall(b"FLUSHALL\r\n")
-            answer = sock.recv(64)
-        if not answer.startswith(b"+OK"):
+        answer = redis_command("FLUSHALL")
+        if answer != "OK":
             raise DataPlaneError(f"redis-server answered FLUSHALL with {answer!r}")
 
-    def _start_redis(self) -> None:
+    def budget_counters(self) -> dict[str, int]:
+        """Every counter the rate-limit service holds in Redis (key -> tokens or requests counted in its window)."""
+        keys = redis_command("KEYS", "*") or []
+        values = [redis_command("GET", key) for key in keys]
+        return {key: int(value) for key, value in zip(keys, values, strict=True) if str(value).isdigit()}
+
+    def redis_answers(self) -> bool:
+        """Whether Redis answers PING now."""
+        try:
+            return bool(redis_command("PING", timeout_s=1.0) == "PONG")
+        except (OSError, DataPlaneError):
+            return False
+
+    def start_redis(self) -> None:
+        """Start Redis (empty: nothing is saved) and wait until it answers PING; again after :meth:`stop_redis`."""
         data = self.work_dir / "redis"
         data.mkdir(parents=True, exist_ok=True)
         self.redis = ManagedProcess(
@@ -279,15 +323,16 @@ class GatewayDataPlane:
         while time.monotonic() < deadline:
             if self.redis.exit_code() is not None:
                 raise DataPlaneError(f"redis-server exited:\n{self.redis.log_tail(20)}")
-            try:
-                with socket.create_connection((HOST_ADDRESS, REDIS_PORT), timeout=1) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
+            if self.redis_answers():
+                return
             time.sleep(0.2)
         raise DataPlaneError(f"redis-server did not answer PING:\n{self.redis.log_tail(20)}")
+
+    def stop_redis(self) -> None:
+        """Stop Redis (its process group, SIGTERM); the rate-limit service keeps running without it."""
+        if self.redis is not None:
+            self.redis.stop(grace_s=5.0)
+            self.redis = None
 
     def _start_rate_limit(self, timeout_s: float) -> LocalPod:
         deployment = self._wait_for(
@@ -355,4 +400,7 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["SUBSTITUTIONS", "DataPlaneError", "GatewayDataPlane", "GatewayPod", "ensure_installs"]
+__all__ = [
+    "SUBSTITUTIONS", "DataPlaneError", "GatewayDataPlane", "GatewayPod", "ensure_installs", "read_redis_reply",
+    "redis_command",
+]  # fmt: skip

@@ -14,6 +14,11 @@ from .pki import Pki
 REDIS_HOST = "redis.redis-system.svc.cluster.local"
 REDIS_PORT = 6379
 """Where Envoy Gateway's global rate limit keeps its counters (its ``rateLimit.backend``)."""
+RATE_LIMIT_FAIL_CLOSED = False
+"""Envoy Gateway's ``rateLimit.failClosed``, written out: Envoy's rate-limit filter lets a request through when the
+rate-limit service gives no answer (Redis down, the service down or slow), rather than refusing it with 500. False is
+Envoy Gateway's own default (v1.9.0, ``api/v1alpha1/envoygateway_types.go``): the token limits fail open, and the
+fault run of the probe (:mod:`.faults`, ``redis-down``) checks that requests keep succeeding while Redis is down."""
 
 
 def envoy_gateway_config(extension_host: str, extension_port: int) -> JsonDict:
@@ -25,7 +30,10 @@ def envoy_gateway_config(extension_host: str, extension_port: int) -> JsonDict:
         "gateway": {"controllerName": envoy_gateway.CONTROLLER_NAME},
         "logging": {"level": {"default": "info"}},
         "provider": {"type": "Kubernetes", "kubernetes": {"deploy": {"type": "GatewayNamespace"}}},
-        "rateLimit": {"backend": {"type": "Redis", "redis": {"url": f"{REDIS_HOST}:{REDIS_PORT}"}}},
+        "rateLimit": {
+            "backend": {"type": "Redis", "redis": {"url": f"{REDIS_HOST}:{REDIS_PORT}"}},
+            "failClosed": RATE_LIMIT_FAIL_CLOSED,
+        },
         "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True},
         "extensionManager": {
             "hooks": {

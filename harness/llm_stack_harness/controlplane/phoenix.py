@@ -117,7 +117,9 @@ class SandboxPhoenix:
 
     def start(self) -> None:
         self.network.ensure_bridge()
-        subprocess.run(["ip", "addr", "add", f"{PHOENIX_ADDRESS}/32", "dev", BRIDGE], check=True, capture_output=True)
+        # "replace": the address stays on the bridge when Phoenix is stopped and started again (a fault run).
+        address = ["ip", "addr", "replace", f"{PHOENIX_ADDRESS}/32", "dev", BRIDGE]
+        subprocess.run(address, check=True, capture_output=True)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

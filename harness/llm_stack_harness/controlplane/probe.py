@@ -109,7 +109,7 @@ def run_inner(job_file: Path) -> int:
     plane = _control_plane(job, built, work, network)
     reports: list[ProbeReport] = []
     phoenix, store = _sandbox_services(job, work=work, network=network)
-    substitutions = _substitutions(vllm=store is not None, phoenix=phoenix is not None)
+    substitutions = _substitutions(vllm=store is not None, phoenix=phoenix is not None, faults=bool(job.get("faults")))
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -154,7 +154,7 @@ def run_inner(job_file: Path) -> int:
                 _probe_set(
                     report, objects, admitted, data_plane, plane=plane, proxy=proxy,
                     models=store is not None, phoenix=phoenix, serving=job.get("serving"),
-                    scaling=(scaling, monitoring) if monitoring is not None else None,
+                    scaling=(scaling, monitoring) if monitoring is not None else None, faults=job.get("faults"),
                 )  # fmt: skip
                 if index + 1 < len(job["sets"]):
                     _reset_set(plane, objects, admitted, job["sets"][index + 1]["objects"])
@@ -233,6 +233,7 @@ def run_scaling_checks(
     timeline, failed = run_scaling(
         sampler, base_url=base_url, api_key=key, model=model, profile=scaling_profile(spec),
         poll_s=float(spec.get("pollSeconds", SCALING_POLL_S)), tail_s=float(spec["tailSeconds"]), log=_progress,
+        stop_once_served=bool(spec.get("stopOnceServed")),
     )  # fmt: skip
     served = pod_requests(timeline)
     report.details["scaling"] = timeline.to_json() | {
@@ -374,7 +375,7 @@ def _model_pod_hosts(objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {name: PHOENIX_ADDRESS for host in sorted(hosts) for name in (host, f"{host}.")}
 
 
-def _substitutions(*, vllm: bool, phoenix: bool) -> list[str]:
+def _substitutions(*, vllm: bool, phoenix: bool, faults: bool = False) -> list[str]:
     """Every way this run differs from a cluster, and why, for each report (each part registers its own)."""
     from ..base import vllm as _vllm  # noqa: F401  (registers the vLLM parts)
     from ..base.substitutions import lines
@@ -387,11 +388,13 @@ def _substitutions(*, vllm: bool, phoenix: bool) -> list[str]:
         pods,
         service_proxy,
     )
+    from . import faults as _faults  # noqa: F401
     from . import phoenix as _phoenix  # noqa: F401
 
     parts = ["control plane", "pods", "data path", "service proxy"]
     parts += ["nodes", "node agent", "model store"] if vllm else []
     parts += ["Phoenix"] if phoenix else []
+    parts += ["faults"] if faults else []
     return lines(*parts)
 
 
@@ -420,9 +423,10 @@ def _probe_set(
     phoenix: SandboxPhoenix | None,
     serving: Mapping[str, Any] | None,
     scaling: tuple[Mapping[str, Any], Any] | None = None,
+    faults: Mapping[str, Any] | None = None,
 ) -> None:
-    """Start the data path of one applied set and run the checks (or hold it for serving, or run the scaling load
-    instead of the checks); a failure is reported."""
+    """Start the data path of one applied set and run the checks (or hold it for serving, or run the scaling load or
+    the fault run instead of the checks); a failure is reported."""
     from .phoenix import gateway_otlp_endpoint
     from .service_proxy import model_upstreams
 
@@ -455,6 +459,10 @@ def _probe_set(
                 report.details["gateway"] = base_url
                 if scaling is not None:
                     run_scaling_checks(report, base_url, objects, plane, *scaling)
+                elif faults is not None:
+                    from .faults import run_fault_checks
+
+                    run_fault_checks(report, base_url, objects, data_plane, phoenix, faults, log=_progress)
                 elif serving is None or serving.get("checks"):
                     probe_gateway(
                         base_url,
@@ -737,6 +745,7 @@ def prepare_job(
     log: Callable[[str], None],
     serving: Mapping[str, Any] | None = None,
     scaling: Mapping[str, Any] | None = None,
+    faults: Mapping[str, Any] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Write the sandbox's job for these directories into ``work`` (binaries built or reused, the vLLM install and
     tiny model located); returns the command that runs it in a fresh sandbox and its environment."""
@@ -744,10 +753,12 @@ def prepare_job(
     from ..base.sandbox import ROOT_ENV, sandbox_argv
     from .build import ensure_binaries
     from .dataplane import ensure_installs
+    from .faults import FaultSpec
     from .sources import ControlPlaneSources
 
     if scaling is not None:
         scaling_profile(scaling)  # a malformed load fails here, before anything is built or started
+    spec = FaultSpec.from_json(faults) if faults is not None else None  # refused before anything is built
     sets = [(str(d), load_manifests(d)) for d in directories]
     sources = ControlPlaneSources.locate(None)
     built = ensure_binaries(log=log) | ensure_installs(log=log)
@@ -760,6 +771,7 @@ def prepare_job(
         "vllm": _vllm_job() if vllm else None,
         "serving": dict(serving) if serving is not None else None,
         "scaling": dict(scaling) if scaling is not None else None,
+        "faults": spec.to_json() if spec is not None else None,
     }
     job_file = work / "job.json"
     job_file.write_text(json.dumps(job))
@@ -776,6 +788,7 @@ def run_probe(
     work_dir: Path | None = None,
     log: Callable[[str], None] | None = None,
     scaling: Mapping[str, Any] | None = None,
+    faults: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, ProbeReport]]:
     """Run the probe over each directory of manifests (one control plane, reset between; one vLLM and one Phoenix
     shared by all) and return ``(directory, report)`` per directory, in order; a last ``("control plane", report)``
@@ -784,7 +797,9 @@ def run_probe(
     work = Path(tempfile.mkdtemp(prefix="llm-stack-probe-")) if work_dir is None else work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
-        command, env = prepare_job(directories, vllm=vllm, work=work, log=log or _progress, scaling=scaling)
+        command, env = prepare_job(
+            directories, vllm=vllm, work=work, log=log or _progress, scaling=scaling, faults=faults
+        )
         report_file = work / "report.json"
         report_file.unlink(missing_ok=True)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -816,9 +831,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=json.loads,
         metavar="JSON",
         help="instead of the checks, load on the first scaled model and what the real HPA did with it: "
-        '{"profile": {...}, "tailSeconds": S, "pollSeconds": S, "hpaSyncPeriodSeconds": S} (the profile as '
-        "LoadProfile.to_json writes it: a step, a ramp or a trace's lines), or a step's numbers in place of the "
-        'profile: "concurrency": N, "durationSeconds": S, "outputTokens": N (with --vllm)',
+        '{"profile": {...}, "tailSeconds": S, "pollSeconds": S, "hpaSyncPeriodSeconds": S, "stopOnceServed": '
+        "true|false} (the profile as LoadProfile.to_json writes it: a step, a ramp or a trace's lines), or a step's "
+        'numbers in place of the profile: "concurrency": N, "durationSeconds": S, "outputTokens": N; '
+        "stopOnceServed ends the load once every Pod the HPA added has served requests (with --vllm)",
+    )
+    parser.add_argument(
+        "--faults",
+        type=json.loads,
+        metavar="JSON",
+        help="instead of the checks, a steady load through a baseline, each fault (the component stopped, held down, "
+        'started again) and a recovery: {"concurrency": N, "phaseSeconds": S, "outputTokens": N, '
+        '"faults": ["phoenix-down", "redis-down"]} (with --vllm; controlplane/faults.py)',
     )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -828,9 +852,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("give one or more directories of manifests", file=sys.stderr)
         return EXIT_INVALID
     try:
-        results = run_probe(args.directories, vllm=args.vllm, work_dir=args.work_dir, scaling=args.scaling)
-    except LoadProfileError as error:
-        print(f"llm-stack probe: --scaling: {error}", file=sys.stderr)
+        results = run_probe(
+            args.directories, vllm=args.vllm, work_dir=args.work_dir, scaling=args.scaling, faults=args.faults
+        )
+    except LoadProfileError as error:  # a --scaling or --faults value out of bounds: refused before anything starts
+        print(f"llm-stack probe: {error}", file=sys.stderr)
         return EXIT_INVALID
     except ProbeError as error:
         print(f"llm-stack probe: {error}", file=sys.stderr)

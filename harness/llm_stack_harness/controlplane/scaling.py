@@ -214,10 +214,13 @@ def run_scaling(
     poll_s: float,
     tail_s: float,
     log: Callable[[str], None] = lambda _m: None,
+    stop_once_served: bool = False,
 ) -> tuple[Timeline, list[RequestRecord]]:
     """Run ``profile`` through the gateway at ``base_url`` (in the sandbox's Pod network) and sample the loop every
     ``poll_s`` (:func:`.timeline.run_timeline`); the tail ends once the HPA wants, and the Deployment has, the
-    minimum again (or after ``tail_s``). Returns the timeline and the requests that did not end ``2xx``."""
+    minimum again (or after ``tail_s``). With ``stop_once_served``, the load stops early once every Pod the HPA
+    added has served requests (:func:`added_pods_served`). Returns the timeline and the requests that did not end
+    ``2xx``."""
     floor = max(sampler.target.min_replicas, 1)
     load = ProfileLoad(profile, base_url=base_url, model=model, api_key=api_key, sandboxed=True)
 
@@ -227,9 +230,28 @@ def run_scaling(
     def settled(row: TimelineRow) -> bool:
         return row.cluster.replicas == floor == row.cluster.desired
 
+    def enough(row: TimelineRow) -> bool:
+        return stop_once_served and added_pods_served(row, floor)
+
     log(table_header())
-    timeline = run_timeline(load, sampler, poll_s=poll_s, tail_s=tail_s, on_row=show, settled=settled)
+    timeline = run_timeline(load, sampler, poll_s=poll_s, tail_s=tail_s, on_row=show, settled=settled, enough=enough)
     return timeline, [r for r in load.records() if r.status != "2xx"]
+
+
+ADDED_POD_REQUESTS = 3
+"""Requests each Pod beyond the minimum must have served before a scaling load may stop early."""
+
+
+def added_pods_served(row: TimelineRow, floor: int) -> bool:
+    """Whether the HPA took the Deployment above ``floor`` and every ready Pod has served at least
+    :data:`ADDED_POD_REQUESTS` requests (its own counter): the load has shown what it is for, so it ends there
+    rather than at the profile's end (a Pod's start takes minutes on a loaded CPU; the profile's length bounds it)."""
+    pods: dict[str, float] = getattr(row.cluster, "pods", {})
+    return (
+        (row.cluster.desired or 0) > floor
+        and len(pods) > floor
+        and all(count >= ADDED_POD_REQUESTS for count in pods.values())
+    )
 
 
 def pod_requests(timeline: Timeline) -> dict[str, int]:

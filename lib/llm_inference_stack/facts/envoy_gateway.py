@@ -49,3 +49,10 @@ plus this shift (no ``NET_BIND_SERVICE`` capability needed); the Service maps th
 def container_port(listener_port: int) -> int:
     """The port the Envoy container listens on for a Gateway listener on ``listener_port``."""
     return listener_port + WELL_KNOWN_PORT_SHIFT if listener_port < MIN_EPHEMERAL_PORT else listener_port
+
+
+def duration(milliseconds: int) -> str:
+    """``milliseconds`` as Envoy Gateway's duration (``^([0-9]{1,5}(h|m|s|ms)){1,4}$``: no fractions), e.g.
+    ``100ms``, ``1s``, ``2s500ms``."""
+    seconds, rest = divmod(milliseconds, 1000)
+    return "".join(part for part in (f"{seconds}s" if seconds else "", f"{rest}ms" if rest else "") if part) or "0s"

@@ -1,4 +1,5 @@
-"""Settings of the gateway: its mode, Service, token limits, the standalone Envoy, and the API keys."""
+"""Settings of the gateway: its mode, Service, token limits, resilience to model-server failures, the standalone
+Envoy, and the API keys."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from ..errors import SettingsError
+from ..facts import vllm
 from ..pins import ENVOY_IMAGE
 from ..quantity import BUFFER_LIMIT_FIX, buffer_limit_bytes
 from ._checks import (
@@ -193,6 +195,111 @@ class StandaloneGatewayConfig(Typed):
         )
 
 
+RETRY_ON = ("connect-failure", "reset", "refused-stream", "retriable-status-codes")
+"""Envoy's retry conditions for a model backend, the same words in Envoy Gateway's ``retryOn.triggers`` and Envoy's
+``retry_on``: no connection, a reset or a closed connection before the response starts (``reset`` includes
+``reset-before-request``), an HTTP/2 ``REFUSED_STREAM``, and the :data:`RETRY_STATUS_CODES`. Not ``unavailable``:
+that is gRPC's status 14, which vLLM never sends; its HTTP 503 is a retriable status code."""
+RETRY_STATUS_CODES = (503,)
+"""HTTP statuses retried: 503 (unavailable), what a starting, draining or overloaded server answers before it has
+generated anything."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResilienceConfig(Typed):
+    """How the gateway handles a model server that fails or closes connections: retries, outlier detection (passive
+    health checks) and the idle timeout of its connections to vLLM; the same in both gateway modes, on every model.
+
+    Envoy retries only before the response starts: once vLLM has sent the response headers (a streamed generation's
+    first bytes) the request is never replayed, the client sees the failure. A non-streamed generation sends its
+    headers when it is done, so a connection reset mid-generation (a Pod killed) runs it again from the start. All
+    attempts share ``requestTimeoutSeconds``: there is no per-attempt timeout, which would cut a long generation.
+    """
+
+    retries: int = 2
+    """Attempts after the first, on a connection failure, a reset or a closed connection before the response
+    starts, a refused HTTP/2 stream, or a 503 from the model server. 0 turns retries off. Default: 2."""
+    retry_base_interval_ms: int = 100
+    """Back-off before the first retry, in milliseconds; Envoy waits a random time up to this, doubling it on each
+    further retry up to ``retryMaxIntervalMs``. Default: 100."""
+    retry_max_interval_ms: int = 1000
+    """Longest back-off between two attempts, in milliseconds; at least ``retryBaseIntervalMs``. Default: 1000."""
+    consecutive_5xx_errors: int | None = 3
+    """Outlier detection: 5xx answers (a connection failure or reset counts as one) in a row after which Envoy
+    ejects the model server's address from the model's load balancing for a while. Behind the predictor Service that
+    address is the Service's one ClusterIP, and Envoy's panic threshold keeps sending to a cluster with no healthy
+    address left, so ejection matters where the name resolves to several addresses. Null turns outlier detection off.
+    Default: 3."""
+    outlier_interval_seconds: int = 5
+    """How often outlier detection re-evaluates each address (and ends ejections that are over). Default: 5."""
+    base_ejection_seconds: int = 30
+    """How long an address stays ejected the first time; Envoy multiplies it by the number of times it has been
+    ejected. Default: 30."""
+    max_ejection_percent: int = 50
+    """Largest share of a model's addresses ejected at once, in percent (half stay in service). Default: 50."""
+    upstream_idle_timeout_seconds: int = 3
+    """Envoy closes a connection to vLLM idle for this long. It must be shorter than vLLM's keep-alive (5 s,
+    ``VLLM_HTTP_TIMEOUT_KEEP_ALIVE``): with Envoy's default (1 hour) Envoy reuses a connection vLLM is closing and
+    the client gets a 503 (upstream reset before the response started). Default: 3."""
+
+    def __post_init__(self) -> None:
+        require(0 <= self.retries <= 10, "retries", self.retries, "use 0 (no retries) to 10 attempts after the first")
+        require(
+            1 <= self.retry_base_interval_ms <= 60_000,
+            "retry_base_interval_ms",
+            self.retry_base_interval_ms,
+            "use a number of milliseconds from 1 to 60000",
+        )
+        require(
+            self.retry_base_interval_ms <= self.retry_max_interval_ms <= 300_000,
+            "retry_max_interval_ms",
+            self.retry_max_interval_ms,
+            lambda n: (
+                f"use a number of milliseconds from {n('retry_base_interval_ms')} "
+                f"({self.retry_base_interval_ms}) to 300000: Envoy's back-off never shrinks below its base"
+            ),
+        )
+        require(
+            self.consecutive_5xx_errors is None or 1 <= self.consecutive_5xx_errors <= 1000,
+            "consecutive_5xx_errors",
+            self.consecutive_5xx_errors,
+            "use a number of errors from 1 to 1000, or null to turn outlier detection off",
+        )
+        require(
+            1 <= self.outlier_interval_seconds <= 3600,
+            "outlier_interval_seconds",
+            self.outlier_interval_seconds,
+            "use a number of seconds from 1 to 3600",
+        )
+        require(
+            1 <= self.base_ejection_seconds <= 3600,
+            "base_ejection_seconds",
+            self.base_ejection_seconds,
+            "use a number of seconds from 1 to 3600",
+        )
+        require(
+            1 <= self.max_ejection_percent <= 100,
+            "max_ejection_percent",
+            self.max_ejection_percent,
+            "use a percentage from 1 to 100",
+        )
+        require(
+            1 <= self.upstream_idle_timeout_seconds < vllm.HTTP_KEEP_ALIVE_SECONDS,
+            "upstream_idle_timeout_seconds",
+            self.upstream_idle_timeout_seconds,
+            keep_alive_fix(vllm.HTTP_KEEP_ALIVE_SECONDS),
+        )
+
+
+def keep_alive_fix(keep_alive_seconds: int) -> str:
+    """The fix for an upstream idle timeout not below vLLM's keep-alive of ``keep_alive_seconds``."""
+    return (
+        f"use a number of seconds from 1 to {keep_alive_seconds - 1}: vLLM closes a connection idle for "
+        f"{keep_alive_seconds} s ({vllm.HTTP_KEEP_ALIVE_ENV}), and Envoy must close it first, or it sends a request "
+        "on a connection vLLM is closing and the client gets a 503"
+    )
+
+
 ServiceType = Literal["ClusterIP", "LoadBalancer", "NodePort"]
 TrafficPolicy = Literal["Cluster", "Local"]
 
@@ -299,6 +406,9 @@ class GatewayConfig(Typed):
     """An existing GatewayClass to use; null creates one named ``<release>-ai-gateway``. Default: null."""
     service: GatewayServiceConfig = GatewayServiceConfig()
     """How the Service ``<release>-ai-gateway`` is exposed. Default: ClusterIP, see ``GatewayServiceConfig``."""
+    resilience: ResilienceConfig = ResilienceConfig()
+    """Retries, outlier detection and the idle timeout of the connections to the model servers, in both modes.
+    Default: 2 retries, ejection after 3 errors in a row, 3 s idle timeout; see ``ResilienceConfig``."""
     standalone: StandaloneGatewayConfig = StandaloneGatewayConfig()
     """Settings used when ``mode`` is ``standalone``. Default: see ``StandaloneGatewayConfig``."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from ..errors import Fix, Namer, SettingsError
-from ..facts import ai_gateway, argocd, kserve
+from ..facts import ai_gateway, argocd, kserve, vllm
 from ._checks import (
     check_controller_keys,
     check_created_namespaces,
@@ -18,7 +18,7 @@ from ._checks import (
     service_namespace,
 )
 from ._vllm_flags import resolve as resolve_vllm_flag
-from .gateway import MODELS_PER_ROUTE, ApiKeysConfig, GatewayConfig, RateLimitConfig
+from .gateway import MODELS_PER_ROUTE, ApiKeysConfig, GatewayConfig, RateLimitConfig, keep_alive_fix
 from .gitops import GitOpsConfig
 from .inherit import over
 from .model import INHERIT, ModelConfig
@@ -232,6 +232,7 @@ class StackConfig(Typed):
             except SettingsError as error:
                 raise error.under_field(f"models[{index}].autoscaling") from None
             self._check_routing(index, model)
+            self._check_keep_alive(index, model)
         if self.tenants:
             check_tenants(
                 self.tenants,
@@ -301,6 +302,20 @@ class StackConfig(Typed):
                     keys,
                     _keys_secret_fix("Prometheus CA certificate", keys_field),
                 )
+
+    def _check_keep_alive(self, index: int, model: ModelConfig) -> None:
+        """A model whose ``env`` shortens vLLM's keep-alive: the gateway's upstream idle timeout stays below it."""
+        value = model.runtime.env.get(vllm.HTTP_KEEP_ALIVE_ENV)
+        if not isinstance(value, str) or not value.strip().isdigit():
+            return
+        idle = self.gateway.resilience.upstream_idle_timeout_seconds
+        if idle >= int(value):
+            raise SettingsError(
+                "gateway.resilience.upstream_idle_timeout_seconds",
+                idle,
+                f"models[{index}] sets {vllm.HTTP_KEEP_ALIVE_ENV} to {value.strip()}: "
+                + (keep_alive_fix(int(value)) if int(value) > 1 else f"raise {vllm.HTTP_KEEP_ALIVE_ENV} above 1"),
+            )
 
     def _check_routing(self, index: int, model: ModelConfig) -> None:
         """A prefix-aware model: an AI Gateway in its namespace, and no vLLM flag of the prefix cache of its own."""

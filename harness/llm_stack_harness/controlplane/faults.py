@@ -1,0 +1,417 @@
+"""Faults under steady load: what the gateway does while a component it talks to is down.
+
+``probe --faults JSON`` (with ``--vllm``) runs this instead of the checks. One steady load runs through the gateway
+for the whole run (a step in :class:`..base.load.ProfileLoad`, stopped when the last phase ends: ``concurrency``
+streamed completions in flight, the official ``openai`` client, no retries), through phases in order:
+``baseline`` (all up), then each fault (the component stopped by its handle, held down ``phaseSeconds``, started
+again and waited healthy), then ``recovered`` (all up again). Each request counts in the phase in which it started
+(:func:`phase_counts`), as 2xx, 429, 5xx or other (a connection error, a timeout, a stream broken off, another status).
+
+- ``phoenix-down``: Phoenix stopped. The external processor's and vLLM's span exporters send in the background:
+  every request must still succeed.
+- ``redis-down``: Redis stopped under the rate-limit service. Envoy Gateway's ``rateLimit.failClosed`` is
+  :data:`.envoy_gateway.RATE_LIMIT_FAIL_CLOSED` (false): Envoy lets a request through when the rate-limit service
+  cannot answer, so every request must still succeed (2xx, no 429 or 5xx), and Envoy's own
+  ``ratelimit.failure_mode_allowed`` counter must rise (the limit was asked and failed open, not skipped). After
+  Redis is back (it restarts empty) the rate-limit service counts tokens in it again.
+
+The budget must be one the load does not exhaust: a 429 in any phase is then a real failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from llm_inference_stack.facts import envoy_gateway as envoy_gateway_facts
+
+from ..base.errors import HarnessError, LoadProfileError
+from ..base.load import ProfileLoad, RequestRecord
+from ..base.load_profile import MAX_CONCURRENCY, MAX_OUTPUT_TOKENS, StepProfile
+from ..base.substitutions import register
+from ..base.timeline import percentile
+from .envoy_gateway import RATE_LIMIT_FAIL_CLOSED
+from .gateway_checks import Check, ProbeReport, api_keys, served_models, token_budget
+from .scaling import counter_sum
+
+if TYPE_CHECKING:
+    from .dataplane import GatewayDataPlane
+    from .phoenix import SandboxPhoenix
+
+Outcome = Literal["2xx", "429", "5xx", "other"]
+OUTCOMES: tuple[Outcome, ...] = ("2xx", "429", "5xx", "other")
+FAULTS = ("phoenix-down", "redis-down")
+"""The faults a run can inject, in the order a run without ``faults`` injects them."""
+BASELINE, RECOVERED = "baseline", "recovered"
+LABELS = {
+    BASELINE: "baseline (all up)",
+    "phoenix-down": "Phoenix down",
+    "redis-down": "Redis down",
+    RECOVERED: "after the faults (all up again)",
+}
+"""How the checks name each phase."""
+RESTART_ALLOWANCE_S = {"phoenix-down": 180.0, "redis-down": 20.0}
+"""Longest a component takes to be healthy again after it is started (Phoenix's and Redis's own waits): the load is
+bounded to the phases plus these."""
+MAX_PHASE_S = 120.0
+RATE_LIMIT_STATS = ("ok", "over_limit", "error", "failure_mode_allowed")
+"""Envoy's rate-limit filter's counters (``cluster.<name>.ratelimit.<stat>``, summed over clusters): the service's
+answers, and the requests let through when it gave none (``failure_mode_allowed``)."""
+
+SUBSTITUTIONS = register("faults", (
+    ("a component down (Phoenix, Redis) is its process stopped by its process group (SIGTERM) and started again, its "
+     "address kept: connections to it are refused, as kube-proxy rejects a Service with no ready endpoint; no "
+     "network partition (packets dropped, connections timing out) is injected",
+     "no nodes or Pods to lose: each component is a process in the sandbox"),
+))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# What a run is asked to do
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultSpec:
+    """``--faults JSON``: ``{"concurrency": 4, "phaseSeconds": 30, "outputTokens": 32, "faults": [...]}``."""
+
+    concurrency: int = 4
+    """Requests kept in flight for the whole run. Default: 4."""
+    phase_s: float = 30.0
+    """Seconds of each phase: the baseline, each fault held down, the recovery. Default: 30."""
+    output_tokens: int = 32
+    """Tokens each request generates (``ignore_eos``). Default: 32."""
+    faults: tuple[str, ...] = FAULTS
+    """The faults, in order (:data:`FAULTS`). Default: all."""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FaultSpec:
+        """The spec from its JSON object; an unknown key or a value out of bounds raises naming it and the fix."""
+        known = {"concurrency", "phaseSeconds", "outputTokens", "faults"}
+        if not isinstance(data, Mapping):
+            raise LoadProfileError("--faults", data, f"give a JSON object with {', '.join(sorted(known))}")
+        for key in sorted(set(data) - known):
+            raise LoadProfileError(f"--faults {key}", data[key], f"leave it out: give only {', '.join(sorted(known))}")
+        return cls(
+            concurrency=_whole(data, "concurrency", cls.concurrency, MAX_CONCURRENCY),
+            phase_s=_seconds(data, "phaseSeconds", cls.phase_s),
+            output_tokens=_whole(data, "outputTokens", cls.output_tokens, MAX_OUTPUT_TOKENS),
+            faults=_fault_names(data.get("faults", list(FAULTS))),
+        )
+
+    @property
+    def bound_s(self) -> float:
+        """Longest the load may run: every phase, plus each component's restart allowance (at most
+        :data:`..base.load_profile.MAX_DURATION_S` with every fault and :data:`MAX_PHASE_S`)."""
+        return self.phase_s * (len(self.faults) + 2) + sum(RESTART_ALLOWANCE_S[f] for f in self.faults)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"concurrency": self.concurrency, "phaseSeconds": self.phase_s, "outputTokens": self.output_tokens,
+                "faults": list(self.faults)}  # fmt: skip
+
+
+def _whole(data: Mapping[str, Any], key: str, default: int, largest: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= largest:
+        raise LoadProfileError(f"--faults {key}", value, f"give a whole number, 1 to {largest}")
+    return value
+
+
+def _seconds(data: Mapping[str, Any], key: str, default: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 5 <= value <= MAX_PHASE_S:
+        raise LoadProfileError(f"--faults {key}", value, f"give seconds, 5 to {MAX_PHASE_S:g}")
+    return float(value)
+
+
+def _fault_names(value: Any) -> tuple[str, ...]:
+    fix = f"give a list of distinct faults among {', '.join(FAULTS)}, at least one"
+    if not isinstance(value, list) or not value or len(set(map(str, value))) != len(value):
+        raise LoadProfileError("--faults faults", value, fix)
+    for name in value:
+        if name not in FAULTS:
+            raise LoadProfileError("--faults faults", name, fix)
+    return tuple(value)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Phases and what the requests did in each
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+    """One phase of the run, in seconds on the load's clock (its start is 0)."""
+
+    name: str
+    """``baseline``, a fault of :data:`FAULTS`, or ``recovered``."""
+    start_s: float
+    end_s: float
+    """When the next phase started (for a fault: the component healthy again)."""
+    down: bool | None = None
+    """For a fault: whether the component refused its health check right after the stop and before the start.
+    Default: None (no fault)."""
+    restart_s: float | None = None
+    """For a fault: seconds from its start to healthy. Default: None."""
+    ratelimit: Mapping[str, float] | None = None
+    """How much each of Envoy's rate-limit counters (:data:`RATE_LIMIT_STATS`) rose during the phase; None when
+    Envoy's stats could not be read. Default: None."""
+
+
+def outcome(record: RequestRecord) -> Outcome:
+    """How a request ended: ``2xx`` (a complete streamed answer), ``429``, ``5xx``, or ``other``."""
+    if record.status in ("2xx", "429"):
+        return record.status
+    return "5xx" if record.code is not None and record.code >= 500 else "other"
+
+
+def phase_of(start_s: float, phases: Sequence[Phase]) -> str | None:
+    """The phase in which a request that started at ``start_s`` started; None outside every phase."""
+    return next((p.name for p in phases if p.start_s <= start_s < p.end_s), None)
+
+
+def phase_counts(records: Sequence[RequestRecord], phases: Sequence[Phase]) -> dict[str, dict[str, int]]:
+    """Per phase (in order), how many requests that started in it ended in each :data:`OUTCOMES`."""
+    counts: dict[str, dict[str, int]] = {p.name: dict.fromkeys(OUTCOMES, 0) for p in phases}
+    for record in records:
+        name = phase_of(record.start_s, phases)
+        if name is not None:
+            counts[name][outcome(record)] += 1
+    return counts
+
+
+def phase_latency(records: Sequence[RequestRecord], phases: Sequence[Phase]) -> dict[str, dict[str, float | None]]:
+    """Per phase, the median time to first token and the median duration of the requests that started in it and
+    ended 2xx (an exporter that blocked a request would show here before it failed one)."""
+    ok = [r for r in records if r.status == "2xx"]
+    out: dict[str, dict[str, float | None]] = {}
+    for phase in phases:
+        mine = [r for r in ok if phase_of(r.start_s, phases) == phase.name]
+        ttft = percentile([r.ttft_s for r in mine if r.ttft_s is not None], 0.5)
+        duration = percentile([r.end_s - r.start_s for r in mine], 0.5)
+        out[phase.name] = {"ttftP50S": _rounded(ttft), "durationP50S": _rounded(duration)}
+    return out
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _spell(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{key} {counts[key]}" for key in OUTCOMES)
+
+
+def _fault_state(phase: Phase) -> str:
+    if phase.down is None:
+        return ""
+    restart = f", healthy {phase.restart_s:.1f} s after its start" if phase.restart_s is not None else ""
+    return f"; down throughout: {'yes' if phase.down else 'NO (it answered)'}{restart}"
+
+
+def succeeded_check(phase: Phase, counts: Mapping[str, int]) -> Check:
+    """``<phase>: every request succeeded``: every request that started in the phase ended 2xx (and, for a fault,
+    the component was down)."""
+    total = sum(counts.values())
+    return Check(
+        f"{LABELS[phase.name]}: every request succeeded",
+        total > 0 and counts["2xx"] == total and phase.down is not False,
+        f"{counts['2xx']} of {total} ({_spell(counts)}){_fault_state(phase)}",
+    )
+
+
+def failed_open_check(phase: Phase, counts: Mapping[str, int]) -> Check:
+    """``Redis down: the token limit failed open``: every request succeeded, none refused (429, 5xx or other), and
+    Envoy let requests through its rate-limit filter because the service could not answer."""
+    total = sum(counts.values())
+    refused = total - counts["2xx"]
+    allowed = (phase.ratelimit or {}).get("failure_mode_allowed")
+    stats = (
+        ", ".join(f"ratelimit.{key} +{phase.ratelimit[key]:g}" for key in RATE_LIMIT_STATS)
+        if phase.ratelimit is not None
+        else "Envoy's stats not read"
+    )
+    return Check(
+        f"{LABELS[phase.name]}: the token limit failed open",
+        total > 0 and refused == 0 and bool(phase.down) and bool(allowed),
+        f"{total} requests, {refused} refused ({_spell(counts)}); Envoy's {stats}; Envoy Gateway's "
+        f"rateLimit.failClosed: {str(RATE_LIMIT_FAIL_CLOSED).lower()} (envoy_gateway.RATE_LIMIT_FAIL_CLOSED)"
+        f"{_fault_state(phase)}",
+    )
+
+
+def counting_again_check(counters: Mapping[str, int]) -> Check:
+    """``Redis back: the rate-limit service counts tokens in it again``: Redis restarted empty, so any counter it
+    holds at the end was written after the restart."""
+    return Check(
+        "Redis back: the rate-limit service counts tokens in it again",
+        sum(counters.values()) > 0,
+        f"{len(counters)} counters, {sum(counters.values())} tokens counted since Redis restarted empty: "
+        + (", ".join(f"{key}={value}" for key, value in sorted(counters.items())[:4]) or "none"),
+    )
+
+
+def fault_checks(
+    phases: Sequence[Phase], counts: Mapping[str, Mapping[str, int]], *, counters: Mapping[str, int] | None
+) -> list[Check]:
+    """One check per phase (the Redis phase's says the limit failed open), and with ``counters`` (Redis's, at the
+    end), whether the rate-limit service counts in Redis again."""
+    checks = [
+        failed_open_check(p, counts[p.name]) if p.name == "redis-down" else succeeded_check(p, counts[p.name])
+        for p in phases
+    ]
+    return checks + ([counting_again_check(counters)] if counters is not None else [])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The run
+
+
+@dataclasses.dataclass(frozen=True)
+class Component:
+    """What a fault stops: ``stop`` it, ``start`` it again and wait until healthy, ask whether it ``answers``."""
+
+    name: str
+    stop: Callable[[], None]
+    start: Callable[[], None]
+    answers: Callable[[], bool]
+
+
+def components(data_plane: GatewayDataPlane, phoenix: SandboxPhoenix | None) -> dict[str, Component]:
+    """The component of each fault, by its handle: Phoenix's process, the data path's Redis."""
+    from ..base.processes import http_get
+
+    out = {"redis-down": Component("Redis", data_plane.stop_redis, data_plane.start_redis, data_plane.redis_answers)}
+    if phoenix is not None:
+
+        def restart() -> None:
+            phoenix.start()
+            phoenix.wait_ready()
+
+        def answers() -> bool:
+            try:
+                return http_get(f"{phoenix.url}/healthz", timeout_s=2.0)[0] == 200
+            except OSError:
+                return False
+
+        out["phoenix-down"] = Component("Phoenix", phoenix.close, restart, answers)
+    return out
+
+
+def ratelimit_stats(url: str) -> dict[str, float] | None:
+    """Envoy's rate-limit filter's counters (:data:`RATE_LIMIT_STATS`) from its ``/stats/prometheus``; None when
+    Envoy does not answer."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    return {name: counter_sum(text, f"envoy_cluster_ratelimit_{name}") for name in RATE_LIMIT_STATS}
+
+
+class _Phases:
+    """The phases as they happen: each ends where the next starts, with Envoy's rate-limit counters' rise."""
+
+    def __init__(self, load: ProfileLoad, stats_url: str) -> None:
+        self.load, self.stats_url = load, stats_url
+        self.phases: list[Phase] = []
+        self.start_s, self.stats = 0.0, ratelimit_stats(stats_url)
+
+    def end(self, name: str, *, down: bool | None = None, restart_s: float | None = None) -> None:
+        now, stats = self.load.now(), ratelimit_stats(self.stats_url)
+        rise = {k: stats[k] - self.stats[k] for k in RATE_LIMIT_STATS} if stats and self.stats else None
+        self.phases.append(Phase(name, self.start_s, now, down, restart_s, rise))
+        self.start_s, self.stats = now, stats
+
+
+def run_phases(
+    load: ProfileLoad, spec: FaultSpec, faults: Mapping[str, Component], *, stats_url: str,
+    log: Callable[[str], None],
+) -> list[Phase]:  # fmt: skip
+    """The baseline, each fault and the recovery, ``spec.phase_s`` each, while ``load`` runs (started by the
+    caller: the baseline starts at its clock's zero)."""
+    phases = _Phases(load, stats_url)
+    time.sleep(spec.phase_s)
+    phases.end(BASELINE)
+    for name in spec.faults:
+        component = faults[name]
+        log(f"faults: {component.name} down for {spec.phase_s:g} s ({load.now():.0f} s into the load)")
+        component.stop()
+        down = not component.answers()
+        time.sleep(spec.phase_s)
+        down = down and not component.answers()
+        started = time.monotonic()
+        component.start()
+        restart_s = time.monotonic() - started
+        log(f"faults: {component.name} healthy again after {restart_s:.1f} s")
+        phases.end(name, down=down, restart_s=restart_s)
+    time.sleep(spec.phase_s)
+    phases.end(RECOVERED)
+    return phases.phases
+
+
+def _prerequisite(spec: FaultSpec, objects: Sequence[Mapping[str, Any]], phoenix: SandboxPhoenix | None) -> str:
+    """What the manifests or the run lack for ``spec`` (empty when nothing)."""
+    models = served_models(objects)
+    if not api_keys(objects) or not models:
+        return "the fault run needs an API key and a routed model in the manifests"
+    if "phoenix-down" in spec.faults and phoenix is None:
+        return "the fault phoenix-down needs Phoenix (--vllm, and the manifests' tracing endpoint)"
+    if "redis-down" in spec.faults and token_budget(objects, models[0]) is None:
+        return f"the fault redis-down needs a per-minute token budget on model {models[0]!r} (gateway.rateLimit)"
+    return ""
+
+
+def run_fault_checks(
+    report: ProbeReport,
+    base_url: str,
+    objects: Sequence[Mapping[str, Any]],
+    data_plane: GatewayDataPlane,
+    phoenix: SandboxPhoenix | None,
+    spec_json: Mapping[str, Any],
+    *,
+    log: Callable[[str], None] = lambda _m: None,
+) -> None:
+    """The fault run through the gateway at ``base_url``: the steady load, its phases, per phase the requests'
+    outcomes (``details.faults``) and the checks (:func:`fault_checks`)."""
+    spec = FaultSpec.from_json(spec_json)
+    problem = _prerequisite(spec, objects, phoenix)
+    if problem:
+        report.error = problem
+        return
+    model, key = served_models(objects)[0], sorted(api_keys(objects).items())[-1][1]
+    data_plane.reset_budgets()  # none spent before the load
+    profile = StepProfile(concurrency=spec.concurrency, duration_s=spec.bound_s, output_tokens=spec.output_tokens)
+    load = ProfileLoad(profile, base_url=base_url, model=model, api_key=key, sandboxed=True)
+    host = base_url.split("://", 1)[1].rsplit(":", 1)[0]
+    stats_url = f"http://{host}:{envoy_gateway_facts.PROXY_METRICS_PORT}/stats/prometheus"
+    load.start()
+    try:
+        phases = run_phases(load, spec, components(data_plane, phoenix), stats_url=stats_url, log=log)
+        counters = data_plane.budget_counters() if "redis-down" in spec.faults else None
+        ended_early = load.finished
+    finally:
+        load.stop()
+        load.wait(load.timeout_s + 10)
+    records = load.records()
+    counts = phase_counts(records, phases)
+    report.details["faults"] = counts
+    report.details["faultRun"] = {
+        "spec": spec.to_json(), "model": model, "tokensPerMinute": token_budget(objects, model),
+        "rateLimitFailClosed": RATE_LIMIT_FAIL_CLOSED, "requests": len(records),
+        "unattributed": len(records) - sum(sum(c.values()) for c in counts.values()),
+        "latency": phase_latency(records, phases),
+        "phases": [dataclasses.asdict(p) for p in phases], "budgetCounters": counters,
+        "notOk": [dataclasses.asdict(r) | {"phase": phase_of(r.start_s, phases)}
+                  for r in records if r.status != "2xx"][:20],
+    }  # fmt: skip
+    if ended_early or load.capped:
+        raise HarnessError(f"the load ended before the last phase ({spec.bound_s:g} s bound, {len(records)} requests)")
+    report.checks += fault_checks(phases, counts, counters=counters)
+
+
+__all__ = [
+    "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "Phase", "components",
+    "counting_again_check", "failed_open_check", "fault_checks", "outcome", "phase_counts", "phase_latency", "phase_of",
+    "ratelimit_stats", "run_fault_checks", "run_phases", "succeeded_check",
+]  # fmt: skip

@@ -1,0 +1,118 @@
+"""Faults under steady load (marker ``controlplane``): the probe's fault run (``--faults``,
+:mod:`llm_stack_harness.controlplane.faults`) keeps four streamed completions in flight through the default gateway
+(Envoy, the AI Gateway's external processor, the rate-limit service, real vLLM on CPU with the tiny model) for the
+whole run, through a baseline, Phoenix down, Redis down and a recovery, each held 30 s; every request counts in the
+phase in which it started.
+
+- Phoenix down: the external processor's and vLLM's span exporters must neither block nor fail a request.
+- Redis down: Envoy Gateway's ``rateLimit.failClosed`` is false (``envoy_gateway.RATE_LIMIT_FAIL_CLOSED``), so the
+  token limit fails open: every request succeeds and Envoy's ``ratelimit.failure_mode_allowed`` rises; after Redis is
+  back (empty) the rate-limit service counts tokens in it again.
+
+Test values: the stack's default budget, 100000 tokens per client per minute, written out: four requests of about
+50 tokens (16 words of prompt with the chat template, 32 generated) in flight on two cores finish a few per second,
+well under 10000 tokens a minute, so a 429 in any phase is a real failure. Phoenix at the stack's default endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import synth_objects, with_changes
+from local_run_support import require_local_runtime
+
+pytestmark = pytest.mark.controlplane
+
+VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
+TOKENS_PER_MINUTE = 100_000
+"""The budget of each client on each model: the load uses a tenth of it (see the module's docstring)."""
+LOAD = {"concurrency": 4, "phaseSeconds": 30, "outputTokens": 32, "faults": ["phoenix-down", "redis-down"]}
+PHASES = ["baseline", "phoenix-down", "redis-down", "recovered"]
+
+
+@pytest.fixture(scope="module")
+def faulted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    require_local_runtime()
+    values = with_changes(
+        yaml.safe_load(VALUES_FILE.read_text()),
+        {
+            "apiKeys.existingSecret": False,
+            "apiKeys.dummyKey": "test-key-0123456789abcdef",
+            "model.storageUri": "s3://models/tiny/",
+            "model.serviceAccountName": "kserve-s3-reader",
+            "gateway.rateLimit.tokensPerMinute": TOKENS_PER_MINUTE,
+            # The stack's default endpoint (the official chart's phoenix-svc), where the probe's Phoenix answers.
+            "observability.phoenix.endpoint": None,
+            "observability.phoenix.projectName": "faults",
+        },
+    )
+    directory = tmp_path_factory.mktemp("faults")
+    (directory / "stack.yaml").write_text(yaml.safe_dump_all(synth_objects(values), sort_keys=False))
+    result = subprocess.run(
+        [sys.executable, "-m", "llm_stack_harness.controlplane.probe", str(directory), "--vllm", "--json",
+         "--faults", json.dumps(LOAD)],
+        capture_output=True, text=True, timeout=2400, check=False,
+    )  # fmt: skip
+    # Kept beside the manifests (pytest keeps its last runs' directories): the counts, phases and latencies to read.
+    (directory / "probe-stdout.json").write_text(result.stdout)
+    (directory / "probe-stderr.txt").write_text(result.stderr)
+    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-6000:]}"
+    report: dict[str, Any] = json.loads(result.stdout)[0]
+    assert "faults" in report["details"], f"{report['error']}\n{result.stderr[-6000:]}"
+    return report
+
+
+def check(report: dict[str, Any], name: str) -> dict[str, Any]:
+    matches = [c for c in report["checks"] if c["name"] == name]
+    assert matches, f"no check {name!r}: error {report['error']}, checks {report['checks']}"
+    return matches[0]
+
+
+def test_every_phase_ran_under_load_in_order(faulted: dict[str, Any]) -> None:
+    counts = faulted["details"]["faults"]
+    assert list(counts) == PHASES, counts
+    for phase, outcomes in counts.items():
+        assert sum(outcomes.values()) >= 10, (phase, outcomes)  # a steady load, not a handful of requests
+    run = faulted["details"]["faultRun"]
+    assert [p["name"] for p in run["phases"]] == PHASES
+    assert [p["down"] for p in run["phases"]] == [None, True, True, None], run["phases"]
+    assert run["unattributed"] <= LOAD["concurrency"], run  # at most those sent as the load was told to stop
+    assert run["tokensPerMinute"] == TOKENS_PER_MINUTE
+    assert any(line.startswith("a component down (Phoenix, Redis)") for line in faulted["details"]["substitutions"])
+
+
+def test_with_phoenix_down_every_request_succeeds(faulted: dict[str, Any]) -> None:
+    outcomes = faulted["details"]["faults"]["phoenix-down"]
+    assert outcomes["2xx"] == sum(outcomes.values()), outcomes
+    assert check(faulted, "Phoenix down: every request succeeded")["ok"]
+
+
+def test_with_redis_down_the_token_limit_fails_open(faulted: dict[str, Any]) -> None:
+    outcomes = faulted["details"]["faults"]["redis-down"]
+    assert outcomes["2xx"] == sum(outcomes.values()) and outcomes["429"] == outcomes["5xx"] == 0, outcomes
+    assert faulted["details"]["faultRun"]["rateLimitFailClosed"] is False
+    redis = next(p for p in faulted["details"]["faultRun"]["phases"] if p["name"] == "redis-down")
+    assert (redis["ratelimit"] or {}).get("failure_mode_allowed", 0) > 0, (
+        redis
+    )  # the limit was asked, and Envoy let it pass
+    failed_open = check(faulted, "Redis down: the token limit failed open")
+    assert failed_open["ok"], failed_open
+
+
+def test_after_redis_is_back_the_rate_limit_service_counts_in_it_again(faulted: dict[str, Any]) -> None:
+    counted = check(faulted, "Redis back: the rate-limit service counts tokens in it again")
+    assert counted["ok"], counted
+    assert sum(faulted["details"]["faultRun"]["budgetCounters"].values()) > 0
+
+
+def test_with_everything_up_every_request_succeeds(faulted: dict[str, Any]) -> None:
+    """The baseline and the recovery: with no fault, no request fails (an Envoy 503 here is not a fault's)."""
+    for name in ("baseline (all up)", "after the faults (all up again)"):
+        succeeded = check(faulted, f"{name}: every request succeeded")
+        assert succeeded["ok"], (succeeded, faulted["details"]["faultRun"]["notOk"])
