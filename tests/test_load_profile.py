@@ -323,7 +323,7 @@ def test_the_timeline_stops_the_load_at_the_first_poll_that_has_enough(server: _
     assert stopped is not None and 0.3 <= stopped < 15
     records = load.records()
     assert records and all(r.status == "2xx" for r in records) and len(records) == len(server.received)
-    assert max(r.start_s for r in records) <= stopped + 0.05  # none sent after the stop (a worker may be mid-send)
+    assert max(r.start_s for r in records) <= stopped  # none taken after the stop (those due are dropped)
     assert timeline.to_json()["summary"]["load_stopped_s"] == round(stopped, 3)
     # Without the condition the same profile's summary says it ran to its end.
     full = run_timeline(
