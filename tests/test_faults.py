@@ -23,7 +23,6 @@ from llm_stack_harness.controlplane.faults import (
     Component,
     FaultSpec,
     Phase,
-    SteadyProfile,
     counting_again_check,
     failed_open_check,
     fault_checks,
@@ -182,19 +181,6 @@ def test_a_bad_spec_names_the_field_the_value_and_the_fix(given: Any, message: s
 def test_the_probe_refuses_a_bad_spec_before_anything_is_built(capsys: pytest.CaptureFixture[str]) -> None:
     assert probe.main(["some-dir", "--vllm", "--faults", '{"phaseSeconds": 1000}']) == probe.EXIT_INVALID
     assert "--faults phaseSeconds: 1000 is not valid: give seconds, 5 to 120" in capsys.readouterr().err
-
-
-def test_the_steady_profile_holds_its_concurrency_until_it_is_stopped() -> None:
-    profile = SteadyProfile(StepProfile(concurrency=4, duration_s=300.0, output_tokens=32))
-    assert profile.concurrency == 4 and profile.start_s == 0 and profile.end_s == 300
-    assert profile.due(100.0, issued=50, in_flight=1) == 3
-    assert not profile.exhausted(100.0, issued=50)
-    assert profile.exhausted(300.0, issued=50)  # bounded by the step's duration
-    profile.stop()
-    assert profile.due(100.0, issued=50, in_flight=0) == 0
-    assert profile.exhausted(100.0, issued=50)
-    assert profile.describe()["kind"] == "steady" and profile.describe()["stopped"] is True
-    assert profile.shape(7).output_tokens == 32
 
 
 class _Clock:

@@ -323,7 +323,7 @@ def test_the_timeline_stops_the_load_at_the_first_poll_that_has_enough(server: _
     assert stopped is not None and 0.3 <= stopped < 15
     records = load.records()
     assert records and all(r.status == "2xx" for r in records) and len(records) == len(server.received)
-    assert max(r.start_s for r in records) <= stopped + 0.05  # none sent after the stop (a worker may be mid-send)
+    assert max(r.start_s for r in records) <= stopped  # none taken after the stop (those due are dropped)
     assert timeline.to_json()["summary"]["load_stopped_s"] == round(stopped, 3)
     # Without the condition the same profile's summary says it ran to its end.
     full = run_timeline(
@@ -461,16 +461,15 @@ def test_a_bad_trace_line_exits_2_with_its_line(tmp_path: Path, capsys: pytest.C
     )
 
 
-@pytest.mark.parametrize("mode", ["standalone", "ai-gateway"])
-def test_load_in_a_mode_without_its_cluster_readings_exits_2_saying_what_is_supported(mode: str) -> None:
+def test_load_in_a_mode_without_its_cluster_readings_exits_2_saying_what_is_supported() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "llm_inference_stack.cli", "local-run", "--values", "examples/values-local.yaml",
-         "--set", f"gateway.mode={mode}", "--load", "step", "--concurrency", "12", "--duration", "120", "--json"],
+         "--set", "gateway.mode=standalone", "--load", "step", "--concurrency", "12", "--duration", "120", "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 2, result.stdout + result.stderr
-    assert f"invalid load: --load: 'step' is not valid: gateway.mode {mode} does not run load yet" in result.stdout
-    assert "supported: none" in result.stdout
+    assert "invalid load: --load: 'step' is not valid: gateway.mode standalone does not run load yet" in result.stdout
+    assert "(supported: ai-gateway); set gateway.mode to one of them, or leave --load out" in result.stdout
     assert "starting" not in result.stdout  # nothing was started
 
 

@@ -203,10 +203,15 @@ class ProfileLoad:
         self._dispatcher.start()
 
     def stop(self) -> None:
-        """Send nothing more (the requests in flight finish): the profile ends here, as if exhausted."""
+        """Send nothing more (the requests in flight finish): the profile ends here, as if exhausted. Requests due
+        but not yet taken by a worker are dropped, not sent late."""
         with self._lock:
             if self._stopped is None:
                 self._stopped = self.now()
+                pending = [n for n in self._queue if n >= 0]
+                self._queue = [n for n in self._queue if n < 0]
+                self._issued -= len(pending)
+                self._in_flight -= len(pending)
             self._answered.notify_all()
 
     @property
@@ -267,13 +272,15 @@ class ProfileLoad:
             worker.join(timeout=self.timeout_s + 10)
         self._finished.set()
 
-    def _next(self) -> int:
+    def _next(self) -> tuple[int, float]:
+        """The next request's number and its start (taken under the lock, so none starts after :meth:`stop`), or
+        -1 at the end."""
         with self._lock:
             while not self._queue:
                 self._queued.wait()
             if self._queue[0] < 0:
-                return -1
-            return self._queue.pop(0)
+                return -1, self.now()
+            return self._queue.pop(0), self.now()
 
     def _work(self) -> None:
         import openai
@@ -285,18 +292,17 @@ class ProfileLoad:
             max_retries=0,
             default_headers={"Connection": "close"},
         ) as client:
-            while (number := self._next()) >= 0:
-                record = self._send(client, number)
+            while (taken := self._next())[0] >= 0:
+                record = self._send(client, *taken)
                 with self._lock:
                     self._records.append(record)
                     self._in_flight -= 1
                     self._answered.notify()
 
-    def _send(self, client: openai.OpenAI, number: int) -> RequestRecord:
+    def _send(self, client: openai.OpenAI, number: int, start: float) -> RequestRecord:
         import openai
 
         shape = self.profile.shape(number)
-        start = self.now()
         ttft: float | None = None
         try:
             stream = client.chat.completions.create(

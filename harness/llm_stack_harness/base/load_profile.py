@@ -9,7 +9,8 @@
 
 Every profile is bounded (:data:`MAX_CONCURRENCY`, :data:`MAX_DURATION_S`, :data:`MAX_REQUESTS` and the trace's
 limits); a malformed or unbounded one raises :class:`~..base.errors.LoadProfileError` naming the field, the value,
-the fix and, for a trace, the line.
+the fix and, for a trace, the line. A profile crosses into the control plane's sandbox as JSON: ``to_json`` and
+:func:`profile_from_json`, which checks it again as when it was made.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -67,6 +69,10 @@ class Arrival:
     t_s: float
     shape: RequestShape
 
+    def to_json(self) -> dict[str, Any]:
+        """The arrival as a line of a trace file (:data:`TRACE_FIELDS`)."""
+        return {"t": self.t_s, "prompt_tokens": self.shape.prompt_tokens, "output_tokens": self.shape.output_tokens}
+
 
 class LoadProfile(Protocol):
     """What the load driver asks a profile: how many requests to send now, and how large."""
@@ -106,6 +112,10 @@ class LoadProfile(Protocol):
 
     def describe(self) -> dict[str, Any]:
         """The profile as the JSON output reports it."""
+        ...
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything that makes the profile, for :func:`profile_from_json` (a trace's every arrival)."""
         ...
 
 
@@ -174,6 +184,9 @@ class StepProfile:
         return {"kind": self.kind, "concurrency": self.concurrency, "duration_s": self.duration_s,
                 "lead_in_s": self.lead_in_s, "output_tokens": self.output_tokens}  # fmt: skip
 
+    def to_json(self) -> dict[str, Any]:
+        return self.describe()  # its fields are all there is to a step or a ramp
+
 
 @dataclasses.dataclass(frozen=True)
 class RampProfile(StepProfile):
@@ -228,12 +241,38 @@ class TraceProfile:
         return {"kind": self.kind, "source": self.source, "requests": len(self.arrivals),
                 "concurrency": self.concurrency, "duration_s": self.end_s}  # fmt: skip
 
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source": self.source, "concurrency": self.concurrency,
+                "arrivals": [arrival.to_json() for arrival in self.arrivals]}  # fmt: skip
 
-def _whole(line: dict[str, Any], key: str, largest: int, where: str, number: int) -> int:
+
+def _whole(line: Mapping[str, Any], key: str, largest: int, where: str, number: int) -> int:
     value = line[key]
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= largest:
         raise LoadProfileError(key, value, f"give {TRACE_FIELDS[key]}", file=where, line=number)
     return value
+
+
+def _arrival(line: Mapping[str, Any], previous: Arrival | None, *, where: str, number: int) -> Arrival:
+    """One line of a trace (:data:`TRACE_FIELDS`, nothing else), due no earlier than ``previous``; raises
+    :class:`LoadProfileError` naming the key, the value, the fix and the line."""
+    for key in line.keys() - TRACE_FIELDS.keys():
+        raise LoadProfileError(key, line[key], f"leave it out: a line has only {', '.join(TRACE_FIELDS)}",
+                               file=where, line=number)  # fmt: skip
+    for key in TRACE_FIELDS.keys() - line.keys():
+        raise LoadProfileError(key, LoadProfileError.MISSING, f"give {TRACE_FIELDS[key]}", file=where, line=number)
+    t_s = line["t"]
+    if isinstance(t_s, bool) or not isinstance(t_s, int | float) or not 0 <= t_s <= MAX_DURATION_S:
+        raise LoadProfileError("t", t_s, f"give the {TRACE_FIELDS['t']}, at most {MAX_DURATION_S:g}",
+                               file=where, line=number)  # fmt: skip
+    if previous is not None and t_s < previous.t_s:
+        raise LoadProfileError("t", t_s, f"sort the lines by t: the line before is at {previous.t_s:g}",
+                               file=where, line=number)  # fmt: skip
+    shape = RequestShape(
+        _whole(line, "prompt_tokens", MAX_PROMPT_TOKENS, where, number),
+        _whole(line, "output_tokens", MAX_OUTPUT_TOKENS, where, number),
+    )
+    return Arrival(float(t_s), shape)
 
 
 def read_trace(path: Path) -> tuple[Arrival, ...]:
@@ -267,43 +306,58 @@ def read_trace(path: Path) -> tuple[Arrival, ...]:
             ) from None
         if not isinstance(line, dict):
             raise LoadProfileError("line", raw[:60], "give one JSON object per line", file=where, line=number)
-        for key in line.keys() - TRACE_FIELDS.keys():
-            raise LoadProfileError(key, line[key], f"leave it out: a line has only {', '.join(TRACE_FIELDS)}",
-                                   file=where, line=number)  # fmt: skip
-        for key in TRACE_FIELDS.keys() - line.keys():
-            raise LoadProfileError(key, LoadProfileError.MISSING, f"give {TRACE_FIELDS[key]}", file=where, line=number)
-        t_s = line["t"]
-        if isinstance(t_s, bool) or not isinstance(t_s, int | float) or not 0 <= t_s <= MAX_DURATION_S:
-            raise LoadProfileError("t", t_s, f"give the {TRACE_FIELDS['t']}, at most {MAX_DURATION_S:g}",
-                                   file=where, line=number)  # fmt: skip
-        if arrivals and t_s < arrivals[-1].t_s:
-            raise LoadProfileError("t", t_s, f"sort the lines by t: the line before is at {arrivals[-1].t_s:g}",
-                                   file=where, line=number)  # fmt: skip
         if len(arrivals) == MAX_REQUESTS:
             raise LoadProfileError("line", raw[:60], f"a trace has at most {MAX_REQUESTS} requests: split it",
                                    file=where, line=number)  # fmt: skip
-        shape = RequestShape(
-            _whole(line, "prompt_tokens", MAX_PROMPT_TOKENS, where, number),
-            _whole(line, "output_tokens", MAX_OUTPUT_TOKENS, where, number),
-        )
-        arrivals.append(Arrival(float(t_s), shape))
+        arrivals.append(_arrival(line, arrivals[-1] if arrivals else None, where=where, number=number))
     return tuple(arrivals)
 
 
 def load_profile(
-    load: str, *, concurrency: int, duration_s: float | None, lead_in_s: float | None, default_duration_s: float
-) -> LoadProfile:
+    load: str, *, concurrency: int, duration_s: float | None, lead_in_s: float | None, default_duration_s: float,
+    output_tokens: int | None = None,
+) -> LoadProfile:  # fmt: skip
     """The profile ``--load`` names: ``step``, ``ramp`` or a trace file's path, with ``--concurrency``,
-    ``--duration`` and ``--lead-in`` (None: not given). A trace's times say how long it lasts: ``--duration`` and
-    ``--lead-in`` do not apply to it."""
+    ``--duration``, ``--lead-in`` and ``--output-tokens`` (None: not given; default
+    :data:`DEFAULT_OUTPUT_TOKENS`). A trace's lines say when and how large: ``--duration``, ``--lead-in`` and
+    ``--output-tokens`` do not apply to it."""
     if load in NAMED_PROFILES:
         duration = default_duration_s if duration_s is None else duration_s
+        tokens = DEFAULT_OUTPUT_TOKENS if output_tokens is None else output_tokens
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or not 1 <= tokens <= MAX_OUTPUT_TOKENS:
+            raise LoadProfileError("--output-tokens", tokens, f"give tokens each request generates, 1 to "
+                                   f"{MAX_OUTPUT_TOKENS}")  # fmt: skip
         kind = StepProfile if load == "step" else RampProfile
-        return kind(concurrency=concurrency, duration_s=duration, lead_in_s=lead_in_s or 0.0)
+        return kind(concurrency=concurrency, duration_s=duration, lead_in_s=lead_in_s or 0.0, output_tokens=tokens)
     path = Path(load)
     if not path.exists():
         raise LoadProfileError("--load", load, f"give {' or '.join(NAMED_PROFILES)}, or an existing trace file")
-    for option, value in (("--duration", duration_s), ("--lead-in", lead_in_s)):
+    for option, value in (("--duration", duration_s), ("--lead-in", lead_in_s), ("--output-tokens", output_tokens)):
         if value is not None:
-            raise LoadProfileError(option, value, "leave it out with a trace file: its arrival times say when")
+            raise LoadProfileError(option, value, "leave it out with a trace file: its lines say when and how large")
     return TraceProfile(arrivals=read_trace(path), concurrency=concurrency, source=load)
+
+
+def profile_from_json(document: Mapping[str, Any]) -> LoadProfile:
+    """The profile whose ``to_json`` made ``document``, checked again as when it was made (the bounds, a trace's
+    every line); raises :class:`LoadProfileError` naming the field."""
+    fields = {key: value for key, value in document.items() if key != "kind"}
+    kind = document.get("kind")
+    if kind in NAMED_PROFILES:
+        profile_class = StepProfile if kind == "step" else RampProfile
+        known = {field.name for field in dataclasses.fields(profile_class)}
+        for key in fields.keys() - known:
+            raise LoadProfileError(key, fields[key], f"leave it out: a {kind} has only {', '.join(sorted(known))}")
+        return profile_class(**fields)
+    if kind == "trace":
+        source, lines = str(fields.get("source", "trace")), fields.get("arrivals")
+        if not isinstance(lines, list) or not all(isinstance(line, Mapping) for line in lines):
+            raise LoadProfileError("arrivals", lines, "give the trace's lines, one object each")
+        if len(lines) > MAX_REQUESTS:
+            raise LoadProfileError("arrivals", len(lines), f"a trace has at most {MAX_REQUESTS} requests: split it")
+        arrivals: list[Arrival] = []
+        for number, line in enumerate(lines, start=1):
+            arrivals.append(_arrival(line, arrivals[-1] if arrivals else None, where=source, number=number))
+        concurrency: Any = fields.get("concurrency", LoadProfileError.MISSING)  # checked by the profile
+        return TraceProfile(arrivals=tuple(arrivals), concurrency=concurrency, source=source)
+    raise LoadProfileError("kind", kind, f"give {', '.join(NAMED_PROFILES)} or trace")

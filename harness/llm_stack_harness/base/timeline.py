@@ -8,7 +8,8 @@ and what that cost in replica-seconds (the GPU bill).
 
 A :class:`ClusterState` is the one thing a gateway mode has to provide to run load: this module reads no cluster
 itself. Renderers: :func:`table_header` / :func:`table_row` / :func:`summary_lines` (text), :meth:`Timeline.to_json`
-and :func:`write_plot` (PNG, matplotlib imported when called).
+and :func:`write_plot` (PNG, matplotlib imported when called). :meth:`Timeline.from_json` reads the JSON back: a
+timeline made in the control plane's sandbox is rendered outside it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import dataclasses
 import itertools
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -115,6 +116,23 @@ class TimelineRow:
             "ttft_p95_s": _ms(self.counts.ttft_p95_s),
         }
 
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> TimelineRow:
+        """The row :meth:`to_json` made (the readings of :class:`ClusterSample`; a subclass's others are left)."""
+        cluster = ClusterSample(**{field.name: row.get(field.name) for field in dataclasses.fields(ClusterSample)})
+        return cls(row["t"], row["phase"], row["in_flight"], cluster, _counts(row))
+
+
+def _counts(document: Mapping[str, Any]) -> RequestCounts:
+    """The :class:`RequestCounts` of a row's or the summary's JSON (the same keys in both)."""
+    return RequestCounts(
+        ok=document["ok"],
+        rate_limited=document["rate_limited"],
+        errors=document["errors"],
+        ttft_p50_s=document["ttft_p50_s"],
+        ttft_p95_s=document["ttft_p95_s"],
+    )
+
 
 def _ms(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
@@ -159,6 +177,20 @@ class Summary:
             "request_cap_reached": self.capped,
             "load_stopped_s": _ms(self.stopped_s),
         }
+
+    @classmethod
+    def from_json(cls, summary: Mapping[str, Any]) -> Summary:
+        """The summary :meth:`to_json` made."""
+        return cls(
+            load_start_s=summary["load_start_s"],
+            load_end_s=summary["load_end_s"],
+            peak_desired=summary["peak_desired"],
+            time_to_capacity_s=summary["time_to_capacity_s"],
+            replica_seconds=summary["replica_seconds"],
+            requests=summary["requests"],
+            counts=_counts(summary),
+            capped=summary["request_cap_reached"],
+        )
 
 
 def summarize(
@@ -209,6 +241,15 @@ class Timeline:
             "summary": self.summary.to_json(),
             "profile": self.profile,
         }
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> Timeline:
+        """The timeline :meth:`to_json` made (other keys beside its three are left)."""
+        return cls(
+            dict(document["profile"]),
+            tuple(TimelineRow.from_json(row) for row in document["timeline"]),
+            Summary.from_json(document["summary"]),
+        )
 
 
 def run_timeline(

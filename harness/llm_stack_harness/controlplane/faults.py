@@ -1,11 +1,11 @@
 """Faults under steady load: what the gateway does while a component it talks to is down.
 
 ``probe --faults JSON`` (with ``--vllm``) runs this instead of the checks. One steady load runs through the gateway
-for the whole run (:class:`SteadyProfile` in :class:`..base.load.ProfileLoad`: ``concurrency`` streamed completions
-in flight, the official ``openai`` client, no retries), through phases in order: ``baseline`` (all up), then each
-fault (the component stopped by its handle, held down ``phaseSeconds``, started again and waited healthy), then
-``recovered`` (all up again). Each request counts in the phase in which it started (:func:`phase_counts`), as 2xx,
-429, 5xx or other (a connection error, a timeout, a stream broken off, another status).
+for the whole run (a step in :class:`..base.load.ProfileLoad`, stopped when the last phase ends: ``concurrency``
+streamed completions in flight, the official ``openai`` client, no retries), through phases in order:
+``baseline`` (all up), then each fault (the component stopped by its handle, held down ``phaseSeconds``, started
+again and waited healthy), then ``recovered`` (all up again). Each request counts in the phase in which it started
+(:func:`phase_counts`), as 2xx, 429, 5xx or other (a connection error, a timeout, a stream broken off, another status).
 
 - ``phoenix-down``: Phoenix stopped. The external processor's and vLLM's span exporters send in the background:
   every request must still succeed.
@@ -21,7 +21,6 @@ The budget must be one the load does not exhaust: a 429 in any phase is then a r
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +30,7 @@ from llm_inference_stack.facts import envoy_gateway as envoy_gateway_facts
 
 from ..base.errors import HarnessError, LoadProfileError
 from ..base.load import ProfileLoad, RequestRecord
-from ..base.load_profile import MAX_CONCURRENCY, MAX_OUTPUT_TOKENS, RequestShape, StepProfile
+from ..base.load_profile import MAX_CONCURRENCY, MAX_OUTPUT_TOKENS, StepProfile
 from ..base.substitutions import register
 from ..base.timeline import percentile
 from .envoy_gateway import RATE_LIMIT_FAIL_CLOSED
@@ -135,45 +134,6 @@ def _fault_names(value: Any) -> tuple[str, ...]:
         if name not in FAULTS:
             raise LoadProfileError("--faults faults", name, fix)
     return tuple(value)
-
-
-class SteadyProfile:
-    """A :class:`..base.load_profile.LoadProfile`: ``step``'s requests in flight from the start until :meth:`stop`
-    (at most ``step.duration_s``): a step whose end the fault run decides, once its last phase is over."""
-
-    kind = "steady"
-
-    def __init__(self, step: StepProfile) -> None:
-        self.step = step
-        self._stopped = threading.Event()
-
-    @property
-    def concurrency(self) -> int:
-        return self.step.concurrency
-
-    @property
-    def start_s(self) -> float:
-        return self.step.start_s
-
-    @property
-    def end_s(self) -> float:
-        return self.step.end_s
-
-    def stop(self) -> None:
-        """Send no more requests (those in flight run to their end)."""
-        self._stopped.set()
-
-    def exhausted(self, t_s: float, *, issued: int) -> bool:
-        return self._stopped.is_set() or self.step.exhausted(t_s, issued=issued)
-
-    def due(self, t_s: float, *, issued: int, in_flight: int) -> int:
-        return 0 if self._stopped.is_set() else self.step.due(t_s, issued=issued, in_flight=in_flight)
-
-    def shape(self, number: int) -> RequestShape:
-        return self.step.shape(number)
-
-    def describe(self) -> dict[str, Any]:
-        return self.step.describe() | {"kind": self.kind, "stopped": self._stopped.is_set()}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -421,9 +381,7 @@ def run_fault_checks(
         return
     model, key = served_models(objects)[0], sorted(api_keys(objects).items())[-1][1]
     data_plane.reset_budgets()  # none spent before the load
-    profile = SteadyProfile(
-        StepProfile(concurrency=spec.concurrency, duration_s=spec.bound_s, output_tokens=spec.output_tokens)
-    )
+    profile = StepProfile(concurrency=spec.concurrency, duration_s=spec.bound_s, output_tokens=spec.output_tokens)
     load = ProfileLoad(profile, base_url=base_url, model=model, api_key=key, sandboxed=True)
     host = base_url.split("://", 1)[1].rsplit(":", 1)[0]
     stats_url = f"http://{host}:{envoy_gateway_facts.PROXY_METRICS_PORT}/stats/prometheus"
@@ -433,7 +391,7 @@ def run_fault_checks(
         counters = data_plane.budget_counters() if "redis-down" in spec.faults else None
         ended_early = load.finished
     finally:
-        profile.stop()
+        load.stop()
         load.wait(load.timeout_s + 10)
     records = load.records()
     counts = phase_counts(records, phases)
@@ -453,7 +411,7 @@ def run_fault_checks(
 
 
 __all__ = [
-    "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "Phase", "SteadyProfile", "components",
+    "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "Phase", "components",
     "counting_again_check", "failed_open_check", "fault_checks", "outcome", "phase_counts", "phase_latency", "phase_of",
     "ratelimit_stats", "run_fault_checks", "run_phases", "succeeded_check",
 ]  # fmt: skip

@@ -46,6 +46,7 @@ from .scaling import POD_REQUEST_COUNTER, counter_sum, served_pod_count
 from .service_proxy import ModelUpstream, ServiceProxy
 
 if TYPE_CHECKING:
+    from ..base.load_profile import LoadProfile
     from .cluster import LocalControlPlane
     from .dataplane import GatewayDataPlane
     from .model_store import ModelStore
@@ -215,10 +216,9 @@ def run_scaling_checks(
     spec: Mapping[str, Any],
     monitoring: Any,
 ) -> None:
-    """A step of load through the gateway on the first scaled model, and what the real loop did with it
-    (:mod:`.scaling`): the HPA took the Deployment above its minimum, every Pod it added served requests, it came
-    back to the minimum after the load, and no request failed."""
-    from ..base.load_profile import StepProfile
+    """The job's load (:func:`scaling_profile`) through the gateway on the first scaled model, and what the real
+    loop did with it (:mod:`.scaling`): the HPA took the Deployment above its minimum, every Pod it added served
+    requests, it came back to the minimum after the load, and no request failed."""
     from .scaling import ClusterSampler, pod_requests, run_scaling, targets
 
     found = targets(objects)
@@ -231,12 +231,8 @@ def run_scaling_checks(
     first = set(sampler.ready_pods(plane.client.get("apps/v1", "Deployment", target.deployment, target.namespace)))
     key, model = sorted(keys.items())[-1][1], _routed_model(objects, target.deployment)
     timeline, failed = run_scaling(
-        sampler, base_url=base_url, api_key=key, model=model,
-        profile=StepProfile(
-            concurrency=int(spec["concurrency"]), duration_s=float(spec["durationSeconds"]),
-            output_tokens=int(spec.get("outputTokens", 32)),
-        ),
-        poll_s=float(spec.get("pollSeconds", 5)), tail_s=float(spec["tailSeconds"]), log=_progress,
+        sampler, base_url=base_url, api_key=key, model=model, profile=scaling_profile(spec),
+        poll_s=float(spec.get("pollSeconds", SCALING_POLL_S)), tail_s=float(spec["tailSeconds"]), log=_progress,
         stop_once_served=bool(spec.get("stopOnceServed")),
     )  # fmt: skip
     served = pod_requests(timeline)
@@ -271,6 +267,25 @@ def run_scaling_checks(
             f"failed: {[f'request {r.number} at {r.start_s:.0f} s: {r.detail}' for r in failed[:5]]}",
         ),
     ]
+
+
+SCALING_POLL_S = 5.0
+"""Seconds between the scaling job's polls when it names none (``pollSeconds``)."""
+
+
+def scaling_profile(spec: Mapping[str, Any]) -> LoadProfile:
+    """The load of a scaling job: its ``profile`` (what :meth:`..base.load_profile.LoadProfile.to_json` wrote: a
+    step, a ramp or a trace's every line), else a step of ``concurrency`` requests for ``durationSeconds``, each
+    generating ``outputTokens`` (default 32). Checked as ``local-run --load`` checks it; raises
+    :class:`..base.errors.LoadProfileError`."""
+    from ..base.load_profile import DEFAULT_OUTPUT_TOKENS, StepProfile, profile_from_json
+
+    if "profile" in spec:
+        return profile_from_json(spec["profile"])
+    return StepProfile(
+        concurrency=int(spec["concurrency"]), duration_s=float(spec["durationSeconds"]),
+        output_tokens=int(spec.get("outputTokens", DEFAULT_OUTPUT_TOKENS)),
+    )  # fmt: skip
 
 
 def _routed_model(objects: Sequence[JsonDict], deployment: str) -> str:
@@ -741,6 +756,8 @@ def prepare_job(
     from .faults import FaultSpec
     from .sources import ControlPlaneSources
 
+    if scaling is not None:
+        scaling_profile(scaling)  # a malformed load fails here, before anything is built or started
     spec = FaultSpec.from_json(faults) if faults is not None else None  # refused before anything is built
     sets = [(str(d), load_manifests(d)) for d in directories]
     sources = ControlPlaneSources.locate(None)
@@ -787,7 +804,8 @@ def run_probe(
         report_file.unlink(missing_ok=True)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode
+            # The sandbox's output is progress: standard error; standard output is the caller's, for its result.
+            code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=2, check=False).returncode
         finally:
             signal.signal(signal.SIGINT, previous)
         if not report_file.is_file():
@@ -812,10 +830,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--scaling",
         type=json.loads,
         metavar="JSON",
-        help="instead of the checks, a step of load on the first scaled model and what the real HPA did with it: "
-        '{"concurrency": N, "durationSeconds": S, "outputTokens": N, "tailSeconds": S, "pollSeconds": S, '
-        '"hpaSyncPeriodSeconds": S, "stopOnceServed": true|false} '
-        "(with --vllm)",
+        help="instead of the checks, load on the first scaled model and what the real HPA did with it: "
+        '{"profile": {...}, "tailSeconds": S, "pollSeconds": S, "hpaSyncPeriodSeconds": S, "stopOnceServed": '
+        "true|false} (the profile as LoadProfile.to_json writes it: a step, a ramp or a trace's lines), or a step's "
+        'numbers in place of the profile: "concurrency": N, "durationSeconds": S, "outputTokens": N; '
+        "stopOnceServed ends the load once every Pod the HPA added has served requests (with --vllm)",
     )
     parser.add_argument(
         "--faults",
@@ -836,7 +855,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = run_probe(
             args.directories, vllm=args.vllm, work_dir=args.work_dir, scaling=args.scaling, faults=args.faults
         )
-    except LoadProfileError as error:  # a --faults value out of bounds: refused before anything starts
+    except LoadProfileError as error:  # a --scaling or --faults value out of bounds: refused before anything starts
         print(f"llm-stack probe: {error}", file=sys.stderr)
         return EXIT_INVALID
     except ProbeError as error:

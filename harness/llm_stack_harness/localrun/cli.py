@@ -11,26 +11,31 @@ It prints the endpoint and a key made for the session, then waits for Ctrl-C; wi
 (one line each) and exits non-zero if one fails. The work directory is removed on exit unless ``--work-dir`` is
 given.
 
-``--load PROFILE`` (:mod:`.load_profile`) and its options are checked before anything starts (exit 2 on a bad one);
-:func:`run_load` sends the profile and renders its :mod:`.timeline`, given the running mode's
-:class:`~.timeline.ClusterState`. A gateway mode runs load once it provides one (:data:`LOAD_MODES`); until then
-``--load`` exits 2 saying so.
+``--load PROFILE`` (:mod:`.load_profile`) and its options are checked before anything starts (exit 2 on a bad one).
+In ``ai-gateway`` mode (:data:`LOAD_MODES`) the probe's scaling job sends the profile inside the control plane's
+sandbox, where KEDA and the HPA controller act on it, and logs each row of the timeline as it is polled
+(:func:`.aigateway.run_load`); the timeline comes back and :func:`render_load` renders it here: the summary (or one
+JSON object with ``--json``, progress then on standard error), the PNG. :func:`run_load` is the same for a
+:class:`~.timeline.ClusterState` read in this process. The exit status is :func:`load_verdict`'s.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib.util
+import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import yaml
 
@@ -39,7 +44,7 @@ from llm_inference_stack.standalone_gateway import BOOTSTRAP_FILE
 
 from ..base.errors import HarnessError, InstallsMissing, LoadProfileError
 from ..base.installs import Installs, locate_installs
-from ..base.load_profile import LoadProfile, load_profile
+from ..base.load_profile import DEFAULT_OUTPUT_TOKENS, LoadProfile, load_profile
 from ..base.manifests import JsonDict, SynthesizedStack, find_objects, load_manifests, name_of
 from ..base.substitutions import lines as substitution_lines
 from ..base.tiny_model import ensure_tiny_model
@@ -77,10 +82,11 @@ DEFAULT_TAIL_S = 60.0
 """``--tail`` when not given: seconds of polls after the last answer, to see the scale-down start."""
 MAX_TAIL_S = 600.0
 """Longest ``--tail`` (10 min: past the HPA's default 5-minute scale-down stabilization window)."""
-LOAD_MODES: frozenset[str] = frozenset()
-"""The gateway modes whose run provides a :class:`~.timeline.ClusterState` (the HPA's desired replicas, the
-Deployment's replicas and ready replicas, Prometheus' queue and the HPA's metric) and so runs ``--load``: none yet;
-a mode is added here when its run calls :func:`run_load`."""
+LOAD_MODES: frozenset[str] = frozenset({"ai-gateway"})
+"""The gateway modes whose run reads what the timeline needs (the HPA's desired replicas, the Deployment's replicas
+and ready replicas, Prometheus' queue and the HPA's metric) and so runs ``--load``: ``ai-gateway``, with KEDA, its
+metrics adapter, the Prometheus Operator's Prometheus and kube-controller-manager's HPA controller in the control
+plane's sandbox (``standalone`` has no autoscaler)."""
 RANDOM_TEXT_NOTE = (
     "the tiny local model has random weights: its replies are random text (expected, not a bug; the gateway, keys, "
     "limits and routing are what is real)"
@@ -125,6 +131,10 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--concurrency", type=int, help=f"requests in flight (default: {DEFAULT_CONCURRENCY})")
     load.add_argument("--duration", type=float, help=f"seconds of a step or ramp (default: {DEFAULT_DURATION_S:g})")
     load.add_argument("--lead-in", type=float, help="idle seconds before a step or ramp (default: 0)")
+    load.add_argument(
+        "--output-tokens", type=int, help=f"tokens each request of a step or ramp generates (default: "
+        f"{DEFAULT_OUTPUT_TOKENS}; longer answers make requests wait in vLLM's queue, what the autoscaler scales on)"
+    )  # fmt: skip
     load.add_argument("--poll", type=float, help=f"seconds between polls (default: {DEFAULT_POLL_S:g})")
     load.add_argument("--tail", type=float, help=f"seconds of polls after the load (default: {DEFAULT_TAIL_S:g})")
     load.add_argument("--json", action="store_true", help="print one JSON object (timeline and summary) at the end")
@@ -151,8 +161,8 @@ def _load_request(options: argparse.Namespace) -> LoadRequest | None:
     """What ``--load`` asks for, with every load option checked (None without ``--load``); raises
     :class:`LoadProfileError` naming the option."""
     given = {"--concurrency": options.concurrency, "--duration": options.duration, "--lead-in": options.lead_in,
-             "--poll": options.poll, "--tail": options.tail, "--json": options.json or None,
-             "--plot": options.plot}  # fmt: skip
+             "--output-tokens": options.output_tokens, "--poll": options.poll, "--tail": options.tail,
+             "--json": options.json or None, "--plot": options.plot}  # fmt: skip
     if options.load is None:
         for option, value in given.items():
             if value is not None:
@@ -179,6 +189,7 @@ def _load_request(options: argparse.Namespace) -> LoadRequest | None:
         duration_s=options.duration,
         lead_in_s=options.lead_in,
         default_duration_s=DEFAULT_DURATION_S,
+        output_tokens=options.output_tokens,
     )
     return LoadRequest(profile=profile, poll_s=poll, tail_s=tail, json=options.json, plot=options.plot)
 
@@ -199,19 +210,88 @@ def _check_load_mode(load: str, mode: str) -> None:
             "--load",
             load,
             f"gateway.mode {mode} does not run load yet: its run reads no HPA, Deployment or Prometheus for the "
-            f"timeline (supported: {supported}); leave --load out",
+            f"timeline (supported: {supported}); set gateway.mode to one of them, or leave --load out",
         )
+
+
+def load_verdict(
+    timeline: Timeline, *, failed: Sequence[str] = (), error: str | None = None
+) -> tuple[list[str], list[str]]:
+    """Why a load run failed (exit 1), and what else to know; one sentence each with its fix. A failure: a request
+    that failed other than by the rate limit (a 5xx, another status, a connection error: ``failed`` names the first
+    ones), an HPA that never took the Deployment above the replicas of the first poll, an error that ended the run.
+    Notes: the ready replicas never reaching what the HPA asked for (a new replica slower to serve than the load
+    lasted), the Deployment not back at the first replicas by the end of the tail. 429s are the budget at work."""
+    failures, notes = [], []
+    summary = timeline.summary
+    if summary.counts.errors:
+        first = f": {'; '.join(failed[:3])}" if failed else ""
+        failures.append(
+            f"{summary.counts.errors} of {summary.requests} requests failed (a 5xx, a status other than 429, or a "
+            f"connection error){first}"
+        )
+    replicas = [row.cluster.replicas for row in timeline.rows if row.cluster.replicas is not None]
+    if replicas and max(replicas) <= replicas[0]:
+        failures.append(
+            f"the HPA never scaled the Deployment above the {replicas[0]} replica{'s' * (replicas[0] != 1)} of the "
+            f"first poll (it asked for at most {summary.peak_desired}): give more load (--concurrency, "
+            "--output-tokens, --duration) or a lower autoscaling.threshold"
+        )
+    elif summary.time_to_capacity_s is None and summary.peak_desired is not None:
+        notes.append(
+            f"the ready replicas never reached the {summary.peak_desired} the HPA asked for during the run: the "
+            "added replica was still starting (give a longer --duration to see it serve)"
+        )
+    if replicas and replicas[-1] > replicas[0]:
+        notes.append(
+            f"the Deployment had {replicas[-1]} replicas at the end, not yet back at {replicas[0]}: give a longer "
+            "--tail (or a shorter autoscaling.scaleDownStabilizationSeconds)"
+        )
+    if error:
+        failures.append(f"the run ended with an error: {error}")
+    return failures, notes
+
+
+def render_load(
+    request: LoadRequest, timeline: Timeline, *, rows_shown: bool, failed: Sequence[str] = (),
+    error: str | None = None, extra: Mapping[str, Any] | None = None, out: TextIO | None = None,
+) -> int:  # fmt: skip
+    """Render a load's timeline as asked and return the exit status (1 with a failure of :func:`load_verdict`, else
+    0). With ``--json``: one JSON object on ``out`` (default: standard output), the timeline's own
+    (:meth:`~.timeline.Timeline.to_json`) with ``failures``, ``notes`` and ``extra``; each failure also on standard
+    error. Otherwise the table (unless ``rows_shown``: printed as the polls came), the summary, the notes and the
+    failures. ``--plot`` writes the PNG here, outside any sandbox."""
+    from ..base.timeline import summary_lines, table_header, table_row, write_plot
+
+    failures, notes = load_verdict(timeline, failed=failed, error=error)
+    if request.plot is not None:
+        write_plot(timeline, request.plot)
+    if request.json:
+        document = timeline.to_json() | dict(extra or {}) | {"failures": failures, "notes": notes}
+        print(json.dumps(document), file=out or sys.stdout, flush=True)
+        for reason in failures:
+            print(f"FAIL {reason}", file=sys.stderr, flush=True)
+        return EXIT_FAILED if failures else EXIT_OK
+    if not rows_shown:
+        for line in [table_header(), *map(table_row, timeline.rows)]:
+            _print(line)
+    for line in summary_lines(timeline.summary):
+        _print(line)
+    if request.plot is not None:
+        _print(f"plot: {request.plot}")
+    for note in notes:
+        _print(f"note: {note}")
+    for reason in failures:
+        _print(f"FAIL {reason}")
+    return EXIT_FAILED if failures else EXIT_OK
 
 
 def run_load(request: LoadRequest, *, url: str, model: str, key: str, cluster: ClusterState) -> int:
     """Send the request's profile through the gateway at ``url`` (loopback) as the client with ``key``, poll
-    ``cluster``, and render the timeline as asked: a table row per poll and the summary, or one JSON object
-    (``--json``: the caller keeps its own progress lines off standard output); a PNG with ``--plot``. Exit status 1
-    when a request failed (not counting 429s), else 0."""
-    import json
-
+    ``cluster`` (read in this process), print a table row per poll as it comes (not with ``--json``) and render the
+    rest with :func:`render_load`, whose exit status it returns."""
     from ..base.load import ProfileLoad
-    from ..base.timeline import run_timeline, summary_lines, table_header, table_row, write_plot
+    from ..base.timeline import run_timeline, table_header, table_row
 
     load = ProfileLoad(request.profile, base_url=url, model=model, api_key=key)
     if not request.json:
@@ -223,16 +303,7 @@ def run_load(request: LoadRequest, *, url: str, model: str, key: str, cluster: C
         tail_s=request.tail_s,
         on_row=(lambda _row: None) if request.json else (lambda row: _print(table_row(row))),
     )
-    if request.json:
-        _print(json.dumps(timeline.to_json()))
-    else:
-        for line in summary_lines(timeline.summary):
-            _print(line)
-    if request.plot is not None:
-        write_plot(timeline, request.plot)
-        if not request.json:
-            _print(f"plot: {request.plot}")
-    return EXIT_FAILED if timeline.summary.counts.errors else EXIT_OK
+    return render_load(request, timeline, rows_shown=True)
 
 
 @contextmanager
@@ -395,9 +466,7 @@ def _run_ai_gateway(
     from .aigateway import run_checks, serve
 
     stacks = _stacks(objects)
-    manifest_dir = work_dir / "manifests"
-    manifest_dir.mkdir(parents=True, exist_ok=True)
-    (manifest_dir / "stack.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
+    manifest_dir = _manifest_dir(objects, work_dir)
     _print("starting the control plane (kube-apiserver, Envoy Gateway, AI Gateway), its data path, vLLM, Phoenix ...")
     progress = lambda line: _print(f"  {line}")  # noqa: E731
     if options.no_wait:
@@ -422,6 +491,55 @@ def _run_ai_gateway(
     return EXIT_OK
 
 
+def _manifest_dir(objects: Sequence[JsonDict], work_dir: Path) -> Path:
+    """The manifests written for the control plane, one file in a directory of the work directory."""
+    manifest_dir = work_dir / "manifests"
+    manifest_dir.mkdir(parents=True, exist_ok=True)
+    (manifest_dir / "stack.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
+    return manifest_dir
+
+
+def _load_target(objects: Sequence[JsonDict], load: str) -> str:
+    """The ScaledObject and Deployment ``--load`` watches (the first scaled model's); raises
+    :class:`LoadProfileError` when no model scales, before anything starts."""
+    from ..controlplane.scaling import targets
+
+    found = targets(objects)
+    if not found:
+        raise LoadProfileError(
+            "--load", load, "the manifests scale no model (no ScaledObject with a Prometheus trigger): keep "
+            "autoscaling on, as in examples/values-autoscaling-local.yaml",
+        )  # fmt: skip
+    return f"ScaledObject {found[0].namespace}/{found[0].scaled_object} -> Deployment {found[0].deployment}"
+
+
+def _run_ai_gateway_load(
+    objects: list[JsonDict], request: LoadRequest, target: str, work_dir: Path, out: TextIO
+) -> int:
+    """``--load`` on the default gateway, on ``target`` (:func:`_load_target`): the probe's scaling job in the
+    control plane's sandbox (its rows logged as they are polled), the timeline rendered here (:func:`render_load`,
+    the JSON object on ``out``)."""
+    from .aigateway import run_load as run_in_sandbox
+
+    _print(
+        "starting the control plane (kube-apiserver, Envoy Gateway, AI Gateway, KServe, KEDA and its metrics adapter, "
+        "the Prometheus Operator, Prometheus, the HPA controller), its data path, vLLM, Phoenix ..."
+    )
+    _print(
+        f"then {request.profile.kind} load {json.dumps(request.profile.describe())} through the gateway on {target}; "
+        f"a row every {request.poll_s:g} s, printed as it is polled (llm-stack probe: ...), until {request.tail_s:g} s "
+        "after the last answer or the Deployment is back at its minimum"
+    )
+    result = run_in_sandbox(
+        _manifest_dir(objects, work_dir), work_dir, lambda line: _print(f"  {line}"), profile=request.profile,
+        poll_s=request.poll_s, tail_s=request.tail_s,
+    )  # fmt: skip
+    return render_load(
+        request, result.timeline, rows_shown=True, failed=result.failed, error=result.error,
+        extra={"pod_requests": result.pod_requests}, out=out,
+    )  # fmt: skip
+
+
 def _keep_temporary_files_in(directory: Path) -> None:
     """Point ``TMPDIR`` of this process and every child (synthesis' Node.js, vLLM's IPC sockets, Phoenix, the control
     plane) into the work directory, so that removing it leaves nothing behind; unless the path is too long for the
@@ -431,6 +549,34 @@ def _keep_temporary_files_in(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     os.environ["TMPDIR"] = str(directory)
     tempfile.tempdir = None  # computed again from TMPDIR
+
+
+def _start(
+    options: argparse.Namespace, installs: Installs, load: LoadRequest | None, work_dir: Path, out: TextIO
+) -> int:
+    """Synthesize (or read) the manifests, give them the session's keys, print every substitution, and run the
+    gateway mode they configure: the load, the checks, or serve until Ctrl-C."""
+    objects, changes, config = _objects(options)
+    mode = gateway_mode(objects)
+    target = _load_target(objects, options.load) if load is not None else None  # before anything starts
+    keys = session_keys()
+    secret = api_key_secret_name(objects, config)
+    if secret is None:
+        raise HarnessError("the manifests name no API-key Secret (no Secret, no SecurityPolicy)")
+    objects, key_changes = with_session_keys(objects, secret, keys)
+    for tenant_secret, tenant_keys in tenant_session_keys(config).items():
+        objects, more = with_session_keys(objects, tenant_secret, tenant_keys)
+        key_changes += more
+    source = options.manifests or ", ".join(map(str, options.values or [DEMO_VALUES]))
+    _print(f"llm-stack local-run: {source} (gateway.mode {mode}; logs in {work_dir})")
+    model_dir = ensure_tiny_model(installs)
+    _print("substituted for this machine (everything else runs as synthesized):")
+    for line in [*map(str, changes), *map(str, key_changes), *_runtime_changes(mode, objects, installs, model_dir)]:
+        _print(f"  - {line}")
+    if load is not None and target is not None:  # in a mode of LOAD_MODES (checked before)
+        return _run_ai_gateway_load(objects, load, target, work_dir, out)
+    run = _run_standalone if mode == "standalone" else _run_ai_gateway
+    return run(objects, installs, model_dir, keys, options, work_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -458,31 +604,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     work_dir.mkdir(parents=True, exist_ok=True)
     work_dir = work_dir.resolve()
     _keep_temporary_files_in(work_dir / "tmp")
+    out = sys.stdout
+    # With --json, standard output carries the one JSON object: every progress line goes to standard error.
+    progress = contextlib.redirect_stdout(sys.stderr) if load is not None and load.json else contextlib.nullcontext()
     try:
-        with _sigterm_interrupts():
+        with _sigterm_interrupts(), progress:
             try:
-                objects, changes, config = _objects(options)
-                mode = gateway_mode(objects)
-                keys = session_keys()
-                secret = api_key_secret_name(objects, config)
-                if secret is None:
-                    raise HarnessError("the manifests name no API-key Secret (no Secret, no SecurityPolicy)")
-                objects, key_changes = with_session_keys(objects, secret, keys)
-                for tenant_secret, tenant_keys in tenant_session_keys(config).items():
-                    objects, more = with_session_keys(objects, tenant_secret, tenant_keys)
-                    key_changes += more
-                source = options.manifests or ", ".join(map(str, options.values or [DEMO_VALUES]))
-                _print(f"llm-stack local-run: {source} (gateway.mode {mode}; logs in {work_dir})")
-                model_dir = ensure_tiny_model(installs)
-                _print("substituted for this machine (everything else runs as synthesized):")
-                for line in [
-                    *map(str, changes),
-                    *map(str, key_changes),
-                    *_runtime_changes(mode, objects, installs, model_dir),
-                ]:
-                    _print(f"  - {line}")
-                run = _run_standalone if mode == "standalone" else _run_ai_gateway
-                return run(objects, installs, model_dir, keys, options, work_dir)
+                return _start(options, installs, load, work_dir, out)
+            except LoadProfileError as error:
+                _print(f"llm-stack local-run: invalid load: {error}")
+                return EXIT_INVALID
             except (ValuesError, ManifestError) as error:
                 _print(f"llm-stack local-run: invalid values: {error}")
                 return EXIT_INVALID
