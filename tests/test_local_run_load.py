@@ -319,7 +319,9 @@ def test_json_mode_prints_one_object_on_stdout_and_its_progress_on_stderr(
     def run_in_sandbox(manifests: Path, work_dir: Path, log: Any, **load: Any) -> aigateway.SandboxLoad:
         asked.update(load, manifests=sorted(p.name for p in manifests.iterdir()))
         log("a row")
-        return aigateway.SandboxLoad(_timeline(), failed=(), pod_requests={"a": 48}, error=None)
+        return aigateway.SandboxLoad(
+            _timeline(), failed=(), pod_requests={"a": 48}, pod_ready_seconds={"a": 41.0}, error=None
+        )
 
     monkeypatch.setattr(cli, "locate_installs", lambda: None)
     monkeypatch.setattr(cli, "ensure_tiny_model", lambda _installs: tmp_path / "model")
@@ -330,7 +332,8 @@ def test_json_mode_prints_one_object_on_stdout_and_its_progress_on_stderr(
     assert cli.main([*args, "--work-dir", str(tmp_path / "work")]) == cli.EXIT_OK
     out, err = capsys.readouterr()
     (line,) = out.splitlines()
-    assert json.loads(line)["pod_requests"] == {"a": 48}
+    document = json.loads(line)
+    assert document["pod_requests"] == {"a": 48} and document["pod_ready_seconds"] == {"a": 41.0}
     assert "llm-stack local-run: " in err and "  - vLLM: as the local runtime runs it" in err and "  a row" in err
     assert asked == {"profile": StepProfile(concurrency=8, duration_s=150), "poll_s": 5, "tail_s": 240,
                      "manifests": ["stack.yaml"]}  # fmt: skip

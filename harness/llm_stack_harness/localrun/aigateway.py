@@ -70,6 +70,8 @@ class SandboxLoad:
     """The first requests that failed other than by the rate limit, each as ``request N at S s: what``."""
     pod_requests: dict[str, int]
     """Each predictor Pod that was ready -> the requests its own vLLM counted."""
+    pod_ready_seconds: dict[str, float]
+    """Each predictor Pod that was ready -> seconds from its creation to Ready (the API server's timestamps)."""
     error: str | None
     """What ended the run early (after the timeline, or in a set after it), or None."""
 
@@ -101,5 +103,6 @@ def run_load(
         timeline=Timeline.from_json(scaling),
         failed=_failed(scaling.get("failed") or []),
         pod_requests=dict(scaling.get("pod_requests") or {}),
+        pod_ready_seconds=dict(scaling.get("pod_ready_seconds") or {}),
         error=errors,
     )
