@@ -318,7 +318,13 @@ def _sandbox_services(
 
 
 def _count_models(objects: Sequence[Mapping[str, Any]]) -> int:
-    return sum(1 for o in objects if o.get("kind") == "InferenceService")
+    """Pods the node agent serves without a scaling load: each InferenceService's ``spec.predictor.minReplicas``
+    (the replicas KServe's Deployment starts with; the stack's ``autoscaling.minReplicas``), at least one."""
+    return sum(
+        max(1, int(((o.get("spec") or {}).get("predictor") or {}).get("minReplicas") or 1))
+        for o in objects
+        if o.get("kind") == "InferenceService"
+    )
 
 
 def _pod_images() -> list[Any]:
@@ -447,7 +453,9 @@ def _probe_set(
                 elif faults is not None:
                     from .faults import run_fault_checks
 
-                    run_fault_checks(report, base_url, objects, data_plane, phoenix, faults, log=_progress)
+                    run_fault_checks(
+                        report, base_url, objects, data_plane, phoenix, faults, client=plane.client, log=_progress
+                    )
                 elif serving is None or serving.get("checks"):
                     probe_gateway(
                         base_url,
@@ -823,7 +831,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="JSON",
         help="instead of the checks, a steady load through a baseline, each fault (the component stopped, held down, "
         'started again) and a recovery: {"concurrency": N, "phaseSeconds": S, "outputTokens": N, '
-        '"faults": ["phoenix-down", "redis-down"]} (with --vllm; controlplane/faults.py)',
+        '"faults": ["phoenix-down", "redis-down", "pod-killed"]} (with --vllm; controlplane/faults.py)',
     )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
