@@ -205,3 +205,33 @@ def test_the_run_waits_for_both_pods_before_the_load() -> None:
     assert len(cluster.calls) == 3
     with pytest.raises(HarnessError, match=r"has 1 ready endpoint\(s\) after 0 s, not 2"):
         PodKiller(_Cluster([[BOTH[0]]]), NAMESPACE, "tiny", clock=lambda: 0.0, replace_timeout_s=1).wait_for_pods(0.0)  # type: ignore[arg-type]
+
+
+class _Deployments:
+    """The predictor Deployment's scale subresource: missing for ``missing`` GETs (KServe not there yet), then at
+    ``replicas``; PATCHes recorded."""
+
+    def __init__(self, replicas: int, missing: int = 0) -> None:
+        self.replicas, self.missing = replicas, missing
+        self.calls: list[tuple[str, str, Any, str]] = []
+
+    def request(self, method: str, path: str, body: Any = None, *, content_type: str = "application/json") -> Any:
+        from llm_stack_harness.controlplane.kube import ApiError
+
+        self.calls.append((method, path, body, content_type))
+        if method == "GET" and self.missing:
+            self.missing -= 1
+            raise ApiError(404, 'deployments.apps "tiny-predictor" not found', "NotFound")
+        return {"spec": {"replicas": self.replicas}}
+
+
+def test_the_two_replicas_are_written_as_kedas_hpa_writes_them() -> None:
+    deployments = _Deployments(replicas=1, missing=1)
+    assert pod_kill.hold_replicas(deployments, NAMESPACE, "tiny", timeout_s=10) == 1  # type: ignore[arg-type]
+    path = "/apis/apps/v1/namespaces/kserve-inference/deployments/tiny-predictor/scale"
+    assert deployments.calls[-1] == ("PATCH", path, {"spec": {"replicas": 2}}, "application/merge-patch+json")
+    already = _Deployments(replicas=2)
+    pod_kill.hold_replicas(already, NAMESPACE, "tiny")  # type: ignore[arg-type]
+    assert [c[0] for c in already.calls] == ["GET"]
+    with pytest.raises(HarnessError, match="no Deployment kserve-inference/tiny-predictor to scale after 0 s"):
+        pod_kill.hold_replicas(_Deployments(1, missing=5), NAMESPACE, "tiny", timeout_s=0.0)  # type: ignore[arg-type]

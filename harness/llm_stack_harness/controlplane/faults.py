@@ -40,7 +40,7 @@ from ..base.substitutions import register
 from ..base.timeline import percentile
 from .envoy_gateway import RATE_LIMIT_FAIL_CLOSED
 from .gateway_checks import Check, ProbeReport, api_keys, served_models, token_budget
-from .pod_kill import NOT_READY_WAIT_S, Killed, PodKiller, two_pod_model
+from .pod_kill import NOT_READY_WAIT_S, Killed, PodKiller, hold_replicas, two_pod_model
 from .scaling import counter_sum
 
 if TYPE_CHECKING:
@@ -81,8 +81,10 @@ SUBSTITUTIONS = register("faults", (
      "no nodes to lose: each component is a process in the sandbox"),
     ("a Pod killed (pod-killed) is deleted through the API server as kubectl delete pod does (graceful: the API "
      "server's deletionTimestamp, the endpointslice controller's not-ready endpoint, the node agent's SIGTERM to "
-     "vLLM); its vLLM's gauges are read right before the delete for what it had in flight",
-     "no kubelet: the node agent's termination path (controlplane/agent.py) stands in for it"),
+     "vLLM); its vLLM's gauges are read right before the delete for what it had in flight. Its two replicas are "
+     "written to the predictor Deployment's scale subresource, as KEDA's HPA would at minReplicaCount 2",
+     "no kubelet: the node agent's termination path (controlplane/agent.py) stands in for it; no KEDA in the "
+     "fault run"),
 ))  # fmt: skip
 
 
@@ -471,6 +473,14 @@ def run_phases(
     return phases.phases
 
 
+def hold_pod_replicas(client: KubeClient, objects: Sequence[Mapping[str, Any]], spec_json: Mapping[str, Any]) -> None:
+    """For ``pod-killed``, before the probe waits for the model: its two replicas (:func:`.pod_kill.hold_replicas`),
+    so both Pods start while the data path does."""
+    model = two_pod_model(objects)
+    if "pod-killed" in FaultSpec.from_json(spec_json).faults and model is not None:
+        hold_replicas(client, *model)
+
+
 def _prerequisite(
     spec: FaultSpec, objects: Sequence[Mapping[str, Any]], phoenix: SandboxPhoenix | None, client: KubeClient | None
 ) -> str:
@@ -567,7 +577,8 @@ def _kill(
 
 __all__ = [
     "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "KillFigures", "Phase", "SteadyProfile",
-    "components", "counting_again_check", "failed_open_check", "fault_checks", "kill_figures", "outcome",
+    "components", "counting_again_check", "failed_open_check", "fault_checks", "hold_pod_replicas", "kill_figures",
+    "outcome",
     "phase_counts", "phase_latency", "phase_of", "pod_killed_check", "ratelimit_stats", "run_fault_checks",
     "run_phases", "succeeded_check",
 ]  # fmt: skip

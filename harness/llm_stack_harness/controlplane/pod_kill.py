@@ -8,6 +8,10 @@ to it; the node agent stops its containers (SIGTERM to vLLM, SIGKILL after the g
 deletion; the ReplicaSet creates a replacement, which the agent serves once the killed Pod's slot is free. The phase
 ends once the predictor Service has as many ready endpoints as before the kill, none of them the killed Pod's.
 
+The two Pods: KServe leaves an ``autoscalerClass: external`` Deployment's replicas to the autoscaler, and KEDA does
+not run in the fault run, so :func:`hold_replicas` writes them as KEDA's HPA would (its scale subresource), before
+the probe waits for the model.
+
 What was in flight on the killed Pod at the kill is read from its own vLLM, right before the delete:
 ``vllm:num_requests_running`` plus ``vllm:num_requests_waiting`` (the requests it had accepted and not finished).
 The load's own records say which requests were in flight at that moment on either Pod and how they ended: those that
@@ -26,7 +30,7 @@ from typing import Any
 from llm_inference_stack.facts import kserve
 
 from ..base.errors import HarnessError
-from .kube import KubeClient
+from .kube import ApiError, KubeClient
 from .scaling import pod_metric
 from .service_proxy import SERVICE_NAME_LABEL
 
@@ -36,6 +40,8 @@ NOT_READY_WAIT_S = 20.0
 """Longest the kill waits for the endpointslice controller to mark the killed Pod's endpoint not ready."""
 PODS = 2
 """Pods the fault needs: one killed, one left serving."""
+DEPLOYMENT_WAIT_S = 120.0
+"""Longest :func:`hold_replicas` waits for KServe to write the predictor Deployment."""
 
 
 @dataclasses.dataclass
@@ -85,6 +91,28 @@ def two_pod_model(objects: Sequence[Mapping[str, Any]]) -> tuple[str, str] | Non
         if int(((isvc.get("spec") or {}).get("predictor") or {}).get("minReplicas") or 1) >= PODS:
             return str(isvc["metadata"].get("namespace") or "default"), str(isvc["metadata"]["name"])
     return None
+
+
+def hold_replicas(client: KubeClient, namespace: str, isvc: str, *, timeout_s: float = DEPLOYMENT_WAIT_S) -> int:
+    """Set the predictor Deployment's replicas to :data:`PODS` through its scale subresource, as KEDA's HPA writes
+    them: KServe leaves the replicas of an ``autoscalerClass: external`` Deployment to the autoscaler (it creates
+    one), and the fault run starts no KEDA, so this holds the ScaledObject's ``minReplicaCount`` (the stack's
+    ``autoscaling.minReplicas``, 2 in the test values) in its place. Returns the replicas it found."""
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{kserve.predictor_name(isvc)}/scale"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            scale = client.request("GET", path)
+            break
+        except ApiError as error:
+            if error.status != 404 or time.monotonic() > deadline:
+                raise HarnessError(f"pod-killed: no Deployment {namespace}/{kserve.predictor_name(isvc)} to scale "
+                                   f"after {timeout_s:.0f} s (KServe writes it): {error}") from error  # fmt: skip
+            time.sleep(1.0)
+    found = int((scale.get("spec") or {}).get("replicas") or 0)
+    if found < PODS:
+        client.request("PATCH", path, {"spec": {"replicas": PODS}}, content_type="application/merge-patch+json")
+    return found
 
 
 class PodKiller:
@@ -164,4 +192,4 @@ class PodKiller:
             self.killed.replacement_succeeded = pod_metric(*ready[self.killed.replacement], SUCCESS)
 
 
-__all__ = ["PODS", "Killed", "PodKiller", "ready_pods", "two_pod_model"]
+__all__ = ["PODS", "Killed", "PodKiller", "hold_replicas", "ready_pods", "two_pod_model"]

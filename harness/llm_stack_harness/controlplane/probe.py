@@ -419,22 +419,14 @@ def _probe_set(
     """Start the data path of one applied set and run the checks (or hold it for serving, or run the scaling load or
     the fault run instead of the checks); a failure is reported."""
     from .phoenix import gateway_otlp_endpoint
-    from .service_proxy import model_upstreams
 
     gateways = [o for o in admitted if o["kind"] == "Gateway"]
     started = time.monotonic()
     try:
-        upstreams = []
+        upstreams: list[ModelUpstream] = []
         not_served: dict[tuple[str, str], str] = {}
         if models:
-            report.details["modelPods"], not_served = wait_for_model_pods(plane, proxy, objects)
-            upstreams = [
-                u for u in model_upstreams(objects, proxy) if (u.namespace, u.inference_service) not in not_served
-            ]
-            if not_served:
-                report.details["notServed"] = [
-                    f"{ns}/{isvc}: not served: {why}" for (ns, isvc), why in not_served.items()
-                ]
+            upstreams, not_served = _wait_for_models(report, objects, plane, proxy, faults)
             report.details["modelStartSeconds"] = round(time.monotonic() - started, 1)
         proxy.sync()
         data_plane.upstreams = proxy.hosts()
@@ -480,6 +472,25 @@ def _probe_set(
         report.details["seconds"] = round(time.monotonic() - started, 1)
     except Exception as failure:  # reported with the component's log tail
         report.error = f"{type(failure).__name__}: {failure}"
+
+
+def _wait_for_models(
+    report: ProbeReport, objects: Sequence[JsonDict], plane: LocalControlPlane, proxy: ServiceProxy,
+    faults: Mapping[str, Any] | None,
+) -> tuple[list[ModelUpstream], dict[tuple[str, str], str]]:  # fmt: skip
+    """The served models' upstreams once their Pods are ready (the fault run's two replicas written first), and the
+    models not served, with why (``details.modelPods``, ``details.notServed``)."""
+    from .service_proxy import model_upstreams
+
+    if faults is not None:
+        from .faults import hold_pod_replicas
+
+        hold_pod_replicas(plane.client, objects, faults)
+    report.details["modelPods"], not_served = wait_for_model_pods(plane, proxy, objects)
+    upstreams = [u for u in model_upstreams(objects, proxy) if (u.namespace, u.inference_service) not in not_served]
+    if not_served:
+        report.details["notServed"] = [f"{ns}/{isvc}: not served: {why}" for (ns, isvc), why in not_served.items()]
+    return upstreams, not_served
 
 
 def _model_pods(plane: LocalControlPlane, namespace: str, isvc: str) -> list[Any]:
