@@ -7,6 +7,7 @@ The agent with the real controllers and vLLM is ``tests/controlplane/test_verify
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -279,6 +280,30 @@ def test_a_replacement_waits_pending_while_the_pod_it_replaces_terminates(tmp_pa
     node_agent._terminating.discard("u-1")
     node_agent.sweep()
     assert served == ["replacement"] and node_agent.not_served == {}
+
+
+def test_a_replacement_listed_before_the_pod_it_replaces_waits_for_its_slot(tmp_path: Path) -> None:
+    """One sweep sees the deleted Pod and its replacement (listed first, by name): the deletion is taken first, so
+    the replacement waits Pending and is not reported Ready without running."""
+    deleted = _predictor_pod() | {
+        "metadata": _predictor_pod()["metadata"]
+        | {
+            "name": "tiny-predictor-szk9g",
+            "deletionTimestamp": "2026-01-01T00:00:00Z",
+            "deletionGracePeriodSeconds": 120,
+        }
+    }
+    replacement = _predictor_pod() | {"metadata": _predictor_pod()["metadata"] | {"name": "tiny-predictor-nrd2j",
+                                                                                  "uid": "u-2"}}  # fmt: skip
+    api = _FakeApi([replacement, deleted])
+    node_agent = _agent(api, 1, tmp_path)
+    stopping = threading.Event()
+    node_agent._terminate = lambda *_args: stopping.wait(5)  # type: ignore[method-assign]  # still stopping
+    node_agent.served["u-1"] = agent.ServedPod(pod=deleted, stage="ready")
+    node_agent.sweep()
+    assert "u-2" not in node_agent.not_served and "u-2" not in node_agent.served
+    assert not [path for method, path, _ in api.calls if method == "PATCH" and "nrd2j" in path]
+    stopping.set()
 
 
 def test_a_deleted_pod_is_stopped_within_its_own_grace_period(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ wording; the node agent serves every replica KServe starts (``minReplicas``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -235,3 +236,14 @@ def test_the_two_replicas_are_written_as_kedas_hpa_writes_them() -> None:
     assert [c[0] for c in already.calls] == ["GET"]
     with pytest.raises(HarnessError, match="no Deployment kserve-inference/tiny-predictor to scale after 0 s"):
         pod_kill.hold_replicas(_Deployments(1, missing=5), NAMESPACE, "tiny", timeout_s=0.0)  # type: ignore[arg-type]
+
+
+def test_a_replacement_whose_vllm_does_not_answer_is_not_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pod Ready in the EndpointSlice without a vLLM behind it (reported Ready without running) is waited past."""
+    answers = iter([None, 12.0])
+    monkeypatch.setattr(pod_kill, "pod_metric", lambda *_args: next(answers))
+    killer = PodKiller(_Cluster([REPLACED]), NAMESPACE, "tiny", clock=lambda: 0.0, replace_timeout_s=10)  # type: ignore[arg-type]
+    killer.killed = Killed(pod="tiny-predictor-a", ready_before=["tiny-predictor-a", "tiny-predictor-b"])
+    started = time.monotonic()
+    killer.replaced()
+    assert killer.killed.replacement == "tiny-predictor-c" and time.monotonic() - started >= 1.0  # asked twice

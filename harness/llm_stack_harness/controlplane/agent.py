@@ -313,7 +313,9 @@ class NodeAgent(BoundPodStandIn):
             if served.stage != "deleted" and served.local is not None:
                 served.stop.set()
                 threading.Thread(target=served.local.close, kwargs={"grace_s": 5.0}, daemon=True).start()
-        for pod in pods:
+        # Deletions first: a Pod being deleted keeps its slot until its processes stopped, whatever the list order
+        # (the ReplicaSet's replacement of a deleted Pod may be listed before it).
+        for pod in sorted(pods, key=lambda p: not p["metadata"].get("deletionTimestamp")):
             node = (pod.get("spec") or {}).get("nodeName")
             if node not in self.host_ips:
                 continue

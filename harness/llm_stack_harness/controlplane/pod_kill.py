@@ -172,12 +172,18 @@ class PodKiller:
         return self.killed.pod in ready if self.killed.pod else bool(ready)
 
     def replaced(self) -> None:
-        """Wait until the Service has as many ready endpoints as before the kill, the killed Pod not among them."""
+        """Wait until the Service has as many ready endpoints as before the kill, the killed Pod not among them, and
+        each new one's vLLM answers (a Pod reported Ready without running is no replacement)."""
         deadline = time.monotonic() + self.replace_timeout_s
         while time.monotonic() < deadline:
             ready = self.ready()
-            if len(ready) >= len(self.killed.ready_before) and self.killed.pod not in ready:
-                self.killed.replacement = ", ".join(sorted(set(ready) - set(self.killed.ready_before)))
+            new = {name: where for name, where in ready.items() if name not in self.killed.ready_before}
+            if (
+                len(ready) >= len(self.killed.ready_before)
+                and self.killed.pod not in ready
+                and all(pod_metric(*where, SUCCESS) is not None for where in new.values())
+            ):
+                self.killed.replacement = ", ".join(sorted(new))
                 return
             time.sleep(1.0)
         raise HarnessError(
