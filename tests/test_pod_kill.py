@@ -66,7 +66,7 @@ def test_one_pod_is_deleted_as_kubectl_does_after_its_vllm_said_what_it_had_in_f
 
     def metric(address: str, port: int, name: str) -> float:
         read.append((address, port, name))
-        return gauges[name]
+        return gauges[name] if address == "10.244.1.2" or name == pod_kill.SUCCESS else 0.0  # b: nothing in flight
 
     monkeypatch.setattr(pod_kill, "pod_metric", metric)
     cluster = _Cluster([BOTH, BOTH, KILLED, KILLED, REPLACED])
@@ -77,7 +77,7 @@ def test_one_pod_is_deleted_as_kubectl_does_after_its_vllm_said_what_it_had_in_f
     assert (killed.pod, killed.address) == ("tiny-predictor-a", "10.244.1.2")
     assert killed.ready_before == ["tiny-predictor-a", "tiny-predictor-b"]
     assert (killed.in_flight, killed.succeeded_before, killed.at_s) == (3.0, 40.0, 42.5)
-    assert {a for a, _p, _n in read} == {"10.244.1.2"}  # the killed Pod's own vLLM only
+    assert {a for a, _p, n in read if n == pod_kill.SUCCESS} == {"10.244.1.2"}  # its own counter
     # Graceful: no gracePeriodSeconds, so the API server takes the Pod's terminationGracePeriodSeconds.
     assert ("DELETE", "/api/v1/namespaces/kserve-inference/pods/tiny-predictor-a") in cluster.calls
     assert killed.grace_period_s == 120 and killed.not_ready_after_s is not None
@@ -247,3 +247,14 @@ def test_a_replacement_whose_vllm_does_not_answer_is_not_one(monkeypatch: pytest
     started = time.monotonic()
     killer.replaced()
     assert killer.killed.replacement == "tiny-predictor-c" and time.monotonic() - started >= 1.0  # asked twice
+
+
+def test_the_pod_with_most_in_flight_is_killed_and_the_first_by_name_on_a_tie(monkeypatch: pytest.MonkeyPatch) -> None:
+    for gauges, killed in (({"10.244.1.2": 0.0, "10.244.1.3": 2.0}, "tiny-predictor-b"),
+                           ({"10.244.1.2": 1.0, "10.244.1.3": 1.0}, "tiny-predictor-a"),
+                           ({}, "tiny-predictor-a")):  # fmt: skip
+        monkeypatch.setattr(pod_kill, "pod_metric", lambda address, _port, _name, g=gauges: g.get(address))
+        killer = PodKiller(_Cluster([BOTH, []]), NAMESPACE, "tiny", clock=lambda: 0.0,  # type: ignore[arg-type]
+                           replace_timeout_s=1)  # fmt: skip
+        killer.kill()
+        assert killer.killed.pod == killed, gauges

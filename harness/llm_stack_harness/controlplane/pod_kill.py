@@ -58,7 +58,8 @@ class Killed:
     grace_period_s: int | None = None
     """``deletionGracePeriodSeconds`` the API server set (the Pod's ``terminationGracePeriodSeconds``)."""
     in_flight: float | None = None
-    """Its vLLM's ``num_requests_running`` + ``num_requests_waiting`` right before the delete (None: not read)."""
+    """Its vLLM's ``num_requests_running`` + ``num_requests_waiting`` right before the delete (None: not read); the
+    Pod killed is the one with most (the kill is meant to hit requests streaming)."""
     succeeded_before: float | None = None
     """Its vLLM's ``request_success_total`` right before the delete."""
     not_ready_after_s: float | None = None
@@ -115,6 +116,12 @@ def hold_replicas(client: KubeClient, namespace: str, isvc: str, *, timeout_s: f
     return found
 
 
+def _in_flight(address: str, port: int) -> float | None:
+    """A Pod's vLLM's ``num_requests_running`` + ``num_requests_waiting``; None when it does not answer."""
+    running, waiting = pod_metric(address, port, RUNNING), pod_metric(address, port, WAITING)
+    return running + waiting if running is not None and waiting is not None else None
+
+
 class PodKiller:
     """:meth:`kill`, :meth:`answers` and :meth:`replaced` of one InferenceService's predictor Pods, for
     :class:`.faults.Component`; what happened in :attr:`killed`."""
@@ -141,20 +148,20 @@ class PodKiller:
             time.sleep(1.0)
 
     def kill(self) -> None:
-        """Delete one of the ready Pods (the first by name) as ``kubectl delete pod`` does, after reading what was in
-        flight on it from its vLLM; wait until its endpoint is not ready."""
+        """Delete the ready Pod with the most requests in flight on its vLLM (the first by name on a tie, or when
+        none answers) as ``kubectl delete pod`` does; wait until its endpoint is not ready."""
         ready = self.ready()
         if len(ready) < PODS:
             raise HarnessError(
                 f"pod-killed: {self.namespace}/{self.service} has {len(ready)} ready endpoint(s), not {PODS}: "
                 "give the model autoscaling.minReplicas: 2 and serve two Pods"
             )
-        name = sorted(ready)[0]
+        in_flight = {name: _in_flight(*where) for name, where in ready.items()}
+        name = max(sorted(ready), key=lambda n: -1.0 if (v := in_flight[n]) is None else v)
         address, port = ready[name]
         killed = self.killed
         killed.pod, killed.address, killed.ready_before = name, address, sorted(ready)
-        running, waiting = pod_metric(address, port, RUNNING), pod_metric(address, port, WAITING)
-        killed.in_flight = running + waiting if running is not None and waiting is not None else None
+        killed.in_flight = in_flight[name]
         killed.succeeded_before = pod_metric(address, port, SUCCESS)
         killed.at_s = self.clock()
         started = time.monotonic()
