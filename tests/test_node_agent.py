@@ -7,6 +7,9 @@ The agent with the real controllers and vLLM is ``tests/controlplane/test_verify
 from __future__ import annotations
 
 import copy
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +262,74 @@ def test_over_the_budget_and_for_the_gateway_the_reason_is_said(tmp_path: Path) 
     reasons = {entry.name: entry.reason for entry in node_agent.not_served.values()}
     assert reasons["second"].startswith("--serve-models 1 reached: this machine runs at most 1 model Pod(s)")
     assert reasons["envoy-abc"].startswith("not a KServe predictor Pod")
+
+
+def test_a_replacement_waits_pending_while_the_pod_it_replaces_terminates(tmp_path: Path) -> None:
+    """The ReplicaSet's replacement of a deleted Pod arrives while that Pod's processes stop: it waits for the slot
+    (no status written, not listed as not served), then is served; it is never reported Ready without running."""
+    replacement = _predictor_pod() | {"metadata": _predictor_pod()["metadata"] | {"name": "replacement", "uid": "u-2"}}
+    api = _FakeApi([replacement])
+    node_agent = _agent(api, 1, tmp_path)
+    served: list[str] = []
+    node_agent._serve = lambda pod, _node: served.append(pod["metadata"]["name"])  # type: ignore[method-assign]
+    node_agent.served["u-1"] = agent.ServedPod(pod=_predictor_pod(), stage="ready")
+    node_agent._terminating.add("u-1")  # deleted: its processes are stopping, its slot still taken
+    node_agent.sweep()
+    assert served == [] and node_agent.not_served == {} and _status_patches(api) == []
+    node_agent.served["u-1"].stage = "deleted"  # its processes stopped, the deletion finished
+    node_agent._terminating.discard("u-1")
+    node_agent.sweep()
+    assert served == ["replacement"] and node_agent.not_served == {}
+
+
+def test_a_replacement_listed_before_the_pod_it_replaces_waits_for_its_slot(tmp_path: Path) -> None:
+    """One sweep sees the deleted Pod and its replacement (listed first, by name): the deletion is taken first, so
+    the replacement waits Pending and is not reported Ready without running."""
+    deleted = _predictor_pod() | {
+        "metadata": _predictor_pod()["metadata"]
+        | {
+            "name": "tiny-predictor-szk9g",
+            "deletionTimestamp": "2026-01-01T00:00:00Z",
+            "deletionGracePeriodSeconds": 120,
+        }
+    }
+    replacement = _predictor_pod() | {"metadata": _predictor_pod()["metadata"] | {"name": "tiny-predictor-nrd2j",
+                                                                                  "uid": "u-2"}}  # fmt: skip
+    api = _FakeApi([replacement, deleted])
+    node_agent = _agent(api, 1, tmp_path)
+    stopping = threading.Event()
+    node_agent._terminate = lambda *_args: stopping.wait(5)  # type: ignore[method-assign]  # still stopping
+    node_agent.served["u-1"] = agent.ServedPod(pod=deleted, stage="ready")
+    node_agent.sweep()
+    assert "u-2" not in node_agent.not_served and "u-2" not in node_agent.served
+    assert not [path for method, path, _ in api.calls if method == "PATCH" and "nrd2j" in path]
+    stopping.set()
+
+
+def test_a_deleted_pod_is_stopped_within_its_own_grace_period(tmp_path: Path) -> None:
+    """``deletionGracePeriodSeconds`` (what ``kubectl delete pod`` set from the spec), capped at MAX_GRACE_S."""
+    pod = _predictor_pod()
+    pod["metadata"] |= {"deletionTimestamp": "2026-01-01T00:00:00Z", "deletionGracePeriodSeconds": 7}
+    api = _FakeApi([pod])
+    node_agent = _agent(api, 1, tmp_path)
+    stopped: list[float] = []
+    node_agent._terminate = lambda _uid, _served, _path, grace_s: stopped.append(grace_s)  # type: ignore[method-assign]
+    node_agent.served["u-1"] = agent.ServedPod(pod=pod, stage="ready")
+    node_agent.sweep()
+    node_agent.sweep()  # already terminating: not stopped twice
+    _until(lambda: len(stopped) == 1)
+    node_agent._terminating.clear()
+    pod["metadata"]["deletionGracePeriodSeconds"] = 120
+    node_agent.sweep()
+    _until(lambda: len(stopped) == 2)
+    assert stopped == [7.0, agent.MAX_GRACE_S]
+
+
+def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "not within 5 s"
+        time.sleep(0.01)
 
 
 def test_a_model_pod_with_a_persistent_volume_is_not_served_and_says_why(tmp_path: Path) -> None:

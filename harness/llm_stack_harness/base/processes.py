@@ -3,6 +3,7 @@ by a name), plus the small HTTP helpers that wait for them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -73,12 +74,20 @@ class ManagedProcess:
         except OSError:
             return "(no log)"
 
-    def stop(self, grace_s: float = 20.0) -> None:
-        """SIGTERM the group, SIGKILL what is left after ``grace_s``, then reap the leader."""
+    def stop(self, grace_s: float = 20.0, *, leader_only: bool = False) -> None:
+        """SIGTERM the group, SIGKILL what is left after ``grace_s``, then reap the leader.
+
+        With ``leader_only``, SIGTERM goes to the leader alone, as a container runtime signals a container's main
+        process (PID 1) and not its children, which the program stops itself (vLLM's API server stops its engine
+        process); SIGKILL goes to the whole group once the leader has exited or ``grace_s`` has passed, as the
+        runtime kills what is left when PID 1 ends or the grace period is over."""
         if self._stopped:
             return
         self._stopped = True
         try:
+            if leader_only:
+                self._stop_leader_first(grace_s)
+                return
             for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 10.0)):
                 if not _group_members(self.pid):
                     break
@@ -92,6 +101,20 @@ class ManagedProcess:
         finally:
             self._popen.wait(timeout=30)
             self._log.close()
+
+    def _stop_leader_first(self, grace_s: float) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        while self.exit_code() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not _group_members(self.pid):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10.0
+        while _group_members(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 def free_port() -> int:

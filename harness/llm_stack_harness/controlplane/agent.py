@@ -19,8 +19,13 @@ For each Pod kube-scheduler bound to a declared node:
   without running it, as :class:`.nodes.BoundPodStandIn` does, and recorded in :attr:`NodeAgent.not_served` with the
   reason, which the report prints: never a silent pass.
 
-Deleting a Pod the agent runs stops its processes within the Pod's grace period (SIGTERM, then SIGKILL), then
-finishes the deletion as the kubelet does.
+Deleting a Pod the agent runs stops its processes as the kubelet does: SIGTERM to each container's main process
+(not its children, as the container runtime signals PID 1), SIGKILL to what is left after the Pod's grace period
+(``deletionGracePeriodSeconds``, else ``terminationGracePeriodSeconds``, at most :data:`MAX_GRACE_S`) or once the
+main process ended; then it finishes the deletion (``gracePeriodSeconds=0``). A predictor Pod that arrives while a
+served one terminates (the ReplicaSet's replacement) stays Pending until the terminating Pod's slot is free, then is
+served: it is not reported Ready without running. ``lifecycle.preStop`` hooks are not run (the model Pods the stack
+writes have none).
 """
 
 from __future__ import annotations
@@ -119,8 +124,9 @@ SUBSTITUTIONS = register("node agent", (
     ("the tiny model (2-layer random Llama) stands in for the real weights in the model store",
      "no real weights here; the storage initializer and vLLM load real files"),
     ("probes are run by the node agent as the kubelet's prober runs them (httpGet, tcpSocket, exec; a grpc probe "
-     "passes without being run), one loop per Pod; a container killed for its liveness or startup probe is stopped "
-     "with SIGTERM and SIGKILL after its grace period (at most 30 s), and a failed init container is not restarted",
+     "passes without being run), one loop per Pod; a container killed for its liveness or startup probe, or a Pod "
+     "deleted, is stopped with SIGTERM to its main process and SIGKILL after its grace period (at most 30 s); "
+     "lifecycle.preStop hooks are not run; a failed init container is not restarted",
      "no kubelet; the restarts, back-off, restartCount, lastState and Events are the kubelet's"),
     ("bound Pods the agent does not serve (model Pods over --serve-models, the gateway's Pods) are reported "
      "Running and Ready without running their containers, each listed under 'not served' with the reason",
@@ -307,7 +313,9 @@ class NodeAgent(BoundPodStandIn):
             if served.stage != "deleted" and served.local is not None:
                 served.stop.set()
                 threading.Thread(target=served.local.close, kwargs={"grace_s": 5.0}, daemon=True).start()
-        for pod in pods:
+        # Deletions first: a Pod being deleted keeps its slot until its processes stopped, whatever the list order
+        # (the ReplicaSet's replacement of a deleted Pod may be listed before it).
+        for pod in sorted(pods, key=lambda p: not p["metadata"].get("deletionTimestamp")):
             node = (pod.get("spec") or {}).get("nodeName")
             if node not in self.host_ips:
                 continue
@@ -321,12 +329,14 @@ class NodeAgent(BoundPodStandIn):
                 with self._lock:
                     known = uid in self.served
                     slots = self._serving_count() < self.serve
+                    freeing = bool(self._terminating)
                 if known:
                     continue
                 unrunnable = unrunnable_volumes(pod)
-                if is_model_pod(pod) and slots and not unrunnable:
-                    self._serve(pod, node)
-                    continue
+                if is_model_pod(pod) and not unrunnable and (slots or freeing):
+                    if slots:
+                        self._serve(pod, node)
+                    continue  # a served Pod is terminating: this one stays Pending until its slot is free
                 if uid not in self.not_served:
                     reason = self._not_served_reason(pod, unrunnable)
                     self.not_served[uid] = NotServed(metadata["namespace"], metadata["name"], node, reason)

@@ -14,6 +14,10 @@ again and waited healthy), then ``recovered`` (all up again). Each request count
   cannot answer, so every request must still succeed (2xx, no 429 or 5xx), and Envoy's own
   ``ratelimit.failure_mode_allowed`` counter must rise (the limit was asked and failed open, not skipped). After
   Redis is back (it restarts empty) the rate-limit service counts tokens in it again.
+- ``pod-killed``: one of the model's two vLLM Pods deleted through the API server as ``kubectl delete pod`` does,
+  in the middle of the phase (:mod:`.pod_kill`); the phase ends once the ReplicaSet's replacement is a ready
+  endpoint. Every request started after the kill must succeed (on the other Pod, or the replacement); how many were
+  in flight on the killed Pod (its own vLLM's gauges) and how many of those failed (the load's records) is reported.
 
 The budget must be one the load does not exhaust: a 429 in any phase is then a real failure.
 """
@@ -35,28 +39,36 @@ from ..base.substitutions import register
 from ..base.timeline import percentile
 from .envoy_gateway import RATE_LIMIT_FAIL_CLOSED
 from .gateway_checks import Check, ProbeReport, api_keys, served_models, token_budget
+from .pod_kill import NOT_READY_WAIT_S, Killed, PodKiller, hold_replicas, two_pod_model
 from .scaling import counter_sum
 
 if TYPE_CHECKING:
     from .dataplane import GatewayDataPlane
+    from .kube import KubeClient
     from .phoenix import SandboxPhoenix
 
 Outcome = Literal["2xx", "429", "5xx", "other"]
 OUTCOMES: tuple[Outcome, ...] = ("2xx", "429", "5xx", "other")
-FAULTS = ("phoenix-down", "redis-down")
+FAULTS = ("phoenix-down", "redis-down", "pod-killed")
 """The faults a run can inject, in the order a run without ``faults`` injects them."""
 BASELINE, RECOVERED = "baseline", "recovered"
 LABELS = {
     BASELINE: "baseline (all up)",
     "phoenix-down": "Phoenix down",
     "redis-down": "Redis down",
+    "pod-killed": "one of two Pods killed",
     RECOVERED: "after the faults (all up again)",
 }
 """How the checks name each phase."""
-RESTART_ALLOWANCE_S = {"phoenix-down": 180.0, "redis-down": 20.0}
-"""Longest a component takes to be healthy again after it is started (Phoenix's and Redis's own waits): the load is
-bounded to the phases plus these."""
-MAX_PHASE_S = 120.0
+RESTART_ALLOWANCE_S = {"phoenix-down": 180.0, "redis-down": 20.0, "pod-killed": 240.0}
+"""Longest a component takes to be healthy again after it is started (Phoenix's and Redis's own waits; for a killed
+Pod, its replacement's storage initializer and vLLM start on two loaded cores): the load is bounded to the phases
+plus these."""
+MAX_PHASE_S = 90.0
+"""Longest phase: every fault's phase at this length, with the restart allowances, fits in
+:data:`..base.load_profile.MAX_DURATION_S`."""
+PODS_READY_TIMEOUT_S = 600.0
+"""Longest ``pod-killed`` waits, before the load, for the second Pod to be a ready endpoint too."""
 RATE_LIMIT_STATS = ("ok", "over_limit", "error", "failure_mode_allowed")
 """Envoy's rate-limit filter's counters (``cluster.<name>.ratelimit.<stat>``, summed over clusters): the service's
 answers, and the requests let through when it gave none (``failure_mode_allowed``)."""
@@ -65,7 +77,13 @@ SUBSTITUTIONS = register("faults", (
     ("a component down (Phoenix, Redis) is its process stopped by its process group (SIGTERM) and started again, its "
      "address kept: connections to it are refused, as kube-proxy rejects a Service with no ready endpoint; no "
      "network partition (packets dropped, connections timing out) is injected",
-     "no nodes or Pods to lose: each component is a process in the sandbox"),
+     "no nodes to lose: each component is a process in the sandbox"),
+    ("a Pod killed (pod-killed) is deleted through the API server as kubectl delete pod does (graceful: the API "
+     "server's deletionTimestamp, the endpointslice controller's not-ready endpoint, the node agent's SIGTERM to "
+     "vLLM); its vLLM's gauges are read right before the delete for what it had in flight. Its two replicas are "
+     "written to the predictor Deployment's scale subresource, as KEDA's HPA would at minReplicaCount 2",
+     "no kubelet: the node agent's termination path (controlplane/agent.py) stands in for it; no KEDA in the "
+     "fault run"),
 ))  # fmt: skip
 
 
@@ -251,15 +269,67 @@ def counting_again_check(counters: Mapping[str, int]) -> Check:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class KillFigures:
+    """What the load's records say about a Pod kill at ``at_s``, within its phase."""
+
+    after: dict[str, int]
+    """Outcomes of the requests started from the kill to the phase's end."""
+    records_in_flight: int
+    """Requests in flight at the kill (started before it, ended after it), on either Pod."""
+    records_in_flight_failed: int
+    """Of those, how many did not end 2xx: the killed Pod's (the other Pod's fail none in the other phases)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def kill_figures(records: Sequence[RequestRecord], phase: Phase, at_s: float) -> KillFigures:
+    """The requests started after the kill (in its phase) by outcome, and those in flight at it and how many failed."""
+    after: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
+    for record in records:
+        if at_s <= record.start_s < phase.end_s:
+            after[outcome(record)] += 1
+    at_kill = [r for r in records if r.start_s < at_s < r.end_s]
+    return KillFigures(after, len(at_kill), sum(1 for r in at_kill if outcome(r) != "2xx"))
+
+
+def pod_killed_check(phase: Phase, figures: KillFigures, killed: Killed) -> Check:
+    """``one of two Pods killed: every request started after the kill succeeded``, the killed Pod's endpoint out of
+    the EndpointSlices' ready ones; the detail says how many were in flight on it and how many of those failed."""
+    total = sum(figures.after.values())
+    on_it = f"{killed.in_flight:g}" if killed.in_flight is not None else "? (its vLLM did not answer)"
+    endpoint = (
+        f"not ready {killed.not_ready_after_s:g} s after the delete"
+        if killed.not_ready_after_s is not None
+        else f"still ready {NOT_READY_WAIT_S:g} s after the delete"
+    )
+    return Check(
+        f"{LABELS[phase.name]}: every request started after the kill succeeded",
+        total > 0 and figures.after["2xx"] == total and bool(phase.down),
+        f"{figures.after['2xx']} of {total} ({_spell(figures.after)}); {figures.records_in_flight_failed} of {on_it} "
+        f"in flight on it failed (in flight: its own vLLM's num_requests_running + num_requests_waiting at the kill; "
+        f"failed: of the {figures.records_in_flight} requests in flight at the kill on both Pods by the load's "
+        f"records, those not 2xx). Pod {killed.pod} deleted (grace period {killed.grace_period_s} s), its endpoint "
+        f"{endpoint}; replacement {killed.replacement or '?'}{_fault_state(phase)}",
+    )
+
+
 def fault_checks(
-    phases: Sequence[Phase], counts: Mapping[str, Mapping[str, int]], *, counters: Mapping[str, int] | None
-) -> list[Check]:
-    """One check per phase (the Redis phase's says the limit failed open), and with ``counters`` (Redis's, at the
-    end), whether the rate-limit service counts in Redis again."""
-    checks = [
-        failed_open_check(p, counts[p.name]) if p.name == "redis-down" else succeeded_check(p, counts[p.name])
-        for p in phases
-    ]
+    phases: Sequence[Phase], counts: Mapping[str, Mapping[str, int]], *, counters: Mapping[str, int] | None,
+    kill: tuple[KillFigures, Killed] | None = None,
+) -> list[Check]:  # fmt: skip
+    """One check per phase (the Redis phase's says the limit failed open; with ``kill``, the killed Pod's phase's
+    asks for the requests started after the kill), and with ``counters`` (Redis's, at the end), whether the
+    rate-limit service counts in Redis again."""
+    checks = []
+    for phase in phases:
+        if phase.name == "redis-down":
+            checks.append(failed_open_check(phase, counts[phase.name]))
+        elif phase.name == "pod-killed" and kill is not None:
+            checks.append(pod_killed_check(phase, *kill))
+        else:
+            checks.append(succeeded_check(phase, counts[phase.name]))
     return checks + ([counting_again_check(counters)] if counters is not None else [])
 
 
@@ -275,13 +345,24 @@ class Component:
     stop: Callable[[], None]
     start: Callable[[], None]
     answers: Callable[[], bool]
+    lead: float = 0.0
+    """Part of the phase that runs before the stop (``pod-killed``: 0.5, killed in its middle while both Pods serve).
+    Default: 0 (stopped as the phase starts)."""
 
 
-def components(data_plane: GatewayDataPlane, phoenix: SandboxPhoenix | None) -> dict[str, Component]:
-    """The component of each fault, by its handle: Phoenix's process, the data path's Redis."""
+def components(
+    data_plane: GatewayDataPlane, phoenix: SandboxPhoenix | None, killer: PodKiller | None = None
+) -> dict[str, Component]:
+    """The component of each fault, by its handle: Phoenix's process, the data path's Redis, one of the model's
+    Pods (deleted through the API server; "started again" is its replacement ready)."""
     from ..base.processes import http_get
 
     out = {"redis-down": Component("Redis", data_plane.stop_redis, data_plane.start_redis, data_plane.redis_answers)}
+    if killer is not None:
+        out["pod-killed"] = Component(
+            f"one of the Pods of {killer.namespace}/{killer.service}", killer.kill, killer.replaced, killer.answers,
+            lead=0.5,
+        )  # fmt: skip
     if phoenix is not None:
 
         def restart() -> None:
@@ -335,10 +416,12 @@ def run_phases(
     phases.end(BASELINE)
     for name in spec.faults:
         component = faults[name]
-        log(f"faults: {component.name} down for {spec.phase_s:g} s ({load.now():.0f} s into the load)")
+        time.sleep(spec.phase_s * component.lead)
+        held_s = spec.phase_s * (1 - component.lead)
+        log(f"faults: {component.name} down for {held_s:g} s ({load.now():.0f} s into the load)")
         component.stop()
         down = not component.answers()
-        time.sleep(spec.phase_s)
+        time.sleep(held_s)
         down = down and not component.answers()
         started = time.monotonic()
         component.start()
@@ -350,7 +433,17 @@ def run_phases(
     return phases.phases
 
 
-def _prerequisite(spec: FaultSpec, objects: Sequence[Mapping[str, Any]], phoenix: SandboxPhoenix | None) -> str:
+def hold_pod_replicas(client: KubeClient, objects: Sequence[Mapping[str, Any]], spec_json: Mapping[str, Any]) -> None:
+    """For ``pod-killed``, before the probe waits for the model: its two replicas (:func:`.pod_kill.hold_replicas`),
+    so both Pods start while the data path does."""
+    model = two_pod_model(objects)
+    if "pod-killed" in FaultSpec.from_json(spec_json).faults and model is not None:
+        hold_replicas(client, *model)
+
+
+def _prerequisite(
+    spec: FaultSpec, objects: Sequence[Mapping[str, Any]], phoenix: SandboxPhoenix | None, client: KubeClient | None
+) -> str:
     """What the manifests or the run lack for ``spec`` (empty when nothing)."""
     models = served_models(objects)
     if not api_keys(objects) or not models:
@@ -359,6 +452,9 @@ def _prerequisite(spec: FaultSpec, objects: Sequence[Mapping[str, Any]], phoenix
         return "the fault phoenix-down needs Phoenix (--vllm, and the manifests' tracing endpoint)"
     if "redis-down" in spec.faults and token_budget(objects, models[0]) is None:
         return f"the fault redis-down needs a per-minute token budget on model {models[0]!r} (gateway.rateLimit)"
+    if "pod-killed" in spec.faults and (client is None or two_pod_model(objects) is None):
+        return ("the fault pod-killed needs a model with two Pods (autoscaling.minReplicas: 2, which the "
+                "InferenceService's minReplicas takes) and the API server (--vllm)")  # fmt: skip
     return ""
 
 
@@ -370,12 +466,14 @@ def run_fault_checks(
     phoenix: SandboxPhoenix | None,
     spec_json: Mapping[str, Any],
     *,
+    client: KubeClient | None = None,
     log: Callable[[str], None] = lambda _m: None,
 ) -> None:
     """The fault run through the gateway at ``base_url``: the steady load, its phases, per phase the requests'
-    outcomes (``details.faults``) and the checks (:func:`fault_checks`)."""
+    outcomes (``details.faults``) and the checks (:func:`fault_checks`). ``client`` (the API server) is what
+    ``pod-killed`` deletes a Pod through."""
     spec = FaultSpec.from_json(spec_json)
-    problem = _prerequisite(spec, objects, phoenix)
+    problem = _prerequisite(spec, objects, phoenix, client)
     if problem:
         report.error = problem
         return
@@ -385,16 +483,22 @@ def run_fault_checks(
     load = ProfileLoad(profile, base_url=base_url, model=model, api_key=key, sandboxed=True)
     host = base_url.split("://", 1)[1].rsplit(":", 1)[0]
     stats_url = f"http://{host}:{envoy_gateway_facts.PROXY_METRICS_PORT}/stats/prometheus"
+    killer = _killer(spec, objects, client, load)
+    if killer is not None:
+        killer.wait_for_pods(PODS_READY_TIMEOUT_S)  # the baseline runs on both Pods
     load.start()
     try:
-        phases = run_phases(load, spec, components(data_plane, phoenix), stats_url=stats_url, log=log)
+        phases = run_phases(load, spec, components(data_plane, phoenix, killer), stats_url=stats_url, log=log)
         counters = data_plane.budget_counters() if "redis-down" in spec.faults else None
+        if killer is not None:
+            killer.read_replacement()
         ended_early = load.finished
     finally:
         load.stop()
         load.wait(load.timeout_s + 10)
     records = load.records()
     counts = phase_counts(records, phases)
+    kill = _kill(records, phases, killer)
     report.details["faults"] = counts
     report.details["faultRun"] = {
         "spec": spec.to_json(), "model": model, "tokensPerMinute": token_budget(objects, model),
@@ -402,16 +506,36 @@ def run_fault_checks(
         "unattributed": len(records) - sum(sum(c.values()) for c in counts.values()),
         "latency": phase_latency(records, phases),
         "phases": [dataclasses.asdict(p) for p in phases], "budgetCounters": counters,
+        "podKilled": dataclasses.asdict(kill[1]) | kill[0].as_dict() if kill is not None else None,
         "notOk": [dataclasses.asdict(r) | {"phase": phase_of(r.start_s, phases)}
                   for r in records if r.status != "2xx"][:20],
     }  # fmt: skip
     if ended_early or load.capped:
         raise HarnessError(f"the load ended before the last phase ({spec.bound_s:g} s bound, {len(records)} requests)")
-    report.checks += fault_checks(phases, counts, counters=counters)
+    report.checks += fault_checks(phases, counts, counters=counters, kill=kill)
+
+
+def _killer(
+    spec: FaultSpec, objects: Sequence[Mapping[str, Any]], client: KubeClient | None, load: ProfileLoad
+) -> PodKiller | None:
+    model = two_pod_model(objects)
+    if "pod-killed" not in spec.faults or client is None or model is None:
+        return None
+    return PodKiller(client, *model, clock=load.now, replace_timeout_s=RESTART_ALLOWANCE_S["pod-killed"])
+
+
+def _kill(
+    records: Sequence[RequestRecord], phases: Sequence[Phase], killer: PodKiller | None
+) -> tuple[KillFigures, Killed] | None:
+    phase = next((p for p in phases if p.name == "pod-killed"), None)
+    if killer is None or phase is None or killer.killed.at_s is None:
+        return None
+    return kill_figures(records, phase, killer.killed.at_s), killer.killed
 
 
 __all__ = [
-    "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "Phase", "components",
-    "counting_again_check", "failed_open_check", "fault_checks", "outcome", "phase_counts", "phase_latency", "phase_of",
-    "ratelimit_stats", "run_fault_checks", "run_phases", "succeeded_check",
+    "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "KillFigures", "Phase", "components",
+    "counting_again_check", "failed_open_check", "fault_checks", "hold_pod_replicas", "kill_figures", "outcome",
+    "phase_counts", "phase_latency", "phase_of", "pod_killed_check", "ratelimit_stats", "run_fault_checks",
+    "run_phases", "succeeded_check",
 ]  # fmt: skip

@@ -293,9 +293,13 @@ class LocalPod:
             self._start_container(container)
 
     def close(self, grace_s: float = 5.0) -> None:
-        """Stop every process: SIGTERM to all at once, SIGKILL to what is left after ``grace_s`` (the Pod's
-        termination grace period, as the kubelet gives it)."""
-        threads = [threading.Thread(target=p.stop, kwargs={"grace_s": grace_s}) for p in reversed(self.processes)]
+        """Stop every process: SIGTERM to each container's main process at once, SIGKILL to what is left of it after
+        ``grace_s`` (the Pod's termination grace period, as the kubelet gives it) or once its main process ended
+        (:meth:`.base.processes.ManagedProcess.stop` ``leader_only``)."""
+        threads = [
+            threading.Thread(target=p.stop, kwargs={"grace_s": grace_s, "leader_only": True})
+            for p in reversed(self.processes)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -402,9 +406,10 @@ class LocalPod:
         return int(self.statuses[name]["state"]["terminated"]["exitCode"])
 
     def kill_container(self, name: str, grace_s: float) -> int:
-        """Stop container ``name`` as the kubelet kills one: SIGTERM, SIGKILL after ``grace_s``; its exit code."""
+        """Stop container ``name`` as the kubelet kills one: SIGTERM to its main process, SIGKILL to what is left
+        after ``grace_s``; its exit code."""
         process = self.containers[name]
-        process.stop(grace_s=grace_s)
+        process.stop(grace_s=grace_s, leader_only=True)
         code = self.container_exit(name)
         return code if code is not None else 137
 

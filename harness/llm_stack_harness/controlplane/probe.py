@@ -333,7 +333,13 @@ def _sandbox_services(
 
 
 def _count_models(objects: Sequence[Mapping[str, Any]]) -> int:
-    return sum(1 for o in objects if o.get("kind") == "InferenceService")
+    """Pods the node agent serves without a scaling load: each InferenceService's ``spec.predictor.minReplicas``
+    (the replicas KServe's Deployment starts with; the stack's ``autoscaling.minReplicas``), at least one."""
+    return sum(
+        max(1, int(((o.get("spec") or {}).get("predictor") or {}).get("minReplicas") or 1))
+        for o in objects
+        if o.get("kind") == "InferenceService"
+    )
 
 
 def _pod_images() -> list[Any]:
@@ -428,22 +434,14 @@ def _probe_set(
     """Start the data path of one applied set and run the checks (or hold it for serving, or run the scaling load or
     the fault run instead of the checks); a failure is reported."""
     from .phoenix import gateway_otlp_endpoint
-    from .service_proxy import model_upstreams
 
     gateways = [o for o in admitted if o["kind"] == "Gateway"]
     started = time.monotonic()
     try:
-        upstreams = []
+        upstreams: list[ModelUpstream] = []
         not_served: dict[tuple[str, str], str] = {}
         if models:
-            report.details["modelPods"], not_served = wait_for_model_pods(plane, proxy, objects)
-            upstreams = [
-                u for u in model_upstreams(objects, proxy) if (u.namespace, u.inference_service) not in not_served
-            ]
-            if not_served:
-                report.details["notServed"] = [
-                    f"{ns}/{isvc}: not served: {why}" for (ns, isvc), why in not_served.items()
-                ]
+            upstreams, not_served = _wait_for_models(report, objects, plane, proxy, faults)
             report.details["modelStartSeconds"] = round(time.monotonic() - started, 1)
         proxy.sync()
         data_plane.upstreams = proxy.hosts()
@@ -462,7 +460,9 @@ def _probe_set(
                 elif faults is not None:
                     from .faults import run_fault_checks
 
-                    run_fault_checks(report, base_url, objects, data_plane, phoenix, faults, log=_progress)
+                    run_fault_checks(
+                        report, base_url, objects, data_plane, phoenix, faults, client=plane.client, log=_progress
+                    )
                 elif serving is None or serving.get("checks"):
                     probe_gateway(
                         base_url,
@@ -487,6 +487,25 @@ def _probe_set(
         report.details["seconds"] = round(time.monotonic() - started, 1)
     except Exception as failure:  # reported with the component's log tail
         report.error = f"{type(failure).__name__}: {failure}"
+
+
+def _wait_for_models(
+    report: ProbeReport, objects: Sequence[JsonDict], plane: LocalControlPlane, proxy: ServiceProxy,
+    faults: Mapping[str, Any] | None,
+) -> tuple[list[ModelUpstream], dict[tuple[str, str], str]]:  # fmt: skip
+    """The served models' upstreams once their Pods are ready (the fault run's two replicas written first), and the
+    models not served, with why (``details.modelPods``, ``details.notServed``)."""
+    from .service_proxy import model_upstreams
+
+    if faults is not None:
+        from .faults import hold_pod_replicas
+
+        hold_pod_replicas(plane.client, objects, faults)
+    report.details["modelPods"], not_served = wait_for_model_pods(plane, proxy, objects)
+    upstreams = [u for u in model_upstreams(objects, proxy) if (u.namespace, u.inference_service) not in not_served]
+    if not_served:
+        report.details["notServed"] = [f"{ns}/{isvc}: not served: {why}" for (ns, isvc), why in not_served.items()]
+    return upstreams, not_served
 
 
 def _model_pods(plane: LocalControlPlane, namespace: str, isvc: str) -> list[Any]:
@@ -842,7 +861,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="JSON",
         help="instead of the checks, a steady load through a baseline, each fault (the component stopped, held down, "
         'started again) and a recovery: {"concurrency": N, "phaseSeconds": S, "outputTokens": N, '
-        '"faults": ["phoenix-down", "redis-down"]} (with --vllm; controlplane/faults.py)',
+        '"faults": ["phoenix-down", "redis-down", "pod-killed"]} (with --vllm; controlplane/faults.py)',
     )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
