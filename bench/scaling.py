@@ -36,9 +36,10 @@ HPA_SYNC_S = 15.0
 """kube-controller-manager's ``--horizontal-pod-autoscaler-sync-period`` default, which local-run keeps."""
 SLACK_S = 10.0
 """The target's allowance for the rest of the loop (scrape, query, controllers, scheduler, first probe)."""
-LOAD = ["--load", "step", "--concurrency", "8", "--duration", "300", "--output-tokens", "192", "--tail", "300"]
-"""Eight streams of 192 tokens for 300 s: vLLM runs two at a time (the example's ``--max-num-seqs 2``), so six wait,
-three times the threshold of 2; 300 s covers a replica's start on two loaded cores."""
+LOAD = ["--load", "step", "--concurrency", "6", "--duration", "600", "--output-tokens", "192", "--tail", "300"]
+"""Six streams of 192 tokens for 600 s: vLLM runs two at a time (the example's ``--max-num-seqs 2``), so four wait,
+twice the threshold of 2; 600 s covers a replica's start on two cores that the first replica keeps busy (four to
+eight minutes measured: each of vLLM's three processes imports it on the core left)."""
 
 
 def polling_interval(values: Path) -> float:
@@ -52,7 +53,7 @@ def polling_interval(values: Path) -> float:
 def figures(document: dict[str, Any], polling_s: float) -> dict[str, Any]:
     """The run's time to capacity, the added Pods' readiness and the target they give."""
     rows = document["timeline"]
-    first = set(rows[0].get("pods") or {}) if rows else set()
+    first = set(document.get("first_pods") or ())
     ready = document.get("pod_ready_seconds") or {}
     added = {name: seconds for name, seconds in ready.items() if name not in first}
     readiness = max(added.values()) if added else None

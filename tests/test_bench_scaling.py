@@ -1,4 +1,4 @@
-"""bench/scaling.py's arithmetic: the added Pods are those not ready at the first poll, the target is the issue's
+"""bench/scaling.py's arithmetic: the added Pods are those not ready before the load, the target is the issue's
 sum with the slowest added Pod's readiness, and a run whose added Pod never became ready says so."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _run(capacity: float | None, ready: dict[str, float]) -> dict[str, Any]:
         {"t": 400, "replicas": 1, "pods": {"added": 50}},
     ]
     summary = {"time_to_capacity_s": capacity, "errors": 0, "requests": 120}
-    return {"timeline": rows, "summary": summary, "pod_ready_seconds": ready}
+    return {"timeline": rows, "summary": summary, "pod_ready_seconds": ready, "first_pods": ["first"]}
 
 
 def test_the_target_uses_the_slowest_added_pods_readiness_not_the_first_pods(bench: ModuleType) -> None:

@@ -320,7 +320,7 @@ def test_json_mode_prints_one_object_on_stdout_and_its_progress_on_stderr(
         asked.update(load, manifests=sorted(p.name for p in manifests.iterdir()))
         log("a row")
         return aigateway.SandboxLoad(
-            _timeline(), failed=(), pod_requests={"a": 48}, pod_ready_seconds={"a": 41.0}, error=None
+            _timeline(), failed=(), pod_requests={"a": 48}, pod_ready_seconds={"a": 41.0}, first_pods=("a",), error=None
         )
 
     monkeypatch.setattr(cli, "locate_installs", lambda: None)
@@ -334,6 +334,7 @@ def test_json_mode_prints_one_object_on_stdout_and_its_progress_on_stderr(
     (line,) = out.splitlines()
     document = json.loads(line)
     assert document["pod_requests"] == {"a": 48} and document["pod_ready_seconds"] == {"a": 41.0}
+    assert document["first_pods"] == ["a"]
     assert "llm-stack local-run: " in err and "  - vLLM: as the local runtime runs it" in err and "  a row" in err
     assert asked == {"profile": StepProfile(concurrency=8, duration_s=150), "poll_s": 5, "tail_s": 240,
                      "manifests": ["stack.yaml"]}  # fmt: skip

@@ -237,8 +237,8 @@ def run_scaling_checks(
     )  # fmt: skip
     served = pod_requests(timeline)
     report.details["scaling"] = timeline.to_json() | {
-        "pod_requests": served, "pod_ready_seconds": sampler.readiness, "target": dataclasses.asdict(target),
-        "failed": [dataclasses.asdict(r) for r in failed[:20]],
+        "pod_requests": served, "pod_ready_seconds": sampler.readiness, "first_pods": sorted(first),
+        "target": dataclasses.asdict(target), "failed": [dataclasses.asdict(r) for r in failed[:20]],
     }  # fmt: skip
     summary, floor = timeline.summary, max(target.min_replicas, 1)
     replicas = [row.cluster.replicas or 0 for row in timeline.rows]

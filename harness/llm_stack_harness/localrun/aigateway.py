@@ -72,6 +72,8 @@ class SandboxLoad:
     """Each predictor Pod that was ready -> the requests its own vLLM counted."""
     pod_ready_seconds: dict[str, float]
     """Each predictor Pod that was ready -> seconds from its creation to Ready (the API server's timestamps)."""
+    first_pods: tuple[str, ...]
+    """The Pods ready before the load started (the others are the ones the HPA added)."""
     error: str | None
     """What ended the run early (after the timeline, or in a set after it), or None."""
 
@@ -104,5 +106,6 @@ def run_load(
         failed=_failed(scaling.get("failed") or []),
         pod_requests=dict(scaling.get("pod_requests") or {}),
         pod_ready_seconds=dict(scaling.get("pod_ready_seconds") or {}),
+        first_pods=tuple(scaling.get("first_pods") or ()),
         error=errors,
     )

@@ -536,7 +536,9 @@ def _run_ai_gateway_load(
     )  # fmt: skip
     return render_load(
         request, result.timeline, rows_shown=True, failed=result.failed, error=result.error,
-        extra={"pod_requests": result.pod_requests, "pod_ready_seconds": result.pod_ready_seconds}, out=out,
+        extra={"pod_requests": result.pod_requests, "pod_ready_seconds": result.pod_ready_seconds,
+               "first_pods": list(result.first_pods)},
+        out=out,
     )  # fmt: skip
 
 
