@@ -36,10 +36,9 @@ HPA_SYNC_S = 15.0
 """kube-controller-manager's ``--horizontal-pod-autoscaler-sync-period`` default, which local-run keeps."""
 SLACK_S = 10.0
 """The target's allowance for the rest of the loop (scrape, query, controllers, scheduler, first probe)."""
-LOAD = ["--load", "step", "--concurrency", "6", "--duration", "600", "--output-tokens", "192", "--tail", "300"]
-"""Six streams of 192 tokens for 600 s: vLLM runs two at a time (the example's ``--max-num-seqs 2``), so four wait,
-twice the threshold of 2; 600 s covers a replica's start on two cores that the first replica keeps busy (four to
-eight minutes measured: each of vLLM's three processes imports it on the core left)."""
+LOAD = ["--load", "step", "--concurrency", "6", "--duration", "300", "--output-tokens", "192", "--tail", "300"]
+"""Six streams of 192 tokens for 300 s: vLLM runs two at a time (the example's ``--max-num-seqs 2``), so four wait,
+twice the threshold of 2; 300 s leaves the added replica minutes to serve after its start."""
 
 
 def polling_interval(values: Path) -> float:

@@ -466,3 +466,19 @@ def test_a_container_that_keeps_exiting_waits_in_crash_loop_back_off(restarts: d
     assert back_off[0]["message"] == (
         "Back-off restarting failed container app in pod crash-loop_kserve-inference(uid-crash-loop)"
     )
+
+
+def test_each_served_vllm_gets_the_lowest_free_core_and_shares_past_the_machines_count() -> None:
+    from llm_stack_harness.controlplane.agent import CORE_BIND_ENV, bound_to_core, free_core
+    from llm_stack_harness.controlplane.pods import LocalImage
+
+    assert free_core(set(), 2) == 0
+    assert free_core({0}, 2) == 1
+    assert free_core({1}, 2) == 0  # a Pod gone frees its core for the next
+    assert free_core({0, 1}, 2) == 0  # more Pods than cores: shared
+    vllm = LocalImage("vllm/vllm-openai", Path("/bin/true"), env={"VLLM_CPU_KVCACHE_SPACE": "1"})
+    storage = LocalImage("kserve/storage-initializer", Path("/bin/true"))
+    bound = bound_to_core([storage, vllm], 1)
+    assert bound[0] == storage  # only vLLM's image is bound
+    assert bound[1].env == {"VLLM_CPU_KVCACHE_SPACE": "1", CORE_BIND_ENV: "1"}
+    assert CORE_BIND_ENV not in vllm.env  # the table's image is left as it is

@@ -107,6 +107,9 @@ IMAGES: tuple[ImageProgram, ...] = (
 """The one table of images the node agent runs, and with what. An image not in it is never run."""
 
 VLLM_IMAGE_ENV: Mapping[str, str] = dict(VLLM_CPU_ENV) | {"VLLM_ALLOW_LONG_MAX_MODEL_LEN": "1"}
+CORE_BIND_ENV = "VLLM_CPU_OMP_THREADS_BIND"
+"""vLLM's CPU worker binds its process and threads to these cores; ``auto`` (its default) takes the first core the
+process may use, so every vLLM on this machine would take core 0."""
 """What the local vLLM adds to the container's env (which overrides it): vLLM's CPU settings, and leave to serve a
 ``--max-model-len`` above the tiny model's 512 positions."""
 TENSOR_PARALLEL_FLAGS = ("--tensor-parallel-size", "-tp")
@@ -118,6 +121,10 @@ SUBSTITUTIONS = register("node agent", (
     ("the declared GPUs are capacity on the Node objects only: vLLM runs on CPU (vllm-cpu), with "
      + ", ".join(f"{k}={v}" for k, v in VLLM_IMAGE_ENV.items()) + " as its image's env (the container's env "
      "overrides it)", "no GPU on this machine"),
+    (f"each served vLLM Pod has its own core ({CORE_BIND_ENV} set to the lowest core no other served Pod has, "
+     "cores shared round-robin past the machine's count)", "a kubelet's static CPU manager gives each Guaranteed "
+     "Pod CPUs of its own; without it every vLLM binds core 0, and a second one's worker starts on the core the "
+     "first one's engine keeps busy (measured: no progress for minutes)"),
     ("vLLM is served with --tensor-parallel-size 1 whatever the Pod asks (gpuCount > 1 shards over GPUs that "
      "do not exist here) and with --enforce-eager added", "one CPU process per Pod; torch.compile on two cores "
      "would add a minute to every start"),
@@ -182,6 +189,20 @@ def local_images(root: Path | None = None) -> list[LocalImage]:
     ]
 
 
+def free_core(taken: set[int], cores: int) -> int:
+    """The lowest of ``cores`` not in ``taken``; past the machine's count, round-robin over them."""
+    return next((core for core in range(cores) if core not in taken), len(taken) % cores)
+
+
+def bound_to_core(images: Sequence[LocalImage], core: int) -> list[LocalImage]:
+    """``images`` with vLLM's bound to ``core`` (:data:`CORE_BIND_ENV` in its image env; a container's own env still
+    overrides it)."""
+    return [
+        dataclasses.replace(i, env={**i.env, CORE_BIND_ENV: str(core)}) if i.repository == IMAGES[1].repository else i
+        for i in images
+    ]
+
+
 def is_model_pod(pod: Mapping[str, Any]) -> bool:
     labels = (pod.get("metadata") or {}).get("labels") or {}
     return kserve.INFERENCE_SERVICE_LABEL in labels and labels.get(kserve.COMPONENT_LABEL) == kserve.PREDICTOR_COMPONENT
@@ -232,6 +253,8 @@ class ServedPod:
     started_at: float = dataclasses.field(default_factory=time.monotonic)
     ready_after_s: float | None = None
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
+    core: int = 0
+    """The core its vLLM is bound to (:data:`CORE_BIND_ENV`)."""
 
 
 class NodeAgent(BoundPodStandIn):
@@ -405,12 +428,13 @@ class NodeAgent(BoundPodStandIn):
         served = ServedPod(pod=pod)
         uid = pod["metadata"]["uid"]
         with self._lock:
+            served.core = free_core({s.core for s in self.served.values()}, os.cpu_count() or 1)
             self.served[uid] = served
         local = LocalPod(
             self.client,
             pod,
             network=self.network,
-            images=self.images,
+            images=bound_to_core(self.images, served.core),
             hosts=dict(self.hosts),
             work_dir=self.work_dir / pod["metadata"]["namespace"] / pod["metadata"]["name"],
             base_env=_container_base_env(self.work_dir / pod["metadata"]["namespace"] / pod["metadata"]["name"]),
