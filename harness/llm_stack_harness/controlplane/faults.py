@@ -60,11 +60,11 @@ LABELS = {
     RECOVERED: "after the faults (all up again)",
 }
 """How the checks name each phase."""
-RESTART_ALLOWANCE_S = {"phoenix-down": 180.0, "redis-down": 20.0, "pod-killed": 240.0}
+RESTART_ALLOWANCE_S = {"phoenix-down": 180.0, "redis-down": 20.0, "pod-killed": 420.0}
 """Longest a component takes to be healthy again after it is started (Phoenix's and Redis's own waits; for a killed
-Pod, its replacement's storage initializer and vLLM start on two loaded cores): the load is bounded to the phases
-plus these."""
-MAX_PHASE_S = 90.0
+Pod, its replacement's storage initializer and vLLM start on two loaded cores: 232 s measured with another
+control-plane module beside it): the load is bounded to the phases plus these."""
+MAX_PHASE_S = 50.0
 """Longest phase: every fault's phase at this length, with the restart allowances, fits in
 :data:`..base.load_profile.MAX_DURATION_S`."""
 PODS_READY_TIMEOUT_S = 600.0
