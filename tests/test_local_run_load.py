@@ -131,6 +131,8 @@ def _request(*, json_output: bool = True, plot: Path | None = None) -> cli.LoadR
 def test_the_timeline_reads_back_from_its_json() -> None:
     timeline = _timeline()
     assert Timeline.from_json(json.loads(json.dumps(timeline.to_json()))) == timeline
+    stopped = dataclasses.replace(timeline, summary=dataclasses.replace(timeline.summary, stopped_s=12.5))
+    assert Timeline.from_json(json.loads(json.dumps(stopped.to_json()))) == stopped  # a load stopped early, too
 
 
 def test_a_row_s_readings_beyond_the_timeline_s_are_left_when_read_back() -> None:

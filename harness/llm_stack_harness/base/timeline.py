@@ -190,6 +190,7 @@ class Summary:
             requests=summary["requests"],
             counts=_counts(summary),
             capped=summary["request_cap_reached"],
+            stopped_s=summary.get("load_stopped_s"),
         )
 
 
