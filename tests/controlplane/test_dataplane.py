@@ -20,6 +20,7 @@ import pytest
 import yaml
 from helpers import synth_objects, with_changes
 from local_run_support import require_local_runtime
+from probe_support import check
 
 pytestmark = pytest.mark.controlplane
 
@@ -110,12 +111,6 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-4000:]}"
     reports = {r["source"]: r for r in json.loads(result.stdout)}
     return {"code": result.returncode} | {name: reports[str(d)] for name, d in directories.items()}
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    matches = [c for c in report["checks"] if c["name"] == name]
-    assert matches, f"no check {name!r}: error {report['error']}, checks {report['checks']}"
-    return matches[0]
 
 
 def test_gateway_carries_completions_from_vllm(probed: dict[str, Any]) -> None:

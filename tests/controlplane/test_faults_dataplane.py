@@ -23,8 +23,6 @@ node agent serves two vLLM Pods for the whole run (the other phases too: one con
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,7 @@ import pytest
 import yaml
 from helpers import synth_objects, with_changes
 from local_run_support import require_local_runtime
+from probe_support import check, run_probe
 
 pytestmark = pytest.mark.controlplane
 
@@ -63,24 +62,10 @@ def faulted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     directory = tmp_path_factory.mktemp("faults")
     (directory / "stack.yaml").write_text(yaml.safe_dump_all(synth_objects(values), sort_keys=False))
-    result = subprocess.run(
-        [sys.executable, "-m", "llm_stack_harness.controlplane.probe", str(directory), "--vllm", "--json",
-         "--faults", json.dumps(LOAD)],
-        capture_output=True, text=True, timeout=2400, check=False,
-    )  # fmt: skip
     # Kept beside the manifests (pytest keeps its last runs' directories): the counts, phases and latencies to read.
-    (directory / "probe-stdout.json").write_text(result.stdout)
-    (directory / "probe-stderr.txt").write_text(result.stderr)
-    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-6000:]}"
-    report: dict[str, Any] = json.loads(result.stdout)[0]
-    assert "faults" in report["details"], f"{report['error']}\n{result.stderr[-6000:]}"
+    report = run_probe([directory], "--faults", json.dumps(LOAD), timeout_s=2400, keep_in=directory)[0]
+    assert "faults" in report["details"], f"{report['error']}\n{(directory / 'probe-stderr.txt').read_text()[-6000:]}"
     return report
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    matches = [c for c in report["checks"] if c["name"] == name]
-    assert matches, f"no check {name!r}: error {report['error']}, checks {report['checks']}"
-    return matches[0]
 
 
 def test_every_phase_ran_under_load_in_order(faulted: dict[str, Any]) -> None:

@@ -13,8 +13,6 @@ recomputed more often). No token limit: the load is not the budget's to stop.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ import pytest
 import yaml
 from helpers import synth_objects, with_changes
 from local_run_support import require_local_runtime
+from probe_support import check, run_probe
 
 pytestmark = pytest.mark.controlplane
 
@@ -65,22 +64,9 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     values.setdefault("observability", {})["phoenix"] = None  # no tracing
     directory = tmp_path_factory.mktemp("scaling")
     (directory / "stack.yaml").write_text(yaml.safe_dump_all(synth_objects(values), sort_keys=False))
-    result = subprocess.run(
-        [sys.executable, "-m", "llm_stack_harness.controlplane.probe", str(directory), "--vllm", "--json",
-         "--scaling", json.dumps(LOAD)],
-        capture_output=True, text=True, timeout=2400, check=False,
-    )  # fmt: skip
-    assert result.stdout.strip().startswith("["), f"exit {result.returncode}\n{result.stderr[-6000:]}"
-    reports = json.loads(result.stdout)
-    report: dict[str, Any] = reports[0]
-    assert "scaling" in report["details"], f"{report['error']}\n{result.stderr[-6000:]}"
+    report = run_probe([directory], "--scaling", json.dumps(LOAD), timeout_s=2400, keep_in=directory)[0]
+    assert "scaling" in report["details"], f"{report['error']}\n{(directory / 'probe-stderr.txt').read_text()[-6000:]}"
     return report
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    matches = [c for c in report["checks"] if c["name"] == name]
-    assert matches, f"no check {name!r}: error {report['error']}, checks {report['checks']}"
-    return matches[0]
 
 
 def test_load_takes_the_model_from_one_replica_to_two_and_back(scaled: dict[str, Any]) -> None:
