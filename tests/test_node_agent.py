@@ -319,10 +319,66 @@ def test_a_deleted_pod_is_stopped_within_its_own_grace_period(tmp_path: Path) ->
     node_agent.sweep()  # already terminating: not stopped twice
     _until(lambda: len(stopped) == 1)
     node_agent._terminating.clear()
-    pod["metadata"]["deletionGracePeriodSeconds"] = 120
+    pod["metadata"]["deletionGracePeriodSeconds"] = 600
     node_agent.sweep()
     _until(lambda: len(stopped) == 2)
     assert stopped == [7.0, agent.MAX_GRACE_S]
+
+
+class _ClosingPod:
+    """A served Pod's processes: when :meth:`close` (the SIGTERM) came and with what grace."""
+
+    def __init__(self) -> None:
+        self.closed: list[tuple[float, float]] = []
+
+    def close(self, grace_s: float = 5.0) -> None:
+        self.closed.append((time.monotonic(), grace_s))
+
+
+def _hooked_pod(sleep_s: float) -> JsonDict:
+    pod = _predictor_pod()
+    pod["spec"]["containers"][0]["lifecycle"] = {"preStop": {"sleep": {"seconds": sleep_s}}}
+    pod["spec"]["containers"].append({"name": "sidecar", "image": "busybox",
+                                      "lifecycle": {"preStop": {"exec": {"command": ["sleep", "1"]}}}})  # fmt: skip
+    return pod
+
+
+def test_the_stack_s_model_container_sleeps_before_the_sigterm_as_written() -> None:
+    """What the agent reads from the Pod KServe makes of dist/: the sleep action's seconds; other actions by name."""
+    assert agent.pre_stop_hooks(_predictor_pod()) == {"kserve-container": 35.0}
+    assert agent.pre_stop_hooks(_hooked_pod(2)) == {"kserve-container": 2.0, "sidecar": "exec"}
+
+
+def test_the_pre_stop_sleep_runs_before_the_sigterm_and_counts_against_the_grace_period(tmp_path: Path) -> None:
+    api = _FakeApi([])
+    node_agent = _agent(api, 1, tmp_path)
+    served = agent.ServedPod(pod=_hooked_pod(0.4), stage="ready")
+    local = _ClosingPod()
+    served.local = local  # type: ignore[assignment]
+    started = time.monotonic()
+    node_agent._terminate("u-1", served, "/api/v1/namespaces/kserve-inference/pods/p", 10.0)
+    ((at, grace),) = local.closed
+    assert at - started >= 0.4  # slept first, the probes still running (stop set after)
+    assert 9.0 < grace <= 9.6  # what is left of the 10 s
+    assert served.stop.is_set() and served.stage == "deleted"
+    events = [body for method, path, body in api.calls if method == "POST" and path.endswith("/events")]
+    assert [e["reason"] for e in events] == ["FailedPreStopHook"]
+    assert "container 'sidecar' not run: the node agent runs the sleep action only, not exec" in events[0]["message"]
+    assert api.calls[-1][:2] == ("DELETE", "/api/v1/namespaces/kserve-inference/pods/p?gracePeriodSeconds=0")
+
+
+def test_a_pre_stop_sleep_longer_than_the_grace_period_is_cut_at_it_and_the_containers_get_two_seconds(
+    tmp_path: Path,
+) -> None:
+    node_agent = _agent(_FakeApi([]), 1, tmp_path)
+    served = agent.ServedPod(pod=_hooked_pod(30), stage="ready")
+    local = _ClosingPod()
+    served.local = local  # type: ignore[assignment]
+    started = time.monotonic()
+    node_agent._terminate("u-1", served, "/api/v1/namespaces/kserve-inference/pods/p", 0.3)
+    ((at, grace),) = local.closed
+    assert 0.3 <= at - started < 5.0
+    assert grace == agent.MIN_GRACE_AFTER_HOOK_S
 
 
 def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:

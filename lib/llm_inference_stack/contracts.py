@@ -97,6 +97,11 @@ class ServedModel(PodPeer, Protocol):
         """Admit only ``gateway``'s pods (and Prometheus) to the model's pods; returns the NetworkPolicy."""
         ...
 
+    def drain_connections(self, *, lifetime_seconds: int) -> None:
+        """Keep a stopping pod serving until a gateway's connections to it, which live at most ``lifetime_seconds``,
+        are closed."""
+        ...
+
 
 @runtime_checkable
 class CachingModel(ServedModel, Protocol):

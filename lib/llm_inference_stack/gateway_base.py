@@ -161,6 +161,7 @@ class GatewayBase(Construct, Generic[M, T]):
         limits = rate_limit_for(server, rate_limit, self.config.rate_limit)
         route = new_route(self.kind, server, limits, self.routes)
         self.routes.append(route)
+        server.drain_connections(lifetime_seconds=self.config.resilience.connection_lifetime_seconds)
         if network_policy and server.network_policy is None:
             server.allow_ingress_only_from(gateway=self)
         if network_policy and self.network_policy is None:

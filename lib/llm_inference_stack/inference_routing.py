@@ -203,6 +203,10 @@ class InferenceRouting(Construct):
     def network_policy(self) -> Construct | None:
         return self.endpoint_picker_policy
 
+    def drain_connections(self, *, lifetime_seconds: int) -> None:
+        """The server's (``ModelServer.drain_connections``): the gateway's connections to the pool's pods."""
+        self.server.drain_connections(lifetime_seconds=lifetime_seconds)
+
     def allow_ingress_only_from(
         self,
         *,

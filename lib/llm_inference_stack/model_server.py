@@ -84,6 +84,7 @@ def vllm_args(
     ]
     if runtime.max_model_len is not None:
         args += ["--max-model-len", str(runtime.max_model_len)]
+    args += ["--shutdown-timeout", str(runtime.shutdown_timeout_seconds)]
     if prefix_cache_block_size is not None:
         args += ["--enable-prefix-caching", "--block-size", str(prefix_cache_block_size)]
     if otlp_traces_endpoint is not None:
@@ -162,6 +163,9 @@ class ModelServer(Construct):
         self.prefix_cache_block_size: int | None = None
         """vLLM's ``--block-size`` with ``--enable-prefix-caching`` (``enable_prefix_caching``); None: vLLM's
         defaults."""
+        self.connection_lifetime_seconds = 0
+        """The longest a gateway keeps a connection to the predictor Service (``drain_connections``); 0 until a
+        gateway says."""
         self._project_name = project_name
         self.warnings: list[str] = credential_warnings(
             where=f"model {self.name}", args=model.runtime.extra_args, env=model.runtime.env
@@ -311,6 +315,35 @@ class ModelServer(Construct):
                 )
         self.prefix_cache_block_size = block_size
 
+    def drain_connections(self, *, lifetime_seconds: int) -> None:
+        """Keep a stopping replica serving until a gateway whose connections to the predictor Service live at most
+        ``lifetime_seconds`` has closed every one it opened to it: its container's ``preStop`` sleep
+        (:attr:`pre_stop_seconds`), before vLLM gets SIGTERM. Behind the Service's ClusterIP, kube-proxy picks a Pod
+        per connection, so the gateway's open connections keep reaching a terminating Pod until they are renewed
+        (``ResilienceConfig.upstream_max_connection_seconds``). A gateway's ``add_model`` calls this; the longest
+        lifetime asked for holds.
+
+        :param lifetime_seconds: seconds, at least 0.
+        """
+        if not isinstance(lifetime_seconds, int) or isinstance(lifetime_seconds, bool) or lifetime_seconds < 0:
+            raise PropError(
+                "ModelServer.drain_connections", "lifetime_seconds", lifetime_seconds, "give a number of seconds >= 0"
+            )
+        self.connection_lifetime_seconds = max(self.connection_lifetime_seconds, lifetime_seconds)
+
+    @property
+    def pre_stop_seconds(self) -> int:
+        """The vLLM container's ``preStop`` sleep: the gateways' connection lifetime (``drain_connections``) plus the
+        time the cluster takes to stop opening new connections to a terminating Pod
+        (``facts.kubernetes.ENDPOINT_PROPAGATION_SECONDS``). Read at synthesis."""
+        return self.connection_lifetime_seconds + kubernetes.ENDPOINT_PROPAGATION_SECONDS
+
+    @property
+    def termination_grace_seconds(self) -> int:
+        """The Pod's ``terminationGracePeriodSeconds``: the ``preStop`` sleep, then vLLM's ``--shutdown-timeout``
+        for the requests it runs (``runtime.shutdown_timeout_seconds``), then a margin before the SIGKILL."""
+        return self.pre_stop_seconds + self.model.runtime.shutdown_timeout_seconds + kubernetes.SIGKILL_MARGIN_SECONDS
+
     @property
     def project_name(self) -> str:
         """Phoenix project of vLLM's spans."""
@@ -335,8 +368,8 @@ class ModelServer(Construct):
                 or None,
                 "volumes": [shared_memory] if runtime.gpu_count > 1 else None,
                 "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                # Model pods load for minutes; give in-flight generations time to finish.
-                "terminationGracePeriodSeconds": 120,
+                # The preStop sleep, then vLLM's drain of the generations it runs.
+                "terminationGracePeriodSeconds": self.termination_grace_seconds,
             }
         }
 
@@ -360,6 +393,8 @@ class ModelServer(Construct):
             "ports": [{"containerPort": SERVING_PORT, "name": PORT_NAME, "protocol": "TCP"}],
             "resources": self._resources(),
             **self._probes(),
+            # Serving on while the gateways' connections to the Pod close (drain_connections), then SIGTERM.
+            "lifecycle": {"preStop": {"sleep": {"seconds": self.pre_stop_seconds}}},
             # The vLLM image runs as root and writes caches under its home directory, so neither
             # runAsNonRoot nor a read-only root filesystem is possible with the upstream image.
             "securityContext": {

@@ -24,8 +24,10 @@ Deleting a Pod the agent runs stops its processes as the kubelet does: SIGTERM t
 (``deletionGracePeriodSeconds``, else ``terminationGracePeriodSeconds``, at most :data:`MAX_GRACE_S`) or once the
 main process ended; then it finishes the deletion (``gracePeriodSeconds=0``). A predictor Pod that arrives while a
 served one terminates (the ReplicaSet's replacement) stays Pending until the terminating Pod's slot is free, then is
-served: it is not reported Ready without running. ``lifecycle.preStop`` hooks are not run (the model Pods the stack
-writes have none).
+served: it is not reported Ready without running. Before the SIGTERM, each container's ``lifecycle.preStop`` hook
+runs as the kubelet runs it, within the grace period (its probes go on meanwhile): the ``sleep`` action (what the
+stack writes: the model Pods serve on while the gateways' connections to them close); any other action is not run,
+and a Warning Event ``FailedPreStopHook`` says so, as the kubelet reports a hook that failed.
 """
 
 from __future__ import annotations
@@ -54,8 +56,11 @@ from .pods import InitContainerFailed, LocalImage, LocalPod, PodError, PodNetwor
 START_TIMEOUT_S = 600.0
 """Longest the agent waits for a served Pod's containers to become ready (its startupProbe's budget if smaller)."""
 INIT_TIMEOUT_S = 600.0
-MAX_GRACE_S = 30.0
-"""The longest termination grace period the agent honours (the default values ask 120 s; vLLM stops in seconds)."""
+MAX_GRACE_S = 180.0
+"""The longest termination grace period the agent honours (the default values ask 120 s: a 35 s ``preStop`` sleep,
+then vLLM's 80 s drain)."""
+MIN_GRACE_AFTER_HOOK_S = 2.0
+"""What the kubelet gives the containers after a ``preStop`` hook that used up the grace period."""
 
 STORAGE_INITIALIZER_SCRIPT = Path(__file__).with_name("storage_initializer.py")
 
@@ -132,8 +137,9 @@ SUBSTITUTIONS = register("node agent", (
      "no real weights here; the storage initializer and vLLM load real files"),
     ("probes are run by the node agent as the kubelet's prober runs them (httpGet, tcpSocket, exec; a grpc probe "
      "passes without being run), one loop per Pod; a container killed for its liveness or startup probe, or a Pod "
-     "deleted, is stopped with SIGTERM to its main process and SIGKILL after its grace period (at most 30 s); "
-     "lifecycle.preStop hooks are not run; a failed init container is not restarted",
+     "deleted, is stopped with SIGTERM to its main process and SIGKILL after its grace period (at most "
+     f"{MAX_GRACE_S:g} s); of lifecycle.preStop hooks only the sleep action runs (others: a FailedPreStopHook "
+     "Warning Event); a failed init container is not restarted",
      "no kubelet; the restarts, back-off, restartCount, lastState and Events are the kubelet's"),
     ("bound Pods the agent does not serve (model Pods over --serve-models, the gateway's Pods) are reported "
      "Running and Ready without running their containers, each listed under 'not served' with the reason",
@@ -410,6 +416,9 @@ class NodeAgent(BoundPodStandIn):
         ).start()
 
     def _terminate(self, uid: str, served: ServedPod, path: str, grace_s: float) -> None:
+        started = time.monotonic()
+        self._pre_stop(served, grace_s)
+        grace_s = max(grace_s - (time.monotonic() - started), MIN_GRACE_AFTER_HOOK_S)
         served.stop.set()
         if served.thread is not None:
             served.thread.join(timeout=grace_s + 5.0)
@@ -421,6 +430,22 @@ class NodeAgent(BoundPodStandIn):
         with self._lock:
             served.stage = "deleted"
             self._terminating.discard(uid)
+
+    def _pre_stop(self, served: ServedPod, grace_s: float) -> None:
+        """The containers' ``preStop`` hooks, side by side as the kubelet runs them, for at most ``grace_s``: the
+        ``sleep`` action sleeps (the probes go on); another action is reported, not run."""
+        hooks = pre_stop_hooks(served.pod)
+        where = f"Pod {served.pod['metadata']['namespace']}/{served.pod['metadata']['name']}"
+        for container, action in hooks.items():
+            if not isinstance(action, float):
+                message = (f"PreStopHook of container {container!r} not run: the node agent runs the sleep action "
+                           f"only, not {action}")  # fmt: skip
+                self._event(served.pod, "FailedPreStopHook", message)
+                self.log(f"{where}: {message}")
+        longest = max((a for a in hooks.values() if isinstance(a, float)), default=0.0)
+        if longest > 0:
+            self.log(f"{where}: preStop sleep {min(longest, grace_s):g} s before SIGTERM")
+            self._stop.wait(min(longest, grace_s))
 
     # -- one served Pod ---------------------------------------------------------------------------------------
 
@@ -744,6 +769,19 @@ class _ContainerLoop:
         self._fresh(current)
 
 
+def pre_stop_hooks(pod: Mapping[str, Any]) -> dict[str, float | str]:
+    """Each container's ``lifecycle.preStop`` hook: the ``sleep`` action's seconds, or the name of the action the
+    agent does not run (``exec``, ``httpGet``, ``tcpSocket``)."""
+    hooks: dict[str, float | str] = {}
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        hook = ((container.get("lifecycle") or {}).get("preStop")) or {}
+        if "sleep" in hook:
+            hooks[container["name"]] = float(hook["sleep"].get("seconds") or 0)
+        elif hook:
+            hooks[container["name"]] = ", ".join(sorted(hook))
+    return hooks
+
+
 def _container_base_env(work_dir: Path) -> dict[str, str]:
     """A container's process starts from an image's environment, not the verify process's."""
     return {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR")} | {"HOME": str(work_dir)}
@@ -843,4 +881,6 @@ def storage_uri_args(pod: Mapping[str, Any]) -> str:
     return ""
 
 
-__all__ = ["IMAGES", "SUBSTITUTIONS", "ImageProgram", "NodeAgent", "NotServed", "ServedPod", "local_images"]
+__all__ = [
+    "IMAGES", "SUBSTITUTIONS", "ImageProgram", "NodeAgent", "NotServed", "ServedPod", "local_images", "pre_stop_hooks",
+]  # fmt: skip

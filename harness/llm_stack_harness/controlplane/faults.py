@@ -399,7 +399,8 @@ class _Phases:
         self.start_s, self.stats = 0.0, ratelimit_stats(stats_url)
 
     def end(self, name: str, *, down: bool | None = None, restart_s: float | None = None) -> None:
-        now, stats = self.load.now(), ratelimit_stats(self.stats_url)
+        stats = ratelimit_stats(self.stats_url)  # read first: the phase ends after it, and the caller stops the
+        now = self.load.now()  # load right after the last phase ends, so every request sent is in a phase
         rise = {k: stats[k] - self.stats[k] for k in RATE_LIMIT_STATS} if stats and self.stats else None
         self.phases.append(Phase(name, self.start_s, now, down, restart_s, rise))
         self.start_s, self.stats = now, stats
@@ -489,10 +490,11 @@ def run_fault_checks(
     load.start()
     try:
         phases = run_phases(load, spec, components(data_plane, phoenix, killer), stats_url=stats_url, log=log)
+        ended_early = load.finished
+        load.stop()  # nothing sent after the last phase's end
         counters = data_plane.budget_counters() if "redis-down" in spec.faults else None
         if killer is not None:
             killer.read_replacement()
-        ended_early = load.finished
     finally:
         load.stop()
         load.wait(load.timeout_s + 10)

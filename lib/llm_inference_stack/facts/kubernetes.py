@@ -17,3 +17,11 @@ ROLE = ("rbac.authorization.k8s.io/v1", "Role")
 ROLE_BINDING = ("rbac.authorization.k8s.io/v1", "RoleBinding")
 CLUSTER_ROLE = ("rbac.authorization.k8s.io/v1", "ClusterRole")
 CLUSTER_ROLE_BINDING = ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")
+
+ENDPOINT_PROPAGATION_SECONDS = 5
+"""How long after a Pod's deletion the cluster may still open new connections to it: the EndpointSlice controller
+marks its endpoint terminating at once, and kube-proxy, an endpoint picker and the gateways act on that a moment
+later. A ``preStop`` sleep of a few seconds covers it (Kubernetes' docs on Pod termination)."""
+SIGKILL_MARGIN_SECONDS = 5
+"""Seconds of the termination grace period left after a container's own shutdown budget, before the kubelet's
+SIGKILL."""

@@ -249,6 +249,15 @@ class ResilienceConfig(Typed):
     after this long spreads requests over new replicas within that time. Null: connections live until idle.
     Default: 30."""
 
+    @property
+    def connection_lifetime_seconds(self) -> int:
+        """The longest the gateway keeps sending on a connection to a model's Service: ``upstreamMaxConnectionSeconds``,
+        else (null) the idle timeout, which bounds only the connections that go idle. What a stopping model replica
+        waits out before its vLLM stops (``ModelServer.drain_connections``)."""
+        if self.upstream_max_connection_seconds is not None:
+            return self.upstream_max_connection_seconds
+        return self.upstream_idle_timeout_seconds
+
     def __post_init__(self) -> None:
         require(0 <= self.retries <= 10, "retries", self.retries, "use 0 (no retries) to 10 attempts after the first")
         require(

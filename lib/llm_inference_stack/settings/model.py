@@ -212,6 +212,7 @@ GENERATED_VLLM_FLAGS: Mapping[str, tuple[str, str | None]] = {
     "--tensor-parallel-size": ("from {}", "model.runtime.gpu_count"),
     "--gpu-memory-utilization": ("set {} instead", "model.runtime.gpu_memory_utilization"),
     "--max-model-len": ("set {} instead", "model.runtime.max_model_len"),
+    "--shutdown-timeout": ("set {} instead", "model.runtime.shutdown_timeout_seconds"),
     "--model": ("the model path is the positional argument, where KServe mounts the weights", None),
     "--otlp-traces-endpoint": (
         "from {}, or the Phoenix endpoint's host on 4317",
@@ -348,10 +349,10 @@ class RuntimeConfig(Typed):
     """Further ``vllm serve`` flags, appended after the generated ones. Flags the stack generates or wires are
     refused in every spelling vLLM 0.32's parser accepts (``--port``, ``--host``, ``--served-model-name``,
     ``--tensor-parallel-size``/``-tp``, ``--max-model-len``, ``--gpu-memory-utilization``, ``--model``,
-    ``--otlp-traces-endpoint``, ``--download-dir``, ``--uds``, ``--headless``, ``--ssl-keyfile``/``--ssl-certfile``,
-    ``--config``; ``--flag=value``, underscores and every abbreviation argparse resolves, e.g. ``--ho``); ambiguous
-    abbreviations are refused; pipeline, prefill-context and local data parallelism must stay 1 (the pod's GPUs are
-    the tensor-parallel ranks). Default: none."""
+    ``--otlp-traces-endpoint``, ``--shutdown-timeout``, ``--download-dir``, ``--uds``, ``--headless``,
+    ``--ssl-keyfile``/``--ssl-certfile``, ``--config``; ``--flag=value``, underscores and every abbreviation argparse
+    resolves, e.g. ``--ho``); ambiguous abbreviations are refused; pipeline, prefill-context and local data
+    parallelism must stay 1 (the pod's GPUs are the tensor-parallel ranks). Default: none."""
     env: Mapping[str, EnvValue] = field(default_factory=dict)
     """Extra environment variables of the vLLM container: a literal string, or ``{secretKeyRef: {name, key}}``
     for credentials (``HF_TOKEN``); not the ones the stack sets (``GENERATED_VLLM_ENV``: ``HF_HUB_OFFLINE``,
@@ -367,6 +368,11 @@ class RuntimeConfig(Typed):
     key needs ``Exists``). Default: tolerate the ``nvidia.com/gpu`` NoSchedule taint."""
     startup_timeout_seconds: int = 1800
     """How long a replica may take to download and load the model before it is restarted. Default: 1800."""
+    shutdown_timeout_seconds: int = 80
+    """How long a stopping replica's vLLM lets the requests it has finish (``--shutdown-timeout``): on SIGTERM it
+    takes no new request and waits up to this long for those running (0: aborts them, vLLM's own default). The Pod's
+    ``terminationGracePeriodSeconds`` is this plus the ``preStop`` sleep before the SIGTERM (the gateway's
+    connection lifetime, see ``ModelServer.drain_connections``) plus 5 s. Default: 80."""
     shm_size: str = "16Gi"
     """Size limit of the memory-backed ``/dev/shm`` mounted when ``gpuCount`` > 1 (NCCL). Default: 16Gi."""
 
@@ -437,6 +443,12 @@ class RuntimeConfig(Typed):
             "startup_timeout_seconds",
             self.startup_timeout_seconds,
             "use a number of seconds from 60 to 21600 (large models take minutes to load)",
+        )
+        require(
+            isinstance(self.shutdown_timeout_seconds, int) and 0 <= self.shutdown_timeout_seconds <= 3600,
+            "shutdown_timeout_seconds",
+            self.shutdown_timeout_seconds,
+            "use a number of seconds from 0 (abort what is running) to 3600",
         )
         check_quantity("shm_size", self.shm_size)
 
