@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 from typing import Any
 
@@ -182,6 +183,40 @@ def test_a_bad_spec_names_the_field_the_value_and_the_fix(given: Any, message: s
 def test_the_probe_refuses_a_bad_spec_before_anything_is_built(capsys: pytest.CaptureFixture[str]) -> None:
     assert probe.main(["some-dir", "--vllm", "--faults", '{"phaseSeconds": 1000}']) == probe.EXIT_INVALID
     assert "--faults phaseSeconds: 1000 is not valid: give seconds, 5 to 50" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            {"concurrency": 4, "durationSeconds": 60},
+            "--scaling tailSeconds: '(missing)' is not valid: give the seconds",
+        ),
+        ({"durationSeconds": 60, "tailSeconds": 9}, "--scaling concurrency: '(missing)' is not valid: give it, or a"),
+        (
+            {"concurrency": "4", "durationSeconds": 60, "tailSeconds": 9},
+            "--scaling concurrency: '4' is not valid: give",
+        ),
+        (
+            {"concurrency": 4, "durationSeconds": 60, "tailSeconds": 9, "polSeconds": 5},
+            "--scaling polSeconds: 5 is not",
+        ),
+        (
+            {"concurrency": 4, "durationSeconds": 60, "tailSeconds": 9, "hpaSyncPeriodSeconds": 30},
+            "--scaling hpaSyncPeriodSeconds: 30 is not valid: give seconds, 1 to 15",
+        ),
+        (
+            {"concurrency": 4, "durationSeconds": 60, "tailSeconds": 9, "stopOnceServed": "yes"},
+            "--scaling stopOnceServed: 'yes' is not valid: give true or false",
+        ),
+        ([4], "--scaling: [4] is not valid: give a JSON object with"),
+    ],
+)
+def test_the_probe_refuses_a_bad_scaling_job_naming_the_key(
+    capsys: pytest.CaptureFixture[str], spec: Any, message: str
+) -> None:
+    assert probe.main(["some-dir", "--vllm", "--scaling", json.dumps(spec)]) == probe.EXIT_INVALID
+    assert message in capsys.readouterr().err
 
 
 class _Clock:

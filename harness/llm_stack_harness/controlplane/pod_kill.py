@@ -6,8 +6,9 @@ The delete is graceful: no ``gracePeriodSeconds``, so the API server sets ``dele
 endpointslice controller marks its endpoint not ready (terminating) and the Service proxy sends no new connection
 to it; the node agent runs the container's ``preStop`` sleep (the Pod serves on while Envoy's connections to it are
 renewed), then stops its containers (SIGTERM: vLLM drains what it runs; SIGKILL at the end of the grace period) and
-finishes the deletion; the ReplicaSet creates a replacement, which the agent serves once the killed Pod's slot is free. The phase
-ends once the predictor Service has as many ready endpoints as before the kill, none of them the killed Pod's.
+finishes the deletion; the ReplicaSet creates a replacement, which the agent serves once the killed Pod's slot is
+free. The phase ends once the predictor Service has as many ready endpoints as before the kill, none of them the
+killed Pod's.
 
 The two Pods: KServe leaves an ``autoscalerClass: external`` Deployment's replicas to the autoscaler, and KEDA does
 not run in the fault run, so :func:`hold_replicas` writes them as KEDA's HPA would (its scale subresource), before

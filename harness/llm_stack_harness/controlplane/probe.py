@@ -271,6 +271,39 @@ def run_scaling_checks(
 
 SCALING_POLL_S = 5.0
 """Seconds between the scaling job's polls when it names none (``pollSeconds``)."""
+SCALING_NUMBERS = {"tailSeconds": (0.0, 3600.0), "pollSeconds": (0.5, 60.0), "hpaSyncPeriodSeconds": (1.0, 15.0)}
+"""The scaling job's numbers and their bounds (the HPA's sync period: at most kube-controller-manager's 15 s)."""
+STEP_KEYS = ("concurrency", "durationSeconds", "outputTokens")
+
+
+def check_scaling_spec(spec: Any) -> LoadProfile:
+    """The load of a ``--scaling`` job (:func:`scaling_profile`), every key checked first: an unknown or missing
+    key, or a value out of bounds, raises :class:`..base.errors.LoadProfileError` naming it and the fix."""
+    known = {"profile", "stopOnceServed", *SCALING_NUMBERS, *STEP_KEYS}
+    if not isinstance(spec, Mapping):
+        raise LoadProfileError("--scaling", spec, f"give a JSON object with {', '.join(sorted(known))}")
+    for key in sorted(set(spec) - known):
+        raise LoadProfileError(f"--scaling {key}", spec[key], f"leave it out: give only {', '.join(sorted(known))}")
+    if "tailSeconds" not in spec:
+        raise LoadProfileError("--scaling tailSeconds", "(missing)", "give the seconds to poll on after the load")
+    for key, (low, high) in SCALING_NUMBERS.items():
+        value = spec.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise LoadProfileError(f"--scaling {key}", value, f"give seconds, {low:g} to {high:g}")
+    if not isinstance(spec.get("stopOnceServed", False), bool):
+        raise LoadProfileError("--scaling stopOnceServed", spec["stopOnceServed"], "give true or false")
+    if "profile" in spec and set(STEP_KEYS) & set(spec):
+        raise LoadProfileError(
+            "--scaling profile", "...", f"give a profile or a step's {', '.join(STEP_KEYS)}, not both"
+        )
+    for key in () if "profile" in spec else STEP_KEYS:
+        value = spec.get(key, 1)
+        if key != "outputTokens" and key not in spec:
+            raise LoadProfileError(f"--scaling {key}", "(missing)", "give it, or a profile")
+        seconds = key == "durationSeconds"
+        if isinstance(value, bool) or not isinstance(value, float | int if seconds else int):
+            raise LoadProfileError(f"--scaling {key}", value, "give seconds" if seconds else "give a whole number")
+    return scaling_profile(spec)
 
 
 def scaling_profile(spec: Mapping[str, Any]) -> LoadProfile:
@@ -776,7 +809,7 @@ def prepare_job(
     from .sources import ControlPlaneSources
 
     if scaling is not None:
-        scaling_profile(scaling)  # a malformed load fails here, before anything is built or started
+        check_scaling_spec(scaling)  # a malformed load fails here, before anything is built or started
     spec = FaultSpec.from_json(faults) if faults is not None else None  # refused before anything is built
     sets = [(str(d), load_manifests(d)) for d in directories]
     sources = ControlPlaneSources.locate(None)
