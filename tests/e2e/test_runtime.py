@@ -20,6 +20,8 @@ import dataclasses
 import importlib.util
 import os
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -367,3 +369,51 @@ def test_render_dashboard_png(
         step_s=load_observation.step_s,
     )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Last: it stops the module's vLLM
+
+
+def test_a_stopping_vllm_finishes_the_stream_it_runs_and_takes_no_new_request(
+    local_stack: lr.LocalStack, stack: hb.SynthesizedStack
+) -> None:
+    """SIGTERM to vLLM's main process (what the kubelet sends after the ``preStop`` sleep) while a stream runs: with
+    the container's ``--shutdown-timeout`` vLLM finishes it, answers a request that arrives meanwhile with an error
+    (never a completion: the gateway's connections must be gone by then, which the ``preStop`` sleep is for), and
+    exits within the Pod's grace period."""
+    args = stack.container["args"]
+    shutdown_timeout = int(args[args.index("--shutdown-timeout") + 1])
+    grace_s = stack.inference_service["spec"]["predictor"]["terminationGracePeriodSeconds"]
+    assert shutdown_timeout > 0  # 0 would abort the stream
+    tokens, chunks, started = 120, [], threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def stream() -> None:
+        with openai.OpenAI(base_url=f"{local_stack.vllm_url}/v1", api_key="local", timeout=120, max_retries=0) as c:
+            try:
+                for chunk in c.completions.create(model=stack.served_model_name, prompt="Hello", max_tokens=tokens,
+                                                  stream=True, extra_body={"ignore_eos": True}):  # fmt: skip
+                    chunks.append(chunk)
+                    started.set()
+            except openai.OpenAIError as error:
+                outcome["error"] = repr(error)
+
+    streaming = threading.Thread(target=stream)
+    streaming.start()
+    assert started.wait(60), "no first chunk within 60 s"
+    vllm = local_stack.processes["vllm"]
+    stopping = threading.Thread(target=vllm.stop, kwargs={"grace_s": float(grace_s), "leader_only": True})
+    signalled = time.monotonic()
+    stopping.start()
+    time.sleep(0.5)
+    late = openai.OpenAI(base_url=f"{local_stack.vllm_url}/v1", api_key="local", timeout=30, max_retries=0)
+    with late, pytest.raises((openai.APIStatusError, openai.APIConnectionError)):
+        late.completions.create(model=stack.served_model_name, prompt="late", max_tokens=4)
+    streaming.join(120)
+    stopping.join(grace_s + 30)
+    exited_s = time.monotonic() - signalled
+    assert "error" not in outcome, outcome
+    assert chunks[-1].choices[0].finish_reason == "length", chunks[-1]
+    assert sum(len(c.choices[0].text) > 0 for c in chunks) >= tokens // 2  # the whole generation, not cut off
+    assert vllm.exit_code() == 0 and exited_s < grace_s, (vllm.exit_code(), exited_s)

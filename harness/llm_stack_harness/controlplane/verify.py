@@ -254,11 +254,16 @@ _KEEP_KINDS = {"Event", "Namespace", "Lease", "EndpointSlice", "Endpoints"}
 _DELETE_FIRST = {"AIGatewayRoute", "InferenceService", "ScaledObject"}
 
 
+RESET_TIMEOUT_S = 240.0
+"""Longest :func:`reset` waits for what one run left to be gone: a served model Pod takes its ``preStop`` sleep and
+vLLM's shutdown (35 s and ~20-30 s measured; the agent's grace cap is 180 s)."""
+
+
 def reset(
     client: KubeClient,
     applied: Sequence[JsonDict],
     namespaces: Sequence[str],
-    timeout_s: float = 120.0,
+    timeout_s: float = RESET_TIMEOUT_S,
     *,
     keep: Callable[[Mapping[str, Any]], bool] = lambda _obj: False,
 ) -> None:
