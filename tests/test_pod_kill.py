@@ -124,23 +124,25 @@ def test_the_figures_of_a_kill_are_the_requests_after_it_and_those_in_flight_at_
 
 
 def test_the_check_says_every_request_after_the_kill_succeeded_and_how_many_in_flight_failed() -> None:
-    records = [_record(112.0, 115.5, "error", None), _record(113.0, 117.0), _record(116.0, 119.0)]
+    records = [_record(112.0, 115.5), _record(113.0, 117.0), _record(116.0, 119.0)]
     check = pod_killed_check(PHASE, kill_figures(records, PHASE, 115.0), KILL)
-    assert check.name == "one of two Pods killed: every request started after the kill succeeded"
+    assert check.name == "one of two Pods killed: every request in flight at the kill or started after it succeeded"
     assert check.ok
     assert check.detail.startswith(
-        "1 of 1 (2xx 1, 429 0, 5xx 0, other 0); 1 of 2 in flight on it failed (in flight: its own vLLM's "
+        "1 of 1 (2xx 1, 429 0, 5xx 0, other 0); 0 of 2 in flight on it failed (in flight: its own vLLM's "
         "num_requests_running + num_requests_waiting at the kill; failed: of the 2 requests in flight at the kill "
         "on both Pods by the load's records, those not 2xx). Pod tiny-predictor-a deleted (grace period 120 s), its "
         "endpoint not ready 0.8 s after the delete; replacement tiny-predictor-c; down throughout: yes"
     )
     failed_after = [*records, _record(120.0, 121.0, "error", 503)]
     assert not pod_killed_check(PHASE, kill_figures(failed_after, PHASE, 115.0), KILL).ok
+    broken_off = [_record(112.0, 115.5, "error", None), *records[1:]]  # a stream in flight on it, cut at the kill
+    assert not pod_killed_check(PHASE, kill_figures(broken_off, PHASE, 115.0), KILL).ok
     still_ready = Phase("pod-killed", 100.0, 200.0, down=False)
     assert not pod_killed_check(still_ready, kill_figures(records, PHASE, 115.0), KILL).ok
     unread = Killed(pod="tiny-predictor-a", at_s=115.0)
     assert (
-        "1 of ? (its vLLM did not answer) in flight"
+        "0 of ? (its vLLM did not answer) in flight"
         in pod_killed_check(PHASE, kill_figures(records, PHASE, 115.0), unread).detail
     )
     checks = fault_checks([PHASE], {"pod-killed": {"2xx": 3, "429": 0, "5xx": 0, "other": 1}}, counters=None,

@@ -295,8 +295,10 @@ def kill_figures(records: Sequence[RequestRecord], phase: Phase, at_s: float) ->
 
 
 def pod_killed_check(phase: Phase, figures: KillFigures, killed: Killed) -> Check:
-    """``one of two Pods killed: every request started after the kill succeeded``, the killed Pod's endpoint out of
-    the EndpointSlices' ready ones; the detail says how many were in flight on it and how many of those failed."""
+    """``one of two Pods killed: every request in flight at the kill or started after it succeeded``, the killed
+    Pod's endpoint out of the EndpointSlices' ready ones: the Pod serves on for its ``preStop`` sleep and vLLM drains
+    what it runs, so neither those it had nor those sent after fail. The detail says how many were in flight on it
+    and how many of those failed."""
     total = sum(figures.after.values())
     on_it = f"{killed.in_flight:g}" if killed.in_flight is not None else "? (its vLLM did not answer)"
     endpoint = (
@@ -305,8 +307,8 @@ def pod_killed_check(phase: Phase, figures: KillFigures, killed: Killed) -> Chec
         else f"still ready {NOT_READY_WAIT_S:g} s after the delete"
     )
     return Check(
-        f"{LABELS[phase.name]}: every request started after the kill succeeded",
-        total > 0 and figures.after["2xx"] == total and bool(phase.down),
+        f"{LABELS[phase.name]}: every request in flight at the kill or started after it succeeded",
+        total > 0 and figures.after["2xx"] == total and figures.records_in_flight_failed == 0 and bool(phase.down),
         f"{figures.after['2xx']} of {total} ({_spell(figures.after)}); {figures.records_in_flight_failed} of {on_it} "
         f"in flight on it failed (in flight: its own vLLM's num_requests_running + num_requests_waiting at the kill; "
         f"failed: of the {figures.records_in_flight} requests in flight at the kill on both Pods by the load's "
