@@ -367,6 +367,13 @@ class ModelServer(Construct):
                 ]
                 or None,
                 "volumes": [shared_memory] if runtime.gpu_count > 1 else None,
+                "deploymentStrategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {
+                        "maxSurge": runtime.rollout_max_surge,
+                        "maxUnavailable": runtime.rollout_max_unavailable,
+                    },
+                },
                 "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                 # The preStop sleep, then vLLM's drain of the generations it runs.
                 "terminationGracePeriodSeconds": self.termination_grace_seconds,

@@ -373,6 +373,13 @@ class RuntimeConfig(Typed):
     takes no new request and waits up to this long for those running (0: aborts them, vLLM's own default). The Pod's
     ``terminationGracePeriodSeconds`` is this plus the ``preStop`` sleep before the SIGTERM (the gateway's
     connection lifetime, see ``ModelServer.drain_connections``) plus 5 s. Default: 80."""
+    rollout_max_surge: int = 1
+    """Replicas a rollout (a new image, flag or setting) starts above the desired count before it stops old ones:
+    each needs room for one more replica (its GPUs). 0 stops old replicas first, and then ``rolloutMaxUnavailable``
+    must be at least 1. Default: 1."""
+    rollout_max_unavailable: int = 0
+    """Replicas a rollout may stop before their replacements are ready. Default: 0, so serving capacity never drops
+    during a rollout (KServe's own default, 25% of the replicas, stops one of every four at once)."""
     shm_size: str = "16Gi"
     """Size limit of the memory-backed ``/dev/shm`` mounted when ``gpuCount`` > 1 (NCCL). Default: 16Gi."""
 
@@ -438,6 +445,11 @@ class RuntimeConfig(Typed):
                 "use a string value or {secretKeyRef: {name: <secret>, key: <key>}}",
             )
         check_label_map("node_selector", self.node_selector, label_values=True)
+        self._check_lifecycle()
+        check_quantity("shm_size", self.shm_size)
+
+    def _check_lifecycle(self) -> None:
+        """The replicas' start, stop and rollout settings."""
         require(
             60 <= self.startup_timeout_seconds <= 6 * 3600,
             "startup_timeout_seconds",
@@ -450,7 +462,23 @@ class RuntimeConfig(Typed):
             self.shutdown_timeout_seconds,
             "use a number of seconds from 0 (abort what is running) to 3600",
         )
-        check_quantity("shm_size", self.shm_size)
+        for name in ("rollout_max_surge", "rollout_max_unavailable"):
+            value = getattr(self, name)
+            require(
+                isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100,
+                name,
+                value,
+                "use a number of replicas from 0 to 100",
+            )
+        require(
+            self.rollout_max_surge + self.rollout_max_unavailable > 0,
+            "rollout_max_unavailable",
+            self.rollout_max_unavailable,
+            lambda n: (
+                f"with {n('rollout_max_surge')} 0 a rollout could neither start a new replica nor stop an old one "
+                "(Kubernetes refuses both at 0): use 1"
+            ),
+        )
 
 
 class Inherit(enum.Enum):

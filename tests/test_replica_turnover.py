@@ -1,5 +1,6 @@
 """A stopping model replica drains: its ``preStop`` sleep outlasts the gateway's connections to it, then vLLM's
-``--shutdown-timeout`` lets the requests it runs finish, all within ``terminationGracePeriodSeconds``."""
+``--shutdown-timeout`` lets the requests it runs finish, all within ``terminationGracePeriodSeconds``; and a rollout
+replaces replicas without stopping one first (``maxSurge`` 1, ``maxUnavailable`` 0 by default)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from llm_inference_stack import (
 from llm_inference_stack.errors import PropError, ValuesError
 from llm_inference_stack.facts import kubernetes
 from llm_inference_stack.settings.gateway import GatewayConfig, ResilienceConfig
+from llm_inference_stack.validation.schema import validate_object
 
 
 def _predictor(objects: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -103,3 +105,23 @@ def test_vllms_own_flag_in_extra_args_is_refused_naming_the_setting() -> None:
 def test_a_shutdown_timeout_out_of_range_is_refused_in_a_values_file(default_values: dict[str, Any]) -> None:
     with pytest.raises(ValuesError, match=r"model\.runtime\.shutdownTimeoutSeconds: -1 is not valid: use a number"):
         synthesized(with_changes(default_values, {"model.runtime.shutdownTimeoutSeconds": -1}))
+
+
+def test_a_rollout_starts_one_replica_more_and_never_stops_one_first_by_default(default_values: dict[str, Any]) -> None:
+    isvc = find(synthesized(default_values), "InferenceService")
+    assert isvc["spec"]["predictor"]["deploymentStrategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+    assert validate_object(isvc) == []  # KServe's CRD takes it (appsv1.DeploymentStrategy)
+
+
+def test_without_room_for_a_spare_replica_a_rollout_stops_one_first(default_values: dict[str, Any]) -> None:
+    values = with_changes(
+        default_values, {"model.runtime.rolloutMaxSurge": 0, "model.runtime.rolloutMaxUnavailable": 1}
+    )
+    isvc = find(synthesized(values), "InferenceService")
+    assert isvc["spec"]["predictor"]["deploymentStrategy"]["rollingUpdate"] == {"maxSurge": 0, "maxUnavailable": 1}
+    with pytest.raises(ValuesError, match=r"model\.runtime\.rolloutMaxUnavailable: 0 is not valid: with "
+                                          r"rolloutMaxSurge 0 a rollout could neither"):  # fmt: skip
+        synthesized(with_changes(default_values, {"model.runtime.rolloutMaxSurge": 0}))
