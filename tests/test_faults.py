@@ -19,6 +19,7 @@ from llm_stack_harness.controlplane import probe
 from llm_stack_harness.controlplane.dataplane import DataPlaneError, read_redis_reply
 from llm_stack_harness.controlplane.envoy_gateway import RATE_LIMIT_FAIL_CLOSED, envoy_gateway_config
 from llm_stack_harness.controlplane.faults import (
+    DEFAULT_FAULTS,
     FAULTS,
     MAX_PHASE_S,
     Component,
@@ -150,14 +151,16 @@ def test_one_check_per_phase_and_the_recount_when_redis_was_down() -> None:
 
 
 def test_the_spec_has_defaults_and_every_fault_fits_in_the_load_s_bound() -> None:
-    assert FaultSpec.from_json({}) == FaultSpec(concurrency=4, phase_s=30.0, output_tokens=32, faults=FAULTS)
+    assert FaultSpec.from_json({}) == FaultSpec(concurrency=4, phase_s=30.0, output_tokens=32, faults=DEFAULT_FAULTS)
     spec = FaultSpec.from_json({"concurrency": 2, "phaseSeconds": 10, "outputTokens": 8, "faults": ["redis-down"]})
     assert spec.to_json() == {"concurrency": 2, "phaseSeconds": 10.0, "outputTokens": 8, "faults": ["redis-down"]}
     assert spec.bound_s == 10 * 3 + 20
     assert FaultSpec.from_json({"phaseSeconds": 30}).bound_s == 30 * 5 + 180 + 20 + 420
-    longest = FaultSpec(phase_s=MAX_PHASE_S, faults=FAULTS)
-    assert longest.bound_s <= MAX_DURATION_S
-    StepProfile(concurrency=64, duration_s=longest.bound_s)  # the load such a spec runs is a valid step
+    for faults in (DEFAULT_FAULTS, ("rolled-out",)):  # every fault runs in one of the two
+        longest = FaultSpec(phase_s=MAX_PHASE_S, faults=faults)
+        assert longest.bound_s <= MAX_DURATION_S
+        StepProfile(concurrency=64, duration_s=longest.bound_s)  # the load such a spec runs is a valid step
+    assert set(FAULTS) == {*DEFAULT_FAULTS, "rolled-out"}
 
 
 @pytest.mark.parametrize(
@@ -167,7 +170,7 @@ def test_the_spec_has_defaults_and_every_fault_fits_in_the_load_s_bound() -> Non
         ({"concurrency": 0}, "--faults concurrency: 0 is not valid: give a whole number, 1 to 64"),
         ({"outputTokens": 1.5}, "--faults outputTokens: 1.5 is not valid: give a whole number, 1 to 8192"),
         ({"faults": ["vllm-down"]}, "--faults faults: 'vllm-down' is not valid: give a list of distinct faults among "
-                                    "phoenix-down, redis-down, pod-killed, at least one"),
+                                    "phoenix-down, redis-down, pod-killed, rolled-out, at least one"),
         ({"faults": []}, "--faults faults: [] is not valid: give a list"),
         ({"faults": ["redis-down", "redis-down"]}, "--faults faults: ['redis-down', 'redis-down'] is not valid"),
         ({"durationSeconds": 60}, "--faults durationSeconds: 60 is not valid: leave it out: give only concurrency, "

@@ -34,12 +34,13 @@ from llm_inference_stack.facts import envoy_gateway as envoy_gateway_facts
 
 from ..base.errors import HarnessError, LoadProfileError
 from ..base.load import ProfileLoad, RequestRecord
-from ..base.load_profile import MAX_CONCURRENCY, MAX_OUTPUT_TOKENS, StepProfile
+from ..base.load_profile import MAX_CONCURRENCY, MAX_DURATION_S, MAX_OUTPUT_TOKENS, StepProfile
 from ..base.substitutions import register
 from ..base.timeline import percentile
 from .envoy_gateway import RATE_LIMIT_FAIL_CLOSED
 from .gateway_checks import Check, ProbeReport, api_keys, served_models, token_budget
 from .pod_kill import NOT_READY_WAIT_S, Killed, PodKiller, hold_replicas, two_pod_model
+from .rollout import RolledOut, Rollout
 from .scaling import counter_sum
 
 if TYPE_CHECKING:
@@ -49,21 +50,25 @@ if TYPE_CHECKING:
 
 Outcome = Literal["2xx", "429", "5xx", "other"]
 OUTCOMES: tuple[Outcome, ...] = ("2xx", "429", "5xx", "other")
-FAULTS = ("phoenix-down", "redis-down", "pod-killed")
-"""The faults a run can inject, in the order a run without ``faults`` injects them."""
+FAULTS = ("phoenix-down", "redis-down", "pod-killed", "rolled-out")
+"""The faults a run can inject."""
+DEFAULT_FAULTS = FAULTS[:3]
+"""What a run without ``faults`` injects, in this order (``rolled-out`` takes minutes: a run of its own)."""
 BASELINE, RECOVERED = "baseline", "recovered"
 LABELS = {
     BASELINE: "baseline (all up)",
     "phoenix-down": "Phoenix down",
     "redis-down": "Redis down",
     "pod-killed": "one of two Pods killed",
+    "rolled-out": "a rolling update of the model",
     RECOVERED: "after the faults (all up again)",
 }
 """How the checks name each phase."""
-RESTART_ALLOWANCE_S = {"phoenix-down": 180.0, "redis-down": 20.0, "pod-killed": 420.0}
+RESTART_ALLOWANCE_S = {"phoenix-down": 180.0, "redis-down": 20.0, "pod-killed": 420.0, "rolled-out": 600.0}
 """Longest a component takes to be healthy again after it is started (Phoenix's and Redis's own waits; for a killed
 Pod, its replacement's storage initializer and vLLM start on two loaded cores: 232 s measured with another
-control-plane module beside it): the load is bounded to the phases plus these."""
+control-plane module beside it; for a rollout, each replica's replacement started and the old one drained): the
+load is bounded to the phases plus these."""
 MAX_PHASE_S = 50.0
 """Longest phase: every fault's phase at this length, with the restart allowances, fits in
 :data:`..base.load_profile.MAX_DURATION_S`."""
@@ -84,6 +89,9 @@ SUBSTITUTIONS = register("faults", (
      "written to the predictor Deployment's scale subresource, as KEDA's HPA would at minReplicaCount 2",
      "no kubelet: the node agent's termination path (controlplane/agent.py) stands in for it; no KEDA in the "
      "fault run"),
+    ("a rollout (rolled-out) is one vLLM argument appended to the InferenceService's container through the API "
+     "server; KServe and the deployment controller replace the Pods, the node agent serving the surge Pod too",
+     "the change a re-applied values file makes, without an apply tool"),
 ))  # fmt: skip
 
 
@@ -101,8 +109,8 @@ class FaultSpec:
     """Seconds of each phase: the baseline, each fault held down, the recovery. Default: 30."""
     output_tokens: int = 32
     """Tokens each request generates (``ignore_eos``). Default: 32."""
-    faults: tuple[str, ...] = FAULTS
-    """The faults, in order (:data:`FAULTS`). Default: all."""
+    faults: tuple[str, ...] = DEFAULT_FAULTS
+    """The faults, in order (:data:`FAULTS`). Default: :data:`DEFAULT_FAULTS`."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FaultSpec:
@@ -112,12 +120,19 @@ class FaultSpec:
             raise LoadProfileError("--faults", data, f"give a JSON object with {', '.join(sorted(known))}")
         for key in sorted(set(data) - known):
             raise LoadProfileError(f"--faults {key}", data[key], f"leave it out: give only {', '.join(sorted(known))}")
-        return cls(
+        spec = cls(
             concurrency=_whole(data, "concurrency", cls.concurrency, MAX_CONCURRENCY),
             phase_s=_seconds(data, "phaseSeconds", cls.phase_s),
             output_tokens=_whole(data, "outputTokens", cls.output_tokens, MAX_OUTPUT_TOKENS),
-            faults=_fault_names(data.get("faults", list(FAULTS))),
+            faults=_fault_names(data.get("faults", list(DEFAULT_FAULTS))),
         )
+        if spec.bound_s > MAX_DURATION_S:
+            raise LoadProfileError(
+                "--faults faults", list(spec.faults),
+                f"their phases and restart allowances ({spec.bound_s:g} s) exceed a load's {MAX_DURATION_S:g} s: "
+                "run rolled-out on its own",
+            )  # fmt: skip
+        return spec
 
     @property
     def bound_s(self) -> float:
@@ -317,9 +332,25 @@ def pod_killed_check(phase: Phase, figures: KillFigures, killed: Killed) -> Chec
     )
 
 
+def rollout_check(phase: Phase, counts: Mapping[str, int], rolled: RolledOut) -> Check:
+    """``a rolling update of the model: every request succeeded and capacity never dropped``: every request that
+    started in the phase ended 2xx, every ready endpoint at the end is a new Pod, and the sampler never saw fewer
+    ready endpoints than the replicas."""
+    total = sum(counts.values())
+    replaced = bool(rolled.ready_after) and not set(rolled.ready_after) & set(rolled.ready_before)
+    capacity = rolled.samples > 0 and rolled.min_ready is not None and rolled.min_ready >= rolled.replicas > 0
+    return Check(
+        f"{LABELS[phase.name]}: every request succeeded and capacity never dropped",
+        total > 0 and counts["2xx"] == total and bool(phase.down) and replaced and capacity,
+        f"{counts['2xx']} of {total} ({_spell(counts)}); ready endpoints at least {rolled.min_ready} of "
+        f"{rolled.replicas} in {rolled.samples} readings; {rolled.ready_before} -> {rolled.ready_after} in "
+        f"{rolled.rolled_out_after_s} s{_fault_state(phase)}",
+    )
+
+
 def fault_checks(
     phases: Sequence[Phase], counts: Mapping[str, Mapping[str, int]], *, counters: Mapping[str, int] | None,
-    kill: tuple[KillFigures, Killed] | None = None,
+    kill: tuple[KillFigures, Killed] | None = None, rolled: RolledOut | None = None,
 ) -> list[Check]:  # fmt: skip
     """One check per phase (the Redis phase's says the limit failed open; with ``kill``, the killed Pod's phase's
     asks for the requests started after the kill), and with ``counters`` (Redis's, at the end), whether the
@@ -330,6 +361,8 @@ def fault_checks(
             checks.append(failed_open_check(phase, counts[phase.name]))
         elif phase.name == "pod-killed" and kill is not None:
             checks.append(pod_killed_check(phase, *kill))
+        elif phase.name == "rolled-out" and rolled is not None:
+            checks.append(rollout_check(phase, counts[phase.name], rolled))
         else:
             checks.append(succeeded_check(phase, counts[phase.name]))
     return checks + ([counting_again_check(counters)] if counters is not None else [])
@@ -353,13 +386,19 @@ class Component:
 
 
 def components(
-    data_plane: GatewayDataPlane, phoenix: SandboxPhoenix | None, killer: PodKiller | None = None
-) -> dict[str, Component]:
+    data_plane: GatewayDataPlane, phoenix: SandboxPhoenix | None, killer: PodKiller | None = None,
+    rollout: Rollout | None = None,
+) -> dict[str, Component]:  # fmt: skip
     """The component of each fault, by its handle: Phoenix's process, the data path's Redis, one of the model's
-    Pods (deleted through the API server; "started again" is its replacement ready)."""
+    Pods (deleted through the API server; "started again" is its replacement ready), the model's Deployment
+    (changed; "started again" is rolled out)."""
     from ..base.processes import http_get
 
     out = {"redis-down": Component("Redis", data_plane.stop_redis, data_plane.start_redis, data_plane.redis_answers)}
+    if rollout is not None:
+        out["rolled-out"] = Component(
+            f"the Pods of {rollout.namespace}/{rollout.service}", rollout.change, rollout.wait, rollout.rolled_out
+        )
     if killer is not None:
         out["pod-killed"] = Component(
             f"one of the Pods of {killer.namespace}/{killer.service}", killer.kill, killer.replaced, killer.answers,
@@ -458,6 +497,8 @@ def _prerequisite(
     if "pod-killed" in spec.faults and (client is None or two_pod_model(objects) is None):
         return ("the fault pod-killed needs a model with two Pods (autoscaling.minReplicas: 2, which the "
                 "InferenceService's minReplicas takes) and the API server (--vllm)")  # fmt: skip
+    if "rolled-out" in spec.faults and client is None:
+        return "the fault rolled-out needs the API server (--vllm)"
     return ""
 
 
@@ -486,12 +527,13 @@ def run_fault_checks(
     load = ProfileLoad(profile, base_url=base_url, model=model, api_key=key, sandboxed=True)
     host = base_url.split("://", 1)[1].rsplit(":", 1)[0]
     stats_url = f"http://{host}:{envoy_gateway_facts.PROXY_METRICS_PORT}/stats/prometheus"
-    killer = _killer(spec, objects, client, load)
+    killer, rollout = _killer(spec, objects, client, load), _rollout(spec, objects, client, load)
     if killer is not None:
         killer.wait_for_pods(PODS_READY_TIMEOUT_S)  # the baseline runs on both Pods
     load.start()
     try:
-        phases = run_phases(load, spec, components(data_plane, phoenix, killer), stats_url=stats_url, log=log)
+        handles = components(data_plane, phoenix, killer, rollout)
+        phases = run_phases(load, spec, handles, stats_url=stats_url, log=log)
         ended_early = load.finished
         load.stop()  # nothing sent after the last phase's end
         counters = data_plane.budget_counters() if "redis-down" in spec.faults else None
@@ -511,12 +553,14 @@ def run_fault_checks(
         "latency": phase_latency(records, phases),
         "phases": [dataclasses.asdict(p) for p in phases], "budgetCounters": counters,
         "podKilled": dataclasses.asdict(kill[1]) | kill[0].as_dict() if kill is not None else None,
+        "rolledOut": dataclasses.asdict(rollout.rolled) if rollout is not None else None,
         "notOk": [dataclasses.asdict(r) | {"phase": phase_of(r.start_s, phases)}
                   for r in records if r.status != "2xx"][:20],
     }  # fmt: skip
     if ended_early or load.capped:
         raise HarnessError(f"the load ended before the last phase ({spec.bound_s:g} s bound, {len(records)} requests)")
-    report.checks += fault_checks(phases, counts, counters=counters, kill=kill)
+    report.checks += fault_checks(phases, counts, counters=counters, kill=kill,
+                                  rolled=rollout.rolled if rollout is not None else None)  # fmt: skip
 
 
 def _killer(
@@ -526,6 +570,17 @@ def _killer(
     if "pod-killed" not in spec.faults or client is None or model is None:
         return None
     return PodKiller(client, *model, clock=load.now, replace_timeout_s=RESTART_ALLOWANCE_S["pod-killed"])
+
+
+def _rollout(
+    spec: FaultSpec, objects: Sequence[Mapping[str, Any]], client: KubeClient | None, load: ProfileLoad
+) -> Rollout | None:
+    models = [o for o in objects if o.get("kind") == "InferenceService"]
+    if "rolled-out" not in spec.faults or client is None or not models:
+        return None
+    metadata = models[0]["metadata"]
+    return Rollout(client, str(metadata.get("namespace") or "default"), str(metadata["name"]), clock=load.now,
+                   timeout_s=RESTART_ALLOWANCE_S["rolled-out"])  # fmt: skip
 
 
 def _kill(
@@ -538,8 +593,8 @@ def _kill(
 
 
 __all__ = [
-    "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "KillFigures", "Phase", "components",
-    "counting_again_check", "failed_open_check", "fault_checks", "hold_pod_replicas", "kill_figures", "outcome",
-    "phase_counts", "phase_latency", "phase_of", "pod_killed_check", "ratelimit_stats", "run_fault_checks",
-    "run_phases", "succeeded_check",
+    "DEFAULT_FAULTS", "FAULTS", "OUTCOMES", "SUBSTITUTIONS", "Component", "FaultSpec", "KillFigures", "Phase",
+    "components", "counting_again_check", "failed_open_check", "fault_checks", "hold_pod_replicas", "kill_figures",
+    "outcome", "phase_counts", "phase_latency", "phase_of", "pod_killed_check", "ratelimit_stats", "rollout_check",
+    "run_fault_checks", "run_phases", "succeeded_check",
 ]  # fmt: skip

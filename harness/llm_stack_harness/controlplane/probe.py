@@ -42,6 +42,7 @@ from ..base.errors import HarnessError, LoadProfileError
 from . import model_store
 from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
 from .kube import JsonDict
+from .rollout import surge_pods
 from .scaling import POD_REQUEST_COUNTER, counter_sum, served_pod_count
 from .service_proxy import ModelUpstream, ServiceProxy
 
@@ -88,8 +89,7 @@ def _control_plane(job: Mapping[str, Any], built: Mapping[str, Path], work: Path
         files=tuple(Path(p) for p in job["sources"]["files"]), kserve_config_file=Path(job["sources"]["kserve_config"])
     )
     vllm, scaling = job.get("vllm"), job.get("scaling")
-    count = served_pod_count if scaling else _count_models
-    serve = max((count(entry["objects"]) for entry in job["sets"]), default=0) if vllm else 0
+    serve = max((served_pods(job, entry["objects"]) for entry in job["sets"]), default=0) if vllm else 0
     return LocalControlPlane(
         Binaries.from_build(dict(built)), sources, work_dir=work / "control-plane", log=_progress,
         client_id_headers=_client_id_headers(job), serve_models=serve, pod_images=_pod_images() if vllm else (),
@@ -363,6 +363,15 @@ def _sandbox_services(
     )  # fmt: skip
     store = model_store.ModelStore(Path(vllm["store_venv"]), work / "model-store") if vllm else None
     return phoenix, store
+
+
+def served_pods(job: Mapping[str, Any], objects: Sequence[Mapping[str, Any]]) -> int:
+    """Pods the node agent runs vLLM in for one set of the job: with a scaling load every replica the ScaledObjects
+    may ask for, else every replica KServe starts, plus a rollout's surge Pods when the fault run rolls one out."""
+    if job.get("scaling"):
+        return served_pod_count(objects)
+    rolls = "rolled-out" in ((job.get("faults") or {}).get("faults") or ())
+    return _count_models(objects) + (surge_pods(objects) if rolls else 0)
 
 
 def _count_models(objects: Sequence[Mapping[str, Any]]) -> int:
