@@ -19,6 +19,11 @@ again and waited healthy), then ``recovered`` (all up again). Each request count
   endpoint. Every request started after the kill must succeed (on the other Pod, or the replacement); how many were
   in flight on the killed Pod (its own vLLM's gauges) and how many of those failed (the load's records) is reported.
 
+- ``rolled-out`` (a run of its own: it takes minutes): one vLLM argument of the model changed through the API
+  server and rolled out by KServe and the deployment controller (:mod:`.rollout`); the phase ends once every replica
+  is a new Pod. Every request must succeed and the predictor Service must never have fewer ready endpoints than
+  before the change.
+
 The budget must be one the load does not exhaust: a 429 in any phase is then a real failure.
 """
 
