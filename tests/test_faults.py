@@ -155,7 +155,7 @@ def test_the_spec_has_defaults_and_every_fault_fits_in_the_load_s_bound() -> Non
     spec = FaultSpec.from_json({"concurrency": 2, "phaseSeconds": 10, "outputTokens": 8, "faults": ["redis-down"]})
     assert spec.to_json() == {"concurrency": 2, "phaseSeconds": 10.0, "outputTokens": 8, "faults": ["redis-down"]}
     assert spec.bound_s == 10 * 3 + 20
-    assert FaultSpec.from_json({"phaseSeconds": 30}).bound_s == 30 * 5 + 180 + 20 + 420
+    assert FaultSpec.from_json({"phaseSeconds": 30}).bound_s == 30 * 5 + (2 * 90 + 15) + 20 + 420
     for faults in (DEFAULT_FAULTS, ("rolled-out",)):  # every fault runs in one of the two
         longest = FaultSpec(phase_s=MAX_PHASE_S, faults=faults)
         assert longest.bound_s <= MAX_DURATION_S
