@@ -155,7 +155,7 @@ def test_the_spec_has_defaults_and_every_fault_fits_in_the_load_s_bound() -> Non
     spec = FaultSpec.from_json({"concurrency": 2, "phaseSeconds": 10, "outputTokens": 8, "faults": ["redis-down"]})
     assert spec.to_json() == {"concurrency": 2, "phaseSeconds": 10.0, "outputTokens": 8, "faults": ["redis-down"]}
     assert spec.bound_s == 10 * 3 + 20
-    assert FaultSpec.from_json({"phaseSeconds": 30}).bound_s == 30 * 5 + (2 * 90 + 15) + 20 + 420
+    assert FaultSpec.from_json({"phaseSeconds": 30}).bound_s == 30 * 5 + 300 + 20 + 420
     for faults in (DEFAULT_FAULTS, ("rolled-out",)):  # every fault runs in one of the two
         longest = FaultSpec(phase_s=MAX_PHASE_S, faults=faults)
         assert longest.bound_s <= MAX_DURATION_S
@@ -166,7 +166,7 @@ def test_the_spec_has_defaults_and_every_fault_fits_in_the_load_s_bound() -> Non
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"phaseSeconds": 0}, "--faults phaseSeconds: 0 is not valid: give seconds, 5 to 50"),
+        ({"phaseSeconds": 0}, "--faults phaseSeconds: 0 is not valid: give seconds, 5 to 30"),
         ({"concurrency": 0}, "--faults concurrency: 0 is not valid: give a whole number, 1 to 64"),
         ({"outputTokens": 1.5}, "--faults outputTokens: 1.5 is not valid: give a whole number, 1 to 8192"),
         ({"faults": ["vllm-down"]}, "--faults faults: 'vllm-down' is not valid: give a list of distinct faults among "
@@ -185,7 +185,7 @@ def test_a_bad_spec_names_the_field_the_value_and_the_fix(given: Any, message: s
 
 def test_the_probe_refuses_a_bad_spec_before_anything_is_built(capsys: pytest.CaptureFixture[str]) -> None:
     assert probe.main(["some-dir", "--vllm", "--faults", '{"phaseSeconds": 1000}']) == probe.EXIT_INVALID
-    assert "--faults phaseSeconds: 1000 is not valid: give seconds, 5 to 50" in capsys.readouterr().err
+    assert "--faults phaseSeconds: 1000 is not valid: give seconds, 5 to 30" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

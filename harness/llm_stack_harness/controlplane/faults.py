@@ -69,16 +69,18 @@ LABELS = {
     RECOVERED: "after the faults (all up again)",
 }
 """How the checks name each phase."""
-PHOENIX_START_S = 90.0
-"""Longest one start of Phoenix may take to answer in the fault run (22 s measured on an idle machine)."""
+PHOENIX_START_S = 300.0
+"""Longest Phoenix may take to answer again after its restart in the fault run: 22 s on an idle machine, but its
+imports get a few percent of a core beside the model Pods' vLLMs under load (strace: 3 s of CPU in its first 36 s;
+not ready after 180 s twice, beside another control-plane module)."""
 RESTART_ALLOWANCE_S = {
-    "phoenix-down": 2 * PHOENIX_START_S + 15, "redis-down": 20.0, "pod-killed": 420.0, "rolled-out": 600.0,
+    "phoenix-down": PHOENIX_START_S, "redis-down": 20.0, "pod-killed": 420.0, "rolled-out": 600.0,
 }  # fmt: skip
 """Longest a component takes to be healthy again after it is started (Phoenix's and Redis's own waits; for a killed
 Pod, its replacement's storage initializer and vLLM start on two loaded cores: 232 s measured with another
 control-plane module beside it; for a rollout, each replica's replacement started and the old one drained): the
 load is bounded to the phases plus these."""
-MAX_PHASE_S = 50.0
+MAX_PHASE_S = 30.0
 """Longest phase: every fault's phase at this length, with the restart allowances, fits in
 :data:`..base.load_profile.MAX_DURATION_S`."""
 PODS_READY_TIMEOUT_S = 600.0
@@ -416,17 +418,8 @@ def components(
     if phoenix is not None:
 
         def restart() -> None:
-            """Started again; a start that does not answer within half the allowance is stopped and started once
-            more, as a liveness probe would restart its container (seen once beside a rollout on two loaded cores:
-            its HTTP server never bound after its startup, for 180 s)."""
             phoenix.start()
-            try:
-                phoenix.wait_ready(PHOENIX_START_S)
-            except HarnessError as error:
-                log(f"faults: Phoenix did not answer, started again ({str(error)[:160]})")
-                phoenix.close()
-                phoenix.start()
-                phoenix.wait_ready(PHOENIX_START_S)
+            phoenix.wait_ready(PHOENIX_START_S)
 
         def answers() -> bool:
             try:
