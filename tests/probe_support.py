@@ -9,6 +9,36 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+from helpers import synth_objects, with_changes
+
+VALUES_FILE = Path(__file__).parent / "e2e" / "values-e2e.yaml"
+"""The e2e values the probe's runs start from."""
+SANDBOX_MODEL = {
+    "apiKeys.existingSecret": False,
+    "apiKeys.dummyKey": "test-key-0123456789abcdef",
+    "model.storageUri": "s3://models/tiny/",
+    "model.serviceAccountName": "kserve-s3-reader",
+}
+"""A dummy key, and the tiny model where the sandbox's model store keeps it, read with the store's credentials."""
+
+
+def sandbox_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """:data:`VALUES_FILE` with :data:`SANDBOX_MODEL` and ``changes`` (dotted paths; None deletes the key)."""
+    return with_changes(yaml.safe_load(VALUES_FILE.read_text()), {**SANDBOX_MODEL, **changes})
+
+
+def probe_stack(
+    directory: Path, values: dict[str, Any], option: str, spec: dict[str, Any], detail: str
+) -> dict[str, Any]:
+    """The probe's report on ``values`` synthesized into ``directory`` with ``option`` (``--scaling``,
+    ``--faults``) given ``spec``; its output is kept there. Fails with the probe's error and its log's end when the
+    report has no ``detail`` (the run did not get to its load)."""
+    (directory / "stack.yaml").write_text(yaml.safe_dump_all(synth_objects(values), sort_keys=False))
+    report = run_probe([directory], option, json.dumps(spec), timeout_s=2400, keep_in=directory)[0]
+    assert detail in report["details"], f"{report['error']}\n{(directory / 'probe-stderr.txt').read_text()[-6000:]}"
+    return report
+
 
 def run_probe(
     directories: list[Path], *options: str, timeout_s: float, keep_in: Path | None = None

@@ -23,19 +23,14 @@ node agent serves two vLLM Pods for the whole run (the other phases too: one con
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from helpers import synth_objects, with_changes
 from local_run_support import require_local_runtime
-from probe_support import check, run_probe
+from probe_support import check, probe_stack, sandbox_values
 
 pytestmark = pytest.mark.controlplane
 
-VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
 TOKENS_PER_MINUTE = 100_000
 """The budget of each client on each model: the load uses a tenth of it (see the module's docstring)."""
 LOAD = {"concurrency": 4, "phaseSeconds": 30, "outputTokens": 32,
@@ -46,27 +41,18 @@ PHASES = ["baseline", "phoenix-down", "redis-down", "pod-killed", "recovered"]
 @pytest.fixture(scope="module")
 def faulted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     require_local_runtime()
-    values = with_changes(
-        yaml.safe_load(VALUES_FILE.read_text()),
+    values = sandbox_values(
         {
-            "apiKeys.existingSecret": False,
-            "apiKeys.dummyKey": "test-key-0123456789abcdef",
-            "model.storageUri": "s3://models/tiny/",
-            "model.serviceAccountName": "kserve-s3-reader",
             "gateway.rateLimit.tokensPerMinute": TOKENS_PER_MINUTE,
             "autoscaling.minReplicas": 2,
             "autoscaling.maxReplicas": 2,
             # The stack's default endpoint (the official chart's phoenix-svc), where the probe's Phoenix answers.
             "observability.phoenix.endpoint": None,
             "observability.phoenix.projectName": "faults",
-        },
+        }
     )
-    directory = tmp_path_factory.mktemp("faults")
-    (directory / "stack.yaml").write_text(yaml.safe_dump_all(synth_objects(values), sort_keys=False))
     # Kept beside the manifests (pytest keeps its last runs' directories): the counts, phases and latencies to read.
-    report = run_probe([directory], "--faults", json.dumps(LOAD), timeout_s=2400, keep_in=directory)[0]
-    assert "faults" in report["details"], f"{report['error']}\n{(directory / 'probe-stderr.txt').read_text()[-6000:]}"
-    return report
+    return probe_stack(tmp_path_factory.mktemp("faults"), values, "--faults", LOAD, "faults")
 
 
 def test_every_phase_ran_under_load_in_order(faulted: dict[str, Any]) -> None:

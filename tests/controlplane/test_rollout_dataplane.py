@@ -13,15 +13,11 @@ ready endpoints than before, and the old Pod drains (its ``preStop`` sleep, then
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-import yaml
-from helpers import synth_objects, with_changes
 from local_run_support import require_local_runtime
-from probe_support import check, run_probe
-from test_faults_dataplane import VALUES_FILE
+from probe_support import check, probe_stack, sandbox_values
 
 pytestmark = pytest.mark.controlplane
 
@@ -32,25 +28,16 @@ PHASES = ["baseline", "rolled-out", "recovered"]
 @pytest.fixture(scope="module")
 def rolled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     require_local_runtime()
-    values = with_changes(
-        yaml.safe_load(VALUES_FILE.read_text()),
+    values = sandbox_values(
         {
-            "apiKeys.existingSecret": False,
-            "apiKeys.dummyKey": "test-key-0123456789abcdef",
-            "model.storageUri": "s3://models/tiny/",
-            "model.serviceAccountName": "kserve-s3-reader",
             "gateway.rateLimit.tokensPerMinute": 100_000,
             "autoscaling.minReplicas": 1,
             "autoscaling.maxReplicas": 1,
             "observability.phoenix.endpoint": None,
             "observability.phoenix.projectName": "rollout",
-        },
+        }
     )
-    directory = tmp_path_factory.mktemp("rollout")
-    (directory / "stack.yaml").write_text(yaml.safe_dump_all(synth_objects(values), sort_keys=False))
-    report = run_probe([directory], "--faults", json.dumps(LOAD), timeout_s=2400, keep_in=directory)[0]
-    assert "faults" in report["details"], f"{report['error']}\n{(directory / 'probe-stderr.txt').read_text()[-6000:]}"
-    return report
+    return probe_stack(tmp_path_factory.mktemp("rollout"), values, "--faults", LOAD, "faults")
 
 
 def test_a_rolling_update_under_load_fails_no_request_and_never_drops_capacity(rolled: dict[str, Any]) -> None:

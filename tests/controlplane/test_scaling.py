@@ -12,19 +12,14 @@ recomputed more often). No token limit: the load is not the budget's to stop.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from helpers import synth_objects, with_changes
 from local_run_support import require_local_runtime
-from probe_support import check, run_probe
+from probe_support import check, probe_stack, sandbox_values
 
 pytestmark = pytest.mark.controlplane
 
-VALUES_FILE = Path(__file__).parent.parent / "e2e" / "values-e2e.yaml"
 LOAD = {
     "concurrency": 8, "durationSeconds": 900, "outputTokens": 192, "tailSeconds": 200, "pollSeconds": 5,
     "hpaSyncPeriodSeconds": 5, "stopOnceServed": True,
@@ -40,13 +35,8 @@ for the 120 s scale-down window, the HPA's sync and the Pod's termination."""
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     require_local_runtime()
-    values = with_changes(
-        yaml.safe_load(VALUES_FILE.read_text()),
+    values = sandbox_values(
         {
-            "apiKeys.existingSecret": False,
-            "apiKeys.dummyKey": "test-key-0123456789abcdef",
-            "model.storageUri": "s3://models/tiny/",
-            "model.serviceAccountName": "kserve-s3-reader",
             "autoscaling.maxReplicas": 2,
             "autoscaling.threshold": 2,
             "autoscaling.activationThreshold": 0,
@@ -58,15 +48,11 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             # before it was ready.
             "autoscaling.scaleDownStabilizationSeconds": 120,
             "autoscaling.prometheus.url": None,  # the stack's default: prometheus-operated in monitoring
-        },
+        }
     )
     values.setdefault("gateway", {})["rateLimit"] = None  # no token budget
     values.setdefault("observability", {})["phoenix"] = None  # no tracing
-    directory = tmp_path_factory.mktemp("scaling")
-    (directory / "stack.yaml").write_text(yaml.safe_dump_all(synth_objects(values), sort_keys=False))
-    report = run_probe([directory], "--scaling", json.dumps(LOAD), timeout_s=2400, keep_in=directory)[0]
-    assert "scaling" in report["details"], f"{report['error']}\n{(directory / 'probe-stderr.txt').read_text()[-6000:]}"
-    return report
+    return probe_stack(tmp_path_factory.mktemp("scaling"), values, "--scaling", LOAD, "scaling")
 
 
 def test_load_takes_the_model_from_one_replica_to_two_and_back(scaled: dict[str, Any]) -> None:
