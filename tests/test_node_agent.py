@@ -349,16 +349,25 @@ def test_the_stack_s_model_container_sleeps_before_the_sigterm_as_written() -> N
     assert agent.pre_stop_hooks(_hooked_pod(2)) == {"kserve-container": 2.0, "sidecar": "exec"}
 
 
-def test_the_pre_stop_sleep_runs_before_the_sigterm_and_counts_against_the_grace_period(tmp_path: Path) -> None:
-    api = _FakeApi([])
+def _terminated(
+    api: _FakeApi, tmp_path: Path, *, sleep_s: float, grace_s: float
+) -> tuple[agent.ServedPod, float, float]:
+    """A served Pod with a ``preStop`` sleep of ``sleep_s`` terminated with ``grace_s``: the Pod, then how long after
+    the start its processes got the SIGTERM and with what grace."""
     node_agent = _agent(api, 1, tmp_path)
-    served = agent.ServedPod(pod=_hooked_pod(0.4), stage="ready")
+    served = agent.ServedPod(pod=_hooked_pod(sleep_s), stage="ready")
     local = _ClosingPod()
     served.local = local  # type: ignore[assignment]
     started = time.monotonic()
-    node_agent._terminate("u-1", served, "/api/v1/namespaces/kserve-inference/pods/p", 10.0)
+    node_agent._terminate("u-1", served, "/api/v1/namespaces/kserve-inference/pods/p", grace_s)
     ((at, grace),) = local.closed
-    assert at - started >= 0.4  # slept first, the probes still running (stop set after)
+    return served, at - started, grace
+
+
+def test_the_pre_stop_sleep_runs_before_the_sigterm_and_counts_against_the_grace_period(tmp_path: Path) -> None:
+    api = _FakeApi([])
+    served, after_s, grace = _terminated(api, tmp_path, sleep_s=0.4, grace_s=10.0)
+    assert after_s >= 0.4  # slept first, the probes still running (stop set after)
     assert 9.0 < grace <= 9.6  # what is left of the 10 s
     assert served.stop.is_set() and served.stage == "deleted"
     events = [body for method, path, body in api.calls if method == "POST" and path.endswith("/events")]
@@ -370,14 +379,8 @@ def test_the_pre_stop_sleep_runs_before_the_sigterm_and_counts_against_the_grace
 def test_a_pre_stop_sleep_longer_than_the_grace_period_is_cut_at_it_and_the_containers_get_two_seconds(
     tmp_path: Path,
 ) -> None:
-    node_agent = _agent(_FakeApi([]), 1, tmp_path)
-    served = agent.ServedPod(pod=_hooked_pod(30), stage="ready")
-    local = _ClosingPod()
-    served.local = local  # type: ignore[assignment]
-    started = time.monotonic()
-    node_agent._terminate("u-1", served, "/api/v1/namespaces/kserve-inference/pods/p", 0.3)
-    ((at, grace),) = local.closed
-    assert 0.3 <= at - started < 5.0
+    _, after_s, grace = _terminated(_FakeApi([]), tmp_path, sleep_s=30, grace_s=0.3)
+    assert 0.3 <= after_s < 5.0
     assert grace == agent.MIN_GRACE_AFTER_HOOK_S
 
 
