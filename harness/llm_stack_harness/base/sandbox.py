@@ -30,7 +30,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from llm_inference_stack.facts import kserve
+from llm_inference_stack.facts import inference_extension, kserve
 
 from .errors import HarnessError
 
@@ -40,7 +40,8 @@ ROOT_ENV = "LLM_STACK_SANDBOX_ROOT"  # an empty directory the caller made (and r
 # (service-account token and CA) of controllers that only run in-cluster; and the fixed mount paths of the Pods the
 # data path runs (.pods mounts their volumes there, each container in its own mount namespace): Envoy's SDS files
 # and projected token (Envoy Gateway), the external processor's socket directory and filter configuration (the AI
-# Gateway's pod mutator; Envoy learns the socket path over xDS), the rate-limit service's statsd mapping.
+# Gateway's pod mutator; Envoy learns the socket path over xDS), the rate-limit service's statsd mapping, the
+# endpoint picker's EndpointPickerConfig.
 PRIVATE_DIRS = (
     "/certs",
     "/var/run/secrets/kubernetes.io/serviceaccount",
@@ -49,6 +50,7 @@ PRIVATE_DIRS = (
     "/etc/ai-gateway-extproc-uds",
     "/etc/filter-config",
     "/etc/statsd-exporter",
+    inference_extension.CONFIG_MOUNT_PATH,
     kserve.MODEL_MOUNT_PATH,  # where KServe's storage initializer writes the weights (kserve-provision-location)
 )
 

@@ -33,17 +33,19 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from llm_inference_stack.facts import ai_gateway, envoy_gateway
+from llm_inference_stack.facts import ai_gateway, envoy_gateway, inference_extension
 from llm_inference_stack.pins import (
     AI_GATEWAY_CONTROLLER_VERSION,
     AI_GATEWAY_VERSION,
     ENVOY_GATEWAY_ENVOY_VERSION,
+    INFERENCE_EXTENSION_VERSION,
     cache_root,
 )
 
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
 from ..base.substitutions import register
+from .cluster import APISERVER_PORT
 from .envoy_gateway import REDIS_HOST, REDIS_PORT
 from .kube import JsonDict, KubeClient
 from .pki import Pki
@@ -71,7 +73,15 @@ SUBSTITUTIONS = register("data path", (
      f"sandbox at {HOST_ADDRESS}", "no Redis Deployment without nodes"),
     ("the Envoy Pod's /etc/hosts resolves each Service's cluster DNS name to its ClusterIP (the service proxy's "
      "address) and Phoenix's to the Phoenix in the sandbox", "no cluster DNS; no Phoenix Deployment"),
+    ("each InferencePool's endpoint picker runs as a Pod of its EPP Deployment (the EPP built from its Go module "
+     f"{INFERENCE_EXTENSION_VERSION}), reaching kube-apiserver at {HOST_ADDRESS}:{APISERVER_PORT} "
+     "(KUBERNETES_SERVICE_HOST/PORT) with the Pod's projected service-account token; the Envoy Pod's /etc/hosts "
+     "resolves the EPP Service's names to that Pod",
+     "no kube-proxy for the kubernetes Service; the ReplicaSet's own EPP Pod is a stand-in that runs nothing"),
 ))  # fmt: skip
+
+EPP_IMAGE = "gateway-api-inference-extension/epp"
+"""The endpoint picker's image repository (``registry.k8s.io/...``), run by the EPP binary built from its module."""
 
 
 class DataPlaneError(HarnessError):
@@ -203,6 +213,8 @@ class GatewayDataPlane:
         """The sandbox's Pod bridge: one per sandbox, shared by data planes started one after the other."""
         self.pods: list[LocalPod] = []
         self.gateways: list[GatewayPod] = []
+        self.pickers: dict[tuple[str, str], LocalPod] = {}
+        """(namespace, InferencePool) -> the running Pod of its endpoint picker."""
         self.redis: ManagedProcess | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------------------
@@ -220,17 +232,28 @@ class GatewayDataPlane:
                 self.client.request("DELETE", self.client.path("v1", "Pod", pod.namespace, pod.name))
         self.pods.clear()
         self.gateways.clear()
+        self.pickers.clear()
         self.stop_redis()
 
     def check_alive(self) -> None:
         for pod in self.pods:
             pod.check_alive()
 
-    def start(self, gateways: Sequence[Mapping[str, Any]], *, timeout_s: float = 180.0) -> None:
+    def start(
+        self,
+        gateways: Sequence[Mapping[str, Any]],
+        *,
+        pools: Sequence[Mapping[str, Any]] = (),
+        timeout_s: float = 180.0,
+    ) -> None:
+        """Redis, the rate-limit Pod, the endpoint picker of each of ``pools`` (InferencePools), then each Gateway's
+        Envoy Pod, which reaches those pickers by their Services' names."""
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.network.ensure_bridge()
         self.start_redis()
         rate_limit = self._start_rate_limit(timeout_s)
+        for pool in pools:
+            self._start_endpoint_picker(pool, timeout_s)
         for gateway in gateways:
             self.gateways.append(self._start_gateway(gateway, rate_limit, timeout_s))
 
@@ -243,6 +266,11 @@ class GatewayDataPlane:
             # ldflags is gateway-dev:latest).
             LocalImage("envoyproxy/gateway", self.binaries["envoy-gateway"]),
             LocalImage("envoyproxy/gateway-dev", self.binaries["envoy-gateway"]),
+            *(
+                [LocalImage(EPP_IMAGE, self.binaries["epp"], INFERENCE_EXTENSION_VERSION)]
+                if "epp" in self.binaries
+                else []
+            ),
         ]
 
     def _base_env(self) -> dict[str, str]:
@@ -258,7 +286,12 @@ class GatewayDataPlane:
         raise DataPlaneError(f"{what} did not appear within {timeout_s:.0f} s")
 
     def _run_pod(
-        self, deployment: JsonDict, hosts: Mapping[str, str], *, check: Callable[[JsonDict], None]
+        self,
+        deployment: JsonDict,
+        hosts: Mapping[str, str],
+        *,
+        check: Callable[[JsonDict], None],
+        env: Mapping[str, str] | None = None,
     ) -> LocalPod:
         name = f"{deployment['metadata']['name']}-local"
         stored = admit_pod(self.client, pod_from_deployment(deployment, name))
@@ -270,7 +303,8 @@ class GatewayDataPlane:
             images=self._images(),
             hosts=hosts,
             work_dir=self.work_dir / "pods" / stored["metadata"]["namespace"] / name,
-            base_env=self._base_env(),
+            base_env=self._base_env() | dict(env or {}),
+            root_ca=self.pki.ca_cert.read_bytes(),
         )
         self.pods.append(pod)
         started = time.monotonic()
@@ -367,9 +401,71 @@ class GatewayDataPlane:
             self.upstreams
             | self._control_plane_hosts()
             | {f"{RATE_LIMIT_NAME}.{ENVOY_GATEWAY_NAMESPACE}.svc.cluster.local": rate_limit.address}
+            | self._picker_hosts()
         )
         pod = self._run_pod(deployment, hosts, check=_require_extproc)
         return GatewayPod(gateway=name, namespace=namespace, pod=pod)
+
+    # -- the endpoint pickers ------------------------------------------------------------------------------------
+
+    def _start_endpoint_picker(self, pool: Mapping[str, Any], timeout_s: float) -> LocalPod:
+        """The EPP Deployment behind ``pool``'s ``endpointPickerRef`` as a running Pod, its gRPC health SERVING (it
+        is once it has synced the pool)."""
+        from .endpoint_picker import grpc_health
+
+        name, namespace = pool["metadata"]["name"], pool["metadata"]["namespace"]
+        if "epp" not in self.binaries:
+            raise DataPlaneError(f"InferencePool {namespace}/{name}: the endpoint picker (epp) is not built")
+        deployment = self._wait_for(
+            f"the endpoint picker Deployment behind InferencePool {namespace}/{name}",
+            lambda: picker_deployment(self.client, pool),
+            timeout_s,
+        )
+        env = {"KUBERNETES_SERVICE_HOST": HOST_ADDRESS, "KUBERNETES_SERVICE_PORT": str(APISERVER_PORT)}
+        pod = self._run_pod(deployment, self._control_plane_hosts(), check=lambda _pod: None, env=env)
+        deadline, status = time.monotonic() + timeout_s, ""
+        while time.monotonic() < deadline:
+            pod.check_alive()
+            with contextlib.suppress(OSError, ValueError):
+                status = grpc_health(pod.address, inference_extension.HEALTH_PORT, inference_extension.HEALTH_SERVICE)
+                if status == "SERVING":
+                    self.pickers[(namespace, name)] = pod
+                    return pod
+            time.sleep(1.0)
+        raise DataPlaneError(
+            f"the endpoint picker of InferencePool {namespace}/{name} did not answer SERVING within {timeout_s:.0f} s "
+            f"(last: {status or 'no answer'}); its log: {pod.work_dir}"
+        )
+
+    def picker_address(self, namespace: str, pool: str) -> str | None:
+        """The address of the running endpoint picker Pod of InferencePool ``namespace/pool`` (None: none runs)."""
+        pod = self.pickers.get((namespace, pool))
+        return pod.address if pod is not None else None
+
+    def _picker_hosts(self) -> dict[str, str]:
+        """Each endpoint picker Service's cluster DNS names -> the address of its running Pod."""
+        out: dict[str, str] = {}
+        for (namespace, name), pod in self.pickers.items():
+            pool = self.client.get(inference_extension.API_VERSION, inference_extension.POOL_KIND, name, namespace)
+            service = ((pool or {}).get("spec") or {}).get("endpointPickerRef", {}).get("name")
+            for host in (f"{service}.{namespace}.svc.cluster.local", f"{service}.{namespace}.svc"):
+                out[host] = out[f"{host}."] = pod.address
+        return out
+
+
+def picker_deployment(client: KubeClient, pool: Mapping[str, Any]) -> JsonDict | None:
+    """The Deployment whose Pods the Service of ``pool``'s ``endpointPickerRef`` selects, or None (yet)."""
+    namespace = pool["metadata"]["namespace"]
+    ref = (pool.get("spec") or {}).get("endpointPickerRef") or {}
+    service = client.get("v1", "Service", str(ref.get("name")), namespace)
+    selector = ((service or {}).get("spec") or {}).get("selector") or {}
+    if not selector:
+        return None
+    for deployment in client.list("apps/v1", "Deployment", namespace):
+        labels = (((deployment.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+        if all(labels.get(k) == v for k, v in selector.items()):
+            return deployment
+    return None
 
 
 def _require_extproc(pod: JsonDict) -> None:

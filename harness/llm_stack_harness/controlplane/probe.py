@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llm_inference_stack.facts import ai_gateway
+from llm_inference_stack.facts import ai_gateway, inference_extension
 from llm_inference_stack.facts import phoenix as phoenix_facts
 
 from ..base.errors import HarnessError, LoadProfileError
@@ -155,6 +155,7 @@ def run_inner(job_file: Path) -> int:
                     report, objects, admitted, data_plane, plane=plane, proxy=proxy,
                     models=store is not None, phoenix=phoenix, serving=job.get("serving"),
                     scaling=(scaling, monitoring) if monitoring is not None else None, faults=job.get("faults"),
+                    routing=job.get("routing"),
                 )  # fmt: skip
                 if index + 1 < len(job["sets"]):
                     _reset_set(plane, objects, admitted, job["sets"][index + 1]["objects"])
@@ -274,6 +275,19 @@ SCALING_POLL_S = 5.0
 SCALING_NUMBERS = {"tailSeconds": (0.0, 3600.0), "pollSeconds": (0.5, 60.0), "hpaSyncPeriodSeconds": (1.0, 15.0)}
 """The scaling job's numbers and their bounds (the HPA's sync period: at most kube-controller-manager's 15 s)."""
 STEP_KEYS = ("concurrency", "durationSeconds", "outputTokens")
+
+
+def check_routing_spec(spec: Any) -> None:
+    """A ``--routing`` job: an object with at most a ``workload`` (:class:`..base.shared_prefix.SharedPrefixWorkload`
+    refuses a bad one, naming the key)."""
+    from ..base.shared_prefix import SharedPrefixWorkload, WorkloadError
+
+    if not isinstance(spec, Mapping) or set(spec) - {"workload"}:
+        raise WorkloadError("--routing", spec, 'an object {"workload": {...}} and no other key')
+    workload = spec.get("workload") or {}
+    if not isinstance(workload, Mapping):
+        raise WorkloadError("--routing workload", workload, "an object of the workload's numbers")
+    SharedPrefixWorkload.from_json(workload)
 
 
 def check_scaling_spec(spec: Any) -> LoadProfile:
@@ -472,6 +486,7 @@ def _probe_set(
     serving: Mapping[str, Any] | None,
     scaling: tuple[Mapping[str, Any], Any] | None = None,
     faults: Mapping[str, Any] | None = None,
+    routing: Mapping[str, Any] | None = None,
 ) -> None:
     """Start the data path of one applied set and run the checks (or hold it for serving, or run the scaling load or
     the fault run instead of the checks); a failure is reported."""
@@ -483,7 +498,7 @@ def _probe_set(
         upstreams: list[ModelUpstream] = []
         not_served: dict[tuple[str, str], str] = {}
         if models:
-            upstreams, not_served = _wait_for_models(report, objects, plane, proxy, faults)
+            upstreams, not_served = _wait_for_models(report, objects, plane, proxy, faults, routing)
             report.details["modelStartSeconds"] = round(time.monotonic() - started, 1)
         proxy.sync()
         data_plane.upstreams = proxy.hosts()
@@ -492,13 +507,19 @@ def _probe_set(
             data_plane.upstreams |= phoenix.hosts_for(objects)
             report.details["phoenix"] = {"url": phoenix.url, "otlpEndpoint": gateway_otlp_endpoint(objects)}
         with data_plane:
-            data_plane.start(gateways)
+            data_plane.start(gateways, pools=[o for o in admitted if o["kind"] == inference_extension.POOL_KIND])
             report.details["dataPlaneStartSeconds"] = round(time.monotonic() - started, 1)
             for gateway in data_plane.gateways:
                 base_url = f"http://{gateway.address}:{_listener_port(gateways, gateway.gateway)}"
                 report.details["gateway"] = base_url
                 if scaling is not None:
                     run_scaling_checks(report, base_url, objects, plane, *scaling)
+                elif routing is not None:
+                    from .routing_checks import run_routing_checks
+
+                    run_routing_checks(
+                        report, base_url, objects, plane.client, routing, data_plane.picker_address, _progress
+                    )
                 elif faults is not None:
                     from .faults import run_fault_checks
 
@@ -533,7 +554,7 @@ def _probe_set(
 
 def _wait_for_models(
     report: ProbeReport, objects: Sequence[JsonDict], plane: LocalControlPlane, proxy: ServiceProxy,
-    faults: Mapping[str, Any] | None,
+    faults: Mapping[str, Any] | None, routing: Mapping[str, Any] | None = None,
 ) -> tuple[list[ModelUpstream], dict[tuple[str, str], str]]:  # fmt: skip
     """The served models' upstreams once their Pods are ready (the fault run's two replicas written first), and the
     models not served, with why (``details.modelPods``, ``details.notServed``)."""
@@ -543,6 +564,12 @@ def _wait_for_models(
         from .faults import hold_pod_replicas
 
         hold_pod_replicas(plane.client, objects, faults)
+    if routing is not None:  # the routing run's two Pods, held as KEDA's HPA would hold its minimum
+        from .pod_kill import hold_replicas
+        from .routing_checks import routed_target
+
+        namespace, isvc, _pool = routed_target(objects)
+        hold_replicas(plane.client, namespace, isvc)
     report.details["modelPods"], not_served = wait_for_model_pods(plane, proxy, objects)
     upstreams = [u for u in model_upstreams(objects, proxy) if (u.namespace, u.inference_service) not in not_served]
     if not_served:
@@ -807,6 +834,7 @@ def prepare_job(
     serving: Mapping[str, Any] | None = None,
     scaling: Mapping[str, Any] | None = None,
     faults: Mapping[str, Any] | None = None,
+    routing: Mapping[str, Any] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Write the sandbox's job for these directories into ``work`` (binaries built or reused, the vLLM install and
     tiny model located); returns the command that runs it in a fresh sandbox and its environment."""
@@ -820,6 +848,8 @@ def prepare_job(
     if scaling is not None:
         check_scaling_spec(scaling)  # a malformed load fails here, before anything is built or started
     spec = FaultSpec.from_json(faults) if faults is not None else None  # refused before anything is built
+    if routing is not None:
+        check_routing_spec(routing)
     sets = [(str(d), load_manifests(d)) for d in directories]
     sources = ControlPlaneSources.locate(None)
     built = ensure_binaries(log=log) | ensure_installs(log=log)
@@ -833,6 +863,7 @@ def prepare_job(
         "serving": dict(serving) if serving is not None else None,
         "scaling": dict(scaling) if scaling is not None else None,
         "faults": spec.to_json() if spec is not None else None,
+        "routing": dict(routing) if routing is not None else None,
     }
     job_file = work / "job.json"
     job_file.write_text(json.dumps(job))
@@ -850,6 +881,7 @@ def run_probe(
     log: Callable[[str], None] | None = None,
     scaling: Mapping[str, Any] | None = None,
     faults: Mapping[str, Any] | None = None,
+    routing: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, ProbeReport]]:
     """Run the probe over each directory of manifests (one control plane, reset between; one vLLM and one Phoenix
     shared by all) and return ``(directory, report)`` per directory, in order; a last ``("control plane", report)``
@@ -859,7 +891,7 @@ def run_probe(
     work.mkdir(parents=True, exist_ok=True)
     try:
         command, env = prepare_job(
-            directories, vllm=vllm, work=work, log=log or _progress, scaling=scaling, faults=faults
+            directories, vllm=vllm, work=work, log=log or _progress, scaling=scaling, faults=faults, routing=routing
         )
         report_file = work / "report.json"
         report_file.unlink(missing_ok=True)
@@ -905,6 +937,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         'started again) and a recovery: {"concurrency": N, "phaseSeconds": S, "outputTokens": N, '
         '"faults": ["phoenix-down", "redis-down", "pod-killed"]} (with --vllm; controlplane/faults.py)',
     )
+    parser.add_argument(
+        "--routing",
+        type=json.loads,
+        metavar="JSON",
+        help="instead of the checks, a seeded shared-prefix workload on the first InferencePool's model (else the "
+        'first model) over two Pods: {"workload": {"sessions": N, "turns": N, "systemWords": N, "turnWords": N, '
+        '"outputTokens": N, "seed": N}}; where each session landed, the prefix cache hit rate, TTFT and the '
+        "gateway's added latency (with --vllm; controlplane/routing_checks.py)",
+    )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.inner:
@@ -914,7 +955,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     try:
         results = run_probe(
-            args.directories, vllm=args.vllm, work_dir=args.work_dir, scaling=args.scaling, faults=args.faults
+            args.directories,
+            vllm=args.vllm,
+            work_dir=args.work_dir,
+            scaling=args.scaling,
+            faults=args.faults,
+            routing=args.routing,
         )
     except LoadProfileError as error:  # a --scaling or --faults value out of bounds: refused before anything starts
         print(f"llm-stack probe: {error}", file=sys.stderr)

@@ -1,0 +1,276 @@
+"""Routing on the real data path (``probe --routing``): a seeded shared-prefix workload
+(:class:`..base.shared_prefix.SharedPrefixWorkload`) through the gateway to a model with two vLLM Pods, and where its
+requests went, read from each Pod's own vLLM counters.
+
+With ``routing.mode: prefix-aware`` the Envoy Pod asks the InferencePool's endpoint picker (a real EPP Pod,
+:meth:`.dataplane.GatewayDataPlane.start`) for each request's destination and sends it there; with ``service`` it
+sends it to the predictor Service, which spreads connections over the Pods. The run measures, per mode:
+
+- **placement**: the sessions are sent one after the other, each turn after the last answer, and each Pod's
+  ``vllm:request_success_total`` is read between sessions, so each session's requests are counted on the Pods that
+  served them;
+- **prefix-cache hits**: ``vllm:prefix_cache_hits_total`` / ``vllm:prefix_cache_queries_total`` over the run, summed
+  over the Pods (tokens found in a Pod's prefix cache / prompt tokens it was asked to prefill);
+- **time to first token** of each streamed request through the gateway, p50/p95;
+- **the gateway's added latency**, paired: the same request straight to a Pod and through the gateway, alternately,
+  the difference of their whole times, p50/p99;
+- with an endpoint picker, its own ``inference_extension_prefix_indexer_hit_ratio``.
+
+The checks (prefix-aware only): every request succeeded, each session's requests all landed on one Pod, the prefix
+cache hit rate is at least :data:`MIN_HIT_RATE`, and the endpoint picker's metrics saw the prefix matches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import json
+import time
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from llm_inference_stack.facts import inference_extension, kserve
+
+from ..base.shared_prefix import SharedPrefixWorkload
+from .gateway_checks import ProbeReport, api_keys
+from .kube import JsonDict, KubeClient
+from .pod_kill import PODS, ready_pods
+from .scaling import counter_sum
+
+SUCCESS = "vllm:request_success_total"
+HITS, QUERIES = "vllm:prefix_cache_hits_total", "vllm:prefix_cache_queries_total"
+EPP_HIT_RATIO = "inference_extension_prefix_indexer_hit_ratio"
+"""The EPP's histogram of the prefix scorer's matched fraction per request (``pkg/epp/metrics/metrics.go``)."""
+MIN_HIT_RATE = 0.6
+"""The prefix cache hit rate a prefix-aware run must reach: a session's first turn misses, each later one finds the
+system prompt (all but its last partial block) on the Pod that served the first."""
+PAIRS = 40
+"""Requests sent both straight to a Pod and through the gateway, for the added latency."""
+REQUEST_TIMEOUT_S = 60.0
+PODS_WAIT_S = 300.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    """One request: how it ended and when its first token and its end came (seconds after it was sent)."""
+
+    status: int
+    ttft_s: float | None
+    total_s: float
+    detail: str = ""
+
+
+def send_chat(url: str, key: str, model: str, messages: list[dict[str, str]], max_tokens: int) -> Sent:
+    """One streamed chat completion to ``url`` (``http://host:port``), read to its end."""
+    host_port = url.split("://", 1)[1]
+    host, _, port = host_port.partition(":")
+    body = json.dumps({
+        "model": model, "messages": messages, "max_tokens": max_tokens, "stream": True, "ignore_eos": True,
+    })  # fmt: skip
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(host, int(port or 80), timeout=REQUEST_TIMEOUT_S)
+    try:
+        connection.request("POST", "/v1/chat/completions", body, {
+            "Authorization": f"Bearer {key}", "Content-Type": "application/json",
+        })  # fmt: skip
+        response = connection.getresponse()
+        if response.status != 200:
+            return Sent(response.status, None, time.perf_counter() - started, response.read()[:300].decode("replace"))
+        first: float | None = None
+        done = False
+        for line in response:
+            if line.startswith(b"data: ") and first is None and b'"content"' in line:
+                first = time.perf_counter() - started
+            if line.strip() == b"data: [DONE]":
+                done = True
+        total = time.perf_counter() - started
+        return Sent(200 if done else 599, first, total, "" if done else "the stream ended without [DONE]")
+    except OSError as error:
+        return Sent(0, None, time.perf_counter() - started, f"{type(error).__name__}: {error}")
+    finally:
+        connection.close()
+
+
+def _pod_counters(pods: Mapping[str, tuple[str, int]]) -> dict[str, dict[str, float]]:
+    out = {}
+    for name, (address, port) in pods.items():
+        with urllib.request.urlopen(f"http://{address}:{port}/metrics", timeout=10) as response:
+            text = response.read().decode()
+        out[name] = {metric: counter_sum(text, metric) for metric in (SUCCESS, HITS, QUERIES)}
+    return out
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile (0..1) of ``values``, nearest rank; None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def routed_target(objects: Sequence[JsonDict]) -> tuple[str, str, str | None]:
+    """(namespace, InferenceService, InferencePool or None) of the model the run loads: the first InferencePool's,
+    else the first InferenceService's."""
+    for pool in (o for o in objects if o.get("kind") == inference_extension.POOL_KIND):
+        labels = ((pool.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        return pool["metadata"]["namespace"], str(labels[kserve.INFERENCE_SERVICE_LABEL]), pool["metadata"]["name"]
+    isvc = next(o for o in objects if o.get("kind") == "InferenceService")
+    return isvc["metadata"]["namespace"], isvc["metadata"]["name"], None
+
+
+def wait_pods(client: KubeClient, namespace: str, isvc: str, count: int = PODS) -> dict[str, tuple[str, int]]:
+    deadline = time.monotonic() + PODS_WAIT_S
+    while True:
+        pods = ready_pods(client, namespace, kserve.predictor_name(isvc))
+        if len(pods) >= count or time.monotonic() > deadline:
+            return pods
+        time.sleep(2.0)
+
+
+@dataclasses.dataclass
+class RoutingRun:
+    """What one run measured (``details.routing``)."""
+
+    mode: str
+    pods: list[str]
+    sessions: list[dict[str, int]] = dataclasses.field(default_factory=list)
+    """Per session, the requests each Pod served (by its own success counter)."""
+    sent: list[Sent] = dataclasses.field(default_factory=list)
+    hits: float = 0.0
+    queries: float = 0.0
+    added_ms: list[float] = dataclasses.field(default_factory=list)
+    epp_hit_ratio: dict[str, float] | None = None
+
+    @property
+    def hit_rate(self) -> float | None:
+        return round(self.hits / self.queries, 4) if self.queries else None
+
+    @property
+    def failed(self) -> list[Sent]:
+        return [s for s in self.sent if s.status != 200]
+
+    def summary(self) -> dict[str, Any]:
+        ttft = [s.ttft_s for s in self.sent if s.ttft_s is not None]
+        total = sum(s.total_s for s in self.sent)
+
+        def ms(q: float) -> float | None:
+            value = percentile(self.added_ms, q)
+            return round(value, 2) if value is not None else None
+
+        return {
+            "mode": self.mode, "pods": self.pods, "sessions": self.sessions, "requests": len(self.sent),
+            "failed": [dataclasses.asdict(s) for s in self.failed[:10]], "hit_rate": self.hit_rate,
+            "prefix_cache": {"hits": self.hits, "queries": self.queries},
+            "ttft_p50_s": _round(percentile(ttft, 0.5)), "ttft_p95_s": _round(percentile(ttft, 0.95)),
+            "throughput_rps": round(len(self.sent) / total, 3) if total else None,
+            "added_latency_ms": {"p50": ms(0.5), "p99": ms(0.99), "pairs": len(self.added_ms)},
+            "epp_prefix_hit_ratio": self.epp_hit_ratio,
+        }  # fmt: skip
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
+
+
+def run_workload(
+    run: RoutingRun, workload: SharedPrefixWorkload, *, base_url: str, key: str, model: str,
+    pods: Mapping[str, tuple[str, int]], log: Callable[[str], None],
+) -> None:  # fmt: skip
+    """The sessions one after the other through the gateway, each Pod's counters read between sessions."""
+    before = start = _pod_counters(pods)
+    for session in range(workload.sessions):
+        for turn in range(workload.turns):
+            run.sent.append(send_chat(base_url, key, model, workload.messages(session, turn), workload.output_tokens))
+        after = _pod_counters(pods)
+        run.sessions.append({p: round(after[p][SUCCESS] - before[p][SUCCESS]) for p in pods})
+        before = after
+        log(f"routing ({run.mode}): session {session}: {run.sessions[-1]}")
+    run.hits = sum(before[p][HITS] - start[p][HITS] for p in pods)
+    run.queries = sum(before[p][QUERIES] - start[p][QUERIES] for p in pods)
+
+
+def measure_added_latency(
+    run: RoutingRun, workload: SharedPrefixWorkload, *, base_url: str, key: str, model: str,
+    pods: Mapping[str, tuple[str, int]], pairs: int = PAIRS,
+) -> None:  # fmt: skip
+    """The same request (session 0's first turn, cached after its first time) straight to each Pod in turn and
+    through the gateway, alternately; the difference of each pair's whole times, in ms."""
+    messages = workload.messages(0, 0)
+    addresses = [f"http://{address}:{port}" for address, port in pods.values()]
+    send_chat(base_url, key, model, messages, 1)
+    for address in addresses:
+        send_chat(address, key, model, messages, 1)
+    for index in range(pairs):
+        direct = send_chat(addresses[index % len(addresses)], key, model, messages, 1)
+        routed = send_chat(base_url, key, model, messages, 1)
+        if direct.status == 200 and routed.status == 200:
+            run.added_ms.append((routed.total_s - direct.total_s) * 1000.0)
+
+
+def epp_hit_ratio(address: str | None) -> dict[str, float] | None:
+    """The endpoint picker's prefix hit-ratio histogram: count and mean (None without a picker)."""
+    if address is None:
+        return None
+    with urllib.request.urlopen(f"http://{address}:{inference_extension.METRICS_PORT}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    count, total = counter_sum(text, f"{EPP_HIT_RATIO}_count"), counter_sum(text, f"{EPP_HIT_RATIO}_sum")
+    return {"count": count, "mean": round(total / count, 4) if count else 0.0}
+
+
+def run_routing_checks(
+    report: ProbeReport, base_url: str, objects: Sequence[JsonDict], client: KubeClient,
+    spec: Mapping[str, Any], picker_address: Callable[[str, str], str | None], log: Callable[[str], None],
+) -> None:  # fmt: skip
+    """The job's workload through the gateway on the routed model's two Pods; what happened in
+    ``details.routing`` and, with prefix-aware routing, the checks."""
+    workload = SharedPrefixWorkload.from_json(spec.get("workload") or {})
+    namespace, isvc, pool = routed_target(objects)
+    pods = wait_pods(client, namespace, isvc)
+    keys = api_keys(objects)
+    if len(pods) < PODS or not keys:
+        report.error = f"the routing run needs {PODS} ready Pods of {namespace}/{isvc} (found {sorted(pods)}) and a key"
+        return
+    from .probe import _routed_model
+
+    key, model = sorted(keys.items())[-1][1], _routed_model(objects, kserve.predictor_name(isvc))
+    run = RoutingRun(mode="prefix-aware" if pool else "service", pods=sorted(pods))
+    run_workload(run, workload, base_url=base_url, key=key, model=model, pods=pods, log=log)
+    measure_added_latency(run, workload, base_url=base_url, key=key, model=model, pods=pods)
+    run.epp_hit_ratio = epp_hit_ratio(picker_address(namespace, pool) if pool else None)
+    report.details["routing"] = run.summary() | {"workload": workload.to_json()}
+    _checks(report, run, workload)
+
+
+def _checks(report: ProbeReport, run: RoutingRun, workload: SharedPrefixWorkload) -> None:
+    failed = run.failed
+    report.add(
+        "every request of the shared-prefix workload succeeded",
+        not failed and len(run.sent) == workload.sessions * workload.turns,
+        f"{len(run.sent) - len(failed)} of {len(run.sent)} succeeded; "
+        f"{[f'{s.status}: {s.detail}' for s in failed[:3]]}",
+    )
+    if run.mode != "prefix-aware":
+        return
+    split = [i for i, counts in enumerate(run.sessions) if sorted(counts.values())[-1] != workload.turns]
+    used = sorted({max(counts, key=lambda p: counts[p]) for counts in run.sessions})
+    report.add(
+        "each session's requests landed on one model Pod (the endpoint picker's pick, by the Pods' own counters)",
+        not split,
+        f"sessions split over Pods: {[run.sessions[i] for i in split] or 'none'}; sessions per Pod: "
+        f"{ {p: sum(1 for c in run.sessions if max(c, key=lambda q: c[q]) == p) for p in used} }",
+    )
+    report.add(
+        f"the prefix cache hit rate (vLLM's prefix_cache counters on the Pods) is at least {MIN_HIT_RATE}",
+        run.hit_rate is not None and run.hit_rate >= MIN_HIT_RATE,
+        f"hit rate {run.hit_rate} ({run.hits:.0f} of {run.queries:.0f} prompt tokens found in a Pod's prefix cache)",
+    )
+    ratio = run.epp_hit_ratio or {}
+    report.add(
+        "the endpoint picker's prefix scorer matched the sessions' prompts (its own hit-ratio histogram)",
+        ratio.get("count", 0) > 0 and ratio.get("mean", 0) > 0,
+        f"{EPP_HIT_RATIO}: {ratio or 'not read'}",
+    )
+
+
+__all__ = ["RoutingRun", "Sent", "percentile", "routed_target", "run_routing_checks", "send_chat"]
