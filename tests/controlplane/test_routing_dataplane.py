@@ -47,7 +47,8 @@ def test_the_endpoint_picker_keeps_each_session_on_one_pod(routed: dict[str, Any
     assert run["mode"] == "prefix-aware" and len(run["pods"]) == 2, run
     assert check(routed, "every request of the shared-prefix workload succeeded")["ok"], run["failed"]
     placed = check(
-        routed, "each session's requests landed on one model Pod (the endpoint picker's pick, by the Pods' own counters)"
+        routed,
+        "each session's requests landed on one model Pod (the endpoint picker's pick, by the Pods' own counters)",
     )
     assert placed["ok"], placed
     assert len(run["sessions"]) == WORKLOAD["sessions"]
@@ -58,6 +59,8 @@ def test_the_sessions_prompts_hit_the_prefix_cache_of_their_pod(routed: dict[str
     run = routed["details"]["routing"]
     hits = check(routed, "the prefix cache hit rate (vLLM's prefix_cache counters on the Pods) is at least 0.6")
     assert hits["ok"], (hits, run["prefix_cache"])
-    picker = check(routed, "the endpoint picker's prefix scorer matched the sessions' prompts (its own hit-ratio histogram)")
+    picker = check(
+        routed, "the endpoint picker's prefix scorer matched the sessions' prompts (its own hit-ratio histogram)"
+    )
     assert picker["ok"], picker
     assert run["ttft_p50_s"] is not None and run["added_latency_ms"]["pairs"] > 0, run

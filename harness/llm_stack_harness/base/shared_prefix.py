@@ -27,11 +27,12 @@ BOUNDS = {
     "system_words": (1, 400),
     "turn_words": (1, 60),
     "output_tokens": (1, 32),
+    "concurrency": (1, 16),
     "seed": (0, 2**31 - 1),
 }
 JSON_KEYS = {"sessions": "sessions", "turns": "turns", "system_words": "systemWords", "turn_words": "turnWords",
-             "output_tokens": "outputTokens", "seed": "seed"}  # fmt: skip
-MAX_PROMPT_WORDS = 460
+             "output_tokens": "outputTokens", "concurrency": "concurrency", "seed": "seed"}  # fmt: skip
+MAX_PROMPT_WORDS = 440
 """The system prompt and a turn together, in words: below the tiny model's 512 tokens with the answer."""
 
 
@@ -51,6 +52,8 @@ class SharedPrefixWorkload:
     """Words of each user turn."""
     output_tokens: int = 4
     """Tokens each answer generates (prefill dominates)."""
+    concurrency: int = 1
+    """Sessions in flight at once, each sending its turns in order (1: one session after the other)."""
     seed: int = 20261204
 
     def __post_init__(self) -> None:

@@ -43,6 +43,7 @@ from .metrics_adapter import FRONT_PROXY_CLIENT, aggregation_flags
 from .monitoring import ClusterDns
 from .nodes import DEFAULT_NODES, BoundPodStandIn, NodeSpec, register_nodes
 from .pki import Pki, make_pki
+from .pods import HOST_ADDRESS as POD_BRIDGE_ADDRESS
 from .sources import ControlPlaneSources
 
 # Namespaces of the upstream installs (Helm charts' defaults).
@@ -344,7 +345,7 @@ class LocalControlPlane:
     # -- etcd and kube-apiserver --------------------------------------------------------------------------------
 
     def _make_certificates(self) -> None:
-        self._pki = make_pki(self.work_dir / "pki", extra_ips=(HOST_ADDRESS, AI_GATEWAY_ADDRESS))
+        self._pki = make_pki(self.work_dir / "pki", extra_ips=(HOST_ADDRESS, AI_GATEWAY_ADDRESS, POD_BRIDGE_ADDRESS))
         self._write_kubeconfig(self.kubeconfig, "admin", self.pki.admin_cert, self.pki.admin_key)
 
     def _write_kubeconfig(self, path: Path, user_name: str, cert: Path, key: Path) -> Path:

@@ -74,10 +74,13 @@ SUBSTITUTIONS = register("data path", (
     ("the Envoy Pod's /etc/hosts resolves each Service's cluster DNS name to its ClusterIP (the service proxy's "
      "address) and Phoenix's to the Phoenix in the sandbox", "no cluster DNS; no Phoenix Deployment"),
     ("each InferencePool's endpoint picker runs as a Pod of its EPP Deployment (the EPP built from its Go module "
-     f"{INFERENCE_EXTENSION_VERSION}), reaching kube-apiserver at {HOST_ADDRESS}:{APISERVER_PORT} "
-     "(KUBERNETES_SERVICE_HOST/PORT) with the Pod's projected service-account token; the Envoy Pod's /etc/hosts "
-     "resolves the EPP Service's names to that Pod",
-     "no kube-proxy for the kubernetes Service; the ReplicaSet's own EPP Pod is a stand-in that runs nothing"),
+     f"{INFERENCE_EXTENSION_VERSION}), beside the ReplicaSet's Pod, which is reported Ready and runs nothing; the "
+     "Envoy Pod's /etc/hosts resolves the EPP Service's names to the running Pod",
+     "the node agent runs only the model Pods; the data path starts the gateway's Pods"),
+    (f"the endpoint picker's KUBERNETES_SERVICE_HOST/PORT are {HOST_ADDRESS}:{APISERVER_PORT} (kube-apiserver in the "
+     "sandbox; the Pod's projected service-account token authenticates it) instead of the kubernetes Service's "
+     "ClusterIP",
+     "kube-apiserver advertises 127.0.0.1 here, which no Endpoints may hold, so the kubernetes Service has none"),
 ))  # fmt: skip
 
 EPP_IMAGE = "gateway-api-inference-extension/epp"
@@ -421,8 +424,7 @@ class GatewayDataPlane:
             lambda: picker_deployment(self.client, pool),
             timeout_s,
         )
-        env = {"KUBERNETES_SERVICE_HOST": HOST_ADDRESS, "KUBERNETES_SERVICE_PORT": str(APISERVER_PORT)}
-        pod = self._run_pod(deployment, self._control_plane_hosts(), check=lambda _pod: None, env=env)
+        pod = self._run_pod(deployment, self._control_plane_hosts(), check=lambda _pod: None, env=self._api_env())
         deadline, status = time.monotonic() + timeout_s, ""
         while time.monotonic() < deadline:
             pod.check_alive()
@@ -436,6 +438,12 @@ class GatewayDataPlane:
             f"the endpoint picker of InferencePool {namespace}/{name} did not answer SERVING within {timeout_s:.0f} s "
             f"(last: {status or 'no answer'}); its log: {pod.work_dir}"
         )
+
+    @staticmethod
+    def _api_env() -> dict[str, str]:
+        """``KUBERNETES_SERVICE_HOST`` and ``_PORT``, which the kubelet sets in every container: kube-apiserver on the
+        sandbox's address on the Pod bridge (its serving certificate holds that address)."""
+        return {"KUBERNETES_SERVICE_HOST": HOST_ADDRESS, "KUBERNETES_SERVICE_PORT": str(APISERVER_PORT)}
 
     def picker_address(self, namespace: str, pool: str) -> str | None:
         """The address of the running endpoint picker Pod of InferencePool ``namespace/pool`` (None: none runs)."""

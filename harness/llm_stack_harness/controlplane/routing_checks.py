@@ -25,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import math
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +34,7 @@ from typing import Any
 
 from llm_inference_stack.facts import inference_extension, kserve
 
+from ..base.errors import HarnessError
 from ..base.shared_prefix import SharedPrefixWorkload
 from .gateway_checks import ProbeReport, api_keys
 from .kube import JsonDict, KubeClient
@@ -49,6 +52,8 @@ PAIRS = 40
 """Requests sent both straight to a Pod and through the gateway, for the added latency."""
 REQUEST_TIMEOUT_S = 60.0
 PODS_WAIT_S = 300.0
+PICKER_WAIT_S = 60.0
+"""Longest the run waits for the endpoint picker to have scraped every Pod (it does every 50 ms once it tracks it)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +81,9 @@ def send_chat(url: str, key: str, model: str, messages: list[dict[str, str]], ma
         })  # fmt: skip
         response = connection.getresponse()
         if response.status != 200:
-            return Sent(response.status, None, time.perf_counter() - started, response.read()[:300].decode("replace"))
+            return Sent(
+                response.status, None, time.perf_counter() - started, response.read()[:300].decode("utf-8", "replace")
+            )
         first: float | None = None
         done = False
         for line in response:
@@ -106,7 +113,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 def routed_target(objects: Sequence[JsonDict]) -> tuple[str, str, str | None]:
@@ -141,6 +148,8 @@ class RoutingRun:
     queries: float = 0.0
     added_ms: list[float] = dataclasses.field(default_factory=list)
     epp_hit_ratio: dict[str, float] | None = None
+    served: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Requests each Pod served over the workload (its own success counter)."""
 
     @property
     def hit_rate(self) -> float | None:
@@ -159,7 +168,8 @@ class RoutingRun:
             return round(value, 2) if value is not None else None
 
         return {
-            "mode": self.mode, "pods": self.pods, "sessions": self.sessions, "requests": len(self.sent),
+            "mode": self.mode, "pods": self.pods, "sessions": self.sessions, "served": self.served,
+            "requests": len(self.sent),
             "failed": [dataclasses.asdict(s) for s in self.failed[:10]], "hit_rate": self.hit_rate,
             "prefix_cache": {"hits": self.hits, "queries": self.queries},
             "ttft_p50_s": _round(percentile(ttft, 0.5)), "ttft_p95_s": _round(percentile(ttft, 0.95)),
@@ -177,17 +187,45 @@ def run_workload(
     run: RoutingRun, workload: SharedPrefixWorkload, *, base_url: str, key: str, model: str,
     pods: Mapping[str, tuple[str, int]], log: Callable[[str], None],
 ) -> None:  # fmt: skip
-    """The sessions one after the other through the gateway, each Pod's counters read between sessions."""
-    before = start = _pod_counters(pods)
-    for session in range(workload.sessions):
-        for turn in range(workload.turns):
-            run.sent.append(send_chat(base_url, key, model, workload.messages(session, turn), workload.output_tokens))
-        after = _pod_counters(pods)
-        run.sessions.append({p: round(after[p][SUCCESS] - before[p][SUCCESS]) for p in pods})
-        before = after
-        log(f"routing ({run.mode}): session {session}: {run.sessions[-1]}")
-    run.hits = sum(before[p][HITS] - start[p][HITS] for p in pods)
-    run.queries = sum(before[p][QUERIES] - start[p][QUERIES] for p in pods)
+    """The sessions through the gateway: one after the other, each Pod's counters read between sessions (where each
+    session went); or ``concurrency`` sessions at a time (the counters read before and after only)."""
+    start = _pod_counters(pods)
+    if workload.concurrency == 1:
+        before = start
+        for session in range(workload.sessions):
+            for turn in range(workload.turns):
+                run.sent.append(
+                    send_chat(base_url, key, model, workload.messages(session, turn), workload.output_tokens)
+                )
+            after = _pod_counters(pods)
+            run.sessions.append({p: round(after[p][SUCCESS] - before[p][SUCCESS]) for p in pods})
+            before = after
+            log(f"routing ({run.mode}): session {session}: {run.sessions[-1]}")
+    else:
+        pending = list(range(workload.sessions))
+        lock = threading.Lock()
+
+        def user() -> None:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    session = pending.pop(0)
+                for turn in range(workload.turns):
+                    sent = send_chat(base_url, key, model, workload.messages(session, turn), workload.output_tokens)
+                    with lock:
+                        run.sent.append(sent)
+
+        users = [threading.Thread(target=user, daemon=True) for _ in range(workload.concurrency)]
+        for thread in users:
+            thread.start()
+        for thread in users:
+            thread.join()
+        log(f"routing ({run.mode}): {len(run.sent)} requests, {workload.concurrency} sessions at a time")
+    end = _pod_counters(pods)
+    run.hits = sum(end[p][HITS] - start[p][HITS] for p in pods)
+    run.queries = sum(end[p][QUERIES] - start[p][QUERIES] for p in pods)
+    run.served = {p: round(end[p][SUCCESS] - start[p][SUCCESS]) for p in pods}
 
 
 def measure_added_latency(
@@ -218,6 +256,27 @@ def epp_hit_ratio(address: str | None) -> dict[str, float] | None:
     return {"count": count, "mean": round(total / count, 4) if count else 0.0}
 
 
+def wait_picker_fresh(address: str, pool: str, pods: Mapping[str, Any], timeout_s: float = PICKER_WAIT_S) -> float:
+    """Seconds until the endpoint picker's own metrics show every one of ``pods`` with fresh model-server metrics
+    (``inference_pool_ready_pods``): before, it has no endpoint to pick for a request. Raises after ``timeout_s``."""
+    from .endpoint_picker import pool_view
+
+    started, view = time.monotonic(), None
+    while time.monotonic() - started < timeout_s:
+        try:
+            with urllib.request.urlopen(f"http://{address}:{inference_extension.METRICS_PORT}/metrics", timeout=5) as r:
+                view = pool_view(r.read().decode(), pool)
+        except OSError:
+            view = None
+        if view is not None and set(pods) <= set(view.pods) and (view.fresh_pods or 0) >= len(pods):
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.5)
+    raise HarnessError(
+        f"the endpoint picker of InferencePool {pool} did not show the Pods {sorted(pods)} with fresh metrics within "
+        f"{timeout_s:.0f} s (it tracks {view.pods if view else 'nothing'}, {view.fresh_pods if view else 0} fresh)"
+    )
+
+
 def run_routing_checks(
     report: ProbeReport, base_url: str, objects: Sequence[JsonDict], client: KubeClient,
     spec: Mapping[str, Any], picker_address: Callable[[str, str], str | None], log: Callable[[str], None],
@@ -235,6 +294,12 @@ def run_routing_checks(
 
     key, model = sorted(keys.items())[-1][1], _routed_model(objects, kserve.predictor_name(isvc))
     run = RoutingRun(mode="prefix-aware" if pool else "service", pods=sorted(pods))
+    if pool:
+        address = picker_address(namespace, pool)
+        if address is None:
+            report.error = f"no endpoint picker runs for InferencePool {namespace}/{pool}"
+            return
+        report.details["pickerFreshSeconds"] = wait_picker_fresh(address, pool, pods)
     run_workload(run, workload, base_url=base_url, key=key, model=model, pods=pods, log=log)
     measure_added_latency(run, workload, base_url=base_url, key=key, model=model, pods=pods)
     run.epp_hit_ratio = epp_hit_ratio(picker_address(namespace, pool) if pool else None)
@@ -250,7 +315,7 @@ def _checks(report: ProbeReport, run: RoutingRun, workload: SharedPrefixWorkload
         f"{len(run.sent) - len(failed)} of {len(run.sent)} succeeded; "
         f"{[f'{s.status}: {s.detail}' for s in failed[:3]]}",
     )
-    if run.mode != "prefix-aware":
+    if run.mode != "prefix-aware" or not run.sessions:
         return
     split = [i for i, counts in enumerate(run.sessions) if sorted(counts.values())[-1] != workload.turns]
     used = sorted({max(counts, key=lambda p: counts[p]) for counts in run.sessions})
