@@ -17,7 +17,15 @@ from llm_stack_harness.controlplane import routing_checks
 from llm_stack_harness.controlplane.dataplane import picker_deployment
 from llm_stack_harness.controlplane.gateway_checks import ProbeReport
 from llm_stack_harness.controlplane.probe import check_routing_spec
-from llm_stack_harness.controlplane.routing_checks import RoutingRun, Sent, percentile, routed_target, send_chat
+from llm_stack_harness.controlplane.routing_checks import (
+    RoutingRun,
+    Sent,
+    Unready,
+    percentile,
+    routed_target,
+    send_chat,
+    unready_verdict,
+)
 
 PLACED = "each session's requests landed on one model Pod (the endpoint picker's pick, by the Pods' own counters)"
 
@@ -207,3 +215,22 @@ def test_the_picker_deployment_is_the_one_the_pools_service_selects() -> None:
     assert picker_deployment(client, pool) is picker
     assert picker_deployment(_Client({}, [other, picker]), pool) is None  # type: ignore[arg-type]  (no Service yet)
     assert picker_deployment(_Client({"tiny-epp": service}, [other]), pool) is None  # type: ignore[arg-type]
+
+
+def test_the_unready_pod_verdict_needs_it_unready_unused_and_every_request_served_elsewhere() -> None:
+    workload = SharedPrefixWorkload(turns=3)
+    good = Unready(pod="a", not_ready_after_s=31.0, sent=[Sent(200, 0.1, 0.2)] * 3, victim_served=0, others_served=3)
+    assert unready_verdict(good, workload)[1]
+    for bad in (
+        Unready(pod="a", not_ready_after_s=None, victim_served=0, others_served=0),  # never reported unready
+        Unready(pod="a", not_ready_after_s=31.0, sent=good.sent, victim_served=1, others_served=2),  # one reached it
+        Unready(
+            pod="a",
+            not_ready_after_s=31.0,
+            sent=[*good.sent[:2], Sent(503, None, 0.1)],
+            victim_served=0,
+            others_served=2,
+        ),
+    ):
+        _name, ok, detail = unready_verdict(bad, workload)
+        assert not ok and "a not Ready after" in detail

@@ -7,8 +7,11 @@ synthesized args and EndpointPickerConfig, watching the Pods through the API ser
 and scraping each vLLM's metrics); the AI Gateway's extension server configures Envoy to ask it for each request's
 destination. A seeded shared-prefix workload (sessions, each a long system prompt of its own and short turns) is sent
 session after session, and each Pod's own vLLM counters say where each session's requests went and how many prompt
-tokens its prefix cache held. vLLM on CPU needs a block size that is a multiple of 32 (docs/routing.md), so the
-stack's ``routing.blockSize`` is 32 here, and vLLM and the prefix scorer both use it.
+tokens its prefix cache held. Then the Pod that served the first session is made unready (its vLLM's API server
+stopped, so its readiness probe fails) and that session is sent again: the picker must send it to the other Pod.
+
+vLLM on CPU needs a block size that is a multiple of 32 (docs/routing.md), so the stack's ``routing.blockSize`` is 32
+here, and vLLM and the prefix scorer both use it.
 """
 
 from __future__ import annotations
@@ -64,3 +67,14 @@ def test_the_sessions_prompts_hit_the_prefix_cache_of_their_pod(routed: dict[str
     )
     assert picker["ok"], picker
     assert run["ttft_p50_s"] is not None and run["added_latency_ms"]["pairs"] > 0, run
+
+
+def test_a_pod_made_unready_gets_no_new_request(routed: dict[str, Any]) -> None:
+    unready = routed["details"]["routing"]["unready"]
+    verdict = check(
+        routed,
+        "a model Pod made unready (its vLLM stopped, its readiness probe failing) got no new request; the other "
+        "Pod served them",
+    )
+    assert verdict["ok"], (verdict, unready)
+    assert unready["victim_served"] == 0 and unready["others_served"] == WORKLOAD["turns"], unready

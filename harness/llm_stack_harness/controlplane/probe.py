@@ -518,7 +518,14 @@ def _probe_set(
                     from .routing_checks import run_routing_checks
 
                     run_routing_checks(
-                        report, base_url, objects, plane.client, routing, data_plane.picker_address, _progress
+                        report,
+                        base_url,
+                        objects,
+                        plane.client,
+                        routing,
+                        data_plane.picker_address,
+                        _progress,
+                        pause=_pause_model_pod(plane),
                     )
                 elif faults is not None:
                     from .faults import run_fault_checks
@@ -575,6 +582,25 @@ def _wait_for_models(
     if not_served:
         report.details["notServed"] = [f"{ns}/{isvc}: not served: {why}" for (ns, isvc), why in not_served.items()]
     return upstreams, not_served
+
+
+def _pause_model_pod(plane: LocalControlPlane) -> Callable[[str, bool], None]:
+    """Stop (SIGSTOP) or resume (SIGCONT) the vLLM API server of a model Pod the node agent runs, by Pod name: a
+    hung model server, as its probes see it."""
+    import signal as signals
+
+    from llm_inference_stack.facts import kserve
+
+    def pause(name: str, stopped: bool) -> None:
+        agent = plane.pod_stand_in
+        served = [s for s in getattr(agent, "served", {}).values() if s.pod["metadata"]["name"] == name]
+        local = served[0].local if served else None
+        process = local.containers.get(kserve.CONTAINER_NAME) if local is not None else None
+        if process is None:
+            raise HarnessError(f"Pod {name}: the node agent runs no {kserve.CONTAINER_NAME} container to pause")
+        os.kill(process.pid, signals.SIGSTOP if stopped else signals.SIGCONT)
+
+    return pause
 
 
 def _model_pods(plane: LocalControlPlane, namespace: str, isvc: str) -> list[Any]:

@@ -52,6 +52,11 @@ PAIRS = 40
 """Requests sent both straight to a Pod and through the gateway, for the added latency."""
 REQUEST_TIMEOUT_S = 60.0
 PODS_WAIT_S = 300.0
+UNREADY_WAIT_S = 75.0
+"""Longest the check waits for the stopped Pod to be reported not Ready (its readiness probe: 3 failures 10 s apart,
+each timing out after 5 s), before its liveness probe (6 failures 15 s apart) would restart it."""
+PICKER_SYNC_S = 2.0
+RESUME_SETTLE_S = 5.0
 PICKER_WAIT_S = 60.0
 """Longest the run waits for the endpoint picker to have scraped every Pod (it does every 50 ms once it tracks it)."""
 
@@ -277,9 +282,70 @@ def wait_picker_fresh(address: str, pool: str, pods: Mapping[str, Any], timeout_
     )
 
 
+@dataclasses.dataclass
+class Unready:
+    """What the unready-Pod check saw (``details.routing.unready``)."""
+
+    pod: str
+    not_ready_after_s: float | None = None
+    """Seconds from its vLLM's stop to its Ready condition False (None: not within :data:`UNREADY_WAIT_S`)."""
+    sent: list[Sent] = dataclasses.field(default_factory=list)
+    victim_served: int | None = None
+    """Requests the stopped Pod's vLLM counted from its stop until after it resumed."""
+    others_served: int | None = None
+
+
+def _pod_ready(client: KubeClient, namespace: str, name: str) -> bool | None:
+    pod = client.get("v1", "Pod", name, namespace)
+    if pod is None:
+        return None
+    conditions = {c.get("type"): c.get("status") for c in (pod.get("status") or {}).get("conditions") or []}
+    return conditions.get("Ready") == "True"
+
+
+def _wait_ready(client: KubeClient, namespace: str, name: str, ready: bool, timeout_s: float) -> float | None:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if _pod_ready(client, namespace, name) is ready:
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.5)
+    return None
+
+
+def check_unready_pod(
+    run: RoutingRun, workload: SharedPrefixWorkload, *, base_url: str, key: str, model: str, client: KubeClient,
+    namespace: str, pods: Mapping[str, tuple[str, int]], pause: Callable[[str, bool], None],
+) -> Unready:  # fmt: skip
+    """The Pod that served session 0 made unready by stopping its vLLM's API server (SIGSTOP: its readiness probe
+    times out, the node agent reports it not Ready), then session 0's turns sent again: their prefix is cached on
+    that Pod, yet the endpoint picker must send them to the other one. Its vLLM is resumed (SIGCONT) before its
+    liveness probe would restart it; a request sent to it while it was stopped would be served then, so its counter
+    is read after the resume."""
+    first = run.sessions[0] if run.sessions else {p: 0 for p in pods}
+    victim = max(sorted(first), key=lambda p: first[p])
+    out = Unready(pod=victim)
+    before = _pod_counters(pods)
+    pause(victim, True)
+    try:
+        out.not_ready_after_s = _wait_ready(client, namespace, victim, False, UNREADY_WAIT_S)
+        if out.not_ready_after_s is not None:
+            time.sleep(PICKER_SYNC_S)  # the picker's Pod reconciler drops it from its datastore
+            for turn in range(workload.turns):
+                out.sent.append(send_chat(base_url, key, model, workload.messages(0, turn), workload.output_tokens))
+    finally:
+        pause(victim, False)
+    time.sleep(RESUME_SETTLE_S)
+    after = _pod_counters(pods)
+    out.victim_served = round(after[victim][SUCCESS] - before[victim][SUCCESS])
+    out.others_served = round(sum(after[p][SUCCESS] - before[p][SUCCESS] for p in pods if p != victim))
+    _wait_ready(client, namespace, victim, True, UNREADY_WAIT_S)
+    return out
+
+
 def run_routing_checks(
     report: ProbeReport, base_url: str, objects: Sequence[JsonDict], client: KubeClient,
     spec: Mapping[str, Any], picker_address: Callable[[str, str], str | None], log: Callable[[str], None],
+    pause: Callable[[str, bool], None] | None = None,
 ) -> None:  # fmt: skip
     """The job's workload through the gateway on the routed model's two Pods; what happened in
     ``details.routing`` and, with prefix-aware routing, the checks."""
@@ -305,6 +371,26 @@ def run_routing_checks(
     run.epp_hit_ratio = epp_hit_ratio(picker_address(namespace, pool) if pool else None)
     report.details["routing"] = run.summary() | {"workload": workload.to_json()}
     _checks(report, run, workload)
+    if pool and pause is not None:
+        log(f"routing ({run.mode}): making the Pod that served session 0 unready")
+        unready = check_unready_pod(
+            run, workload, base_url=base_url, key=key, model=model, client=client, namespace=namespace, pods=pods,
+            pause=pause,
+        )  # fmt: skip
+        report.details["routing"]["unready"] = dataclasses.asdict(unready)
+        report.add(*unready_verdict(unready, workload))
+
+
+def unready_verdict(unready: Unready, workload: SharedPrefixWorkload) -> tuple[str, bool, str]:
+    ok = [s for s in unready.sent if s.status == 200]
+    return (
+        "a model Pod made unready (its vLLM stopped, its readiness probe failing) got no new request; the other "
+        "Pod served them",
+        unready.not_ready_after_s is not None and len(ok) == workload.turns and unready.victim_served == 0
+        and unready.others_served == workload.turns,
+        f"{unready.pod} not Ready after {unready.not_ready_after_s} s; {len(ok)} of {len(unready.sent)} requests "
+        f"succeeded; served by it {unready.victim_served}, by the other {unready.others_served}",
+    )  # fmt: skip
 
 
 def _checks(report: ProbeReport, run: RoutingRun, workload: SharedPrefixWorkload) -> None:
@@ -338,4 +424,14 @@ def _checks(report: ProbeReport, run: RoutingRun, workload: SharedPrefixWorkload
     )
 
 
-__all__ = ["RoutingRun", "Sent", "percentile", "routed_target", "run_routing_checks", "send_chat"]
+__all__ = [
+    "RoutingRun",
+    "Sent",
+    "Unready",
+    "check_unready_pod",
+    "percentile",
+    "routed_target",
+    "run_routing_checks",
+    "send_chat",
+    "unready_verdict",
+]
