@@ -39,8 +39,9 @@ MODES = {"service": ["model.routing.mode=service"], "prefix-aware": []}
 WORKLOAD = {
     "sessions": 10, "turns": 8, "systemWords": 360, "turnWords": 10, "outputTokens": 4, "concurrency": 4, "seed": 1,
 }  # fmt: skip
-"""10 sessions of ~370 prompt tokens (12 blocks of 32): the five a Pod gets with prefix-aware routing fit its 64
-blocks; all ten, which each Pod sees when the Service spreads the requests, do not."""
+"""10 sessions of ~370 prompt tokens (12 blocks of 32), four in flight at once: the five a Pod gets with prefix-aware
+routing fit its KV cache of 64 blocks (examples/values-routing-local.yaml); all ten, which each Pod sees when the
+Service spreads the requests, do not. Each session's first turn misses the cache wherever it goes."""
 TARGETS = {"hit_rate": 0.8, "hit_rate_ratio": 2.0, "ttft_p50_ratio": 2.0, "added_p50_ms": 5.0, "added_p99_ms": 15.0}
 TIMEOUT_S = 3600
 

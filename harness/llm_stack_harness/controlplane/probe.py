@@ -515,18 +515,7 @@ def _probe_set(
                 if scaling is not None:
                     run_scaling_checks(report, base_url, objects, plane, *scaling)
                 elif routing is not None:
-                    from .routing_checks import run_routing_checks
-
-                    run_routing_checks(
-                        report,
-                        base_url,
-                        objects,
-                        plane.client,
-                        routing,
-                        data_plane.picker_address,
-                        _progress,
-                        pause=_pause_model_pod(plane),
-                    )
+                    _run_routing(report, base_url, objects, plane, data_plane, routing)
                 elif faults is not None:
                     from .faults import run_fault_checks
 
@@ -582,6 +571,19 @@ def _wait_for_models(
     if not_served:
         report.details["notServed"] = [f"{ns}/{isvc}: not served: {why}" for (ns, isvc), why in not_served.items()]
     return upstreams, not_served
+
+
+def _run_routing(
+    report: ProbeReport, base_url: str, objects: Sequence[JsonDict], plane: LocalControlPlane,
+    data_plane: GatewayDataPlane, routing: Mapping[str, Any],
+) -> None:  # fmt: skip
+    """The routing run (:mod:`.routing_checks`) on this gateway, its endpoint pickers and the node agent's Pods."""
+    from .routing_checks import run_routing_checks
+
+    run_routing_checks(
+        report, base_url, objects, plane.client, routing, data_plane.picker_address, _progress,
+        pause=_pause_model_pod(plane),
+    )  # fmt: skip
 
 
 def _pause_model_pod(plane: LocalControlPlane) -> Callable[[str, bool], None]:
