@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "Resources": "settings",
     "RuntimeConfig": "settings",
     "RoutingConfig": "settings",
+    "FlowControl": "settings",
     "ScorerWeights": "settings",
     "InferenceRouting": "inference_routing",
     "StackConfig": "settings",
@@ -129,6 +130,7 @@ if TYPE_CHECKING:
     from .settings import ArgoCdConfig as ArgoCdConfig
     from .settings import AutoscalingConfig as AutoscalingConfig
     from .settings import ExternalSecretConfig as ExternalSecretConfig
+    from .settings import FlowControl as FlowControl
     from .settings import GatewayConfig as GatewayConfig
     from .settings import GatewayServiceConfig as GatewayServiceConfig
     from .settings import GitOpsConfig as GitOpsConfig

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import cdk8s
 from constructs import Construct
 
 from ._resource import check_label, namespace_for, plain_api_object
 from .config import AutoscalingConfig
-from .contracts import Scalable, check_contract, typed_call, typed_props
+from .contracts import RequestHold, Scalable, StartsFromZero, check_contract, typed_call, typed_props
 from .errors import PropError
 from .facts import keda
 from .keda_replicas import keda_desired_replicas
+from .settings.routing import hold_too_short
 from .validation import ChartValidation
 from .vllm_metrics import WAITING, model_selector
 
@@ -37,9 +38,8 @@ def desired_replicas(waiting: float, config: AutoscalingConfig, current: int | N
     none yet): ``keda_replicas.keda_desired_replicas``.
 
     desired = ceil(waiting / threshold), unless ``current`` is within the HPA's 10% tolerance of it (then
-    ``current``), bounded by [minReplicas, maxReplicas]. With minReplicas >= 1 (enforced by the configuration)
-    KEDA never deactivates the workload, so ``activationThreshold`` changes nothing here: it only decides scaling
-    from and to zero.
+    ``current``), bounded by [max(minReplicas, 1), maxReplicas]; with minReplicas 0, 0 while ``waiting`` is at most
+    ``activationThreshold`` (KEDA deactivates the workload).
     """
     return keda_desired_replicas(waiting, config, current)
 
@@ -62,6 +62,10 @@ class Autoscaler(Construct):
         target's own (``ModelConfig.autoscaling`` of its model), else ``AutoscalingConfig()``.
     :param name: name of the ScaledObject (and of the HPA KEDA creates). Default: the target's name.
     :param labels: extra labels. Default: none.
+    :param hold: what holds the first requests while the target starts from zero (any ``contracts.RequestHold``:
+        ``InferenceRouting`` with flow control); needed for ``config.min_replicas`` 0. The ScaledObject gets a second
+        trigger on its held requests, which wakes the target (vLLM's queue does not exist at zero replicas). Default:
+        none.
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class Autoscaler(Construct):
         config: AutoscalingConfig | None = None,
         name: str | None = None,
         labels: Mapping[str, str] | None = None,
+        hold: RequestHold | None = None,
     ) -> None:
         super().__init__(scope, id)
         check_contract(
@@ -82,9 +87,14 @@ class Autoscaler(Construct):
             Scalable,
             "pass the ModelServer construct to scale, not its name or Deployment",
         )
+        if hold is not None:
+            check_contract("Autoscaler", "hold", hold, RequestHold, "pass the InferenceRouting with flow control")
         if config is None:
             config = target.autoscaling if target.autoscaling is not None else AutoscalingConfig()
         self.config = config
+        self.hold = hold
+        """What holds the first requests at zero replicas; None without one."""
+        self._check_hold(target)
         self.target = target
         self.name = name or target.name
         # KEDA labels the HPA with the ScaledObject's name: a label value, so a DNS-1123 label of 63 at most.
@@ -110,6 +120,41 @@ class Autoscaler(Construct):
             body={"spec": self._spec()},
         )
         """The ScaledObject (``node.default_child``)."""
+
+    def _check_hold(self, target: Scalable) -> None:
+        """``min_replicas`` 0 only with a hold long enough for a start from zero."""
+        if self.config.min_replicas != 0:
+            return
+        if self.hold is None:
+            raise PropError(
+                "Autoscaler",
+                "config.min_replicas",
+                0,
+                "at zero replicas vLLM exports no metric and nothing holds the first request: pass hold= (the "
+                "InferenceRouting of the model, with RoutingConfig(flow_control=FlowControl())), or use min_replicas 1",
+            )
+        check_contract(
+            "Autoscaler",
+            "target",
+            target,
+            StartsFromZero,
+            "with min_replicas 0 the target must say how long a replica takes to start: pass the ModelServer",
+        )
+        if self.hold.hold_seconds == 0:
+            raise PropError(
+                "Autoscaler",
+                "hold",
+                getattr(self.hold, "name", self.hold),
+                "it holds no request (an InferenceRouting without flow control): give its RoutingConfig "
+                "flow_control=FlowControl()",
+            )
+        short = hold_too_short(
+            self.hold.hold_seconds,
+            polling_interval=self.config.polling_interval,
+            startup_timeout_seconds=cast(StartsFromZero, target).startup_timeout_seconds,
+        )
+        if short is not None:
+            raise PropError("Autoscaler", "hold.hold_seconds", self.hold.hold_seconds, short)
 
     def _claim_target(self) -> None:
         """One Autoscaler per target (``PropError`` naming the one that has it)."""
@@ -143,24 +188,32 @@ class Autoscaler(Construct):
             body={"spec": {"secretTargetRef": refs}},
         )
 
-    def _trigger(self) -> dict[str, Any]:
-        """The Prometheus trigger on the model's waiting requests."""
+    def _trigger(self, name: str, query: str, activation_threshold: float) -> dict[str, Any]:
+        """A Prometheus trigger on ``query``, averaged over the replicas against ``config.threshold``."""
         config, prometheus = self.config, self.config.prometheus
         metadata = {
             "serverAddress": prometheus.url,
-            "query": self.query,
+            "query": query,
             "threshold": _number(config.threshold),
-            "activationThreshold": _number(config.activation_threshold),
+            "activationThreshold": _number(activation_threshold),
             # No series means no queue (no traffic yet); KEDA reads it as 0.
             "ignoreNullValues": "true",
         }
-        trigger: dict[str, Any] = {"type": "prometheus", "name": "vllm-waiting-requests", "metricType": "AverageValue"}
+        trigger: dict[str, Any] = {"type": "prometheus", "name": name, "metricType": "AverageValue"}
         if prometheus.auth is not None:
             metadata["authModes"] = prometheus.auth.mode
             trigger["authenticationRef"] = {"name": f"{self.name}-prometheus", "kind": keda.TRIGGER_AUTHENTICATION}
         if prometheus.tls is not None and prometheus.tls.insecure_skip_verify:
             metadata["unsafeSsl"] = "true"
         return {**trigger, "metadata": metadata}
+
+    def _triggers(self) -> list[dict[str, Any]]:
+        """vLLM's waiting requests; with a hold, also the requests it holds: any one held request wakes the target
+        (activation above 0), and they count toward the replicas as vLLM's queue does (KEDA takes the larger)."""
+        triggers = [self._trigger("vllm-waiting-requests", self.query, self.config.activation_threshold)]
+        if self.hold is not None:
+            triggers.append(self._trigger("held-requests", self.hold.held_requests_query, 0))
+        return triggers
 
     def _spec(self) -> dict[str, Any]:
         """``spec`` of the ScaledObject, as plain JSON (fields by their schema names)."""
@@ -185,5 +238,5 @@ class Autoscaler(Construct):
             "pollingInterval": config.polling_interval,
             "cooldownPeriod": config.cooldown_period,
             "advanced": {"horizontalPodAutoscalerConfig": {"name": self.hpa_name, "behavior": behavior}},
-            "triggers": [self._trigger()],
+            "triggers": self._triggers(),
         }

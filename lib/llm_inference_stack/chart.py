@@ -70,20 +70,22 @@ class ModelDeployment(Construct):
         """The model server."""
         if tracing is not None:
             self.server.add_tracing(tracing, project_name=project_name)
-        self.autoscaler = Autoscaler(
-            self,
-            "Autoscaler",
-            target=self.server,
-            config=autoscaling,
-            labels={**(labels or {}), "app.kubernetes.io/name": self.server.name},
-        )
-        """The autoscaler of ``server``."""
         self.routing: InferenceRouting | None = (
             InferenceRouting(self, "Routing", server=self.server, config=routing, labels=labels)
             if routing is not None and routing.prefix_aware
             else None
         )
         """The InferencePool and endpoint picker in front of ``server`` (``routing.mode: prefix-aware``), or None."""
+        holds = self.routing is not None and self.routing.config.flow_control is not None
+        self.autoscaler = Autoscaler(
+            self,
+            "Autoscaler",
+            target=self.server,
+            config=autoscaling,
+            labels={**(labels or {}), "app.kubernetes.io/name": self.server.name},
+            hold=self.routing if holds else None,
+        )
+        """The autoscaler of ``server`` (woken by the routing's held requests, with flow control)."""
         self.gateway_model: RoutedModel | None = None
         """What the gateway created for this model (set when the stack adds it to its gateway)."""
 

@@ -171,6 +171,31 @@ class Scalable(Protocol):
 
 
 @runtime_checkable
+class StartsFromZero(Scalable, Protocol):
+    """A ``Scalable`` that may be scaled to zero (``ModelServer``): how long a new replica may take to start, which a
+    hold of its first requests must cover."""
+
+    @property
+    def startup_timeout_seconds(self) -> int: ...
+
+
+@runtime_checkable
+class RequestHold(Protocol):
+    """What holds a scaled-to-zero model's first requests while it starts (``InferenceRouting`` with flow control):
+    how long a request may wait, and the query of the requests waiting, which exists with no replica at all."""
+
+    @property
+    def hold_seconds(self) -> int:
+        """How long a request may wait before it fails."""
+        ...
+
+    @property
+    def held_requests_query(self) -> str:
+        """PromQL of the requests held now (one series)."""
+        ...
+
+
+@runtime_checkable
 class RoutedModel(Protocol):
     """What a gateway's ``add_model`` returns: the model and its route."""
 

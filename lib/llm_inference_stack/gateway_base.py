@@ -19,7 +19,7 @@ from .config import (
     RateLimitConfig,
     TenantBudgets,
 )
-from .contracts import PooledModel, ServedModel, check_contract, typed_props
+from .contracts import PooledModel, RequestHold, ServedModel, check_contract, typed_props
 from .errors import PropError
 from .facts import kubernetes
 from .network_policy import (
@@ -35,6 +35,7 @@ from .network_policy import (
     ports,
 )
 from .routes import ModelRoute, new_route, rate_limit_for
+from .settings.routing import hold_too_long
 from .tracing_env import project_name as trace_project
 from .validation import ChartValidation
 
@@ -158,6 +159,7 @@ class GatewayBase(Construct, Generic[M, T]):
                 f"its InferencePool is in namespace {server.namespace!r}, and the gateway's routes send to a pool in "
                 f"their own namespace ({self.namespace!r}) only: put the model in the gateway's namespace",
             )
+        self._check_hold(server)
         limits = rate_limit_for(server, rate_limit, self.config.rate_limit)
         route = new_route(self.kind, server, limits, self.routes)
         self.routes.append(route)
@@ -169,6 +171,15 @@ class GatewayBase(Construct, Generic[M, T]):
         model = self._add_route(server, route)
         self.models.append(model)
         return model
+
+    def _check_hold(self, server: ServedModel) -> None:
+        """A model whose first requests are held (``contracts.RequestHold``) lets them go before this gateway's
+        request timeout ends them."""
+        if not isinstance(server, RequestHold) or server.hold_seconds == 0:
+            return
+        why = hold_too_long(server.hold_seconds, request_timeout_seconds=self.config.request_timeout_seconds)
+        if why is not None:
+            raise PropError(f"{self.kind}.add_model", "server.hold_seconds", server.hold_seconds, why)
 
     def add_tenant(
         self,

@@ -22,7 +22,7 @@ from .config import Inherit, RateLimitConfig, RoutingConfig
 from .contracts import CachingModel, PodPeer, check_contract, typed_props
 from .errors import PropError
 from .facts import inference_extension as gie
-from .facts import kubernetes, vllm
+from .facts import kubernetes, prometheus_operator, vllm
 from .network_policy import (
     Json,
     dns_egress,
@@ -34,6 +34,7 @@ from .network_policy import (
     ports,
     selector,
 )
+from .settings.routing import QUEUE_SCRAPE_SECONDS
 from .validation import ChartValidation
 
 EPP_REQUESTS = {"cpu": "4", "memory": "8Gi"}
@@ -50,7 +51,8 @@ _POD_COMPONENT = "endpoint-picker"
 
 def picker_config(config: RoutingConfig) -> str:
     """The ``EndpointPickerConfig`` of upstream's chart for vLLM over HTTP, with ``config``'s scorers, weights and
-    prefix cache parameters (``autoTune`` off: the block size is the one vLLM is given)."""
+    prefix cache parameters (``autoTune`` off: the block size is the one vLLM is given); with ``flow_control``, the
+    ``flowControl`` feature gate and its ``defaultRequestTTL`` (how long a request may be held)."""
     plugins: list[dict[str, Any]] = []
     for plugin, _weight in config.scorers.weights():
         entry: dict[str, Any] = {"type": plugin}
@@ -69,9 +71,10 @@ def picker_config(config: RoutingConfig) -> str:
         },
         {"type": "core-metrics-extractor"},
     ]
-    document = {
-        "apiVersion": gie.CONFIG_API_VERSION,
-        "kind": gie.CONFIG_KIND,
+    document: dict[str, Any] = {"apiVersion": gie.CONFIG_API_VERSION, "kind": gie.CONFIG_KIND}
+    if config.flow_control is not None:
+        document["featureGates"] = [gie.FLOW_CONTROL_GATE]
+    document |= {
         "plugins": plugins,
         "schedulingProfiles": [
             {
@@ -80,6 +83,8 @@ def picker_config(config: RoutingConfig) -> str:
             }
         ],
     }
+    if config.flow_control is not None:
+        document["flowControl"] = {"defaultRequestTTL": f"{config.flow_control.hold_seconds}s"}
     return yaml.safe_dump(document, sort_keys=False)
 
 
@@ -91,6 +96,10 @@ class InferenceRouting(Construct):
 
     The InferencePool is ``node.default_child``. The server's vLLM gets ``--enable-prefix-caching --block-size
     <config.block_size>``, the block size the prefix cache scorer hashes prompts in.
+
+    With ``config.flow_control`` the picker holds requests no pod can take (none while the model is scaled to zero)
+    for up to ``hold_seconds``, a PodMonitor has Prometheus scrape its queue, and the routing is a
+    ``contracts.RequestHold``: an ``Autoscaler(hold=routing)`` wakes the model on ``held_requests_query``.
 
     :param server: the model server (any ``contracts.CachingModel``: ``ModelServer``).
     :param config: the routing settings, ``mode`` ``prefix-aware``. Default: ``RoutingConfig(mode="prefix-aware")``
@@ -155,7 +164,22 @@ class InferenceRouting(Construct):
         """The endpoint picker's NetworkPolicy (``allow_ingress_only_from``); None until then."""
         self.metrics_policy: cdk8s.ApiObject | None = None
         """The policy admitting the endpoint picker to the model pods' metrics port; None until then."""
+        self.pod_monitor = self._pod_monitor() if config.flow_control is not None else None
+        """The PodMonitor of the endpoint picker's metrics (with flow control: its queue wakes the model); or None."""
         self.node.default_child = self.inference_pool
+
+    # What an autoscaler asks of a hold (``contracts.RequestHold``), with flow control.
+
+    @property
+    def hold_seconds(self) -> int:
+        """How long the picker holds a request (``flowControl.defaultRequestTTL``); 0 without flow control."""
+        return self.config.flow_control.hold_seconds if self.config.flow_control is not None else 0
+
+    @property
+    def held_requests_query(self) -> str:
+        """PromQL of the requests the picker holds for this pool now: one series (``sum``) of its queue gauge."""
+        pool = f'{gie.POOL_METRIC_LABEL}="{self.inference_pool_name}"'
+        return f'sum({gie.QUEUE_SIZE_METRIC}{{namespace="{self.namespace}",{pool}}})'
 
     # What a gateway asks of the model (``contracts.ServedModel``): the server's, but for the NetworkPolicies.
 
@@ -295,6 +319,19 @@ class InferenceRouting(Construct):
                     },
                 }
             },
+        )
+
+    def _pod_monitor(self) -> cdk8s.ApiObject:
+        """The picker's ``/metrics`` (its flow control queue), scraped every 5 s: the signal that wakes the model."""
+        endpoint = {"port": "metrics", "path": vllm.METRICS_PATH, "interval": f"{QUEUE_SCRAPE_SECONDS}s"}
+        return plain_api_object(
+            self,
+            "PodMonitor",
+            gvk=gvk(prometheus_operator.API_VERSION, prometheus_operator.POD_MONITOR),
+            metadata=cdk8s.ApiObjectMetadata(
+                name=self.endpoint_picker_name, namespace=self.namespace, labels=dict(self._labels)
+            ),
+            body={"spec": {"selector": selector(self.endpoint_picker_selector), "podMetricsEndpoints": [endpoint]}},
         )
 
     def _config_map(self) -> cdk8s.ApiObject:

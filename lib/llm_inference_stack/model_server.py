@@ -105,8 +105,8 @@ class ModelServer(Construct):
     :param tracing: Phoenix to send vLLM's spans to (same as calling ``add_tracing``). Default: no vLLM tracing.
     :param project_name: Phoenix project of the spans. Default: ``tracing_env.project_name``: the Phoenix settings'
         ``project_name``, else the default release name.
-    :param min_replicas: replicas KServe creates before the autoscaler takes over. Default: 1 (an ``Autoscaler``
-        targeting this server sets its own ``min_replicas``).
+    :param min_replicas: replicas KServe creates before the autoscaler takes over (0 only with an ``Autoscaler``
+        given a ``hold``). Default: 1 (an ``Autoscaler`` targeting this server sets its own ``min_replicas``).
     :param labels: extra labels on every object. Default: none.
     """
 
@@ -123,13 +123,8 @@ class ModelServer(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(min_replicas, int) or min_replicas < 1:
-            raise PropError(
-                "ModelServer",
-                "min_replicas",
-                min_replicas,
-                "use an integer of at least 1: at zero replicas vLLM exports no metrics for an autoscaler to wake it",
-            )
+        if not isinstance(min_replicas, int) or min_replicas < 0:
+            raise PropError("ModelServer", "min_replicas", min_replicas, "use an integer of 0 or more")
         self.model = model
         self.namespace = namespace_for(self, namespace or model.namespace)
         self.name = model.resource_name
@@ -148,6 +143,8 @@ class ModelServer(Construct):
         }
         self.min_replicas = min_replicas
         """``spec.predictor.minReplicas``, read at synthesis."""
+        self.startup_timeout_seconds = model.runtime.startup_timeout_seconds
+        """The longest a replica may take to start (its startup probe's budget)."""
         self.autoscaling: AutoscalingConfig | None = model.autoscaling
         """The model's own autoscaling, which an ``Autoscaler`` given no ``config`` uses."""
         self.rate_limit: RateLimitConfig | Inherit | None = model.rate_limit

@@ -36,3 +36,8 @@ EXTPROC_CONTAINER = "ai-gateway-extproc"
 """Name of the external-processor sidecar the controller's pod mutator adds to the Envoy pods."""
 EXTPROC_METRICS_PORT = 1064
 """Port of the external processor's Prometheus endpoint (the ``gen_ai_*`` metrics) in the Envoy pods."""
+
+ENDPOINT_PICKER_MESSAGE_TIMEOUT_SECONDS = 300
+"""The ``message_timeout`` the AI Gateway's extension server gives the ``ext_proc`` filter to an InferencePool's
+endpoint picker (``internal/extensionserver/inferencepool.go``): Envoy waits at most this long for the picker's
+answer, so a request the picker holds longer fails."""

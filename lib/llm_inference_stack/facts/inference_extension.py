@@ -47,3 +47,14 @@ DEFAULT_LRU_CAPACITY_PER_SERVER = 31250
 
 DEFAULT_FAILURE_MODE: Final[Literal["FailOpen"]] = "FailOpen"
 """``endpointPickerRef.failureMode`` of the chart (the CRD's own default is ``FailClose``)."""
+
+FLOW_CONTROL_GATE = "flowControl"
+"""The feature gate of the experimental flow control layer (``pkg/epp/flowcontrol/config.go``), listed in the
+``EndpointPickerConfig``'s ``featureGates``: admitted requests wait in the picker's queues while the pool is saturated
+(the utilization detector reads an empty pool as saturated, ``saturationdetector/utilization/detector.go``), and
+are dispatched once a pod has room."""
+QUEUE_SIZE_METRIC = "inference_extension_flow_control_queue_size"
+"""The gauge of the requests held in the flow control's queues (``pkg/epp/metrics/metrics.go``), labelled
+``inference_pool`` (the pool's name), ``fairness_id``, ``priority`` and the model names: it exists with no pod in the
+pool, unlike vLLM's metrics."""
+POOL_METRIC_LABEL = "inference_pool"

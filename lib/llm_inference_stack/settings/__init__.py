@@ -38,7 +38,7 @@ from .model import (
     generated_flag_owner,
 )
 from .observability import ObservabilityConfig, PhoenixConfig, SloConfig
-from .routing import RoutingConfig, RoutingMode, ScorerWeights
+from .routing import FlowControl, RoutingConfig, RoutingMode, ScorerWeights
 from .scaling import AutoscalingConfig, PrometheusAuth, PrometheusConfig, PrometheusTls
 from .stack import RESERVED_ANNOTATIONS, RESERVED_LABELS, NetworkPolicyConfig, StackConfig
 from .tenants import TenantBudgets, TenantConfig, TenantModelBudget
@@ -59,6 +59,7 @@ __all__ = [
     "EnvFromSecret",
     "EnvValue",
     "ExternalSecretConfig",
+    "FlowControl",
     "GatewayConfig",
     "GatewayServiceConfig",
     "GitOpsConfig",

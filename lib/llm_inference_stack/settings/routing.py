@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..facts import ai_gateway
 from ..facts import inference_extension as gie
 from ..pins import EPP_IMAGE
 from ._checks import check_image, require
@@ -53,6 +54,32 @@ class ScorerWeights(Settings):
         return [(plugin, weight) for plugin, weight in given if weight > 0]
 
 
+MAX_HOLD_SECONDS = 3600
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowControl(Settings):
+    """The endpoint picker's flow control (its ``flowControl`` feature gate, alpha in the Inference Extension
+    v1.5.0): a request that finds no pod with room (none at all while the model is scaled to zero) waits in the
+    picker's queue and is sent on once a pod is ready, instead of failing. What lets ``autoscaling.minReplicas`` be 0:
+    the queue is the signal KEDA wakes the model on."""
+
+    hold_seconds: int = 240
+    """How long a request may wait in the queue (the picker's ``defaultRequestTTL``) before it fails: longer than a
+    replica takes to start (the queue's 5 s scrape, ``autoscaling.pollingInterval`` and
+    ``model.runtime.startupTimeoutSeconds``), shorter than
+    the gateway's ``requestTimeoutSeconds`` and than the 300 s the AI Gateway lets Envoy wait for the picker.
+    Default: 240."""
+
+    def __post_init__(self) -> None:
+        require(
+            isinstance(self.hold_seconds, int) and 1 <= self.hold_seconds <= MAX_HOLD_SECONDS,
+            "hold_seconds",
+            self.hold_seconds,
+            f"use a number of seconds from 1 to {MAX_HOLD_SECONDS}",
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class RoutingConfig(Settings):
     """How the gateway picks one of a model's pods.
@@ -79,6 +106,9 @@ class RoutingConfig(Settings):
     """The InferencePool's ``endpointPickerRef.failureMode``: what the gateway does while the endpoint picker does
     not answer (``FailOpen``: send to a pod of the pool anyway; ``FailClose``: refuse). Default: FailOpen (upstream's
     chart)."""
+    flow_control: FlowControl | None = None
+    """Hold requests in the endpoint picker while no pod can take them (``prefix-aware``); needed for
+    ``autoscaling.minReplicas: 0``. Default: none (a request finding no ready pod fails at once)."""
     image: str = EPP_IMAGE
     """Image of the endpoint picker, pinned by tag or digest. Default:
     ``registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0``."""
@@ -109,3 +139,75 @@ class RoutingConfig(Settings):
     @property
     def prefix_aware(self) -> bool:
         return self.mode == "prefix-aware"
+
+
+QUEUE_SCRAPE_SECONDS = 5
+"""How often Prometheus scrapes the endpoint picker's queue (its PodMonitor): the wake signal, so scraped often."""
+
+
+def wake_budget_seconds(*, polling_interval: int, startup_timeout_seconds: int) -> int:
+    """The longest a request held at zero replicas may wait, as the settings allow it: Prometheus' scrape of the
+    queue and KEDA's polling interval (until KEDA sees it) plus the replica's startup timeout (scheduling, download,
+    load)."""
+    return QUEUE_SCRAPE_SECONDS + polling_interval + startup_timeout_seconds
+
+
+def longest_hold_seconds(*, request_timeout_seconds: int) -> int:
+    """The longest hold the gateway lets a request have: under its request timeout, and at most the time the AI
+    Gateway lets Envoy wait for the endpoint picker."""
+    return min(request_timeout_seconds - 1, ai_gateway.ENDPOINT_PICKER_MESSAGE_TIMEOUT_SECONDS)
+
+
+def hold_too_short(hold_seconds: int, *, polling_interval: int, startup_timeout_seconds: int) -> str | None:
+    """Why a hold of ``hold_seconds`` cannot cover a start from zero (None: it can)."""
+    budget = wake_budget_seconds(polling_interval=polling_interval, startup_timeout_seconds=startup_timeout_seconds)
+    if hold_seconds >= budget:
+        return None
+    return (
+        f"a request held at zero replicas waits for Prometheus' scrape of the queue ({QUEUE_SCRAPE_SECONDS} s), KEDA's "
+        f"poll ({polling_interval} s) and the replica's start, which may take the model's startup timeout "
+        f"({startup_timeout_seconds} s): {budget} s in all. Raise holdSeconds to "
+        f"at least {budget}, or lower the startup timeout (runtime.startupTimeoutSeconds) to what a load really takes"
+    )
+
+
+def startup_too_long(
+    *, polling_interval: int, startup_timeout_seconds: int, request_timeout_seconds: int
+) -> str | None:
+    """Why no hold can cover a start from zero that may take ``startup_timeout_seconds`` (None: one can)."""
+    longest = longest_hold_seconds(request_timeout_seconds=request_timeout_seconds)
+    budget = wake_budget_seconds(polling_interval=polling_interval, startup_timeout_seconds=startup_timeout_seconds)
+    if budget <= longest:
+        return None
+    return (
+        f"with minReplicas 0 the first requests are held while the replica starts, and a hold may last {longest} s at "
+        f"most (under the gateway's requestTimeoutSeconds and the {ai_gateway.ENDPOINT_PICKER_MESSAGE_TIMEOUT_SECONDS} "
+        f"s the AI Gateway lets Envoy wait for the endpoint picker), less the queue's scrape and KEDA's poll "
+        f"({QUEUE_SCRAPE_SECONDS + polling_interval} s): use at most "
+        f"{longest - QUEUE_SCRAPE_SECONDS - polling_interval} (a start from zero must load the model that fast), "
+        "or minReplicas 1"
+    )
+
+
+def hold_too_long(hold_seconds: int, *, request_timeout_seconds: int) -> str | None:
+    """Why a hold of ``hold_seconds`` outlasts what the gateway lets a request take (None: it does not)."""
+    cap = ai_gateway.ENDPOINT_PICKER_MESSAGE_TIMEOUT_SECONDS
+    if hold_seconds >= request_timeout_seconds:
+        return (
+            f"the gateway ends a request after requestTimeoutSeconds ({request_timeout_seconds} s), before the hold "
+            f"ends and with no time left to generate: use fewer seconds than that, or raise requestTimeoutSeconds"
+        )
+    if hold_seconds > cap:
+        return (
+            f"the AI Gateway lets Envoy wait {cap} s for the endpoint picker's answer (its ext_proc message timeout), "
+            f"so a longer hold fails at {cap} s: use at most {cap}"
+        )
+    return None
+
+
+NO_HOLD_FIX = (
+    "at zero replicas vLLM exports no metric and nothing holds the first request: set routing.mode 'prefix-aware' "
+    "with routing.flowControl (the endpoint picker queues the requests and KEDA wakes the model on that queue), or "
+    "use minReplicas 1"
+)
+"""Why ``minReplicas: 0`` needs a hold, and the fix."""

@@ -114,7 +114,9 @@ class AutoscalingConfig(Settings):
     """KEDA scaling of the model replicas on ``vllm:num_requests_waiting``."""
 
     min_replicas: int = 1
-    """Fewest replicas. At least 1: an idle vLLM exports no metric that could wake it. Default: 1."""
+    """Fewest replicas. 0 (scale to zero when idle) needs a hold for the first requests: ``routing.mode:
+    prefix-aware`` with ``routing.flowControl``, whose endpoint picker queues them and exports the queue KEDA wakes the
+    model on (at zero replicas vLLM exports no metric). Default: 1."""
     max_replicas: int = 4
     """Most replicas, at least ``minReplicas``. Default: 4."""
     threshold: float = 5
@@ -125,8 +127,8 @@ class AutoscalingConfig(Settings):
     polling_interval: int = 15
     """Seconds between KEDA's queries. Default: 15."""
     cooldown_period: int = 300
-    """Seconds after the last activity before scaling to zero (only used with minReplicas 0, which is refused).
-    Default: 300."""
+    """Seconds after the last activity (a queued or held request) before scaling to zero; only used with
+    minReplicas 0. Default: 300."""
     scale_down_stabilization_seconds: int = 600
     """HPA scale-down stabilization window; long, because a new replica takes minutes to load. Default: 600."""
     scale_up_stabilization_seconds: int = 0
@@ -135,12 +137,7 @@ class AutoscalingConfig(Settings):
     """Prometheus to query. Default: see ``PrometheusConfig``."""
 
     def __post_init__(self) -> None:
-        require(
-            self.min_replicas >= 1,
-            "min_replicas",
-            self.min_replicas,
-            "use at least 1: at zero replicas vLLM exports no metric, so the ScaledObject could never wake it",
-        )
+        require(self.min_replicas >= 0, "min_replicas", self.min_replicas, "use 0 or more")
         require(
             self.max_replicas >= self.min_replicas,
             "max_replicas",

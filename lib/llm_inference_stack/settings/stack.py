@@ -23,7 +23,7 @@ from .gitops import GitOpsConfig
 from .inherit import over
 from .model import INHERIT, ModelConfig
 from .observability import ObservabilityConfig
-from .routing import RoutingConfig
+from .routing import NO_HOLD_FIX, RoutingConfig, hold_too_long, hold_too_short, startup_too_long
 from .scaling import AutoscalingConfig
 from .tenants import TenantBudgets, TenantConfig, check_tenants, resolve_budgets
 from .typed import Typed
@@ -232,6 +232,7 @@ class StackConfig(Typed):
             except SettingsError as error:
                 raise error.under_field(f"models[{index}].autoscaling") from None
             self._check_routing(index, model)
+            self._check_scale_from_zero(index, model)
             self._check_keep_alive(index, model)
         if self.tenants:
             check_tenants(
@@ -348,6 +349,40 @@ class StackConfig(Typed):
                         f"{n('extra_args')}"
                     ),
                 )
+
+    def _check_scale_from_zero(self, index: int, model: ModelConfig) -> None:
+        """``minReplicas: 0`` needs a hold (prefix-aware routing with flow control); a hold covers a start from zero
+        and ends before the gateway's request timeout."""
+        scaling, routing = self.autoscaling_of(model), self.routing_of(model)
+        hold = routing.flow_control if routing.prefix_aware else None
+        if scaling.min_replicas == 0 and hold is None:
+            own = model.autoscaling is not None and model.autoscaling.min_replicas == 0
+            where = f"models[{index}].autoscaling.min_replicas" if own else "autoscaling.min_replicas"
+            raise SettingsError(where, 0, NO_HOLD_FIX)
+        if hold is None:
+            return
+        hold_field = "routing.flow_control.hold_seconds"
+        if model.routing is not None and model.routing.flow_control is not None:
+            hold_field = f"models[{index}].{hold_field}"
+        if scaling.min_replicas == 0:
+            slow = startup_too_long(
+                polling_interval=scaling.polling_interval,
+                startup_timeout_seconds=model.runtime.startup_timeout_seconds,
+                request_timeout_seconds=self.gateway.request_timeout_seconds,
+            )
+            if slow is not None:
+                where = f"models[{index}].runtime.startup_timeout_seconds"
+                raise SettingsError(where, model.runtime.startup_timeout_seconds, slow)
+            short = hold_too_short(
+                hold.hold_seconds,
+                polling_interval=scaling.polling_interval,
+                startup_timeout_seconds=model.runtime.startup_timeout_seconds,
+            )
+            if short is not None:
+                raise SettingsError(hold_field, hold.hold_seconds, short)
+        long = hold_too_long(hold.hold_seconds, request_timeout_seconds=self.gateway.request_timeout_seconds)
+        if long is not None:
+            raise SettingsError(hold_field, hold.hold_seconds, long)
 
     def routing_of(self, model: ModelConfig) -> RoutingConfig:
         """The model's routing: the fields its ``routing`` sets over the stack's (``settings.inherit``)."""

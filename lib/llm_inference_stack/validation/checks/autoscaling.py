@@ -12,6 +12,8 @@ from .kserve import isvc_for_deployment, predictors_in, served_names
 from .registry import Problem, check
 
 WAITING_METRIC = "vllm:num_requests_waiting"
+HELD_METRIC = "inference_extension_flow_control_queue_size"
+"""The endpoint picker's flow control queue (Inference Extension v1.5.0): what wakes a model at zero replicas."""
 MODEL_LABEL = "model_name"
 ONE_SERIES_AGGREGATIONS = frozenset({"sum", "max", "min", "avg", "count"})
 
@@ -55,7 +57,7 @@ def _unwrap(expr: Any) -> Any:
     return expr
 
 
-def _selectors(expr: Any) -> list[Any]:
+def selectors_of(expr: Any) -> list[Any]:
     found: list[Any] = []
 
     def visit(node: Any) -> bool:
@@ -84,9 +86,13 @@ def query_problems(query: str, served: list[str]) -> list[str]:
             f"query {query!r} aggregates {expr.modifier} labels, which can return several series: "
             f"use a plain {expr.op}(...) without by/without"
         )
-    selectors = [s for s in _selectors(expr) if s.name == WAITING_METRIC]
-    if not selectors:
-        problems.append(f"query {query!r} does not read {WAITING_METRIC}, the queue length the autoscaler is built on")
+    selectors = [s for s in selectors_of(expr) if s.name == WAITING_METRIC]
+    if not selectors and not [s for s in selectors_of(expr) if s.name == HELD_METRIC]:
+        # The held requests' trigger is judged with its pool (routing's scale-from-zero-hold).
+        problems.append(
+            f"query {query!r} does not read {WAITING_METRIC}, the queue length the autoscaler is built on (or, to "
+            f"wake from zero replicas, the endpoint picker's {HELD_METRIC})"
+        )
     for selector in selectors:
         matchers = {m.name: m for m in selector.matchers.matchers}
         if "model" in matchers and MODEL_LABEL not in matchers:

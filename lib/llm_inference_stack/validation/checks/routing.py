@@ -12,11 +12,14 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import promql_parser
+
 from ...facts import inference_extension as gie
 from ...facts import kserve
 from ...safe_yaml import MANIFEST_LIMITS, load_one
 from ..manifests import Manifests, Obj, dig, listed, name_of, namespace_of
-from .kserve import args_of, flag_values, inference_services, model_container
+from .autoscaling import HELD_METRIC, scale_target, selectors_of
+from .kserve import args_of, flag_values, inference_services, isvc_for_deployment, model_container
 from .network import model_port, policy_rules
 from .registry import Problem, check
 
@@ -251,4 +254,60 @@ def _egress_to_pool(manifests: Manifests, pool: Obj, policy: Obj) -> Iterator[Pr
                 policy,
                 f"egress to the pods of {_where(pool)} (model {name_of(isvc)!r}) is not admitted on port {port}: the "
                 f"endpoint picker could not read vLLM's metrics; add an egress rule to pods {labels}, TCP port {port}",
+            )
+
+
+def _holds(config: Mapping[str, Any] | None) -> bool:
+    """Whether a picker config turns flow control on (its feature gate)."""
+    return config is not None and gie.FLOW_CONTROL_GATE in listed(config.get("featureGates"))
+
+
+def _wakes_on(trigger: Any, pool: str) -> bool:
+    """Whether a ScaledObject trigger reads the held requests of the pool named ``pool``."""
+    query = dig(trigger, "metadata", "query") if isinstance(trigger, Mapping) else None
+    if not isinstance(query, str) or trigger.get("type") != "prometheus":
+        return False
+    try:
+        expr = promql_parser.parse(query)
+    except ValueError:
+        return False  # scaledobject-query names it
+    for selector in selectors_of(expr):
+        matchers = {m.name: m.value for m in selector.matchers.matchers}
+        if selector.name == HELD_METRIC and matchers.get(gie.POOL_METRIC_LABEL) == pool:
+            return True
+    return False
+
+
+@check("scale-from-zero-hold")
+def zero_replicas_are_held_and_woken(manifests: Manifests) -> Iterator[Problem]:
+    """A ScaledObject that may scale to zero (``minReplicaCount`` 0, KEDA's default) targets a model whose
+    InferencePool's endpoint picker holds requests (its ``flowControl`` feature gate), and wakes on that pool's held
+    requests: at zero replicas vLLM exports nothing, so without both the first request fails and nothing scales up."""
+    for scaled in manifests.of_kind("ScaledObject"):
+        if dig(scaled, "spec", "minReplicaCount") not in (None, 0):
+            continue
+        _api, _kind, target = scale_target(scaled)
+        isvc = isvc_for_deployment(manifests, namespace_of(scaled), target)
+        if isvc is None:
+            continue  # scaledobject-target names it
+        held = [
+            p for p in pools(manifests) if isvc in pool_models(manifests, p) and _holds(picker_config(manifests, p))
+        ]
+        if not held:
+            yield Problem(
+                scaled,
+                f"spec.minReplicaCount is 0, but nothing holds {name_of(isvc)}'s requests while it has no pod: route "
+                f"it "
+                f"through an InferencePool whose endpoint picker's EndpointPickerConfig lists featureGates "
+                f"[{gie.FLOW_CONTROL_GATE}], or set minReplicaCount 1",
+            )
+            continue
+        triggers = listed(dig(scaled, "spec", "triggers"))
+        if not any(_wakes_on(t, name_of(p)) for t in triggers for p in held):
+            pool = name_of(held[0])
+            yield Problem(
+                scaled,
+                f"spec.minReplicaCount is 0, but no trigger reads the requests InferencePool {pool} holds, so nothing "
+                f"wakes the model (vLLM's metrics do not exist at zero): add a prometheus trigger on "
+                f'sum({HELD_METRIC}{{namespace="{namespace_of(scaled)}",{gie.POOL_METRIC_LABEL}="{pool}"}})',
             )
