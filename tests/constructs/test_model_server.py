@@ -113,7 +113,9 @@ def test_fails_at_synth_when_a_patch_removes_the_gpu_limit() -> None:
 
 def test_fails_when_min_replicas_is_negative() -> None:
     model = ModelConfig(name="m", storage_uri="s3://models/m/")
-    with pytest.raises(PropError, match=r"^ModelServer 'min_replicas' \(-1\) is not valid: use an integer of 0 or more"):
+    with pytest.raises(
+        PropError, match=r"^ModelServer 'min_replicas' \(-1\) is not valid: use an integer of 0 or more"
+    ):
         ModelServer(chart(), "m", model=model, min_replicas=-1)
 
 

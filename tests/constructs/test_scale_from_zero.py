@@ -25,13 +25,20 @@ from llm_inference_stack import (
 # Upstream facts written out on purpose: the Inference Extension v1.5.0's feature gate (pkg/epp/flowcontrol) and its
 # queue gauge (pkg/epp/metrics/metrics.go), the picker's metrics port, the 300 s message timeout the AI Gateway gives
 # the picker's ext_proc filter (internal/extensionserver/inferencepool.go).
-GATE, QUEUE_GAUGE, METRICS_PORT, PICKER_TIMEOUT = "flowControl", "inference_extension_flow_control_queue_size", 9090, 300
+GATE, QUEUE_GAUGE, METRICS_PORT, PICKER_TIMEOUT = (
+    "flowControl",
+    "inference_extension_flow_control_queue_size",
+    9090,
+    300,
+)
 ZERO = AutoscalingConfig(min_replicas=0, max_replicas=2, polling_interval=5)
 
 
 def _server(scope: object, startup: int = 120) -> ModelServer:
     model = ModelConfig(
-        name="llama-3-70b", storage_uri="s3://models/llama-3-70b/", runtime=RuntimeConfig(startup_timeout_seconds=startup)
+        name="llama-3-70b",
+        storage_uri="s3://models/llama-3-70b/",
+        runtime=RuntimeConfig(startup_timeout_seconds=startup),
     )
     return ModelServer(scope, "server", model=model)  # type: ignore[arg-type]
 
@@ -57,9 +64,7 @@ def test_a_held_model_scales_from_zero_on_the_pickers_queue() -> None:
     waiting, held = scaled["triggers"]
     assert waiting["metadata"]["query"].startswith("sum(vllm:num_requests_waiting{")
     assert held["name"] == "held-requests"
-    assert held["metadata"]["query"] == (
-        f'sum({QUEUE_GAUGE}{{namespace="team-b",inference_pool="llama-3-70b"}})'
-    )
+    assert held["metadata"]["query"] == (f'sum({QUEUE_GAUGE}{{namespace="team-b",inference_pool="llama-3-70b"}})')
     # One held request wakes the model; no series (the picker not scraped yet) reads as none.
     assert held["metadata"]["activationThreshold"] == "0"
     assert held["metadata"]["ignoreNullValues"] == "true"
