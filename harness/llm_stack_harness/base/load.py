@@ -193,6 +193,11 @@ class ProfileLoad:
         """When :meth:`stop` was called (seconds since the start), if it was."""
         self._dispatcher = threading.Thread(target=self._dispatch, name="load-dispatch", daemon=True)
 
+    @property
+    def zero(self) -> float:
+        """The clock's reading at the run's start (:meth:`start`): a record's times plus this are the clock's."""
+        return self._zero
+
     def now(self) -> float:
         """Seconds since the run's start, on the driver's clock."""
         return self._clock() - self._zero

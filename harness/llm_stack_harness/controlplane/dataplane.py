@@ -75,7 +75,9 @@ SUBSTITUTIONS = register("data path", (
      "address) and Phoenix's to the Phoenix in the sandbox", "no cluster DNS; no Phoenix Deployment"),
     ("each InferencePool's endpoint picker runs as a Pod of its EPP Deployment (the EPP built from its Go module "
      f"{INFERENCE_EXTENSION_VERSION}), beside the ReplicaSet's Pod, which is reported Ready and runs nothing; the "
-     "Envoy Pod's /etc/hosts resolves the EPP Service's names to the running Pod",
+     "Envoy Pod's /etc/hosts resolves the EPP Service's names to the running Pod; that Pod's status (Ready, its "
+     "address on the Pod bridge) is written by the data path once its gRPC health answers SERVING, so Prometheus "
+     "scrapes the running picker through its PodMonitor",
      "the node agent runs only the model Pods; the data path starts the gateway's Pods"),
     (f"the endpoint picker's KUBERNETES_SERVICE_HOST/PORT are {HOST_ADDRESS}:{APISERVER_PORT} (kube-apiserver in the "
      "sandbox; the Pod's projected service-account token authenticates it) instead of the kubernetes Service's "
@@ -432,12 +434,22 @@ class GatewayDataPlane:
                 status = grpc_health(pod.address, inference_extension.HEALTH_PORT, inference_extension.HEALTH_SERVICE)
                 if status == "SERVING":
                     self.pickers[(namespace, name)] = pod
+                    self._report_ready(pod)
                     return pod
             time.sleep(1.0)
         raise DataPlaneError(
             f"the endpoint picker of InferencePool {namespace}/{name} did not answer SERVING within {timeout_s:.0f} s "
             f"(last: {status or 'no answer'}); its log: {pod.work_dir}"
         )
+
+    def _report_ready(self, pod: LocalPod) -> None:
+        """Write ``pod``'s status as its kubelet would once it is ready: Running, Ready, at its address on the Pod
+        bridge (what Prometheus' Pod discovery reads)."""
+        from .nodes import ready_status
+
+        path = self.client.path("v1", "Pod", pod.namespace, pod.name) + "/status"
+        status = ready_status(pod.pod, pod.address, HOST_ADDRESS)
+        self.client.request("PATCH", path, {"status": status}, content_type="application/merge-patch+json")
 
     @staticmethod
     def _api_env() -> dict[str, str]:

@@ -229,12 +229,16 @@ def run_scaling_checks(
         return
     target = found[0]
     sampler = ClusterSampler(plane.client, monitoring.url, target)
+    if target.min_replicas == 0:
+        _run_wake(report, base_url, objects, plane, spec, sampler, sorted(keys.items())[-1][1])
+        return
     first = set(sampler.ready_pods(plane.client.get("apps/v1", "Deployment", target.deployment, target.namespace)))
     key, model = sorted(keys.items())[-1][1], _routed_model(objects, target.deployment)
     timeline, failed = run_scaling(
         sampler, base_url=base_url, api_key=key, model=model, profile=scaling_profile(spec),
         poll_s=float(spec.get("pollSeconds", SCALING_POLL_S)), tail_s=float(spec["tailSeconds"]), log=_progress,
         stop_once_served=bool(spec.get("stopOnceServed")),
+        timeout_s=float(spec.get("requestTimeoutSeconds", SCALING_REQUEST_TIMEOUT_S)),
     )  # fmt: skip
     served = pod_requests(timeline)
     report.details["scaling"] = timeline.to_json() | {
@@ -270,10 +274,48 @@ def run_scaling_checks(
     ]
 
 
+def _run_wake(
+    report: ProbeReport, base_url: str, objects: Sequence[JsonDict], plane: LocalControlPlane,
+    spec: Mapping[str, Any], sampler: Any, key: str,
+) -> None:  # fmt: skip
+    """A target that may scale to zero (:mod:`.wake`): from 0 replicas, the step's requests held by the endpoint
+    picker while KEDA wakes the model, all answered once its Pod is Ready, and back to 0 after the cooldown."""
+    from .scaling import run_scaling
+    from .wake import run_wake
+
+    def run(sampler: Any, *, started: Callable[[Any], None]) -> Any:
+        return run_scaling(
+            sampler, base_url=base_url, api_key=key, model=_routed_model(objects, sampler.target.deployment),
+            profile=scaling_profile(spec), poll_s=float(spec.get("pollSeconds", SCALING_POLL_S)),
+            tail_s=float(spec["tailSeconds"]), log=_progress,
+            timeout_s=float(spec.get("requestTimeoutSeconds", WAKE_REQUEST_TIMEOUT_S)), started=started,
+        )  # fmt: skip
+
+    scaled = next(
+        o for o in objects if o["kind"] == "ScaledObject" and o["metadata"]["name"] == sampler.target.scaled_object
+    )
+    queries = [str((t.get("metadata") or {}).get("query")) for t in (scaled.get("spec") or {}).get("triggers") or []]
+    held = next((q for q in queries if inference_extension.QUEUE_SIZE_METRIC in q), None)
+    timeline, checks, figures = run_wake(
+        plane.client, plane.pod_stand_in, sampler, run, spec=spec, held_query=held, log=_progress
+    )
+    report.details["scaling"] = timeline.to_json() | {
+        "wake": figures, "target": dataclasses.asdict(sampler.target), "failed": figures.pop("failed"),
+    }  # fmt: skip
+    report.checks += checks
+
+
 SCALING_POLL_S = 5.0
 """Seconds between the scaling job's polls when it names none (``pollSeconds``)."""
-SCALING_NUMBERS = {"tailSeconds": (0.0, 3600.0), "pollSeconds": (0.5, 60.0), "hpaSyncPeriodSeconds": (1.0, 15.0)}
-"""The scaling job's numbers and their bounds (the HPA's sync period: at most kube-controller-manager's 15 s)."""
+SCALING_NUMBERS = {
+    "tailSeconds": (0.0, 3600.0), "pollSeconds": (0.5, 60.0), "hpaSyncPeriodSeconds": (1.0, 15.0),
+    "requestTimeoutSeconds": (1.0, 900.0),
+}  # fmt: skip
+"""The scaling job's numbers and their bounds (the HPA's sync period: at most kube-controller-manager's 15 s; each
+request's timeout, default :data:`SCALING_REQUEST_TIMEOUT_S`)."""
+SCALING_REQUEST_TIMEOUT_S = 120.0
+WAKE_REQUEST_TIMEOUT_S = ai_gateway.ENDPOINT_PICKER_MESSAGE_TIMEOUT_SECONDS + 30.0
+"""A held request's timeout when the job names none: past the longest hold the AI Gateway allows."""
 STEP_KEYS = ("concurrency", "durationSeconds", "outputTokens")
 
 
@@ -628,8 +670,13 @@ def wait_for_model_pods(
     failed (an init container, vLLM)."""
     from llm_inference_stack.facts import kserve
 
-    pending = [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects if o["kind"] == "InferenceService"]
-    out: dict[str, str] = {}
+    isvcs = [o for o in objects if o["kind"] == "InferenceService"]
+    out: dict[str, str] = {
+        f"{o['metadata']['namespace']}/{kserve.predictor_name(o['metadata']['name'])}": "scaled to zero (minReplicas 0)"
+        for o in isvcs
+        if _scales_to_zero(o)
+    }
+    pending = [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in isvcs if not _scales_to_zero(o)]
     not_served: dict[tuple[str, str], str] = {}
     deadline = time.monotonic() + timeout_s
     while True:
@@ -664,6 +711,11 @@ def wait_for_model_pods(
             raise HarnessError(f"no ready endpoint in the EndpointSlices of {left} after {timeout_s:.0f} s")
         plane.check_alive()
         time.sleep(1.0)
+
+
+def _scales_to_zero(isvc: Mapping[str, Any]) -> bool:
+    """Whether the InferenceService may have no Pod (``minReplicas: 0``): nothing to wait for before the load."""
+    return ((isvc.get("spec") or {}).get("predictor") or {}).get("minReplicas") == 0
 
 
 def _check_model_pods(plane: LocalControlPlane) -> None:

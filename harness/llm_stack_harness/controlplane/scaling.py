@@ -115,7 +115,11 @@ class ClusterSampler:
 
     def waiting(self) -> float | None:
         """The ScaledObject's query as KEDA's scaler sends it, evaluated by Prometheus now."""
-        url = f"{self.prometheus_url}/api/v1/query?" + urllib.parse.urlencode({"query": self.target.query})
+        return self.query(self.target.query)
+
+    def query(self, promql: str) -> float | None:
+        """``promql`` evaluated by Prometheus now (the sum of its series; None: no series or no answer)."""
+        url = f"{self.prometheus_url}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 result = json.loads(response.read())["data"]["result"]
@@ -231,20 +235,24 @@ def run_scaling(
     tail_s: float,
     log: Callable[[str], None] = lambda _m: None,
     stop_once_served: bool = False,
+    timeout_s: float = 120.0,
+    started: Callable[[ProfileLoad], None] = lambda _load: None,
 ) -> tuple[Timeline, list[RequestRecord]]:
     """Run ``profile`` through the gateway at ``base_url`` (in the sandbox's Pod network) and sample the loop every
     ``poll_s`` (:func:`.timeline.run_timeline`); the tail ends once the HPA wants, and the Deployment has, the
     minimum again (or after ``tail_s``). With ``stop_once_served``, the load stops early once every Pod the HPA
     added has served requests (:func:`added_pods_served`). Returns the timeline and the requests that did not end
-    ``2xx``."""
-    floor = max(sampler.target.min_replicas, 1)
-    load = ProfileLoad(profile, base_url=base_url, model=model, api_key=api_key, sandboxed=True)
+    ``2xx``. Each request may take ``timeout_s``; ``started`` is given the load (its clock) before it starts. A
+    target with ``minReplicaCount`` 0 settles at 0 replicas (the HPA's desired count is not kept at zero)."""
+    floor = sampler.target.min_replicas
+    load = ProfileLoad(profile, base_url=base_url, model=model, api_key=api_key, sandboxed=True, timeout_s=timeout_s)
+    started(load)
 
     def show(row: TimelineRow) -> None:
         log(table_row(row))
 
     def settled(row: TimelineRow) -> bool:
-        return row.cluster.replicas == floor == row.cluster.desired
+        return row.cluster.replicas == floor and (floor == 0 or row.cluster.desired == floor)
 
     def enough(row: TimelineRow) -> bool:
         return stop_once_served and added_pods_served(row, floor)
