@@ -196,7 +196,8 @@ class ClusterSampler:
             waiting=self.waiting(),
             external_metric=self.external_metric(hpa),
             desired=int(desired) if desired is not None else None,
-            replicas=dig(deployment, "status", "replicas"),
+            # The API server leaves a count of 0 out of the status: a Deployment scaled to zero has none.
+            replicas=int(dig(deployment, "status", "replicas") or 0) if deployment else None,
             ready=int(dig(deployment, "status", "readyReplicas") or 0) if deployment else None,
             pods=pods,
             hpa_current=int(current) if current is not None else None,
