@@ -100,6 +100,18 @@ def served_models(objects: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
 
 
+def routed_model(objects: Sequence[Mapping[str, Any]], deployment: str) -> str:
+    """The model name the AIGatewayRoutes send to the InferenceService whose predictor is ``deployment`` (the rule
+    whose backend has its name), else the first name they match."""
+    for route in (o for o in objects if o.get("kind") == "AIGatewayRoute"):
+        for rule in route["spec"]["rules"]:
+            names = {kserve.predictor_name(str(r.get("name"))) for r in rule.get("backendRefs") or []}
+            headers = [h for m in rule.get("matches") or [] for h in m.get("headers") or []]
+            if deployment in names and headers:
+                return str(headers[0]["value"])
+    return served_models(objects)[0]
+
+
 def token_budget(objects: Sequence[Mapping[str, Any]], model: str) -> int | None:
     """Tokens one client may use per minute on ``model`` (the BackendTrafficPolicy's rule for it), if limited."""
     for policy in objects:

@@ -40,7 +40,16 @@ from llm_inference_stack.facts import phoenix as phoenix_facts
 
 from ..base.errors import HarnessError, LoadProfileError
 from . import model_store
-from .gateway_checks import Check, ProbeReport, api_keys, probe_gateway, run_checks, served_models, token_budget
+from .gateway_checks import (
+    Check,
+    ProbeReport,
+    api_keys,
+    probe_gateway,
+    routed_model,
+    run_checks,
+    served_models,
+    token_budget,
+)
 from .kube import JsonDict
 from .rollout import surge_pods
 from .scaling import POD_REQUEST_COUNTER, counter_sum, served_pod_count
@@ -233,7 +242,7 @@ def run_scaling_checks(
         _run_wake(report, base_url, objects, plane, spec, sampler, sorted(keys.items())[-1][1])
         return
     first = set(sampler.ready_pods(plane.client.get("apps/v1", "Deployment", target.deployment, target.namespace)))
-    key, model = sorted(keys.items())[-1][1], _routed_model(objects, target.deployment)
+    key, model = sorted(keys.items())[-1][1], routed_model(objects, target.deployment)
     timeline, failed = run_scaling(
         sampler, base_url=base_url, api_key=key, model=model, profile=scaling_profile(spec),
         poll_s=float(spec.get("pollSeconds", SCALING_POLL_S)), tail_s=float(spec["tailSeconds"]), log=_progress,
@@ -285,7 +294,7 @@ def _run_wake(
 
     def run(sampler: Any, *, started: Callable[[Any], None]) -> Any:
         return run_scaling(
-            sampler, base_url=base_url, api_key=key, model=_routed_model(objects, sampler.target.deployment),
+            sampler, base_url=base_url, api_key=key, model=routed_model(objects, sampler.target.deployment),
             profile=scaling_profile(spec), poll_s=float(spec.get("pollSeconds", SCALING_POLL_S)),
             tail_s=float(spec["tailSeconds"]), log=_progress,
             timeout_s=float(spec.get("requestTimeoutSeconds", WAKE_REQUEST_TIMEOUT_S)), started=started,
@@ -375,20 +384,6 @@ def scaling_profile(spec: Mapping[str, Any]) -> LoadProfile:
         concurrency=int(spec["concurrency"]), duration_s=float(spec["durationSeconds"]),
         output_tokens=int(spec.get("outputTokens", DEFAULT_OUTPUT_TOKENS)),
     )  # fmt: skip
-
-
-def _routed_model(objects: Sequence[JsonDict], deployment: str) -> str:
-    """The model name the AIGatewayRoutes send to the InferenceService whose predictor is ``deployment`` (the rule
-    whose backend has its name), else the first name they match."""
-    from llm_inference_stack.facts import kserve
-
-    for route in (o for o in objects if o.get("kind") == "AIGatewayRoute"):
-        for rule in route["spec"]["rules"]:
-            names = {kserve.predictor_name(str(r.get("name"))) for r in rule.get("backendRefs") or []}
-            headers = [h for m in rule.get("matches") or [] for h in m.get("headers") or []]
-            if deployment in names and headers:
-                return str(headers[0]["value"])
-    return served_models(objects)[0]
 
 
 def _prepare_models(

@@ -356,9 +356,9 @@ def run_routing_checks(
     if len(pods) < PODS or not keys:
         report.error = f"the routing run needs {PODS} ready Pods of {namespace}/{isvc} (found {sorted(pods)}) and a key"
         return
-    from .probe import _routed_model
+    from .gateway_checks import routed_model
 
-    key, model = sorted(keys.items())[-1][1], _routed_model(objects, kserve.predictor_name(isvc))
+    key, model = sorted(keys.items())[-1][1], routed_model(objects, kserve.predictor_name(isvc))
     run = RoutingRun(mode="prefix-aware" if pool else "service", pods=sorted(pods))
     if pool:
         address = picker_address(namespace, pool)
