@@ -13,7 +13,7 @@ import pytest
 
 from llm_stack_harness.base.errors import LoadProfileError
 from llm_stack_harness.base.shared_prefix import SharedPrefixWorkload
-from llm_stack_harness.controlplane import routing_checks
+from llm_stack_harness.controlplane import endpoint_picker, routing_checks
 from llm_stack_harness.controlplane.dataplane import picker_deployment
 from llm_stack_harness.controlplane.gateway_checks import ProbeReport
 from llm_stack_harness.controlplane.probe import check_routing_spec
@@ -215,6 +215,11 @@ def test_the_picker_deployment_is_the_one_the_pools_service_selects() -> None:
     assert picker_deployment(client, pool) is picker
     assert picker_deployment(_Client({}, [other, picker]), pool) is None  # type: ignore[arg-type]  (no Service yet)
     assert picker_deployment(_Client({"tiny-epp": service}, [other]), pool) is None  # type: ignore[arg-type]
+    twin = _deployment("tiny-epp-old", {"app": "tiny-epp"})
+    with pytest.raises(endpoint_picker.EndpointPickerSetupError, match=r"matches 2 Deployments' Pods; exactly one"):
+        endpoint_picker.picker_deployment(_Client({"tiny-epp": service}, [picker, twin]), pool)
+    with pytest.raises(endpoint_picker.EndpointPickerSetupError, match=r"Service ns/tiny-epp does not exist"):
+        endpoint_picker.picker_deployment(_Client({}, [picker]), pool)
 
 
 def test_the_unready_pod_verdict_needs_it_unready_unused_and_every_request_served_elsewhere() -> None:

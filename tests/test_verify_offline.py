@@ -100,6 +100,14 @@ def test_selector_semantics_match_kubernetes() -> None:
     assert not checks.selector_matches(None, labels)
 
 
+def test_a_condition_is_true_only_with_status_true() -> None:
+    pod = {"status": {"conditions": [{"type": "Ready", "status": "True"}, {"type": "Initialized", "status": "False"}]}}
+    assert checks.condition_true(pod, "Ready")
+    assert not checks.condition_true(pod, "Initialized")
+    assert not checks.condition_true(pod, "ContainersReady")  # absent
+    assert not checks.condition_true({"status": {}}, "Ready") and not checks.condition_true(None, "Ready")
+
+
 def test_a_models_selector_checks_are_for_its_own_objects_only() -> None:
     label = "serving.kserve.io/inferenceservice"
     big = {"kind": "PodDisruptionBudget", "metadata": {"name": "llama-3-70b"}}

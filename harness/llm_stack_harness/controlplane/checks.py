@@ -35,6 +35,11 @@ def conditions(obj: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
     return {c["type"]: c for c in dig(obj, "status", "conditions") or [] if isinstance(c, Mapping)}
 
 
+def condition_true(obj: Mapping[str, Any] | None, kind: str) -> bool:
+    """Whether ``obj`` has the condition ``kind`` with status True (a Pod's ``Ready``, a pool's ``Accepted``)."""
+    return (conditions(obj).get(kind) or {}).get("status") == "True"
+
+
 def condition_text(condition: Mapping[str, Any] | None) -> str:
     if not condition:
         return "no condition"

@@ -45,6 +45,7 @@ from llm_inference_stack.pins import (
 from ..base.errors import HarnessError
 from ..base.processes import ManagedProcess
 from ..base.substitutions import register
+from . import endpoint_picker
 from .cluster import APISERVER_PORT
 from .envoy_gateway import REDIS_HOST, REDIS_PORT
 from .kube import JsonDict, KubeClient
@@ -416,8 +417,6 @@ class GatewayDataPlane:
     def _start_endpoint_picker(self, pool: Mapping[str, Any], timeout_s: float) -> LocalPod:
         """The EPP Deployment behind ``pool``'s ``endpointPickerRef`` as a running Pod, its gRPC health SERVING (it
         is once it has synced the pool)."""
-        from .endpoint_picker import grpc_health
-
         name, namespace = pool["metadata"]["name"], pool["metadata"]["namespace"]
         if "epp" not in self.binaries:
             raise DataPlaneError(f"InferencePool {namespace}/{name}: the endpoint picker (epp) is not built")
@@ -431,7 +430,9 @@ class GatewayDataPlane:
         while time.monotonic() < deadline:
             pod.check_alive()
             with contextlib.suppress(OSError, ValueError):
-                status = grpc_health(pod.address, inference_extension.HEALTH_PORT, inference_extension.HEALTH_SERVICE)
+                status = endpoint_picker.grpc_health(
+                    pod.address, inference_extension.HEALTH_PORT, inference_extension.HEALTH_SERVICE
+                )
                 if status == "SERVING":
                     self.pickers[(namespace, name)] = pod
                     self._report_ready(pod)
@@ -474,18 +475,11 @@ class GatewayDataPlane:
 
 
 def picker_deployment(client: KubeClient, pool: Mapping[str, Any]) -> JsonDict | None:
-    """The Deployment whose Pods the Service of ``pool``'s ``endpointPickerRef`` selects, or None (yet)."""
-    namespace = pool["metadata"]["namespace"]
-    ref = (pool.get("spec") or {}).get("endpointPickerRef") or {}
-    service = client.get("v1", "Service", str(ref.get("name")), namespace)
-    selector = ((service or {}).get("spec") or {}).get("selector") or {}
-    if not selector:
+    """The endpoint picker's Deployment behind ``pool`` (``endpoint_picker.picker_deployment``), or None (yet)."""
+    try:
+        return endpoint_picker.picker_deployment(client, pool)
+    except endpoint_picker.EndpointPickerSetupError:
         return None
-    for deployment in client.list("apps/v1", "Deployment", namespace):
-        labels = (((deployment.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
-        if all(labels.get(k) == v for k, v in selector.items()):
-            return deployment
-    return None
 
 
 def _require_extproc(pod: JsonDict) -> None:

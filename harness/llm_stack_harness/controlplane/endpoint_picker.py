@@ -29,13 +29,13 @@ import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from ..base.processes import ManagedProcess, free_port, http_get
 from ..base.substitutions import register
-from .checks import Context, condition_text, dig, meta, selector_matches
+from .checks import Context, condition_text, condition_true, dig, meta, selector_matches
 from .kube import ApiError, JsonDict
 
 PART = "endpoint picker"
@@ -271,18 +271,28 @@ def _set_flag(args: list[str], flag: str, value: str) -> None:
         args[found[0]] = value
 
 
-def _picker_deployment(ctx: Context, pool: Mapping[str, Any]) -> JsonDict:
+class ObjectReader(Protocol):
+    """What finding the picker's Deployment reads: a ``KubeClient`` or a check's ``Context``."""
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> JsonDict | None: ...
+
+    def list(self, api_version: str, kind: str, namespace: str | None) -> list[JsonDict]: ...
+
+
+def picker_deployment(reader: ObjectReader, pool: Mapping[str, Any]) -> JsonDict:
+    """The one Deployment whose Pods the Service of ``pool``'s ``endpointPickerRef`` selects (the EPP), or an
+    ``EndpointPickerSetupError`` saying why there is none."""
     namespace = meta(pool).get("namespace")
     ref = dig(pool, "spec", "endpointPickerRef") or {}
     if ref.get("kind", "Service") != "Service" or not ref.get("name"):
         raise EndpointPickerSetupError(f"spec.endpointPickerRef {dict(ref)} names no Service")
-    service = ctx.get("v1", "Service", ref["name"], namespace)
+    service = reader.get("v1", "Service", ref["name"], namespace)
     if service is None:
         raise EndpointPickerSetupError(f"the endpointPickerRef Service {namespace}/{ref['name']} does not exist")
     selector = dig(service, "spec", "selector") or {}
     deployments = [
         d
-        for d in ctx.list("apps/v1", "Deployment", namespace)
+        for d in reader.list("apps/v1", "Deployment", namespace)
         if selector
         and selector_matches({"matchLabels": selector}, dig(d, "spec", "template", "metadata", "labels") or {})
     ]
@@ -401,7 +411,7 @@ def _write_kubeconfig(path: Path, server: str, ca_file: Path, account: str, name
 def plan_launch(ctx: Context, pool: JsonDict, binary: Path, work_dir: Path, server: str, ca_file: Path) -> PickerLaunch:
     """The EPP command of ``pool``: its Deployment's container as the API server holds it, with the substitutions."""
     namespace = str(meta(pool).get("namespace"))
-    deployment = _picker_deployment(ctx, pool)
+    deployment = picker_deployment(ctx, pool)
     pod_spec = dig(deployment, "spec", "template", "spec") or {}
     containers = pod_spec.get("containers") or []
     if len(containers) != 1:
@@ -461,14 +471,11 @@ def _ready_pods_selected(ctx: Context, pool: Mapping[str, Any]) -> list[str]:
         pods = ctx.client.list("v1", "Pod", meta(pool).get("namespace"), labelSelector=query) if query else []
     except ApiError:
         return []
-    ready = []
-    for pod in pods:
-        found = dig(pod, "status", "conditions") or []
-        if not meta(pod).get("deletionTimestamp") and any(
-            c.get("type") == "Ready" and c.get("status") == "True" for c in found
-        ):
-            ready.append(str(meta(pod)["name"]))
-    return sorted(ready)
+    return sorted(
+        str(meta(pod)["name"])
+        for pod in pods
+        if not meta(pod).get("deletionTimestamp") and condition_true(pod, "Ready")
+    )
 
 
 def _log_excerpt(process: ManagedProcess, lines: int = 6) -> str:
@@ -649,9 +656,11 @@ __all__ = [
     "PART",
     "SUBSTITUTIONS",
     "EndpointPickerSetupError",
+    "ObjectReader",
     "check_endpoint_pickers",
     "grpc_health",
     "parse_metrics",
+    "picker_deployment",
     "plan_launch",
     "pool_view",
     "report_parts",

@@ -36,6 +36,7 @@ from llm_inference_stack.facts import inference_extension, kserve
 
 from ..base.errors import HarnessError
 from ..base.shared_prefix import SharedPrefixWorkload
+from .checks import condition_true
 from .gateway_checks import ProbeReport, api_keys
 from .kube import JsonDict, KubeClient
 from .pod_kill import PODS, ready_pods
@@ -299,8 +300,7 @@ def _pod_ready(client: KubeClient, namespace: str, name: str) -> bool | None:
     pod = client.get("v1", "Pod", name, namespace)
     if pod is None:
         return None
-    conditions = {c.get("type"): c.get("status") for c in (pod.get("status") or {}).get("conditions") or []}
-    return conditions.get("Ready") == "True"
+    return condition_true(pod, "Ready")
 
 
 def _wait_ready(client: KubeClient, namespace: str, name: str, ready: bool, timeout_s: float) -> float | None:
