@@ -274,11 +274,11 @@ def test_the_driver_keeps_a_step_s_concurrency_and_stops_at_its_end(server: _Ser
 
 def test_the_driver_stops_at_its_request_cap_and_says_so(server: _Server) -> None:
     load = ProfileLoad(
-        StepProfile(concurrency=2, duration_s=5), base_url=server.url, model="m", api_key=KEY, max_requests=4
+        StepProfile(concurrency=2, duration_s=120), base_url=server.url, model="m", api_key=KEY, max_requests=4
     )
     started = time.monotonic()
     assert len(_drive(load)) == len(server.received) == 4 and load.capped
-    assert time.monotonic() - started < 3  # it did not wait for the profile's 5 s
+    assert time.monotonic() - started < 60  # it did not wait for the profile's 120 s (a bound, not a speed)
 
 
 def test_a_wrong_key_and_a_closed_port_are_errors_not_retried(server: _Server) -> None:
@@ -309,19 +309,22 @@ def test_the_timeline_polls_during_and_after_the_load_and_counts_every_request(s
     assert timeline.summary.time_to_capacity_s is None and timeline.summary.replica_seconds is None
     times = [r.t_s for r in timeline.rows]
     assert times == sorted(times)
-    assert 0.08 < (times[-1] - times[0]) / (len(times) - 1) < 0.2  # every 0.1 s (one late poll, the next sooner)
+    assert (times[-1] - times[0]) / (len(times) - 1) > 0.08  # every 0.1 s, never sooner on average
+    assert [r.phase for r in timeline.rows].count("load") >= 2  # polled while the load ran, not only around it
 
 
 def test_the_timeline_stops_the_load_at_the_first_poll_that_has_enough(server: _Server) -> None:
-    """A 30 s step ends at the first poll from 0.3 s on: nothing is sent after it, the requests in flight finish, the
-    summary says when."""
+    """A 120 s step ends at the first poll from 0.3 s on: nothing is sent after it, the requests in flight finish,
+    the summary says when."""
     server.first_chunk_s = 0.05
-    load = ProfileLoad(StepProfile(concurrency=2, duration_s=30), base_url=server.url, model="m", api_key=KEY)
+    load = ProfileLoad(StepProfile(concurrency=2, duration_s=120), base_url=server.url, model="m", api_key=KEY)
     started = time.monotonic()
     timeline = run_timeline(load, NoClusterState(), poll_s=0.1, tail_s=0.1, enough=lambda row: row.t_s >= 0.3)
-    assert time.monotonic() - started < 20  # not the profile's 30 s (a loaded machine polls late, never that late)
+    assert time.monotonic() - started < 60  # not the profile's 120 s (a bound, not a speed)
     stopped = timeline.summary.stopped_s
-    assert stopped is not None and 0.3 <= stopped < 15
+    polled = [r.t_s for r in timeline.rows if r.phase == "load"]
+    first = next(t for t in polled if t >= 0.3)  # the first poll that had enough
+    assert stopped is not None and first <= stopped < 60
     records = load.records()
     assert records and all(r.status == "2xx" for r in records) and len(records) == len(server.received)
     assert max(r.start_s for r in records) <= stopped  # none taken after the stop (those due are dropped)
