@@ -201,3 +201,31 @@ def test_collect_writes_one_file_per_object_without_managed_fields_or_secret_val
         "# gateway.networking.k8s.io/v1 GatewayClass gc: as kube-apiserver held it after the controllers settled\n"
         "# llm-stack verify dir --collect (kube-apiserver v1.34"
     )
+
+
+class _PlaneAlive:
+    def check_alive(self) -> None:
+        pass
+
+
+class _AgentReadyDuringTheCheck:
+    """A served Pod that turns Ready while a check runs: the check read it not Ready, then the agent says it is done."""
+
+    def __init__(self) -> None:
+        self.ready = False
+
+    def starting(self) -> bool:
+        return not self.ready
+
+
+def test_settle_reads_a_pod_once_more_when_it_turned_ready_during_the_checks() -> None:
+    agent = _AgentReadyDuringTheCheck()
+    pod = {"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}
+
+    def check(ctx: checks.Context) -> None:
+        ctx.report.add(pod, "vLLM ready", agent.ready, "ready" if agent.ready else "not ready")
+        agent.ready = True  # its status was written after this check read it
+
+    ctx = checks.Context(client=None, objects=[], report=Report(), node_agent=agent)  # type: ignore[arg-type]
+    verify.settle(ctx, _PlaneAlive(), timeout_s=0, checks=[check])  # past its timeout from the first pass
+    assert [(f.check, f.ok) for f in ctx.report.findings] == [("vLLM ready", True)]

@@ -230,6 +230,9 @@ def settle(
     previous: list[tuple[bool, str]] = []
     while True:
         control_plane.check_alive()
+        # Asked before the checks: a Pod the agent reports Ready while they run is read once more, not judged on what
+        # the checks read before its status was written.
+        serving = ctx.node_agent is not None and ctx.node_agent.starting()
         ctx.report.findings = list(base)
         for check in checks:
             check(ctx)
@@ -237,7 +240,7 @@ def settle(
         current = [(f.ok, f.detail) for f in ctx.report.findings]
         if current != previous:
             previous, last_change = current, now
-        if ctx.node_agent is not None and ctx.node_agent.starting():
+        if serving:
             last_change = now  # a served Pod is on its way (the agent bounds how long)
             if now - started < SERVING_TIMEOUT_S:
                 time.sleep(2.0)
