@@ -12,6 +12,7 @@ recomputed more often). No token limit: the load is not the budget's to stop.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -85,16 +86,27 @@ def test_no_request_fails_while_the_model_scales(scaled: dict[str, Any]) -> None
 
 def test_each_scale_up_the_hpa_decided_is_what_desired_replicas_computes(scaled: dict[str, Any]) -> None:
     """Where the real HPA raised its desired count, the library's ``desired_replicas`` (tolerance included) gives the
-    same count from the same inputs: the metric the HPA last read (per Pod, times the replicas it computed from)."""
+    same count from the same inputs: the metric the HPA last read (per Pod, times the replicas it computed from).
+    The HPA's status holds a decision (desired above current) for one sync, 5 s here, and a poll every 5 s on a
+    loaded machine may fall on either side of it: then the first row asking for more is computed from the replicas
+    the HPA had at the row before and the external metric polled with it."""
     from llm_inference_stack import AutoscalingConfig
     from llm_inference_stack.autoscaler import desired_replicas
 
     config = AutoscalingConfig(min_replicas=1, max_replicas=2, threshold=2, activation_threshold=0)
+    timeline = scaled["details"]["scaling"]["timeline"]
     decided = [
-        row for row in scaled["details"]["scaling"]["timeline"]
+        row for row in timeline
         if row["hpa_current"] and row["hpa_average"] is not None and (row["desired"] or 0) > row["hpa_current"]
     ]  # fmt: skip
-    assert decided, scaled["details"]["scaling"]["timeline"]
     for row in decided:
         waiting = row["hpa_average"] * row["hpa_current"]
         assert desired_replicas(waiting, config, row["hpa_current"]) == row["desired"], row
+    rises = [
+        (before, row) for before, row in itertools.pairwise(timeline)
+        if (row["desired"] or 0) > (before["desired"] or 0) and before["hpa_current"] and row not in decided
+    ]  # fmt: skip
+    assert decided or rises, timeline
+    for before, row in rises:
+        assert row["external_metric"] is not None, row
+        assert desired_replicas(row["external_metric"], config, before["hpa_current"]) == row["desired"], (before, row)
