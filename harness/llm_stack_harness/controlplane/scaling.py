@@ -147,7 +147,8 @@ class ClusterSampler:
             items = (self.client.request("GET", path) or {}).get("items") or []
         except ApiError:
             return None
-        return float(sum(parse_quantity(str(i["value"])) for i in items)) if items else None
+        values = [metric_quantity(str(i["value"])) for i in items]
+        return float(sum(v for v in values if v is not None)) if any(v is not None for v in values) else None
 
     def ready_pods(self, deployment: Mapping[str, Any] | None) -> dict[str, tuple[str, int]]:
         """The Deployment's Ready Pods: name -> (Pod IP, vLLM's container port)."""
@@ -201,8 +202,23 @@ class ClusterSampler:
             ready=int(dig(deployment, "status", "readyReplicas") or 0) if deployment else None,
             pods=pods,
             hpa_current=int(current) if current is not None else None,
-            hpa_average=float(parse_quantity(str(average))) if average is not None else None,
+            hpa_average=metric_quantity(str(average)) if average is not None else None,
         )
+
+
+NAN_QUANTITY = "-9223372036854775808m"
+"""What a metric value of NaN becomes as a Kubernetes quantity (Go's ``int64(NaN * 1000)`` milli-units): KEDA's metrics
+adapter serves it for a Prometheus query that reads NaN, as vLLM's queue query can with no model Pod."""
+
+
+def metric_quantity(text: str) -> float | None:
+    """A metric value as the external metrics API or an HPA's status gives it: a quantity, signed; None for
+    :data:`NAN_QUANTITY` (no reading)."""
+    if text == NAN_QUANTITY:
+        return None
+    negative = text.startswith("-")
+    value = float(parse_quantity(text[1:] if negative else text))
+    return -value if negative else value
 
 
 def _timestamp(text: str) -> datetime.datetime:
@@ -289,5 +305,6 @@ def pod_requests(timeline: Timeline) -> dict[str, int]:
 
 
 __all__ = [
-    "ClusterSampler", "LoopSample", "Target", "pod_requests", "run_scaling", "served_pod_count", "targets",
+    "NAN_QUANTITY", "ClusterSampler", "LoopSample", "Target", "metric_quantity", "pod_requests", "run_scaling",
+    "served_pod_count", "targets",
 ]  # fmt: skip
