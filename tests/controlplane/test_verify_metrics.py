@@ -2,8 +2,7 @@
 a real Prometheus at the ScaledObject's ``serverAddress`` as written, that Prometheus runs the configuration the real
 Prometheus Operator generated from the stack's PodMonitor and PrometheusRule, the report shows the ScaledObject's
 ``Ready`` and ``Active`` conditions as KEDA set them, and the HPA controller reads the external metric through KEDA's
-metrics adapter behind the APIService ``v1beta1.external.metrics.k8s.io``. One verify run (one control plane, no
-model Pod served) over ``dist/``, the secured Prometheus snapshot (a bearer token from a TriggerAuthentication), the
+metrics adapter behind the APIService ``v1beta1.external.metrics.k8s.io``. One verify run (one control plane) over ``dist/``, the secured Prometheus snapshot (a bearer token from a TriggerAuthentication), the
 same without ``authModes`` (KEDA sends no token) and a ``serverAddress`` naming a Service that does not exist: our
 schemas accept the last two, only KEDA's scaler catches them.
 """
@@ -53,10 +52,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     del trigger["metadata"]["authModes"]  # the TriggerAuthentication stays, but KEDA sends no token without it
     directories["token-not-sent"] = _write(unsent, root / "token-not-sent")
     work = root / "work"  # kept: the configuration the operator generated is read below
-    # No model Pod is served: KEDA, Prometheus and the adapter are what is checked, and vLLM's queue is 0 either way
-    # (test_verify_serving.py serves one). Served, each of the four sets started a vLLM (45 to 83 s to Ready beside
-    # other modules) and drained it, and one set was judged before its Pod's Ready status was read.
-    return run_verify(directories, "--serve-models", "0", "--work-dir", str(work)).reports | {"work": work}
+    return run_verify(directories, "--work-dir", str(work)).reports | {"work": work}
 
 
 def _finding(report: dict[str, Any], kind: str, check: str) -> dict[str, Any]:
