@@ -2,9 +2,10 @@
 a real Prometheus at the ScaledObject's ``serverAddress`` as written, that Prometheus runs the configuration the real
 Prometheus Operator generated from the stack's PodMonitor and PrometheusRule, the report shows the ScaledObject's
 ``Ready`` and ``Active`` conditions as KEDA set them, and the HPA controller reads the external metric through KEDA's
-metrics adapter behind the APIService ``v1beta1.external.metrics.k8s.io``. One verify run (one control plane) over ``dist/``, the secured Prometheus snapshot (a bearer token from a TriggerAuthentication), the
-same without ``authModes`` (KEDA sends no token) and a ``serverAddress`` naming a Service that does not exist: our
-schemas accept the last two, only KEDA's scaler catches them.
+metrics adapter behind the APIService ``v1beta1.external.metrics.k8s.io``. One verify run (one control plane) over
+``dist/``, the secured Prometheus snapshot (a bearer token from a TriggerAuthentication), the same without
+``authModes`` (KEDA sends no token) and a ``serverAddress`` naming a Service that does not exist: our schemas accept
+the last two, only KEDA's scaler catches them.
 """
 
 from __future__ import annotations
