@@ -147,8 +147,8 @@ class ClusterSampler:
             items = (self.client.request("GET", path) or {}).get("items") or []
         except ApiError:
             return None
-        values = [metric_quantity(str(i["value"])) for i in items]
-        return float(sum(v for v in values if v is not None)) if any(v is not None for v in values) else None
+        readings = [v for v in (metric_quantity(str(i["value"])) for i in items) if v is not None]
+        return float(sum(readings)) if readings else None
 
     def ready_pods(self, deployment: Mapping[str, Any] | None) -> dict[str, tuple[str, int]]:
         """The Deployment's Ready Pods: name -> (Pod IP, vLLM's container port)."""
