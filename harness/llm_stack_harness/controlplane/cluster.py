@@ -38,7 +38,7 @@ from ..base.processes import ManagedProcess
 from ..base.sandbox import wait_for_own_network
 from ..base.substitutions import register
 from .envoy_gateway import envoy_gateway_chart_objects, envoy_gateway_config
-from .kube import ApiError, JsonDict, KubeClient
+from .kube import ApiError, ApiTimeout, JsonDict, KubeClient
 from .metrics_adapter import FRONT_PROXY_CLIENT, aggregation_flags
 from .monitoring import ClusterDns
 from .nodes import DEFAULT_NODES, BoundPodStandIn, NodeSpec, register_nodes
@@ -57,6 +57,8 @@ AI_GATEWAY_NAMESPACE = ai_gateway.NAMESPACE
 ETCD_CLIENT_PORT = 2379
 ETCD_PEER_PORT = 2380
 APISERVER_PORT = 6443
+CREATE_ATTEMPTS = 3
+"""POSTs of one object (a CRD, the KServe configuration) while the server gives no answer in time."""
 KSERVE_WEBHOOK_PORT = 9445
 KSERVE_PROBE_PORT = 18091
 KEDA_PROBE_PORT = 18092
@@ -443,14 +445,27 @@ class LocalControlPlane:
             self._create(document)
 
     def _create(self, obj: JsonDict) -> None:
-        """POST ``obj`` (no managed-fields bookkeeping: the large CRDs load faster this way)."""
+        """POST ``obj`` (no managed-fields bookkeeping: the large CRDs load faster this way).
+
+        A POST the server did not answer in time is sent again, up to ``CREATE_ATTEMPTS`` in all: a fresh API
+        server on a loaded machine can take longer than the client's timeout over one large CRD, and the POST is
+        idempotent here (a 409 from an earlier attempt that landed is success)."""
         meta = obj["metadata"]
         namespace = meta.get("namespace") if self.client.namespaced(obj["apiVersion"], obj["kind"]) else None
-        try:
-            self.client.request("POST", self.client.path(obj["apiVersion"], obj["kind"], namespace), obj)
-        except ApiError as error:
-            if error.status != 409:
-                raise ControlPlaneError(f"installing {obj['kind']} {meta['name']}: {error.message}") from error
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                self.client.request("POST", self.client.path(obj["apiVersion"], obj["kind"], namespace), obj)
+                return
+            except ApiTimeout as error:
+                if attempt == CREATE_ATTEMPTS:
+                    raise ControlPlaneError(
+                        f"installing {obj['kind']} {meta['name']}: {error} ({CREATE_ATTEMPTS} attempts)"
+                    ) from error
+                self.log(f"installing {obj['kind']} {meta['name']}: {error}; sending it again")
+            except ApiError as error:
+                if error.status != 409:
+                    raise ControlPlaneError(f"installing {obj['kind']} {meta['name']}: {error.message}") from error
+                return
 
     def _webhook_client_config(self, port: int, path: str, host: str = "127.0.0.1") -> JsonDict:
         bundle = base64.b64encode(self.pki.ca_cert.read_bytes()).decode()

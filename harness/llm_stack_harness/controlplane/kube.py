@@ -22,6 +22,8 @@ JsonDict = dict[str, Any]
 FIELD_MANAGER = "llm-stack"
 KUBECTL_FIELD_MANAGER = "kubectl-client-side-apply"
 """The field manager ``kubectl apply`` (client-side, its default) writes as."""
+GET_ATTEMPTS = 2
+"""Sends of one GET while the server gives no answer within the client's timeout."""
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
@@ -33,6 +35,15 @@ class ApiError(HarnessError):
         self.status = status
         self.message = message
         self.reason = reason
+
+
+class ApiTimeout(HarnessError):
+    """The API server gave no answer to one request within the client's timeout (the request may still land)."""
+
+    def __init__(self, method: str, path: str, timeout_s: float) -> None:
+        super().__init__(f"{method} {path}: no answer from the API server in {timeout_s:g} s")
+        self.method = method
+        self.path = path
 
 
 class KubeClient:
@@ -48,6 +59,17 @@ class KubeClient:
     # -- raw requests -------------------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, body: Any = None, *, content_type: str = "application/json") -> Any:
+        """One request; a GET the server did not answer in time is sent once more (reads are safe to repeat)."""
+        attempts = GET_ATTEMPTS if method == "GET" else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._send(method, path, body, content_type)
+            except ApiTimeout:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, method: str, path: str, body: Any, content_type: str) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(f"{self.server}{path}", data=data, method=method)
         req.add_header("Accept", "application/json")
@@ -56,6 +78,8 @@ class KubeClient:
         try:
             with urllib.request.urlopen(req, context=self._context, timeout=self._timeout_s) as response:
                 payload = response.read()
+        except TimeoutError as error:  # a read timeout comes through as itself, not as a URLError
+            raise ApiTimeout(method, path, self._timeout_s) from error
         except urllib.error.HTTPError as error:
             raw = error.read()
             try:
@@ -63,6 +87,10 @@ class KubeClient:
                 raise ApiError(error.code, str(status.get("message", raw[:500])), str(status.get("reason", "")))
             except json.JSONDecodeError:
                 raise ApiError(error.code, raw[:500].decode(errors="replace")) from None
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):  # a connect timeout
+                raise ApiTimeout(method, path, self._timeout_s) from error
+            raise
         return json.loads(payload) if payload else None
 
     def ready(self) -> bool:
