@@ -3,14 +3,17 @@ the node agent must serve, and the summary of a timeline (time to capacity, repl
 
 from __future__ import annotations
 
+import pytest
 from helpers import default_values_copy, synth_objects, with_changes
 
 from llm_stack_harness.base.timeline import RequestCounts, Timeline, TimelineRow, summarize
 from llm_stack_harness.controlplane.scaling import (
+    NAN_QUANTITY,
     LoopSample,
     Target,
     added_pods_served,
     counter_sum,
+    metric_quantity,
     pod_requests,
     served_pod_count,
     targets,
@@ -99,3 +102,10 @@ def test_a_pod_s_time_to_ready_is_read_from_the_api_server_s_timestamps_once() -
     pods[0]["status"]["conditions"][0]["lastTransitionTime"] = "2026-12-03T14:20:00Z"  # type: ignore[index]
     sampler.ready_pods(deployment)
     assert sampler.readiness == {"a": 45.0, "b": 253.0}  # the first reading of each Pod stays
+
+
+def test_a_metric_value_is_a_signed_quantity_and_kedas_nan_is_no_reading() -> None:
+    assert metric_quantity("20") == 20.0 and metric_quantity("1500m") == 1.5 and metric_quantity("-2") == -2.0
+    assert metric_quantity(NAN_QUANTITY) is None
+    with pytest.raises(ValueError, match="not a quantity"):
+        metric_quantity("twenty")

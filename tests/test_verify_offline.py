@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from helpers import ROOT, run_cli, synthesized, with_changes
 
@@ -230,12 +229,3 @@ def test_settle_reads_a_pod_once_more_when_it_turned_ready_during_the_checks() -
     ctx = checks.Context(client=None, objects=[], report=Report(), node_agent=agent)  # type: ignore[arg-type]
     verify.settle(ctx, _PlaneAlive(), timeout_s=0, checks=[check])  # past its timeout from the first pass
     assert [(f.check, f.ok) for f in ctx.report.findings] == [("vLLM ready", True)]
-
-
-def test_a_metric_value_is_a_signed_quantity_and_kedas_nan_is_no_reading() -> None:
-    from llm_stack_harness.controlplane.scaling import NAN_QUANTITY, metric_quantity
-
-    assert metric_quantity("20") == 20.0 and metric_quantity("1500m") == 1.5 and metric_quantity("-2") == -2.0
-    assert metric_quantity(NAN_QUANTITY) is None
-    with pytest.raises(ValueError, match="not a quantity"):
-        metric_quantity("twenty")
